@@ -1,0 +1,17 @@
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace colibri::core {
+
+// True when s is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool valid_utf8(std::string_view s);
+
+// Number of Unicode code points, or nullopt when s is not valid UTF-8.
+std::optional<std::size_t> code_points(std::string_view s);
+
+// Decodes the code point at s[i] (s must be valid UTF-8) and advances i.
+char32_t next_code_point(std::string_view s, std::size_t& i);
+
+}  // namespace colibri::core

@@ -1,0 +1,113 @@
+#include "colibri/json/fields.hpp"
+
+#include <limits>
+
+#include "colibri/core/utf8.hpp"
+
+namespace colibri::json {
+
+fields::fields(const value& obj, std::string prefix)
+    : obj_(&obj), prefix_(std::move(prefix)), err_(std::make_shared<std::optional<core::error>>()) {}
+
+std::string fields::path(std::string_view key) const {
+  return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
+}
+
+void fields::fail(std::string_view key, core::text message) {
+  if (!*err_) *err_ = core::error::validation(path(key), std::move(message));
+}
+
+std::optional<core::error> fields::error() const { return *err_; }
+bool fields::ok() const { return !err_->has_value(); }
+
+bool fields::is_null(std::string_view key) const {
+  auto v = obj_->find(key);
+  return v && v->is_null();
+}
+
+const value* fields::get(std::string_view key, presence p) {
+  auto v = obj_->find(key);
+  if (!v || v->is_null()) {
+    if (p == required) fail(key, {"Ce champ est obligatoire.", "This field is required."});
+    return nullptr;
+  }
+  return v;
+}
+
+std::optional<std::string> fields::text(std::string_view key, presence p, std::size_t min_cp, std::size_t max_cp) {
+  auto v = get(key, p);
+  if (!v) return std::nullopt;
+  auto s = v->as_string();
+  if (!s) {
+    fail(key, {"Ce champ doit être un texte.", "This field must be a string."});
+    return std::nullopt;
+  }
+  auto n = core::code_points(*s);
+  if (!n) {
+    fail(key, {"Ce texte n'est pas de l'UTF-8 valide.", "This text is not valid UTF-8."});
+    return std::nullopt;
+  }
+  if (*n < min_cp || *n > max_cp) {
+    auto lo = std::to_string(min_cp), hi = std::to_string(max_cp);
+    if (*n < min_cp && min_cp == 1)
+      fail(key, {"Ce champ ne peut pas être vide.", "This field cannot be empty."});
+    else
+      fail(key, {"Ce texte doit contenir entre " + lo + " et " + hi + " caractères.",
+                 "This text must be between " + lo + " and " + hi + " characters long."});
+    return std::nullopt;
+  }
+  return *s;
+}
+
+std::optional<std::int64_t> fields::integer(std::string_view key, presence p, std::int64_t min, std::int64_t max) {
+  auto v = get(key, p);
+  if (!v) return std::nullopt;
+  auto i = v->as_int();
+  if (!i) {
+    if (v->as_double())
+      fail(key, {"Ce nombre est hors limites ou n'est pas entier.", "This number is out of range or not an integer."});
+    else
+      fail(key, {"Ce champ doit être un nombre entier.", "This field must be an integer."});
+    return std::nullopt;
+  }
+  if (*i < min || *i > max) {
+    fail(key, {"Ce nombre doit être compris entre " + std::to_string(min) + " et " + std::to_string(max) + ".",
+               "This number must be between " + std::to_string(min) + " and " + std::to_string(max) + "."});
+    return std::nullopt;
+  }
+  return *i;
+}
+
+std::optional<bool> fields::boolean(std::string_view key, presence p) {
+  auto v = get(key, p);
+  if (!v) return std::nullopt;
+  auto b = v->as_bool();
+  if (!b) {
+    fail(key, {"Ce champ doit valoir true ou false.", "This field must be true or false."});
+    return std::nullopt;
+  }
+  return *b;
+}
+
+std::optional<fields> fields::object(std::string_view key, presence p) {
+  auto v = get(key, p);
+  if (!v) return std::nullopt;
+  if (!v->as_object()) {
+    fail(key, {"Ce champ doit être un objet.", "This field must be an object."});
+    return std::nullopt;
+  }
+  fields nested(*v, path(key));
+  nested.err_ = err_;
+  return nested;
+}
+
+core::result<value> body_object(std::string_view body) {
+  auto doc = parse(body);
+  if (!doc) return doc.err();
+  if (!doc->as_object())
+    return core::error::make(core::errc::invalid_json,
+                             {"Le corps de la requête doit être un objet JSON.", "The request body must be a JSON object."});
+  return doc;
+}
+
+}  // namespace colibri::json
