@@ -1,0 +1,128 @@
+#pragma once
+// libpqxx blocks, so it runs on a pool of dedicated threads, one connection
+// each; callers co_await run(f) and are resumed on their own executor. The
+// queue is bounded: past it, and whenever PostgreSQL cannot be reached,
+// run() throws pg::unavailable, which the HTTP layer answers with 503.
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "colibri/net/asio.hpp"
+
+namespace colibri::pg {
+
+// PostgreSQL is unreachable, restarting, or the pool is saturated. Nothing
+// was committed by the job that got it (unless it was in doubt at commit).
+struct unavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct pool_options {
+  std::string url;
+  std::size_t size = 4;
+  std::size_t queue_max = 1000;
+  int connect_timeout_s = 2;
+};
+
+// Adds connect_timeout (and a fallback application_name) to a libpq URL or
+// conninfo string unless already present.
+std::string with_connect_timeout(const std::string& url, int seconds, std::string_view application_name);
+
+// True for errors that mean "the server went away" rather than "the SQL failed".
+bool is_connection_error(const std::exception& e);
+
+class pool {
+ public:
+  // What a job tells its worker: done; done but the connection is broken;
+  // or "the connection broke before anything was committed: run me again".
+  enum class outcome { done, broken, retry };
+  // conn is null when pre holds the reason it could not run.
+  using job = std::function<outcome(pqxx::connection* conn, std::exception_ptr pre, bool may_retry)>;
+
+  explicit pool(pool_options opts, std::string application_name = "colibri");
+  ~pool();
+  pool(const pool&) = delete;
+  pool& operator=(const pool&) = delete;
+
+  template <class F>
+  awaitable<std::invoke_result_t<F&, pqxx::connection&>> run(F f);
+
+  void stop();
+  std::size_t queued() const;
+
+ private:
+  void submit(job j);
+  void worker_loop(std::size_t index);
+
+  pool_options opts_;
+  std::string url_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<job> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+template <class F>
+awaitable<std::invoke_result_t<F&, pqxx::connection&>> pool::run(F f) {
+  using R = std::invoke_result_t<F&, pqxx::connection&>;
+  using stored = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
+  auto initiate = [this, f = std::move(f)](auto handler) mutable {
+    auto ex = asio::get_associated_executor(handler);
+    auto h = std::make_shared<decltype(handler)>(std::move(handler));
+    auto complete = [h, ex](std::exception_ptr ep, stored v) {
+      asio::post(ex, [h, ep, v = std::move(v)]() mutable { std::move (*h)(ep, std::move(v)); });
+    };
+    try {
+      submit([f = std::move(f), complete](pqxx::connection* c, std::exception_ptr pre, bool may_retry) mutable {
+        if (pre) {
+          complete(pre, stored{});
+          return outcome::done;
+        }
+        try {
+          if constexpr (std::is_void_v<R>) {
+            f(*c);
+            complete(nullptr, stored{});
+          } else {
+            complete(nullptr, f(*c));
+          }
+          return outcome::done;
+        } catch (const pqxx::in_doubt_error&) {
+          complete(std::make_exception_ptr(unavailable("database connection lost during commit")), stored{});
+          return outcome::broken;
+        } catch (const std::exception& e) {
+          if (!is_connection_error(e)) {
+            complete(std::current_exception(), stored{});
+            return outcome::done;
+          }
+          if (may_retry) return outcome::retry;
+          complete(std::make_exception_ptr(unavailable("database connection lost")), stored{});
+          return outcome::broken;
+        }
+      });
+    } catch (...) {
+      complete(std::current_exception(), stored{});
+    }
+  };
+  if constexpr (std::is_void_v<R>) {
+    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, stored)>(
+        std::move(initiate), asio::use_awaitable);
+  } else {
+    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, stored)>(
+        std::move(initiate), asio::use_awaitable);
+  }
+}
+
+}  // namespace colibri::pg

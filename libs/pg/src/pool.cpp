@@ -1,0 +1,117 @@
+#include "colibri/pg/pool.hpp"
+
+#include "colibri/core/log.hpp"
+
+namespace colibri::pg {
+
+std::string with_connect_timeout(const std::string& url, int seconds, std::string_view application_name) {
+  std::string out = url;
+  bool is_url = url.starts_with("postgresql://") || url.starts_with("postgres://");
+  auto add = [&](std::string_view key, std::string_view value) {
+    if (out.find(std::string(key) + "=") != std::string::npos) return;
+    if (is_url) {
+      out += out.find('?') == std::string::npos ? '?' : '&';
+    } else if (!out.empty()) {
+      out += ' ';
+    }
+    out += key;
+    out += '=';
+    out += value;
+  };
+  add("connect_timeout", std::to_string(seconds));
+  add("application_name", application_name);
+  return out;
+}
+
+bool is_connection_error(const std::exception& e) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e)) return true;
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e)) return true;
+  if (auto s = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    const std::string& st = s->sqlstate();
+    // 08xxx connection exceptions; 57P0x shutdown / cannot connect now; 53300 too many connections.
+    return st.starts_with("08") || st.starts_with("57P0") || st == "53300";
+  }
+  return false;
+}
+
+pool::pool(pool_options opts, std::string application_name)
+    : opts_(std::move(opts)), url_(with_connect_timeout(opts_.url, opts_.connect_timeout_s, application_name)) {
+  for (std::size_t i = 0; i < opts_.size; ++i) threads_.emplace_back([this, i] { worker_loop(i); });
+}
+
+pool::~pool() { stop(); }
+
+void pool::stop() {
+  {
+    std::lock_guard lk(mutex_);
+    if (stopping_ && threads_.empty()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+  // Jobs still queued are failed, never dropped silently.
+  std::deque<job> rest;
+  {
+    std::lock_guard lk(mutex_);
+    rest.swap(queue_);
+  }
+  for (auto& j : rest) j(nullptr, std::make_exception_ptr(unavailable("database pool stopped")), false);
+}
+
+std::size_t pool::queued() const {
+  std::lock_guard lk(mutex_);
+  return queue_.size();
+}
+
+void pool::submit(job j) {
+  {
+    std::lock_guard lk(mutex_);
+    if (stopping_) throw unavailable("database pool stopped");
+    if (queue_.size() >= opts_.queue_max) throw unavailable("database queue full");
+    queue_.push_back(std::move(j));
+  }
+  cv_.notify_one();
+}
+
+void pool::worker_loop(std::size_t index) {
+  std::unique_ptr<pqxx::connection> conn;
+  auto connect = [&]() -> std::exception_ptr {
+    try {
+      conn = std::make_unique<pqxx::connection>(url_);
+      return nullptr;
+    } catch (const std::exception& e) {
+      conn.reset();
+      log::warn("postgresql connection failed", {{"worker", static_cast<std::int64_t>(index)}, {"error", e.what()}});
+      return std::make_exception_ptr(unavailable("database unreachable"));
+    }
+  };
+  for (;;) {
+    job j;
+    {
+      std::unique_lock lk(mutex_);
+      cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      j = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    // A job runs at most twice: a connection found broken before anything was
+    // committed (say PostgreSQL restarted while this worker idled) is replaced
+    // and the job retried once, so a restart costs no request.
+    for (bool may_retry = true;; may_retry = false) {
+      if (!conn || !conn->is_open()) {
+        if (auto ep = connect()) {
+          j(nullptr, ep, false);
+          break;
+        }
+      }
+      auto o = j(conn.get(), nullptr, may_retry);
+      if (o == outcome::done) break;
+      conn.reset();
+      if (o == outcome::broken) break;
+    }
+  }
+}
+
+}  // namespace colibri::pg

@@ -1,0 +1,21 @@
+#include <gtest/gtest.h>
+
+#include "colibri/pg/pool.hpp"
+
+using colibri::pg::with_connect_timeout;
+
+TEST(PgUrl, AddsConnectTimeoutToUrlsAndConninfo) {
+  EXPECT_EQ(with_connect_timeout("postgresql://u@127.0.0.1:5432/db", 2, "svc"),
+            "postgresql://u@127.0.0.1:5432/db?connect_timeout=2&application_name=svc");
+  EXPECT_EQ(with_connect_timeout("postgresql://u@h/db?sslmode=disable", 3, "svc"),
+            "postgresql://u@h/db?sslmode=disable&connect_timeout=3&application_name=svc");
+  EXPECT_EQ(with_connect_timeout("host=h dbname=d connect_timeout=9", 2, "svc"),
+            "host=h dbname=d connect_timeout=9 application_name=svc");
+}
+
+TEST(PgErrors, ConnectionFailuresAreRecognised) {
+  EXPECT_TRUE(colibri::pg::is_connection_error(pqxx::broken_connection("gone")));
+  EXPECT_TRUE(colibri::pg::is_connection_error(pqxx::sql_error("x", "q", "57P01")));
+  EXPECT_FALSE(colibri::pg::is_connection_error(pqxx::sql_error("x", "q", "23505")));
+  EXPECT_FALSE(colibri::pg::is_connection_error(std::runtime_error("other")));
+}

@@ -1,0 +1,267 @@
+#include "colibri/redis/client.hpp"
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include <atomic>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <set>
+
+#include "colibri/core/log.hpp"
+
+namespace colibri::redis {
+namespace detail {
+
+using namespace std::chrono;
+
+// Bridges hiredis's event hooks (addRead/addWrite/cleanup) to Asio waits.
+struct watcher : std::enable_shared_from_this<watcher> {
+  watcher(const asio::strand<asio::any_io_executor>& strand, redisAsyncContext* ac)
+      : sd(strand, ac->c.fd), ac(ac) {}
+
+  void arm_read() {
+    if (dead || reading || !want_read) return;
+    reading = true;
+    sd.async_wait(asio::posix::stream_descriptor::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+      self->reading = false;
+      if (self->dead || ec) return;
+      if (self->want_read) redisAsyncHandleRead(self->ac);
+      self->arm_read();
+    });
+  }
+  void arm_write() {
+    if (dead || writing || !want_write) return;
+    writing = true;
+    sd.async_wait(asio::posix::stream_descriptor::wait_write, [self = shared_from_this()](boost::system::error_code ec) {
+      self->writing = false;
+      if (self->dead || ec) return;
+      if (self->want_write) redisAsyncHandleWrite(self->ac);
+      self->arm_write();
+    });
+  }
+
+  static void add_read(void* p) { auto w = static_cast<watcher*>(p); w->want_read = true; w->arm_read(); }
+  static void del_read(void* p) { static_cast<watcher*>(p)->want_read = false; }
+  static void add_write(void* p) { auto w = static_cast<watcher*>(p); w->want_write = true; w->arm_write(); }
+  static void del_write(void* p) { static_cast<watcher*>(p)->want_write = false; }
+  static void cleanup(void* p) {
+    auto w = static_cast<watcher*>(p);
+    w->dead = true;
+    w->want_read = w->want_write = false;
+    boost::system::error_code ec;
+    w->sd.cancel(ec);
+    w->sd.release();  // hiredis closes the fd itself
+  }
+
+  asio::posix::stream_descriptor sd;
+  redisAsyncContext* ac;
+  bool want_read = false, want_write = false, reading = false, writing = false, dead = false;
+};
+
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  enum class mode { command, subscribe };
+
+  connection(asio::any_io_executor ex, options opts, mode m)
+      : strand_(asio::make_strand(ex)), opts_(std::move(opts)), mode_(m), retry_timer_(strand_),
+        heartbeat_timer_(strand_), backoff_(opts_.reconnect_min) {}
+
+  subscriber::handlers handlers;
+
+  void start() {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->stopped_ = false;
+      self->connect();
+      if (self->mode_ == mode::command) self->heartbeat();
+    });
+  }
+
+  void stop() {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->stopped_ = true;
+      self->retry_timer_.cancel();
+      self->heartbeat_timer_.cancel();
+      if (self->ac_) redisAsyncDisconnect(self->ac_);
+    });
+  }
+
+  void publish(std::string channel, std::string message) {
+    asio::post(strand_, [self = shared_from_this(), c = std::move(channel), m = std::move(message)] {
+      if (!self->ac_ || !self->connected_) {
+        ++self->dropped_;
+        return;
+      }
+      const char* argv[] = {"PUBLISH", c.data(), m.data()};
+      const size_t lens[] = {7, c.size(), m.size()};
+      redisAsyncCommandArgv(self->ac_, nullptr, nullptr, 3, argv, lens);
+    });
+  }
+
+  void subscribe(std::string channel, bool on) {
+    asio::post(strand_, [self = shared_from_this(), c = std::move(channel), on] {
+      if (on ? !self->channels_.insert(c).second : self->channels_.erase(c) == 0) return;
+      if (self->ac_ && self->connected_) self->send_subscription(c, on);
+    });
+  }
+
+  bool healthy() const {
+    auto now = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+    return connected_ && now - last_pong_ms_.load() < 3 * opts_.heartbeat.count() + 500;
+  }
+  bool connected() const { return connected_; }
+  std::uint64_t dropped() const { return dropped_; }
+
+ private:
+  void connect() {
+    if (stopped_ || ac_) return;
+    redisAsyncContext* ac = redisAsyncConnect(opts_.host.c_str(), opts_.port);
+    if (!ac || ac->err) {
+      log::warn("redis connect failed", {{"error", ac ? ac->errstr : "out of memory"}});
+      if (ac) redisAsyncFree(ac);
+      schedule_reconnect();
+      return;
+    }
+    ac_ = ac;
+    ac->data = this;
+    keepalive_ = shared_from_this();  // hiredis holds a raw pointer to us until it disconnects
+    watcher_ = std::make_shared<watcher>(strand_, ac);
+    ac->ev.data = watcher_.get();
+    ac->ev.addRead = &watcher::add_read;
+    ac->ev.delRead = &watcher::del_read;
+    ac->ev.addWrite = &watcher::add_write;
+    ac->ev.delWrite = &watcher::del_write;
+    ac->ev.cleanup = &watcher::cleanup;
+    redisAsyncSetConnectCallback(ac, &connection::on_connect);
+    redisAsyncSetDisconnectCallback(ac, &connection::on_disconnect);
+    // hiredis waits for writability to learn that the connect completed.
+    watcher::add_write(watcher_.get());
+  }
+
+  static void on_connect(const redisAsyncContext* ac, int status) {
+    auto self = static_cast<connection*>(ac->data);
+    if (status != REDIS_OK) {
+      // hiredis frees the context after this callback.
+      log::warn("redis connection refused", {{"error", ac->errstr}});
+      self->ac_ = nullptr;
+      self->schedule_reconnect();
+      asio::post(self->strand_, [keep = std::move(self->keepalive_)] {});
+      return;
+    }
+    self->connected_ = true;
+    self->backoff_ = self->opts_.reconnect_min;
+    self->last_pong_ms_ = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+    log::info("redis connected", {{"host", self->opts_.host}, {"port", static_cast<int>(self->opts_.port)}});
+    if (self->mode_ == mode::subscribe) {
+      for (const auto& c : self->channels_) self->send_subscription(c, true);
+      // PING is queued behind the SUBSCRIBEs, so its reply means every one of them is in place.
+      self->pending_ready_ = true;
+      self->send_subscription("colibri:ready", true);
+    }
+  }
+
+  static void on_disconnect(const redisAsyncContext* ac, int status) {
+    auto self = static_cast<connection*>(ac->data);
+    bool was_connected = self->connected_;
+    self->connected_ = false;
+    self->ac_ = nullptr;
+    if (!self->stopped_) log::warn("redis disconnected", {{"error", status == REDIS_OK ? "" : ac->errstr}});
+    if (was_connected && self->handlers.on_disconnect) self->handlers.on_disconnect();
+    self->schedule_reconnect();
+    // hiredis frees the context after this returns; release ourselves after that.
+    asio::post(self->strand_, [keep = std::move(self->keepalive_)] {});
+  }
+
+  void send_subscription(const std::string& channel, bool on) {
+    const char* argv[] = {on ? "SUBSCRIBE" : "UNSUBSCRIBE", channel.data()};
+    const size_t lens[] = {on ? 9u : 11u, channel.size()};
+    redisAsyncCommandArgv(ac_, on ? &connection::on_sub_reply : nullptr, this, 2, argv, lens);
+  }
+
+  static void on_sub_reply(redisAsyncContext* ac, void* r, void*) {
+    auto reply = static_cast<redisReply*>(r);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) return;
+    auto self = static_cast<connection*>(ac->data);
+    std::string_view kind(reply->element[0]->str, reply->element[0]->len);
+    std::string_view channel(reply->element[1]->str, reply->element[1]->len);
+    if (kind == "message") {
+      if (reply->element[2]->type != REDIS_REPLY_STRING) return;
+      if (self->handlers.on_message)
+        self->handlers.on_message(channel, std::string_view(reply->element[2]->str, reply->element[2]->len));
+    } else if (kind == "subscribe" && channel == "colibri:ready" && self->pending_ready_) {
+      // Subscriptions are answered in order: this one is sent last after a
+      // (re)connect, so when it is confirmed every other one is too.
+      self->pending_ready_ = false;
+      if (!self->channels_.count("colibri:ready")) {
+        const char* argv[] = {"UNSUBSCRIBE", "colibri:ready"};
+        const size_t lens[] = {11, 13};
+        redisAsyncCommandArgv(ac, nullptr, nullptr, 2, argv, lens);
+      }
+      if (self->handlers.on_connect) self->handlers.on_connect();
+    }
+  }
+
+  void schedule_reconnect() {
+    if (stopped_) return;
+    retry_timer_.expires_after(backoff_);
+    backoff_ = std::min(backoff_ * 2, opts_.reconnect_max);
+    retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->connect();
+    });
+  }
+
+  void heartbeat() {
+    if (stopped_) return;
+    if (ac_ && connected_) redisAsyncCommand(ac_, &connection::on_pong, this, "PING");
+    heartbeat_timer_.expires_after(opts_.heartbeat);
+    heartbeat_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->heartbeat();
+    });
+  }
+
+  static void on_pong(redisAsyncContext* ac, void* r, void*) {
+    auto reply = static_cast<redisReply*>(r);
+    if (!reply || reply->type == REDIS_REPLY_ERROR) return;
+    auto self = static_cast<connection*>(ac->data);
+    self->last_pong_ms_ = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+  }
+
+  asio::strand<asio::any_io_executor> strand_;
+  options opts_;
+  mode mode_;
+  asio::steady_timer retry_timer_;
+  asio::steady_timer heartbeat_timer_;
+  milliseconds backoff_;
+  redisAsyncContext* ac_ = nullptr;
+  std::shared_ptr<watcher> watcher_;
+  std::shared_ptr<connection> keepalive_;
+  std::set<std::string> channels_;
+  bool stopped_ = true;
+  bool pending_ready_ = false;
+  std::atomic<bool> connected_{false};
+  std::atomic<std::int64_t> last_pong_ms_{0};
+  std::atomic<std::uint64_t> dropped_{0};
+};
+
+}  // namespace detail
+
+publisher::publisher(asio::any_io_executor ex, options opts)
+    : conn_(std::make_shared<detail::connection>(ex, std::move(opts), detail::connection::mode::command)) {}
+publisher::~publisher() { stop(); }
+void publisher::start() { conn_->start(); }
+void publisher::stop() { conn_->stop(); }
+void publisher::publish(std::string channel, std::string message) { conn_->publish(std::move(channel), std::move(message)); }
+bool publisher::healthy() const { return conn_->healthy(); }
+std::uint64_t publisher::dropped() const { return conn_->dropped(); }
+
+subscriber::subscriber(asio::any_io_executor ex, options opts, handlers h)
+    : conn_(std::make_shared<detail::connection>(ex, std::move(opts), detail::connection::mode::subscribe)) {
+  conn_->handlers = std::move(h);
+}
+subscriber::~subscriber() { stop(); }
+void subscriber::start() { conn_->start(); }
+void subscriber::stop() { conn_->stop(); }
+void subscriber::subscribe(std::string channel) { conn_->subscribe(std::move(channel), true); }
+void subscriber::unsubscribe(std::string channel) { conn_->subscribe(std::move(channel), false); }
+bool subscriber::connected() const { return conn_->connected(); }
+
+}  // namespace colibri::redis
