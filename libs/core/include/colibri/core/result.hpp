@@ -2,6 +2,7 @@
 // Domain errors: an errc (one per wire error code of PROTOCOL.md), a
 // localised human sentence, the offending field, and result<T>.
 #include <cassert>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,6 +46,12 @@ struct error {
 
 // The default sentence for each code, for callers that have nothing better.
 error default_error(errc c);
+
+// Thrown by infrastructure (database, queue) when a dependency cannot serve
+// now; the edges answer `unavailable` (503 with Retry-After), without detail.
+struct dependency_unavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 template <class T>
 class [[nodiscard]] result {

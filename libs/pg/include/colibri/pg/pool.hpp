@@ -19,14 +19,15 @@
 
 #include <pqxx/pqxx>
 
+#include "colibri/core/result.hpp"
 #include "colibri/net/asio.hpp"
 
 namespace colibri::pg {
 
 // PostgreSQL is unreachable, restarting, or the pool is saturated. Nothing
 // was committed by the job that got it (unless it was in doubt at commit).
-struct unavailable : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct unavailable : core::dependency_unavailable {
+  using core::dependency_unavailable::dependency_unavailable;
 };
 
 struct pool_options {

@@ -1,0 +1,287 @@
+#include "colibri/http/server.hpp"
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "colibri/core/log.hpp"
+
+namespace colibri::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace bws = boost::beast::websocket;
+using tcp = asio::ip::tcp;
+using asio::as_tuple;
+using asio::use_awaitable;
+
+namespace {
+
+method to_method(bhttp::verb v) {
+  switch (v) {
+    case bhttp::verb::get: return method::get;
+    case bhttp::verb::head: return method::head;
+    case bhttp::verb::post: return method::post;
+    case bhttp::verb::put: return method::put;
+    case bhttp::verb::patch: return method::patch;
+    case bhttp::verb::delete_: return method::delete_;
+    case bhttp::verb::options: return method::options;
+    default: return method::other;
+  }
+}
+
+class beast_websocket final : public websocket {
+ public:
+  explicit beast_websocket(beast::tcp_stream&& s) : ws_(std::move(s)) {}
+  asio::any_io_executor executor() override { return ws_.get_executor(); }
+
+  awaitable<std::optional<ws_frame>> read() override {
+    auto [ec, n] = co_await ws_.async_read(buf_, as_tuple(use_awaitable));
+    if (ec) co_return std::nullopt;
+    ws_frame f{beast::buffers_to_string(buf_.data()), ws_.got_text()};
+    buf_.consume(buf_.size());
+    co_return f;
+  }
+
+  awaitable<bool> write(std::shared_ptr<const std::string> text) override {
+    ws_.text(true);
+    auto [ec, n] = co_await ws_.async_write(asio::buffer(*text), as_tuple(use_awaitable));
+    co_return !ec;
+  }
+
+  awaitable<void> close(std::uint16_t code, std::string reason) override {
+    if (!ws_.is_open()) co_return;
+    auto [ec] = co_await ws_.async_close(bws::close_reason(static_cast<bws::close_code>(code), reason), as_tuple(use_awaitable));
+    (void)ec;
+  }
+
+  void abort() override {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(ws_).close();
+  }
+
+  bws::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buf_;
+};
+
+bool contains(const std::vector<std::string>& v, std::string_view s) {
+  for (const auto& x : v)
+    if (x == s) return true;
+  return false;
+}
+
+}  // namespace
+
+struct server::impl : std::enable_shared_from_this<impl> {
+  impl(asio::io_context& io, server_options o, const router& r, ws_handler w)
+      : io(io), opts(std::move(o)), routes(r), ws(std::move(w)), acceptor(io) {}
+
+  asio::io_context& io;
+  server_options opts;
+  const router& routes;
+  ws_handler ws;
+  tcp::acceptor acceptor;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> in_flight{0};
+
+  request to_request(const bhttp::request<bhttp::string_body>& r, const tcp::endpoint& peer) {
+    request out;
+    out.verb = to_method(r.method());
+    out.target = std::string(r.target());
+    std::string_view t = r.target();
+    auto qpos = t.find('?');
+    out.path = percent_decode(t.substr(0, qpos), false).value_or(std::string(t.substr(0, qpos)));
+    if (qpos != std::string_view::npos) out.query = parse_query(t.substr(qpos + 1));
+    for (const auto& f : r) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    out.body = r.body();
+    out.remote_address = peer.address().to_string();
+    if (contains(opts.trusted_proxies, out.remote_address)) {
+      if (auto real = out.header("x-real-ip"); !real.empty()) {
+        out.remote_address = std::string(real);
+      } else if (auto fwd = out.header("x-forwarded-for"); !fwd.empty()) {
+        // The right-most entry is the one our proxy appended.
+        auto comma = fwd.rfind(',');
+        auto last = comma == std::string_view::npos ? fwd : fwd.substr(comma + 1);
+        while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+        out.remote_address = std::string(last);
+      }
+    }
+    out.lang = core::lang_from_accept_language(out.header("accept-language"));
+    return out;
+  }
+
+  static bhttp::response<bhttp::string_body> to_beast(const response& r, unsigned version, bool keep_alive) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+    res.set(bhttp::field::server, "colibri");
+    if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
+    res.set(bhttp::field::cache_control, "no-store");
+    for (const auto& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+    res.body() = r.body;
+    res.prepare_payload();
+    return res;
+  }
+
+  awaitable<void> write(beast::tcp_stream& stream, const response& r, unsigned version, bool keep_alive) {
+    auto res = to_beast(r, version, keep_alive);
+    stream.expires_after(opts.request_timeout);
+    co_await bhttp::async_write(stream, res, as_tuple(use_awaitable));
+  }
+
+  awaitable<response> dispatch(request& req) {
+    auto m = routes.find(req);
+    if (!m.h) {
+      if (!m.allow.empty()) {
+        auto r = response::error(core::errc::method_not_allowed, req.lang);
+        r.headers.emplace_back("Allow", m.allow);
+        co_return r;
+      }
+      co_return response::error(core::errc::not_found, req.lang);
+    }
+    auto started = std::chrono::steady_clock::now();
+    response res;
+    try {
+      res = co_await (*m.h)(req);
+    } catch (const core::dependency_unavailable& e) {
+      log::warn("dependency unavailable", {{"route", *m.pattern}, {"error", e.what()}});
+      res = response::error(core::errc::unavailable, req.lang);
+    } catch (const std::exception& e) {
+      log::error("request failed", {{"route", *m.pattern}, {"error", e.what()}});
+      res = response::error(core::errc::internal, req.lang);
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    log::info("request", {{"method", to_string(req.verb)}, {"route", *m.pattern}, {"status", res.status},
+                          {"ms", static_cast<std::int64_t>(ms.count())}});
+    co_return res;
+  }
+
+  awaitable<void> upgrade(beast::tcp_stream stream, bhttp::request<bhttp::string_body> breq, request req) {
+    auto version = breq.version();
+    if (!ws || req.path != opts.ws_path) {
+      co_await write(stream, response::error(core::errc::not_found, req.lang), version, false);
+      co_return;
+    }
+    auto origin = req.header("origin");
+    if ((origin.empty() && opts.require_origin) || (!origin.empty() && !contains(opts.allowed_origins, origin))) {
+      log::warn("websocket origin refused", {{"origin", origin}});
+      co_await write(stream, response::error(core::errc::forbidden, req.lang), version, false);
+      co_return;
+    }
+    auto sock = std::make_shared<beast_websocket>(std::move(stream));
+    beast::get_lowest_layer(sock->ws_).expires_never();
+    bws::stream_base::timeout t = bws::stream_base::timeout::suggested(beast::role_type::server);
+    t.handshake_timeout = std::chrono::seconds(10);
+    t.idle_timeout = opts.ws_idle_timeout;
+    t.keep_alive_pings = true;
+    sock->ws_.set_option(t);
+    sock->ws_.read_message_max(opts.ws_max_message);
+    sock->ws_.set_option(bws::stream_base::decorator(
+        [](bws::response_type& res) { res.set(bhttp::field::server, "colibri"); }));
+    auto [ec] = co_await sock->ws_.async_accept(breq, as_tuple(use_awaitable));
+    if (ec) co_return;
+    co_await ws(sock, std::move(req));
+  }
+
+  awaitable<void> session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::error_code pec;
+    auto peer = stream.socket().remote_endpoint(pec);
+    beast::flat_buffer buffer;
+    for (;;) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.body_limit(opts.body_limit);
+      parser.header_limit(16 * 1024);
+      stream.expires_after(opts.request_timeout);
+      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, as_tuple(use_awaitable));
+      if (ec == bhttp::error::body_limit) {
+        co_await write(stream, response::error(core::errc::payload_too_large, core::lang::fr), 11, false);
+        break;
+      }
+      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
+          ec == asio::error::eof || ec == asio::error::operation_aborted)
+        break;
+      if (ec) {
+        auto e = core::error::make(core::errc::validation_failed,
+                                   {"La requête HTTP est mal formée.", "The HTTP request is malformed."});
+        co_await write(stream, response::error(e, core::lang::fr), 11, false);
+        break;
+      }
+      auto& breq = parser.get();
+      auto req = to_request(breq, peer);
+      if (bws::is_upgrade(breq)) {
+        co_await upgrade(std::move(stream), parser.release(), std::move(req));
+        co_return;
+      }
+      ++in_flight;
+      response res;
+      try {
+        res = co_await dispatch(req);
+      } catch (...) {
+        --in_flight;
+        throw;
+      }
+      bool keep = breq.keep_alive() && !stopping;
+      co_await write(stream, res, breq.version(), keep);
+      --in_flight;
+      if (!keep) break;
+    }
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), as_tuple(use_awaitable));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        log::warn("accept failed", {{"error", ec.message()}});
+        continue;  // e.g. EMFILE: keep serving the connections we have
+      }
+      auto ex = socket.get_executor();
+      asio::co_spawn(
+          ex, [self = shared_from_this(), s = std::move(socket)]() mutable { return self->session(std::move(s)); },
+          [](std::exception_ptr ep) {
+        if (!ep) return;
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          log::error("connection task failed", {{"error", e.what()}});
+        }
+      });
+    }
+  }
+};
+
+server::server(asio::io_context& io, server_options opts, const router& routes, ws_handler ws)
+    : impl_(std::make_shared<impl>(io, std::move(opts), routes, std::move(ws))) {}
+
+server::~server() = default;
+
+void server::start() {
+  tcp::endpoint ep(asio::ip::make_address(impl_->opts.address), impl_->opts.port);
+  impl_->acceptor.open(ep.protocol());
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+  impl_->acceptor.bind(ep);
+  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+  asio::co_spawn(impl_->io, [self = impl_]() { return self->accept_loop(); }, asio::detached);
+}
+
+void server::stop() {
+  impl_->stopping = true;
+  asio::post(impl_->io, [self = impl_] {
+    beast::error_code ec;
+    self->acceptor.close(ec);
+  });
+}
+
+std::uint16_t server::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::size_t server::in_flight() const { return impl_->in_flight; }
+
+}  // namespace colibri::http
