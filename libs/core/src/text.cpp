@@ -49,3 +49,31 @@ lang lang_from_accept_language(std::string_view header) {
 }
 
 }  // namespace colibri::core
+
+#include <sys/stat.h>
+
+namespace colibri::core {
+
+bool valid_timezone(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  // Area/Location[/Sub]: letters, digits, '_', '-', '+'; no dots, so no path tricks.
+  bool segment_start = true;
+  for (char c : name) {
+    if (c == '/') {
+      if (segment_start) return false;
+      segment_start = true;
+      continue;
+    }
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '+';
+    if (!ok || (segment_start && !std::isalpha(static_cast<unsigned char>(c)))) return false;
+    segment_start = false;
+  }
+  if (segment_start) return false;
+  // "posixrules", "localtime", "Factory" are files but not zones people live in.
+  if (name == "posixrules" || name == "localtime" || name == "Factory") return false;
+  std::string path = "/usr/share/zoneinfo/" + std::string(name);
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace colibri::core

@@ -32,3 +32,17 @@ TEST(Clock, ManualClockMovesOnlyWhenTold) {
   EXPECT_EQ(format_rfc3339(c.now()), "2026-01-02T01:00:00.000Z");
   EXPECT_GT(c.now(), t0);
 }
+
+#include "colibri/core/text.hpp"
+
+TEST(TimeZones, OnlyRealIanaNames) {
+  EXPECT_TRUE(valid_timezone("Europe/Paris"));
+  EXPECT_TRUE(valid_timezone("America/Guadeloupe"));
+  EXPECT_TRUE(valid_timezone("UTC"));
+  EXPECT_FALSE(valid_timezone("Europe/Atlantis"));
+  EXPECT_FALSE(valid_timezone("../../etc/passwd"));
+  EXPECT_FALSE(valid_timezone("Europe/../etc"));
+  EXPECT_FALSE(valid_timezone("Europe"));  // a directory
+  EXPECT_FALSE(valid_timezone(""));
+  EXPECT_FALSE(valid_timezone("posixrules"));
+}

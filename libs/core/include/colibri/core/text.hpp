@@ -23,3 +23,10 @@ std::string_view to_string(lang l);
 lang lang_from_accept_language(std::string_view header);
 
 }  // namespace colibri::core
+
+namespace colibri::core {
+// An IANA time zone name known to this machine's tz database
+// ("Europe/Paris", "America/Guadeloupe", "UTC"). PostgreSQL on Debian uses
+// the same database (/usr/share/zoneinfo), so both agree on what exists.
+bool valid_timezone(std::string_view name);
+}  // namespace colibri::core

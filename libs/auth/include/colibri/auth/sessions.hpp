@@ -1,0 +1,32 @@
+#pragma once
+// Sessions in PostgreSQL (table `sessions`). Every function runs inside the
+// caller's transaction, on a pg::pool thread.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <pqxx/pqxx>
+
+namespace colibri::auth {
+
+// Redis channel on which a revoked session id is announced, so that every
+// chat gateway closes the sockets opened with it (close 4003).
+inline constexpr const char* k_revoked_channel = "colibri:sessions:revoked";
+
+struct session {
+  std::int64_t id = 0;
+  std::int64_t user_id = 0;
+};
+
+// Creates a session and returns the token to hand to the client (never stored).
+std::string create_session(pqxx::work& w, std::int64_t user_id, std::chrono::hours ttl);
+// A live session for this token (not revoked, not expired, user not deleted).
+std::optional<session> find_session(pqxx::work& w, std::string_view token);
+// Returns true when the session was live. Publishing the revocation to open
+// sockets is the caller's job.
+bool revoke_session(pqxx::work& w, std::int64_t session_id);
+int revoke_all_sessions(pqxx::work& w, std::int64_t user_id);
+
+}  // namespace colibri::auth

@@ -1,0 +1,60 @@
+#pragma once
+// The realtime gateway: one session per WebSocket, authenticated by the first
+// frame (`hello`), a registry of live sessions so that a revoked token closes
+// every socket opened with it (4003), on any gateway, and a graceful shutdown
+// that closes every socket with 1001.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "colibri/core/config.hpp"
+#include "colibri/http/websocket.hpp"
+#include "colibri/pg/pool.hpp"
+
+namespace colibri::chat {
+
+struct gateway_settings {
+  std::chrono::seconds hello_timeout{10};
+  std::size_t max_frame_bytes = 64 * 1024;
+  std::size_t max_body_code_points = 4000;
+  int rate_events = 20;
+  int rate_window_s = 10;
+  std::size_t outbox_max_frames = 1024;
+  std::size_t outbox_max_bytes = 4 * 1024 * 1024;
+};
+
+gateway_settings read_gateway_settings(core::config& cfg);
+
+class session;
+
+class gateway : public std::enable_shared_from_this<gateway> {
+ public:
+  gateway(pg::pool& db, gateway_settings s);
+
+  http::ws_handler handler();
+  // A session id was revoked (logout, account deleted): close its sockets.
+  void revoke(std::int64_t session_id);
+  // After a Redis outage revocations may have been missed: ask PostgreSQL.
+  awaitable<void> recheck_sessions();
+  void shutdown();
+  std::size_t connections() const;
+
+  // Used by sessions.
+  pg::pool& db() { return db_; }
+  const gateway_settings& settings() const { return s_; }
+  void bind(std::int64_t session_id, const std::shared_ptr<session>& s);
+  void forget(session* s, std::int64_t session_id);
+
+ private:
+  pg::pool& db_;
+  gateway_settings s_;
+  mutable std::mutex mutex_;
+  std::unordered_map<session*, std::weak_ptr<session>> all_;
+  std::unordered_map<std::int64_t, std::vector<std::weak_ptr<session>>> by_session_;
+  bool stopping_ = false;
+};
+
+}  // namespace colibri::chat

@@ -1,0 +1,108 @@
+#include "colibri/chat/gateway.hpp"
+
+#include "colibri/chat/session.hpp"
+#include "colibri/core/log.hpp"
+
+namespace colibri::chat {
+
+gateway_settings read_gateway_settings(core::config& cfg) {
+  gateway_settings s;
+  s.hello_timeout = std::chrono::seconds(cfg.integer("COLIBRI_HELLO_TIMEOUT_SECONDS", 10, 1, 300));
+  s.max_frame_bytes = static_cast<std::size_t>(cfg.integer("COLIBRI_WS_MAX_FRAME_BYTES", 64 * 1024, 1024, 16 << 20));
+  s.max_body_code_points = static_cast<std::size_t>(cfg.integer("COLIBRI_MAX_BODY_CODE_POINTS", 4000, 1, 100000));
+  s.rate_events = static_cast<int>(cfg.integer("COLIBRI_RATE_EVENTS", 20, 1, 100000));
+  s.rate_window_s = static_cast<int>(cfg.integer("COLIBRI_RATE_WINDOW_SECONDS", 10, 1, 3600));
+  s.outbox_max_frames = static_cast<std::size_t>(cfg.integer("COLIBRI_OUTBOX_MAX_FRAMES", 1024, 16, 1 << 20));
+  s.outbox_max_bytes = static_cast<std::size_t>(cfg.integer("COLIBRI_OUTBOX_MAX_BYTES", 4 << 20, 64 << 10, 1 << 30));
+  return s;
+}
+
+gateway::gateway(pg::pool& db, gateway_settings s) : db_(db), s_(std::move(s)) {}
+
+http::ws_handler gateway::handler() {
+  return [self = shared_from_this()](std::shared_ptr<http::websocket> ws, http::request) -> awaitable<void> {
+    auto s = std::make_shared<session>(self, ws);
+    {
+      std::lock_guard lk(self->mutex_);
+      if (!self->stopping_) self->all_[s.get()] = s;
+    }
+    if (self->stopping_) {
+      co_await ws->close(close_code::going_away, "server shutting down");
+      co_return;
+    }
+    co_await s->run();
+  };
+}
+
+void gateway::bind(std::int64_t session_id, const std::shared_ptr<session>& s) {
+  std::lock_guard lk(mutex_);
+  by_session_[session_id].push_back(s);
+}
+
+void gateway::forget(session* s, std::int64_t session_id) {
+  std::lock_guard lk(mutex_);
+  all_.erase(s);
+  if (auto it = by_session_.find(session_id); it != by_session_.end()) {
+    auto& v = it->second;
+    std::erase_if(v, [&](const std::weak_ptr<session>& w) {
+      auto p = w.lock();
+      return !p || p.get() == s;
+    });
+    if (v.empty()) by_session_.erase(it);
+  }
+}
+
+void gateway::revoke(std::int64_t session_id) {
+  std::vector<std::shared_ptr<session>> targets;
+  {
+    std::lock_guard lk(mutex_);
+    if (auto it = by_session_.find(session_id); it != by_session_.end())
+      for (auto& w : it->second)
+        if (auto p = w.lock()) targets.push_back(p);
+  }
+  for (auto& s : targets) s->post_close(close_code::token_revoked, "session revoked");
+  if (!targets.empty()) log::info("sockets closed after revocation", {{"count", static_cast<std::int64_t>(targets.size())}});
+}
+
+awaitable<void> gateway::recheck_sessions() {
+  std::string ids = "{";
+  {
+    std::lock_guard lk(mutex_);
+    for (auto& [id, v] : by_session_) {
+      if (ids.size() > 1) ids += ',';
+      ids += std::to_string(id);
+    }
+  }
+  ids += '}';
+  if (ids == "{}") co_return;
+  auto dead = co_await db_.run([ids](pqxx::connection& c) {
+    pqxx::work w(c);
+    std::vector<std::int64_t> out;
+    for (auto row : w.exec_params("SELECT x FROM unnest($1::bigint[]) AS x WHERE NOT EXISTS ("
+                                  " SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = x"
+                                  " AND s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL)",
+                                  ids))
+      out.push_back(row[0].as<std::int64_t>());
+    w.commit();
+    return out;
+  });
+  for (auto id : dead) revoke(id);
+}
+
+void gateway::shutdown() {
+  std::vector<std::shared_ptr<session>> targets;
+  {
+    std::lock_guard lk(mutex_);
+    stopping_ = true;
+    for (auto& [p, w] : all_)
+      if (auto s = w.lock()) targets.push_back(s);
+  }
+  for (auto& s : targets) s->post_close(close_code::going_away, "server shutting down");
+}
+
+std::size_t gateway::connections() const {
+  std::lock_guard lk(mutex_);
+  return all_.size();
+}
+
+}  // namespace colibri::chat

@@ -1,0 +1,224 @@
+#include "colibri/chat/session.hpp"
+
+#include "colibri/auth/sessions.hpp"
+#include "colibri/chat/gateway.hpp"
+#include "colibri/core/clock.hpp"
+#include "colibri/core/log.hpp"
+#include "colibri/json/fields.hpp"
+#include "colibri/json/writer.hpp"
+
+namespace colibri::chat {
+
+using asio::as_tuple;
+using asio::use_awaitable;
+
+session::session(std::shared_ptr<gateway> gw, std::shared_ptr<http::websocket> ws)
+    : gw_(std::move(gw)), ws_(std::move(ws)), wake_(ws_->executor()) {}
+
+void session::post_deliver(std::shared_ptr<const std::string> frame) {
+  asio::post(ws_->executor(), [self = shared_from_this(), f = std::move(frame)]() mutable { self->deliver(std::move(f)); });
+}
+
+void session::post_close(std::uint16_t code, std::string reason) {
+  asio::post(ws_->executor(), [self = shared_from_this(), code, r = std::move(reason)]() mutable {
+    self->close(code, std::move(r));
+  });
+}
+
+void session::deliver(std::shared_ptr<const std::string> frame) {
+  if (done_ || close_) return;
+  const auto& s = gw_->settings();
+  if (outbox_.size() + 1 > s.outbox_max_frames || outbox_bytes_ + frame->size() > s.outbox_max_bytes) {
+    log::warn("slow consumer closed", {{"user_id", user_id_}, {"queued", static_cast<std::int64_t>(outbox_.size())}});
+    close(close_code::slow_consumer, "slow consumer: reconnect and resume with since");
+    return;
+  }
+  outbox_bytes_ += frame->size();
+  outbox_.push_back(std::move(frame));
+  wake_.cancel();
+}
+
+void session::close(std::uint16_t code, std::string reason) {
+  if (done_ || close_) return;
+  if (code == close_code::slow_consumer) {
+    // What is queued cannot be delivered in time anyway; the client resumes with since.
+    outbox_.clear();
+    outbox_bytes_ = 0;
+  }
+  close_.emplace(code, std::move(reason));
+  wake_.cancel();
+  // A peer that does not read can block the writer forever: the close gets
+  // 5 s, then the connection is dropped.
+  auto guard = std::make_shared<asio::steady_timer>(ws_->executor(), std::chrono::seconds(5));
+  guard->async_wait([self = shared_from_this(), guard](boost::system::error_code ec) {
+    if (!ec && !self->done_) self->ws_->abort();
+  });
+}
+
+awaitable<void> session::writer_loop() {
+  for (;;) {
+    if (!outbox_.empty()) {
+      auto f = outbox_.front();
+      bool ok = co_await ws_->write(f);
+      if (!outbox_.empty() && outbox_.front() == f) {
+        outbox_.pop_front();
+        outbox_bytes_ -= f->size();
+      }
+      if (!ok) break;
+      continue;
+    }
+    if (close_) {
+      co_await ws_->close(close_->first, close_->second);
+      break;
+    }
+    if (done_) break;
+    wake_.expires_at(asio::steady_timer::time_point::max());
+    co_await wake_.async_wait(as_tuple(use_awaitable));
+  }
+  done_ = true;
+}
+
+awaitable<void> session::run() {
+  auto self = shared_from_this();
+  asio::co_spawn(ws_->executor(), [self] { return self->writer_loop(); }, [](std::exception_ptr ep) {
+    if (!ep) return;
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      log::error("session writer failed", {{"error", e.what()}});
+    }
+  });
+  asio::steady_timer hello_timer(ws_->executor());
+  hello_timer.expires_after(gw_->settings().hello_timeout);
+  hello_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto s = weak.lock(); s && s->user_id_ == 0) s->close(close_code::no_hello, "hello expected");
+  });
+  for (;;) {
+    auto frame = co_await ws_->read();
+    if (!frame) break;
+    if (close_) continue;  // closing: the peer's last frames are not acted on
+    if (!frame->text) {
+      send_error(nullptr, core::error::make(core::errc::invalid_json,
+                                            {"Seuls les messages texte (JSON) sont acceptés.", "Only text (JSON) frames are accepted."}));
+      continue;
+    }
+    try {
+      co_await handle(frame->data);
+    } catch (const core::dependency_unavailable&) {
+      send_error(nullptr, core::default_error(core::errc::unavailable));
+    } catch (const std::exception& e) {
+      log::error("frame handling failed", {{"error", e.what()}, {"user_id", user_id_}});
+      send_error(nullptr, core::default_error(core::errc::internal));
+    }
+  }
+  hello_timer.cancel();
+  done_ = true;
+  wake_.cancel();
+  gw_->forget(this, session_id_);
+}
+
+awaitable<void> session::handle(const std::string& text) {
+  auto doc = json::parse(text);
+  if (!doc) co_return send_error(nullptr, doc.err());
+  if (!doc->as_object())
+    co_return send_error(nullptr, core::error::make(core::errc::invalid_json,
+                                                    {"Chaque message doit être un objet JSON.", "Each frame must be a JSON object."}));
+  // The reply carries the request's id back, as the client sent it.
+  std::string id_json;
+  const std::string* id = nullptr;
+  if (auto v = doc->find("id"); v && !v->is_null()) {
+    if (auto s = v->as_string(); s && s->size() <= 128) {
+      json::writer w;
+      w.value(*s);
+      id_json = w.release();
+    } else if (auto i = v->as_int()) {
+      id_json = std::to_string(*i);
+    } else {
+      co_return send_error(nullptr, core::error::validation("id", {"L'identifiant de requête doit être un texte court ou un entier.",
+                                                                  "The request id must be a short string or an integer."}));
+    }
+    id = &id_json;
+  }
+  json::fields f(*doc);
+  auto type = f.text("type", json::required, 1, 32);
+  if (!type) co_return send_error(id, *f.error());
+
+  if (user_id_ == 0) {
+    if (*type != "hello")
+      co_return send_error(id, core::error::make(core::errc::unauthenticated,
+                                                 {"Le premier message doit être « hello ».", "The first frame must be \"hello\"."}));
+    auto token = f.text("token", json::required, 1, 256);
+    f.integer("notifications_after", json::optional, 0, (std::int64_t{1} << 53));
+    if (auto e = f.error()) co_return send_error(id, *e);
+    co_return co_await hello(id, *token);
+  }
+  if (*type == "hello")
+    co_return send_error(id, core::error::make(core::errc::conflict,
+                                               {"Cette connexion est déjà identifiée.", "This connection is already authenticated."}));
+  co_return send_error(id, core::error::validation("type", {"Type de message inconnu : " + *type + ".",
+                                                            "Unknown frame type: " + *type + "."}));
+}
+
+awaitable<void> session::hello(const std::string* id, const std::string& token) {
+  struct who {
+    auth::session s;
+    std::string handle, locale, timezone;
+    bool is_admin = false;
+  };
+  auto found = co_await gw_->db().run([token](pqxx::connection& c) -> std::optional<who> {
+    pqxx::work w(c);
+    auto s = auth::find_session(w, token);
+    std::optional<who> out;
+    if (s) {
+      auto r = w.exec_params("SELECT handle, locale, timezone, is_admin FROM users WHERE id = $1", s->user_id);
+      out = who{*s, r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(), r[0][3].as<bool>()};
+    }
+    w.commit();
+    return out;
+  });
+  if (close_) co_return;  // the hello timer fired meanwhile
+  if (!found) {
+    send_error(id,
+               core::error::make(core::errc::unauthenticated,
+                                 {"Votre session a expiré ou n'est plus valide. Merci de vous reconnecter.",
+                                  "Your session has expired or is no longer valid. Please log in again."}),
+               /*fatal=*/true);
+    close(close_code::token_revoked, "invalid or revoked token");
+    co_return;
+  }
+  user_id_ = found->s.user_id;
+  session_id_ = found->s.id;
+  locale_ = found->locale;
+  gw_->bind(session_id_, shared_from_this());
+
+  const auto& s = gw_->settings();
+  json::writer w;
+  w.begin_object().field("type", "welcome");
+  if (id) w.key("id").raw(*id);
+  w.key("user").begin_object().field("id", user_id_).field("handle", found->handle).field("locale", found->locale);
+  w.field("timezone", found->timezone).field("is_admin", found->is_admin).end_object();
+  w.field("server_time", core::format_rfc3339(std::chrono::system_clock::now()));
+  w.key("limits").begin_object();
+  w.field("max_frame_bytes", static_cast<std::int64_t>(s.max_frame_bytes));
+  w.field("max_body_code_points", static_cast<std::int64_t>(s.max_body_code_points));
+  w.field("history_page_max", 500);
+  w.key("rate_limit").begin_object().field("events", s.rate_events).field("per_seconds", s.rate_window_s).end_object();
+  w.end_object().end_object();
+  deliver(std::make_shared<const std::string>(w.release()));
+}
+
+void session::send_error(const std::string* id, const core::error& e, bool fatal) {
+  core::lang l = core::lang::fr;
+  core::parse_lang(locale_, l);
+  json::writer w;
+  w.begin_object().field("type", "error");
+  if (id) w.key("id").raw(*id);
+  w.field("code", core::code_string(e.code)).field("message", e.message.in(l));
+  if (!e.field.empty()) w.field("field", e.field);
+  if (fatal) w.field("fatal", true);
+  w.end_object();
+  deliver(std::make_shared<const std::string>(w.release()));
+}
+
+}  // namespace colibri::chat

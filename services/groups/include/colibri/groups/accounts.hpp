@@ -1,0 +1,52 @@
+#pragma once
+// Accounts and sessions: POST /api/v1/auth/register|login|logout,
+// GET|PATCH /api/v1/me.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "colibri/auth/password.hpp"
+#include "colibri/core/config.hpp"
+#include "colibri/http/router.hpp"
+#include "colibri/net/asio.hpp"
+#include "colibri/pg/pool.hpp"
+#include "colibri/redis/client.hpp"
+
+namespace colibri::groups {
+
+struct account_settings {
+  auth::argon2_params argon2;
+  std::vector<std::string> admin_emails;  // lower-cased
+  std::chrono::hours session_ttl{24 * 30};
+  int max_failures_per_account = 10;
+  int max_failures_per_address = 100;
+  std::chrono::seconds throttle_window{15 * 60};
+};
+
+account_settings read_account_settings(core::config& cfg);
+
+class accounts {
+ public:
+  // cpu: where password hashing runs (never the I/O threads).
+  accounts(pg::pool& db, redis::publisher& pub, asio::any_io_executor cpu, account_settings s);
+  void add_routes(http::router& r);
+  // Grants admin to existing accounts listed in COLIBRI_ADMIN_EMAILS (at start).
+  void promote_admins(pqxx::connection& c) const;
+
+ private:
+  awaitable<http::response> register_user(http::request& req);
+  awaitable<http::response> login(http::request& req);
+  awaitable<http::response> logout(http::request& req);
+  awaitable<http::response> get_me(http::request& req);
+  awaitable<http::response> patch_me(http::request& req);
+  awaitable<std::string> hash(std::string password);
+  awaitable<bool> verify(std::string hash, std::string password);
+
+  pg::pool& db_;
+  redis::publisher& pub_;
+  asio::any_io_executor cpu_;
+  account_settings s_;
+};
+
+}  // namespace colibri::groups

@@ -1,0 +1,27 @@
+#pragma once
+// Field rules of PROTOCOL.md for accounts. Pure functions: unit-tested.
+#include <string>
+#include <string_view>
+
+#include "colibri/json/fields.hpp"
+
+namespace colibri::groups {
+
+// Each checks one field and records a validation error on `f` (naming `key`)
+// when it fails. Lengths are in code points.
+void check_email(json::fields& f, std::string_view key, const std::string& email);
+void check_handle(json::fields& f, std::string_view key, const std::string& handle);
+void check_timezone(json::fields& f, std::string_view key, const std::string& tz);
+
+// Letters (Latin with accents, Greek, Cyrillic, Hebrew, Arabic, CJK, kana,
+// Hangul), ASCII digits, '_', '.', '-' and single inner spaces.
+bool valid_handle(std::string_view handle);
+bool valid_email(std::string_view email);
+
+constexpr std::size_t k_password_min = 8;
+constexpr std::size_t k_password_max = 256;
+
+// ASCII lower-casing, for throttle keys.
+std::string ascii_lower(std::string_view s);
+
+}  // namespace colibri::groups

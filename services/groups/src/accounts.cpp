@@ -1,0 +1,321 @@
+#include "colibri/groups/accounts.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "colibri/auth/sessions.hpp"
+#include "colibri/auth/throttle.hpp"
+#include "colibri/core/clock.hpp"
+#include "colibri/core/log.hpp"
+#include "colibri/groups/authn.hpp"
+#include "colibri/groups/validate.hpp"
+#include "colibri/json/fields.hpp"
+#include "colibri/json/writer.hpp"
+
+namespace colibri::groups {
+
+using http::request;
+using http::response;
+
+account_settings read_account_settings(core::config& cfg) {
+  account_settings s;
+  s.argon2.opslimit = static_cast<unsigned long long>(cfg.integer("COLIBRI_ARGON2_OPSLIMIT", 2, 2, 20));
+  s.argon2.memlimit_bytes =
+      static_cast<std::size_t>(cfg.integer("COLIBRI_ARGON2_MEMLIMIT_KIB", 19 * 1024, 19 * 1024, 1024 * 1024)) * 1024;
+  for (auto& e : cfg.list("COLIBRI_ADMIN_EMAILS", "")) s.admin_emails.push_back(ascii_lower(e));
+  s.session_ttl = std::chrono::hours(cfg.integer("COLIBRI_SESSION_TTL_HOURS", 24 * 30, 1, 24 * 365));
+  s.max_failures_per_account = static_cast<int>(cfg.integer("COLIBRI_LOGIN_MAX_FAILURES_PER_ACCOUNT", 10, 1, 100000));
+  s.max_failures_per_address = static_cast<int>(cfg.integer("COLIBRI_LOGIN_MAX_FAILURES_PER_ADDRESS", 100, 1, 1000000));
+  s.throttle_window = std::chrono::seconds(cfg.integer("COLIBRI_LOGIN_WINDOW_SECONDS", 900, 1, 86400));
+  return s;
+}
+
+namespace {
+
+struct user_row {
+  std::int64_t id = 0;
+  std::string email, handle, locale, timezone;
+  bool is_admin = false;
+  std::int64_t created_ms = 0;
+};
+
+constexpr const char* k_user_columns =
+    "id, email, handle, locale, timezone, is_admin, (extract(epoch FROM created_at) * 1000)::bigint";
+
+user_row read_user(const pqxx::row& r) {
+  return {r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
+          r[4].as<std::string>(), r[5].as<bool>(),         r[6].as<std::int64_t>()};
+}
+
+// The caller's own view of their account (the email is never shown to others).
+void write_user(json::writer& w, const user_row& u) {
+  w.begin_object();
+  w.field("id", u.id).field("handle", u.handle).field("email", u.email).field("locale", u.locale);
+  w.field("timezone", u.timezone).field("is_admin", u.is_admin);
+  w.field("created_at", core::format_rfc3339_ms(u.created_ms));
+  w.end_object();
+}
+
+response user_response(int status, const user_row& u, const std::string* token) {
+  json::writer w;
+  w.begin_object().key("user");
+  write_user(w, u);
+  if (token) w.field("token", *token);
+  w.end_object();
+  return response::json(status, w.release());
+}
+
+// Which unique index a unique_violation hit.
+std::string conflicting_field(const pqxx::unique_violation& e) {
+  std::string what = e.what();
+  if (what.find("users_email_key") != std::string::npos) return "email";
+  if (what.find("users_handle_key") != std::string::npos) return "handle";
+  return {};
+}
+
+core::error conflict_for(const std::string& field) {
+  if (field == "email")
+    return core::error::make(core::errc::conflict,
+                             {"Un compte existe déjà avec cette adresse e-mail.", "An account already uses this email address."},
+                             "email");
+  return core::error::make(core::errc::conflict,
+                           {"Ce pseudo est déjà pris. Merci d'en choisir un autre.", "This handle is taken. Please choose another."},
+                           "handle");
+}
+
+const core::error& bad_credentials() {
+  static const core::error e = core::error::make(
+      core::errc::unauthenticated,
+      {"Adresse e-mail ou mot de passe incorrect.", "Incorrect email address or password."});
+  return e;
+}
+
+std::optional<std::string> read_locale(json::fields& f) {
+  auto l = f.text("locale", json::optional, 2, 2);
+  core::lang parsed;
+  if (l && !core::parse_lang(*l, parsed)) {
+    f.fail("locale", {"La langue doit être « fr » ou « en ».", "The language must be \"fr\" or \"en\"."});
+    return std::nullopt;
+  }
+  return l;
+}
+
+}  // namespace
+
+accounts::accounts(pg::pool& db, redis::publisher& pub, asio::any_io_executor cpu, account_settings s)
+    : db_(db), pub_(pub), cpu_(std::move(cpu)), s_(std::move(s)) {}
+
+void accounts::add_routes(http::router& r) {
+  r.post("/api/v1/auth/register", [this](request& q) { return register_user(q); });
+  r.post("/api/v1/auth/login", [this](request& q) { return login(q); });
+  r.post("/api/v1/auth/logout", [this](request& q) { return logout(q); });
+  r.get("/api/v1/me", [this](request& q) { return get_me(q); });
+  r.patch("/api/v1/me", [this](request& q) { return patch_me(q); });
+}
+
+awaitable<std::string> accounts::hash(std::string password) {
+  auto params = s_.argon2;
+  co_return co_await asio::co_spawn(
+      cpu_, [password = std::move(password), params]() -> awaitable<std::string> { co_return auth::hash_password(password, params); },
+      asio::use_awaitable);
+}
+
+awaitable<bool> accounts::verify(std::string hash, std::string password) {
+  co_return co_await asio::co_spawn(
+      cpu_,
+      [hash = std::move(hash), password = std::move(password)]() -> awaitable<bool> {
+        co_return auth::verify_password(hash, password);
+      },
+      asio::use_awaitable);
+}
+
+void accounts::promote_admins(pqxx::connection& c) const {
+  if (s_.admin_emails.empty()) return;
+  pqxx::work w(c);
+  for (const auto& e : s_.admin_emails) {
+    auto r = w.exec_params("UPDATE users SET is_admin = true WHERE lower(email) = lower($1) AND NOT is_admin "
+                           "AND deleted_at IS NULL RETURNING id",
+                           e);
+    for (auto row : r) log::info("admin granted from COLIBRI_ADMIN_EMAILS", {{"user_id", row[0].as<std::int64_t>()}});
+  }
+  w.commit();
+}
+
+awaitable<response> accounts::register_user(request& req) {
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return response::error(doc.err(), req.lang);
+  json::fields f(*doc);
+  auto email = f.text("email", json::required, 3, 254);
+  auto password = f.text("password", json::required, k_password_min, k_password_max);
+  auto handle = f.text("handle", json::required, 2, 32);
+  auto locale = read_locale(f);
+  auto timezone = f.text("timezone", json::optional, 1, 64);
+  if (email) check_email(f, "email", *email);
+  if (handle) check_handle(f, "handle", *handle);
+  if (timezone) check_timezone(f, "timezone", *timezone);
+  if (f.has("invitation") && !f.is_null("invitation"))
+    f.fail("invitation", {"Les codes d'invitation ne sont pas encore acceptés à l'inscription.",
+                          "Invitation codes are not accepted at registration yet."});
+  if (auto e = f.error()) co_return response::error(*e, req.lang);
+
+  std::string password_hash = co_await hash(*password);
+  bool admin = std::find(s_.admin_emails.begin(), s_.admin_emails.end(), ascii_lower(*email)) != s_.admin_emails.end();
+  auto ttl = s_.session_ttl;
+  struct created {
+    user_row user;
+    std::string token;
+    std::string conflict;
+  };
+  auto out = co_await db_.run([&, ttl, admin, locale = locale.value_or("fr"),
+                               tz = timezone.value_or("Europe/Paris")](pqxx::connection& c) -> created {
+    try {
+      pqxx::work w(c);
+      auto r = w.exec_params(std::string("INSERT INTO users (email, handle, password_hash, locale, timezone, is_admin) "
+                                         "VALUES ($1, $2, $3, $4, $5, $6) RETURNING ") +
+                                 k_user_columns,
+                             *email, *handle, password_hash, locale, tz, admin);
+      created out{read_user(r[0]), {}, {}};
+      out.token = auth::create_session(w, out.user.id, ttl);
+      w.commit();
+      return out;
+    } catch (const pqxx::unique_violation& e) {
+      return created{{}, {}, conflicting_field(e).empty() ? "email" : conflicting_field(e)};
+    }
+  });
+  if (!out.conflict.empty()) co_return response::error(conflict_for(out.conflict), req.lang);
+  log::info("account created", {{"user_id", out.user.id}, {"admin", admin}});
+  co_return user_response(201, out.user, &out.token);
+}
+
+awaitable<response> accounts::login(request& req) {
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return response::error(doc.err(), req.lang);
+  json::fields f(*doc);
+  auto email = f.text("email", json::required, 1, 254);
+  auto password = f.text("password", json::required, 1, k_password_max);
+  if (auto e = f.error()) co_return response::error(*e, req.lang);
+
+  std::vector<auth::throttle_rule> rules{{"acct:" + ascii_lower(*email), s_.max_failures_per_account},
+                                         {"addr:" + req.remote_address, s_.max_failures_per_address}};
+  auto window = s_.throttle_window;
+  struct lookup {
+    std::optional<int> wait;
+    std::optional<user_row> user;
+    std::string hash;
+  };
+  auto found = co_await db_.run([&, window](pqxx::connection& c) {
+    pqxx::work w(c);
+    lookup out;
+    out.wait = auth::throttle_check(w, rules, window);
+    if (!out.wait) {
+      auto r = w.exec_params(std::string("SELECT password_hash, ") + k_user_columns +
+                                 " FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL",
+                             *email);
+      if (!r.empty()) {
+        out.hash = r[0][0].as<std::string>();
+        pqxx::row row = r[0];
+        out.user = user_row{row[1].as<std::int64_t>(), row[2].as<std::string>(), row[3].as<std::string>(),
+                            row[4].as<std::string>(), row[5].as<std::string>(), row[6].as<bool>(),
+                            row[7].as<std::int64_t>()};
+      }
+    }
+    w.commit();
+    return out;
+  });
+  if (found.wait) {
+    auto e = core::default_error(core::errc::rate_limited);
+    e.retry_after_s = *found.wait;
+    log::warn("login throttled", {{"address", req.remote_address}});
+    co_return response::error(e, req.lang);
+  }
+  // An unknown email costs the same hashing time as a wrong password.
+  bool ok = co_await verify(found.user ? found.hash : auth::dummy_hash(s_.argon2), *password);
+  if (!ok || !found.user) {
+    co_await db_.run([&, window](pqxx::connection& c) {
+      pqxx::work w(c);
+      auth::throttle_fail(w, rules, window);
+      w.commit();
+    });
+    co_return response::error(bad_credentials(), req.lang);
+  }
+  std::optional<std::string> rehashed;
+  if (auth::needs_rehash(found.hash, s_.argon2)) rehashed = co_await hash(*password);
+  auto ttl = s_.session_ttl;
+  auto user = *found.user;
+  auto token = co_await db_.run([&, ttl](pqxx::connection& c) {
+    pqxx::work w(c);
+    auth::throttle_clear(w, rules[0].key);
+    if (rehashed) w.exec_params("UPDATE users SET password_hash = $2 WHERE id = $1", user.id, *rehashed);
+    auto t = auth::create_session(w, user.id, ttl);
+    w.commit();
+    return t;
+  });
+  co_return user_response(200, user, &token);
+}
+
+awaitable<response> accounts::logout(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return response::error(who.err(), req.lang);
+  auto sid = who->session_id;
+  co_await db_.run([sid](pqxx::connection& c) {
+    pqxx::work w(c);
+    auth::revoke_session(w, sid);
+    w.commit();
+  });
+  // Committed first: a gateway that misses this message still refuses the
+  // token at its next check against PostgreSQL.
+  pub_.publish(auth::k_revoked_channel, std::to_string(sid));
+  co_return response::no_content();
+}
+
+awaitable<response> accounts::get_me(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return response::error(who.err(), req.lang);
+  auto uid = who->user_id;
+  auto user = co_await db_.run([uid](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto r = w.exec_params(std::string("SELECT ") + k_user_columns + " FROM users WHERE id = $1", uid);
+    w.commit();
+    return read_user(r.at(0));
+  });
+  co_return user_response(200, user, nullptr);
+}
+
+awaitable<response> accounts::patch_me(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return response::error(who.err(), req.lang);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return response::error(doc.err(), req.lang);
+  json::fields f(*doc);
+  auto handle = f.text("handle", json::optional, 2, 32);
+  auto locale = read_locale(f);
+  auto timezone = f.text("timezone", json::optional, 1, 64);
+  if (handle) check_handle(f, "handle", *handle);
+  if (timezone) check_timezone(f, "timezone", *timezone);
+  if (f.has("quit"))
+    f.fail("quit", {"Le profil d'arrêt n'est pas encore disponible.", "The quit profile is not available yet."});
+  if (auto e = f.error()) co_return response::error(*e, req.lang);
+
+  auto uid = who->user_id;
+  struct updated {
+    user_row user;
+    bool conflict = false;
+  };
+  auto out = co_await db_.run([&, uid](pqxx::connection& c) -> updated {
+    try {
+      pqxx::work w(c);
+      auto r = w.exec_params(std::string("UPDATE users SET handle = coalesce($2, handle), locale = coalesce($3, locale), "
+                                         "timezone = coalesce($4, timezone), updated_at = now() WHERE id = $1 RETURNING ") +
+                                 k_user_columns,
+                             uid, handle, locale, timezone);
+      w.commit();
+      return {read_user(r.at(0)), false};
+    } catch (const pqxx::unique_violation&) {
+      return {{}, true};
+    }
+  });
+  if (out.conflict) co_return response::error(conflict_for("handle"), req.lang);
+  co_return user_response(200, out.user, nullptr);
+}
+
+}  // namespace colibri::groups

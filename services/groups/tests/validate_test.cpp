@@ -1,0 +1,41 @@
+#include "colibri/groups/validate.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace colibri::groups;
+
+TEST(Handle, AcceptsFrenchNamesAndTheAllowedPunctuation) {
+  EXPECT_TRUE(valid_handle("Élodie"));
+  EXPECT_TRUE(valid_handle("jean-françois_75"));
+  EXPECT_TRUE(valid_handle("Marie Ève"));
+  EXPECT_TRUE(valid_handle("Zoë.B"));
+  EXPECT_TRUE(valid_handle("ab"));
+  EXPECT_TRUE(valid_handle(std::string(32, 'x')));
+}
+
+TEST(Handle, RejectsLengthSymbolsAndSpacing) {
+  EXPECT_FALSE(valid_handle("a"));
+  EXPECT_FALSE(valid_handle(std::string(33, 'x')));
+  EXPECT_FALSE(valid_handle(" lead"));
+  EXPECT_FALSE(valid_handle("trail "));
+  EXPECT_FALSE(valid_handle("two  spaces"));
+  EXPECT_FALSE(valid_handle("emoji🚭"));
+  EXPECT_FALSE(valid_handle("at@sign"));
+  EXPECT_FALSE(valid_handle("tab\there"));
+  EXPECT_FALSE(valid_handle("x×y"));
+  EXPECT_FALSE(valid_handle("\xC3"));
+}
+
+TEST(Email, PlausibleAddressesOnly) {
+  EXPECT_TRUE(valid_email("marie@example.fr"));
+  EXPECT_TRUE(valid_email("a.b+tag@sub.example.org"));
+  EXPECT_FALSE(valid_email("no-at-sign"));
+  EXPECT_FALSE(valid_email("@example.fr"));
+  EXPECT_FALSE(valid_email("a@b"));
+  EXPECT_FALSE(valid_email("a@@b.fr"));
+  EXPECT_FALSE(valid_email("a b@c.fr"));
+  EXPECT_FALSE(valid_email("a@b..fr"));
+  EXPECT_FALSE(valid_email("a@.b.fr"));
+}
+
+TEST(Lower, AsciiOnly) { EXPECT_EQ(ascii_lower("MaRie@EXAMPLE.fr"), "marie@example.fr"); }
