@@ -70,10 +70,11 @@ std::vector<http::readiness_check> runtime::readiness() {
       {"postgresql",
        [this]() -> awaitable<bool> {
          try {
-           co_await db_->run([](pqxx::connection& c) {
+           auto ping = [](pqxx::connection& c) {
              pqxx::nontransaction n(c);
              n.exec("SELECT 1");
-           });
+           };
+           co_await db_->run(std::move(ping));
            co_return true;
          } catch (...) {
            co_return false;

@@ -75,7 +75,7 @@ awaitable<void> gateway::recheck_sessions() {
   }
   ids += '}';
   if (ids == "{}") co_return;
-  auto dead = co_await db_.run([ids](pqxx::connection& c) {
+  auto find_dead = [ids](pqxx::connection& c) {
     pqxx::work w(c);
     std::vector<std::int64_t> out;
     for (auto row : w.exec_params("SELECT x FROM unnest($1::bigint[]) AS x WHERE NOT EXISTS ("
@@ -85,7 +85,8 @@ awaitable<void> gateway::recheck_sessions() {
       out.push_back(row[0].as<std::int64_t>());
     w.commit();
     return out;
-  });
+  };
+  auto dead = co_await db_.run(std::move(find_dead));
   for (auto id : dead) revoke(id);
 }
 

@@ -166,7 +166,7 @@ awaitable<void> session::hello(const std::string* id, const std::string& token) 
     std::string handle, locale, timezone;
     bool is_admin = false;
   };
-  auto found = co_await gw_->db().run([token](pqxx::connection& c) -> std::optional<who> {
+  auto lookup = [token](pqxx::connection& c) -> std::optional<who> {
     pqxx::work w(c);
     auto s = auth::find_session(w, token);
     std::optional<who> out;
@@ -176,7 +176,8 @@ awaitable<void> session::hello(const std::string* id, const std::string& token) 
     }
     w.commit();
     return out;
-  });
+  };
+  auto found = co_await gw_->db().run(std::move(lookup));
   if (close_) co_return;  // the hello timer fired meanwhile
   if (!found) {
     send_error(id,

@@ -113,20 +113,23 @@ void accounts::add_routes(http::router& r) {
   r.patch("/api/v1/me", [this](request& q) { return patch_me(q); });
 }
 
+namespace {
+// Coroutine functions with by-value parameters rather than capturing lambdas:
+// see docs/adr/0002-gcc12-coroutine-temporaries.md.
+awaitable<std::string> hash_job(std::string password, auth::argon2_params p) {
+  co_return auth::hash_password(password, p);
+}
+awaitable<bool> verify_job(std::string hash, std::string password) {
+  co_return auth::verify_password(hash, password);
+}
+}  // namespace
+
 awaitable<std::string> accounts::hash(std::string password) {
-  auto params = s_.argon2;
-  co_return co_await asio::co_spawn(
-      cpu_, [password = std::move(password), params]() -> awaitable<std::string> { co_return auth::hash_password(password, params); },
-      asio::use_awaitable);
+  co_return co_await asio::co_spawn(cpu_, hash_job(std::move(password), s_.argon2), asio::use_awaitable);
 }
 
 awaitable<bool> accounts::verify(std::string hash, std::string password) {
-  co_return co_await asio::co_spawn(
-      cpu_,
-      [hash = std::move(hash), password = std::move(password)]() -> awaitable<bool> {
-        co_return auth::verify_password(hash, password);
-      },
-      asio::use_awaitable);
+  co_return co_await asio::co_spawn(cpu_, verify_job(std::move(hash), std::move(password)), asio::use_awaitable);
 }
 
 void accounts::promote_admins(pqxx::connection& c) const {
@@ -166,8 +169,8 @@ awaitable<response> accounts::register_user(request& req) {
     std::string token;
     std::string conflict;
   };
-  auto out = co_await db_.run([&, ttl, admin, locale = locale.value_or("fr"),
-                               tz = timezone.value_or("Europe/Paris")](pqxx::connection& c) -> created {
+  auto insert = [&, ttl, admin, locale = locale.value_or("fr"),
+                 tz = timezone.value_or("Europe/Paris")](pqxx::connection& c) -> created {
     try {
       pqxx::work w(c);
       auto r = w.exec_params(std::string("INSERT INTO users (email, handle, password_hash, locale, timezone, is_admin) "
@@ -181,7 +184,8 @@ awaitable<response> accounts::register_user(request& req) {
     } catch (const pqxx::unique_violation& e) {
       return created{{}, {}, conflicting_field(e).empty() ? "email" : conflicting_field(e)};
     }
-  });
+  };
+  auto out = co_await db_.run(std::move(insert));
   if (!out.conflict.empty()) co_return response::error(conflict_for(out.conflict), req.lang);
   log::info("account created", {{"user_id", out.user.id}, {"admin", admin}});
   co_return user_response(201, out.user, &out.token);
@@ -203,7 +207,7 @@ awaitable<response> accounts::login(request& req) {
     std::optional<user_row> user;
     std::string hash;
   };
-  auto found = co_await db_.run([&, window](pqxx::connection& c) {
+  auto find = [&, window](pqxx::connection& c) {
     pqxx::work w(c);
     lookup out;
     out.wait = auth::throttle_check(w, rules, window);
@@ -221,7 +225,8 @@ awaitable<response> accounts::login(request& req) {
     }
     w.commit();
     return out;
-  });
+  };
+  auto found = co_await db_.run(std::move(find));
   if (found.wait) {
     auto e = core::default_error(core::errc::rate_limited);
     e.retry_after_s = *found.wait;
@@ -231,25 +236,27 @@ awaitable<response> accounts::login(request& req) {
   // An unknown email costs the same hashing time as a wrong password.
   bool ok = co_await verify(found.user ? found.hash : auth::dummy_hash(s_.argon2), *password);
   if (!ok || !found.user) {
-    co_await db_.run([&, window](pqxx::connection& c) {
+    auto count_failure = [&, window](pqxx::connection& c) {
       pqxx::work w(c);
       auth::throttle_fail(w, rules, window);
       w.commit();
-    });
+    };
+    co_await db_.run(std::move(count_failure));
     co_return response::error(bad_credentials(), req.lang);
   }
   std::optional<std::string> rehashed;
   if (auth::needs_rehash(found.hash, s_.argon2)) rehashed = co_await hash(*password);
   auto ttl = s_.session_ttl;
   auto user = *found.user;
-  auto token = co_await db_.run([&, ttl](pqxx::connection& c) {
+  auto open_session = [&, ttl](pqxx::connection& c) {
     pqxx::work w(c);
     auth::throttle_clear(w, rules[0].key);
     if (rehashed) w.exec_params("UPDATE users SET password_hash = $2 WHERE id = $1", user.id, *rehashed);
     auto t = auth::create_session(w, user.id, ttl);
     w.commit();
     return t;
-  });
+  };
+  auto token = co_await db_.run(std::move(open_session));
   co_return user_response(200, user, &token);
 }
 
@@ -257,11 +264,12 @@ awaitable<response> accounts::logout(request& req) {
   auto who = co_await authenticate(db_, req);
   if (!who) co_return response::error(who.err(), req.lang);
   auto sid = who->session_id;
-  co_await db_.run([sid](pqxx::connection& c) {
+  auto revoke = [sid](pqxx::connection& c) {
     pqxx::work w(c);
     auth::revoke_session(w, sid);
     w.commit();
-  });
+  };
+  co_await db_.run(std::move(revoke));
   // Committed first: a gateway that misses this message still refuses the
   // token at its next check against PostgreSQL.
   pub_.publish(auth::k_revoked_channel, std::to_string(sid));
@@ -272,12 +280,13 @@ awaitable<response> accounts::get_me(request& req) {
   auto who = co_await authenticate(db_, req);
   if (!who) co_return response::error(who.err(), req.lang);
   auto uid = who->user_id;
-  auto user = co_await db_.run([uid](pqxx::connection& c) {
+  auto load = [uid](pqxx::connection& c) {
     pqxx::work w(c);
     auto r = w.exec_params(std::string("SELECT ") + k_user_columns + " FROM users WHERE id = $1", uid);
     w.commit();
     return read_user(r.at(0));
-  });
+  };
+  auto user = co_await db_.run(std::move(load));
   co_return user_response(200, user, nullptr);
 }
 
@@ -301,7 +310,7 @@ awaitable<response> accounts::patch_me(request& req) {
     user_row user;
     bool conflict = false;
   };
-  auto out = co_await db_.run([&, uid](pqxx::connection& c) -> updated {
+  auto update = [&, uid](pqxx::connection& c) -> updated {
     try {
       pqxx::work w(c);
       auto r = w.exec_params(std::string("UPDATE users SET handle = coalesce($2, handle), locale = coalesce($3, locale), "
@@ -313,7 +322,8 @@ awaitable<response> accounts::patch_me(request& req) {
     } catch (const pqxx::unique_violation&) {
       return {{}, true};
     }
-  });
+  };
+  auto out = co_await db_.run(std::move(update));
   if (out.conflict) co_return response::error(conflict_for("handle"), req.lang);
   co_return user_response(200, out.user, nullptr);
 }

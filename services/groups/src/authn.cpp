@@ -7,12 +7,13 @@ namespace colibri::groups {
 awaitable<core::result<caller>> authenticate(pg::pool& db, const http::request& req) {
   std::string token(req.bearer_token());
   if (token.empty()) co_return core::default_error(core::errc::unauthenticated);
-  auto s = co_await db.run([token](pqxx::connection& c) {
+  auto lookup = [token](pqxx::connection& c) {
     pqxx::work w(c);
     auto found = auth::find_session(w, token);
     w.commit();
     return found;
-  });
+  };
+  auto s = co_await db.run(std::move(lookup));
   if (!s)
     co_return core::error::make(core::errc::unauthenticated,
                                 {"Votre session a expiré ou n'est plus valide. Merci de vous reconnecter.",
