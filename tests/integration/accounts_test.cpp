@@ -1,0 +1,248 @@
+// End-to-end: the groups service's accounts API over real HTTP, with a real
+// PostgreSQL and Redis.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "colibri/test/client.hpp"
+#include "colibri/test/servers.hpp"
+
+using namespace colibri::test;
+
+namespace {
+
+std::string reg_body(const std::string& email, const std::string& handle, const std::string& password = "un mot de passe") {
+  return R"({"email":")" + email + R"(","password":")" + password + R"(","handle":")" + handle + R"("})";
+}
+
+class Accounts : public ::testing::Test {
+ protected:
+  void SetUp() override { start({}); }
+
+  void start(std::map<std::string, std::string> extra, postgres_server* pg = nullptr) {
+    pg_ = pg ? pg : &shared_postgres();
+    if (db_url_.empty()) db_url_ = pg_->create_database();
+    auto env = service_env(db_url_, shared_redis().port());
+    for (auto& [k, v] : extra) env[k] = v;
+    svc_.reset();
+    svc_ = std::make_unique<service_process>("groups", env, free_port());
+    svc_->wait_healthy();
+  }
+
+  http_result post(const std::string& target, const std::string& body, const std::string& token = {},
+                   std::map<std::string, std::string> headers = {}) {
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    return http_call(svc_->port(), "POST", target, body, headers);
+  }
+  http_result get(const std::string& target, const std::string& token) {
+    return http_get(svc_->port(), target, {{"Authorization", "Bearer " + token}});
+  }
+  std::string register_user(const std::string& email, const std::string& handle) {
+    auto r = post("/api/v1/auth/register", reg_body(email, handle));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json_at(r.body, "token").value_or("");
+  }
+  std::string db_name() const { return db_url_.substr(db_url_.rfind('/') + 1); }
+  int user_count() { return std::stoi(pg_->psql(db_name(), "SELECT count(*) FROM users")); }
+
+  postgres_server* pg_ = nullptr;
+  std::string db_url_;
+  std::unique_ptr<service_process> svc_;
+};
+
+TEST_F(Accounts, RegisterLoginMeLogout) {
+  auto r = post("/api/v1/auth/register", reg_body("marie@example.fr", "Marie Ève"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.header("content-type"), "application/json; charset=utf-8");
+  auto token = *json_at(r.body, "token");
+  EXPECT_EQ(token.size(), 43u);
+  EXPECT_EQ(json_at(r.body, "user.handle"), "Marie Ève");
+  EXPECT_EQ(json_at(r.body, "user.locale"), "fr");
+  EXPECT_EQ(json_at(r.body, "user.timezone"), "Europe/Paris");
+  EXPECT_EQ(json_at(r.body, "user.is_admin"), "false");
+  EXPECT_FALSE(json_at(r.body, "user.password_hash"));
+
+  auto me = get("/api/v1/me", token);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(json_at(me.body, "user.email"), "marie@example.fr");
+
+  auto login = post("/api/v1/auth/login", R"({"email":"MARIE@example.fr","password":"un mot de passe"})");
+  ASSERT_EQ(login.status, 200) << login.body;
+  auto second = *json_at(login.body, "token");
+  EXPECT_NE(second, token);
+
+  EXPECT_EQ(post("/api/v1/auth/logout", "", token).status, 204);
+  auto dead = get("/api/v1/me", token);
+  EXPECT_EQ(dead.status, 401);
+  EXPECT_EQ(json_at(dead.body, "error.code"), "unauthenticated");
+  EXPECT_EQ(post("/api/v1/auth/logout", "", token).status, 401);
+  // Only that session ended.
+  EXPECT_EQ(get("/api/v1/me", second).status, 200);
+  // Only a hash of the token is stored.
+  auto stored = pg_->psql(db_name(), "SELECT string_agg(token_hash, ',') FROM sessions");
+  EXPECT_EQ(stored.find(token), std::string::npos);
+}
+
+TEST_F(Accounts, DuplicateEmailOrHandleIsAConflictCaseInsensitively) {
+  register_user("paul@example.fr", "Élodie");
+  auto e = post("/api/v1/auth/register", reg_body("PAUL@Example.fr", "autre"));
+  EXPECT_EQ(e.status, 409);
+  EXPECT_EQ(json_at(e.body, "error.code"), "conflict");
+  EXPECT_EQ(json_at(e.body, "error.field"), "email");
+  auto h = post("/api/v1/auth/register", reg_body("other@example.fr", "élodie"));
+  EXPECT_EQ(h.status, 409);
+  EXPECT_EQ(json_at(h.body, "error.field"), "handle");
+  EXPECT_EQ(user_count(), 1);
+}
+
+TEST_F(Accounts, WrongPasswordAndUnknownEmailGetTheSameAnswer) {
+  register_user("lea@example.fr", "Léa");
+  auto wrong = post("/api/v1/auth/login", R"({"email":"lea@example.fr","password":"pas le bon"})");
+  auto unknown = post("/api/v1/auth/login", R"({"email":"nobody@example.fr","password":"pas le bon"})");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(wrong.body, unknown.body);
+}
+
+TEST_F(Accounts, BadInputGetsClearErrorsAndStoresNothing) {
+  auto bad_json = post("/api/v1/auth/register", R"({"email": "a@b.fr", )");
+  EXPECT_EQ(bad_json.status, 400);
+  EXPECT_EQ(json_at(bad_json.body, "error.code"), "invalid_json");
+
+  std::string big = R"({"email":"a@example.fr","password":"un mot de passe","handle":")" + std::string(70 * 1024, 'x') + "\"}";
+  auto too_large = post("/api/v1/auth/register", big);
+  EXPECT_EQ(too_large.status, 413);
+  EXPECT_EQ(json_at(too_large.body, "error.code"), "payload_too_large");
+
+  auto utf8 = post("/api/v1/auth/register", "{\"email\":\"a@example.fr\",\"password\":\"un mot de passe\",\"handle\":\"x\xC3\x28y\"}");
+  EXPECT_EQ(utf8.status, 400);
+  EXPECT_EQ(json_at(utf8.body, "error.code"), "invalid_json");
+
+  struct field_case {
+    std::string body, field;
+  };
+  std::vector<field_case> cases = {
+      {R"({"email":"not-an-email","password":"un mot de passe","handle":"Zoé"})", "email"},
+      {R"({"email":"z@example.fr","password":"court","handle":"Zoé"})", "password"},
+      {R"({"email":"z@example.fr","password":"un mot de passe","handle":"Z"})", "handle"},
+      {R"({"email":"z@example.fr","password":"un mot de passe","handle":"Zoé 🚭"})", "handle"},
+      {R"({"email":"z@example.fr","password":"un mot de passe","handle":"Zoé","locale":"de"})", "locale"},
+      {R"({"email":"z@example.fr","password":"un mot de passe","handle":"Zoé","timezone":"Mars/Olympus"})", "timezone"},
+      {R"({"email":42,"password":"un mot de passe","handle":"Zoé"})", "email"},
+      {R"({"password":"un mot de passe","handle":"Zoé"})", "email"},
+      {R"({"email":"z@example.fr","password":"un mot de passe","handle":"Zoé","invitation":"abc"})", "invitation"},
+  };
+  for (const auto& c : cases) {
+    auto r = post("/api/v1/auth/register", c.body);
+    EXPECT_EQ(r.status, 400) << c.body;
+    EXPECT_EQ(json_at(r.body, "error.code"), "validation_failed") << r.body;
+    EXPECT_EQ(json_at(r.body, "error.field"), c.field) << r.body;
+    EXPECT_TRUE(json_at(r.body, "error.message").has_value());
+  }
+  auto not_object = post("/api/v1/auth/login", "[1,2]");
+  EXPECT_EQ(json_at(not_object.body, "error.code"), "invalid_json");
+  EXPECT_EQ(user_count(), 0);
+}
+
+TEST_F(Accounts, MessagesFollowAcceptLanguage) {
+  auto fr = post("/api/v1/auth/login", "{");
+  auto en = post("/api/v1/auth/login", "{", {}, {{"Accept-Language", "en-GB,en;q=0.9"}});
+  EXPECT_NE(fr.body, en.body);
+  EXPECT_EQ(json_at(en.body, "error.message"), "The request body is not valid JSON.");
+}
+
+TEST_F(Accounts, UnknownRoutesAndMethods) {
+  auto r = http_get(svc_->port(), "/api/v1/nothing-here");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(json_at(r.body, "error.code"), "not_found");
+  auto m = http_call(svc_->port(), "DELETE", "/api/v1/auth/login");
+  EXPECT_EQ(m.status, 405);
+  EXPECT_EQ(m.header("allow"), "POST");
+  EXPECT_EQ(get("/api/v1/me", "not-a-token").status, 401);
+  EXPECT_EQ(http_get(svc_->port(), "/api/v1/me").status, 401);
+}
+
+TEST_F(Accounts, PatchMe) {
+  auto token = register_user("ines@example.fr", "Inès");
+  register_user("taken@example.fr", "Pris");
+  auto r = http_call(svc_->port(), "PATCH", "/api/v1/me", R"({"handle":"Inès B","locale":"en","timezone":"America/Guadeloupe"})",
+                     {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json_at(r.body, "user.handle"), "Inès B");
+  EXPECT_EQ(json_at(r.body, "user.timezone"), "America/Guadeloupe");
+  auto taken = http_call(svc_->port(), "PATCH", "/api/v1/me", R"({"handle":"PRIS"})", {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(taken.status, 409);
+  auto bad = http_call(svc_->port(), "PATCH", "/api/v1/me", R"({"timezone":"../../etc/passwd"})", {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json_at(bad.body, "error.field"), "timezone");
+  // Nothing changed by the refused requests.
+  EXPECT_EQ(json_at(get("/api/v1/me", token).body, "user.handle"), "Inès B");
+}
+
+TEST_F(Accounts, LoginIsThrottledPerAccount) {
+  start({{"COLIBRI_LOGIN_MAX_FAILURES_PER_ACCOUNT", "3"}});
+  register_user("sam@example.fr", "Sam");
+  register_user("eve@example.fr", "Eve");
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(post("/api/v1/auth/login", R"({"email":"sam@example.fr","password":"wrong-one"})").status, 401);
+  auto limited = post("/api/v1/auth/login", R"({"email":"sam@example.fr","password":"un mot de passe"})");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(json_at(limited.body, "error.code"), "rate_limited");
+  EXPECT_FALSE(limited.header("retry-after").empty());
+  // Another account from the same address is not affected.
+  EXPECT_EQ(post("/api/v1/auth/login", R"({"email":"eve@example.fr","password":"un mot de passe"})").status, 200);
+}
+
+TEST_F(Accounts, AdminEmailsMakeAdminsAtRegistrationAndAtStart) {
+  auto existing = register_user("ops@example.fr", "Ops");
+  EXPECT_EQ(json_at(get("/api/v1/me", existing).body, "user.is_admin"), "false");
+  start({{"COLIBRI_ADMIN_EMAILS", "boss@example.fr, OPS@example.fr"}});
+  EXPECT_EQ(json_at(get("/api/v1/me", existing).body, "user.is_admin"), "true");
+  auto boss = post("/api/v1/auth/register", reg_body("Boss@example.fr", "Boss"));
+  EXPECT_EQ(json_at(boss.body, "user.is_admin"), "true");
+  auto plain = post("/api/v1/auth/register", reg_body("plain@example.fr", "Plain"));
+  EXPECT_EQ(json_at(plain.body, "user.is_admin"), "false");
+}
+
+TEST_F(Accounts, PasswordsAndTokensNeverReachTheLogs) {
+  auto r = post("/api/v1/auth/register", reg_body("secret@example.fr", "Secret", "tres-secret-42"));
+  auto token = *json_at(r.body, "token");
+  post("/api/v1/auth/login", R"({"email":"secret@example.fr","password":"tres-secret-42"})");
+  get("/api/v1/me", token);
+  post("/api/v1/auth/logout", "", token);
+  auto log = svc_->proc().log_tail(1 << 20);
+  EXPECT_NE(log.find("account created"), std::string::npos);
+  EXPECT_EQ(log.find("tres-secret-42"), std::string::npos);
+  EXPECT_EQ(log.find(token), std::string::npos);
+}
+
+TEST_F(Accounts, PostgresOutageGives503ThenServesAgainByItself) {
+  postgres_server own;  // stopped and started by this test only
+  db_url_.clear();
+  start({}, &own);
+  auto token = register_user("zoe@example.fr", "Zoé");
+  own.stop();
+  auto down = get("/api/v1/me", token);
+  EXPECT_EQ(down.status, 503);
+  EXPECT_EQ(json_at(down.body, "error.code"), "unavailable");
+  EXPECT_FALSE(down.header("retry-after").empty());
+  EXPECT_EQ(down.body.find("SQL"), std::string::npos);
+  auto ready = http_get(svc_->port(), "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(json_at(ready.body, "checks.postgresql"), "down");
+  EXPECT_EQ(post("/api/v1/auth/register", reg_body("late@example.fr", "Late")).status, 503);
+
+  own.start();
+  int status = 0;
+  for (int i = 0; i < 150 && status != 200; ++i) {
+    status = get("/api/v1/me", token).status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(http_get(svc_->port(), "/readyz").status, 200);
+  // The refused registration left nothing behind; it can be done now.
+  EXPECT_EQ(post("/api/v1/auth/register", reg_body("late@example.fr", "Late")).status, 201);
+  svc_.reset();  // before `own` goes away
+}
+
+}  // namespace

@@ -1,0 +1,173 @@
+// libs/pg and libs/redis against a real PostgreSQL and Redis.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "colibri/pg/migrate.hpp"
+#include "colibri/pg/pool.hpp"
+#include "colibri/redis/client.hpp"
+#include "colibri/schema/migrations.hpp"
+#include "colibri/test/servers.hpp"
+
+using namespace colibri;
+using namespace colibri::test;
+
+namespace {
+
+// Runs a coroutine to completion on a fresh io_context (bounded).
+template <class T>
+T run_sync(awaitable<T> a) {
+  asio::io_context io;
+  std::optional<T> out;
+  std::exception_ptr err;
+  asio::co_spawn(io, std::move(a), [&](std::exception_ptr ep, T v) {
+    err = ep;
+    if (!ep) out = std::move(v);
+  });
+  io.run_for(std::chrono::seconds(30));
+  if (err) std::rethrow_exception(err);
+  if (!out) throw std::runtime_error("timed out");
+  return *out;
+}
+
+awaitable<std::int64_t> count_migrations(pg::pool& p) {
+  auto job = [](pqxx::connection& c) {
+    pqxx::work w(c);
+    return w.exec("SELECT count(*) FROM schema_migrations")[0][0].as<std::int64_t>();
+  };
+  co_return co_await p.run(std::move(job));
+}
+
+TEST(Migrations, ConcurrentStartsApplyEachMigrationOnce) {
+  auto url = shared_postgres().create_database();
+  std::atomic<int> applied{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&] {
+      pqxx::connection c(url);
+      applied += pg::migrate(c, schema::migrations());
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(applied.load(), static_cast<int>(schema::migrations().size()));
+  pg::pool p({url, 1, 10, 2});
+  EXPECT_EQ(run_sync(count_migrations(p)), static_cast<std::int64_t>(schema::migrations().size()));
+}
+
+TEST(Migrations, AChangedAppliedMigrationIsRefused) {
+  auto url = shared_postgres().create_database();
+  pqxx::connection c(url);
+  std::vector<pg::migration> v1 = {{1, "first", "CREATE TABLE a (x int)"}};
+  EXPECT_EQ(pg::migrate(c, v1), 1);
+  EXPECT_EQ(pg::migrate(c, v1), 0);
+  std::vector<pg::migration> edited = {{1, "first", "CREATE TABLE a (x bigint)"}};
+  EXPECT_THROW(pg::migrate(c, edited), pg::migration_error);
+  // A failing migration leaves nothing half-applied.
+  std::vector<pg::migration> broken = {{1, "first", "CREATE TABLE a (x int)"}, {2, "bad", "CREATE TABLE b (y int); SELEC 1"}};
+  EXPECT_ANY_THROW(pg::migrate(c, broken));
+  pqxx::work w(c);
+  EXPECT_EQ(w.exec("SELECT count(*) FROM pg_tables WHERE tablename = 'b'")[0][0].as<int>(), 0);
+}
+
+awaitable<int> answer(pg::pool& p) {
+  auto job = [](pqxx::connection& c) {
+    pqxx::work w(c);
+    return w.exec("SELECT 42")[0][0].as<int>();
+  };
+  co_return co_await p.run(std::move(job));
+}
+
+awaitable<int> sql_error(pg::pool& p) {
+  auto job = [](pqxx::connection& c) {
+    pqxx::work w(c);
+    return w.exec("SELECT no_such_column FROM pg_class")[0][0].as<int>();
+  };
+  co_return co_await p.run(std::move(job));
+}
+
+TEST(Pool, SurvivesAPostgresRestartAndFailsFastWhileDown) {
+  postgres_server own;
+  auto url = own.create_database();
+  pg::pool p({url, 2, 100, 2});
+  EXPECT_EQ(run_sync(answer(p)), 42);
+  EXPECT_THROW(run_sync(sql_error(p)), pqxx::sql_error);  // SQL errors are not "unavailable"
+  own.stop();
+  EXPECT_THROW(run_sync(answer(p)), pg::unavailable);
+  own.start();
+  // Idle connections broke during the restart; the job still succeeds.
+  EXPECT_EQ(run_sync(answer(p)), 42);
+  EXPECT_EQ(run_sync(answer(p)), 42);
+  p.stop();
+}
+
+TEST(Pool, ABoundedQueueTurnsOverloadIntoUnavailable) {
+  auto url = shared_postgres().create_database();
+  pg::pool p({url, 1, 2, 2});
+  asio::io_context io;
+  std::atomic<int> ok{0}, refused{0};
+  auto slow = [&]() -> awaitable<void> {
+    try {
+      auto job = [](pqxx::connection& c) {
+        pqxx::work w(c);
+        w.exec("SELECT pg_sleep(0.2)");
+      };
+      co_await p.run(std::move(job));
+      ++ok;
+    } catch (const pg::unavailable&) {
+      ++refused;
+    }
+  };
+  for (int i = 0; i < 10; ++i) asio::co_spawn(io, slow(), asio::detached);
+  io.run_for(std::chrono::seconds(20));
+  EXPECT_EQ(ok + refused, 10);
+  EXPECT_GE(refused.load(), 1);
+  EXPECT_GE(ok.load(), 2);
+}
+
+TEST(Redis, PublishSubscribeAndResubscribeAfterARestart) {
+  redis_server own;
+  asio::io_context io;
+  redis::options o;
+  o.port = own.port();
+  o.reconnect_min = std::chrono::milliseconds(20);
+  o.reconnect_max = std::chrono::milliseconds(200);
+  std::vector<std::string> got;
+  int connects = 0, disconnects = 0;
+  redis::subscriber sub(io.get_executor(), o,
+                        {[&](std::string_view ch, std::string_view m) { got.push_back(std::string(ch) + "=" + std::string(m)); },
+                         [&] { ++disconnects; }, [&] { ++connects; }});
+  redis::publisher pub(io.get_executor(), o);
+  sub.subscribe("room:1");
+  sub.start();
+  pub.start();
+  auto run_until = [&](auto pred) {
+    for (int i = 0; i < 300 && !pred(); ++i) io.run_for(std::chrono::milliseconds(20));
+    return pred();
+  };
+  ASSERT_TRUE(run_until([&] { return connects == 1 && pub.healthy(); }));
+  pub.publish("room:1", "a");
+  pub.publish("room:2", "not subscribed");
+  pub.publish("room:1", "b");
+  ASSERT_TRUE(run_until([&] { return got.size() == 2; }));
+  EXPECT_EQ(got, (std::vector<std::string>{"room:1=a", "room:1=b"}));
+
+  own.kill_hard();
+  ASSERT_TRUE(run_until([&] { return disconnects == 1 && !pub.healthy(); }));
+  pub.publish("room:1", "lost");  // at-most-once: dropped while down, and counted
+  io.run_for(std::chrono::milliseconds(50));
+  EXPECT_GE(pub.dropped(), 1u);
+  own.start();
+  ASSERT_TRUE(run_until([&] { return connects == 2 && pub.healthy(); }));
+  sub.subscribe("room:3");
+  io.run_for(std::chrono::milliseconds(100));
+  pub.publish("room:1", "c");
+  pub.publish("room:3", "d");
+  ASSERT_TRUE(run_until([&] { return got.size() == 4; }));
+  EXPECT_EQ(got[2], "room:1=c");
+  EXPECT_EQ(got[3], "room:3=d");
+  sub.stop();
+  pub.stop();
+  io.run_for(std::chrono::milliseconds(100));
+}
+
+}  // namespace

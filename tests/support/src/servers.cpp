@@ -1,0 +1,134 @@
+#include "colibri/test/servers.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "colibri/test/client.hpp"
+
+#ifndef COLIBRI_DEFAULT_BIN_DIR
+#define COLIBRI_DEFAULT_BIN_DIR ""
+#endif
+
+namespace colibri::test {
+
+namespace {
+const std::string k_pg_bin = "/usr/lib/postgresql/15/bin/";
+}
+
+postgres_server::postgres_server() : port_(free_port()) {
+  run_checked(as_run_user({k_pg_bin + "initdb", "-D", dir_.path() + "/data", "-U", "colibri", "-A", "trust", "-E",
+                           "UTF8", "--locale=C.UTF-8", "--no-sync"}));
+  start();
+}
+
+postgres_server::~postgres_server() {
+  try {
+    stop();
+  } catch (...) {
+  }
+}
+
+void postgres_server::start() {
+  // fsync off: a throwaway server; durability is PostgreSQL's job, not the tests'.
+  run_checked(as_run_user({k_pg_bin + "pg_ctl", "-D", dir_.path() + "/data", "-l", dir_.path() + "/postgresql.log",
+                           "-w", "-t", "60", "-o",
+                           "-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) + " -k " + dir_.path() +
+                               " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+                           "start"}));
+  running_ = true;
+}
+
+void postgres_server::stop() {
+  if (!running_) return;
+  run_checked(as_run_user({k_pg_bin + "pg_ctl", "-D", dir_.path() + "/data", "-m", "fast", "-w", "stop"}));
+  running_ = false;
+}
+
+std::string postgres_server::url(const std::string& db) const {
+  return "postgresql://colibri@127.0.0.1:" + std::to_string(port_) + "/" + db;
+}
+
+std::string postgres_server::psql(const std::string& db, const std::string& sql) const {
+  return run_checked({"psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", url(db), "-c", sql});
+}
+
+std::string postgres_server::create_database() {
+  std::string name = "t" + std::to_string(::getpid()) + "_" + std::to_string(next_db_++);
+  psql("postgres", "CREATE DATABASE " + name);
+  return url(name);
+}
+
+redis_server::redis_server() : port_(free_port()) { start(); }
+
+redis_server::~redis_server() { proc_.stop(15, std::chrono::seconds(5)); }
+
+void redis_server::start() {
+  proc_ = process({"redis-server", "--bind", "127.0.0.1", "--port", std::to_string(port_), "--dir", dir_.path(),
+                   "--save", "", "--appendonly", "no"},
+                  {}, dir_.path() + "/redis.log");
+  for (int i = 0; i < 200; ++i) {
+    if (tcp_port_open(port_)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  throw std::runtime_error("redis did not start: " + proc_.log_tail());
+}
+
+void redis_server::stop() { proc_.stop(15); }
+void redis_server::kill_hard() { proc_.stop(9); }
+
+std::string bin_dir() {
+  const char* d = std::getenv("COLIBRI_BIN_DIR");
+  return d && *d ? d : COLIBRI_DEFAULT_BIN_DIR;
+}
+
+service_process::service_process(const std::string& name, std::map<std::string, std::string> env, unsigned short port)
+    : name_(name), port_(port) {
+  std::string upper;
+  for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  env["COLIBRI_" + upper + "_LISTEN"] = "127.0.0.1:" + std::to_string(port);
+  static int counter = 0;
+  log_path_ = std::filesystem::temp_directory_path().string() + "/colibri-test-" + name + "-" +
+              std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".log";
+  proc_ = process({bin_dir() + "/colibri-" + name}, env, log_path_);
+}
+
+service_process::~service_process() {
+  proc_.stop(15, std::chrono::seconds(10));
+  std::error_code ec;
+  std::filesystem::remove(log_path_, ec);
+}
+
+void service_process::wait_healthy(std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!proc_.running()) throw std::runtime_error(name_ + " exited:\n" + proc_.log_tail());
+    try {
+      if (http_get(port_, "/healthz").status == 200) return;
+    } catch (...) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  throw std::runtime_error(name_ + " not healthy in time:\n" + proc_.log_tail());
+}
+
+postgres_server& shared_postgres() {
+  static postgres_server pg;
+  return pg;
+}
+
+redis_server& shared_redis() {
+  static redis_server r;
+  return r;
+}
+
+std::map<std::string, std::string> service_env(const std::string& pg_url, unsigned short redis_port) {
+  return {{"COLIBRI_PG_URL", pg_url},
+          {"COLIBRI_REDIS", "127.0.0.1:" + std::to_string(redis_port)},
+          {"COLIBRI_LOG_LEVEL", "info"},
+          {"COLIBRI_PG_STARTUP_WAIT_SECONDS", "30"},
+          {"COLIBRI_ALLOWED_ORIGINS", "http://127.0.0.1:8080"}};
+}
+
+}  // namespace colibri::test
