@@ -1,5 +1,6 @@
 #include "colibri/http/server.hpp"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -232,8 +233,25 @@ struct server::impl : std::enable_shared_from_this<impl> {
       --in_flight;
       if (!keep) break;
     }
+    co_await linger_close(stream);
+  }
+
+  // Closing a socket that still holds unread bytes sends a TCP reset, and the
+  // peer (nginx) may then lose the response we just wrote (a 413 sent before
+  // the body was read). So: shut down our side, then read and discard what the
+  // client is still sending, bounded in bytes and time, before closing.
+  static awaitable<void> linger_close(beast::tcp_stream& stream) {
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) co_return;
+    std::array<char, 16 * 1024> sink;
+    std::size_t drained = 0;
+    stream.expires_after(std::chrono::seconds(2));
+    while (drained < (4u << 20)) {
+      auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), as_tuple(use_awaitable));
+      if (rec) break;
+      drained += n;
+    }
   }
 
   awaitable<void> accept_loop() {

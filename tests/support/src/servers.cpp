@@ -55,7 +55,10 @@ std::string postgres_server::psql(const std::string& db, const std::string& sql)
 }
 
 std::string postgres_server::create_database() {
-  std::string name = "t" + std::to_string(::getpid()) + "_" + std::to_string(next_db_++);
+  std::string name = "t";  // built in steps: g++ 12 warns falsely (-Wrestrict) on "t" + std::string
+  name += std::to_string(::getpid());
+  name += "_";
+  name += std::to_string(next_db_++);
   psql("postgres", "CREATE DATABASE " + name);
   return url(name);
 }
