@@ -51,13 +51,13 @@ class Stack : public ::testing::Test {
     std::ofstream(d + "/nginx/nginx.conf") << fill(read_file(src + "/deploy/nginx/nginx.local.conf.in"), values);
     std::ofstream(d + "/nginx/colibri.conf") << fill(read_file(src + "/deploy/nginx/colibri.conf"), values);
     run_checked({"chmod", "-R", "a+rwX", d});
-    // Foreground master (daemon off) so that this test owns the process.
-    nginx_ = process(as_run_user({"nginx", "-p", d + "/nginx", "-c", d + "/nginx/nginx.conf", "-g", "daemon off;"}), {},
+    // The local configuration runs nginx as one foreground process: this test owns it.
+    nginx_ = process(as_run_user({"nginx", "-p", d + "/nginx", "-c", d + "/nginx/nginx.conf"}), {},
                      d + "/nginx-stdout.log");
     for (int i = 0; i < 200 && !tcp_port_open(http_port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
     ASSERT_TRUE(tcp_port_open(http_port_)) << nginx_.log_tail() << read_file(d + "/log/nginx-error.log");
   }
-  void TearDown() override { nginx_.stop(SIGQUIT); }
+  void TearDown() override { nginx_.stop(SIGTERM); }
 
   temp_dir dir_;
   unsigned short http_port_ = 0;
