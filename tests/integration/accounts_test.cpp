@@ -204,6 +204,18 @@ TEST_F(Accounts, AdminEmailsMakeAdminsAtRegistrationAndAtStart) {
   EXPECT_EQ(json_at(plain.body, "user.is_admin"), "false");
 }
 
+TEST_F(Accounts, PasswordsAreArgon2idAndRehashedAtLoginWhenTheCostRises) {
+  register_user("rita@example.fr", "Rita");
+  auto hash = pg_->psql(db_name(), "SELECT password_hash FROM users");
+  EXPECT_EQ(hash.rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0), 0u) << hash;
+  start({{"COLIBRI_ARGON2_OPSLIMIT", "3"}});
+  EXPECT_EQ(post("/api/v1/auth/login", R"({"email":"rita@example.fr","password":"un mot de passe"})").status, 200);
+  hash = pg_->psql(db_name(), "SELECT password_hash FROM users");
+  EXPECT_EQ(hash.rfind("$argon2id$v=19$m=19456,t=3,p=1$", 0), 0u) << hash;
+  // The new hash still verifies.
+  EXPECT_EQ(post("/api/v1/auth/login", R"({"email":"rita@example.fr","password":"un mot de passe"})").status, 200);
+}
+
 TEST_F(Accounts, PasswordsAndTokensNeverReachTheLogs) {
   auto r = post("/api/v1/auth/register", reg_body("secret@example.fr", "Secret", "tres-secret-42"));
   auto token = *json_at(r.body, "token");

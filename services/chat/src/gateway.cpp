@@ -22,11 +22,13 @@ gateway::gateway(pg::pool& db, gateway_settings s) : db_(db), s_(std::move(s)) {
 http::ws_handler gateway::handler() {
   return [self = shared_from_this()](std::shared_ptr<http::websocket> ws, http::request) -> awaitable<void> {
     auto s = std::make_shared<session>(self, ws);
+    bool stopping;
     {
       std::lock_guard lk(self->mutex_);
-      if (!self->stopping_) self->all_[s.get()] = s;
+      stopping = self->stopping_;
+      if (!stopping) self->all_[s.get()] = s;
     }
-    if (self->stopping_) {
+    if (stopping) {
       co_await ws->close(close_code::going_away, "server shutting down");
       co_return;
     }

@@ -42,9 +42,11 @@ struct user_row {
 constexpr const char* k_user_columns =
     "id, email, handle, locale, timezone, is_admin, (extract(epoch FROM created_at) * 1000)::bigint";
 
-user_row read_user(const pqxx::row& r) {
-  return {r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
-          r[4].as<std::string>(), r[5].as<bool>(),         r[6].as<std::int64_t>()};
+// The k_user_columns of a row, starting at column `at`.
+user_row read_user(const pqxx::row& r, int at = 0) {
+  return {r[at].as<std::int64_t>(),    r[at + 1].as<std::string>(), r[at + 2].as<std::string>(),
+          r[at + 3].as<std::string>(), r[at + 4].as<std::string>(), r[at + 5].as<bool>(),
+          r[at + 6].as<std::int64_t>()};
 }
 
 // The caller's own view of their account (the email is never shown to others).
@@ -217,10 +219,7 @@ awaitable<response> accounts::login(request& req) {
                              *email);
       if (!r.empty()) {
         out.hash = r[0][0].as<std::string>();
-        pqxx::row row = r[0];
-        out.user = user_row{row[1].as<std::int64_t>(), row[2].as<std::string>(), row[3].as<std::string>(),
-                            row[4].as<std::string>(), row[5].as<std::string>(), row[6].as<bool>(),
-                            row[7].as<std::int64_t>()};
+        out.user = read_user(r[0], 1);
       }
     }
     w.commit();
@@ -270,8 +269,9 @@ awaitable<response> accounts::logout(request& req) {
     w.commit();
   };
   co_await db_.run(std::move(revoke));
-  // Committed first: a gateway that misses this message still refuses the
-  // token at its next check against PostgreSQL.
+  // Committed first: the token is dead for every new request now, and a
+  // gateway cut from Redis that misses this message re-checks its sessions
+  // against PostgreSQL when it reconnects.
   pub_.publish(auth::k_revoked_channel, std::to_string(sid));
   co_return response::no_content();
 }
