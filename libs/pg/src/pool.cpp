@@ -77,13 +77,18 @@ void pool::submit(job j) {
 
 void pool::worker_loop(std::size_t index) {
   std::unique_ptr<pqxx::connection> conn;
+  bool down = false;  // log an outage once, not once per job
   auto connect = [&]() -> std::exception_ptr {
     try {
       conn = std::make_unique<pqxx::connection>(url_);
+      if (down) log::info("postgresql connection restored", {{"worker", static_cast<std::int64_t>(index)}});
+      down = false;
       return nullptr;
     } catch (const std::exception& e) {
       conn.reset();
-      log::warn("postgresql connection failed", {{"worker", static_cast<std::int64_t>(index)}, {"error", e.what()}});
+      if (!down)
+        log::warn("postgresql connection failed", {{"worker", static_cast<std::int64_t>(index)}, {"error", e.what()}});
+      down = true;
       return std::make_exception_ptr(unavailable("database unreachable"));
     }
   };
