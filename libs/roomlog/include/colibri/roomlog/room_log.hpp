@@ -1,0 +1,86 @@
+#pragma once
+// The room log: the only way anything is appended to a room.
+//
+// append() validates the request, then queues it for the next batch. A batch
+// is one PostgreSQL transaction: it finds retries (same room, author and
+// client_msg_id) and answers them with the first event; allocates each room's
+// next seqs by updating its `rooms` row (rooms locked in name order, so
+// concurrent writers in other processes neither deadlock nor leave holes);
+// inserts every event in one statement; commits; and only then publishes each
+// new event's frame, serialised once, on the room's Redis channel. A batch
+// leaves when it is full (batch_max) or batch_delay after its first request:
+// many messages share one commit.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "colibri/core/result.hpp"
+#include "colibri/net/asio.hpp"
+#include "colibri/pg/pool.hpp"
+#include "colibri/redis/client.hpp"
+#include "colibri/roomlog/event.hpp"
+
+namespace colibri::roomlog {
+
+struct options {
+  std::size_t batch_max = 256;
+  std::chrono::microseconds batch_delay{2000};
+  std::size_t max_inflight = 2;  // batches being written at once
+  std::size_t queue_max = 100000;  // past it: unavailable
+  std::size_t max_body_code_points = 4000;
+};
+
+struct append_result {
+  event ev;
+  bool duplicate = false;  // a retry: nothing new was stored
+  std::string frame;       // event_frame(ev), for the caller's own use
+};
+
+struct page {
+  std::vector<event> events;  // ascending seq
+  bool has_more = false;
+};
+
+class room_log : public std::enable_shared_from_this<room_log> {
+ public:
+  // pub may be null (tools that only write).
+  static std::shared_ptr<room_log> create(asio::any_io_executor ex, pg::pool& db, redis::publisher* pub, options o = {});
+
+  // validation_failed for a malformed request; otherwise the committed event.
+  // Throws pg::unavailable when PostgreSQL cannot take it (nothing stored).
+  awaitable<core::result<append_result>> append(append_request r);
+
+  awaitable<page> read_after(std::string room, std::int64_t after_seq, int limit);
+  awaitable<page> read_before(std::string room, std::int64_t before_seq, int limit);
+  awaitable<std::int64_t> last_seq(std::string room);
+
+  static core::result<void> validate(const append_request& r, const options& o);
+  const options& opts() const { return opts_; }
+
+ private:
+  struct pending {
+    append_request req;
+    std::function<void(std::exception_ptr, append_result)> complete;
+  };
+  room_log(asio::any_io_executor ex, pg::pool& db, redis::publisher* pub, options o);
+  void enqueue(pending p);  // on strand_
+  void maybe_flush();       // on strand_
+  awaitable<void> flush(std::vector<pending> batch);
+
+  asio::strand<asio::any_io_executor> strand_;
+  pg::pool& db_;
+  redis::publisher* pub_;
+  options opts_;
+  asio::steady_timer timer_;
+  std::vector<pending> pending_;
+  std::size_t inflight_ = 0;
+  bool timer_armed_ = false;
+  bool due_ = false;  // the oldest pending request has waited batch_delay
+};
+
+}  // namespace colibri::roomlog

@@ -1,0 +1,358 @@
+#include "colibri/roomlog/room_log.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "colibri/core/log.hpp"
+#include "colibri/core/utf8.hpp"
+#include "colibri/roomlog/sql_array.hpp"
+
+namespace colibri::roomlog {
+
+namespace {
+
+constexpr const char* k_event_columns =
+    "e.id, e.room, e.seq, e.kind, e.author_id, coalesce(u.handle, ''), e.body, e.target_seq, e.emoji, "
+    "e.reaction_on, e.reply_to, (extract(epoch FROM e.created_at) * 1000)::bigint";
+
+template <class T>
+std::optional<T> opt(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<T>();
+}
+
+event read_event(const pqxx::row& r) {
+  event e;
+  e.id = r[0].as<std::int64_t>();
+  e.room = r[1].as<std::string>();
+  e.seq = r[2].as<std::int64_t>();
+  e.kind = r[3].as<std::string>();
+  e.author_id = opt<std::int64_t>(r[4]);
+  e.author_handle = r[5].as<std::string>();
+  e.body = opt<std::string>(r[6]);
+  e.target_seq = opt<std::int64_t>(r[7]);
+  e.emoji = opt<std::string>(r[8]);
+  e.on = opt<bool>(r[9]);
+  e.reply_to = opt<std::int64_t>(r[10]);
+  e.at_ms = r[11].as<std::int64_t>();
+  return e;
+}
+
+using idem_key = std::tuple<std::string, std::int64_t, std::string>;
+
+std::optional<idem_key> key_of(const append_request& r) {
+  if (!r.client_msg_id || !r.author_id) return std::nullopt;
+  return idem_key{r.room, *r.author_id, *r.client_msg_id};
+}
+
+// One transaction's worth of work; see the header for the steps.
+std::vector<append_result> write_batch_once(pqxx::work& w, const std::vector<append_request>& reqs) {
+  std::vector<append_result> out(reqs.size());
+  // 1. Retries already stored.
+  std::map<idem_key, event> existing;
+  {
+    std::vector<std::optional<std::string>> rooms, cmids;
+    std::vector<std::optional<std::int64_t>> authors;
+    for (const auto& r : reqs)
+      if (auto k = key_of(r)) {
+        rooms.push_back(std::get<0>(*k));
+        authors.push_back(std::get<1>(*k));
+        cmids.push_back(std::get<2>(*k));
+      }
+    if (!rooms.empty()) {
+      auto res = w.exec_params(std::string("SELECT ") + k_event_columns + ", e.client_msg_id FROM room_events e " +
+                                   "JOIN unnest($1::text[], $2::bigint[], $3::text[]) AS k(room, author_id, cmid) "
+                                   "ON e.room = k.room AND e.author_id = k.author_id AND e.client_msg_id = k.cmid "
+                                   "LEFT JOIN users u ON u.id = e.author_id",
+                               text_array(rooms), bigint_array(authors), text_array(cmids));
+      for (auto row : res) {
+        auto e = read_event(row);
+        existing[{e.room, *e.author_id, row[12].as<std::string>()}] = e;
+      }
+    }
+  }
+  // 2. What is new, and how many seqs each room needs.
+  std::vector<std::size_t> fresh;                 // indexes of requests to insert
+  std::map<idem_key, std::size_t> first_in_batch;  // a retry inside the same batch
+  std::vector<std::optional<std::size_t>> same_as(reqs.size());
+  std::map<std::string, std::int64_t> per_room;
+  for (std::size_t i = 0; i < reqs.size(); ++i) {
+    auto k = key_of(reqs[i]);
+    if (k) {
+      if (auto it = existing.find(*k); it != existing.end()) {
+        out[i].ev = it->second;
+        out[i].duplicate = true;
+        continue;
+      }
+      if (auto it = first_in_batch.find(*k); it != first_in_batch.end()) {
+        same_as[i] = it->second;
+        continue;
+      }
+      first_in_batch[*k] = i;
+    }
+    fresh.push_back(i);
+    ++per_room[reqs[i].room];
+  }
+  if (!fresh.empty()) {
+    // 3. Allocate seqs: rooms locked in name order (std::map iterates sorted).
+    std::vector<std::optional<std::string>> names;
+    std::vector<std::optional<std::int64_t>> counts;
+    for (auto& [room, n] : per_room) {
+      names.push_back(room);
+      counts.push_back(n);
+    }
+    auto alloc = w.exec_params(
+        "INSERT INTO rooms AS r (name, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[]) ORDER BY 1 "
+        "ON CONFLICT (name) DO UPDATE SET last_seq = r.last_seq + EXCLUDED.last_seq RETURNING name, last_seq",
+        text_array(names), bigint_array(counts));
+    std::map<std::string, std::int64_t> next;  // next seq to hand out per room
+    for (auto row : alloc) next[row[0].as<std::string>()] = row[1].as<std::int64_t>() - per_room[row[0].as<std::string>()] + 1;
+    // 4. Insert them all at once.
+    std::vector<std::optional<std::string>> room, kind, cmid, body, emoji;
+    std::vector<std::optional<std::int64_t>> seq, author, target, reply;
+    std::vector<std::optional<bool>> on;
+    for (auto i : fresh) {
+      const auto& r = reqs[i];
+      out[i].ev.seq = next[r.room]++;
+      room.push_back(r.room);
+      seq.push_back(out[i].ev.seq);
+      kind.push_back(r.kind);
+      author.push_back(r.author_id);
+      cmid.push_back(r.client_msg_id);
+      body.push_back(r.body);
+      target.push_back(r.target_seq);
+      emoji.push_back(r.emoji);
+      on.push_back(r.on);
+      reply.push_back(r.reply_to);
+    }
+    auto ins = w.exec_params(
+        "INSERT INTO room_events (room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, reaction_on, "
+        "reply_to) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], "
+        "$7::bigint[], $8::text[], $9::boolean[], $10::bigint[]) "
+        "RETURNING room, seq, id, (extract(epoch FROM created_at) * 1000)::bigint",
+        text_array(room), bigint_array(seq), text_array(kind), bigint_array(author), text_array(cmid), text_array(body),
+        bigint_array(target), text_array(emoji), bool_array(on), bigint_array(reply));
+    std::map<std::pair<std::string, std::int64_t>, std::pair<std::int64_t, std::int64_t>> ids;
+    for (auto row : ins)
+      ids[{row[0].as<std::string>(), row[1].as<std::int64_t>()}] = {row[2].as<std::int64_t>(), row[3].as<std::int64_t>()};
+    // 5. Authors' handles, once per author.
+    std::set<std::int64_t> author_ids;
+    for (auto i : fresh)
+      if (reqs[i].author_id) author_ids.insert(*reqs[i].author_id);
+    std::map<std::int64_t, std::string> handles;
+    if (!author_ids.empty()) {
+      std::vector<std::optional<std::int64_t>> a(author_ids.begin(), author_ids.end());
+      for (auto row : w.exec_params("SELECT id, handle FROM users WHERE id = ANY($1::bigint[])", bigint_array(a)))
+        handles[row[0].as<std::int64_t>()] = row[1].as<std::string>();
+    }
+    for (auto i : fresh) {
+      const auto& r = reqs[i];
+      auto& e = out[i].ev;
+      std::tie(e.id, e.at_ms) = ids.at({r.room, e.seq});
+      e.room = r.room;
+      e.kind = r.kind;
+      e.author_id = r.author_id;
+      if (r.author_id) e.author_handle = handles[*r.author_id];
+      e.body = r.body;
+      e.target_seq = r.target_seq;
+      e.emoji = r.emoji;
+      e.on = r.on;
+      e.reply_to = r.reply_to;
+    }
+  }
+  for (std::size_t i = 0; i < reqs.size(); ++i)
+    if (same_as[i]) {
+      out[i].ev = out[*same_as[i]].ev;
+      out[i].duplicate = true;
+    }
+  return out;
+}
+
+std::vector<append_result> write_batch(pqxx::connection& c, const std::vector<append_request>& reqs) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      pqxx::work w(c);
+      auto out = write_batch_once(w, reqs);
+      w.commit();
+      return out;
+    } catch (const pqxx::unique_violation&) {
+      // A retry of one of these requests was committed by another process
+      // between our check and our insert: run again, it is found this time.
+      if (attempt == 3) throw;
+    }
+  }
+}
+
+bool has_nul(const std::optional<std::string>& s) { return s && s->find('\0') != std::string::npos; }
+
+core::error invalid(std::string field, core::text t) { return core::error::validation(std::move(field), std::move(t)); }
+
+}  // namespace
+
+core::result<void> room_log::validate(const append_request& r, const options& o) {
+  if (!parse_room(r.room)) return invalid("room", {"Ce salon n'existe pas.", "This room does not exist."});
+  static const std::set<std::string> kinds{"message", "edit", "delete", "reaction", "join", "leave", "system"};
+  if (!kinds.count(r.kind)) return invalid("kind", {"Type d'événement inconnu.", "Unknown event kind."});
+  bool authored = r.kind != "system";
+  if (authored && !r.author_id) return invalid("author", {"Auteur manquant.", "Missing author."});
+  if (has_nul(r.body) || has_nul(r.emoji) || has_nul(r.client_msg_id))
+    return invalid("body", {"Le texte contient un caractère interdit (U+0000).", "The text holds a forbidden character (U+0000)."});
+  if (r.client_msg_id) {
+    auto n = core::code_points(*r.client_msg_id);
+    if (!n || *n < 1 || *n > 64)
+      return invalid("client_msg_id", {"client_msg_id doit faire de 1 à 64 caractères.", "client_msg_id must be 1 to 64 characters."});
+  }
+  bool needs_body = r.kind == "message" || r.kind == "edit" || r.kind == "system";
+  if (needs_body) {
+    auto n = r.body ? core::code_points(*r.body) : std::optional<std::size_t>{};
+    if (!n || *n < 1 || *n > o.max_body_code_points)
+      return invalid("body", {"Le message doit contenir entre 1 et " + std::to_string(o.max_body_code_points) + " caractères.",
+                              "The message must be between 1 and " + std::to_string(o.max_body_code_points) + " characters long."});
+  }
+  bool targets = r.kind == "edit" || r.kind == "delete" || r.kind == "reaction";
+  if (targets && (!r.target_seq || *r.target_seq < 1))
+    return invalid("seq", {"Le message visé est manquant.", "The target message is missing."});
+  if (r.kind == "reaction") {
+    auto n = r.emoji ? core::code_points(*r.emoji) : std::optional<std::size_t>{};
+    if (!n || *n < 1 || *n > 16) return invalid("emoji", {"Réaction invalide.", "Invalid reaction."});
+    if (!r.on) return invalid("on", {"Indiquez si la réaction est ajoutée ou retirée.", "Say whether the reaction is added or removed."});
+  }
+  if (r.reply_to && *r.reply_to < 1) return invalid("reply_to", {"Réponse invalide.", "Invalid reply."});
+  return {};
+}
+
+std::shared_ptr<room_log> room_log::create(asio::any_io_executor ex, pg::pool& db, redis::publisher* pub, options o) {
+  return std::shared_ptr<room_log>(new room_log(std::move(ex), db, pub, o));
+}
+
+room_log::room_log(asio::any_io_executor ex, pg::pool& db, redis::publisher* pub, options o)
+    : strand_(asio::make_strand(ex)), db_(db), pub_(pub), opts_(o), timer_(strand_) {}
+
+awaitable<core::result<append_result>> room_log::append(append_request r) {
+  if (auto v = validate(r, opts_); !v) co_return v.err();
+  auto initiate = [self = shared_from_this(), r = std::move(r)](auto handler) mutable {
+    auto ex = asio::get_associated_executor(handler);
+    auto h = std::make_shared<decltype(handler)>(std::move(handler));
+    pending p{std::move(r), [h, ex](std::exception_ptr ep, append_result res) {
+                asio::post(ex, [h, ep, res = std::move(res)]() mutable { std::move(*h)(ep, std::move(res)); });
+              }};
+    asio::post(self->strand_, [self, p = std::move(p)]() mutable { self->enqueue(std::move(p)); });
+  };
+  append_result res = co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, append_result)>(
+      std::move(initiate), asio::use_awaitable);
+  co_return res;
+}
+
+void room_log::enqueue(pending p) {
+  if (pending_.size() >= opts_.queue_max) {
+    p.complete(std::make_exception_ptr(pg::unavailable("room log queue full")), {});
+    return;
+  }
+  pending_.push_back(std::move(p));
+  maybe_flush();
+}
+
+void room_log::maybe_flush() {
+  while (!pending_.empty() && inflight_ < opts_.max_inflight && (due_ || pending_.size() >= opts_.batch_max)) {
+    auto n = std::min(pending_.size(), opts_.batch_max);
+    std::vector<pending> batch(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + n));
+    pending_.erase(pending_.begin(), pending_.begin() + n);
+    ++inflight_;
+    asio::co_spawn(strand_, flush(std::move(batch)), [self = shared_from_this()](std::exception_ptr ep) {
+      if (ep) log::error("room log flush task failed");
+      --self->inflight_;
+      // Whatever queued meanwhile has waited at least one commit: send it now.
+      self->due_ = !self->pending_.empty();
+      self->maybe_flush();
+    });
+  }
+  if (pending_.empty()) {
+    due_ = false;
+  } else if (!timer_armed_ && !due_) {
+    timer_armed_ = true;
+    timer_.expires_after(opts_.batch_delay);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code) {
+      self->timer_armed_ = false;
+      self->due_ = true;
+      self->maybe_flush();
+    });
+  }
+}
+
+awaitable<void> room_log::flush(std::vector<pending> batch) {
+  std::vector<append_request> reqs;
+  reqs.reserve(batch.size());
+  for (const auto& p : batch) reqs.push_back(p.req);
+  auto job = [reqs = std::move(reqs)](pqxx::connection& c) { return write_batch(c, reqs); };
+  std::vector<append_result> results;
+  std::exception_ptr err;
+  try {
+    results = co_await db_.run(std::move(job));
+  } catch (...) {
+    err = std::current_exception();
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (err) {
+      batch[i].complete(err, {});
+      continue;
+    }
+    auto& r = results[i];
+    r.frame = event_frame(r.ev);
+    // Announced after the commit, once per new event, never per recipient.
+    if (pub_ && !r.duplicate) pub_->publish(room_channel(r.ev.room), r.frame);
+    batch[i].complete(nullptr, std::move(r));
+  }
+}
+
+awaitable<page> room_log::read_after(std::string room, std::int64_t after_seq, int limit) {
+  auto job = [room = std::move(room), after_seq, limit](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto res = w.exec_params(std::string("SELECT ") + k_event_columns +
+                                 " FROM room_events e LEFT JOIN users u ON u.id = e.author_id "
+                                 "WHERE e.room = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3",
+                             room, after_seq, limit + 1);
+    page p;
+    for (auto row : res) p.events.push_back(read_event(row));
+    if (static_cast<int>(p.events.size()) > limit) {
+      p.events.pop_back();
+      p.has_more = true;
+    }
+    w.commit();
+    return p;
+  };
+  co_return co_await db_.run(std::move(job));
+}
+
+awaitable<page> room_log::read_before(std::string room, std::int64_t before_seq, int limit) {
+  auto job = [room = std::move(room), before_seq, limit](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto res = w.exec_params(std::string("SELECT ") + k_event_columns +
+                                 " FROM room_events e LEFT JOIN users u ON u.id = e.author_id "
+                                 "WHERE e.room = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3",
+                             room, before_seq, limit + 1);
+    page p;
+    for (auto row : res) p.events.push_back(read_event(row));
+    if (static_cast<int>(p.events.size()) > limit) {
+      p.events.pop_back();
+      p.has_more = true;
+    }
+    std::reverse(p.events.begin(), p.events.end());
+    w.commit();
+    return p;
+  };
+  co_return co_await db_.run(std::move(job));
+}
+
+awaitable<std::int64_t> room_log::last_seq(std::string room) {
+  auto job = [room = std::move(room)](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto r = w.exec_params("SELECT last_seq FROM rooms WHERE name = $1", room);
+    w.commit();
+    return r.empty() ? std::int64_t{0} : r[0][0].as<std::int64_t>();
+  };
+  co_return co_await db_.run(std::move(job));
+}
+
+}  // namespace colibri::roomlog
