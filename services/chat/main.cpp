@@ -3,6 +3,8 @@
 
 #include "colibri/auth/password.hpp"
 #include "colibri/chat/gateway.hpp"
+#include "colibri/chat/hub.hpp"
+#include "colibri/roomlog/room_log.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/auth/sessions.hpp"
 #include "colibri/http/health.hpp"
@@ -23,29 +25,42 @@ int main(int argc, char** argv) {
     auth::init_crypto();
     service::runtime rt(common);
     rt.migrate();
-    auto gw = std::make_shared<chat::gateway>(rt.db(), gs);
+    auto log = roomlog::room_log::create(rt.io().get_executor(), rt.db(), &rt.publisher());
+    auto gw = std::make_shared<chat::gateway>(rt.db(), log, rt.publisher(), gs);
 
-    // Revocations reach every gateway through Redis; after an outage, the
-    // sessions held are checked against PostgreSQL in case one was missed.
+    // One subscriber connection for the process: room channels feed the hub,
+    // revocations close sockets. After an outage, rooms catch up from
+    // PostgreSQL and sessions are re-checked there, in case a message was missed.
+    auto hub_ref = std::make_shared<std::shared_ptr<chat::hub>>();
     auto missed = std::make_shared<std::atomic<bool>>(false);
-    redis::subscriber revocations(
+    redis::subscriber subscriber(
         rt.io().get_executor(), common.redis,
-        {[gw](std::string_view, std::string_view msg) {
-           try {
-             gw->revoke(std::stoll(std::string(msg)));
-           } catch (const std::exception&) {
-             log::warn("malformed revocation message");
+        {[gw, hub_ref](std::string_view channel, std::string_view msg) {
+           if (channel == auth::k_revoked_channel) {
+             try {
+               gw->revoke(std::stoll(std::string(msg)));
+             } catch (const std::exception&) {
+               log::warn("malformed revocation message");
+             }
+             return;
            }
+           if (*hub_ref) (*hub_ref)->on_message(channel, msg);
          },
-         [missed] { *missed = true; },
-         [gw, missed, &rt] {
+         [missed, hub_ref] {
+           *missed = true;
+           if (*hub_ref) (*hub_ref)->on_redis_lost();
+         },
+         [gw, missed, hub_ref, &rt] {
            if (!missed->exchange(false)) return;
+           if (*hub_ref) (*hub_ref)->on_redis_back();
            asio::co_spawn(rt.io(), gw->recheck_sessions(), [](std::exception_ptr ep) {
              if (ep) log::warn("session recheck failed; will retry at the next reconnect");
            });
          }});
-    revocations.subscribe(auth::k_revoked_channel);
-    revocations.start();
+    *hub_ref = std::make_shared<chat::hub>(rt.io().get_executor(), log, subscriber);
+    gw->set_hub(*hub_ref);
+    subscriber.subscribe(auth::k_revoked_channel);
+    subscriber.start();
 
     http::router routes;
     http::add_health_routes(routes, "chat", rt.readiness());
@@ -54,7 +69,7 @@ int main(int argc, char** argv) {
         server,
         [&] {
           gw->shutdown();
-          revocations.stop();
+          subscriber.stop();
         },
         [&] { return gw->connections() == 0; });
   });

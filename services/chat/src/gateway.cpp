@@ -14,10 +14,12 @@ gateway_settings read_gateway_settings(core::config& cfg) {
   s.rate_window_s = static_cast<int>(cfg.integer("COLIBRI_RATE_WINDOW_SECONDS", 10, 1, 3600));
   s.outbox_max_frames = static_cast<std::size_t>(cfg.integer("COLIBRI_OUTBOX_MAX_FRAMES", 1024, 16, 1 << 20));
   s.outbox_max_bytes = static_cast<std::size_t>(cfg.integer("COLIBRI_OUTBOX_MAX_BYTES", 4 << 20, 64 << 10, 1 << 30));
+  s.access_ttl = std::chrono::milliseconds(cfg.integer("COLIBRI_ACCESS_CACHE_MS", 2000, 0, 5000));
   return s;
 }
 
-gateway::gateway(pg::pool& db, gateway_settings s) : db_(db), s_(std::move(s)) {}
+gateway::gateway(pg::pool& db, std::shared_ptr<roomlog::room_log> log, redis::publisher& pub, gateway_settings s)
+    : db_(db), log_(std::move(log)), pub_(pub), s_(std::move(s)) {}
 
 http::ws_handler gateway::handler() {
   return [self = shared_from_this()](std::shared_ptr<http::websocket> ws, http::request) -> awaitable<void> {

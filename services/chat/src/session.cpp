@@ -2,6 +2,7 @@
 
 #include "colibri/auth/sessions.hpp"
 #include "colibri/chat/gateway.hpp"
+#include "colibri/chat/hub.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/json/fields.hpp"
@@ -115,7 +116,38 @@ awaitable<void> session::run() {
   hello_timer.cancel();
   done_ = true;
   wake_.cancel();
+  leave_all();
   gw_->forget(this, session_id_);
+}
+
+void session::leave_all() {
+  for (auto& [room, sub] : subs_) gw_->rooms().leave(room, this);
+  subs_.clear();
+}
+
+void session::post_event(const std::string& room, std::int64_t seq, std::shared_ptr<const std::string> frame) {
+  asio::post(ws_->executor(), [self = shared_from_this(), room, seq, f = std::move(frame)]() mutable {
+    self->on_event(room, seq, std::move(f));
+  });
+}
+
+void session::on_event(const std::string& room, std::int64_t seq, std::shared_ptr<const std::string> frame) {
+  auto it = subs_.find(room);
+  if (it == subs_.end()) return;
+  auto& sub = it->second;
+  if (seq == 0) {  // ephemeral: typing
+    deliver(std::move(frame));
+    return;
+  }
+  if (sub.backfilling) {
+    sub.early.emplace_back(seq, std::move(frame));
+    if (sub.early.size() > gw_->settings().outbox_max_frames)
+      close(close_code::slow_consumer, "slow consumer: reconnect and resume with since");
+    return;
+  }
+  if (seq <= sub.cursor) return;  // already sent (backfill overlap)
+  sub.cursor = seq;
+  deliver(std::move(frame));
 }
 
 awaitable<void> session::handle(const std::string& text) {
@@ -156,8 +188,196 @@ awaitable<void> session::handle(const std::string& text) {
   if (*type == "hello")
     co_return send_error(id, core::error::make(core::errc::conflict,
                                                {"Cette connexion est déjà identifiée.", "This connection is already authenticated."}));
+  if (*type == "subscribe") co_return co_await subscribe(id, f);
+  if (*type == "unsubscribe") co_return co_await unsubscribe(id, f);
+  if (*type == "send") co_return co_await send(id, f);
+  if (*type == "history") co_return co_await history(id, f);
+  if (*type == "typing") co_return co_await typing(f);
+  if (*type == "read") co_return co_await mark_read(f);
   co_return send_error(id, core::error::validation("type", {"Type de message inconnu : " + *type + ".",
                                                             "Unknown frame type: " + *type + "."}));
+}
+
+namespace {
+const core::error& not_member() {
+  static const core::error e = core::error::make(
+      core::errc::forbidden, {"Vous ne faites pas partie de ce groupe.", "You are not a member of this group."}, "room");
+  return e;
+}
+const core::error& cannot_send() {
+  static const core::error e = core::error::make(
+      core::errc::forbidden,
+      {"Vous ne pouvez pas écrire ici pour le moment.", "You cannot post here for the moment."}, "room");
+  return e;
+}
+constexpr std::int64_t k_max_id = std::int64_t{1} << 53;
+}  // namespace
+
+awaitable<core::result<room_access>> session::access(const std::string& room) {
+  auto ref = roomlog::parse_room(room);
+  if (!ref) co_return core::error::validation("room", {"Ce salon n'existe pas.", "This room does not exist."});
+  auto now = std::chrono::steady_clock::now();
+  if (auto it = access_.find(room); it != access_.end() && it->second.until > now) co_return it->second.a;
+  auto a = co_await check_access(gw_->db(), user_id_, *ref);
+  if (access_.size() > 1000) access_.clear();
+  access_[room] = {a, now + gw_->settings().access_ttl};
+  co_return a;
+}
+
+awaitable<void> session::subscribe(const std::string* id, json::fields& f) {
+  auto room = f.text("room", json::required, 1, 64);
+  auto since = f.integer("since", json::optional, 0, k_max_id).value_or(0);
+  if (auto e = f.error()) co_return send_error(id, *e);
+  auto a = co_await access(*room);
+  if (!a) co_return send_error(id, a.err());
+  if (!a->member) co_return send_error(id, not_member());
+
+  // Live events are held back until the backfill is out; then those the
+  // backfill already carried are skipped: each seq reaches the client once.
+  auto generation = next_generation_++;
+  subs_[*room] = room_sub{generation, since, true, {}};
+  auto self = shared_from_this();
+  std::int64_t last = 0, read_seq = 0;
+  roomlog::page page;
+  try {
+    last = co_await gw_->rooms().join(*room, self);
+    page = co_await gw_->log().read_after(*room, since, gw_->settings().history_max);
+    auto uid = user_id_;
+    auto read_job = [uid, r = *room](pqxx::connection& c) {
+      pqxx::work w(c);
+      auto res = w.exec_params("SELECT seq FROM read_markers WHERE user_id = $1 AND room = $2", uid, r);
+      w.commit();
+      return res.empty() ? std::int64_t{0} : res[0][0].as<std::int64_t>();
+    };
+    read_seq = co_await gw_->db().run(std::move(read_job));
+  } catch (...) {
+    // Not subscribed after all: the client gets an error and may retry.
+    if (auto it = subs_.find(*room); it != subs_.end() && it->second.generation == generation) {
+      subs_.erase(it);
+      gw_->rooms().leave(*room, this);
+    }
+    throw;
+  }
+  auto it = subs_.find(*room);
+  if (it == subs_.end() || it->second.generation != generation) co_return;  // unsubscribed meanwhile
+
+  json::writer w;
+  w.begin_object().field("type", "subscribed");
+  if (id) w.key("id").raw(*id);
+  w.field("room", *room).field("last_seq", std::max(last, page.events.empty() ? since : page.events.back().seq));
+  w.field("read_seq", read_seq).field("limited", page.has_more).end_object();
+  deliver(std::make_shared<const std::string>(w.release()));
+
+  auto& sub = it->second;
+  for (const auto& e : page.events) {
+    if (e.seq <= sub.cursor) continue;
+    sub.cursor = e.seq;
+    deliver(std::make_shared<const std::string>(roomlog::event_frame(e)));
+  }
+  // More than a page was missed: the client pages the gap with `history`
+  // (after = the last seq it got) and receives live events from here on.
+  if (page.has_more) sub.cursor = std::max(sub.cursor, last);
+  sub.backfilling = false;
+  auto early = std::move(sub.early);
+  for (auto& [seq, frame] : early) on_event(*room, seq, std::move(frame));
+}
+
+awaitable<void> session::unsubscribe(const std::string* id, json::fields& f) {
+  auto room = f.text("room", json::required, 1, 64);
+  if (auto e = f.error()) co_return send_error(id, *e);
+  if (subs_.erase(*room)) gw_->rooms().leave(*room, this);
+  json::writer w;
+  w.begin_object().field("type", "unsubscribed");
+  if (id) w.key("id").raw(*id);
+  w.field("room", *room).end_object();
+  deliver(std::make_shared<const std::string>(w.release()));
+  co_return;
+}
+
+awaitable<void> session::send(const std::string* id, json::fields& f) {
+  auto room = f.text("room", json::required, 1, 64);
+  auto body = f.text("body", json::required, 1, gw_->settings().max_body_code_points);
+  auto cmid = f.text("client_msg_id", json::required, 1, 64);
+  auto reply_to = f.integer("reply_to", json::optional, 1, k_max_id);
+  if (auto e = f.error()) co_return send_error(id, *e);
+  auto a = co_await access(*room);
+  if (!a) co_return send_error(id, a.err());
+  if (!a->member) co_return send_error(id, not_member());
+  if (!a->can_send) co_return send_error(id, cannot_send());
+
+  roomlog::append_request r;
+  r.room = *room;
+  r.kind = "message";
+  r.author_id = user_id_;
+  r.client_msg_id = cmid;
+  r.body = body;
+  r.reply_to = reply_to;
+  auto res = co_await gw_->log().append(std::move(r));
+  if (!res) co_return send_error(id, res.err());
+  // The ack means committed; the event itself comes back like everyone's.
+  json::writer w;
+  w.begin_object().field("type", "ack");
+  if (id) w.key("id").raw(*id);
+  w.field("room", res->ev.room).field("seq", res->ev.seq).field("event_id", res->ev.id);
+  w.field("at", core::format_rfc3339_ms(res->ev.at_ms));
+  if (res->duplicate) w.field("duplicate", true);
+  w.end_object();
+  deliver(std::make_shared<const std::string>(w.release()));
+}
+
+awaitable<void> session::history(const std::string* id, json::fields& f) {
+  auto room = f.text("room", json::required, 1, 64);
+  auto before = f.integer("before", json::optional, 1, k_max_id);
+  auto after = f.integer("after", json::optional, 0, k_max_id);
+  auto limit = f.integer("limit", json::optional, 1, gw_->settings().history_max).value_or(50);
+  if (before && after)
+    f.fail("before", {"Indiquez « before » ou « after », pas les deux.", "Give \"before\" or \"after\", not both."});
+  if (auto e = f.error()) co_return send_error(id, *e);
+  auto a = co_await access(*room);
+  if (!a) co_return send_error(id, a.err());
+  if (!a->member) co_return send_error(id, not_member());
+  roomlog::page page;
+  if (after)
+    page = co_await gw_->log().read_after(*room, *after, static_cast<int>(limit));
+  else
+    page = co_await gw_->log().read_before(*room, before.value_or(k_max_id), static_cast<int>(limit));
+  json::writer w;
+  w.begin_object().field("type", "history");
+  if (id) w.key("id").raw(*id);
+  w.field("room", *room).key("events").begin_array();
+  for (const auto& e : page.events) w.raw(roomlog::event_json(e));
+  w.end_array().field("has_more", page.has_more).end_object();
+  deliver(std::make_shared<const std::string>(w.release()));
+}
+
+awaitable<void> session::typing(json::fields& f) {
+  auto room = f.text("room", json::required, 1, 64);
+  if (!room) co_return;  // typing is best-effort: no reply, no error
+  auto a = co_await access(*room);
+  if (!a || !a->can_send) co_return;
+  json::writer w;
+  w.begin_object().field("type", "typing").field("room", *room).field("user_id", user_id_).end_object();
+  gw_->publisher().publish(roomlog::room_channel(*room), w.release());
+}
+
+awaitable<void> session::mark_read(json::fields& f) {
+  auto room = f.text("room", json::required, 1, 64);
+  auto seq = f.integer("seq", json::required, 0, k_max_id);
+  if (auto e = f.error()) co_return send_error(nullptr, *e);
+  auto a = co_await access(*room);
+  if (!a) co_return send_error(nullptr, a.err());
+  if (!a->member) co_return send_error(nullptr, not_member());
+  auto uid = user_id_;
+  auto job = [uid, r = *room, s = *seq](pqxx::connection& c) {
+    pqxx::work w(c);
+    // Read markers only move forward.
+    w.exec_params(
+        "INSERT INTO read_markers (user_id, room, seq) VALUES ($1, $2, $3) "
+        "ON CONFLICT (user_id, room) DO UPDATE SET seq = greatest(read_markers.seq, EXCLUDED.seq)",
+        uid, r, s);
+    w.commit();
+  };
+  co_await gw_->db().run(std::move(job));
 }
 
 awaitable<void> session::hello(const std::string* id, const std::string& token) {

@@ -13,6 +13,8 @@
 #include "colibri/core/config.hpp"
 #include "colibri/http/websocket.hpp"
 #include "colibri/pg/pool.hpp"
+#include "colibri/redis/client.hpp"
+#include "colibri/roomlog/room_log.hpp"
 
 namespace colibri::chat {
 
@@ -24,15 +26,19 @@ struct gateway_settings {
   int rate_window_s = 10;
   std::size_t outbox_max_frames = 1024;
   std::size_t outbox_max_bytes = 4 * 1024 * 1024;
+  std::chrono::milliseconds access_ttl{2000};
+  int history_max = 500;
 };
 
 gateway_settings read_gateway_settings(core::config& cfg);
 
 class session;
+class hub;
 
 class gateway : public std::enable_shared_from_this<gateway> {
  public:
-  gateway(pg::pool& db, gateway_settings s);
+  gateway(pg::pool& db, std::shared_ptr<roomlog::room_log> log, redis::publisher& pub, gateway_settings s);
+  void set_hub(std::shared_ptr<chat::hub> h) { hub_ = std::move(h); }
 
   http::ws_handler handler();
   // A session id was revoked (logout, account deleted): close its sockets.
@@ -44,12 +50,18 @@ class gateway : public std::enable_shared_from_this<gateway> {
 
   // Used by sessions.
   pg::pool& db() { return db_; }
+  roomlog::room_log& log() { return *log_; }
+  redis::publisher& publisher() { return pub_; }
+  chat::hub& rooms() { return *hub_; }
   const gateway_settings& settings() const { return s_; }
   void bind(std::int64_t session_id, const std::shared_ptr<session>& s);
   void forget(session* s, std::int64_t session_id);
 
  private:
   pg::pool& db_;
+  std::shared_ptr<roomlog::room_log> log_;
+  redis::publisher& pub_;
+  std::shared_ptr<chat::hub> hub_;
   gateway_settings s_;
   mutable std::mutex mutex_;
   std::unordered_map<session*, std::weak_ptr<session>> all_;

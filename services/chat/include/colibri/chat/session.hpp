@@ -3,13 +3,18 @@
 // writer coroutine on the connection's strand. Only the writer writes; it
 // sleeps on a timer that deliver() cancels. The outbox is bounded: past the
 // bound the client is too slow and is closed with 4008.
+#include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "colibri/chat/access.hpp"
 #include "colibri/core/result.hpp"
+#include "colibri/json/fields.hpp"
 #include "colibri/http/websocket.hpp"
 #include "colibri/net/asio.hpp"
 
@@ -35,6 +40,9 @@ class session : public std::enable_shared_from_this<session> {
   // Thread-safe: hop onto the session's strand.
   void post_deliver(std::shared_ptr<const std::string> frame);
   void post_close(std::uint16_t code, std::string reason);
+  // A room event (seq > 0) or an ephemeral frame (seq 0) from the hub.
+  void post_event(const std::string& room, std::int64_t seq, std::shared_ptr<const std::string> frame);
+  std::int64_t user_id() const { return user_id_; }
 
  private:
   void deliver(std::shared_ptr<const std::string> frame);
@@ -43,6 +51,28 @@ class session : public std::enable_shared_from_this<session> {
   awaitable<void> handle(const std::string& text);
   awaitable<void> hello(const std::string* id_json, const std::string& token);
   void send_error(const std::string* id_json, const core::error& e, bool fatal = false);
+  void on_event(const std::string& room, std::int64_t seq, std::shared_ptr<const std::string> frame);
+  // The room's access for this user, cached for access_ttl; validation_failed
+  // for a malformed room name.
+  awaitable<core::result<room_access>> access(const std::string& room);
+  awaitable<void> subscribe(const std::string* id, json::fields& f);
+  awaitable<void> unsubscribe(const std::string* id, json::fields& f);
+  awaitable<void> send(const std::string* id, json::fields& f);
+  awaitable<void> history(const std::string* id, json::fields& f);
+  awaitable<void> typing(json::fields& f);
+  awaitable<void> mark_read(json::fields& f);
+  void leave_all();
+
+  struct room_sub {
+    std::uint64_t generation = 0;
+    std::int64_t cursor = 0;  // last seq delivered to the client
+    bool backfilling = true;  // live events wait in `early` meanwhile
+    std::vector<std::pair<std::int64_t, std::shared_ptr<const std::string>>> early;
+  };
+  struct cached_access {
+    room_access a;
+    std::chrono::steady_clock::time_point until;
+  };
 
   std::shared_ptr<gateway> gw_;
   std::shared_ptr<http::websocket> ws_;
@@ -54,6 +84,9 @@ class session : public std::enable_shared_from_this<session> {
   std::int64_t user_id_ = 0;
   std::int64_t session_id_ = 0;
   std::string locale_ = "fr";
+  std::map<std::string, room_sub> subs_;
+  std::map<std::string, cached_access> access_;
+  std::uint64_t next_generation_ = 1;
 };
 
 }  // namespace colibri::chat

@@ -1,0 +1,268 @@
+// End-to-end: rooms over real sockets on two gateway processes, with a real
+// PostgreSQL and Redis. Every client must see exactly the table's rows for its
+// room, once each, in seq order, whatever happens to Redis.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+#include "colibri/json/value.hpp"
+#include "colibri/test/client.hpp"
+#include "colibri/test/servers.hpp"
+
+using namespace colibri;
+using namespace colibri::test;
+
+namespace {
+
+struct frame_info {
+  std::string type, room;
+  std::int64_t seq = 0, event_id = 0;
+};
+
+frame_info info(const std::string& text) {
+  frame_info out;
+  auto v = json::parse(text);
+  if (!v || !v->as_object()) return out;
+  if (auto t = v->find("type"); t && t->as_string()) out.type = *t->as_string();
+  if (auto r = v->find("room"); r && r->as_string()) out.room = *r->as_string();
+  if (auto s = v->find("seq"); s && s->as_int()) out.seq = *s->as_int();
+  if (auto e = v->find("event_id"); e && e->as_int()) out.event_id = *e->as_int();
+  return out;
+}
+
+class ChatRooms : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = shared_postgres().create_database();
+    env_ = service_env(db_, redis_.port());
+    env_["COLIBRI_OUTBOX_MAX_FRAMES"] = "100000";  // clients here read only after sending
+    groups_ = std::make_unique<service_process>("groups", env_, free_port());
+    groups_->wait_healthy();
+    for (int i = 0; i < 2; ++i) {
+      gateways_.push_back(std::make_unique<service_process>("chat", env_, free_port()));
+      gateways_.back()->wait_healthy();
+    }
+  }
+
+  std::string db_name() const { return db_.substr(db_.rfind('/') + 1); }
+  std::string sql(const std::string& q) { return shared_postgres().psql(db_name(), q); }
+
+  // Registers a user; returns {token, id}.
+  std::pair<std::string, std::string> user(const std::string& name) {
+    auto r = http_call(groups_->port(), "POST", "/api/v1/auth/register",
+                       R"({"email":")" + name + R"(@example.fr","password":"un mot de passe","handle":")" + name + R"("})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return {json_at(r.body, "token").value_or(""), json_at(r.body, "user.id").value_or("0")};
+  }
+  std::string group(const std::string& name) {
+    auto id = sql("INSERT INTO groups (name) VALUES ('" + name + "') RETURNING id");
+    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+    return id;
+  }
+  void member(const std::string& gid, const std::string& uid, const std::string& extra = "") {
+    sql("INSERT INTO memberships (group_id, user_id" + std::string(extra.empty() ? "" : ", muted_until") + ") VALUES (" +
+        gid + ", " + uid + (extra.empty() ? "" : ", " + extra) + ")");
+  }
+
+  std::unique_ptr<ws_client> connect(unsigned short port, const std::string& token) {
+    auto c = std::make_unique<ws_client>(port);
+    EXPECT_TRUE(c->open());
+    c->send(R"({"type":"hello","token":")" + token + R"("})");
+    EXPECT_EQ(info(c->read().value_or("")).type, "welcome");
+    return c;
+  }
+  std::vector<std::int64_t> table_seqs(const std::string& room) {
+    auto out = sql("SELECT string_agg(seq::text, ',' ORDER BY seq) FROM room_events WHERE room = '" + room + "'");
+    std::vector<std::int64_t> v;
+    std::size_t pos = 0;
+    while (pos < out.size() && out[pos] != '\n') {
+      auto comma = out.find_first_of(",\n", pos);
+      v.push_back(std::stoll(out.substr(pos, comma - pos)));
+      pos = comma == std::string::npos ? out.size() : comma + 1;
+      if (comma != std::string::npos && out[comma] == '\n') break;
+    }
+    return v;
+  }
+
+  // 10 clients per room, alternating gateways; each sends `per_client`
+  // messages (pausing `pace` between sends), then reads until it holds every
+  // event of its room. Returns each client's event seqs.
+  std::vector<std::vector<std::int64_t>> load(int rooms, int per_room_clients, int per_client,
+                                               std::chrono::microseconds pace, std::function<void()> during = {}) {
+    std::vector<std::string> room_names;
+    std::vector<std::pair<std::string, std::string>> users;
+    for (int r = 0; r < rooms; ++r) {
+      auto gid = group("salon " + std::to_string(r));
+      room_names.push_back("group:" + gid);
+      for (int c = 0; c < per_room_clients; ++c) {
+        auto u = user("m" + std::to_string(r) + "x" + std::to_string(c));
+        member(gid, u.second);
+        users.push_back(u);
+      }
+    }
+    int clients = rooms * per_room_clients;
+    std::vector<std::vector<std::int64_t>> seen(clients);
+    std::atomic<int> subscribed{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < clients; ++i) {
+      threads.emplace_back([&, i] {
+        auto room = room_names[i / per_room_clients];
+        auto c = connect(gateways_[i % 2]->port(), users[i].first);
+        c->send(R"({"type":"subscribe","room":")" + room + R"(","since":0})");
+        auto sub = info(c->read().value_or(""));
+        EXPECT_EQ(sub.type, "subscribed");
+        ++subscribed;
+        while (subscribed < clients) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        for (int m = 0; m < per_client; ++m) {
+          c->send(R"({"type":"send","room":")" + room + R"(","body":"Courage, tiens bon !","client_msg_id":"c)" +
+                  std::to_string(i) + "-" + std::to_string(m) + "\"}");
+          if (pace.count()) std::this_thread::sleep_for(pace);
+        }
+        int acks = 0;
+        std::size_t expected = static_cast<std::size_t>(per_room_clients * per_client);
+        while (seen[i].size() < expected || acks < per_client) {
+          auto f = c->read(std::chrono::seconds(30));
+          if (!f) break;
+          auto fi = info(*f);
+          if (fi.type == "event") seen[i].push_back(fi.seq);
+          else if (fi.type == "ack") ++acks;
+          else ADD_FAILURE() << *f;
+        }
+        EXPECT_EQ(acks, per_client);
+      });
+    }
+    if (during) during();
+    for (auto& t : threads) t.join();
+    rooms_ = room_names;
+    return seen;
+  }
+
+  redis_server redis_;  // this test's own: it may be killed
+  std::string db_;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<service_process> groups_;
+  std::vector<std::unique_ptr<service_process>> gateways_;
+  std::vector<std::string> rooms_;
+};
+
+TEST_F(ChatRooms, FiftyClientsFiveRoomsTwoGatewaysTenThousandMessages) {
+  auto seen = load(5, 10, 200, std::chrono::microseconds(0));
+  for (int r = 0; r < 5; ++r) {
+    auto expected = table_seqs(rooms_[r]);
+    ASSERT_EQ(expected.size(), 2000u);
+    for (int c = 0; c < 10; ++c) EXPECT_EQ(seen[r * 10 + c], expected) << "room " << r << " client " << c;
+  }
+}
+
+TEST_F(ChatRooms, RedisKilledForFiveSecondsDuringLoadLosesAndDoublesNothing) {
+  auto seen = load(2, 5, 200, std::chrono::microseconds(10000), [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    redis_.kill_hard();
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    redis_.start();
+  });
+  for (int r = 0; r < 2; ++r) {
+    auto expected = table_seqs(rooms_[r]);
+    ASSERT_EQ(expected.size(), 1000u);
+    for (int c = 0; c < 5; ++c) EXPECT_EQ(seen[r * 5 + c], expected) << "room " << r << " client " << c;
+  }
+  for (auto& g : gateways_) EXPECT_TRUE(g->proc().running());
+}
+
+TEST_F(ChatRooms, ARetriedSendAfterADroppedConnectionIsStoredOnce) {
+  auto gid = group("retry");
+  auto u = user("retry");
+  member(gid, u.second);
+  std::string send = R"({"type":"send","room":"group:)" + gid + R"(","body":"Je tiens bon","client_msg_id":"once-1"})";
+  frame_info first;
+  {
+    auto c = connect(gateways_[0]->port(), u.first);
+    c->send(send);
+    first = info(c->read().value_or(""));
+    ASSERT_EQ(first.type, "ack");
+  }  // the connection drops
+  auto c = connect(gateways_[1]->port(), u.first);
+  c->send(send);
+  auto again = c->read().value_or("");
+  EXPECT_EQ(info(again).type, "ack");
+  EXPECT_EQ(info(again).seq, first.seq);
+  EXPECT_EQ(info(again).event_id, first.event_id);
+  EXPECT_EQ(json_at(again, "duplicate"), "true");
+  EXPECT_EQ(sql("SELECT count(*) FROM room_events"), "1\n");
+}
+
+TEST_F(ChatRooms, NonMembersAndMutedMembersAreRefusedAndTheSocketStaysUsable) {
+  auto gid = group("privé");
+  auto other = group("autre");
+  auto insider = user("insider");
+  auto outsider = user("outsider");
+  auto muted = user("muted");
+  member(gid, insider.second);
+  member(other, outsider.second);
+  member(gid, muted.second, "now() + interval '1 hour'");
+  auto c = connect(gateways_[0]->port(), outsider.first);
+  std::string room = "group:" + gid;
+  for (auto req : {R"({"type":"subscribe","room":")" + room + R"("})",
+                   R"({"type":"send","room":")" + room + R"(","body":"x","client_msg_id":"a"})",
+                   R"({"type":"history","room":")" + room + R"("})"}) {
+    c->send(req);
+    auto f = c->read().value_or("");
+    EXPECT_EQ(json_at(f, "type"), "error") << f;
+    EXPECT_EQ(json_at(f, "code"), "forbidden") << f;
+  }
+  c->send(R"({"type":"subscribe","room":"group:x1"})");
+  EXPECT_EQ(json_at(c->read().value_or(""), "code"), "validation_failed");
+  c->send(R"({"type":"send","room":"group:)" + other + R"(","body":"","client_msg_id":"a"})");
+  EXPECT_EQ(json_at(c->read().value_or(""), "field"), "body");
+  c->send(R"({"type":"send","room":"group:)" + other + R"(","body":"ok","client_msg_id":"a","reply_to":"x"})");
+  EXPECT_EQ(json_at(c->read().value_or(""), "field"), "reply_to");
+  // Still usable: a send in a group the person belongs to is acked.
+  c->send(R"({"type":"send","room":"group:)" + other + R"(","body":"ok","client_msg_id":"b"})");
+  EXPECT_EQ(json_at(c->read().value_or(""), "type"), "ack");
+
+  auto m = connect(gateways_[1]->port(), muted.first);
+  m->send(R"({"type":"send","room":")" + room + R"(","body":"x","client_msg_id":"m"})");
+  auto f = m->read().value_or("");
+  EXPECT_EQ(json_at(f, "code"), "forbidden") << f;
+  EXPECT_EQ(sql("SELECT count(*) FROM room_events WHERE room = '" + room + "'"), "0\n");
+}
+
+TEST_F(ChatRooms, SubscribeWithSinceBackfillsInOrderThenGoesLive) {
+  auto gid = group("reprise");
+  auto a = user("writer");
+  auto b = user("reader");
+  member(gid, a.second);
+  member(gid, b.second);
+  std::string room = "group:" + gid;
+  auto w = connect(gateways_[0]->port(), a.first);
+  for (int i = 0; i < 520; ++i) {
+    w->send(R"({"type":"send","room":")" + room + R"(","body":"m","client_msg_id":"k)" + std::to_string(i) + "\"}");
+    ASSERT_EQ(info(w->read().value_or("")).type, "ack");
+  }
+  auto r = connect(gateways_[1]->port(), b.first);
+  r->send(R"({"type":"subscribe","id":"s","room":")" + room + R"(","since":10})");
+  auto sub = r->read().value_or("");
+  EXPECT_EQ(json_at(sub, "type"), "subscribed");
+  EXPECT_EQ(json_at(sub, "limited"), "true");  // 510 missed: 500 now, the rest through history
+  for (int s = 11; s <= 510; ++s) EXPECT_EQ(info(r->read().value_or("")).seq, s);
+  r->send(R"({"type":"history","room":")" + room + R"(","after":510,"limit":100})");
+  auto h = r->read().value_or("");
+  EXPECT_EQ(json_at(h, "type"), "history");
+  EXPECT_EQ(json_at(h, "has_more"), "false");
+  // Live from here: a new message arrives once.
+  w->send(R"({"type":"send","room":")" + room + R"(","body":"live","client_msg_id":"live"})");
+  auto live = info(r->read().value_or(""));
+  EXPECT_EQ(live.type, "event");
+  EXPECT_EQ(live.seq, 521);
+  // A reconnect that resumes with since gets exactly what it lacks.
+  auto r2 = connect(gateways_[0]->port(), b.first);
+  r2->send(R"({"type":"subscribe","room":")" + room + R"(","since":519})");
+  EXPECT_EQ(json_at(r2->read().value_or(""), "limited"), "false");
+  EXPECT_EQ(info(r2->read().value_or("")).seq, 520);
+  EXPECT_EQ(info(r2->read().value_or("")).seq, 521);
+  EXPECT_FALSE(r2->read(std::chrono::milliseconds(300)));
+}
+
+}  // namespace
