@@ -150,7 +150,7 @@ TEST_F(ChatGateway, LogoutClosesTheSocketsOpenedWithThatToken) {
   EXPECT_EQ(a->wait_closed().code, 4003);
   // The other person's socket stays open (nothing arrives, nothing closes it).
   EXPECT_FALSE(b->read(std::chrono::milliseconds(500)));
-  EXPECT_EQ(b->closed()->reason, "timeout");
+  EXPECT_FALSE(b->closed());
 }
 
 TEST_F(ChatGateway, SigtermClosesSocketsWith1001) {

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
+#include <set>
 #include <thread>
 
 #include "colibri/json/value.hpp"
@@ -263,6 +265,149 @@ TEST_F(ChatRooms, SubscribeWithSinceBackfillsInOrderThenGoesLive) {
   EXPECT_EQ(info(r2->read().value_or("")).seq, 520);
   EXPECT_EQ(info(r2->read().value_or("")).seq, 521);
   EXPECT_FALSE(r2->read(std::chrono::milliseconds(300)));
+}
+
+TEST_F(ChatRooms, AGatewayKilledDuringLoadItsClientsResumeOnTheOtherAndMissNothing) {
+  auto gid = group("bascule");
+  std::string room = "group:" + gid;
+  constexpr int k_clients = 6, k_per_sender = 150;
+  std::vector<std::pair<std::string, std::string>> users;
+  for (int i = 0; i < k_clients; ++i) {
+    users.push_back(user("k" + std::to_string(i)));
+    member(gid, users.back().second);
+  }
+  std::atomic<bool> killed{false};
+  std::atomic<int> ready{0};
+  std::vector<std::vector<std::int64_t>> seen(k_clients);
+  std::vector<std::thread> threads;
+  // Clients 0 and 1 send (one per gateway); everyone reads every event.
+  for (int i = 0; i < k_clients; ++i) {
+    threads.emplace_back([&, i] {
+      bool sender = i < 2;
+      int gw = i % 2;
+      std::set<int> acked;
+      int sent = 0;
+      std::size_t expected = 2 * k_per_sender;
+      bool first = true;
+      for (int attempt = 0; attempt < 20 && (seen[i].size() < expected || (sender && acked.size() < k_per_sender)); ++attempt) {
+        if (gw == 0 && killed) gw = 1;
+        std::unique_ptr<ws_client> c;
+        try {
+          c = connect(gateways_[gw]->port(), users[i].first);
+        } catch (const std::exception&) {
+          gw = 1;  // that gateway is gone: like a real client, try the other one
+          continue;
+        }
+        auto since = seen[i].empty() ? 0 : seen[i].back();
+        c->send(R"({"type":"subscribe","room":")" + room + R"(","since":)" + std::to_string(since) + "}");
+        if (first) {
+          ++ready;
+          while (ready < k_clients) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          first = false;
+        }
+        auto msg = [&](int m) {
+          return R"({"type":"send","room":")" + room + R"(","body":"tiens bon","client_msg_id":"s)" + std::to_string(i) +
+                 "-" + std::to_string(m) + "\"}";
+        };
+        // After a reconnect, whatever was not acked is sent again, same client_msg_id.
+        if (sender)
+          for (int m = 0; m < sent; ++m)
+            if (!acked.count(m)) c->send(msg(m));
+        bool dropped = false;
+        while (!dropped && (seen[i].size() < expected || (sender && acked.size() < k_per_sender))) {
+          if (sender && sent < k_per_sender) {
+            try {
+              c->send(msg(sent));
+            } catch (...) {
+              dropped = true;
+              break;
+            }
+            ++sent;
+          }
+          auto f = c->read(std::chrono::milliseconds(sender && sent < k_per_sender ? 10 : 5000));
+          if (!f) {
+            if (c->closed()) dropped = true;
+            continue;
+          }
+          auto fi = info(*f);
+          if (fi.type == "event") {
+            if (fi.seq == (seen[i].empty() ? 0 : seen[i].back()) + 1) seen[i].push_back(fi.seq);
+            else ADD_FAILURE() << "client " << i << " got seq " << fi.seq << " after " << (seen[i].empty() ? 0 : seen[i].back());
+          } else if (fi.type == "ack") {
+            // Acks come back in send order per connection.
+            for (int m = 0; m < sent; ++m)
+              if (!acked.count(m)) {
+                acked.insert(m);
+                break;
+              }
+          }
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  killed = true;
+  gateways_[0]->proc().kill_hard();
+  for (auto& t : threads) t.join();
+  auto expected = table_seqs(room);
+  ASSERT_EQ(expected.size(), static_cast<std::size_t>(2 * k_per_sender));
+  for (int i = 0; i < k_clients; ++i) EXPECT_EQ(seen[i], expected) << "client " << i;
+}
+
+TEST_F(ChatRooms, ASlowConsumerIsClosedWith4008WhileOthersKeepTheirDelivery) {
+  auto small = env_;
+  small["COLIBRI_OUTBOX_MAX_FRAMES"] = "64";
+  small["COLIBRI_OUTBOX_MAX_BYTES"] = "65536";
+  service_process gw("chat", small, free_port());
+  gw.wait_healthy();
+  auto gid = group("lent");
+  std::string room = "group:" + gid;
+  auto slow_u = user("slow"), fast_u = user("fast"), writer_u = user("writer");
+  for (auto* u : {&slow_u, &fast_u, &writer_u}) member(gid, u->second);
+  ws_client slow(gw.port(), "/ws", {}, 4096);
+  slow.send(R"({"type":"hello","token":")" + slow_u.first + R"("})");
+  ASSERT_EQ(info(slow.read().value_or("")).type, "welcome");
+  slow.send(R"({"type":"subscribe","room":")" + room + R"("})");
+  ASSERT_EQ(info(slow.read().value_or("")).type, "subscribed");
+  auto fast = connect(gw.port(), fast_u.first);
+  fast->send(R"({"type":"subscribe","room":")" + room + R"("})");
+  ASSERT_EQ(info(fast->read().value_or("")).type, "subscribed");
+
+  // The slow client reads nothing while 1500 large messages go by.
+  std::string body(3900, 'x');
+  auto w = connect(gateways_[1]->port(), writer_u.first);
+  std::thread writer([&] {
+    for (int m = 0; m < 1500; ++m)
+      w->send(R"({"type":"send","room":")" + room + R"(","body":")" + body + R"(","client_msg_id":"w)" + std::to_string(m) + "\"}");
+    int acks = 0;
+    while (acks < 1500) {
+      auto f = w->read(std::chrono::seconds(30));
+      if (!f) break;
+      if (info(*f).type == "ack") ++acks;
+    }
+    EXPECT_EQ(acks, 1500);
+  });
+  std::int64_t last = 0;
+  while (last < 1500) {
+    auto f = fast->read(std::chrono::seconds(30));
+    if (!f) break;
+    auto fi = info(*f);
+    if (fi.type == "event") {
+      EXPECT_EQ(fi.seq, last + 1);
+      last = fi.seq;
+    }
+  }
+  writer.join();
+  EXPECT_EQ(last, 1500);  // the fast client got everything
+  EXPECT_EQ(slow.wait_closed(std::chrono::seconds(30)).code, 4008);
+  // Memory stays bounded: what a slow client would have queued was dropped.
+  std::ifstream status("/proc/" + std::to_string(gw.proc().pid()) + "/status");
+  std::string line;
+  long rss_kib = 0;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) rss_kib = std::stol(line.substr(6));
+  EXPECT_GT(rss_kib, 0);
+  EXPECT_LT(rss_kib, 200 * 1024);
 }
 
 }  // namespace

@@ -79,13 +79,20 @@ struct ws_client::impl {
   int status = 0;
   bool open = false;
   std::optional<ws_close> closed;
-  std::vector<std::string> pending;
+  // A read left pending by a timeout: the next read() waits for it.
+  bool reading = false;
+  bool read_done = false;
+  boost::system::error_code read_ec;
 };
 
-ws_client::ws_client(unsigned short port, const std::string& path, const std::string& origin)
+ws_client::ws_client(unsigned short port, const std::string& path, const std::string& origin, int receive_buffer)
     : impl_(std::make_unique<impl>()) {
   auto& s = beast::get_lowest_layer(impl_->ws);
   s.expires_after(std::chrono::seconds(10));
+  if (receive_buffer > 0) {
+    s.socket().open(tcp::v4());
+    s.socket().set_option(asio::socket_base::receive_buffer_size(receive_buffer));
+  }
   s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   if (!origin.empty())
     impl_->ws.set_option(bws::stream_base::decorator([origin](bws::request_type& r) { r.set(bhttp::field::origin, origin); }));
@@ -106,33 +113,40 @@ const std::optional<ws_close>& ws_client::closed() const { return impl_->closed;
 void ws_client::send(const std::string& text) {
   impl_->ws.text(true);
   boost::system::error_code ec = asio::error::would_block;
-  beast::get_lowest_layer(impl_->ws).expires_after(std::chrono::seconds(10));
-  impl_->ws.async_write(asio::buffer(text), [&](boost::system::error_code e, std::size_t) { ec = e; });
+  bool done = false;
+  impl_->ws.async_write(asio::buffer(text), [&](boost::system::error_code e, std::size_t) {
+    ec = e;
+    done = true;
+  });
   impl_->io.restart();
-  impl_->io.run();
-  beast::get_lowest_layer(impl_->ws).expires_never();
+  // Run until this write is done; a pending read may complete meanwhile and
+  // keeps its frame for the next read().
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done && std::chrono::steady_clock::now() < deadline) impl_->io.run_one_for(std::chrono::milliseconds(100));
+  if (!done) throw std::runtime_error("ws write timed out");
   if (ec) throw boost::system::system_error(ec, "ws write");
 }
 
 std::optional<std::string> ws_client::read(std::chrono::milliseconds timeout) {
   if (impl_->closed) return std::nullopt;
-  boost::system::error_code ec = asio::error::would_block;
-  bool done = false;
-  impl_->ws.async_read(impl_->buf, [&](boost::system::error_code e, std::size_t) {
-    ec = e;
-    done = true;
-  });
-  impl_->io.restart();
-  impl_->io.run_for(timeout);
-  if (!done) {
-    // Timed out: drop the connection so the pending read completes.
-    beast::get_lowest_layer(impl_->ws).cancel();
-    impl_->io.restart();
-    impl_->io.run();
-    impl_->closed = ws_close{0, "timeout"};
-    return std::nullopt;
+  if (!impl_->reading) {
+    impl_->reading = true;
+    impl_->read_done = false;
+    impl_->ws.async_read(impl_->buf, [this](boost::system::error_code e, std::size_t) {
+      impl_->read_ec = e;
+      impl_->read_done = true;
+    });
   }
-  if (ec) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  impl_->io.restart();
+  while (!impl_->read_done && std::chrono::steady_clock::now() < deadline)
+    impl_->io.run_one_for(std::min<std::chrono::milliseconds>(
+        std::chrono::milliseconds(100),
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()) +
+            std::chrono::milliseconds(1)));
+  if (!impl_->read_done) return std::nullopt;  // timed out; the read stays pending
+  impl_->reading = false;
+  if (impl_->read_ec) {
     auto reason = impl_->ws.reason();
     impl_->closed = ws_close{static_cast<int>(reason.code), std::string(reason.reason.c_str())};
     return std::nullopt;

@@ -38,12 +38,14 @@ struct ws_close {
 class ws_client {
  public:
   // Connects and upgrades; on refusal, handshake_status() holds the HTTP status.
-  ws_client(unsigned short port, const std::string& path = "/ws", const std::string& origin = {});
+  // receive_buffer > 0 shrinks the socket's kernel buffer (slow-consumer tests).
+  ws_client(unsigned short port, const std::string& path = "/ws", const std::string& origin = {}, int receive_buffer = 0);
   ~ws_client();
   bool open() const;
   int handshake_status() const;
   void send(const std::string& text);
-  // A text frame, or nullopt on timeout or close (then closed() says how).
+  // A text frame; nullopt on timeout (the read stays pending, the socket
+  // open) or on close (then closed() says how).
   std::optional<std::string> read(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Reads until a frame contains `needle` (bounded).
   std::optional<std::string> read_until(const std::string& needle,
