@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
     gw->set_hub(*hub_ref);
     subscriber.subscribe(auth::k_revoked_channel);
     subscriber.start();
+    // Revocations and removals reach open sockets within recheck_every even
+    // when a Redis message was lost.
+    asio::co_spawn(rt.io(), gw->recheck_loop(), [](std::exception_ptr ep) {
+      if (ep) log::error("recheck loop ended");
+    });
 
     http::router routes;
     http::add_health_routes(routes, "chat", rt.readiness());

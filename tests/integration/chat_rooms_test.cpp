@@ -410,4 +410,104 @@ TEST_F(ChatRooms, ASlowConsumerIsClosedWith4008WhileOthersKeepTheirDelivery) {
   EXPECT_LT(rss_kib, 200 * 1024);
 }
 
+TEST_F(ChatRooms, EditDeleteAndReactFollowAuthorshipAndRoles) {
+  auto gid = group("édition");
+  std::string room = "group:" + gid;
+  auto alice = user("alice"), bob = user("bob"), mod = user("modo");
+  member(gid, alice.second);
+  member(gid, bob.second);
+  member(gid, mod.second);
+  sql("UPDATE memberships SET role = 'moderator' WHERE user_id = " + mod.second);
+  auto a = connect(gateways_[0]->port(), alice.first);
+  auto b = connect(gateways_[1]->port(), bob.first);
+  auto m = connect(gateways_[0]->port(), mod.first);
+  auto ask = [&](ws_client& c, const std::string& frame) {
+    c.send(frame);
+    return c.read().value_or("");
+  };
+  auto msg = ask(*a, R"({"type":"send","room":")" + room + R"(","body":"premier","client_msg_id":"1"})");
+  ASSERT_EQ(info(msg).seq, 1);
+  EXPECT_EQ(info(ask(*a, R"({"type":"edit","room":")" + room + R"j(","seq":1,"body":"premier (corrigé)"})j")).type, "ack");
+  auto foreign = ask(*b, R"({"type":"edit","room":")" + room + R"(","seq":1,"body":"pirate"})");
+  EXPECT_EQ(json_at(foreign, "code"), "forbidden");
+  EXPECT_EQ(json_at(ask(*b, R"({"type":"delete","room":")" + room + R"(","seq":1})"), "code"), "forbidden");
+  auto react = ask(*b, R"({"type":"react","room":")" + room + R"(","seq":1,"emoji":"👏","on":true})");
+  EXPECT_EQ(info(react).type, "ack");
+  EXPECT_EQ(json_at(ask(*b, R"({"type":"react","room":")" + room + R"(","seq":1,"emoji":"👏"})"), "field"), "on");
+  EXPECT_EQ(json_at(ask(*a, R"({"type":"edit","room":")" + room + R"(","seq":99,"body":"x"})"), "code"), "not_found");
+  EXPECT_EQ(info(ask(*m, R"({"type":"delete","room":")" + room + R"(","seq":1})")).type, "ack");
+  EXPECT_EQ(json_at(ask(*a, R"({"type":"edit","room":")" + room + R"(","seq":1,"body":"trop tard"})"), "code"), "not_found");
+  EXPECT_EQ(sql("SELECT string_agg(kind || ':' || coalesce(target_seq::text, '-'), ',' ORDER BY seq) FROM room_events"),
+            "message:-,edit:1,reaction:1,delete:1\n");
+}
+
+TEST_F(ChatRooms, RateLimitThenClose4029AndASocketCapPerUser) {
+  auto tight = env_;
+  tight["COLIBRI_RATE_EVENTS"] = "5";
+  tight["COLIBRI_RATE_WINDOW_SECONDS"] = "60";
+  tight["COLIBRI_MAX_SOCKETS_PER_USER"] = "2";
+  service_process gw("chat", tight, free_port());
+  gw.wait_healthy();
+  auto gid = group("débit");
+  auto u = user("bavard");
+  member(gid, u.second);
+  auto c = connect(gw.port(), u.first);
+  int acks = 0, limited = 0;
+  for (int i = 0; i < 30 && !c->closed(); ++i) {
+    try {
+      c->send(R"({"type":"send","room":"group:)" + gid + R"(","body":"encore","client_msg_id":"r)" + std::to_string(i) + "\"}");
+    } catch (...) {
+      break;
+    }
+    auto f = c->read(std::chrono::seconds(5));
+    if (!f) break;
+    if (info(*f).type == "ack") ++acks;
+    if (json_at(*f, "code") == "rate_limited") ++limited;
+  }
+  EXPECT_EQ(acks, 5);
+  EXPECT_EQ(limited, 10);
+  EXPECT_EQ(c->wait_closed().code, 4029);
+
+  auto s1 = connect(gw.port(), u.first);
+  auto s2 = connect(gw.port(), u.first);
+  ws_client s3(gw.port());
+  s3.send(R"({"type":"hello","token":")" + u.first + R"("})");
+  EXPECT_EQ(json_at(s3.read().value_or(""), "code"), "forbidden");
+  EXPECT_EQ(s3.wait_closed().code, 1008);
+}
+
+TEST_F(ChatRooms, RemovalMuteAndRevocationReachOpenSocketsWithinFiveSeconds) {
+  auto gid = group("départ");
+  std::string room = "group:" + gid;
+  auto leaving = user("leaving"), muted = user("tomute"), revoked = user("revoked");
+  for (auto* u : {&leaving, &muted, &revoked}) member(gid, u->second);
+  auto l = connect(gateways_[0]->port(), leaving.first);
+  l->send(R"({"type":"subscribe","room":")" + room + R"("})");
+  ASSERT_EQ(info(l->read().value_or("")).type, "subscribed");
+  auto m = connect(gateways_[1]->port(), muted.first);
+  m->send(R"({"type":"send","room":")" + room + R"(","body":"avant","client_msg_id":"1"})");
+  ASSERT_EQ(info(m->read().value_or("")).type, "ack");
+  auto r = connect(gateways_[0]->port(), revoked.first);
+
+  // Changed in PostgreSQL only: no Redis message tells the gateways.
+  auto changed = std::chrono::steady_clock::now();
+  sql("DELETE FROM memberships WHERE user_id = " + leaving.second);
+  sql("UPDATE memberships SET muted_until = now() + interval '1 day' WHERE user_id = " + muted.second);
+  sql("UPDATE sessions SET revoked_at = now() WHERE user_id = " + revoked.second);
+
+  auto lost = l->read_until("unsubscribed", std::chrono::seconds(5));
+  EXPECT_TRUE(lost) << "the removed member still holds the room";
+  EXPECT_EQ(r->wait_closed(std::chrono::seconds(5)).code, 4003);
+  // Within the 5 s bound, counted from the change (access answers are cached 2 s).
+  std::string answer;
+  while (std::chrono::steady_clock::now() - changed < std::chrono::seconds(5)) {
+    m->send(R"({"type":"send","room":")" + room + R"(","body":"pendant","client_msg_id":"p)" +
+            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + "\"}");
+    answer = m->read().value_or("");
+    if (json_at(answer, "code") == "forbidden") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_EQ(json_at(answer, "code"), "forbidden") << answer;
+}
+
 }  // namespace

@@ -1,6 +1,10 @@
 #include "colibri/chat/gateway.hpp"
 
+#include <set>
+
+#include "colibri/chat/hub.hpp"
 #include "colibri/chat/session.hpp"
+#include "colibri/roomlog/sql_array.hpp"
 #include "colibri/core/log.hpp"
 
 namespace colibri::chat {
@@ -15,6 +19,8 @@ gateway_settings read_gateway_settings(core::config& cfg) {
   s.outbox_max_frames = static_cast<std::size_t>(cfg.integer("COLIBRI_OUTBOX_MAX_FRAMES", 1024, 16, 1 << 20));
   s.outbox_max_bytes = static_cast<std::size_t>(cfg.integer("COLIBRI_OUTBOX_MAX_BYTES", 4 << 20, 64 << 10, 1 << 30));
   s.access_ttl = std::chrono::milliseconds(cfg.integer("COLIBRI_ACCESS_CACHE_MS", 2000, 0, 5000));
+  s.max_sockets_per_user = static_cast<int>(cfg.integer("COLIBRI_MAX_SOCKETS_PER_USER", 10, 1, 1000));
+  s.recheck_every = std::chrono::milliseconds(cfg.integer("COLIBRI_RECHECK_MS", 2000, 100, 5000));
   return s;
 }
 
@@ -38,14 +44,39 @@ http::ws_handler gateway::handler() {
   };
 }
 
-void gateway::bind(std::int64_t session_id, const std::shared_ptr<session>& s) {
+bool gateway::bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s) {
   std::lock_guard lk(mutex_);
+  auto& n = sockets_per_user_[user_id];
+  if (n >= s_.max_sockets_per_user) return false;
+  ++n;
   by_session_[session_id].push_back(s);
+  return true;
 }
 
-void gateway::forget(session* s, std::int64_t session_id) {
+bool gateway::take_rate_token(std::int64_t user_id) {
+  auto now = std::chrono::steady_clock::now();
+  double rate = static_cast<double>(s_.rate_events) / s_.rate_window_s;  // tokens per second
+  std::lock_guard lk(mutex_);
+  auto [it, fresh] = buckets_.try_emplace(user_id, bucket{static_cast<double>(s_.rate_events), now});
+  auto& b = it->second;
+  if (!fresh) {
+    b.tokens = std::min<double>(s_.rate_events, b.tokens + rate * std::chrono::duration<double>(now - b.at).count());
+    b.at = now;
+  }
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
+
+void gateway::forget(session* s, std::int64_t session_id, std::int64_t user_id) {
   std::lock_guard lk(mutex_);
   all_.erase(s);
+  if (user_id != 0) {
+    if (auto it = sockets_per_user_.find(user_id); it != sockets_per_user_.end() && --it->second <= 0) {
+      sockets_per_user_.erase(it);
+      buckets_.erase(user_id);
+    }
+  }
   if (auto it = by_session_.find(session_id); it != by_session_.end()) {
     auto& v = it->second;
     std::erase_if(v, [&](const std::weak_ptr<session>& w) {
@@ -92,6 +123,61 @@ awaitable<void> gateway::recheck_sessions() {
   };
   auto dead = co_await db_.run(std::move(find_dead));
   for (auto id : dead) revoke(id);
+}
+
+awaitable<void> gateway::recheck_subscriptions() {
+  auto held = hub_->subscriptions();
+  if (held.empty()) co_return;
+  std::vector<std::optional<std::int64_t>> users;
+  std::vector<std::optional<std::string>> rooms;
+  std::vector<std::shared_ptr<session>> sessions;
+  for (auto& h : held)
+    if (auto s = h.s.lock(); s && s->user_id() != 0) {
+      users.push_back(s->user_id());
+      rooms.push_back(h.room);
+      sessions.push_back(std::move(s));
+    }
+  auto query = [u = roomlog::bigint_array(users), r = roomlog::text_array(rooms)](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto res = w.exec_params(
+        "SELECT x.u, x.r FROM unnest($1::bigint[], $2::text[]) AS x(u, r) WHERE CASE split_part(x.r, ':', 1) "
+        " WHEN 'group' THEN EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = split_part(x.r, ':', 2)::bigint "
+        "   AND m.user_id = x.u) "
+        " WHEN 'thread' THEN EXISTS (SELECT 1 FROM threads t JOIN memberships m ON m.group_id = t.group_id "
+        "   WHERE t.id = split_part(x.r, ':', 2)::bigint AND m.user_id = x.u) "
+        " WHEN 'dm' THEN EXISTS (SELECT 1 FROM conversation_members c WHERE "
+        "   c.conversation_id = split_part(x.r, ':', 2)::bigint AND c.user_id = x.u) "
+        " ELSE false END",
+        u, r);
+    w.commit();
+    std::set<std::pair<std::int64_t, std::string>> allowed;
+    for (auto row : res) allowed.insert({row[0].as<std::int64_t>(), row[1].as<std::string>()});
+    return allowed;
+  };
+  auto allowed = co_await db_.run(std::move(query));
+  for (std::size_t i = 0; i < sessions.size(); ++i)
+    if (!allowed.count({*users[i], *rooms[i]})) sessions[i]->post_lose_room(*rooms[i]);
+}
+
+awaitable<void> gateway::recheck_loop() {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  bool warned = false;
+  for (;;) {
+    t.expires_after(s_.recheck_every);
+    co_await t.async_wait(asio::use_awaitable);
+    {
+      std::lock_guard lk(mutex_);
+      if (stopping_) co_return;
+    }
+    try {
+      co_await recheck_sessions();
+      co_await recheck_subscriptions();
+      warned = false;
+    } catch (const std::exception& e) {
+      if (!warned) log::warn("periodic recheck failed; retrying", {{"error", e.what()}});
+      warned = true;
+    }
+  }
 }
 
 void gateway::shutdown() {

@@ -16,6 +16,14 @@ std::size_t hub::rooms() const {
   return rooms_.size();
 }
 
+std::vector<hub::held> hub::subscriptions() const {
+  std::lock_guard lk(mutex_);
+  std::vector<held> out;
+  for (const auto& [room, r] : rooms_)
+    for (const auto& [p, w] : r.subs) out.push_back({room, w});
+  return out;
+}
+
 awaitable<std::int64_t> hub::join(std::string room, std::shared_ptr<session> s) {
   bool first = false;
   {

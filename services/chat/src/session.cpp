@@ -13,6 +13,21 @@ namespace colibri::chat {
 using asio::as_tuple;
 using asio::use_awaitable;
 
+namespace {
+const core::error& not_member() {
+  static const core::error e = core::error::make(
+      core::errc::forbidden, {"Vous ne faites pas partie de ce groupe.", "You are not a member of this group."}, "room");
+  return e;
+}
+const core::error& cannot_send() {
+  static const core::error e = core::error::make(
+      core::errc::forbidden,
+      {"Vous ne pouvez pas écrire ici pour le moment.", "You cannot post here for the moment."}, "room");
+  return e;
+}
+constexpr std::int64_t k_max_id = std::int64_t{1} << 53;
+}  // namespace
+
 session::session(std::shared_ptr<gateway> gw, std::shared_ptr<http::websocket> ws)
     : gw_(std::move(gw)), ws_(std::move(ws)), wake_(ws_->executor()) {}
 
@@ -117,7 +132,7 @@ awaitable<void> session::run() {
   done_ = true;
   wake_.cancel();
   leave_all();
-  gw_->forget(this, session_id_);
+  gw_->forget(this, session_id_, user_id_);
 }
 
 void session::leave_all() {
@@ -128,6 +143,18 @@ void session::leave_all() {
 void session::post_event(const std::string& room, std::int64_t seq, std::shared_ptr<const std::string> frame) {
   asio::post(ws_->executor(), [self = shared_from_this(), room, seq, f = std::move(frame)]() mutable {
     self->on_event(room, seq, std::move(f));
+  });
+}
+
+void session::post_lose_room(std::string room) {
+  asio::post(ws_->executor(), [self = shared_from_this(), room = std::move(room)] {
+    self->access_.erase(room);
+    if (!self->subs_.erase(room)) return;
+    self->gw_->rooms().leave(room, self.get());
+    self->send_error(nullptr, not_member());
+    json::writer w;
+    w.begin_object().field("type", "unsubscribed").field("room", room).end_object();
+    self->deliver(std::make_shared<const std::string>(w.release()));
   });
 }
 
@@ -190,7 +217,19 @@ awaitable<void> session::handle(const std::string& text) {
                                                {"Cette connexion est déjà identifiée.", "This connection is already authenticated."}));
   if (*type == "subscribe") co_return co_await subscribe(id, f);
   if (*type == "unsubscribe") co_return co_await unsubscribe(id, f);
-  if (*type == "send") co_return co_await send(id, f);
+  if (*type == "send" || *type == "edit" || *type == "delete" || *type == "react") {
+    if (!gw_->take_rate_token(user_id_)) {
+      if (++rate_strikes_ > gw_->settings().rate_strikes_before_close) {
+        close(close_code::rate_limited, "rate limited");
+        co_return;
+      }
+      auto e = core::default_error(core::errc::rate_limited);
+      co_return send_error(id, e);
+    }
+    rate_strikes_ = 0;
+    if (*type == "send") co_return co_await send(id, f);
+    co_return co_await change(id, *type, f);
+  }
   if (*type == "history") co_return co_await history(id, f);
   if (*type == "typing") co_return co_await typing(f);
   if (*type == "read") co_return co_await mark_read(f);
@@ -198,20 +237,6 @@ awaitable<void> session::handle(const std::string& text) {
                                                             "Unknown frame type: " + *type + "."}));
 }
 
-namespace {
-const core::error& not_member() {
-  static const core::error e = core::error::make(
-      core::errc::forbidden, {"Vous ne faites pas partie de ce groupe.", "You are not a member of this group."}, "room");
-  return e;
-}
-const core::error& cannot_send() {
-  static const core::error e = core::error::make(
-      core::errc::forbidden,
-      {"Vous ne pouvez pas écrire ici pour le moment.", "You cannot post here for the moment."}, "room");
-  return e;
-}
-constexpr std::int64_t k_max_id = std::int64_t{1} << 53;
-}  // namespace
 
 awaitable<core::result<room_access>> session::access(const std::string& room) {
   auto ref = roomlog::parse_room(room);
@@ -315,12 +340,67 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   auto res = co_await gw_->log().append(std::move(r));
   if (!res) co_return send_error(id, res.err());
   // The ack means committed; the event itself comes back like everyone's.
+  send_ack(id, *res);
+}
+
+awaitable<void> session::change(const std::string* id, const std::string& type, json::fields& f) {
+  auto room = f.text("room", json::required, 1, 64);
+  auto seq = f.integer("seq", json::required, 1, k_max_id);
+  std::optional<std::string> body, emoji;
+  std::optional<bool> on;
+  if (type == "edit") body = f.text("body", json::required, 1, gw_->settings().max_body_code_points);
+  if (type == "react") {
+    emoji = f.text("emoji", json::required, 1, 16);
+    on = f.boolean("on", json::required);
+  }
+  if (auto e = f.error()) co_return send_error(id, *e);
+  auto a = co_await access(*room);
+  if (!a) co_return send_error(id, a.err());
+  if (!a->member) co_return send_error(id, not_member());
+  if (!a->can_send) co_return send_error(id, cannot_send());
+  // The target must be a message of this room; only its author edits it, its
+  // author or a moderator deletes it.
+  auto lookup = [r = *room, s = *seq](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto res = w.exec_params(
+        "SELECT author_id, EXISTS (SELECT 1 FROM room_events d WHERE d.room = e.room AND d.kind = 'delete' "
+        "AND d.target_seq = e.seq) FROM room_events e WHERE e.room = $1 AND e.seq = $2 AND e.kind = 'message'",
+        r, s);
+    w.commit();
+    std::optional<std::pair<std::int64_t, bool>> out;
+    if (!res.empty()) out = std::pair{res[0][0].is_null() ? std::int64_t{0} : res[0][0].as<std::int64_t>(), res[0][1].as<bool>()};
+    return out;
+  };
+  auto target = co_await gw_->db().run(std::move(lookup));
+  if (!target || target->second)
+    co_return send_error(id, core::error::make(core::errc::not_found,
+                                               {"Ce message n'existe pas ou a été supprimé.", "This message does not exist or was deleted."},
+                                               "seq"));
+  bool own = target->first == user_id_;
+  if ((type == "edit" && !own) || (type == "delete" && !own && !a->moderator))
+    co_return send_error(id, core::error::make(core::errc::forbidden,
+                                               {"Vous ne pouvez modifier que vos propres messages.", "You can only change your own messages."},
+                                               "seq"));
+  roomlog::append_request r;
+  r.room = *room;
+  r.kind = type == "react" ? "reaction" : type;
+  r.author_id = user_id_;
+  r.target_seq = seq;
+  r.body = body;
+  r.emoji = emoji;
+  r.on = on;
+  auto res = co_await gw_->log().append(std::move(r));
+  if (!res) co_return send_error(id, res.err());
+  send_ack(id, *res);
+}
+
+void session::send_ack(const std::string* id, const roomlog::append_result& res) {
   json::writer w;
   w.begin_object().field("type", "ack");
   if (id) w.key("id").raw(*id);
-  w.field("room", res->ev.room).field("seq", res->ev.seq).field("event_id", res->ev.id);
-  w.field("at", core::format_rfc3339_ms(res->ev.at_ms));
-  if (res->duplicate) w.field("duplicate", true);
+  w.field("room", res.ev.room).field("seq", res.ev.seq).field("event_id", res.ev.id);
+  w.field("at", core::format_rfc3339_ms(res.ev.at_ms));
+  if (res.duplicate) w.field("duplicate", true);
   w.end_object();
   deliver(std::make_shared<const std::string>(w.release()));
 }
@@ -408,10 +488,18 @@ awaitable<void> session::hello(const std::string* id, const std::string& token) 
     close(close_code::token_revoked, "invalid or revoked token");
     co_return;
   }
+  locale_ = found->locale;
+  if (!gw_->bind(found->s.id, found->s.user_id, shared_from_this())) {
+    send_error(id,
+               core::error::make(core::errc::forbidden,
+                                 {"Trop de connexions ouvertes pour ce compte. Fermez un autre onglet ou appareil.",
+                                  "Too many open connections for this account. Close another tab or device."}),
+               /*fatal=*/true);
+    close(close_code::policy, "too many connections");
+    co_return;
+  }
   user_id_ = found->s.user_id;
   session_id_ = found->s.id;
-  locale_ = found->locale;
-  gw_->bind(session_id_, shared_from_this());
 
   const auto& s = gw_->settings();
   json::writer w;

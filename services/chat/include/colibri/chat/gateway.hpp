@@ -28,6 +28,12 @@ struct gateway_settings {
   std::size_t outbox_max_bytes = 4 * 1024 * 1024;
   std::chrono::milliseconds access_ttl{2000};
   int history_max = 500;
+  int max_sockets_per_user = 10;
+  // Refused events in a row, within one rate window, before closing with 4029.
+  int rate_strikes_before_close = 10;
+  // How often open sockets are re-checked against PostgreSQL (revoked
+  // sessions, removed members): the bound on how late a change takes effect.
+  std::chrono::milliseconds recheck_every{2000};
 };
 
 gateway_settings read_gateway_settings(core::config& cfg);
@@ -45,6 +51,8 @@ class gateway : public std::enable_shared_from_this<gateway> {
   void revoke(std::int64_t session_id);
   // After a Redis outage revocations may have been missed: ask PostgreSQL.
   awaitable<void> recheck_sessions();
+  // Drops subscriptions whose user is no longer a member of the room.
+  awaitable<void> recheck_subscriptions();
   void shutdown();
   std::size_t connections() const;
 
@@ -54,8 +62,14 @@ class gateway : public std::enable_shared_from_this<gateway> {
   redis::publisher& publisher() { return pub_; }
   chat::hub& rooms() { return *hub_; }
   const gateway_settings& settings() const { return s_; }
-  void bind(std::int64_t session_id, const std::shared_ptr<session>& s);
-  void forget(session* s, std::int64_t session_id);
+  // false when the user already holds max_sockets_per_user sockets here.
+  bool bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s);
+  // Takes one event from the user's budget (shared by all their sockets on
+  // this gateway); false when over the rate limit.
+  bool take_rate_token(std::int64_t user_id);
+  // Every recheck_every: sessions still valid, subscriptions still allowed.
+  awaitable<void> recheck_loop();
+  void forget(session* s, std::int64_t session_id, std::int64_t user_id);
 
  private:
   pg::pool& db_;
@@ -66,6 +80,12 @@ class gateway : public std::enable_shared_from_this<gateway> {
   mutable std::mutex mutex_;
   std::unordered_map<session*, std::weak_ptr<session>> all_;
   std::unordered_map<std::int64_t, std::vector<std::weak_ptr<session>>> by_session_;
+  std::unordered_map<std::int64_t, int> sockets_per_user_;
+  struct bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::unordered_map<std::int64_t, bucket> buckets_;
   bool stopping_ = false;
 };
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "colibri/net/asio.hpp"
 #include "colibri/redis/client.hpp"
@@ -36,6 +37,13 @@ class hub : public std::enable_shared_from_this<hub> {
   void on_redis_back();
 
   std::size_t rooms() const;
+
+  struct held {
+    std::string room;
+    std::weak_ptr<session> s;
+  };
+  // Every (room, session) subscription held on this gateway.
+  std::vector<held> subscriptions() const;
 
  private:
   struct room_state {

@@ -17,6 +17,7 @@
 #include "colibri/json/fields.hpp"
 #include "colibri/http/websocket.hpp"
 #include "colibri/net/asio.hpp"
+#include "colibri/roomlog/room_log.hpp"
 
 namespace colibri::chat {
 
@@ -42,7 +43,10 @@ class session : public std::enable_shared_from_this<session> {
   void post_close(std::uint16_t code, std::string reason);
   // A room event (seq > 0) or an ephemeral frame (seq 0) from the hub.
   void post_event(const std::string& room, std::int64_t seq, std::shared_ptr<const std::string> frame);
+  // Set once, before the session is registered anywhere; read-only after.
   std::int64_t user_id() const { return user_id_; }
+  // The user may no longer read this room (removed from the group).
+  void post_lose_room(std::string room);
 
  private:
   void deliver(std::shared_ptr<const std::string> frame);
@@ -59,6 +63,9 @@ class session : public std::enable_shared_from_this<session> {
   awaitable<void> unsubscribe(const std::string* id, json::fields& f);
   awaitable<void> send(const std::string* id, json::fields& f);
   awaitable<void> history(const std::string* id, json::fields& f);
+  // edit, delete, react
+  awaitable<void> change(const std::string* id, const std::string& type, json::fields& f);
+  void send_ack(const std::string* id, const roomlog::append_result& res);
   awaitable<void> typing(json::fields& f);
   awaitable<void> mark_read(json::fields& f);
   void leave_all();
@@ -87,6 +94,7 @@ class session : public std::enable_shared_from_this<session> {
   std::map<std::string, room_sub> subs_;
   std::map<std::string, cached_access> access_;
   std::uint64_t next_generation_ = 1;
+  int rate_strikes_ = 0;
 };
 
 }  // namespace colibri::chat
