@@ -40,6 +40,10 @@ class ChatRooms : public ::testing::Test {
     db_ = shared_postgres().create_database();
     env_ = service_env(db_, redis_.port());
     env_["COLIBRI_OUTBOX_MAX_FRAMES"] = "100000";  // clients here read only after sending
+    // These gateways carry load tests from a few users; the rate limit has
+    // its own test (RateLimitThenClose4029AndASocketCapPerUser).
+    env_["COLIBRI_RATE_EVENTS"] = "100000";
+    env_["COLIBRI_RATE_WINDOW_SECONDS"] = "1";
     groups_ = std::make_unique<service_process>("groups", env_, free_port());
     groups_->wait_healthy();
     for (int i = 0; i < 2; ++i) {
@@ -116,7 +120,7 @@ class ChatRooms : public ::testing::Test {
         auto sub = info(c->read().value_or(""));
         EXPECT_EQ(sub.type, "subscribed");
         ++subscribed;
-        while (subscribed < clients) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        for (int w = 0; w < 6000 && subscribed < clients; ++w) std::this_thread::sleep_for(std::chrono::milliseconds(5));
         for (int m = 0; m < per_client; ++m) {
           c->send(R"({"type":"send","room":")" + room + R"(","body":"Courage, tiens bon !","client_msg_id":"c)" +
                   std::to_string(i) + "-" + std::to_string(m) + "\"}");
@@ -289,7 +293,12 @@ TEST_F(ChatRooms, AGatewayKilledDuringLoadItsClientsResumeOnTheOtherAndMissNothi
       int sent = 0;
       std::size_t expected = 2 * k_per_sender;
       bool first = true;
-      for (int attempt = 0; attempt < 20 && (seen[i].size() < expected || (sender && acked.size() < k_per_sender)); ++attempt) {
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+      auto unfinished = [&] {
+        return std::chrono::steady_clock::now() < deadline &&
+               (seen[i].size() < expected || (sender && acked.size() < k_per_sender));
+      };
+      for (int attempt = 0; attempt < 20 && unfinished(); ++attempt) {
         if (gw == 0 && killed) gw = 1;
         std::unique_ptr<ws_client> c;
         try {
@@ -302,7 +311,7 @@ TEST_F(ChatRooms, AGatewayKilledDuringLoadItsClientsResumeOnTheOtherAndMissNothi
         c->send(R"({"type":"subscribe","room":")" + room + R"(","since":)" + std::to_string(since) + "}");
         if (first) {
           ++ready;
-          while (ready < k_clients) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          for (int w = 0; w < 6000 && ready < k_clients; ++w) std::this_thread::sleep_for(std::chrono::milliseconds(5));
           first = false;
         }
         auto msg = [&](int m) {
@@ -314,7 +323,7 @@ TEST_F(ChatRooms, AGatewayKilledDuringLoadItsClientsResumeOnTheOtherAndMissNothi
           for (int m = 0; m < sent; ++m)
             if (!acked.count(m)) c->send(msg(m));
         bool dropped = false;
-        while (!dropped && (seen[i].size() < expected || (sender && acked.size() < k_per_sender))) {
+        while (!dropped && unfinished()) {
           if (sender && sent < k_per_sender) {
             try {
               c->send(msg(sent));
