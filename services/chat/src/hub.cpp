@@ -29,6 +29,7 @@ awaitable<std::int64_t> hub::join(std::string room, std::shared_ptr<session> s) 
   {
     std::lock_guard lk(mutex_);
     auto [it, inserted] = rooms_.try_emplace(room);
+    if (inserted) it->second.name = std::make_shared<const std::string>(room);
     it->second.subs[s.get()] = s;
     first = inserted;
   }
@@ -98,7 +99,7 @@ void hub::on_message(std::string_view channel, std::string_view frame) {
   if (!seq || !seq->as_int()) {
     // Ephemeral frames (typing): no order to keep, nothing to recover.
     for (auto& [p, w] : r.subs)
-      if (auto s = w.lock()) s->post_event(room, 0, shared);
+      if (auto s = w.lock()) s->post_event(r.name, 0, shared);
     return;
   }
   auto n = *seq->as_int();
@@ -112,10 +113,10 @@ void hub::on_message(std::string_view channel, std::string_view frame) {
   drain_locked(room, r);
 }
 
-void hub::deliver_locked(const std::string& room, room_state& r, std::int64_t seq, std::shared_ptr<const std::string> frame) {
+void hub::deliver_locked(const std::string&, room_state& r, std::int64_t seq, std::shared_ptr<const std::string> frame) {
   r.last = seq;
   for (auto& [p, w] : r.subs)
-    if (auto s = w.lock()) s->post_event(room, seq, frame);
+    if (auto s = w.lock()) s->post_event(r.name, seq, frame);
 }
 
 void hub::drain_locked(const std::string& room, room_state& r) {

@@ -51,7 +51,8 @@ void session::deliver(std::shared_ptr<const std::string> frame) {
   }
   outbox_bytes_ += frame->size();
   outbox_.push_back(std::move(frame));
-  wake_.cancel();
+  // Cancelling a timer costs a trip through the reactor: only when the writer sleeps.
+  if (writer_sleeping_) wake_.cancel();
 }
 
 void session::close(std::uint16_t code, std::string reason) {
@@ -89,7 +90,9 @@ awaitable<void> session::writer_loop() {
     }
     if (done_) break;
     wake_.expires_at(asio::steady_timer::time_point::max());
+    writer_sleeping_ = true;
     co_await wake_.async_wait(as_tuple(use_awaitable));
+    writer_sleeping_ = false;
   }
   done_ = true;
 }
@@ -140,9 +143,9 @@ void session::leave_all() {
   subs_.clear();
 }
 
-void session::post_event(const std::string& room, std::int64_t seq, std::shared_ptr<const std::string> frame) {
-  asio::post(ws_->executor(), [self = shared_from_this(), room, seq, f = std::move(frame)]() mutable {
-    self->on_event(room, seq, std::move(f));
+void session::post_event(std::shared_ptr<const std::string> room, std::int64_t seq, std::shared_ptr<const std::string> frame) {
+  asio::post(ws_->executor(), [self = shared_from_this(), room = std::move(room), seq, f = std::move(frame)]() mutable {
+    self->on_event(*room, seq, std::move(f));
   });
 }
 

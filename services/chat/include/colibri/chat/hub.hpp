@@ -47,6 +47,7 @@ class hub : public std::enable_shared_from_this<hub> {
 
  private:
   struct room_state {
+    std::shared_ptr<const std::string> name;  // shared by every delivery
     std::map<session*, std::weak_ptr<session>> subs;
     bool ready = false;  // `last` read from PostgreSQL
     std::int64_t last = 0;

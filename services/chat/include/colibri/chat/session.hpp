@@ -42,7 +42,8 @@ class session : public std::enable_shared_from_this<session> {
   void post_deliver(std::shared_ptr<const std::string> frame);
   void post_close(std::uint16_t code, std::string reason);
   // A room event (seq > 0) or an ephemeral frame (seq 0) from the hub.
-  void post_event(const std::string& room, std::int64_t seq, std::shared_ptr<const std::string> frame);
+  // The room name is shared by every recipient, like the frame.
+  void post_event(std::shared_ptr<const std::string> room, std::int64_t seq, std::shared_ptr<const std::string> frame);
   // Set once, before the session is registered anywhere; read-only after.
   std::int64_t user_id() const { return user_id_; }
   // The user may no longer read this room (removed from the group).
@@ -88,6 +89,7 @@ class session : public std::enable_shared_from_this<session> {
   std::size_t outbox_bytes_ = 0;
   std::optional<std::pair<std::uint16_t, std::string>> close_;
   bool done_ = false;
+  bool writer_sleeping_ = false;
   std::int64_t user_id_ = 0;
   std::int64_t session_id_ = 0;
   std::string locale_ = "fr";

@@ -1,0 +1,370 @@
+// colibri-chat-load: a WebSocket load generator for the chat gateways.
+//
+// Sets up users, groups, memberships and session tokens directly in
+// PostgreSQL, then forks worker processes (one process may hold at most
+// 20,000 sockets here), each with its share of clients spread over the
+// gateways and over several 127.0.0.x source addresses. Every client says
+// hello and subscribes to its room; senders then send on a fixed schedule.
+// Latency is measured from the scheduled send time (so a stalled system
+// cannot hide its backlog), for acks and for deliveries. Every receiver
+// checks that its room's seqs arrive once each, in order, without a gap.
+//
+//   colibri-chat-load --pg-url URL --gateways 127.0.0.1:8082,127.0.0.1:8092
+//     --clients 1000 --room-size 50 --senders-per-room 1 --rate 2000 --seconds 10
+//   colibri-chat-load ... --idle 20000 --seconds 30   (hold idle sockets)
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <pqxx/pqxx>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "colibri/auth/password.hpp"
+#include "colibri/auth/sessions.hpp"
+#include "colibri/json/value.hpp"
+#include "colibri/net/asio.hpp"
+#include "colibri/roomlog/sql_array.hpp"
+
+namespace beast = boost::beast;
+namespace bws = beast::websocket;
+using tcp = boost::asio::ip::tcp;
+using namespace colibri;
+using clk = std::chrono::system_clock;
+
+namespace {
+
+struct args {
+  std::string pg_url;
+  std::vector<std::pair<std::string, unsigned short>> gateways;
+  std::vector<std::string> sources{"127.0.0.1"};
+  int clients = 100, room_size = 10, senders_per_room = 1, procs = 1;
+  double rate = 100;  // messages per second, all senders together
+  int seconds = 10;
+  bool idle = false;
+};
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(clk::now().time_since_epoch()).count();
+}
+
+// The value of a top-level "key": string or number, in frames this program
+// knows the shape of (the server writes "type" first, no nested "seq").
+std::string_view field(std::string_view json, std::string_view key) {
+  std::string needle = "\"" + std::string(key) + "\":";
+  auto p = json.find(needle);
+  if (p == std::string_view::npos) return {};
+  p += needle.size();
+  if (p < json.size() && json[p] == '"') {
+    auto e = json.find('"', p + 1);
+    return json.substr(p + 1, e - p - 1);
+  }
+  auto e = json.find_first_of(",}", p);
+  return json.substr(p, e - p);
+}
+
+// Log-scale histogram of microseconds: exact enough for percentiles.
+struct histogram {
+  std::vector<std::uint64_t> buckets = std::vector<std::uint64_t>(400, 0);
+  std::uint64_t count = 0;
+  std::int64_t max = 0;
+  static int bucket(std::int64_t us) {
+    if (us < 1) us = 1;
+    return std::min(399, static_cast<int>(std::log(static_cast<double>(us)) * 20));
+  }
+  void add(std::int64_t us) {
+    ++buckets[bucket(us)];
+    ++count;
+    max = std::max(max, us);
+  }
+  double percentile(double p) const {
+    std::uint64_t target = static_cast<std::uint64_t>(p * count), seen = 0;
+    for (int i = 0; i < 400; ++i) {
+      seen += buckets[i];
+      if (seen > target) return std::exp((i + 1) / 20.0) / 1000.0;  // ms, upper bound of the bucket
+    }
+    return max / 1000.0;
+  }
+  void merge(const histogram& o) {
+    for (int i = 0; i < 400; ++i) buckets[i] += o.buckets[i];
+    count += o.count;
+    max = std::max(max, o.max);
+  }
+};
+
+struct results {
+  histogram ack, delivery;
+  std::uint64_t sent = 0, acks = 0, delivered = 0, order_errors = 0, errors = 0, connected = 0, closed = 0;
+  std::string serialize() const {
+    std::ostringstream o;
+    o << sent << ' ' << acks << ' ' << delivered << ' ' << order_errors << ' ' << errors << ' ' << connected << ' '
+      << closed << ' ' << ack.count << ' ' << ack.max << ' ' << delivery.count << ' ' << delivery.max;
+    for (auto b : ack.buckets) o << ' ' << b;
+    for (auto b : delivery.buckets) o << ' ' << b;
+    return o.str();
+  }
+  void merge_serialized(const std::string& s) {
+    std::istringstream in(s);
+    results r;
+    in >> r.sent >> r.acks >> r.delivered >> r.order_errors >> r.errors >> r.connected >> r.closed >> r.ack.count >>
+        r.ack.max >> r.delivery.count >> r.delivery.max;
+    for (auto& b : r.ack.buckets) in >> b;
+    for (auto& b : r.delivery.buckets) in >> b;
+    sent += r.sent;
+    acks += r.acks;
+    delivered += r.delivered;
+    order_errors += r.order_errors;
+    errors += r.errors;
+    connected += r.connected;
+    closed += r.closed;
+    ack.merge(r.ack);
+    delivery.merge(r.delivery);
+  }
+};
+
+struct client_spec {
+  std::string token, room;
+  bool sender = false;
+  int index = 0;
+};
+
+// Creates the groups, users, memberships and sessions; returns one spec per client.
+std::vector<client_spec> setup(const args& a) {
+  pqxx::connection c(a.pg_url);
+  pqxx::work w(c);
+  auto tag = std::to_string(now_us());
+  int rooms = (a.clients + a.room_size - 1) / a.room_size;
+  std::vector<std::optional<std::string>> names, emails, handles;
+  for (int r = 0; r < rooms; ++r) names.push_back("charge " + tag + " " + std::to_string(r));
+  std::vector<std::int64_t> gids;
+  for (auto row : w.exec_params("INSERT INTO groups (name) SELECT unnest($1::text[]) RETURNING id", roomlog::text_array(names)))
+    gids.push_back(row[0].as<std::int64_t>());
+  for (int i = 0; i < a.clients; ++i) {
+    emails.push_back("load" + tag + "-" + std::to_string(i) + "@example.invalid");
+    handles.push_back("l" + tag.substr(tag.size() - 8) + "-" + std::to_string(i));
+  }
+  std::vector<std::int64_t> uids;
+  for (auto row : w.exec_params("INSERT INTO users (email, handle, password_hash) "
+                                "SELECT e, h, 'load-test: no password' FROM unnest($1::text[], $2::text[]) AS x(e, h) "
+                                "RETURNING id",
+                                roomlog::text_array(emails), roomlog::text_array(handles)))
+    uids.push_back(row[0].as<std::int64_t>());
+  std::vector<std::optional<std::int64_t>> mg, mu;
+  std::vector<client_spec> specs(a.clients);
+  for (int i = 0; i < a.clients; ++i) {
+    int r = i / a.room_size;
+    mg.push_back(gids[r]);
+    mu.push_back(uids[i]);
+    specs[i].room = "group:" + std::to_string(gids[r]);
+    specs[i].sender = !a.idle && (i % a.room_size) < a.senders_per_room;
+    specs[i].index = i;
+    specs[i].token = auth::create_session(w, uids[i], std::chrono::hours(24));
+  }
+  w.exec_params("INSERT INTO memberships (group_id, user_id) SELECT * FROM unnest($1::bigint[], $2::bigint[])",
+                roomlog::bigint_array(mg), roomlog::bigint_array(mu));
+  w.commit();
+  return specs;
+}
+
+struct worker {
+  const args& a;
+  asio::io_context io{1};
+  results res;
+  std::int64_t start_us = 0, end_us = 0;
+  std::atomic<int> subscribed{0};
+  int total = 0;
+  double per_sender_interval_us = 0;
+
+  awaitable<void> run_client(client_spec spec, int slot) {
+    bws::stream<beast::tcp_stream> ws(io);
+    auto& sock = beast::get_lowest_layer(ws).socket();
+    const auto& gw = a.gateways[slot % a.gateways.size()];
+    const auto& src = a.sources[(slot / a.gateways.size()) % a.sources.size()];
+    boost::system::error_code ec;
+    sock.open(tcp::v4(), ec);
+    sock.bind({asio::ip::make_address(src), 0}, ec);
+    auto [cec] = co_await sock.async_connect({asio::ip::make_address(gw.first), gw.second}, asio::as_tuple(asio::use_awaitable));
+    if (cec) {
+      ++res.errors;
+      co_return;
+    }
+    ws.set_option(bws::stream_base::timeout::suggested(beast::role_type::client));
+    auto [hec] = co_await ws.async_handshake(gw.first, "/ws", asio::as_tuple(asio::use_awaitable));
+    if (hec) {
+      ++res.errors;
+      co_return;
+    }
+    ++res.connected;
+    beast::flat_buffer buf;
+    ws.text(true);
+    std::string hello = R"({"type":"hello","token":")" + spec.token + R"("})";
+    co_await ws.async_write(asio::buffer(hello), asio::use_awaitable);
+    std::string sub = R"({"type":"subscribe","room":")" + spec.room + R"("})";
+    co_await ws.async_write(asio::buffer(sub), asio::use_awaitable);
+    std::int64_t last_seq = -1;
+    bool ready = false;
+    std::deque<std::int64_t> scheduled;  // of sends not acked yet, in send order
+    if (spec.sender) asio::co_spawn(io, send_loop(ws, spec, scheduled), asio::detached);
+    for (;;) {
+      auto [rec, n] = co_await ws.async_read(buf, asio::as_tuple(asio::use_awaitable));
+      if (rec) {
+        if (now_us() < end_us) ++res.closed;
+        co_return;
+      }
+      auto text = beast::buffers_to_string(buf.data());
+      buf.consume(buf.size());
+      auto now = now_us();
+      // The generator must not be the bottleneck: frames are read with a
+      // cheap scan of the fields it needs, not parsed into a tree.
+      auto t = field(text, "type");
+      if (t == "subscribed") {
+        last_seq = std::atoll(std::string(field(text, "last_seq")).c_str());
+        ready = true;
+        ++subscribed;
+      } else if (t == "event" && ready) {
+        auto seq = std::atoll(std::string(field(text, "seq")).c_str());
+        if (seq != last_seq + 1) ++res.order_errors;
+        last_seq = seq;
+        ++res.delivered;
+        auto scheduled = std::atoll(std::string(field(text, "body")).c_str());
+        if (scheduled > 0) res.delivery.add(now - scheduled);
+      } else if (t == "ack") {
+        ++res.acks;
+        // Acks come back in send order on a connection.
+        if (!scheduled.empty()) {
+          res.ack.add(now - scheduled.front());
+          scheduled.pop_front();
+        }
+      } else if (t == "error") {
+        ++res.errors;
+      }
+      if (now > end_us + 5'000'000) co_return;
+    }
+  }
+
+  awaitable<void> send_loop(bws::stream<beast::tcp_stream>& ws, client_spec spec, std::deque<std::int64_t>& scheduled) {
+    asio::steady_timer t(io);
+    // Wait until this process's clients are subscribed, then keep a fixed schedule.
+    while (subscribed < total && now_us() < start_us) {
+      t.expires_after(std::chrono::milliseconds(10));
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    auto next = std::max(start_us, now_us()) + static_cast<std::int64_t>(per_sender_interval_us * (spec.index % 97) / 97);
+    for (std::uint64_t k = 0; next < end_us; ++k, next += static_cast<std::int64_t>(per_sender_interval_us)) {
+      auto wait = next - now_us();
+      if (wait > 0) {
+        t.expires_after(std::chrono::microseconds(wait));
+        co_await t.async_wait(asio::use_awaitable);
+      }
+      // The body is the scheduled time: receivers measure from it.
+      std::string msg = R"({"type":"send","room":")" + spec.room + R"(","body":")" + std::to_string(next) +
+                        R"(","client_msg_id":")" + std::to_string(spec.index) + "-" + std::to_string(k) + "\"}";
+      ++res.sent;
+      scheduled.push_back(next);
+      auto [ec, n] = co_await ws.async_write(asio::buffer(msg), asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+    }
+  }
+};
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  args a;
+  std::vector<std::string> gw = {"127.0.0.1:8082"};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--pg-url") a.pg_url = v;
+    else if (k == "--gateways") gw = split(v);
+    else if (k == "--sources") a.sources = split(v);
+    else if (k == "--clients") a.clients = std::stoi(v);
+    else if (k == "--room-size") a.room_size = std::stoi(v);
+    else if (k == "--senders-per-room") a.senders_per_room = std::stoi(v);
+    else if (k == "--rate") a.rate = std::stod(v);
+    else if (k == "--seconds") a.seconds = std::stoi(v);
+    else if (k == "--procs") a.procs = std::stoi(v);
+    else if (k == "--idle") { a.idle = true; a.clients = std::stoi(v); }
+    else { std::cerr << "unknown option " << k << "\n"; return 2; }
+  }
+  if (a.pg_url.empty()) { std::cerr << "--pg-url is required\n"; return 2; }
+  for (auto& g : gw) {
+    auto c = g.rfind(':');
+    a.gateways.emplace_back(g.substr(0, c), static_cast<unsigned short>(std::stoi(g.substr(c + 1))));
+  }
+  auth::init_crypto();
+  auto specs = setup(a);
+  int senders = static_cast<int>(std::count_if(specs.begin(), specs.end(), [](auto& s) { return s.sender; }));
+  std::cerr << "set up " << specs.size() << " clients, " << senders << " senders\n";
+  rlimit rl{65536, 65536};
+  setrlimit(RLIMIT_NOFILE, &rl);
+
+  auto start = now_us() + 3'000'000 + static_cast<std::int64_t>(a.clients) * 300;  // time to connect
+  auto end = start + static_cast<std::int64_t>(a.seconds) * 1'000'000;
+  std::vector<std::pair<pid_t, std::string>> children;
+  for (int p = 0; p < a.procs; ++p) {
+    std::string out = "/tmp/colibri-load-" + std::to_string(getpid()) + "-" + std::to_string(p);
+    pid_t pid = fork();
+    if (pid == 0) {
+      worker w{a, {}, {}, 0, 0, {0}, 0, 0};
+      w.start_us = start;
+      w.end_us = end;
+      w.per_sender_interval_us = senders ? 1e6 * senders / a.rate : 1e9;
+      int slot = 0;
+      for (auto& s : specs)
+        if (s.index % a.procs == p) {
+          ++w.total;
+          asio::co_spawn(w.io, w.run_client(s, slot++), asio::detached);
+        }
+      w.io.run_for(std::chrono::microseconds(end - now_us() + 6'000'000));
+      std::ofstream(out) << w.res.serialize();
+      _exit(0);
+    }
+    children.emplace_back(pid, out);
+  }
+  results total;
+  for (auto& [pid, out] : children) {
+    int status;
+    waitpid(pid, &status, 0);
+    std::ifstream in(out);
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    total.merge_serialized(s);
+    std::remove(out.c_str());
+  }
+  double secs = a.seconds;
+  std::printf("clients %d (connected %llu, dropped %llu), procs %d, gateways %zu, sources %zu\n", a.clients,
+              static_cast<unsigned long long>(total.connected), static_cast<unsigned long long>(total.closed), a.procs,
+              a.gateways.size(), a.sources.size());
+  if (!a.idle) {
+    std::printf("sent %llu (%.0f/s), acked %llu (%.0f/s), ack latency ms p50 %.2f p99 %.2f p99.9 %.2f max %.2f\n",
+                static_cast<unsigned long long>(total.sent), total.sent / secs, static_cast<unsigned long long>(total.acks),
+                total.acks / secs, total.ack.percentile(0.5), total.ack.percentile(0.99), total.ack.percentile(0.999),
+                total.ack.max / 1000.0);
+    std::printf("delivered %llu (%.0f/s), delivery latency ms p50 %.2f p99 %.2f p99.9 %.2f max %.2f\n",
+                static_cast<unsigned long long>(total.delivered), total.delivered / secs, total.delivery.percentile(0.5),
+                total.delivery.percentile(0.99), total.delivery.percentile(0.999), total.delivery.max / 1000.0);
+  }
+  std::printf("order errors %llu, errors %llu\n", static_cast<unsigned long long>(total.order_errors),
+              static_cast<unsigned long long>(total.errors));
+  return total.order_errors == 0 && total.errors == 0 ? 0 : 1;
+}
