@@ -44,6 +44,14 @@ int main(int argc, char** argv) {
              }
              return;
            }
+           if (channel.starts_with(roomlog::k_user_channel_prefix)) {
+             try {
+               gw->on_user_message(std::stoll(std::string(channel.substr(roomlog::k_user_channel_prefix.size()))), msg);
+             } catch (const std::exception&) {
+               log::warn("malformed user channel");
+             }
+             return;
+           }
            if (*hub_ref) (*hub_ref)->on_message(channel, msg);
          },
          [missed, hub_ref] {
@@ -59,6 +67,7 @@ int main(int argc, char** argv) {
          }});
     *hub_ref = std::make_shared<chat::hub>(rt.io().get_executor(), log, subscriber);
     gw->set_hub(*hub_ref);
+    gw->set_subscriber(&subscriber);
     subscriber.subscribe(auth::k_revoked_channel);
     subscriber.start();
     // Revocations and removals reach open sockets within recheck_every even

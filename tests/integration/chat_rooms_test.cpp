@@ -519,4 +519,23 @@ TEST_F(ChatRooms, RemovalMuteAndRevocationReachOpenSocketsWithinFiveSeconds) {
   EXPECT_EQ(json_at(answer, "code"), "forbidden") << answer;
 }
 
+TEST_F(ChatRooms, WhatIsPublishedForAUserReachesEveryOneOfTheirSocketsAndNobodyElse) {
+  auto ana = user("ana"), leo = user("leo");
+  auto a1 = connect(gateways_[0]->port(), ana.first);
+  auto a2 = connect(gateways_[1]->port(), ana.first);
+  auto l = connect(gateways_[0]->port(), leo.first);
+  std::string frame = R"({"type":"notification","notification":{"id":1,"kind":"welcome","title":"Bienvenue","body":"Les règles du groupe","data":{},"at":"2026-11-23T09:00:00.000Z","read":false}})";
+  // Publish until both gateways have subscribed the user's channel (bounded).
+  std::optional<std::string> got1, got2;
+  for (int i = 0; i < 50 && !(got1 && got2); ++i) {
+    run_checked({"redis-cli", "-p", std::to_string(redis_.port()), "PUBLISH", "colibri:user:" + ana.second, frame});
+    if (!got1) got1 = a1->read(std::chrono::milliseconds(100));
+    if (!got2) got2 = a2->read(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(got1 && got2);
+  EXPECT_EQ(json_at(*got1, "notification.kind"), "welcome");
+  EXPECT_EQ(json_at(*got2, "notification.title"), "Bienvenue");
+  EXPECT_FALSE(l->read(std::chrono::milliseconds(300)));
+}
+
 }  // namespace

@@ -65,4 +65,6 @@ std::string event_json(const event& e) {
 
 std::string room_channel(std::string_view room) { return "colibri:room:" + std::string(room); }
 
+std::string user_channel(std::int64_t user_id) { return std::string(k_user_channel_prefix) + std::to_string(user_id); }
+
 }  // namespace colibri::roomlog

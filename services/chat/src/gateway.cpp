@@ -46,9 +46,10 @@ http::ws_handler gateway::handler() {
 
 bool gateway::bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s) {
   std::lock_guard lk(mutex_);
-  auto& n = sockets_per_user_[user_id];
-  if (n >= s_.max_sockets_per_user) return false;
-  ++n;
+  auto& mine = by_user_[user_id];
+  if (static_cast<int>(mine.size()) >= s_.max_sockets_per_user) return false;
+  if (mine.empty() && sub_) sub_->subscribe(roomlog::user_channel(user_id));
+  mine.push_back(s);
   by_session_[session_id].push_back(s);
   return true;
 }
@@ -72,9 +73,16 @@ void gateway::forget(session* s, std::int64_t session_id, std::int64_t user_id) 
   std::lock_guard lk(mutex_);
   all_.erase(s);
   if (user_id != 0) {
-    if (auto it = sockets_per_user_.find(user_id); it != sockets_per_user_.end() && --it->second <= 0) {
-      sockets_per_user_.erase(it);
-      buckets_.erase(user_id);
+    if (auto it = by_user_.find(user_id); it != by_user_.end()) {
+      std::erase_if(it->second, [&](const std::weak_ptr<session>& w) {
+        auto p = w.lock();
+        return !p || p.get() == s;
+      });
+      if (it->second.empty()) {
+        by_user_.erase(it);
+        buckets_.erase(user_id);
+        if (sub_) sub_->unsubscribe(roomlog::user_channel(user_id));
+      }
     }
   }
   if (auto it = by_session_.find(session_id); it != by_session_.end()) {
@@ -85,6 +93,14 @@ void gateway::forget(session* s, std::int64_t session_id, std::int64_t user_id) 
     });
     if (v.empty()) by_session_.erase(it);
   }
+}
+
+void gateway::on_user_message(std::int64_t user_id, std::string_view frame) {
+  auto shared = std::make_shared<const std::string>(frame);
+  std::lock_guard lk(mutex_);
+  if (auto it = by_user_.find(user_id); it != by_user_.end())
+    for (auto& w : it->second)
+      if (auto s = w.lock()) s->post_deliver(shared);
 }
 
 void gateway::revoke(std::int64_t session_id) {

@@ -56,5 +56,9 @@ std::string event_json(const event& e);
 
 // Redis channel announcing a room's new events.
 std::string room_channel(std::string_view room);
+// Redis channel carrying a user's notification frames to every gateway that
+// holds one of their sockets ("colibri:user:42").
+std::string user_channel(std::int64_t user_id);
+inline constexpr std::string_view k_user_channel_prefix = "colibri:user:";
 
 }  // namespace colibri::roomlog

@@ -45,6 +45,10 @@ class gateway : public std::enable_shared_from_this<gateway> {
  public:
   gateway(pg::pool& db, std::shared_ptr<roomlog::room_log> log, redis::publisher& pub, gateway_settings s);
   void set_hub(std::shared_ptr<chat::hub> h) { hub_ = std::move(h); }
+  // Where per-user channels are subscribed while the user has a socket here.
+  void set_subscriber(redis::subscriber* s) { sub_ = s; }
+  // A frame published on a user's channel: to every socket of that user here.
+  void on_user_message(std::int64_t user_id, std::string_view frame);
 
   http::ws_handler handler();
   // A session id was revoked (logout, account deleted): close its sockets.
@@ -80,7 +84,8 @@ class gateway : public std::enable_shared_from_this<gateway> {
   mutable std::mutex mutex_;
   std::unordered_map<session*, std::weak_ptr<session>> all_;
   std::unordered_map<std::int64_t, std::vector<std::weak_ptr<session>>> by_session_;
-  std::unordered_map<std::int64_t, int> sockets_per_user_;
+  std::unordered_map<std::int64_t, std::vector<std::weak_ptr<session>>> by_user_;
+  redis::subscriber* sub_ = nullptr;
   struct bucket {
     double tokens = 0;
     std::chrono::steady_clock::time_point at;
