@@ -307,38 +307,29 @@ awaitable<void> room_log::flush(std::vector<pending> batch) {
 }
 
 awaitable<page> room_log::read_after(std::string room, std::int64_t after_seq, int limit) {
-  auto job = [room = std::move(room), after_seq, limit](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto res = w.exec_params(std::string("SELECT ") + k_event_columns +
-                                 " FROM room_events e LEFT JOIN users u ON u.id = e.author_id "
-                                 "WHERE e.room = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3",
-                             room, after_seq, limit + 1);
-    page p;
-    for (auto row : res) p.events.push_back(read_event(row));
-    if (static_cast<int>(p.events.size()) > limit) {
-      p.events.pop_back();
-      p.has_more = true;
-    }
-    w.commit();
-    return p;
-  };
-  co_return co_await db_.run(std::move(job));
+  return read_page(std::move(room), after_seq, limit, /*ascending=*/true);
 }
 
 awaitable<page> room_log::read_before(std::string room, std::int64_t before_seq, int limit) {
-  auto job = [room = std::move(room), before_seq, limit](pqxx::connection& c) {
+  return read_page(std::move(room), before_seq, limit, /*ascending=*/false);
+}
+
+// Events after `from` (ascending) or before it (the `limit` closest, returned
+// ascending too), one more than asked to know whether there are more.
+awaitable<page> room_log::read_page(std::string room, std::int64_t from, int limit, bool ascending) {
+  auto job = [room = std::move(room), from, limit, ascending](pqxx::connection& c) {
     pqxx::work w(c);
     auto res = w.exec_params(std::string("SELECT ") + k_event_columns +
-                                 " FROM room_events e LEFT JOIN users u ON u.id = e.author_id "
-                                 "WHERE e.room = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3",
-                             room, before_seq, limit + 1);
+                                 " FROM room_events e LEFT JOIN users u ON u.id = e.author_id WHERE e.room = $1 AND " +
+                                 (ascending ? "e.seq > $2 ORDER BY e.seq" : "e.seq < $2 ORDER BY e.seq DESC") + " LIMIT $3",
+                             room, from, limit + 1);
     page p;
     for (auto row : res) p.events.push_back(read_event(row));
     if (static_cast<int>(p.events.size()) > limit) {
       p.events.pop_back();
       p.has_more = true;
     }
-    std::reverse(p.events.begin(), p.events.end());
+    if (!ascending) std::reverse(p.events.begin(), p.events.end());
     w.commit();
     return p;
   };

@@ -340,10 +340,7 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   r.client_msg_id = cmid;
   r.body = body;
   r.reply_to = reply_to;
-  auto res = co_await gw_->log().append(std::move(r));
-  if (!res) co_return send_error(id, res.err());
-  // The ack means committed; the event itself comes back like everyone's.
-  send_ack(id, *res);
+  co_await append_and_ack(id, std::move(r));
 }
 
 awaitable<void> session::change(const std::string* id, const std::string& type, json::fields& f) {
@@ -392,18 +389,19 @@ awaitable<void> session::change(const std::string* id, const std::string& type, 
   r.body = body;
   r.emoji = emoji;
   r.on = on;
-  auto res = co_await gw_->log().append(std::move(r));
-  if (!res) co_return send_error(id, res.err());
-  send_ack(id, *res);
+  co_await append_and_ack(id, std::move(r));
 }
 
-void session::send_ack(const std::string* id, const roomlog::append_result& res) {
+awaitable<void> session::append_and_ack(const std::string* id, roomlog::append_request r) {
+  auto res = co_await gw_->log().append(std::move(r));
+  if (!res) co_return send_error(id, res.err());
+  // The ack means committed; the event itself comes back like everyone's.
   json::writer w;
   w.begin_object().field("type", "ack");
   if (id) w.key("id").raw(*id);
-  w.field("room", res.ev.room).field("seq", res.ev.seq).field("event_id", res.ev.id);
-  w.field("at", core::format_rfc3339_ms(res.ev.at_ms));
-  if (res.duplicate) w.field("duplicate", true);
+  w.field("room", res->ev.room).field("seq", res->ev.seq).field("event_id", res->ev.id);
+  w.field("at", core::format_rfc3339_ms(res->ev.at_ms));
+  if (res->duplicate) w.field("duplicate", true);
   w.end_object();
   deliver(std::make_shared<const std::string>(w.release()));
 }

@@ -71,6 +71,7 @@ class room_log : public std::enable_shared_from_this<room_log> {
   void enqueue(pending p);  // on strand_
   void maybe_flush();       // on strand_
   awaitable<void> flush(std::vector<pending> batch);
+  awaitable<page> read_page(std::string room, std::int64_t from, int limit, bool ascending);
 
   asio::strand<asio::any_io_executor> strand_;
   pg::pool& db_;

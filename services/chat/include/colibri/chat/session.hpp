@@ -66,7 +66,8 @@ class session : public std::enable_shared_from_this<session> {
   awaitable<void> history(const std::string* id, json::fields& f);
   // edit, delete, react
   awaitable<void> change(const std::string* id, const std::string& type, json::fields& f);
-  void send_ack(const std::string* id, const roomlog::append_result& res);
+  // Appends through the room log and answers `ack` (committed) or the error.
+  awaitable<void> append_and_ack(const std::string* id, roomlog::append_request r);
   awaitable<void> typing(json::fields& f);
   awaitable<void> mark_read(json::fields& f);
   void leave_all();
