@@ -144,9 +144,22 @@ void session::leave_all() {
 }
 
 void session::post_event(std::shared_ptr<const std::string> room, std::int64_t seq, std::shared_ptr<const std::string> frame) {
-  asio::post(ws_->executor(), [self = shared_from_this(), room = std::move(room), seq, f = std::move(frame)]() mutable {
-    self->on_event(*room, seq, std::move(f));
-  });
+  bool first;
+  {
+    std::lock_guard lk(inbox_mutex_);
+    first = inbox_.empty();
+    inbox_.push_back({std::move(room), seq, std::move(frame)});
+  }
+  if (first) asio::post(ws_->executor(), [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+void session::drain_inbox() {
+  std::vector<inbound> batch;
+  {
+    std::lock_guard lk(inbox_mutex_);
+    batch.swap(inbox_);
+  }
+  for (auto& e : batch) on_event(*e.room, e.seq, std::move(e.frame));
 }
 
 void session::post_lose_room(std::string room) {

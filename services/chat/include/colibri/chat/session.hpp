@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <vector>
 #include <memory>
 #include <optional>
@@ -91,6 +92,16 @@ class session : public std::enable_shared_from_this<session> {
   std::optional<std::pair<std::uint16_t, std::string>> close_;
   bool done_ = false;
   bool writer_sleeping_ = false;
+  // Room events handed over by the hub (any thread), drained on the strand:
+  // a burst costs one posted handler, not one per event.
+  struct inbound {
+    std::shared_ptr<const std::string> room;
+    std::int64_t seq;
+    std::shared_ptr<const std::string> frame;
+  };
+  std::mutex inbox_mutex_;
+  std::vector<inbound> inbox_;
+  void drain_inbox();
   std::int64_t user_id_ = 0;
   std::int64_t session_id_ = 0;
   std::string locale_ = "fr";
