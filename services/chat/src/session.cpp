@@ -265,13 +265,25 @@ awaitable<core::result<room_access>> session::access(const std::string& room) {
   co_return a;
 }
 
+awaitable<std::optional<room_access>> session::require_member(const std::string* id, const std::string& room) {
+  auto a = co_await access(room);
+  if (!a) {
+    send_error(id, a.err());
+    co_return std::nullopt;
+  }
+  if (!a->member) {
+    send_error(id, not_member());
+    co_return std::nullopt;
+  }
+  co_return *a;
+}
+
 awaitable<void> session::subscribe(const std::string* id, json::fields& f) {
   auto room = f.text("room", json::required, 1, 64);
   auto since = f.integer("since", json::optional, 0, k_max_id).value_or(0);
   if (auto e = f.error()) co_return send_error(id, *e);
-  auto a = co_await access(*room);
-  if (!a) co_return send_error(id, a.err());
-  if (!a->member) co_return send_error(id, not_member());
+  auto a = co_await require_member(id, *room);
+  if (!a) co_return;
 
   // Live events are held back until the backfill is out; then those the
   // backfill already carried are skipped: each seq reaches the client once.
@@ -341,9 +353,8 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   auto cmid = f.text("client_msg_id", json::required, 1, 64);
   auto reply_to = f.integer("reply_to", json::optional, 1, k_max_id);
   if (auto e = f.error()) co_return send_error(id, *e);
-  auto a = co_await access(*room);
-  if (!a) co_return send_error(id, a.err());
-  if (!a->member) co_return send_error(id, not_member());
+  auto a = co_await require_member(id, *room);
+  if (!a) co_return;
   if (!a->can_send) co_return send_error(id, cannot_send());
 
   roomlog::append_request r;
@@ -367,9 +378,8 @@ awaitable<void> session::change(const std::string* id, const std::string& type, 
     on = f.boolean("on", json::required);
   }
   if (auto e = f.error()) co_return send_error(id, *e);
-  auto a = co_await access(*room);
-  if (!a) co_return send_error(id, a.err());
-  if (!a->member) co_return send_error(id, not_member());
+  auto a = co_await require_member(id, *room);
+  if (!a) co_return;
   if (!a->can_send) co_return send_error(id, cannot_send());
   // The target must be a message of this room; only its author edits it, its
   // author or a moderator deletes it.
@@ -427,9 +437,8 @@ awaitable<void> session::history(const std::string* id, json::fields& f) {
   if (before && after)
     f.fail("before", {"Indiquez « before » ou « after », pas les deux.", "Give \"before\" or \"after\", not both."});
   if (auto e = f.error()) co_return send_error(id, *e);
-  auto a = co_await access(*room);
-  if (!a) co_return send_error(id, a.err());
-  if (!a->member) co_return send_error(id, not_member());
+  auto a = co_await require_member(id, *room);
+  if (!a) co_return;
   roomlog::page page;
   if (after)
     page = co_await gw_->log().read_after(*room, *after, static_cast<int>(limit));
@@ -458,9 +467,8 @@ awaitable<void> session::mark_read(json::fields& f) {
   auto room = f.text("room", json::required, 1, 64);
   auto seq = f.integer("seq", json::required, 0, k_max_id);
   if (auto e = f.error()) co_return send_error(nullptr, *e);
-  auto a = co_await access(*room);
-  if (!a) co_return send_error(nullptr, a.err());
-  if (!a->member) co_return send_error(nullptr, not_member());
+  auto a = co_await require_member(nullptr, *room);
+  if (!a) co_return;
   auto uid = user_id_;
   auto job = [uid, r = *room, s = *seq](pqxx::connection& c) {
     pqxx::work w(c);

@@ -61,6 +61,9 @@ class session : public std::enable_shared_from_this<session> {
   // The room's access for this user, cached for access_ttl; validation_failed
   // for a malformed room name.
   awaitable<core::result<room_access>> access(const std::string& room);
+  // The access when the user is a member; otherwise answers the error and
+  // returns nullopt.
+  awaitable<std::optional<room_access>> require_member(const std::string* id, const std::string& room);
   awaitable<void> subscribe(const std::string* id, json::fields& f);
   awaitable<void> unsubscribe(const std::string* id, json::fields& f);
   awaitable<void> send(const std::string* id, json::fields& f);
