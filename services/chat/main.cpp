@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
     common.http.ws_idle_timeout = std::chrono::seconds(cfg.integer("COLIBRI_WS_IDLE_SECONDS", 60, 5, 3600));
     auto gs = chat::read_gateway_settings(cfg);
     common.http.ws_max_message = gs.max_frame_bytes;
+    chat::presence_settings presence;
+    presence.ttl = std::chrono::seconds(cfg.integer("COLIBRI_PRESENCE_TTL_SECONDS", 60, 2, 3600));
+    presence.refresh_every = presence.ttl / 3;
     service::finish_config(cfg);
 
     auth::init_crypto();
@@ -65,7 +68,7 @@ int main(int argc, char** argv) {
              if (ep) log::warn("session recheck failed; will retry at the next reconnect");
            });
          }});
-    *hub_ref = std::make_shared<chat::hub>(rt.io().get_executor(), log, subscriber);
+    *hub_ref = std::make_shared<chat::hub>(rt.io().get_executor(), log, subscriber, rt.publisher(), presence);
     gw->set_hub(*hub_ref);
     gw->set_subscriber(&subscriber);
     subscriber.subscribe(auth::k_revoked_channel);
@@ -74,6 +77,10 @@ int main(int argc, char** argv) {
     // when a Redis message was lost.
     asio::co_spawn(rt.io(), gw->recheck_loop(), [](std::exception_ptr ep) {
       if (ep) log::error("recheck loop ended");
+    });
+
+    asio::co_spawn(rt.io(), (*hub_ref)->presence_loop(), [](std::exception_ptr ep) {
+      if (ep) log::error("presence loop ended");
     });
 
     http::router routes;

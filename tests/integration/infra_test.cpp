@@ -170,4 +170,55 @@ TEST(Redis, PublishSubscribeAndResubscribeAfterARestart) {
   io.run_for(std::chrono::milliseconds(100));
 }
 
+TEST(Redis, ASubscriptionIsReportedReadyAndSurvivesAnUnsubscribeInFlight) {
+  redis_server own;
+  asio::io_context io;
+  redis::options o;
+  o.port = own.port();
+  std::vector<std::string> got;
+  int connects = 0;
+  redis::subscriber sub(io.get_executor(), o,
+                        {[&](std::string_view ch, std::string_view m) { got.push_back(std::string(ch) + "=" + std::string(m)); },
+                         [] {}, [&] { ++connects; }});
+  redis::publisher pub(io.get_executor(), o);
+  sub.start();
+  pub.start();
+  auto run_until = [&](auto pred) {
+    for (int i = 0; i < 300 && !pred(); ++i) io.run_for(std::chrono::milliseconds(20));
+    return pred();
+  };
+  ASSERT_TRUE(run_until([&] { return connects == 1 && pub.healthy(); }));
+  // Ready means live: Redis counts the subscriber, and a message published
+  // from the callback arrives.
+  bool ready = false;
+  std::string subscribers;
+  sub.subscribe("room:1", [&] {
+    ready = true;
+    subscribers = run_checked({"redis-cli", "-p", std::to_string(own.port()), "PUBSUB", "NUMSUB", "room:1"});
+    pub.publish("room:1", "first");
+  });
+  ASSERT_TRUE(run_until([&] { return got.size() == 1; }));
+  EXPECT_TRUE(ready);
+  EXPECT_EQ(subscribers, "room:1\n1\n");
+  // Leave and come back before Redis answered the UNSUBSCRIBE: hiredis would
+  // drop the channel's callback when that answer arrives; the channel must
+  // still deliver afterwards.
+  int ready_again = 0;
+  for (int round = 0; round < 20; ++round) {
+    sub.unsubscribe("room:1");
+    sub.subscribe("room:1", [&] { ++ready_again; });
+  }
+  ASSERT_TRUE(run_until([&] { return ready_again == 20; }));
+  pub.publish("room:1", "second");
+  ASSERT_TRUE(run_until([&] { return got.size() == 2; }));
+  EXPECT_EQ(got[1], "room:1=second");
+  // Already live: ready at once (on the subscriber's strand).
+  bool again = false;
+  sub.subscribe("room:1", [&] { again = true; });
+  ASSERT_TRUE(run_until([&] { return again; }));
+  sub.stop();
+  pub.stop();
+  io.run_for(std::chrono::milliseconds(100));
+}
+
 }  // namespace

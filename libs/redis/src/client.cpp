@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <functional>
+#include <map>
 #include <set>
+#include <vector>
 
 #include "colibri/core/log.hpp"
 
@@ -85,22 +88,31 @@ class connection : public std::enable_shared_from_this<connection> {
     });
   }
 
-  void publish(std::string channel, std::string message) {
-    asio::post(strand_, [self = shared_from_this(), c = std::move(channel), m = std::move(message)] {
+  void command(std::vector<std::string> args) {
+    asio::post(strand_, [self = shared_from_this(), a = std::move(args)] {
       if (!self->ac_ || !self->connected_) {
         ++self->dropped_;
         return;
       }
-      const char* argv[] = {"PUBLISH", c.data(), m.data()};
-      const size_t lens[] = {7, c.size(), m.size()};
-      redisAsyncCommandArgv(self->ac_, nullptr, nullptr, 3, argv, lens);
+      std::vector<const char*> argv;
+      std::vector<size_t> lens;
+      for (const auto& x : a) {
+        argv.push_back(x.data());
+        lens.push_back(x.size());
+      }
+      redisAsyncCommandArgv(self->ac_, &connection::on_command_reply, nullptr, static_cast<int>(a.size()), argv.data(),
+                            lens.data());
     });
   }
 
-  void subscribe(std::string channel, bool on) {
-    asio::post(strand_, [self = shared_from_this(), c = std::move(channel), on] {
-      if (on ? !self->channels_.insert(c).second : self->channels_.erase(c) == 0) return;
-      if (self->ac_ && self->connected_) self->send_subscription(c, on);
+  static void on_command_reply(redisAsyncContext*, void* r, void*) {
+    auto reply = static_cast<redisReply*>(r);
+    if (reply && reply->type == REDIS_REPLY_ERROR) log::warn("redis command failed", {{"error", std::string(reply->str, reply->len)}});
+  }
+
+  void subscribe(std::string channel, bool on, std::function<void()> on_ready) {
+    asio::post(strand_, [self = shared_from_this(), c = std::move(channel), on, cb = std::move(on_ready)]() mutable {
+      self->change_subscription(c, on, std::move(cb));
     });
   }
 
@@ -165,10 +177,47 @@ class connection : public std::enable_shared_from_this<connection> {
     self->connected_ = false;
     self->ac_ = nullptr;
     if (!self->stopped_) log::warn("redis disconnected", {{"error", status == REDIS_OK ? "" : ac->errstr}});
+    self->confirmed_.clear();
+    // Whoever waits for a subscription catches up after the reconnect instead.
+    auto waiting = std::move(self->waiting_);
+    self->waiting_.clear();
+    for (auto& [c, cbs] : waiting)
+      for (auto& cb : cbs) cb();
     if (was_connected && self->handlers.on_disconnect) self->handlers.on_disconnect();
     self->schedule_reconnect();
     // hiredis frees the context after this returns; release ourselves after that.
     asio::post(self->strand_, [keep = std::move(self->keepalive_)] {});
+  }
+
+  // On the strand. (Debian's hiredis 0.14.1 counts pending subscriptions, so
+  // an UNSUBSCRIBE answered after a newer SUBSCRIBE keeps the channel's
+  // callback; tests/integration/infra_test.cpp checks it.)
+  void change_subscription(const std::string& c, bool on, std::function<void()> cb) {
+    if (on) {
+      bool added = channels_.insert(c).second;
+      if (cb) {
+        // Disconnected: the reconnect re-subscribes and on_connect tells the
+        // user to catch up, so there is nothing to wait for.
+        if (!ac_ || !connected_ || confirmed_.count(c)) {
+          cb();
+        } else {
+          waiting_[c].push_back(std::move(cb));
+        }
+      }
+      if (added && ac_ && connected_) send_subscription(c, true);
+      return;
+    }
+    if (channels_.erase(c) == 0) return;
+    confirmed_.erase(c);
+    if (ac_ && connected_) send_subscription(c, false);
+  }
+
+  void release_waiting(const std::string& c) {
+    auto it = waiting_.find(c);
+    if (it == waiting_.end()) return;
+    auto cbs = std::move(it->second);
+    waiting_.erase(it);
+    for (auto& cb : cbs) cb();
   }
 
   void send_subscription(const std::string& channel, bool on) {
@@ -187,6 +236,12 @@ class connection : public std::enable_shared_from_this<connection> {
       if (reply->element[2]->type != REDIS_REPLY_STRING) return;
       if (self->handlers.on_message)
         self->handlers.on_message(channel, std::string_view(reply->element[2]->str, reply->element[2]->len));
+    } else if (kind == "subscribe" && channel != "colibri:ready") {
+      std::string c(channel);
+      if (self->channels_.count(c)) {
+        self->confirmed_.insert(c);
+        self->release_waiting(c);
+      }
     } else if (kind == "subscribe" && channel == "colibri:ready" && self->pending_ready_) {
       // Subscriptions are answered in order: this one is sent last after a
       // (re)connect, so when it is confirmed every other one is too.
@@ -234,7 +289,9 @@ class connection : public std::enable_shared_from_this<connection> {
   redisAsyncContext* ac_ = nullptr;
   std::shared_ptr<watcher> watcher_;
   std::shared_ptr<connection> keepalive_;
-  std::set<std::string> channels_;
+  std::set<std::string> channels_;     // wanted
+  std::set<std::string> confirmed_;    // subscribed on this connection
+  std::map<std::string, std::vector<std::function<void()>>> waiting_;
   bool stopped_ = true;
   bool pending_ready_ = false;
   std::atomic<bool> connected_{false};
@@ -249,7 +306,15 @@ publisher::publisher(asio::any_io_executor ex, options opts)
 publisher::~publisher() { stop(); }
 void publisher::start() { conn_->start(); }
 void publisher::stop() { conn_->stop(); }
-void publisher::publish(std::string channel, std::string message) { conn_->publish(std::move(channel), std::move(message)); }
+void publisher::publish(std::string channel, std::string message) {
+  std::vector<std::string> args;
+  args.reserve(3);
+  args.emplace_back("PUBLISH");
+  args.push_back(std::move(channel));
+  args.push_back(std::move(message));
+  conn_->command(std::move(args));
+}
+void publisher::command(std::vector<std::string> args) { conn_->command(std::move(args)); }
 bool publisher::healthy() const { return conn_->healthy(); }
 std::uint64_t publisher::dropped() const { return conn_->dropped(); }
 
@@ -260,8 +325,10 @@ subscriber::subscriber(asio::any_io_executor ex, options opts, handlers h)
 subscriber::~subscriber() { stop(); }
 void subscriber::start() { conn_->start(); }
 void subscriber::stop() { conn_->stop(); }
-void subscriber::subscribe(std::string channel) { conn_->subscribe(std::move(channel), true); }
-void subscriber::unsubscribe(std::string channel) { conn_->subscribe(std::move(channel), false); }
+void subscriber::subscribe(std::string channel, std::function<void()> on_ready) {
+  conn_->subscribe(std::move(channel), true, std::move(on_ready));
+}
+void subscriber::unsubscribe(std::string channel) { conn_->subscribe(std::move(channel), false, {}); }
 bool subscriber::connected() const { return conn_->connected(); }
 
 }  // namespace colibri::redis

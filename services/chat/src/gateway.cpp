@@ -6,6 +6,7 @@
 #include "colibri/chat/session.hpp"
 #include "colibri/roomlog/sql_array.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/notify/notifications.hpp"
 
 namespace colibri::chat {
 
@@ -44,11 +45,13 @@ http::ws_handler gateway::handler() {
   };
 }
 
-bool gateway::bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s) {
+bool gateway::bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s,
+                   std::function<void()> on_channel_ready) {
   std::lock_guard lk(mutex_);
   auto& mine = by_user_[user_id];
   if (static_cast<int>(mine.size()) >= s_.max_sockets_per_user) return false;
-  if (mine.empty() && sub_) sub_->subscribe(roomlog::user_channel(user_id));
+  // Already wanted for another socket: this only adds the callback.
+  if (sub_) sub_->subscribe(roomlog::user_channel(user_id), std::move(on_channel_ready));
   mine.push_back(s);
   by_session_[session_id].push_back(s);
   return true;
@@ -97,10 +100,11 @@ void gateway::forget(session* s, std::int64_t session_id, std::int64_t user_id) 
 
 void gateway::on_user_message(std::int64_t user_id, std::string_view frame) {
   auto shared = std::make_shared<const std::string>(frame);
+  auto notification_id = notify::frame_notification_id(frame);
   std::lock_guard lk(mutex_);
   if (auto it = by_user_.find(user_id); it != by_user_.end())
     for (auto& w : it->second)
-      if (auto s = w.lock()) s->post_deliver(shared);
+      if (auto s = w.lock()) s->post_user_frame(shared, notification_id);
 }
 
 void gateway::revoke(std::int64_t session_id) {

@@ -1,5 +1,8 @@
 #include "colibri/chat/hub.hpp"
 
+#include <cstdio>
+#include <random>
+
 #include "colibri/chat/session.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/json/value.hpp"
@@ -8,8 +11,79 @@ namespace colibri::chat {
 
 using namespace std::chrono_literals;
 
-hub::hub(asio::any_io_executor ex, std::shared_ptr<roomlog::room_log> log, redis::subscriber& sub)
-    : ex_(std::move(ex)), log_(std::move(log)), sub_(sub) {}
+namespace {
+// KEYS: the room's presence set and its last published count. ARGV: channel,
+// room, ttl ms, op (join/leave/refresh), force ("1" publishes even an
+// unchanged count), then the members ("gateway|user").
+constexpr const char* k_presence_script = R"lua(
+local key, countkey = KEYS[1], KEYS[2]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+for i = 6, #ARGV do
+  if ARGV[4] == 'leave' then redis.call('ZREM', key, ARGV[i]) else redis.call('ZADD', key, now + ttl, ARGV[i]) end
+end
+local seen, n = {}, 0
+for _, m in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+  local u = string.match(m, '[^|]*$')
+  if not seen[u] then seen[u] = true; n = n + 1 end
+end
+local prev = tonumber(redis.call('GET', countkey) or '-1')
+if n == 0 then
+  redis.call('DEL', key, countkey)
+else
+  redis.call('PEXPIRE', key, ttl * 2)
+  redis.call('SET', countkey, n, 'PX', ttl * 2)
+end
+if n ~= prev or ARGV[5] == '1' then
+  redis.call('PUBLISH', ARGV[1], '{"type":"presence","room":"' .. ARGV[2] .. '","online_count":' .. n .. '}')
+end
+return n
+)lua";
+
+std::string random_id() {
+  std::random_device rd;
+  std::uniform_int_distribution<std::uint64_t> d;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(d(rd)));
+  return buf;
+}
+}  // namespace
+
+hub::hub(asio::any_io_executor ex, std::shared_ptr<roomlog::room_log> log, redis::subscriber& sub,
+         redis::publisher& pub, presence_settings ps)
+    : ex_(std::move(ex)), log_(std::move(log)), sub_(sub), pub_(pub), presence_(ps), gateway_id_(random_id()) {}
+
+void hub::presence_locked(const std::string& room, std::string_view op, const std::vector<std::int64_t>& users,
+                          bool force) {
+  std::vector<std::string> args{"EVAL",
+                                k_presence_script,
+                                "2",
+                                "colibri:presence:" + room,
+                                "colibri:presence:" + room + ":n",
+                                roomlog::room_channel(room),
+                                room,
+                                std::to_string(presence_.ttl.count()),
+                                std::string(op),
+                                force ? "1" : "0"};
+  for (auto u : users) args.push_back(gateway_id_ + "|" + std::to_string(u));
+  pub_.command(std::move(args));
+}
+
+awaitable<void> hub::presence_loop() {
+  asio::steady_timer t(ex_);
+  for (;;) {
+    t.expires_after(presence_.refresh_every);
+    co_await t.async_wait(asio::use_awaitable);
+    std::lock_guard lk(mutex_);
+    for (auto& [room, r] : rooms_) {
+      std::vector<std::int64_t> users;
+      for (auto& [u, n] : r.users) users.push_back(u);
+      if (!users.empty()) presence_locked(room, "refresh", users, false);
+    }
+  }
+}
 
 std::size_t hub::rooms() const {
   std::lock_guard lk(mutex_);
@@ -24,21 +98,24 @@ std::vector<hub::held> hub::subscriptions() const {
   return out;
 }
 
-awaitable<std::int64_t> hub::join(std::string room, std::shared_ptr<session> s) {
-  bool first = false;
+awaitable<hub::joined> hub::join(std::string room, std::shared_ptr<session> s) {
+  bool first = false, counted = false;
+  auto uid = s->user_id();
   {
     std::lock_guard lk(mutex_);
     auto [it, inserted] = rooms_.try_emplace(room);
-    if (inserted) it->second.name = std::make_shared<const std::string>(room);
-    it->second.subs[s.get()] = s;
+    auto& r = it->second;
+    if (inserted) r.name = std::make_shared<const std::string>(room);
+    counted = r.subs.insert_or_assign(s.get(), s).second && ++r.users[uid] == 1;
     first = inserted;
   }
   if (first) {
-    // Subscribe before reading the last seq: anything published in between is
-    // either at most `last` (dropped) or after it (delivered, or a hole that
-    // PostgreSQL fills).
-    sub_.subscribe(roomlog::room_channel(room));
-    co_await init(room);
+    // The room's last seq is read once Redis has confirmed the subscription:
+    // whatever is published after that read arrives here, or leaves a hole
+    // that PostgreSQL fills.
+    sub_.subscribe(roomlog::room_channel(room), [self = shared_from_this(), room] {
+      asio::co_spawn(self->ex_, self->init(room), asio::detached);
+    });
   }
   asio::steady_timer wait(co_await asio::this_coro::executor);
   for (int i = 0; i < 1000; ++i) {
@@ -46,9 +123,15 @@ awaitable<std::int64_t> hub::join(std::string room, std::shared_ptr<session> s) 
       std::lock_guard lk(mutex_);
       auto it = rooms_.find(room);
       if (it == rooms_.end()) break;
-      if (it->second.ready) co_return it->second.last;
+      auto& r = it->second;
+      if (r.ready) {
+        // Sent once the room's channel is live here, so this gateway hears
+        // the count too; forced when no count was heard yet.
+        if (counted) presence_locked(room, "join", {uid}, /*force=*/!r.online_count);
+        co_return joined{r.last, r.online_count};
+      }
     }
-    // Another session's join is reading the room's state.
+    // The room's state is being read (by this join or another one).
     wait.expires_after(5ms);
     co_await wait.async_wait(asio::use_awaitable);
   }
@@ -56,29 +139,51 @@ awaitable<std::int64_t> hub::join(std::string room, std::shared_ptr<session> s) 
 }
 
 awaitable<void> hub::init(std::string room) {
+  std::uint64_t epoch;
+  {
+    std::lock_guard lk(mutex_);
+    epoch = redis_epoch_;
+  }
   std::int64_t last = 0;
   try {
     last = co_await log_->last_seq(room);
-  } catch (...) {
+  } catch (const std::exception& e) {
+    log::warn("room state unavailable", {{"room", room}, {"error", e.what()}});
     std::lock_guard lk(mutex_);
-    rooms_.erase(room);  // the next join tries again
+    rooms_.erase(room);  // waiting joins fail (unavailable); the next one tries again
     sub_.unsubscribe(roomlog::room_channel(room));
-    throw;
+    co_return;
   }
   std::lock_guard lk(mutex_);
   auto it = rooms_.find(room);
   if (it == rooms_.end()) co_return;
-  it->second.last = last;
-  it->second.ready = true;
-  drain_locked(room, it->second);
+  auto& r = it->second;
+  r.last = last;
+  r.ready = true;
+  if (r.subs.empty()) {  // everyone left meanwhile
+    rooms_.erase(it);
+    sub_.unsubscribe(roomlog::room_channel(room));
+    co_return;
+  }
+  drain_locked(room, r);
+  // Redis came back while the last seq was read: events of the outage may
+  // be missing here.
+  if (redis_epoch_ != epoch) schedule_fill(room, 0ms);
 }
 
 void hub::leave(const std::string& room, session* s) {
   std::lock_guard lk(mutex_);
   auto it = rooms_.find(room);
   if (it == rooms_.end()) return;
-  it->second.subs.erase(s);
-  if (it->second.subs.empty() && it->second.ready) {
+  auto& r = it->second;
+  auto found = r.subs.find(s);
+  if (found == r.subs.end()) return;
+  r.subs.erase(found);
+  if (auto u = r.users.find(s->user_id()); u != r.users.end() && --u->second == 0) {
+    r.users.erase(u);
+    presence_locked(room, "leave", {s->user_id()}, false);
+  }
+  if (r.subs.empty() && r.ready) {
     rooms_.erase(it);
     sub_.unsubscribe(roomlog::room_channel(room));
   }
@@ -97,7 +202,8 @@ void hub::on_message(std::string_view channel, std::string_view frame) {
   if (it == rooms_.end()) return;
   auto& r = it->second;
   if (!seq || !seq->as_int()) {
-    // Ephemeral frames (typing): no order to keep, nothing to recover.
+    // Ephemeral frames (typing, presence): no order to keep, nothing to recover.
+    if (auto n = doc->find("online_count"); n && n->as_int()) r.online_count = *n->as_int();
     for (auto& [p, w] : r.subs)
       if (auto s = w.lock()) s->post_event(r.name, 0, shared);
     return;
@@ -192,8 +298,14 @@ void hub::on_redis_lost() {
 
 void hub::on_redis_back() {
   std::lock_guard lk(mutex_);
-  for (auto& [room, r] : rooms_)
+  ++redis_epoch_;
+  for (auto& [room, r] : rooms_) {
     if (r.ready) schedule_fill(room, 0ms);
+    // Redis may have restarted empty: put this gateway's entries back.
+    std::vector<std::int64_t> users;
+    for (auto& [u, n] : r.users) users.push_back(u);
+    if (!users.empty()) presence_locked(room, "refresh", users, true);
+  }
 }
 
 }  // namespace colibri::chat

@@ -7,6 +7,8 @@
 #include "colibri/core/log.hpp"
 #include "colibri/json/fields.hpp"
 #include "colibri/json/writer.hpp"
+#include "colibri/notify/notifications.hpp"
+#include "colibri/roomlog/read_state.hpp"
 
 namespace colibri::chat {
 
@@ -26,14 +28,12 @@ const core::error& cannot_send() {
   return e;
 }
 constexpr std::int64_t k_max_id = std::int64_t{1} << 53;
+// Missed notifications sent after hello; older ones are listed over REST.
+constexpr int k_replay_max = 200;
 }  // namespace
 
 session::session(std::shared_ptr<gateway> gw, std::shared_ptr<http::websocket> ws)
     : gw_(std::move(gw)), ws_(std::move(ws)), wake_(ws_->executor()) {}
-
-void session::post_deliver(std::shared_ptr<const std::string> frame) {
-  asio::post(ws_->executor(), [self = shared_from_this(), f = std::move(frame)]() mutable { self->deliver(std::move(f)); });
-}
 
 void session::post_close(std::uint16_t code, std::string reason) {
   asio::post(ws_->executor(), [self = shared_from_this(), code, r = std::move(reason)]() mutable {
@@ -178,7 +178,7 @@ void session::on_event(const std::string& room, std::int64_t seq, std::shared_pt
   auto it = subs_.find(room);
   if (it == subs_.end()) return;
   auto& sub = it->second;
-  if (seq == 0) {  // ephemeral: typing
+  if (seq == 0 && !sub.backfilling) {  // ephemeral: typing, presence
     deliver(std::move(frame));
     return;
   }
@@ -188,6 +188,7 @@ void session::on_event(const std::string& room, std::int64_t seq, std::shared_pt
       close(close_code::slow_consumer, "slow consumer: reconnect and resume with since");
     return;
   }
+  if (seq == 0) return deliver(std::move(frame));  // held back during the backfill
   if (seq <= sub.cursor) return;  // already sent (backfill overlap)
   sub.cursor = seq;
   deliver(std::move(frame));
@@ -224,9 +225,9 @@ awaitable<void> session::handle(const std::string& text) {
       co_return send_error(id, core::error::make(core::errc::unauthenticated,
                                                  {"Le premier message doit être « hello ».", "The first frame must be \"hello\"."}));
     auto token = f.text("token", json::required, 1, 256);
-    f.integer("notifications_after", json::optional, 0, (std::int64_t{1} << 53));
+    auto after = f.integer("notifications_after", json::optional, 0, k_max_id);
     if (auto e = f.error()) co_return send_error(id, *e);
-    co_return co_await hello(id, *token);
+    co_return co_await hello(id, *token, after);
   }
   if (*type == "hello")
     co_return send_error(id, core::error::make(core::errc::conflict,
@@ -290,19 +291,23 @@ awaitable<void> session::subscribe(const std::string* id, json::fields& f) {
   auto generation = next_generation_++;
   subs_[*room] = room_sub{generation, since, true, {}};
   auto self = shared_from_this();
-  std::int64_t last = 0, read_seq = 0;
+  std::int64_t last = 0;
+  std::optional<std::int64_t> online;
+  roomlog::read_state reads;
   roomlog::page page;
   try {
-    last = co_await gw_->rooms().join(*room, self);
+    auto joined = co_await gw_->rooms().join(*room, self);
+    last = joined.last;
+    online = joined.online_count;
     page = co_await gw_->log().read_after(*room, since, gw_->settings().history_max);
     auto uid = user_id_;
     auto read_job = [uid, r = *room](pqxx::connection& c) {
       pqxx::work w(c);
-      auto res = w.exec_params("SELECT seq FROM read_markers WHERE user_id = $1 AND room = $2", uid, r);
+      auto st = roomlog::read_state_of(w, uid, r);
       w.commit();
-      return res.empty() ? std::int64_t{0} : res[0][0].as<std::int64_t>();
+      return st;
     };
-    read_seq = co_await gw_->db().run(std::move(read_job));
+    reads = co_await gw_->db().run(std::move(read_job));
   } catch (...) {
     // Not subscribed after all: the client gets an error and may retry.
     if (auto it = subs_.find(*room); it != subs_.end() && it->second.generation == generation) {
@@ -318,8 +323,13 @@ awaitable<void> session::subscribe(const std::string* id, json::fields& f) {
   w.begin_object().field("type", "subscribed");
   if (id) w.key("id").raw(*id);
   w.field("room", *room).field("last_seq", std::max(last, page.events.empty() ? since : page.events.back().seq));
-  w.field("read_seq", read_seq).field("limited", page.has_more).end_object();
+  w.field("read_seq", reads.read_seq).field("unread", reads.unread).field("limited", page.has_more).end_object();
   deliver(std::make_shared<const std::string>(w.release()));
+  if (online) {
+    json::writer p;
+    p.begin_object().field("type", "presence").field("room", *room).field("online_count", *online).end_object();
+    deliver(std::make_shared<const std::string>(p.release()));
+  }
 
   auto& sub = it->second;
   for (const auto& e : page.events) {
@@ -472,17 +482,16 @@ awaitable<void> session::mark_read(json::fields& f) {
   auto uid = user_id_;
   auto job = [uid, r = *room, s = *seq](pqxx::connection& c) {
     pqxx::work w(c);
-    // Read markers only move forward.
-    w.exec_params(
-        "INSERT INTO read_markers (user_id, room, seq) VALUES ($1, $2, $3) "
-        "ON CONFLICT (user_id, room) DO UPDATE SET seq = greatest(read_markers.seq, EXCLUDED.seq)",
-        uid, r, s);
+    auto st = roomlog::mark_read(w, uid, r, s);
     w.commit();
+    return st;
   };
-  co_await gw_->db().run(std::move(job));
+  auto st = co_await gw_->db().run(std::move(job));
+  // Every socket of the user, on every gateway, updates its count.
+  gw_->publisher().publish(roomlog::user_channel(user_id_), roomlog::unread_frame(*room, st));
 }
 
-awaitable<void> session::hello(const std::string* id, const std::string& token) {
+awaitable<void> session::hello(const std::string* id, const std::string& token, std::optional<std::int64_t> notifications_after) {
   struct who {
     auth::session s;
     std::string handle, locale, timezone;
@@ -511,7 +520,19 @@ awaitable<void> session::hello(const std::string* id, const std::string& token) 
     co_return;
   }
   locale_ = found->locale;
-  if (!gw_->bind(found->s.id, found->s.user_id, shared_from_this())) {
+  // Live notifications wait until the missed ones are out (no doubles).
+  replaying_ = notifications_after.has_value();
+  // The replay reads PostgreSQL once the user's channel is live, so that a
+  // notification is either in the replay or rung live (or both: deduplicated).
+  auto channel_ready = std::make_shared<bool>(false);
+  auto ready_timer = std::make_shared<asio::steady_timer>(ws_->executor());
+  auto on_ready = [channel_ready, ready_timer, ex = ws_->executor()] {
+    asio::post(ex, [channel_ready, ready_timer] {
+      *channel_ready = true;
+      ready_timer->cancel();
+    });
+  };
+  if (!gw_->bind(found->s.id, found->s.user_id, shared_from_this(), std::move(on_ready))) {
     send_error(id,
                core::error::make(core::errc::forbidden,
                                  {"Trop de connexions ouvertes pour ce compte. Fermez un autre onglet ou appareil.",
@@ -537,6 +558,57 @@ awaitable<void> session::hello(const std::string* id, const std::string& token) 
   w.key("rate_limit").begin_object().field("events", s.rate_events).field("per_seconds", s.rate_window_s).end_object();
   w.end_object().end_object();
   deliver(std::make_shared<const std::string>(w.release()));
+  if (!notifications_after) co_return;
+  if (!*channel_ready) {
+    ready_timer->expires_after(std::chrono::seconds(2));
+    co_await ready_timer->async_wait(as_tuple(use_awaitable));
+  }
+  co_await replay_notifications(*notifications_after);
+}
+
+awaitable<void> session::replay_notifications(std::int64_t after) {
+  auto uid = user_id_;
+  auto job = [uid, after](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto out = notify::latest_after(w, uid, after, k_replay_max);
+    w.commit();
+    return out;
+  };
+  std::vector<notify::notification> missed;
+  try {
+    missed = co_await gw_->db().run(std::move(job));
+  } catch (...) {
+    // The client is told (unavailable) and may list them over REST.
+    release_held_notifications();
+    throw;
+  }
+  for (const auto& n : missed) {
+    replayed_.insert(n.id);
+    deliver(std::make_shared<const std::string>(notify::notification_frame(n)));
+  }
+  release_held_notifications();
+}
+
+void session::release_held_notifications() {
+  replaying_ = false;
+  auto held = std::move(held_notifications_);
+  for (auto& [nid, frame] : held) on_user_frame(std::move(frame), nid);
+}
+
+void session::post_user_frame(std::shared_ptr<const std::string> frame, std::optional<std::int64_t> notification_id) {
+  asio::post(ws_->executor(), [self = shared_from_this(), f = std::move(frame), notification_id]() mutable {
+    self->on_user_frame(std::move(f), notification_id);
+  });
+}
+
+void session::on_user_frame(std::shared_ptr<const std::string> frame, std::optional<std::int64_t> notification_id) {
+  if (!notification_id) return deliver(std::move(frame));
+  if (replaying_) {
+    if (held_notifications_.size() < k_replay_max) held_notifications_.emplace_back(*notification_id, std::move(frame));
+    return;
+  }
+  if (replayed_.count(*notification_id)) return;  // already sent by the replay
+  deliver(std::move(frame));
 }
 
 void session::send_error(const std::string* id, const core::error& e, bool fatal) {

@@ -1,5 +1,6 @@
 #include "colibri/test/client.hpp"
 
+#include <set>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -83,6 +84,7 @@ struct ws_client::impl {
   bool reading = false;
   bool read_done = false;
   boost::system::error_code read_ec;
+  std::set<std::string> ignored;
 };
 
 ws_client::ws_client(unsigned short port, const std::string& path, const std::string& origin, int receive_buffer)
@@ -127,7 +129,18 @@ void ws_client::send(const std::string& text) {
   if (ec) throw boost::system::system_error(ec, "ws write");
 }
 
+void ws_client::ignore_type(const std::string& type) { impl_->ignored.insert(type); }
+
 std::optional<std::string> ws_client::read(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto f = read_one(std::max(left, std::chrono::milliseconds(0)));
+    if (!f || impl_->ignored.empty() || !impl_->ignored.count(json_at(*f, "type").value_or(""))) return f;
+  }
+}
+
+std::optional<std::string> ws_client::read_one(std::chrono::milliseconds timeout) {
   if (impl_->closed) return std::nullopt;
   if (!impl_->reading) {
     impl_->reading = true;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "colibri/net/asio.hpp"
 
@@ -41,6 +42,9 @@ class publisher {
   // in flight leaves in the next write. While disconnected, messages are
   // dropped (and counted): subscribers recover them from PostgreSQL.
   void publish(std::string channel, std::string message);
+  // Any other command, fire-and-forget on the same pipeline (e.g. EVAL of a
+  // script that updates a key and publishes). Errors are logged.
+  void command(std::vector<std::string> args);
   // Connected and answered a PING recently.
   bool healthy() const;
   std::uint64_t dropped() const;
@@ -63,8 +67,11 @@ class subscriber {
   ~subscriber();
   void start();
   void stop();
-  // Thread-safe; remembered across reconnects.
-  void subscribe(std::string channel);
+  // Thread-safe; remembered across reconnects. on_ready runs (on the
+  // subscriber's strand) once Redis confirmed the subscription, so that
+  // whatever is published afterwards arrives; or at once while disconnected,
+  // since on_connect reports the reconnect.
+  void subscribe(std::string channel, std::function<void()> on_ready = {});
   void unsubscribe(std::string channel);
   bool connected() const;
 

@@ -5,6 +5,7 @@
 // that closes every socket with 1001.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -67,7 +68,9 @@ class gateway : public std::enable_shared_from_this<gateway> {
   chat::hub& rooms() { return *hub_; }
   const gateway_settings& settings() const { return s_; }
   // false when the user already holds max_sockets_per_user sockets here.
-  bool bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s);
+  // on_channel_ready: the user's Redis channel is live (see redis::subscriber).
+  bool bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s,
+            std::function<void()> on_channel_ready = {});
   // Takes one event from the user's budget (shared by all their sockets on
   // this gateway); false when over the rate limit.
   bool take_rate_token(std::int64_t user_id);

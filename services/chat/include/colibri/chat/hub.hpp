@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,15 +22,32 @@ namespace colibri::chat {
 
 class session;
 
+// Presence: how many distinct users hold a room open, across gateways. Each
+// gateway keeps, per room, a Redis sorted set of "gateway|user" entries that
+// expire unless refreshed (a crashed gateway's entries vanish within
+// presence_ttl); a script updates the set and publishes `presence {room,
+// online_count}` on the room's channel when the count changes.
+struct presence_settings {
+  std::chrono::milliseconds ttl{60000};
+  std::chrono::milliseconds refresh_every{20000};
+};
+
 class hub : public std::enable_shared_from_this<hub> {
  public:
-  hub(asio::any_io_executor ex, std::shared_ptr<roomlog::room_log> log, redis::subscriber& sub);
+  hub(asio::any_io_executor ex, std::shared_ptr<roomlog::room_log> log, redis::subscriber& sub, redis::publisher& pub,
+      presence_settings ps = {});
 
+  struct joined {
+    std::int64_t last = 0;                     // see join()
+    std::optional<std::int64_t> online_count;  // last presence count seen here
+  };
   // Registers s for the room's live events (delivered to s->post_event) and
   // returns the last seq the hub has delivered or will deliver next from.
   // Every later event reaches s, in order, once.
-  awaitable<std::int64_t> join(std::string room, std::shared_ptr<session> s);
+  awaitable<joined> join(std::string room, std::shared_ptr<session> s);
   void leave(const std::string& room, session* s);
+  // Every refresh_every: renews this gateway's presence entries.
+  awaitable<void> presence_loop();
 
   // From the Redis subscriber.
   void on_message(std::string_view channel, std::string_view frame);
@@ -53,7 +71,11 @@ class hub : public std::enable_shared_from_this<hub> {
     std::int64_t last = 0;
     std::map<std::int64_t, std::shared_ptr<const std::string>> early;  // seq > last + 1
     bool filling = false;
+    std::map<std::int64_t, int> users;  // user id -> sessions here holding the room
+    std::optional<std::int64_t> online_count;
   };
+  // op: join, leave or refresh; force publishes the count even if unchanged.
+  void presence_locked(const std::string& room, std::string_view op, const std::vector<std::int64_t>& users, bool force);
   void deliver_locked(const std::string& room, room_state& r, std::int64_t seq, std::shared_ptr<const std::string> frame);
   void drain_locked(const std::string& room, room_state& r);
   void schedule_fill(const std::string& room, std::chrono::milliseconds delay);
@@ -63,8 +85,12 @@ class hub : public std::enable_shared_from_this<hub> {
   asio::any_io_executor ex_;
   std::shared_ptr<roomlog::room_log> log_;
   redis::subscriber& sub_;
+  redis::publisher& pub_;
+  presence_settings presence_;
+  std::string gateway_id_;  // random, names this process's presence entries
   mutable std::mutex mutex_;
   std::map<std::string, room_state> rooms_;
+  std::uint64_t redis_epoch_ = 0;  // reconnections to Redis so far
 };
 
 }  // namespace colibri::chat

@@ -11,6 +11,7 @@
 #include <vector>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "colibri/chat/access.hpp"
@@ -40,7 +41,9 @@ class session : public std::enable_shared_from_this<session> {
   awaitable<void> run();
 
   // Thread-safe: hop onto the session's strand.
-  void post_deliver(std::shared_ptr<const std::string> frame);
+  // A frame from the user's channel; notifications carry their id, so that
+  // one replayed after hello is not sent twice.
+  void post_user_frame(std::shared_ptr<const std::string> frame, std::optional<std::int64_t> notification_id);
   void post_close(std::uint16_t code, std::string reason);
   // A room event (seq > 0) or an ephemeral frame (seq 0) from the hub.
   // The room name is shared by every recipient, like the frame.
@@ -55,7 +58,11 @@ class session : public std::enable_shared_from_this<session> {
   void close(std::uint16_t code, std::string reason);
   awaitable<void> writer_loop();
   awaitable<void> handle(const std::string& text);
-  awaitable<void> hello(const std::string* id_json, const std::string& token);
+  awaitable<void> hello(const std::string* id_json, const std::string& token,
+                        std::optional<std::int64_t> notifications_after);
+  awaitable<void> replay_notifications(std::int64_t after);
+  void release_held_notifications();
+  void on_user_frame(std::shared_ptr<const std::string> frame, std::optional<std::int64_t> notification_id);
   void send_error(const std::string* id_json, const core::error& e, bool fatal = false);
   void on_event(const std::string& room, std::int64_t seq, std::shared_ptr<const std::string> frame);
   // The room's access for this user, cached for access_ttl; validation_failed
@@ -112,6 +119,9 @@ class session : public std::enable_shared_from_this<session> {
   std::map<std::string, cached_access> access_;
   std::uint64_t next_generation_ = 1;
   int rate_strikes_ = 0;
+  bool replaying_ = false;
+  std::vector<std::pair<std::int64_t, std::shared_ptr<const std::string>>> held_notifications_;
+  std::set<std::int64_t> replayed_;
 };
 
 }  // namespace colibri::chat

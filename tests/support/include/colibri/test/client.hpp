@@ -50,11 +50,14 @@ class ws_client {
   // Reads until a frame contains `needle` (bounded).
   std::optional<std::string> read_until(const std::string& needle,
                                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Frames of this JSON "type" (e.g. "presence") are skipped by read().
+  void ignore_type(const std::string& type);
   const std::optional<ws_close>& closed() const;
   // Waits until the server closes; returns its close code.
   ws_close wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(15));
 
  private:
+  std::optional<std::string> read_one(std::chrono::milliseconds timeout);
   struct impl;
   std::unique_ptr<impl> impl_;
 };
