@@ -124,26 +124,45 @@ TEST(Pool, ABoundedQueueTurnsOverloadIntoUnavailable) {
   EXPECT_GE(ok.load(), 2);
 }
 
-TEST(Redis, PublishSubscribeAndResubscribeAfterARestart) {
-  redis_server own;
+// A subscriber and a publisher on `own`, recording messages as "channel=message".
+struct redis_pair {
+  explicit redis_pair(redis_server& own) : o(options_for(own)) {}
+  static redis::options options_for(redis_server& own) {
+    redis::options out;
+    out.port = own.port();
+    out.reconnect_min = std::chrono::milliseconds(20);
+    out.reconnect_max = std::chrono::milliseconds(200);
+    return out;
+  }
+  // Runs the io_context until pred() holds (at most 6 s).
+  template <class Pred>
+  bool run_until(Pred pred) {
+    for (int i = 0; i < 300 && !pred(); ++i) io.run_for(std::chrono::milliseconds(20));
+    return pred();
+  }
+  void stop() {
+    sub.stop();
+    pub.stop();
+    io.run_for(std::chrono::milliseconds(100));
+  }
   asio::io_context io;
   redis::options o;
-  o.port = own.port();
-  o.reconnect_min = std::chrono::milliseconds(20);
-  o.reconnect_max = std::chrono::milliseconds(200);
   std::vector<std::string> got;
   int connects = 0, disconnects = 0;
-  redis::subscriber sub(io.get_executor(), o,
-                        {[&](std::string_view ch, std::string_view m) { got.push_back(std::string(ch) + "=" + std::string(m)); },
-                         [&] { ++disconnects; }, [&] { ++connects; }});
-  redis::publisher pub(io.get_executor(), o);
+  redis::subscriber sub{io.get_executor(), o,
+                        {[this](std::string_view ch, std::string_view m) { got.push_back(std::string(ch) + "=" + std::string(m)); },
+                         [this] { ++disconnects; }, [this] { ++connects; }}};
+  redis::publisher pub{io.get_executor(), o};
+};
+
+TEST(Redis, PublishSubscribeAndResubscribeAfterARestart) {
+  redis_server own;
+  redis_pair r(own);
+  auto& [io, o, got, connects, disconnects, sub, pub] = r;
   sub.subscribe("room:1");
   sub.start();
   pub.start();
-  auto run_until = [&](auto pred) {
-    for (int i = 0; i < 300 && !pred(); ++i) io.run_for(std::chrono::milliseconds(20));
-    return pred();
-  };
+  auto run_until = [&](auto pred) { return r.run_until(pred); };
   ASSERT_TRUE(run_until([&] { return connects == 1 && pub.healthy(); }));
   pub.publish("room:1", "a");
   pub.publish("room:2", "not subscribed");
@@ -165,28 +184,16 @@ TEST(Redis, PublishSubscribeAndResubscribeAfterARestart) {
   ASSERT_TRUE(run_until([&] { return got.size() == 4; }));
   EXPECT_EQ(got[2], "room:1=c");
   EXPECT_EQ(got[3], "room:3=d");
-  sub.stop();
-  pub.stop();
-  io.run_for(std::chrono::milliseconds(100));
+  r.stop();
 }
 
 TEST(Redis, ASubscriptionIsReportedReadyAndSurvivesAnUnsubscribeInFlight) {
   redis_server own;
-  asio::io_context io;
-  redis::options o;
-  o.port = own.port();
-  std::vector<std::string> got;
-  int connects = 0;
-  redis::subscriber sub(io.get_executor(), o,
-                        {[&](std::string_view ch, std::string_view m) { got.push_back(std::string(ch) + "=" + std::string(m)); },
-                         [] {}, [&] { ++connects; }});
-  redis::publisher pub(io.get_executor(), o);
+  redis_pair r(own);
+  auto& [io, o, got, connects, disconnects, sub, pub] = r;
   sub.start();
   pub.start();
-  auto run_until = [&](auto pred) {
-    for (int i = 0; i < 300 && !pred(); ++i) io.run_for(std::chrono::milliseconds(20));
-    return pred();
-  };
+  auto run_until = [&](auto pred) { return r.run_until(pred); };
   ASSERT_TRUE(run_until([&] { return connects == 1 && pub.healthy(); }));
   // Ready means live: Redis counts the subscriber, and a message published
   // from the callback arrives.
@@ -216,9 +223,7 @@ TEST(Redis, ASubscriptionIsReportedReadyAndSurvivesAnUnsubscribeInFlight) {
   bool again = false;
   sub.subscribe("room:1", [&] { again = true; });
   ASSERT_TRUE(run_until([&] { return again; }));
-  sub.stop();
-  pub.stop();
-  io.run_for(std::chrono::milliseconds(100));
+  r.stop();
 }
 
 }  // namespace
