@@ -50,8 +50,9 @@ bool gateway::bind(std::int64_t session_id, std::int64_t user_id, const std::sha
   std::lock_guard lk(mutex_);
   auto& mine = by_user_[user_id];
   if (static_cast<int>(mine.size()) >= s_.max_sockets_per_user) return false;
-  // Already wanted for another socket: this only adds the callback.
-  if (sub_) sub_->subscribe(roomlog::user_channel(user_id), std::move(on_channel_ready));
+  // Already wanted for another socket: only a callback needs adding.
+  if (sub_ && (mine.empty() || on_channel_ready))
+    sub_->subscribe(roomlog::user_channel(user_id), std::move(on_channel_ready));
   mine.push_back(s);
   by_session_[session_id].push_back(s);
   return true;

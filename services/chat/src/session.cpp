@@ -526,12 +526,14 @@ awaitable<void> session::hello(const std::string* id, const std::string& token, 
   // notification is either in the replay or rung live (or both: deduplicated).
   auto channel_ready = std::make_shared<bool>(false);
   auto ready_timer = std::make_shared<asio::steady_timer>(ws_->executor());
-  auto on_ready = [channel_ready, ready_timer, ex = ws_->executor()] {
-    asio::post(ex, [channel_ready, ready_timer] {
-      *channel_ready = true;
-      ready_timer->cancel();
-    });
-  };
+  std::function<void()> on_ready;  // only a replay waits for the channel
+  if (notifications_after)
+    on_ready = [channel_ready, ready_timer, ex = ws_->executor()] {
+      asio::post(ex, [channel_ready, ready_timer] {
+        *channel_ready = true;
+        ready_timer->cancel();
+      });
+    };
   if (!gw_->bind(found->s.id, found->s.user_id, shared_from_this(), std::move(on_ready))) {
     send_error(id,
                core::error::make(core::errc::forbidden,
