@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     service::runtime rt(common);
     rt.migrate();
     auto log = roomlog::room_log::create(rt.io().get_executor(), rt.db(), &rt.publisher());
-    auto gw = std::make_shared<chat::gateway>(rt.db(), log, rt.publisher(), gs);
+    auto gw = std::make_shared<chat::gateway>(rt.io().get_executor(), rt.db(), log, rt.publisher(), gs);
 
     // One subscriber connection for the process: room channels feed the hub,
     // revocations close sockets. After an outage, rooms catch up from

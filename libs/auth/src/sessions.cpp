@@ -1,6 +1,7 @@
 #include "colibri/auth/sessions.hpp"
 
 #include "colibri/auth/token.hpp"
+#include "colibri/pg/sql_array.hpp"
 
 namespace colibri::auth {
 
@@ -13,23 +14,27 @@ std::string create_session(pqxx::work& w, std::int64_t user_id, std::chrono::hou
 }
 
 std::optional<session> find_session(pqxx::work& w, std::string_view token) {
-  if (!plausible_token(token)) return std::nullopt;
+  return find_sessions(w, {std::string(token)}).front();
+}
+
+std::vector<std::optional<session>> find_sessions(pqxx::work& w, const std::vector<std::string>& tokens) {
+  std::vector<std::optional<session>> out(tokens.size());
+  std::vector<std::optional<std::string>> hashes;
+  hashes.reserve(tokens.size());
+  for (const auto& t : tokens) hashes.push_back(plausible_token(t) ? std::optional(token_hash(t)) : std::nullopt);
   // last_seen_at is refreshed at most once a minute to keep lookups read-mostly.
   auto r = w.exec_params(
-      "UPDATE sessions s SET last_seen_at = now() "
-      "FROM users u "
-      "WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() "
-      "  AND u.id = s.user_id AND u.deleted_at IS NULL AND s.last_seen_at < now() - interval '1 minute' "
-      "RETURNING s.id, s.user_id",
-      token_hash(token));
-  if (r.empty()) {
-    r = w.exec_params(
-        "SELECT s.id, s.user_id FROM sessions s JOIN users u ON u.id = s.user_id "
-        "WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL",
-        token_hash(token));
-  }
-  if (r.empty()) return std::nullopt;
-  return session{r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>()};
+      "WITH k AS (SELECT h, i FROM unnest($1::text[]) WITH ORDINALITY AS k(h, i) WHERE h IS NOT NULL), "
+      "live AS (SELECT k.i, s.id, s.user_id, s.last_seen_at FROM k JOIN sessions s ON s.token_hash = k.h "
+      "  JOIN users u ON u.id = s.user_id "
+      "  WHERE s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL), "
+      "seen AS (UPDATE sessions s SET last_seen_at = now() FROM live "
+      "  WHERE s.id = live.id AND live.last_seen_at < now() - interval '1 minute') "
+      "SELECT i, id, user_id FROM live",
+      pg::text_array(hashes));
+  for (auto row : r)
+    out[row[0].as<std::size_t>() - 1] = session{row[1].as<std::int64_t>(), row[2].as<std::int64_t>()};
+  return out;
 }
 
 bool revoke_session(pqxx::work& w, std::int64_t session_id) {

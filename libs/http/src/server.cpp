@@ -8,6 +8,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "colibri/core/log.hpp"
+#include "ws_connection.hpp"
 
 namespace colibri::http {
 
@@ -32,41 +33,6 @@ method to_method(bhttp::verb v) {
     default: return method::other;
   }
 }
-
-class beast_websocket final : public websocket {
- public:
-  explicit beast_websocket(beast::tcp_stream&& s) : ws_(std::move(s)) {}
-  asio::any_io_executor executor() override { return ws_.get_executor(); }
-
-  awaitable<std::optional<ws_frame>> read() override {
-    auto [ec, n] = co_await ws_.async_read(buf_, as_tuple(use_awaitable));
-    if (ec) co_return std::nullopt;
-    ws_frame f{beast::buffers_to_string(buf_.data()), ws_.got_text()};
-    buf_.consume(buf_.size());
-    co_return f;
-  }
-
-  awaitable<bool> write(std::shared_ptr<const std::string> text) override {
-    ws_.text(true);
-    auto [ec, n] = co_await ws_.async_write(asio::buffer(*text), as_tuple(use_awaitable));
-    co_return !ec;
-  }
-
-  awaitable<void> close(std::uint16_t code, std::string reason) override {
-    if (!ws_.is_open()) co_return;
-    auto [ec] = co_await ws_.async_close(bws::close_reason(static_cast<bws::close_code>(code), reason), as_tuple(use_awaitable));
-    (void)ec;
-  }
-
-  void abort() override {
-    beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
-    beast::get_lowest_layer(ws_).close();
-  }
-
-  bws::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buf_;
-};
 
 bool contains(const std::vector<std::string>& v, std::string_view s) {
   for (const auto& x : v)
@@ -163,7 +129,11 @@ struct server::impl : std::enable_shared_from_this<impl> {
     co_return res;
   }
 
-  awaitable<void> upgrade(beast::tcp_stream stream, bhttp::request<bhttp::string_body> breq, request req) {
+  // Beast answers the handshake; the frames are ours (ws_connection.hpp). The
+  // handler runs in its own coroutine, so this connection's HTTP state (parser,
+  // buffer) is freed once the socket is upgraded.
+  awaitable<void> upgrade(beast::tcp_stream stream, bhttp::request<bhttp::string_body> breq, request req,
+                          std::string already_read) {
     auto version = breq.version();
     if (!ws || req.path != opts.ws_path) {
       co_await write(stream, response::error(core::errc::not_found, req.lang), version, false);
@@ -175,19 +145,26 @@ struct server::impl : std::enable_shared_from_this<impl> {
       co_await write(stream, response::error(core::errc::forbidden, req.lang), version, false);
       co_return;
     }
-    auto sock = std::make_shared<beast_websocket>(std::move(stream));
-    beast::get_lowest_layer(sock->ws_).expires_never();
-    bws::stream_base::timeout t = bws::stream_base::timeout::suggested(beast::role_type::server);
-    t.handshake_timeout = std::chrono::seconds(10);
-    t.idle_timeout = opts.ws_idle_timeout;
-    t.keep_alive_pings = true;
-    sock->ws_.set_option(t);
-    sock->ws_.read_message_max(opts.ws_max_message);
-    sock->ws_.set_option(bws::stream_base::decorator(
-        [](bws::response_type& res) { res.set(bhttp::field::server, "colibri"); }));
-    auto [ec] = co_await sock->ws_.async_accept(breq, as_tuple(use_awaitable));
+    stream.expires_after(std::chrono::seconds(10));
+    bws::stream<beast::tcp_stream> hs(std::move(stream));
+    hs.set_option(bws::stream_base::decorator([](bws::response_type& res) { res.set(bhttp::field::server, "colibri"); }));
+    auto [ec] = co_await hs.async_accept(breq, as_tuple(use_awaitable));
     if (ec) co_return;
-    co_await ws(sock, std::move(req));
+    beast::get_lowest_layer(hs).expires_never();
+    detail::ws_limits lim;
+    lim.max_message = opts.ws_max_message;
+    lim.idle_timeout = opts.ws_idle_timeout;
+    auto conn = std::make_shared<detail::ws_connection>(beast::get_lowest_layer(hs).release_socket(),
+                                                        std::move(already_read), lim);
+    conn->start();
+    asio::co_spawn(conn->executor(), ws(conn, std::move(req)), [](std::exception_ptr ep) {
+      if (!ep) return;
+      try {
+        std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        log::error("websocket handler failed", {{"error", e.what()}});
+      }
+    });
   }
 
   awaitable<void> session(tcp::socket socket) {
@@ -217,7 +194,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
       auto& breq = parser.get();
       auto req = to_request(breq, peer);
       if (bws::is_upgrade(breq)) {
-        co_await upgrade(std::move(stream), parser.release(), std::move(req));
+        std::string rest = beast::buffers_to_string(buffer.data());
+        co_await upgrade(std::move(stream), parser.release(), std::move(req), std::move(rest));
         co_return;
       }
       ++in_flight;

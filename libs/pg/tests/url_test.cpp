@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "colibri/pg/pool.hpp"
+#include "colibri/pg/sql_array.hpp"
 
 using colibri::pg::with_connect_timeout;
 
@@ -18,4 +19,11 @@ TEST(PgErrors, ConnectionFailuresAreRecognised) {
   EXPECT_TRUE(colibri::pg::is_connection_error(pqxx::sql_error("x", "q", "57P01")));
   EXPECT_FALSE(colibri::pg::is_connection_error(pqxx::sql_error("x", "q", "23505")));
   EXPECT_FALSE(colibri::pg::is_connection_error(std::runtime_error("other")));
+}
+
+TEST(SqlArrays, QuoteAndNull) {
+  EXPECT_EQ(colibri::pg::text_array({std::string("a"), std::nullopt, std::string("q\"b\\c,{}")}), R"({"a",NULL,"q\"b\\c,{}"})");
+  EXPECT_EQ(colibri::pg::bigint_array({1, std::nullopt, -3}), "{1,NULL,-3}");
+  EXPECT_EQ(colibri::pg::bool_array({true, false, std::nullopt}), "{t,f,NULL}");
+  EXPECT_EQ(colibri::pg::text_array({}), "{}");
 }

@@ -7,11 +7,15 @@
 
 #include "colibri/core/log.hpp"
 #include "colibri/core/utf8.hpp"
-#include "colibri/roomlog/sql_array.hpp"
+#include "colibri/pg/sql_array.hpp"
 
 namespace colibri::roomlog {
 
 namespace {
+
+using pg::bigint_array;
+using pg::bool_array;
+using pg::text_array;
 
 constexpr const char* k_event_columns =
     "e.id, e.room, e.seq, e.kind, e.author_id, coalesce(u.handle, ''), e.body, e.target_seq, e.emoji, "
@@ -227,83 +231,22 @@ std::shared_ptr<room_log> room_log::create(asio::any_io_executor ex, pg::pool& d
   return std::shared_ptr<room_log>(new room_log(std::move(ex), db, pub, o));
 }
 
-room_log::room_log(asio::any_io_executor ex, pg::pool& db, redis::publisher* pub, options o)
-    : strand_(asio::make_strand(ex)), db_(db), pub_(pub), opts_(o), timer_(strand_) {}
+room_log::room_log(asio::any_io_executor ex, pg::pool& db, redis::publisher* pub, options o) : db_(db), opts_(o) {
+  pg::batcher_options bo{o.batch_max, o.batch_delay, o.max_inflight, o.queue_max};
+  auto job = [](pqxx::connection& c, const std::vector<append_request>& reqs) { return write_batch(c, reqs); };
+  // Announced after the commit, once per new event, never per recipient.
+  auto committed = [pub](std::vector<append_result>& results) {
+    for (auto& r : results) {
+      r.frame = event_frame(r.ev);
+      if (pub && !r.duplicate) pub->publish(room_channel(r.ev.room), r.frame);
+    }
+  };
+  batch_ = appender::create(std::move(ex), db, std::move(job), bo, std::move(committed));
+}
 
 awaitable<core::result<append_result>> room_log::append(append_request r) {
   if (auto v = validate(r, opts_); !v) co_return v.err();
-  auto initiate = [self = shared_from_this(), r = std::move(r)](auto handler) mutable {
-    auto ex = asio::get_associated_executor(handler);
-    auto h = std::make_shared<decltype(handler)>(std::move(handler));
-    pending p{std::move(r), [h, ex](std::exception_ptr ep, append_result res) {
-                asio::post(ex, [h, ep, res = std::move(res)]() mutable { std::move(*h)(ep, std::move(res)); });
-              }};
-    asio::post(self->strand_, [self, p = std::move(p)]() mutable { self->enqueue(std::move(p)); });
-  };
-  append_result res = co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, append_result)>(
-      std::move(initiate), asio::use_awaitable);
-  co_return res;
-}
-
-void room_log::enqueue(pending p) {
-  if (pending_.size() >= opts_.queue_max) {
-    p.complete(std::make_exception_ptr(pg::unavailable("room log queue full")), {});
-    return;
-  }
-  pending_.push_back(std::move(p));
-  maybe_flush();
-}
-
-void room_log::maybe_flush() {
-  while (!pending_.empty() && inflight_ < opts_.max_inflight && (due_ || pending_.size() >= opts_.batch_max)) {
-    auto n = std::min(pending_.size(), opts_.batch_max);
-    std::vector<pending> batch(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + n));
-    pending_.erase(pending_.begin(), pending_.begin() + n);
-    ++inflight_;
-    asio::co_spawn(strand_, flush(std::move(batch)), [self = shared_from_this()](std::exception_ptr ep) {
-      if (ep) log::error("room log flush task failed");
-      --self->inflight_;
-      // Whatever queued meanwhile has waited at least one commit: send it now.
-      self->due_ = !self->pending_.empty();
-      self->maybe_flush();
-    });
-  }
-  if (pending_.empty()) {
-    due_ = false;
-  } else if (!timer_armed_ && !due_) {
-    timer_armed_ = true;
-    timer_.expires_after(opts_.batch_delay);
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code) {
-      self->timer_armed_ = false;
-      self->due_ = true;
-      self->maybe_flush();
-    });
-  }
-}
-
-awaitable<void> room_log::flush(std::vector<pending> batch) {
-  std::vector<append_request> reqs;
-  reqs.reserve(batch.size());
-  for (const auto& p : batch) reqs.push_back(p.req);
-  auto job = [reqs = std::move(reqs)](pqxx::connection& c) { return write_batch(c, reqs); };
-  std::vector<append_result> results;
-  std::exception_ptr err;
-  try {
-    results = co_await db_.run(std::move(job));
-  } catch (...) {
-    err = std::current_exception();
-  }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (err) {
-      batch[i].complete(err, {});
-      continue;
-    }
-    auto& r = results[i];
-    r.frame = event_frame(r.ev);
-    // Announced after the commit, once per new event, never per recipient.
-    if (pub_ && !r.duplicate) pub_->publish(room_channel(r.ev.room), r.frame);
-    batch[i].complete(nullptr, std::move(r));
-  }
+  co_return co_await batch_->run(std::move(r));
 }
 
 awaitable<page> room_log::read_after(std::string room, std::int64_t after_seq, int limit) {

@@ -2,7 +2,6 @@
 
 #include "colibri/json/value.hpp"
 #include "colibri/roomlog/event.hpp"
-#include "colibri/roomlog/sql_array.hpp"
 
 using namespace colibri::roomlog;
 
@@ -39,11 +38,4 @@ TEST(Events, FrameIsValidJsonWithOptionalFieldsOnlyWhenSet) {
   EXPECT_EQ(*v->find("at")->as_string(), "1970-01-01T00:00:00.000Z");
   e.author_id.reset();
   EXPECT_TRUE(colibri::json::parse(event_frame(e))->find("author")->is_null());
-}
-
-TEST(SqlArrays, QuoteAndNull) {
-  EXPECT_EQ(text_array({std::string("a"), std::nullopt, std::string("q\"b\\c,{}")}), R"({"a",NULL,"q\"b\\c,{}"})");
-  EXPECT_EQ(bigint_array({1, std::nullopt, -3}), "{1,NULL,-3}");
-  EXPECT_EQ(bool_array({true, false, std::nullopt}), "{t,f,NULL}");
-  EXPECT_EQ(text_array({}), "{}");
 }

@@ -2,9 +2,10 @@
 
 #include <set>
 
+#include "colibri/auth/sessions.hpp"
 #include "colibri/chat/hub.hpp"
 #include "colibri/chat/session.hpp"
-#include "colibri/roomlog/sql_array.hpp"
+#include "colibri/pg/sql_array.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/notify/notifications.hpp"
 
@@ -25,8 +26,45 @@ gateway_settings read_gateway_settings(core::config& cfg) {
   return s;
 }
 
-gateway::gateway(pg::pool& db, std::shared_ptr<roomlog::room_log> log, redis::publisher& pub, gateway_settings s)
-    : db_(db), log_(std::move(log)), pub_(pub), s_(std::move(s)) {}
+namespace {
+
+std::vector<std::optional<identity>> identify_batch(pqxx::connection& c, const std::vector<std::string>& tokens) {
+  pqxx::work w(c);
+  auto sessions = auth::find_sessions(w, tokens);
+  std::vector<std::optional<std::int64_t>> users;
+  for (const auto& s : sessions)
+    if (s) users.push_back(s->user_id);
+  std::unordered_map<std::int64_t, identity> by_user;
+  if (!users.empty())
+    for (auto row : w.exec_params("SELECT id, handle, locale, timezone, is_admin FROM users WHERE id = ANY($1::bigint[])",
+                                  pg::bigint_array(users)))
+      by_user[row[0].as<std::int64_t>()] = identity{0, row[0].as<std::int64_t>(), row[1].as<std::string>(),
+                                                    row[2].as<std::string>(), row[3].as<std::string>(), row[4].as<bool>()};
+  w.commit();
+  std::vector<std::optional<identity>> out(tokens.size());
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if (!sessions[i]) continue;
+    auto it = by_user.find(sessions[i]->user_id);
+    if (it == by_user.end()) continue;
+    out[i] = it->second;
+    out[i]->session_id = sessions[i]->id;
+  }
+  return out;
+}
+
+}  // namespace
+
+gateway::gateway(asio::any_io_executor ex, pg::pool& db, std::shared_ptr<roomlog::room_log> log, redis::publisher& pub,
+                 gateway_settings s)
+    : db_(db),
+      log_(std::move(log)),
+      pub_(pub),
+      s_(std::move(s)),
+      identities_(pg::batcher<std::string, std::optional<identity>>::create(std::move(ex), db, identify_batch)) {}
+
+awaitable<std::optional<identity>> gateway::identify(std::string token) {
+  co_return co_await identities_->run(std::move(token));
+}
 
 http::ws_handler gateway::handler() {
   return [self = shared_from_this()](std::shared_ptr<http::websocket> ws, http::request) -> awaitable<void> {
@@ -38,7 +76,9 @@ http::ws_handler gateway::handler() {
       if (!stopping) self->all_[s.get()] = s;
     }
     if (stopping) {
-      co_await ws->close(close_code::going_away, "server shutting down");
+      ws->close(close_code::going_away, "server shutting down");
+      while (co_await ws->read()) {
+      }
       co_return;
     }
     co_await s->run();
@@ -158,7 +198,7 @@ awaitable<void> gateway::recheck_subscriptions() {
       rooms.push_back(h.room);
       sessions.push_back(std::move(s));
     }
-  auto query = [u = roomlog::bigint_array(users), r = roomlog::text_array(rooms)](pqxx::connection& c) {
+  auto query = [u = pg::bigint_array(users), r = pg::text_array(rooms)](pqxx::connection& c) {
     pqxx::work w(c);
     auto res = w.exec_params(
         "SELECT x.u, x.r FROM unnest($1::bigint[], $2::text[]) AS x(u, r) WHERE CASE split_part(x.r, ':', 1) "

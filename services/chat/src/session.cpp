@@ -1,6 +1,5 @@
 #include "colibri/chat/session.hpp"
 
-#include "colibri/auth/sessions.hpp"
 #include "colibri/chat/gateway.hpp"
 #include "colibri/chat/hub.hpp"
 #include "colibri/core/clock.hpp"
@@ -33,7 +32,7 @@ constexpr int k_replay_max = 200;
 }  // namespace
 
 session::session(std::shared_ptr<gateway> gw, std::shared_ptr<http::websocket> ws)
-    : gw_(std::move(gw)), ws_(std::move(ws)), wake_(ws_->executor()) {}
+    : gw_(std::move(gw)), ws_(std::move(ws)) {}
 
 void session::post_close(std::uint16_t code, std::string reason) {
   asio::post(ws_->executor(), [self = shared_from_this(), code, r = std::move(reason)]() mutable {
@@ -42,71 +41,27 @@ void session::post_close(std::uint16_t code, std::string reason) {
 }
 
 void session::deliver(std::shared_ptr<const std::string> frame) {
-  if (done_ || close_) return;
+  if (done_ || closing_) return;
   const auto& s = gw_->settings();
-  if (outbox_.size() + 1 > s.outbox_max_frames || outbox_bytes_ + frame->size() > s.outbox_max_bytes) {
-    log::warn("slow consumer closed", {{"user_id", user_id_}, {"queued", static_cast<std::int64_t>(outbox_.size())}});
+  if (ws_->queued_frames() + 1 > s.outbox_max_frames || ws_->queued_bytes() + frame->size() > s.outbox_max_bytes) {
+    log::warn("slow consumer closed",
+              {{"user_id", user_id_}, {"queued", static_cast<std::int64_t>(ws_->queued_frames())}});
     close(close_code::slow_consumer, "slow consumer: reconnect and resume with since");
     return;
   }
-  outbox_bytes_ += frame->size();
-  outbox_.push_back(std::move(frame));
-  // Cancelling a timer costs a trip through the reactor: only when the writer sleeps.
-  if (writer_sleeping_) wake_.cancel();
+  ws_->send(std::move(frame));
 }
 
 void session::close(std::uint16_t code, std::string reason) {
-  if (done_ || close_) return;
-  if (code == close_code::slow_consumer) {
-    // What is queued cannot be delivered in time anyway; the client resumes with since.
-    outbox_.clear();
-    outbox_bytes_ = 0;
-  }
-  close_.emplace(code, std::move(reason));
-  wake_.cancel();
-  // A peer that does not read can block the writer forever: the close gets
-  // 5 s, then the connection is dropped.
-  auto guard = std::make_shared<asio::steady_timer>(ws_->executor(), std::chrono::seconds(5));
-  guard->async_wait([self = shared_from_this(), guard](boost::system::error_code ec) {
-    if (!ec && !self->done_) self->ws_->abort();
-  });
-}
-
-awaitable<void> session::writer_loop() {
-  for (;;) {
-    if (!outbox_.empty()) {
-      auto f = outbox_.front();
-      bool ok = co_await ws_->write(f);
-      if (!outbox_.empty() && outbox_.front() == f) {
-        outbox_.pop_front();
-        outbox_bytes_ -= f->size();
-      }
-      if (!ok) break;
-      continue;
-    }
-    if (close_) {
-      co_await ws_->close(close_->first, close_->second);
-      break;
-    }
-    if (done_) break;
-    wake_.expires_at(asio::steady_timer::time_point::max());
-    writer_sleeping_ = true;
-    co_await wake_.async_wait(as_tuple(use_awaitable));
-    writer_sleeping_ = false;
-  }
-  done_ = true;
+  if (done_ || closing_) return;
+  closing_ = true;
+  // A slow consumer's queue cannot be delivered in time anyway: the client
+  // resumes with since. The connection drops a peer that does not answer the
+  // close within 5 s.
+  ws_->close(code, std::move(reason), /*drop_queued=*/code == close_code::slow_consumer);
 }
 
 awaitable<void> session::run() {
-  auto self = shared_from_this();
-  asio::co_spawn(ws_->executor(), [self] { return self->writer_loop(); }, [](std::exception_ptr ep) {
-    if (!ep) return;
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      log::error("session writer failed", {{"error", e.what()}});
-    }
-  });
   asio::steady_timer hello_timer(ws_->executor());
   hello_timer.expires_after(gw_->settings().hello_timeout);
   hello_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
@@ -116,7 +71,7 @@ awaitable<void> session::run() {
   for (;;) {
     auto frame = co_await ws_->read();
     if (!frame) break;
-    if (close_) continue;  // closing: the peer's last frames are not acted on
+    if (closing_) continue;  // closing: the peer's last frames are not acted on
     if (!frame->text) {
       send_error(nullptr, core::error::make(core::errc::invalid_json,
                                             {"Seuls les messages texte (JSON) sont acceptés.", "Only text (JSON) frames are accepted."}));
@@ -133,7 +88,6 @@ awaitable<void> session::run() {
   }
   hello_timer.cancel();
   done_ = true;
-  wake_.cancel();
   leave_all();
   gw_->forget(this, session_id_, user_id_);
 }
@@ -159,7 +113,9 @@ void session::drain_inbox() {
     std::lock_guard lk(inbox_mutex_);
     batch.swap(inbox_);
   }
+  ws_->cork();
   for (auto& e : batch) on_event(*e.room, e.seq, std::move(e.frame));
+  ws_->uncork();
 }
 
 void session::post_lose_room(std::string room) {
@@ -492,24 +448,8 @@ awaitable<void> session::mark_read(json::fields& f) {
 }
 
 awaitable<void> session::hello(const std::string* id, const std::string& token, std::optional<std::int64_t> notifications_after) {
-  struct who {
-    auth::session s;
-    std::string handle, locale, timezone;
-    bool is_admin = false;
-  };
-  auto lookup = [token](pqxx::connection& c) -> std::optional<who> {
-    pqxx::work w(c);
-    auto s = auth::find_session(w, token);
-    std::optional<who> out;
-    if (s) {
-      auto r = w.exec_params("SELECT handle, locale, timezone, is_admin FROM users WHERE id = $1", s->user_id);
-      out = who{*s, r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(), r[0][3].as<bool>()};
-    }
-    w.commit();
-    return out;
-  };
-  auto found = co_await gw_->db().run(std::move(lookup));
-  if (close_) co_return;  // the hello timer fired meanwhile
+  auto found = co_await gw_->identify(token);
+  if (closing_) co_return;  // the hello timer fired meanwhile
   if (!found) {
     send_error(id,
                core::error::make(core::errc::unauthenticated,
@@ -534,7 +474,7 @@ awaitable<void> session::hello(const std::string* id, const std::string& token, 
         ready_timer->cancel();
       });
     };
-  if (!gw_->bind(found->s.id, found->s.user_id, shared_from_this(), std::move(on_ready))) {
+  if (!gw_->bind(found->session_id, found->user_id, shared_from_this(), std::move(on_ready))) {
     send_error(id,
                core::error::make(core::errc::forbidden,
                                  {"Trop de connexions ouvertes pour ce compte. Fermez un autre onglet ou appareil.",
@@ -543,8 +483,8 @@ awaitable<void> session::hello(const std::string* id, const std::string& token, 
     close(close_code::policy, "too many connections");
     co_return;
   }
-  user_id_ = found->s.user_id;
-  session_id_ = found->s.id;
+  user_id_ = found->user_id;
+  session_id_ = found->session_id;
 
   const auto& s = gw_->settings();
   json::writer w;

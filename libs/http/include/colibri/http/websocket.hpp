@@ -1,7 +1,13 @@
 #pragma once
-// A server-side WebSocket as services see it. One reader and one writer may
-// run at once; both must run on executor() (the connection's strand).
+// A server-side WebSocket as services see it. Every call is made on
+// executor() (the connection's strand); one read() at a time.
+//
+// Writing never waits: send() queues a frame and the connection writes
+// everything queued in one system call as soon as the socket takes it. The
+// caller bounds the queue (queued_frames / queued_bytes) and closes a peer
+// that does not keep up.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,13 +26,23 @@ class websocket {
  public:
   virtual ~websocket() = default;
   virtual asio::any_io_executor executor() = 0;
-  // nullopt when the connection ended (closed by the peer, timed out, or
-  // closed by us, e.g. with 1009 for an oversized frame).
+  // The next complete message, or nullopt once the connection has ended
+  // (closed by either side, failed with 1002/1007/1009, timed out, aborted).
+  // While a close is under way, incoming messages are discarded.
   virtual awaitable<std::optional<ws_frame>> read() = 0;
-  // false when the connection is gone.
-  virtual awaitable<bool> write(std::shared_ptr<const std::string> text) = 0;
-  virtual awaitable<void> close(std::uint16_t code, std::string reason) = 0;
-  // Cancels pending operations and drops the connection (from executor()).
+  // Queues a text message; ignored once a close was queued.
+  virtual void send(std::shared_ptr<const std::string> text) = 0;
+  // Frames sent between cork() and uncork() are written at uncork(), in one
+  // system call, without the posted flush send() otherwise arranges.
+  virtual void cork() = 0;
+  virtual void uncork() = 0;
+  virtual std::size_t queued_frames() const = 0;
+  virtual std::size_t queued_bytes() const = 0;
+  // Queues a close frame behind what is queued (or instead of it when
+  // drop_queued), then waits for the peer's close; the connection is dropped
+  // if it has not finished within 5 s.
+  virtual void close(std::uint16_t code, std::string reason, bool drop_queued = false) = 0;
+  // Drops the connection at once; a pending read() returns nullopt.
   virtual void abort() = 0;
 };
 

@@ -12,15 +12,14 @@
 // many messages share one commit.
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "colibri/core/result.hpp"
 #include "colibri/net/asio.hpp"
+#include "colibri/pg/batcher.hpp"
 #include "colibri/pg/pool.hpp"
 #include "colibri/redis/client.hpp"
 #include "colibri/roomlog/event.hpp"
@@ -63,25 +62,13 @@ class room_log : public std::enable_shared_from_this<room_log> {
   const options& opts() const { return opts_; }
 
  private:
-  struct pending {
-    append_request req;
-    std::function<void(std::exception_ptr, append_result)> complete;
-  };
+  using appender = pg::batcher<append_request, append_result>;
   room_log(asio::any_io_executor ex, pg::pool& db, redis::publisher* pub, options o);
-  void enqueue(pending p);  // on strand_
-  void maybe_flush();       // on strand_
-  awaitable<void> flush(std::vector<pending> batch);
   awaitable<page> read_page(std::string room, std::int64_t from, int limit, bool ascending);
 
-  asio::strand<asio::any_io_executor> strand_;
   pg::pool& db_;
-  redis::publisher* pub_;
   options opts_;
-  asio::steady_timer timer_;
-  std::vector<pending> pending_;
-  std::size_t inflight_ = 0;
-  bool timer_armed_ = false;
-  bool due_ = false;  // the oldest pending request has waited batch_delay
+  std::shared_ptr<appender> batch_;
 };
 
 }  // namespace colibri::roomlog

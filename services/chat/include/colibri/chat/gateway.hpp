@@ -8,11 +8,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "colibri/core/config.hpp"
 #include "colibri/http/websocket.hpp"
+#include "colibri/pg/batcher.hpp"
 #include "colibri/pg/pool.hpp"
 #include "colibri/redis/client.hpp"
 #include "colibri/roomlog/room_log.hpp"
@@ -42,9 +45,18 @@ gateway_settings read_gateway_settings(core::config& cfg);
 class session;
 class hub;
 
+// Who a hello's token belongs to.
+struct identity {
+  std::int64_t session_id = 0;
+  std::int64_t user_id = 0;
+  std::string handle, locale, timezone;
+  bool is_admin = false;
+};
+
 class gateway : public std::enable_shared_from_this<gateway> {
  public:
-  gateway(pg::pool& db, std::shared_ptr<roomlog::room_log> log, redis::publisher& pub, gateway_settings s);
+  gateway(asio::any_io_executor ex, pg::pool& db, std::shared_ptr<roomlog::room_log> log, redis::publisher& pub,
+          gateway_settings s);
   void set_hub(std::shared_ptr<chat::hub> h) { hub_ = std::move(h); }
   // Where per-user channels are subscribed while the user has a socket here.
   void set_subscriber(redis::subscriber* s) { sub_ = s; }
@@ -67,6 +79,9 @@ class gateway : public std::enable_shared_from_this<gateway> {
   redis::publisher& publisher() { return pub_; }
   chat::hub& rooms() { return *hub_; }
   const gateway_settings& settings() const { return s_; }
+  // The live session and user behind a token, or nullopt. Lookups made at
+  // about the same time share one query (a reconnect storm).
+  awaitable<std::optional<identity>> identify(std::string token);
   // false when the user already holds max_sockets_per_user sockets here.
   // on_channel_ready: the user's Redis channel is live (see redis::subscriber).
   bool bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s,
@@ -84,6 +99,7 @@ class gateway : public std::enable_shared_from_this<gateway> {
   redis::publisher& pub_;
   std::shared_ptr<chat::hub> hub_;
   gateway_settings s_;
+  std::shared_ptr<pg::batcher<std::string, std::optional<identity>>> identities_;
   mutable std::mutex mutex_;
   std::unordered_map<session*, std::weak_ptr<session>> all_;
   std::unordered_map<std::int64_t, std::vector<std::weak_ptr<session>>> by_session_;

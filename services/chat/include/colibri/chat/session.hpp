@@ -1,11 +1,10 @@
 #pragma once
-// One client socket (after Asio's chat_server): a reader coroutine and a
-// writer coroutine on the connection's strand. Only the writer writes; it
-// sleeps on a timer that deliver() cancels. The outbox is bounded: past the
-// bound the client is too slow and is closed with 4008.
+// One client socket: a reader coroutine on the connection's strand. Frames
+// for the client are queued on the connection, which writes them as the
+// socket takes them; the queue is bounded: past the bound the client is too
+// slow and is closed with 4008.
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -56,7 +55,6 @@ class session : public std::enable_shared_from_this<session> {
  private:
   void deliver(std::shared_ptr<const std::string> frame);
   void close(std::uint16_t code, std::string reason);
-  awaitable<void> writer_loop();
   awaitable<void> handle(const std::string& text);
   awaitable<void> hello(const std::string* id_json, const std::string& token,
                         std::optional<std::int64_t> notifications_after);
@@ -96,12 +94,8 @@ class session : public std::enable_shared_from_this<session> {
 
   std::shared_ptr<gateway> gw_;
   std::shared_ptr<http::websocket> ws_;
-  asio::steady_timer wake_;
-  std::deque<std::shared_ptr<const std::string>> outbox_;
-  std::size_t outbox_bytes_ = 0;
-  std::optional<std::pair<std::uint16_t, std::string>> close_;
+  bool closing_ = false;  // a close was queued: the peer's frames are no longer acted on
   bool done_ = false;
-  bool writer_sleeping_ = false;
   // Room events handed over by the hub (any thread), drained on the strand:
   // a burst costs one posted handler, not one per event.
   struct inbound {

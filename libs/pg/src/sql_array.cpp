@@ -1,6 +1,6 @@
-#include "colibri/roomlog/sql_array.hpp"
+#include "colibri/pg/sql_array.hpp"
 
-namespace colibri::roomlog {
+namespace colibri::pg {
 
 namespace {
 template <class T, class F>
@@ -35,4 +35,4 @@ std::string bool_array(const std::vector<std::optional<bool>>& v) {
   return array(v, [](std::string& out, bool b) { out += b ? "t" : "f"; });
 }
 
-}  // namespace colibri::roomlog
+}  // namespace colibri::pg

@@ -1,0 +1,103 @@
+#pragma once
+// RFC 6455 framing on the server side, after Beast has done the handshake.
+//
+// Why not Beast's websocket::stream for the frames: it writes one message per
+// system call through a composed operation, and keeps per-stream buffers
+// alive for the connection's whole life. A gateway delivering a burst to a
+// socket wants every queued frame in one sendmsg, and an idle socket should
+// hold no buffer at all (docs/adr/0003-own-websocket-framing.md).
+//
+// Reads: a complete message at a time (continuation frames joined), with
+// pings answered, the close handshake, and the failures RFC 6455 asks for:
+// 1002 protocol errors (unmasked frame, reserved bits, bad opcode, bad
+// control frame, bad fragmentation), 1007 text that is not UTF-8, 1009 a
+// message over the limit. The receive buffer exists only while bytes are
+// pending. Writes: queued, gathered, written without waiting when the socket
+// takes them. Keep-alive: a ping after idle_timeout/2 of silence, the
+// connection dropped after idle_timeout.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "colibri/http/websocket.hpp"
+
+namespace colibri::http::detail {
+
+struct ws_limits {
+  std::size_t max_message = 64 * 1024;
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds close_timeout{5000};
+};
+
+class ws_connection final : public websocket, public std::enable_shared_from_this<ws_connection> {
+ public:
+  using tcp = asio::ip::tcp;
+  // already_read: bytes that arrived after the upgrade request.
+  ws_connection(tcp::socket s, std::string already_read, ws_limits lim);
+  // Arms the keep-alive; once, on executor().
+  void start();
+
+  asio::any_io_executor executor() override { return sock_.get_executor(); }
+  awaitable<std::optional<ws_frame>> read() override;
+  void send(std::shared_ptr<const std::string> text) override;
+  void cork() override { corked_ = true; }
+  void uncork() override {
+    corked_ = false;
+    flush();
+  }
+  std::size_t queued_frames() const override { return queued_data_frames_; }
+  std::size_t queued_bytes() const override { return queued_bytes_; }
+  void close(std::uint16_t code, std::string reason, bool drop_queued) override;
+  void abort() override { finish(); }
+
+ private:
+  enum class step { need_more, message, progressed, ended };
+  struct out_frame {
+    std::array<unsigned char, 10> head{};
+    std::uint8_t head_len = 0;
+    std::uint8_t opcode = 0;
+    std::shared_ptr<const std::string> payload;
+    std::size_t size() const { return head_len + payload->size(); }
+  };
+
+  step parse(ws_frame& out);
+  step on_control(unsigned opcode, std::string payload);
+  step fail(std::uint16_t code, std::string_view reason);
+  void enqueue(std::uint8_t opcode, std::shared_ptr<const std::string> payload);
+  void schedule_flush();
+  void flush();
+  void on_close_written();
+  void finish();
+  void arm_keepalive();
+
+  tcp::socket sock_;
+  ws_limits lim_;
+  asio::steady_timer keepalive_;
+  std::unique_ptr<asio::steady_timer> close_timer_;
+  std::string in_;  // received, not parsed yet from in_pos_
+  std::size_t in_pos_ = 0;
+  std::string msg_;           // the fragmented message being received
+  std::uint8_t msg_op_ = 0;   // its opcode; 0 when none is in progress
+  std::deque<out_frame> out_;
+  std::size_t out_offset_ = 0;  // bytes of out_.front() already written
+  std::size_t queued_bytes_ = 0;
+  std::size_t queued_data_frames_ = 0;
+  bool flush_posted_ = false;
+  bool corked_ = false;
+  bool waiting_writable_ = false;
+  bool close_queued_ = false;    // ours: queued or written
+  bool close_received_ = false;  // theirs
+  bool discard_input_ = false;   // after a protocol failure the byte stream means nothing
+  bool heard_ = false;           // bytes received since the last keep-alive tick
+  bool ping_outstanding_ = false;
+  bool dead_ = false;
+};
+
+}  // namespace colibri::http::detail

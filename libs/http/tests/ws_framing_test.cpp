@@ -1,0 +1,350 @@
+// The server's WebSocket framing (ws_connection), driven byte by byte from a
+// raw loopback socket: what RFC 6455 asks of a server, and what our gateway
+// relies on (gathered writes, bounded queue, close handshake, keep-alive).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "colibri/http/server.hpp"
+
+using namespace colibri;
+
+namespace {
+
+// An echo service: "burst:N" answers N frames sent between cork and uncork;
+// "close:CODE" closes with that code; "queued" answers the queue counters.
+awaitable<void> echo(std::shared_ptr<http::websocket> ws, http::request) {
+  while (auto f = co_await ws->read()) {
+    if (f->data.starts_with("burst:")) {
+      int n = std::stoi(f->data.substr(6));
+      ws->cork();
+      for (int i = 0; i < n; ++i) ws->send(std::make_shared<const std::string>("b" + std::to_string(i)));
+      ws->uncork();
+    } else if (f->data.starts_with("close:")) {
+      ws->close(static_cast<std::uint16_t>(std::stoi(f->data.substr(6))), "bye", false);
+    } else {
+      ws->send(std::make_shared<const std::string>((f->text ? "text:" : "binary:") + f->data));
+    }
+  }
+}
+
+struct frame {
+  unsigned opcode = 0;
+  bool fin = false;
+  std::string payload;
+};
+
+class raw_client {
+ public:
+  explicit raw_client(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{5, 0};  // every read below is bounded
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("connect");
+    send_raw("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    while (buf_.find("\r\n\r\n") == std::string::npos)
+      if (!fill()) throw std::runtime_error("no handshake answer");
+    auto end = buf_.find("\r\n\r\n") + 4;
+    status_line = buf_.substr(0, buf_.find("\r\n"));
+    accept_header = buf_.find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") != std::string::npos;
+    buf_.erase(0, end);
+  }
+  ~raw_client() { ::close(fd_); }
+
+  void send_raw(const std::string& bytes) { ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size())); }
+
+  // A client frame: masked unless told otherwise.
+  static std::string encode(unsigned opcode, const std::string& payload, bool fin = true, bool masked = true,
+                            unsigned rsv = 0) {
+    std::string out;
+    out.push_back(static_cast<char>((fin ? 0x80 : 0) | rsv | opcode));
+    unsigned char m = masked ? 0x80 : 0;
+    if (payload.size() < 126) {
+      out.push_back(static_cast<char>(m | payload.size()));
+    } else if (payload.size() <= 0xFFFF) {
+      out.push_back(static_cast<char>(m | 126));
+      out.push_back(static_cast<char>(payload.size() >> 8));
+      out.push_back(static_cast<char>(payload.size() & 0xFF));
+    } else {
+      out.push_back(static_cast<char>(m | 127));
+      for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((std::uint64_t{payload.size()} >> (8 * i)) & 0xFF));
+    }
+    const unsigned char key[4] = {0x12, 0x34, 0x56, 0x78};
+    if (masked) out.append(reinterpret_cast<const char*>(key), 4);
+    for (std::size_t i = 0; i < payload.size(); ++i)
+      out.push_back(masked ? static_cast<char>(static_cast<unsigned char>(payload[i]) ^ key[i & 3]) : payload[i]);
+    return out;
+  }
+
+  // The next server frame, or nullopt at end of stream / after 5 s.
+  std::optional<frame> next() {
+    for (;;) {
+      if (buf_.size() >= 2) {
+        auto b = reinterpret_cast<const unsigned char*>(buf_.data());
+        EXPECT_EQ(b[1] & 0x80, 0) << "server frames are never masked";
+        std::size_t len = b[1] & 0x7F, head = 2;
+        if (len == 126 && buf_.size() >= 4) {
+          len = (b[2] << 8) | b[3];
+          head = 4;
+        } else if (len == 127 && buf_.size() >= 10) {
+          len = 0;
+          for (int i = 2; i < 10; ++i) len = (len << 8) | b[i];
+          head = 10;
+        }
+        if (len < 126 || head > 2) {
+          if (buf_.size() >= head + len) {
+            frame f{b[0] & 0x0Fu, (b[0] & 0x80) != 0, buf_.substr(head, len)};
+            buf_.erase(0, head + len);
+            return f;
+          }
+        }
+      }
+      if (!fill()) return std::nullopt;
+    }
+  }
+
+  // The close code of the server's close frame, skipping data frames.
+  int close_code() {
+    while (auto f = next())
+      if (f->opcode == 8) return f->payload.size() >= 2 ? (static_cast<unsigned char>(f->payload[0]) << 8) | static_cast<unsigned char>(f->payload[1]) : 1005;
+    return -1;
+  }
+
+  // True when the server ends the TCP stream within 5 s.
+  bool sees_eof() {
+    for (;;) {
+      char c[4096];
+      auto n = ::recv(fd_, c, sizeof c, 0);
+      if (n == 0) return true;
+      if (n < 0) return errno == ECONNRESET;
+    }
+  }
+
+  std::string status_line;
+  bool accept_header = false;
+
+ private:
+  bool fill() {
+    char c[65536];
+    auto n = ::recv(fd_, c, sizeof c, 0);
+    if (n <= 0) return false;
+    buf_.append(c, static_cast<std::size_t>(n));
+    return true;
+  }
+  int fd_ = -1;
+  std::string buf_;
+};
+
+class WsFraming : public ::testing::Test {
+ protected:
+  void SetUp() override { start(std::chrono::seconds(60)); }
+  void start(std::chrono::seconds idle) {
+    http::server_options o;
+    o.port = 0;
+    o.ws_max_message = 1024;
+    o.ws_idle_timeout = idle;
+    server_ = std::make_unique<http::server>(io_, o, routes_, echo);
+    server_->start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    server_->stop();
+    io_.stop();
+    thread_.join();
+  }
+  std::uint16_t port() const { return server_->port(); }
+
+  asio::io_context io_;
+  http::router routes_;
+  std::unique_ptr<http::server> server_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_F(WsFraming, HandshakeAnswersTheRfcAcceptKey) {
+  raw_client c(port());
+  EXPECT_EQ(c.status_line, "HTTP/1.1 101 Switching Protocols");
+  EXPECT_TRUE(c.accept_header);
+}
+
+TEST_F(WsFraming, EchoesTextAndBinaryAndJoinsFragmentsAroundAPing) {
+  raw_client c(port());
+  c.send_raw(raw_client::encode(1, "bonjour"));
+  auto f = c.next();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->opcode, 1u);
+  EXPECT_TRUE(f->fin);
+  EXPECT_EQ(f->payload, "text:bonjour");
+  // Fragments with a ping in between: the pong comes first, then one message.
+  c.send_raw(raw_client::encode(1, "dé", false) + raw_client::encode(9, "p1") + raw_client::encode(0, "jà", false) +
+             raw_client::encode(0, " vu"));
+  f = c.next();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->opcode, 10u);
+  EXPECT_EQ(f->payload, "p1");
+  f = c.next();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->payload, "text:déjà vu");  // a character split across fragments is fine
+  c.send_raw(raw_client::encode(2, std::string("\x00\xff", 2)));
+  f = c.next();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->payload, std::string("binary:\x00\xff", 9));
+}
+
+TEST_F(WsFraming, AFrameDeliveredByteByByteAndManyFramesInOneSegment) {
+  raw_client c(port());
+  auto bytes = raw_client::encode(1, std::string(300, 'x'));  // 16-bit length
+  for (char ch : bytes) c.send_raw(std::string(1, ch));
+  auto f = c.next();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->payload, "text:" + std::string(300, 'x'));
+  std::string many;
+  for (int i = 0; i < 50; ++i) many += raw_client::encode(1, std::to_string(i));
+  c.send_raw(many);
+  for (int i = 0; i < 50; ++i) {
+    f = c.next();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->payload, "text:" + std::to_string(i));
+  }
+}
+
+TEST_F(WsFraming, ABurstLeavesInOrderWithAllItsFrames) {
+  raw_client c(port());
+  c.send_raw(raw_client::encode(1, "burst:2000"));
+  for (int i = 0; i < 2000; ++i) {
+    auto f = c.next();
+    ASSERT_TRUE(f) << i;
+    ASSERT_EQ(f->payload, "b" + std::to_string(i));
+  }
+}
+
+TEST_F(WsFraming, ProtocolErrorsClose1002) {
+  {
+    raw_client c(port());
+    c.send_raw(raw_client::encode(1, "no mask", true, /*masked=*/false));
+    EXPECT_EQ(c.close_code(), 1002);
+    EXPECT_TRUE(c.sees_eof());
+  }
+  {
+    raw_client c(port());
+    c.send_raw(raw_client::encode(1, "rsv", true, true, /*rsv=*/0x40));
+    EXPECT_EQ(c.close_code(), 1002);
+  }
+  {
+    raw_client c(port());
+    c.send_raw(raw_client::encode(0, "continuation without a start"));
+    EXPECT_EQ(c.close_code(), 1002);
+  }
+  {
+    raw_client c(port());
+    c.send_raw(raw_client::encode(1, "a", false) + raw_client::encode(1, "new message inside a fragmented one"));
+    EXPECT_EQ(c.close_code(), 1002);
+  }
+  {
+    raw_client c(port());
+    c.send_raw(raw_client::encode(9, std::string(126, 'p')));  // control frame over 125 bytes
+    EXPECT_EQ(c.close_code(), 1002);
+  }
+  {
+    raw_client c(port());
+    c.send_raw(raw_client::encode(3, "reserved opcode"));
+    EXPECT_EQ(c.close_code(), 1002);
+  }
+  {
+    raw_client c(port());
+    c.send_raw(raw_client::encode(8, std::string("\x03\xed", 2)));  // close code 1005 may not be sent
+    EXPECT_EQ(c.close_code(), 1002);
+  }
+}
+
+TEST_F(WsFraming, OversizedMessagesClose1009BeforeTheirBytesArrive) {
+  {
+    raw_client c(port());
+    // Only the header of a 2^40-byte frame: refused from the header alone.
+    std::string head = "\x81\xff";
+    for (int i = 7; i >= 0; --i) head.push_back(static_cast<char>(i == 4 ? 1 : 0));
+    head += "abcd";
+    c.send_raw(head);
+    EXPECT_EQ(c.close_code(), 1009);
+  }
+  {
+    raw_client c(port());
+    // Fragments that add up past the 1024-byte limit.
+    c.send_raw(raw_client::encode(1, std::string(600, 'a'), false) + raw_client::encode(0, std::string(600, 'b')));
+    EXPECT_EQ(c.close_code(), 1009);
+  }
+  {
+    raw_client c(port());
+    c.send_raw(raw_client::encode(1, std::string(1024, 'a')));  // exactly the limit passes
+    auto f = c.next();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->payload.size(), 5u + 1024u);
+  }
+}
+
+TEST_F(WsFraming, InvalidUtf8TextCloses1007) {
+  raw_client c(port());
+  c.send_raw(raw_client::encode(1, "\xC3\x28"));
+  EXPECT_EQ(c.close_code(), 1007);
+}
+
+TEST_F(WsFraming, TheCloseHandshakeBothWays) {
+  {
+    raw_client c(port());  // the client closes: its code is echoed, then the server ends the stream
+    c.send_raw(raw_client::encode(8, std::string("\x03\xe8", 2) + "fin"));
+    EXPECT_EQ(c.close_code(), 1000);
+    EXPECT_TRUE(c.sees_eof());
+  }
+  {
+    raw_client c(port());  // the server closes: frames queued before it still arrive
+    c.send_raw(raw_client::encode(1, "avant") + raw_client::encode(1, "close:4008"));
+    auto f = c.next();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->payload, "text:avant");
+    EXPECT_EQ(c.close_code(), 4008);
+    c.send_raw(raw_client::encode(1, "ignored while closing") + raw_client::encode(8, std::string("\x0f\xa8", 2)));
+    EXPECT_TRUE(c.sees_eof());
+  }
+}
+
+class WsKeepAlive : public WsFraming {
+ protected:
+  void SetUp() override { start(std::chrono::seconds(2)); }
+};
+
+TEST_F(WsKeepAlive, ASilentPeerIsPingedThenDropped) {
+  raw_client c(port());
+  auto f = c.next();  // after 1 s of silence
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->opcode, 9u);
+  // No pong: dropped at the next tick.
+  EXPECT_FALSE(c.next());
+}
+
+TEST_F(WsKeepAlive, APeerThatAnswersPingsStays) {
+  raw_client c(port());
+  for (int i = 0; i < 3; ++i) {
+    auto f = c.next();
+    ASSERT_TRUE(f);
+    ASSERT_EQ(f->opcode, 9u);
+    c.send_raw(raw_client::encode(10, f->payload));
+  }
+  c.send_raw(raw_client::encode(1, "encore là"));
+  auto f = c.next();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->payload, "text:encore là");
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Replaces the local stack's gateway by two gateways (8082, 8092) with the
+# per-user rate limit lifted, for the load generator (docs/benchmarks.md).
+# Usage: loadtests/bench_gateways.sh start|stop
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+LOCAL=$ROOT/.local
+case "${1:-start}" in
+  start)
+    [ -f "$LOCAL/run/chat.pid" ] && kill "$(cat "$LOCAL/run/chat.pid")" 2>/dev/null || true
+    pkill -f "$ROOT/build/bin/colibri-chat" 2>/dev/null || true
+    sleep 0.5
+    for port in 8082 8092; do
+      (
+        set -a
+        . <(grep -E '^COLIBRI_[A-Z0-9_]+=' "$LOCAL/colibri.env")
+        COLIBRI_CHAT_LISTEN=127.0.0.1:$port
+        COLIBRI_RATE_EVENTS=100000
+        COLIBRI_RATE_WINDOW_SECONDS=1
+        COLIBRI_LOG_LEVEL=warn
+        set +a
+        nohup "$ROOT/build/bin/colibri-chat" >"$LOCAL/log/bench-chat-$port.log" 2>&1 &
+        echo $! >"$LOCAL/run/bench-chat-$port.pid"
+      )
+    done
+    for port in 8082 8092; do
+      for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+    done
+    echo "gateways: $(cat "$LOCAL"/run/bench-chat-*.pid | tr '\n' ' ')"
+    ;;
+  stop)
+    for f in "$LOCAL"/run/bench-chat-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done
+    ;;
+esac
