@@ -107,11 +107,12 @@ struct histogram {
 
 struct results {
   histogram ack, delivery;
-  std::uint64_t sent = 0, acks = 0, delivered = 0, order_errors = 0, errors = 0, connected = 0, closed = 0;
+  std::uint64_t sent = 0, acks = 0, delivered = 0, order_errors = 0, errors = 0, connected = 0, closed = 0,
+                connect_failed = 0;
   std::string serialize() const {
     std::ostringstream o;
     o << sent << ' ' << acks << ' ' << delivered << ' ' << order_errors << ' ' << errors << ' ' << connected << ' '
-      << closed << ' ' << ack.count << ' ' << ack.max << ' ' << delivery.count << ' ' << delivery.max;
+      << closed << ' ' << connect_failed << ' ' << ack.count << ' ' << ack.max << ' ' << delivery.count << ' ' << delivery.max;
     for (auto b : ack.buckets) o << ' ' << b;
     for (auto b : delivery.buckets) o << ' ' << b;
     return o.str();
@@ -119,7 +120,7 @@ struct results {
   void merge_serialized(const std::string& s) {
     std::istringstream in(s);
     results r;
-    in >> r.sent >> r.acks >> r.delivered >> r.order_errors >> r.errors >> r.connected >> r.closed >> r.ack.count >>
+    in >> r.sent >> r.acks >> r.delivered >> r.order_errors >> r.errors >> r.connected >> r.closed >> r.connect_failed >> r.ack.count >>
         r.ack.max >> r.delivery.count >> r.delivery.max;
     for (auto& b : r.ack.buckets) in >> b;
     for (auto& b : r.delivery.buckets) in >> b;
@@ -130,6 +131,7 @@ struct results {
     errors += r.errors;
     connected += r.connected;
     closed += r.closed;
+    connect_failed += r.connect_failed;
     ack.merge(r.ack);
     delivery.merge(r.delivery);
   }
@@ -198,13 +200,13 @@ struct worker {
     sock.bind({asio::ip::make_address(src), 0}, ec);
     auto [cec] = co_await sock.async_connect({asio::ip::make_address(gw.first), gw.second}, asio::as_tuple(asio::use_awaitable));
     if (cec) {
-      ++res.errors;
+      ++res.connect_failed;
       co_return;
     }
     ws.set_option(bws::stream_base::timeout::suggested(beast::role_type::client));
     auto [hec] = co_await ws.async_handshake(gw.first, "/ws", asio::as_tuple(asio::use_awaitable));
     if (hec) {
-      ++res.errors;
+      ++res.connect_failed;
       co_return;
     }
     ++res.connected;
@@ -279,7 +281,7 @@ struct worker {
             scheduled.pop_front();
           }
         } else if (t == "error") {
-          ++res.errors;
+          if (res.errors++ == 0) std::cerr << "first error frame: " << text << "\n";
         }
       }
       in.erase(0, pos);
@@ -390,8 +392,9 @@ int main(int argc, char** argv) {
     std::remove(out.c_str());
   }
   double secs = a.seconds;
-  std::printf("clients %d (connected %llu, dropped %llu), procs %d, gateways %zu, sources %zu\n", a.clients,
-              static_cast<unsigned long long>(total.connected), static_cast<unsigned long long>(total.closed), a.procs,
+  std::printf("clients %d (connected %llu, failed to connect %llu, dropped %llu), procs %d, gateways %zu, sources %zu\n", a.clients,
+              static_cast<unsigned long long>(total.connected), static_cast<unsigned long long>(total.connect_failed),
+              static_cast<unsigned long long>(total.closed), a.procs,
               a.gateways.size(), a.sources.size());
   if (!a.idle) {
     std::printf("sent %llu (%.0f/s), acked %llu (%.0f/s), ack latency ms p50 %.2f p99 %.2f p99.9 %.2f max %.2f\n",
@@ -404,5 +407,5 @@ int main(int argc, char** argv) {
   }
   std::printf("order errors %llu, errors %llu\n", static_cast<unsigned long long>(total.order_errors),
               static_cast<unsigned long long>(total.errors));
-  return total.order_errors == 0 && total.errors == 0 ? 0 : 1;
+  return total.order_errors == 0 && total.errors == 0 && total.connect_failed == 0 ? 0 : 1;
 }

@@ -20,6 +20,11 @@ int main(int argc, char** argv) {
     common.http.ws_idle_timeout = std::chrono::seconds(cfg.integer("COLIBRI_WS_IDLE_SECONDS", 60, 5, 3600));
     auto gs = chat::read_gateway_settings(cfg);
     common.http.ws_max_message = gs.max_frame_bytes;
+    roomlog::options lo;
+    lo.batch_max = static_cast<std::size_t>(cfg.integer("COLIBRI_LOG_BATCH_MAX", 256, 1, 10000));
+    lo.batch_delay = std::chrono::microseconds(cfg.integer("COLIBRI_LOG_BATCH_DELAY_US", 2000, 0, 100000));
+    lo.max_inflight = static_cast<std::size_t>(cfg.integer("COLIBRI_LOG_MAX_INFLIGHT", 2, 1, 64));
+    lo.max_body_code_points = gs.max_body_code_points;
     chat::presence_settings presence;
     presence.ttl = std::chrono::seconds(cfg.integer("COLIBRI_PRESENCE_TTL_SECONDS", 60, 2, 3600));
     presence.refresh_every = presence.ttl / 3;
@@ -28,7 +33,7 @@ int main(int argc, char** argv) {
     auth::init_crypto();
     service::runtime rt(common);
     rt.migrate();
-    auto log = roomlog::room_log::create(rt.io().get_executor(), rt.db(), &rt.publisher());
+    auto log = roomlog::room_log::create(rt.io().get_executor(), rt.db(), &rt.publisher(), lo);
     auto gw = std::make_shared<chat::gateway>(rt.io().get_executor(), rt.db(), log, rt.publisher(), gs);
 
     // One subscriber connection for the process: room channels feed the hub,

@@ -34,6 +34,16 @@ method to_method(bhttp::verb v) {
   }
 }
 
+void log_failure(const char* what, std::exception_ptr ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& e) {
+    log::error(what, {{"error", e.what()}});
+  } catch (...) {
+    log::error(what);
+  }
+}
+
 bool contains(const std::vector<std::string>& v, std::string_view s) {
   for (const auto& x : v)
     if (x == s) return true;
@@ -157,13 +167,10 @@ struct server::impl : std::enable_shared_from_this<impl> {
     auto conn = std::make_shared<detail::ws_connection>(beast::get_lowest_layer(hs).release_socket(),
                                                         std::move(already_read), lim);
     conn->start();
-    asio::co_spawn(conn->executor(), ws(conn, std::move(req)), [](std::exception_ptr ep) {
+    asio::co_spawn(conn->executor(), ws(conn, std::move(req)), [conn](std::exception_ptr ep) {
       if (!ep) return;
-      try {
-        std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        log::error("websocket handler failed", {{"error", e.what()}});
-      }
+      log_failure("websocket handler failed", ep);
+      conn->close(1011, "internal error", true);
     });
   }
 
@@ -244,13 +251,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
       asio::co_spawn(
           ex, [self = shared_from_this(), s = std::move(socket)]() mutable { return self->session(std::move(s)); },
           [](std::exception_ptr ep) {
-        if (!ep) return;
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          log::error("connection task failed", {{"error", e.what()}});
-        }
-      });
+            if (ep) log_failure("connection task failed", ep);
+          });
     }
   }
 };

@@ -72,9 +72,8 @@ awaitable<std::optional<ws_frame>> ws_connection::read() {
     if (s == step::progressed) continue;
     // Need more bytes. An idle socket waits without a buffer.
     if (in_pos_ == in_.size()) {
-      in_.clear();
+      std::string().swap(in_);  // an idle socket keeps no buffer
       in_pos_ = 0;
-      if (in_.capacity() > k_read_chunk) std::string().swap(in_);
       auto [ec] = co_await sock_.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
       if (ec || dead_) {
         finish();
@@ -186,7 +185,7 @@ ws_connection::step ws_connection::on_control(unsigned opcode, std::string paylo
   if (!close_queued_) {
     close_queued_ = true;
     enqueue(op_close, payload.empty() ? std::make_shared<const std::string>() : close_payload(code, ""));
-  } else if (out_.empty()) {
+  } else if (out_empty()) {
     finish();  // ours was written already: the handshake is complete
   }
   return step::ended;
@@ -208,10 +207,10 @@ void ws_connection::send(std::shared_ptr<const std::string> text) {
 
 void ws_connection::close(std::uint16_t code, std::string reason, bool drop_queued) {
   if (dead_ || close_queued_) return;
-  if (drop_queued && !out_.empty()) {
+  if (drop_queued && !out_empty()) {
     // A frame partly written must be finished, or the stream is garbage.
-    auto keep = out_offset_ > 0 ? 1 : 0;
-    while (out_.size() > static_cast<std::size_t>(keep)) {
+    auto keep = out_head_ + (out_offset_ > 0 ? 1 : 0);
+    while (out_.size() > keep) {
       auto& f = out_.back();
       queued_bytes_ -= f.size();
       if (f.opcode == op_text) --queued_data_frames_;
@@ -264,10 +263,11 @@ void ws_connection::schedule_flush() {
 void ws_connection::flush() {
   if (dead_ || waiting_writable_) return;
   thread_local std::vector<asio::const_buffer> bufs;
-  while (!out_.empty()) {
+  while (!out_empty()) {
     bufs.clear();
     std::size_t skip = out_offset_;
-    for (const auto& f : out_) {
+    for (auto it = out_.begin() + static_cast<std::ptrdiff_t>(out_head_); it != out_.end(); ++it) {
+      const auto& f = *it;
       if (bufs.size() + 2 > k_max_buffers_per_write) break;
       asio::const_buffer h(f.head.data(), f.head_len), p(f.payload->data(), f.payload->size());
       if (skip >= h.size()) {
@@ -293,22 +293,32 @@ void ws_connection::flush() {
     if (ec) return finish();
     queued_bytes_ -= n;
     n += out_offset_;
-    while (!out_.empty() && n >= out_.front().size()) {
-      n -= out_.front().size();
-      bool was_close = out_.front().opcode == op_close;
-      if (out_.front().opcode == op_text) --queued_data_frames_;
-      out_.pop_front();
+    while (!out_empty() && n >= out_[out_head_].size()) {
+      n -= out_[out_head_].size();
+      bool was_close = out_[out_head_].opcode == op_close;
+      if (out_[out_head_].opcode == op_text) --queued_data_frames_;
+      out_[out_head_++].payload.reset();
+      if (out_empty()) clear_out();
       if (was_close) {
         out_offset_ = 0;
         return on_close_written();
       }
     }
     out_offset_ = n;
+    if (out_head_ > 64 && out_head_ * 2 > out_.size()) {  // a steady stream: drop what was written
+      out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_head_));
+      out_head_ = 0;
+    }
   }
 }
 
+void ws_connection::clear_out() {
+  std::vector<out_frame>().swap(out_);  // an idle socket keeps no queue storage
+  out_head_ = 0;
+}
+
 void ws_connection::on_close_written() {
-  out_.clear();
+  clear_out();
   queued_bytes_ = queued_data_frames_ = 0;
   if (close_received_) return finish();
   // Our close is out: the peer answers with its own and sees our end of the
@@ -325,7 +335,7 @@ void ws_connection::finish() {
   if (close_timer_) close_timer_->cancel();
   sock_.shutdown(tcp::socket::shutdown_both, ec);
   sock_.close(ec);
-  out_.clear();
+  clear_out();
   queued_bytes_ = queued_data_frames_ = 0;
   std::string().swap(in_);
   std::string().swap(msg_);

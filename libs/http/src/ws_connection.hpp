@@ -18,10 +18,10 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -73,6 +73,8 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
   void enqueue(std::uint8_t opcode, std::shared_ptr<const std::string> payload);
   void schedule_flush();
   void flush();
+  bool out_empty() const { return out_head_ == out_.size(); }
+  void clear_out();
   void on_close_written();
   void finish();
   void arm_keepalive();
@@ -85,8 +87,9 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
   std::size_t in_pos_ = 0;
   std::string msg_;           // the fragmented message being received
   std::uint8_t msg_op_ = 0;   // its opcode; 0 when none is in progress
-  std::deque<out_frame> out_;
-  std::size_t out_offset_ = 0;  // bytes of out_.front() already written
+  std::vector<out_frame> out_;  // from out_head_: queued; a deque would allocate even when empty
+  std::size_t out_head_ = 0;
+  std::size_t out_offset_ = 0;  // bytes of out_[out_head_] already written
   std::size_t queued_bytes_ = 0;
   std::size_t queued_data_frames_ = 0;
   bool flush_posted_ = false;

@@ -1,41 +1,40 @@
 #include "colibri/roomlog/read_state.hpp"
 
 #include "colibri/json/writer.hpp"
+#include "colibri/pg/sql_array.hpp"
 
 namespace colibri::roomlog {
 
-namespace {
-std::int64_t count_unread(pqxx::work& w, std::int64_t user_id, const std::string& room, std::int64_t after) {
-  return w
-      .exec_params1(
-          "SELECT count(*) FROM (SELECT 1 FROM room_events e WHERE e.room = $1 AND e.seq > $2 AND e.kind = 'message' "
-          "AND e.author_id IS DISTINCT FROM $3 AND NOT EXISTS (SELECT 1 FROM room_events d WHERE d.room = e.room "
-          "AND d.kind = 'delete' AND d.target_seq = e.seq) LIMIT $4) x",
-          room, after, user_id, k_unread_cap)[0]
-      .as<std::int64_t>();
+std::vector<read_state> read_states_of(pqxx::work& w, const std::vector<std::int64_t>& users,
+                                      const std::vector<std::string>& rooms) {
+  std::vector<std::optional<std::int64_t>> u(users.begin(), users.end());
+  std::vector<std::optional<std::string>> r(rooms.begin(), rooms.end());
+  auto res = w.exec_params(
+      "SELECT k.i, coalesce(m.seq, 0), (SELECT count(*) FROM (SELECT 1 FROM room_events e "
+      "  WHERE e.room = k.room AND e.seq > coalesce(m.seq, 0) AND e.kind = 'message' "
+      "  AND e.author_id IS DISTINCT FROM k.user_id AND NOT EXISTS (SELECT 1 FROM room_events d "
+      "  WHERE d.room = e.room AND d.kind = 'delete' AND d.target_seq = e.seq) LIMIT $3) x) "
+      "FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS k(user_id, room, i) "
+      "LEFT JOIN read_markers m ON m.user_id = k.user_id AND m.room = k.room",
+      pg::bigint_array(u), pg::text_array(r), k_unread_cap);
+  std::vector<read_state> out(users.size());
+  for (auto row : res) out[row[0].as<std::size_t>() - 1] = {row[1].as<std::int64_t>(), row[2].as<std::int64_t>()};
+  return out;
 }
-}  // namespace
 
 read_state read_state_of(pqxx::work& w, std::int64_t user_id, const std::string& room) {
-  auto r = w.exec_params("SELECT seq FROM read_markers WHERE user_id = $1 AND room = $2", user_id, room);
-  read_state s;
-  s.read_seq = r.empty() ? 0 : r[0][0].as<std::int64_t>();
-  s.unread = count_unread(w, user_id, room, s.read_seq);
-  return s;
+  return read_states_of(w, {user_id}, {room}).front();
 }
 
 read_state mark_read(pqxx::work& w, std::int64_t user_id, const std::string& room, std::int64_t seq) {
   // Never past the room's last event: a marker in the future would hide
   // messages not yet written.
-  auto r = w.exec_params(
+  w.exec_params(
       "INSERT INTO read_markers (user_id, room, seq) "
       "SELECT $1, $2, least($3, coalesce((SELECT last_seq FROM rooms WHERE name = $2), 0)) "
-      "ON CONFLICT (user_id, room) DO UPDATE SET seq = greatest(read_markers.seq, EXCLUDED.seq) RETURNING seq",
+      "ON CONFLICT (user_id, room) DO UPDATE SET seq = greatest(read_markers.seq, EXCLUDED.seq)",
       user_id, room, seq);
-  read_state s;
-  s.read_seq = r[0][0].as<std::int64_t>();
-  s.unread = count_unread(w, user_id, room, s.read_seq);
-  return s;
+  return read_state_of(w, user_id, room);
 }
 
 std::string unread_frame(const std::string& room, const read_state& s) {

@@ -27,20 +27,21 @@ std::optional<T> opt(const pqxx::field& f) {
   return f.as<T>();
 }
 
-event read_event(const pqxx::row& r) {
+// The k_event_columns of a row, starting at column `at`.
+event read_event(const pqxx::row& r, int at = 0) {
   event e;
-  e.id = r[0].as<std::int64_t>();
-  e.room = r[1].as<std::string>();
-  e.seq = r[2].as<std::int64_t>();
-  e.kind = r[3].as<std::string>();
-  e.author_id = opt<std::int64_t>(r[4]);
-  e.author_handle = r[5].as<std::string>();
-  e.body = opt<std::string>(r[6]);
-  e.target_seq = opt<std::int64_t>(r[7]);
-  e.emoji = opt<std::string>(r[8]);
-  e.on = opt<bool>(r[9]);
-  e.reply_to = opt<std::int64_t>(r[10]);
-  e.at_ms = r[11].as<std::int64_t>();
+  e.id = r[at].as<std::int64_t>();
+  e.room = r[at + 1].as<std::string>();
+  e.seq = r[at + 2].as<std::int64_t>();
+  e.kind = r[at + 3].as<std::string>();
+  e.author_id = opt<std::int64_t>(r[at + 4]);
+  e.author_handle = r[at + 5].as<std::string>();
+  e.body = opt<std::string>(r[at + 6]);
+  e.target_seq = opt<std::int64_t>(r[at + 7]);
+  e.emoji = opt<std::string>(r[at + 8]);
+  e.on = opt<bool>(r[at + 9]);
+  e.reply_to = opt<std::int64_t>(r[at + 10]);
+  e.at_ms = r[at + 11].as<std::int64_t>();
   return e;
 }
 
@@ -249,30 +250,55 @@ awaitable<core::result<append_result>> room_log::append(append_request r) {
   co_return co_await batch_->run(std::move(r));
 }
 
+std::vector<page> read_after_many(pqxx::work& w, const std::vector<std::string>& rooms,
+                                  const std::vector<std::int64_t>& after, int limit) {
+  std::vector<std::optional<std::string>> r(rooms.begin(), rooms.end());
+  std::vector<std::optional<std::int64_t>> a(after.begin(), after.end());
+  // One more than asked per room, to know whether there are more.
+  auto res = w.exec_params(std::string("SELECT k.i, x.* FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS k(room, since, i) "
+                                       "CROSS JOIN LATERAL (SELECT ") +
+                               k_event_columns +
+                               " FROM room_events e LEFT JOIN users u ON u.id = e.author_id "
+                               "WHERE e.room = k.room AND e.seq > k.since ORDER BY e.seq LIMIT $3) x ORDER BY k.i, 4",
+                           pg::text_array(r), pg::bigint_array(a), limit + 1);
+  std::vector<page> out(rooms.size());
+  for (auto row : res) {
+    auto& p = out[row[0].as<std::size_t>() - 1];
+    if (static_cast<int>(p.events.size()) == limit) {
+      p.has_more = true;
+      continue;
+    }
+    p.events.push_back(read_event(row, 1));
+  }
+  return out;
+}
+
 awaitable<page> room_log::read_after(std::string room, std::int64_t after_seq, int limit) {
-  return read_page(std::move(room), after_seq, limit, /*ascending=*/true);
+  auto job = [room = std::move(room), after_seq, limit](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto p = std::move(read_after_many(w, {room}, {after_seq}, limit).front());
+    w.commit();
+    return p;
+  };
+  co_return co_await db_.run(std::move(job));
 }
 
 awaitable<page> room_log::read_before(std::string room, std::int64_t before_seq, int limit) {
-  return read_page(std::move(room), before_seq, limit, /*ascending=*/false);
-}
-
-// Events after `from` (ascending) or before it (the `limit` closest, returned
-// ascending too), one more than asked to know whether there are more.
-awaitable<page> room_log::read_page(std::string room, std::int64_t from, int limit, bool ascending) {
-  auto job = [room = std::move(room), from, limit, ascending](pqxx::connection& c) {
+  // The `limit` events closest before before_seq, returned ascending, one
+  // more than asked to know whether there are more.
+  auto job = [room = std::move(room), before_seq, limit](pqxx::connection& c) {
     pqxx::work w(c);
     auto res = w.exec_params(std::string("SELECT ") + k_event_columns +
-                                 " FROM room_events e LEFT JOIN users u ON u.id = e.author_id WHERE e.room = $1 AND " +
-                                 (ascending ? "e.seq > $2 ORDER BY e.seq" : "e.seq < $2 ORDER BY e.seq DESC") + " LIMIT $3",
-                             room, from, limit + 1);
+                                 " FROM room_events e LEFT JOIN users u ON u.id = e.author_id WHERE e.room = $1 AND "
+                                 "e.seq < $2 ORDER BY e.seq DESC LIMIT $3",
+                             room, before_seq, limit + 1);
     page p;
     for (auto row : res) p.events.push_back(read_event(row));
     if (static_cast<int>(p.events.size()) > limit) {
       p.events.pop_back();
       p.has_more = true;
     }
-    if (!ascending) std::reverse(p.events.begin(), p.events.end());
+    std::reverse(p.events.begin(), p.events.end());
     w.commit();
     return p;
   };

@@ -1,43 +1,36 @@
 #include "colibri/chat/access.hpp"
 
+#include "colibri/pg/sql_array.hpp"
+
 namespace colibri::chat {
 
-awaitable<room_access> check_access(pg::pool& db, std::int64_t user_id, roomlog::room_ref room) {
-  auto job = [user_id, room](pqxx::connection& c) {
-    pqxx::work w(c);
-    room_access a;
-    pqxx::result r;
-    switch (room.kind) {
-      case roomlog::room_kind::group:
-        r = w.exec_params(
-            "SELECT role, coalesce(muted_until > now(), false), false FROM memberships "
-            "WHERE group_id = $1 AND user_id = $2",
-            room.id, user_id);
-        break;
-      case roomlog::room_kind::thread:
-        r = w.exec_params(
-            "SELECT m.role, coalesce(m.muted_until > now(), false), t.locked FROM threads t "
-            "JOIN memberships m ON m.group_id = t.group_id AND m.user_id = $2 WHERE t.id = $1",
-            room.id, user_id);
-        break;
-      case roomlog::room_kind::dm:
-        r = w.exec_params(
-            "SELECT 'member', false, false FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
-            room.id, user_id);
-        break;
-    }
-    w.commit();
-    if (!r.empty()) {
-      a.member = true;
-      auto role = r[0][0].as<std::string>();
-      a.moderator = role == "moderator" || role == "owner";
-      bool muted = r[0][1].as<bool>();
-      bool locked = r[0][2].as<bool>();
-      a.can_send = !muted && (!locked || a.moderator);
-    }
-    return a;
-  };
-  co_return co_await db.run(std::move(job));
+std::vector<room_access> check_access_many(pqxx::work& w, const std::vector<std::int64_t>& users,
+                                           const std::vector<std::string>& rooms) {
+  std::vector<std::optional<std::int64_t>> u(users.begin(), users.end());
+  std::vector<std::optional<std::string>> r(rooms.begin(), rooms.end());
+  auto res = w.exec_params(
+      "WITH k AS (SELECT i, user_id, split_part(room, ':', 1) AS kind, split_part(room, ':', 2)::bigint AS id "
+      "  FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS x(user_id, room, i)) "
+      "SELECT k.i, m.role, coalesce(m.muted_until > now(), false), false FROM k "
+      "  JOIN memberships m ON k.kind = 'group' AND m.group_id = k.id AND m.user_id = k.user_id "
+      "UNION ALL "
+      "SELECT k.i, m.role, coalesce(m.muted_until > now(), false), t.locked FROM k "
+      "  JOIN threads t ON k.kind = 'thread' AND t.id = k.id "
+      "  JOIN memberships m ON m.group_id = t.group_id AND m.user_id = k.user_id "
+      "UNION ALL "
+      "SELECT k.i, 'member', false, false FROM k "
+      "  JOIN conversation_members c ON k.kind = 'dm' AND c.conversation_id = k.id AND c.user_id = k.user_id",
+      pg::bigint_array(u), pg::text_array(r));
+  std::vector<room_access> out(users.size());
+  for (auto row : res) {
+    auto& a = out[row[0].as<std::size_t>() - 1];
+    a.member = true;
+    auto role = row[1].as<std::string>();
+    a.moderator = role == "moderator" || role == "owner";
+    bool muted = row[2].as<bool>(), locked = row[3].as<bool>();
+    a.can_send = !muted && (!locked || a.moderator);
+  }
+  return out;
 }
 
 }  // namespace colibri::chat

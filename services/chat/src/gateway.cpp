@@ -52,6 +52,17 @@ std::vector<std::optional<identity>> identify_batch(pqxx::connection& c, const s
   return out;
 }
 
+// The (user, room) pairs of a batch as two arrays.
+template <class Q>
+std::pair<std::vector<std::int64_t>, std::vector<std::string>> users_and_rooms(const std::vector<Q>& qs) {
+  std::pair<std::vector<std::int64_t>, std::vector<std::string>> out;
+  for (const auto& q : qs) {
+    out.first.push_back(q.user_id);
+    out.second.push_back(q.room);
+  }
+  return out;
+}
+
 }  // namespace
 
 gateway::gateway(asio::any_io_executor ex, pg::pool& db, std::shared_ptr<roomlog::room_log> log, redis::publisher& pub,
@@ -60,29 +71,66 @@ gateway::gateway(asio::any_io_executor ex, pg::pool& db, std::shared_ptr<roomlog
       log_(std::move(log)),
       pub_(pub),
       s_(std::move(s)),
-      identities_(pg::batcher<std::string, std::optional<identity>>::create(std::move(ex), db, identify_batch)) {}
+      identities_(pg::batcher<std::string, std::optional<identity>>::create(ex, db, identify_batch)) {
+  access_ = pg::batcher<room_query, room_access>::create(ex, db, [](pqxx::connection& c, const std::vector<room_query>& qs) {
+    pqxx::work w(c);
+    auto [users, rooms] = users_and_rooms(qs);
+    auto out = check_access_many(w, users, rooms);
+    w.commit();
+    return out;
+  });
+  int page_max = s_.history_max;
+  backfills_ = pg::batcher<room_query, backfill>::create(
+      ex, db, [page_max](pqxx::connection& c, const std::vector<room_query>& qs) {
+        pqxx::work w(c);
+        auto [users, rooms] = users_and_rooms(qs);
+        std::vector<std::int64_t> since;
+        for (const auto& q : qs) since.push_back(q.since);
+        auto pages = roomlog::read_after_many(w, rooms, since, page_max);
+        auto reads = roomlog::read_states_of(w, users, rooms);
+        w.commit();
+        std::vector<backfill> out(qs.size());
+        for (std::size_t i = 0; i < qs.size(); ++i) out[i] = {std::move(pages[i]), reads[i]};
+        return out;
+      });
+}
+
+awaitable<room_access> gateway::check_access(std::int64_t user_id, std::string room) {
+  room_query q{user_id, std::move(room), 0};
+  co_return co_await access_->run(std::move(q));
+}
+
+awaitable<backfill> gateway::backfill_of(std::int64_t user_id, std::string room, std::int64_t since) {
+  room_query q{user_id, std::move(room), since};
+  co_return co_await backfills_->run(std::move(q));
+}
 
 awaitable<std::optional<identity>> gateway::identify(std::string token) {
   co_return co_await identities_->run(std::move(token));
 }
 
 http::ws_handler gateway::handler() {
+  // Not a coroutine itself: the upgrade request is not needed past this point,
+  // and a coroutine's parameters would live as long as the socket.
   return [self = shared_from_this()](std::shared_ptr<http::websocket> ws, http::request) -> awaitable<void> {
     auto s = std::make_shared<session>(self, ws);
-    bool stopping;
     {
       std::lock_guard lk(self->mutex_);
-      stopping = self->stopping_;
-      if (!stopping) self->all_[s.get()] = s;
-    }
-    if (stopping) {
-      ws->close(close_code::going_away, "server shutting down");
-      while (co_await ws->read()) {
+      if (!self->stopping_) {
+        self->all_[s.get()] = s;
+        return serve(std::move(s));
       }
-      co_return;
     }
-    co_await s->run();
+    return refuse(std::move(ws));
   };
+}
+
+awaitable<void> gateway::serve(std::shared_ptr<session> s) { co_await s->run(); }  // holds the session
+
+awaitable<void> gateway::refuse(std::shared_ptr<http::websocket> ws) {
+  ws->close(close_code::going_away, "server shutting down");
+  while (co_await ws->read()) {
+  }
 }
 
 bool gateway::bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s,
@@ -189,8 +237,8 @@ awaitable<void> gateway::recheck_sessions() {
 awaitable<void> gateway::recheck_subscriptions() {
   auto held = hub_->subscriptions();
   if (held.empty()) co_return;
-  std::vector<std::optional<std::int64_t>> users;
-  std::vector<std::optional<std::string>> rooms;
+  std::vector<std::int64_t> users;
+  std::vector<std::string> rooms;
   std::vector<std::shared_ptr<session>> sessions;
   for (auto& h : held)
     if (auto s = h.s.lock(); s && s->user_id() != 0) {
@@ -198,26 +246,15 @@ awaitable<void> gateway::recheck_subscriptions() {
       rooms.push_back(h.room);
       sessions.push_back(std::move(s));
     }
-  auto query = [u = pg::bigint_array(users), r = pg::text_array(rooms)](pqxx::connection& c) {
+  auto query = [users, rooms](pqxx::connection& c) {
     pqxx::work w(c);
-    auto res = w.exec_params(
-        "SELECT x.u, x.r FROM unnest($1::bigint[], $2::text[]) AS x(u, r) WHERE CASE split_part(x.r, ':', 1) "
-        " WHEN 'group' THEN EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = split_part(x.r, ':', 2)::bigint "
-        "   AND m.user_id = x.u) "
-        " WHEN 'thread' THEN EXISTS (SELECT 1 FROM threads t JOIN memberships m ON m.group_id = t.group_id "
-        "   WHERE t.id = split_part(x.r, ':', 2)::bigint AND m.user_id = x.u) "
-        " WHEN 'dm' THEN EXISTS (SELECT 1 FROM conversation_members c WHERE "
-        "   c.conversation_id = split_part(x.r, ':', 2)::bigint AND c.user_id = x.u) "
-        " ELSE false END",
-        u, r);
+    auto out = check_access_many(w, users, rooms);
     w.commit();
-    std::set<std::pair<std::int64_t, std::string>> allowed;
-    for (auto row : res) allowed.insert({row[0].as<std::int64_t>(), row[1].as<std::string>()});
-    return allowed;
+    return out;
   };
-  auto allowed = co_await db_.run(std::move(query));
+  auto access = co_await db_.run(std::move(query));
   for (std::size_t i = 0; i < sessions.size(); ++i)
-    if (!allowed.count({*users[i], *rooms[i]})) sessions[i]->post_lose_room(*rooms[i]);
+    if (!access[i].member) sessions[i]->post_lose_room(rooms[i]);
 }
 
 awaitable<void> gateway::recheck_loop() {

@@ -216,7 +216,7 @@ awaitable<core::result<room_access>> session::access(const std::string& room) {
   if (!ref) co_return core::error::validation("room", {"Ce salon n'existe pas.", "This room does not exist."});
   auto now = std::chrono::steady_clock::now();
   if (auto it = access_.find(room); it != access_.end() && it->second.until > now) co_return it->second.a;
-  auto a = co_await check_access(gw_->db(), user_id_, *ref);
+  auto a = co_await gw_->check_access(user_id_, ref->name());
   if (access_.size() > 1000) access_.clear();
   access_[room] = {a, now + gw_->settings().access_ttl};
   co_return a;
@@ -255,15 +255,9 @@ awaitable<void> session::subscribe(const std::string* id, json::fields& f) {
     auto joined = co_await gw_->rooms().join(*room, self);
     last = joined.last;
     online = joined.online_count;
-    page = co_await gw_->log().read_after(*room, since, gw_->settings().history_max);
-    auto uid = user_id_;
-    auto read_job = [uid, r = *room](pqxx::connection& c) {
-      pqxx::work w(c);
-      auto st = roomlog::read_state_of(w, uid, r);
-      w.commit();
-      return st;
-    };
-    reads = co_await gw_->db().run(std::move(read_job));
+    auto b = co_await gw_->backfill_of(user_id_, *room, since);
+    page = std::move(b.page);
+    reads = b.reads;
   } catch (...) {
     // Not subscribed after all: the client gets an error and may retry.
     if (auto it = subs_.find(*room); it != subs_.end() && it->second.generation == generation) {

@@ -45,6 +45,11 @@ struct page {
   bool has_more = false;
 };
 
+// Pages of events after each (room, after) pair, at most `limit` each, in one
+// statement inside the caller's transaction (a burst of subscribes).
+std::vector<page> read_after_many(pqxx::work& w, const std::vector<std::string>& rooms,
+                                  const std::vector<std::int64_t>& after, int limit);
+
 class room_log : public std::enable_shared_from_this<room_log> {
  public:
   // pub may be null (tools that only write).
@@ -64,7 +69,6 @@ class room_log : public std::enable_shared_from_this<room_log> {
  private:
   using appender = pg::batcher<append_request, append_result>;
   room_log(asio::any_io_executor ex, pg::pool& db, redis::publisher* pub, options o);
-  awaitable<page> read_page(std::string room, std::int64_t from, int limit, bool ascending);
 
   pg::pool& db_;
   options opts_;

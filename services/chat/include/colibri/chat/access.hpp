@@ -4,10 +4,10 @@
 // PostgreSQL; sessions cache an answer for a short time (access_ttl), which
 // bounds how long a removal or a mute takes to reach an open socket.
 #include <cstdint>
+#include <string>
+#include <vector>
 
-#include "colibri/net/asio.hpp"
-#include "colibri/pg/pool.hpp"
-#include "colibri/roomlog/event.hpp"
+#include <pqxx/pqxx>
 
 namespace colibri::chat {
 
@@ -17,6 +17,9 @@ struct room_access {
   bool can_send = false;  // member, not muted, thread not locked (moderators may still post)
 };
 
-awaitable<room_access> check_access(pg::pool& db, std::int64_t user_id, roomlog::room_ref room);
+// One answer per (user, room) pair, in order, in one statement. Rooms are
+// valid names (roomlog::parse_room).
+std::vector<room_access> check_access_many(pqxx::work& w, const std::vector<std::int64_t>& users,
+                                           const std::vector<std::string>& rooms);
 
 }  // namespace colibri::chat

@@ -13,11 +13,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "colibri/chat/access.hpp"
 #include "colibri/core/config.hpp"
 #include "colibri/http/websocket.hpp"
 #include "colibri/pg/batcher.hpp"
 #include "colibri/pg/pool.hpp"
 #include "colibri/redis/client.hpp"
+#include "colibri/roomlog/read_state.hpp"
 #include "colibri/roomlog/room_log.hpp"
 
 namespace colibri::chat {
@@ -44,6 +46,13 @@ gateway_settings read_gateway_settings(core::config& cfg);
 
 class session;
 class hub;
+
+// What a subscribe reads: the events after `since` (one page) and the
+// user's read marker with the unread count.
+struct backfill {
+  roomlog::page page;
+  roomlog::read_state reads;
+};
 
 // Who a hello's token belongs to.
 struct identity {
@@ -82,6 +91,10 @@ class gateway : public std::enable_shared_from_this<gateway> {
   // The live session and user behind a token, or nullopt. Lookups made at
   // about the same time share one query (a reconnect storm).
   awaitable<std::optional<identity>> identify(std::string token);
+  // Likewise batched: a room's access for a user (room: a valid name), and a
+  // subscribe's backfill (at most history_max events).
+  awaitable<room_access> check_access(std::int64_t user_id, std::string room);
+  awaitable<backfill> backfill_of(std::int64_t user_id, std::string room, std::int64_t since);
   // false when the user already holds max_sockets_per_user sockets here.
   // on_channel_ready: the user's Redis channel is live (see redis::subscriber).
   bool bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s,
@@ -94,12 +107,22 @@ class gateway : public std::enable_shared_from_this<gateway> {
   void forget(session* s, std::int64_t session_id, std::int64_t user_id);
 
  private:
+  static awaitable<void> serve(std::shared_ptr<session> s);
+  static awaitable<void> refuse(std::shared_ptr<http::websocket> ws);
+
   pg::pool& db_;
   std::shared_ptr<roomlog::room_log> log_;
   redis::publisher& pub_;
   std::shared_ptr<chat::hub> hub_;
   gateway_settings s_;
+  struct room_query {
+    std::int64_t user_id = 0;
+    std::string room;
+    std::int64_t since = 0;
+  };
   std::shared_ptr<pg::batcher<std::string, std::optional<identity>>> identities_;
+  std::shared_ptr<pg::batcher<room_query, room_access>> access_;
+  std::shared_ptr<pg::batcher<room_query, backfill>> backfills_;
   mutable std::mutex mutex_;
   std::unordered_map<session*, std::weak_ptr<session>> all_;
   std::unordered_map<std::int64_t, std::vector<std::weak_ptr<session>>> by_session_;
