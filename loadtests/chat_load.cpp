@@ -203,6 +203,7 @@ struct worker {
       ++res.connect_failed;
       co_return;
     }
+    sock.set_option(tcp::no_delay(true), ec);  // as a browser's WebSocket: no Nagle wait on small frames
     ws.set_option(bws::stream_base::timeout::suggested(beast::role_type::client));
     auto [hec] = co_await ws.async_handshake(gw.first, "/ws", asio::as_tuple(asio::use_awaitable));
     if (hec) {

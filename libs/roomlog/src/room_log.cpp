@@ -52,120 +52,70 @@ std::optional<idem_key> key_of(const append_request& r) {
   return idem_key{r.room, *r.author_id, *r.client_msg_id};
 }
 
-// One transaction's worth of work; see the header for the steps.
-std::vector<append_result> write_batch_once(pqxx::work& w, const std::vector<append_request>& reqs) {
+// A whole batch in one statement (one round trip, one implicit transaction):
+// `old` finds retries already stored; the rest allocate their seqs by
+// updating their rooms' rows (locked in name order, so concurrent writers in
+// other processes neither deadlock nor leave holes) and are inserted, each
+// room's requests numbered in request order. One row comes back per request:
+// its ordinal, whether it was a retry, and the stored event.
+constexpr const char* k_append_statement = "colibri_room_log_append";
+const std::string k_append_sql = std::string(
+    "WITH req AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], "
+    "  $7::text[], $8::boolean[], $9::bigint[]) WITH ORDINALITY "
+    "  AS r(room, kind, author_id, client_msg_id, body, target_seq, emoji, reaction_on, reply_to, i)), "
+    "old AS (SELECT r.i, e.* FROM req r JOIN room_events e ON e.room = r.room AND e.author_id = r.author_id "
+    "  AND e.client_msg_id = r.client_msg_id), "
+    "fresh AS (SELECT r.*, count(*) OVER (PARTITION BY r.room) AS n, "
+    "  row_number() OVER (PARTITION BY r.room ORDER BY r.i) AS k FROM req r WHERE r.i NOT IN (SELECT i FROM old)), "
+    "alloc AS (INSERT INTO rooms AS rm (name, last_seq) SELECT room, count(*) FROM fresh GROUP BY room ORDER BY room "
+    "  ON CONFLICT (name) DO UPDATE SET last_seq = rm.last_seq + EXCLUDED.last_seq RETURNING name, last_seq), "
+    "numbered AS (SELECT f.*, a.last_seq - f.n + f.k AS seq FROM fresh f JOIN alloc a ON a.name = f.room), "
+    "ins AS (INSERT INTO room_events (room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, "
+    "  reaction_on, reply_to) SELECT room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, "
+    "  reaction_on, reply_to FROM numbered ORDER BY room, seq RETURNING *) "
+    "SELECT n.i, false, ") + k_event_columns +
+    " FROM ins e JOIN numbered n ON n.room = e.room AND n.seq = e.seq LEFT JOIN users u ON u.id = e.author_id "
+    "UNION ALL SELECT e.i, true, " + k_event_columns + " FROM old e LEFT JOIN users u ON u.id = e.author_id";
+
+// One statement over the batch's first occurrences; a retry repeated inside
+// the batch gets its first occurrence's event.
+std::vector<append_result> write_batch_once(pqxx::connection& c, const std::vector<append_request>& reqs) {
   std::vector<append_result> out(reqs.size());
-  // 1. Retries already stored.
-  std::map<idem_key, event> existing;
-  {
-    std::vector<std::optional<std::string>> rooms, cmids;
-    std::vector<std::optional<std::int64_t>> authors;
-    for (const auto& r : reqs)
-      if (auto k = key_of(r)) {
-        rooms.push_back(std::get<0>(*k));
-        authors.push_back(std::get<1>(*k));
-        cmids.push_back(std::get<2>(*k));
-      }
-    if (!rooms.empty()) {
-      auto res = w.exec_params(std::string("SELECT ") + k_event_columns + ", e.client_msg_id FROM room_events e " +
-                                   "JOIN unnest($1::text[], $2::bigint[], $3::text[]) AS k(room, author_id, cmid) "
-                                   "ON e.room = k.room AND e.author_id = k.author_id AND e.client_msg_id = k.cmid "
-                                   "LEFT JOIN users u ON u.id = e.author_id",
-                               text_array(rooms), bigint_array(authors), text_array(cmids));
-      for (auto row : res) {
-        auto e = read_event(row);
-        existing[{e.room, *e.author_id, row[12].as<std::string>()}] = e;
-      }
-    }
-  }
-  // 2. What is new, and how many seqs each room needs.
-  std::vector<std::size_t> fresh;                 // indexes of requests to insert
-  std::map<idem_key, std::size_t> first_in_batch;  // a retry inside the same batch
+  std::map<idem_key, std::size_t> first_in_batch;
   std::vector<std::optional<std::size_t>> same_as(reqs.size());
-  std::map<std::string, std::int64_t> per_room;
+  std::vector<std::size_t> sent;  // indexes of the requests in the statement
+  std::vector<std::optional<std::string>> room, kind, cmid, body, emoji;
+  std::vector<std::optional<std::int64_t>> author, target, reply;
+  std::vector<std::optional<bool>> on;
   for (std::size_t i = 0; i < reqs.size(); ++i) {
-    auto k = key_of(reqs[i]);
-    if (k) {
-      if (auto it = existing.find(*k); it != existing.end()) {
-        out[i].ev = it->second;
-        out[i].duplicate = true;
-        continue;
-      }
-      if (auto it = first_in_batch.find(*k); it != first_in_batch.end()) {
+    const auto& r = reqs[i];
+    if (auto k = key_of(r)) {
+      if (auto [it, added] = first_in_batch.emplace(*k, i); !added) {
         same_as[i] = it->second;
         continue;
       }
-      first_in_batch[*k] = i;
     }
-    fresh.push_back(i);
-    ++per_room[reqs[i].room];
+    sent.push_back(i);
+    room.push_back(r.room);
+    kind.push_back(r.kind);
+    author.push_back(r.author_id);
+    cmid.push_back(r.client_msg_id);
+    body.push_back(r.body);
+    target.push_back(r.target_seq);
+    emoji.push_back(r.emoji);
+    on.push_back(r.on);
+    reply.push_back(r.reply_to);
   }
-  if (!fresh.empty()) {
-    // 3. Allocate seqs: rooms locked in name order (std::map iterates sorted).
-    std::vector<std::optional<std::string>> names;
-    std::vector<std::optional<std::int64_t>> counts;
-    for (auto& [room, n] : per_room) {
-      names.push_back(room);
-      counts.push_back(n);
-    }
-    auto alloc = w.exec_params(
-        "INSERT INTO rooms AS r (name, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[]) ORDER BY 1 "
-        "ON CONFLICT (name) DO UPDATE SET last_seq = r.last_seq + EXCLUDED.last_seq RETURNING name, last_seq",
-        text_array(names), bigint_array(counts));
-    std::map<std::string, std::int64_t> next;  // next seq to hand out per room
-    for (auto row : alloc) next[row[0].as<std::string>()] = row[1].as<std::int64_t>() - per_room[row[0].as<std::string>()] + 1;
-    // 4. Insert them all at once.
-    std::vector<std::optional<std::string>> room, kind, cmid, body, emoji;
-    std::vector<std::optional<std::int64_t>> seq, author, target, reply;
-    std::vector<std::optional<bool>> on;
-    for (auto i : fresh) {
-      const auto& r = reqs[i];
-      out[i].ev.seq = next[r.room]++;
-      room.push_back(r.room);
-      seq.push_back(out[i].ev.seq);
-      kind.push_back(r.kind);
-      author.push_back(r.author_id);
-      cmid.push_back(r.client_msg_id);
-      body.push_back(r.body);
-      target.push_back(r.target_seq);
-      emoji.push_back(r.emoji);
-      on.push_back(r.on);
-      reply.push_back(r.reply_to);
-    }
-    auto ins = w.exec_params(
-        "INSERT INTO room_events (room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, reaction_on, "
-        "reply_to) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], "
-        "$7::bigint[], $8::text[], $9::boolean[], $10::bigint[]) "
-        "RETURNING room, seq, id, (extract(epoch FROM created_at) * 1000)::bigint",
-        text_array(room), bigint_array(seq), text_array(kind), bigint_array(author), text_array(cmid), text_array(body),
-        bigint_array(target), text_array(emoji), bool_array(on), bigint_array(reply));
-    std::map<std::pair<std::string, std::int64_t>, std::pair<std::int64_t, std::int64_t>> ids;
-    for (auto row : ins)
-      ids[{row[0].as<std::string>(), row[1].as<std::int64_t>()}] = {row[2].as<std::int64_t>(), row[3].as<std::int64_t>()};
-    // 5. Authors' handles, once per author.
-    std::set<std::int64_t> author_ids;
-    for (auto i : fresh)
-      if (reqs[i].author_id) author_ids.insert(*reqs[i].author_id);
-    std::map<std::int64_t, std::string> handles;
-    if (!author_ids.empty()) {
-      std::vector<std::optional<std::int64_t>> a(author_ids.begin(), author_ids.end());
-      for (auto row : w.exec_params("SELECT id, handle FROM users WHERE id = ANY($1::bigint[])", bigint_array(a)))
-        handles[row[0].as<std::int64_t>()] = row[1].as<std::string>();
-    }
-    for (auto i : fresh) {
-      const auto& r = reqs[i];
-      auto& e = out[i].ev;
-      std::tie(e.id, e.at_ms) = ids.at({r.room, e.seq});
-      e.room = r.room;
-      e.kind = r.kind;
-      e.author_id = r.author_id;
-      if (r.author_id) e.author_handle = handles[*r.author_id];
-      e.body = r.body;
-      e.target_seq = r.target_seq;
-      e.emoji = r.emoji;
-      e.on = r.on;
-      e.reply_to = r.reply_to;
-    }
+  c.prepare(k_append_statement, k_append_sql);  // registered with the server on first use
+  pqxx::nontransaction w(c);
+  auto res = w.exec_prepared(k_append_statement, text_array(room), text_array(kind), bigint_array(author),
+                             text_array(cmid), text_array(body), bigint_array(target), text_array(emoji), bool_array(on),
+                             bigint_array(reply));
+  if (res.size() != sent.size()) throw std::logic_error("room log: one row per request expected");
+  for (auto row : res) {
+    auto& o = out[sent.at(row[0].as<std::size_t>() - 1)];
+    o.duplicate = row[1].as<bool>();
+    o.ev = read_event(row, 2);
   }
   for (std::size_t i = 0; i < reqs.size(); ++i)
     if (same_as[i]) {
@@ -178,13 +128,10 @@ std::vector<append_result> write_batch_once(pqxx::work& w, const std::vector<app
 std::vector<append_result> write_batch(pqxx::connection& c, const std::vector<append_request>& reqs) {
   for (int attempt = 1;; ++attempt) {
     try {
-      pqxx::work w(c);
-      auto out = write_batch_once(w, reqs);
-      w.commit();
-      return out;
+      return write_batch_once(c, reqs);
     } catch (const pqxx::unique_violation&) {
       // A retry of one of these requests was committed by another process
-      // between our check and our insert: run again, it is found this time.
+      // after our statement's snapshot: run again, it is found this time.
       if (attempt == 3) throw;
     }
   }

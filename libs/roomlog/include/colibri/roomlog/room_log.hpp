@@ -2,11 +2,11 @@
 // The room log: the only way anything is appended to a room.
 //
 // append() validates the request, then queues it for the next batch. A batch
-// is one PostgreSQL transaction: it finds retries (same room, author and
-// client_msg_id) and answers them with the first event; allocates each room's
-// next seqs by updating its `rooms` row (rooms locked in name order, so
-// concurrent writers in other processes neither deadlock nor leave holes);
-// inserts every event in one statement; commits; and only then publishes each
+// is one PostgreSQL statement, so one transaction: it finds retries (same
+// room, author and client_msg_id) and answers them with the first event;
+// allocates each room's next seqs by updating its `rooms` row (rooms locked in
+// name order, so concurrent writers in other processes neither deadlock nor
+// leave holes); inserts every new event; commits; and only then publishes each
 // new event's frame, serialised once, on the room's Redis channel. A batch
 // leaves when it is full (batch_max) or batch_delay after its first request:
 // many messages share one commit.
