@@ -1,8 +1,10 @@
-// colibri-groups: the REST service (accounts now; groups and threads next).
+// colibri-groups: the REST service: accounts, groups, threads, moderation,
+// notifications and the caller's data.
 #include <boost/asio/thread_pool.hpp>
 
 #include "colibri/auth/password.hpp"
 #include "colibri/groups/accounts.hpp"
+#include "colibri/groups/community.hpp"
 #include "colibri/http/health.hpp"
 #include "colibri/service/runtime.hpp"
 
@@ -12,7 +14,11 @@ int main(int argc, char** argv) {
   return service::guarded_main("groups", argc, argv, [](core::config& cfg) {
     auto common = service::read_common(cfg, "groups", "127.0.0.1:8081");
     auto account_settings = groups::read_account_settings(cfg);
+    auto community_settings = groups::read_community_settings(cfg);
     auto cpu_threads = cfg.integer("COLIBRI_CPU_THREADS", 2, 1, 64);
+    bool seed = cfg.boolean("COLIBRI_SEED_GROUPS", true);
+    roomlog::options lo;
+    lo.max_body_code_points = static_cast<std::size_t>(cfg.integer("COLIBRI_MAX_BODY_CODE_POINTS", 4000, 1, 100000));
     service::finish_config(cfg);
 
     auth::init_crypto();
@@ -23,10 +29,14 @@ int main(int argc, char** argv) {
     {
       pqxx::connection c(pg::with_connect_timeout(common.pg.url, 2, "colibri-groups-start"));
       accounts.promote_admins(c);
+      if (seed) groups::community::seed(c);
     }
+    auto log = roomlog::room_log::create(rt.io().get_executor(), rt.db(), &rt.publisher(), lo);
+    groups::community community(rt.db(), rt.publisher(), log, community_settings);
     http::router routes;
     http::add_health_routes(routes, "groups", rt.readiness());
     accounts.add_routes(routes);
+    community.add_routes(routes);
     http::server server(rt.io(), common.http, routes);
     int rc = rt.run(server);
     cpu.join();

@@ -73,6 +73,17 @@ notification insert(pqxx::work& w, std::int64_t user_id, std::string_view kind, 
   return from_row(r);
 }
 
+std::vector<notification> page_after(pqxx::work& w, std::int64_t user_id, std::int64_t after, bool only_unread, int limit) {
+  auto res = w.exec_params(std::string("SELECT ") + k_columns +
+                               " FROM notifications WHERE user_id = $1 AND id > $2 AND ($3 = false OR read_at IS NULL) "
+                               "ORDER BY id LIMIT $4",
+                           user_id, after, only_unread, limit);
+  std::vector<notification> out;
+  out.reserve(res.size());
+  for (const auto& r : res) out.push_back(from_row(r));
+  return out;
+}
+
 std::vector<notification> latest_after(pqxx::work& w, std::int64_t user_id, std::int64_t after, int limit) {
   auto res = w.exec_params(std::string("SELECT * FROM (SELECT ") + k_columns +
                                " FROM notifications WHERE user_id = $1 AND id > $2 ORDER BY id DESC LIMIT $3) x "

@@ -196,7 +196,12 @@ std::optional<std::string> json_at(const std::string& text, const std::string& p
   while (v && start <= path.size()) {
     auto dot = path.find('.', start);
     auto key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    v = v->find(key);
+    if (v->as_array() && !key.empty() && key.find_first_not_of("0123456789") == std::string::npos) {
+      auto i = std::stoul(key);  // "list.0.field": an array index
+      v = i < v->as_array()->size() ? &(*v->as_array())[i] : nullptr;
+    } else {
+      v = v->find(key);
+    }
     if (dot == std::string::npos) break;
     start = dot + 1;
   }

@@ -56,6 +56,8 @@ struct dependency_unavailable : std::runtime_error {
 template <class T>
 class [[nodiscard]] result {
  public:
+  // An internal error until assigned (containers and pool jobs need a default).
+  result() : v_(error{}) {}
   result(T value) : v_(std::move(value)) {}
   result(error e) : v_(std::move(e)) {}
   bool ok() const { return v_.index() == 0; }

@@ -46,6 +46,10 @@ notification insert(pqxx::work& w, std::int64_t user_id, std::string_view kind, 
 // in ascending id order.
 std::vector<notification> latest_after(pqxx::work& w, std::int64_t user_id, std::int64_t after, int limit);
 
+// The user's notifications with id > after (only unread ones if asked), the
+// oldest `limit` of them, ascending: REST pages.
+std::vector<notification> page_after(pqxx::work& w, std::int64_t user_id, std::int64_t after, bool only_unread, int limit);
+
 // After commit: to the user's sockets on every gateway.
 void publish(redis::publisher& pub, const notification& n);
 

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "colibri/chat/access.hpp"
+#include "colibri/roomlog/access.hpp"
 #include "colibri/core/config.hpp"
 #include "colibri/http/websocket.hpp"
 #include "colibri/pg/batcher.hpp"
@@ -23,6 +23,9 @@
 #include "colibri/roomlog/room_log.hpp"
 
 namespace colibri::chat {
+
+using roomlog::check_access_many;
+using roomlog::room_access;
 
 struct gateway_settings {
   std::chrono::seconds hello_timeout{10};

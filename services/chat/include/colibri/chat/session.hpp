@@ -13,7 +13,7 @@
 #include <set>
 #include <string>
 
-#include "colibri/chat/access.hpp"
+#include "colibri/roomlog/access.hpp"
 #include "colibri/core/result.hpp"
 #include "colibri/json/fields.hpp"
 #include "colibri/http/websocket.hpp"
@@ -21,6 +21,8 @@
 #include "colibri/roomlog/room_log.hpp"
 
 namespace colibri::chat {
+
+using roomlog::room_access;
 
 class gateway;
 

@@ -63,7 +63,8 @@ class ws_client {
 };
 
 // A value in a flat JSON text ("\"code\":\"x\"" style checks are brittle):
-// parses and returns the string or number at a dotted path, or nullopt.
+// parses and returns the string or number at a dotted path ("a.0.b": an
+// array index), or nullopt.
 std::optional<std::string> json_at(const std::string& json, const std::string& path);
 
 }  // namespace colibri::test

@@ -1,8 +1,8 @@
-#include "colibri/chat/access.hpp"
+#include "colibri/roomlog/access.hpp"
 
 #include "colibri/pg/sql_array.hpp"
 
-namespace colibri::chat {
+namespace colibri::roomlog {
 
 std::vector<room_access> check_access_many(pqxx::work& w, const std::vector<std::int64_t>& users,
                                            const std::vector<std::string>& rooms) {
@@ -11,14 +11,16 @@ std::vector<room_access> check_access_many(pqxx::work& w, const std::vector<std:
   auto res = w.exec_params(
       "WITH k AS (SELECT i, user_id, split_part(room, ':', 1) AS kind, split_part(room, ':', 2)::bigint AS id "
       "  FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS x(user_id, room, i)) "
-      "SELECT k.i, m.role, coalesce(m.muted_until > now(), false), false FROM k "
+      "SELECT k.i, m.role, coalesce(m.muted_until > now(), false), false, false, m.group_id FROM k "
       "  JOIN memberships m ON k.kind = 'group' AND m.group_id = k.id AND m.user_id = k.user_id "
       "UNION ALL "
-      "SELECT k.i, m.role, coalesce(m.muted_until > now(), false), t.locked FROM k "
+      "SELECT k.i, m.role, coalesce(m.muted_until > now(), false), t.locked, false, t.group_id FROM k "
       "  JOIN threads t ON k.kind = 'thread' AND t.id = k.id "
       "  JOIN memberships m ON m.group_id = t.group_id AND m.user_id = k.user_id "
       "UNION ALL "
-      "SELECT k.i, 'member', false, false FROM k "
+      "SELECT k.i, 'member', false, false, EXISTS (SELECT 1 FROM conversation_members o JOIN blocks b "
+      "    ON (b.blocker_id = o.user_id AND b.blocked_id = k.user_id) OR (b.blocker_id = k.user_id AND b.blocked_id = o.user_id) "
+      "    WHERE o.conversation_id = k.id AND o.user_id <> k.user_id), 0::bigint FROM k "
       "  JOIN conversation_members c ON k.kind = 'dm' AND c.conversation_id = k.id AND c.user_id = k.user_id",
       pg::bigint_array(u), pg::text_array(r));
   std::vector<room_access> out(users.size());
@@ -27,10 +29,13 @@ std::vector<room_access> check_access_many(pqxx::work& w, const std::vector<std:
     a.member = true;
     auto role = row[1].as<std::string>();
     a.moderator = role == "moderator" || role == "owner";
-    bool muted = row[2].as<bool>(), locked = row[3].as<bool>();
-    a.can_send = !muted && (!locked || a.moderator);
+    a.muted = row[2].as<bool>();
+    a.locked = row[3].as<bool>();
+    bool blocked = row[4].as<bool>();
+    a.group_id = row[5].as<std::int64_t>();
+    a.can_send = !a.muted && !blocked && (!a.locked || a.moderator);
   }
   return out;
 }
 
-}  // namespace colibri::chat
+}  // namespace colibri::roomlog

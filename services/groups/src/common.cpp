@@ -1,0 +1,219 @@
+#include "common.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "colibri/core/clock.hpp"
+#include "colibri/pg/sql_array.hpp"
+
+namespace colibri::groups::detail {
+
+namespace {
+
+constexpr std::int64_t k_max_id = 9007199254740992;  // 2^53
+
+std::optional<std::int64_t> parse_id(std::string_view s) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 1 || v > k_max_id) return std::nullopt;
+  return v;
+}
+
+template <class T>
+std::optional<T> opt(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<T>();
+}
+
+constexpr const char* k_group_select =
+    "SELECT g.id, g.parent_id, g.name, g.description, g.rules, g.join_policy, g.visibility, "
+    "(extract(epoch FROM g.created_at) * 1000)::bigint, "
+    "(SELECT count(*) FROM memberships c WHERE c.group_id = g.id), g.welcome_group_id, "
+    "coalesce(m.role, ''), (extract(epoch FROM m.muted_until) * 1000)::bigint, "
+    "(SELECT r.id FROM join_requests r WHERE r.group_id = g.id AND r.user_id = $1 AND r.state = 'pending'), "
+    "g.parent_id IS NULL OR EXISTS (SELECT 1 FROM memberships p WHERE p.group_id = g.parent_id AND p.user_id = $1), "
+    "coalesce((SELECT u.is_admin FROM users u WHERE u.id = $1), false), "
+    "coalesce((SELECT p.visibility = 'listed' FROM groups p WHERE p.id = g.parent_id), true) "
+    "FROM groups g LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = $1 ";
+
+group_view read_group(const pqxx::row& r) {
+  group_view g;
+  g.exists = true;
+  g.id = r[0].as<std::int64_t>();
+  g.parent_id = opt<std::int64_t>(r[1]);
+  g.name = r[2].as<std::string>();
+  g.description = r[3].as<std::string>();
+  g.rules = r[4].as<std::string>();
+  g.join_policy = r[5].as<std::string>();
+  g.visibility = r[6].as<std::string>();
+  g.created_ms = r[7].as<std::int64_t>();
+  g.member_count = r[8].as<std::int64_t>();
+  g.welcome_group_id = opt<std::int64_t>(r[9]);
+  g.role = r[10].as<std::string>();
+  g.muted_until_ms = opt<std::int64_t>(r[11]);
+  g.pending_request_id = opt<std::int64_t>(r[12]);
+  g.parent_member = r[13].as<bool>();
+  g.admin = r[14].as<bool>();
+  g.parent_listed = r[15].as<bool>();
+  return g;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> id_param(const request& req, std::string_view name) { return parse_id(req.param(name)); }
+
+core::result<int> limit_param(const request& req, int def, int max) {
+  auto v = req.query_param("limit");
+  if (!v) return def;
+  auto n = parse_id(*v);
+  if (!n || *n > max)
+    return core::error::validation("limit", {"limit doit être un entier entre 1 et " + std::to_string(max) + ".",
+                                             "limit must be an integer between 1 and " + std::to_string(max) + "."});
+  return static_cast<int>(*n);
+}
+
+core::result<std::optional<std::int64_t>> query_id(const request& req, std::string_view name) {
+  auto v = req.query_param(name);
+  if (!v) return std::optional<std::int64_t>{};
+  auto n = parse_id(*v);
+  if (!n)
+    return core::error::validation(std::string(name), {std::string(name) + " doit être un identifiant positif.",
+                                                       std::string(name) + " must be a positive id."});
+  return std::optional<std::int64_t>{*n};
+}
+
+group_view load_group(pqxx::work& w, std::int64_t group_id, std::int64_t user_id) {
+  auto r = w.exec_params(std::string(k_group_select) + "WHERE g.id = $2", user_id, group_id);
+  if (r.empty()) return {};
+  return read_group(r[0]);
+}
+
+std::vector<group_view> visible_groups(pqxx::work& w, std::int64_t user_id) {
+  auto res = w.exec_params(std::string(k_group_select) +
+                               "ORDER BY g.parent_id NULLS FIRST, g.name, g.id",
+                           user_id);
+  std::vector<group_view> out;
+  for (auto r : res)
+    if (auto g = read_group(r); g.visible()) out.push_back(std::move(g));
+  return out;
+}
+
+void write_group(json::writer& w, const group_view& g) {
+  w.begin_object();
+  w.field("id", g.id).key("parent_id");
+  if (g.parent_id) w.value(*g.parent_id); else w.null();
+  w.field("name", g.name).field("description", g.description).field("rules", g.rules);
+  w.field("join_policy", g.join_policy).field("visibility", g.visibility);
+  w.field("room", "group:" + std::to_string(g.id));
+  w.field("member_count", g.member_count);
+  w.field("created_at", core::format_rfc3339_ms(g.created_ms));
+  w.key("my_membership");
+  if (g.member()) {
+    w.begin_object().field("state", "member").field("role", g.role).key("muted_until");
+    if (g.muted_until_ms) w.value(core::format_rfc3339_ms(*g.muted_until_ms)); else w.null();
+    w.end_object();
+  } else if (g.pending_request_id) {
+    w.begin_object().field("state", "pending").field("request_id", *g.pending_request_id).end_object();
+  } else {
+    w.null();
+  }
+  w.end_object();
+}
+
+response group_response(int status, const group_view& g) {
+  json::writer w;
+  w.begin_object().key("group");
+  write_group(w, g);
+  w.end_object();
+  return response::json(status, w.release());
+}
+
+core::error group_not_found() {
+  return core::error::make(core::errc::not_found, {"Ce groupe n'existe pas.", "This group does not exist."});
+}
+core::error members_only() {
+  return core::error::make(core::errc::forbidden,
+                           {"Ce contenu est réservé aux membres du groupe.", "This content is for the group's members only."});
+}
+core::error moderators_only() {
+  return core::error::make(core::errc::forbidden,
+                           {"Réservé aux modérateurs du groupe.", "For the group's moderators only."});
+}
+core::error not_found(core::text what) { return core::error::make(core::errc::not_found, std::move(what)); }
+
+std::vector<notify::notification> notify_users(pqxx::work& w, const std::vector<std::int64_t>& users,
+                                               std::string_view kind, const core::text& title, const core::text& body,
+                                               const std::string& data_json) {
+  std::vector<notify::notification> out;
+  if (users.empty()) return out;
+  std::vector<std::optional<std::int64_t>> ids(users.begin(), users.end());
+  auto res = w.exec_params("SELECT id, locale FROM users WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL ORDER BY id",
+                           pg::bigint_array(ids));
+  for (auto r : res) {
+    core::lang l = core::lang::fr;
+    core::parse_lang(r[1].as<std::string>(), l);
+    out.push_back(notify::insert(w, r[0].as<std::int64_t>(), kind, title.in(l), body.in(l), data_json));
+  }
+  return out;
+}
+
+std::vector<std::int64_t> moderators_of(pqxx::work& w, std::int64_t group_id) {
+  std::vector<std::int64_t> out;
+  for (auto r : w.exec_params("SELECT user_id FROM memberships WHERE group_id = $1 AND role IN ('moderator', 'owner') "
+                              "ORDER BY user_id",
+                              group_id))
+    out.push_back(r[0].as<std::int64_t>());
+  return out;
+}
+
+void audit(pqxx::work& w, std::int64_t group_id, std::int64_t actor_id, std::string_view action,
+           std::optional<std::int64_t> target_user_id, std::optional<std::string> room, std::optional<std::int64_t> seq,
+           std::string_view reason) {
+  w.exec_params("INSERT INTO audit_log (group_id, actor_id, action, target_user_id, room, seq, reason) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                group_id, actor_id, std::string(action), target_user_id, room, seq, std::string(reason));
+}
+
+std::vector<notify::notification> welcome(pqxx::work& w, const group_view& g, std::int64_t user_id) {
+  auto rules_fr = g.rules.empty() ? std::string("Bienveillance, respect et entraide : ici, personne n'est jugé.")
+                                  : g.rules;
+  auto rules_en = g.rules.empty() ? std::string("Kindness, respect and mutual help: nobody is judged here.") : g.rules;
+  core::text title{"Bienvenue dans « " + g.name + " »", "Welcome to \"" + g.name + "\""};
+  core::text body{
+      "Nous sommes heureux de vous accueillir. Voici les règles du groupe :\n\n" + rules_fr +
+          "\n\nBesoin d'aide, à toute heure ? Écrivez dans le salon du groupe : quelqu'un vous répondra. Les "
+          "modérateurs sont là pour vous. Vous pouvez aussi appeler Tabac Info Service au 39 89 (service gratuit).",
+      "We are glad to welcome you. Here are the group's rules:\n\n" + rules_en +
+          "\n\nNeed help, at any hour? Write in the group's room: someone will answer. The moderators are there for "
+          "you. You can also call Tabac Info Service on 39 89 (free service)."};
+  json::writer d;
+  d.begin_object().field("group_id", g.id).field("room", "group:" + std::to_string(g.id)).end_object();
+  auto data = d.release();
+  auto out = notify_users(w, {user_id}, "welcome", title, body, data);
+
+  // Who greets: the moderators, and the welcome team when the group names one.
+  auto greeters = moderators_of(w, g.id);
+  if (g.welcome_group_id)
+    for (auto r : w.exec_params("SELECT user_id FROM memberships WHERE group_id = $1", *g.welcome_group_id))
+      greeters.push_back(r[0].as<std::int64_t>());
+  std::sort(greeters.begin(), greeters.end());
+  greeters.erase(std::unique(greeters.begin(), greeters.end()), greeters.end());
+  greeters.erase(std::remove(greeters.begin(), greeters.end(), user_id), greeters.end());
+  auto handle = handle_of(w, user_id);
+  json::writer nd;
+  nd.begin_object().field("group_id", g.id).field("room", "group:" + std::to_string(g.id)).field("user_id", user_id);
+  nd.field("handle", handle).end_object();
+  auto more = notify_users(w, greeters, "newcomer", {"Un nouveau membre à accueillir", "A newcomer to greet"},
+                           {handle + " vient de rejoindre « " + g.name + " ». Un petit mot de bienvenue ?",
+                            handle + " has just joined \"" + g.name + "\". A word of welcome?"},
+                           nd.release());
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
+std::string handle_of(pqxx::work& w, std::int64_t user_id) {
+  auto r = w.exec_params("SELECT handle FROM users WHERE id = $1", user_id);
+  return r.empty() ? std::string() : r[0][0].as<std::string>();
+}
+
+}  // namespace colibri::groups::detail

@@ -1,0 +1,95 @@
+#pragma once
+// Shared by the community handlers: path and query parameters, the caller's
+// standing in a group, JSON shapes, localised errors, notifications and the
+// audit log.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "colibri/core/result.hpp"
+#include "colibri/http/message.hpp"
+#include "colibri/json/writer.hpp"
+#include "colibri/notify/notifications.hpp"
+
+namespace colibri::groups::detail {
+
+using http::request;
+using http::response;
+
+// A path parameter that is an id (1 .. 2^53); nullopt otherwise.
+std::optional<std::int64_t> id_param(const request& req, std::string_view name);
+// ?limit= within 1..max (default def); a validation error otherwise.
+core::result<int> limit_param(const request& req, int def, int max);
+// An optional id in the query (?before=, ?after=); a validation error when malformed.
+core::result<std::optional<std::int64_t>> query_id(const request& req, std::string_view name);
+
+// A group as the caller sees it.
+struct group_view {
+  bool exists = false;
+  std::int64_t id = 0;
+  std::optional<std::int64_t> parent_id;
+  std::string name, description, rules, join_policy, visibility;
+  std::int64_t created_ms = 0;
+  std::int64_t member_count = 0;
+  std::optional<std::int64_t> welcome_group_id;
+  // The caller's standing.
+  std::string role;  // empty: not a member
+  std::optional<std::int64_t> muted_until_ms;
+  std::optional<std::int64_t> pending_request_id;
+  bool parent_member = true;  // member of the parent (true for a root)
+  bool admin = false;         // platform admin
+  bool parent_listed = true;  // the parent is listed (true for a root)
+
+  bool member() const { return !role.empty(); }
+  bool moderator() const { return role == "moderator" || role == "owner"; }
+  // Hidden groups exist only for their members (and platform admins); a
+  // listed group under a hidden one, only for the members of its parent.
+  bool visible() const {
+    return exists && (member() || admin || (visibility == "listed" && (parent_listed || parent_member)));
+  }
+};
+
+// Loads a group with the caller's standing (exists == false when absent).
+group_view load_group(pqxx::work& w, std::int64_t group_id, std::int64_t user_id);
+// Every group the caller may see, roots first then by name.
+std::vector<group_view> visible_groups(pqxx::work& w, std::int64_t user_id);
+
+void write_group(json::writer& w, const group_view& g);
+response group_response(int status, const group_view& g);
+
+// Errors in both languages.
+core::error group_not_found();
+core::error members_only();
+core::error moderators_only();
+core::error not_found(core::text what);
+
+// The shape of an error response for a result.
+inline response fail(const core::error& e, const request& req) { return response::error(e, req.lang); }
+
+// Stores one notification per recipient, in each one's language; publish the
+// returned ones after the commit (notify::publish).
+std::vector<notify::notification> notify_users(pqxx::work& w, const std::vector<std::int64_t>& users,
+                                               std::string_view kind, const core::text& title, const core::text& body,
+                                               const std::string& data_json = "{}");
+// The group's moderators and owners.
+std::vector<std::int64_t> moderators_of(pqxx::work& w, std::int64_t group_id);
+
+// One line of the group's audit log.
+void audit(pqxx::work& w, std::int64_t group_id, std::int64_t actor_id, std::string_view action,
+           std::optional<std::int64_t> target_user_id, std::optional<std::string> room, std::optional<std::int64_t> seq,
+           std::string_view reason);
+
+// The welcome ritual for a new member (inside the membership's transaction):
+// a `welcome` notification with the group's rules and where to find help, a
+// `newcomer` one to its moderators and its welcome team. The caller appends
+// the `join` event to the group's room after the commit.
+std::vector<notify::notification> welcome(pqxx::work& w, const group_view& g, std::int64_t user_id);
+
+// A public handle: the handle of an erased account is already "membre supprimé".
+std::string handle_of(pqxx::work& w, std::int64_t user_id);
+
+}  // namespace colibri::groups::detail

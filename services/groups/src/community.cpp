@@ -1,0 +1,641 @@
+// Groups and membership: the group tree, joining with a motivation, the
+// moderators' queue, invitations, members and roles, and the welcome ritual.
+#include "colibri/groups/community.hpp"
+
+#include <set>
+
+#include "colibri/auth/token.hpp"
+#include "colibri/core/clock.hpp"
+#include "colibri/core/log.hpp"
+#include "colibri/groups/authn.hpp"
+#include "colibri/json/fields.hpp"
+#include "common.hpp"
+
+namespace colibri::groups {
+
+using namespace detail;
+
+community_settings read_community_settings(core::config& cfg) {
+  community_settings s;
+  s.invitation_ttl = std::chrono::hours(cfg.integer("COLIBRI_INVITATION_TTL_HOURS", 24 * 14, 1, 24 * 365));
+  return s;
+}
+
+community::community(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log, community_settings s)
+    : db_(db), pub_(pub), log_(std::move(log)), s_(s) {}
+
+void community::add_routes(http::router& r) {
+  r.get("/api/v1/groups", [this](request& q) { return list_groups(q); });
+  r.post("/api/v1/groups", [this](request& q) { return create_group(q); });
+  r.get("/api/v1/groups/{id}", [this](request& q) { return get_group(q); });
+  r.patch("/api/v1/groups/{id}", [this](request& q) { return patch_group(q); });
+  r.post("/api/v1/groups/{id}/join", [this](request& q) { return join(q); });
+  r.get("/api/v1/groups/{id}/join-requests", [this](request& q) { return list_join_requests(q); });
+  r.post("/api/v1/groups/{id}/join-requests/{rid}/approve", [this](request& q) { return decide_join_request(q, true); });
+  r.post("/api/v1/groups/{id}/join-requests/{rid}/reject", [this](request& q) { return decide_join_request(q, false); });
+  r.post("/api/v1/groups/{id}/invitations", [this](request& q) { return create_invitation(q); });
+  r.post("/api/v1/invitations/{code}/accept", [this](request& q) { return accept_invitation(q); });
+  r.get("/api/v1/groups/{id}/members", [this](request& q) { return list_members(q); });
+  r.put("/api/v1/groups/{id}/members/{uid}", [this](request& q) { return set_role(q); });
+  r.del("/api/v1/groups/{id}/members/{uid}", [this](request& q) { return remove_member(q); });
+
+  r.get("/api/v1/groups/{id}/threads", [this](request& q) { return list_threads(q); });
+  r.post("/api/v1/groups/{id}/threads", [this](request& q) { return create_thread(q); });
+  r.post("/api/v1/threads/{tid}/lock", [this](request& q) { return thread_flag(q, "locked", true, "lock_thread"); });
+  r.post("/api/v1/threads/{tid}/unlock", [this](request& q) { return thread_flag(q, "locked", false, "unlock_thread"); });
+  r.post("/api/v1/threads/{tid}/pin", [this](request& q) { return thread_flag(q, "pinned", true, "pin_thread"); });
+  r.post("/api/v1/threads/{tid}/unpin", [this](request& q) { return thread_flag(q, "pinned", false, "unpin_thread"); });
+  r.get("/api/v1/rooms/{room}/events", [this](request& q) { return list_events(q); });
+  r.post("/api/v1/rooms/{room}/events", [this](request& q) { return post_event(q); });
+  r.post("/api/v1/conversations", [this](request& q) { return create_conversation(q); });
+  r.put("/api/v1/blocks/{uid}", [this](request& q) { return block_user(q, true); });
+  r.del("/api/v1/blocks/{uid}", [this](request& q) { return block_user(q, false); });
+
+  r.post("/api/v1/reports", [this](request& q) { return create_report(q); });
+  r.get("/api/v1/groups/{id}/reports", [this](request& q) { return list_reports(q); });
+  r.post("/api/v1/reports/{rid}/resolve", [this](request& q) { return resolve_report(q); });
+  r.post("/api/v1/groups/{id}/mutes", [this](request& q) { return mute(q); });
+  r.del("/api/v1/groups/{id}/mutes/{uid}", [this](request& q) { return unmute(q); });
+  r.put("/api/v1/groups/{id}/watched-words", [this](request& q) { return put_watched_words(q); });
+  r.get("/api/v1/groups/{id}/watched-words", [this](request& q) { return get_watched_words(q); });
+  r.get("/api/v1/groups/{id}/held-posts", [this](request& q) { return list_held(q); });
+  r.post("/api/v1/held-posts/{hid}/approve", [this](request& q) { return decide_held(q, true); });
+  r.post("/api/v1/held-posts/{hid}/reject", [this](request& q) { return decide_held(q, false); });
+  r.get("/api/v1/groups/{id}/audit", [this](request& q) { return list_audit(q); });
+
+  r.get("/api/v1/notifications", [this](request& q) { return list_notifications(q); });
+  r.post("/api/v1/notifications/read", [this](request& q) { return read_notifications(q); });
+  r.get("/api/v1/me/export", [this](request& q) { return export_me(q); });
+  r.del("/api/v1/me", [this](request& q) { return delete_me(q); });
+}
+
+namespace {
+
+// The caller and the group named by the {id} parameter, as one lookup.
+struct in_group {
+  caller who;
+  group_view g;
+};
+
+awaitable<core::result<in_group>> caller_in_group(pg::pool& db, const request& req) {
+  auto who = co_await authenticate(db, req);
+  if (!who) co_return who.err();
+  auto gid = id_param(req, "id");
+  if (!gid) co_return group_not_found();
+  auto uid = who->user_id;
+  auto job = [gid = *gid, uid](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto g = load_group(w, gid, uid);
+    w.commit();
+    return g;
+  };
+  auto g = co_await db.run(std::move(job));
+  if (!g.visible()) co_return group_not_found();
+  co_return in_group{*who, std::move(g)};
+}
+
+const std::set<std::string>& policies() {
+  static const std::set<std::string> s{"open", "request", "invite"};
+  return s;
+}
+const std::set<std::string>& visibilities() {
+  static const std::set<std::string> s{"listed", "hidden"};
+  return s;
+}
+
+void check_choice(json::fields& f, std::string_view key, const std::optional<std::string>& v,
+                  const std::set<std::string>& allowed) {
+  if (!v || allowed.count(*v)) return;
+  std::string list;
+  for (auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  f.fail(key, {"Valeur non reconnue ; valeurs possibles : " + list + ".", "Unknown value; possible values: " + list + "."});
+}
+
+// Appends the `join` event of a new member to the group's room (after the
+// membership's commit); a failure is logged, the membership stands.
+awaitable<void> announce_join(std::shared_ptr<roomlog::room_log> log, std::int64_t group_id, std::int64_t user_id) {
+  roomlog::append_request r;
+  r.room = "group:" + std::to_string(group_id);
+  r.kind = "join";
+  r.author_id = user_id;
+  try {
+    auto res = co_await log->append(std::move(r));
+    if (!res) log::warn("join event refused", {{"group_id", group_id}, {"user_id", user_id}});
+  } catch (const std::exception& e) {
+    log::warn("join event not stored", {{"group_id", group_id}, {"user_id", user_id}, {"error", e.what()}});
+  }
+}
+
+void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns) {
+  for (const auto& n : ns) notify::publish(pub, n);
+}
+
+core::error already_member() {
+  return core::error::make(core::errc::conflict, {"Vous êtes déjà membre de ce groupe.", "You are already a member of this group."});
+}
+
+core::error parent_first(const std::string& parent) {
+  return core::error::make(core::errc::forbidden,
+                           {"Rejoignez d'abord le groupe parent « " + parent + " ».",
+                            "Join the parent group \"" + parent + "\" first."});
+}
+
+std::string name_of(pqxx::work& w, std::optional<std::int64_t> gid) {
+  if (!gid) return {};
+  auto r = w.exec_params("SELECT name FROM groups WHERE id = $1", *gid);
+  return r.empty() ? std::string() : r[0][0].as<std::string>();
+}
+
+// Adds a member and runs the welcome ritual; empty when they already were one.
+std::optional<std::vector<notify::notification>> add_member(pqxx::work& w, const group_view& g, std::int64_t user_id) {
+  auto r = w.exec_params("INSERT INTO memberships (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
+                         g.id, user_id);
+  if (r.empty()) return std::nullopt;
+  w.exec_params("UPDATE join_requests SET state = 'approved', decided_at = now() WHERE group_id = $1 AND user_id = $2 "
+                "AND state = 'pending'",
+                g.id, user_id);
+  return welcome(w, g, user_id);
+}
+
+// Removes a member from a group and from every group below it.
+void remove_from_subtree(pqxx::work& w, std::int64_t group_id, std::int64_t user_id) {
+  w.exec_params("WITH RECURSIVE tree AS (SELECT id FROM groups WHERE id = $1 UNION ALL "
+                "SELECT g.id FROM groups g JOIN tree t ON g.parent_id = t.id) "
+                "DELETE FROM memberships WHERE user_id = $2 AND group_id IN (SELECT id FROM tree)",
+                group_id, user_id);
+}
+
+}  // namespace
+
+awaitable<response> community::list_groups(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto uid = who->user_id;
+  auto job = [uid](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto gs = visible_groups(w, uid);
+    w.commit();
+    return gs;
+  };
+  auto gs = co_await db_.run(std::move(job));
+  json::writer w;
+  w.begin_object().key("groups").begin_array();
+  for (const auto& g : gs) write_group(w, g);
+  w.end_array().field("has_more", false).end_object();
+  co_return response::json(200, w.release());
+}
+
+awaitable<response> community::get_group(request& req) {
+  auto in = co_await caller_in_group(db_, req);
+  if (!in) co_return fail(in.err(), req);
+  co_return group_response(200, in->g);
+}
+
+awaitable<response> community::create_group(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  auto name = f.text("name", json::required, 1, 100);
+  auto description = f.text("description", json::optional, 0, 4000);
+  auto rules = f.text("rules", json::optional, 0, 8000);
+  auto parent = f.integer("parent_id", json::optional, 1, 9007199254740992);
+  auto policy = f.text("join_policy", json::required, 1, 16);
+  auto visibility = f.text("visibility", json::required, 1, 16);
+  check_choice(f, "join_policy", policy, policies());
+  check_choice(f, "visibility", visibility, visibilities());
+  if (auto e = f.error()) co_return fail(*e, req);
+
+  auto uid = who->user_id;
+  auto job = [=, d = description.value_or(""), r = rules.value_or("")](pqxx::connection& c) -> core::result<group_view> {
+    pqxx::work w(c);
+    bool admin = w.exec_params1("SELECT is_admin FROM users WHERE id = $1", uid)[0].as<bool>();
+    if (parent) {
+      auto p = load_group(w, *parent, uid);
+      if (!p.visible()) return core::error::make(core::errc::not_found, {"Le groupe parent n'existe pas.", "The parent group does not exist."}, "parent_id");
+      if (!p.moderator() && !admin) return moderators_only();
+    } else if (!admin) {
+      return core::error::make(core::errc::forbidden, {"Seuls les administrateurs créent des espaces.",
+                                                       "Only administrators create spaces."});
+    }
+    auto id = w.exec_params1("INSERT INTO groups (parent_id, name, description, rules, join_policy, visibility) "
+                             "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                             parent, *name, d, r, *policy, *visibility)[0]
+                  .as<std::int64_t>();
+    w.exec_params("INSERT INTO memberships (group_id, user_id, role) VALUES ($1, $2, 'owner')", id, uid);
+    audit(w, id, uid, "create_group", std::nullopt, std::nullopt, std::nullopt, "");
+    auto g = load_group(w, id, uid);
+    w.commit();
+    return g;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (!out) co_return fail(out.err(), req);
+  co_return group_response(201, *out);
+}
+
+awaitable<response> community::patch_group(request& req) {
+  auto in = co_await caller_in_group(db_, req);
+  if (!in) co_return fail(in.err(), req);
+  if (!in->g.moderator() && !in->g.admin) co_return fail(moderators_only(), req);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  auto name = f.text("name", json::optional, 1, 100);
+  auto description = f.text("description", json::optional, 0, 4000);
+  auto rules = f.text("rules", json::optional, 0, 8000);
+  auto policy = f.text("join_policy", json::optional, 1, 16);
+  auto visibility = f.text("visibility", json::optional, 1, 16);
+  auto welcome_group = f.integer("welcome_group_id", json::optional, 1, 9007199254740992);
+  check_choice(f, "join_policy", policy, policies());
+  check_choice(f, "visibility", visibility, visibilities());
+  if (auto e = f.error()) co_return fail(*e, req);
+  auto gid = in->g.id;
+  auto uid = in->who.user_id;
+  auto job = [=](pqxx::connection& c) -> core::result<group_view> {
+    pqxx::work w(c);
+    if (welcome_group && !load_group(w, *welcome_group, uid).visible())
+      return core::error::make(core::errc::not_found, {"Ce groupe n'existe pas.", "This group does not exist."}, "welcome_group_id");
+    w.exec_params("UPDATE groups SET name = coalesce($2, name), description = coalesce($3, description), "
+                  "rules = coalesce($4, rules), join_policy = coalesce($5, join_policy), "
+                  "visibility = coalesce($6, visibility), welcome_group_id = coalesce($7, welcome_group_id) WHERE id = $1",
+                  gid, name, description, rules, policy, visibility, welcome_group);
+    audit(w, gid, uid, "update_group", std::nullopt, std::nullopt, std::nullopt, "");
+    auto g = load_group(w, gid, uid);
+    w.commit();
+    return g;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (!out) co_return fail(out.err(), req);
+  co_return group_response(200, *out);
+}
+
+awaitable<response> community::join(request& req) {
+  auto in = co_await caller_in_group(db_, req);
+  if (!in) co_return fail(in.err(), req);
+  const auto& g = in->g;
+  if (g.member()) co_return fail(already_member(), req);
+  auto doc = json::body_object(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  // Platform admins enter directly (a new space has nobody to approve them yet).
+  bool direct = g.join_policy == "open" || g.admin;
+  auto motivation = f.text("motivation", direct || g.join_policy != "request" ? json::optional : json::required, 10, 2000);
+  if (auto e = f.error()) co_return fail(*e, req);
+  if (!direct && g.join_policy == "invite")
+    co_return fail(core::error::make(core::errc::forbidden, {"Ce groupe est accessible sur invitation seulement.",
+                                                             "This group is by invitation only."}),
+                   req);
+  if (g.pending_request_id)
+    co_return fail(core::error::make(core::errc::conflict, {"Votre demande est déjà en attente.", "Your request is already pending."}),
+                   req);
+  auto uid = in->who.user_id;
+  struct joined {
+    std::optional<core::error> err;
+    std::vector<notify::notification> notes;
+    std::int64_t request_id = 0;
+    std::int64_t created_ms = 0;
+    group_view g;
+  };
+  auto job = [g, uid, motivation, direct](pqxx::connection& c) {
+    pqxx::work w(c);
+    joined out;
+    if (!w.exec_params("SELECT 1 FROM groups WHERE id = $1 AND (parent_id IS NULL OR EXISTS (SELECT 1 FROM memberships p "
+                       "WHERE p.group_id = groups.parent_id AND p.user_id = $2))",
+                       g.id, uid)
+             .size()) {
+      out.err = parent_first(name_of(w, g.parent_id));
+      return out;
+    }
+    if (direct) {
+      auto notes = add_member(w, g, uid);
+      if (!notes) {
+        out.err = already_member();
+        return out;
+      }
+      out.notes = std::move(*notes);
+      if (g.admin)  // the first owner of a group nobody runs yet
+        w.exec_params("UPDATE memberships SET role = 'owner' WHERE group_id = $1 AND user_id = $2 AND NOT EXISTS "
+                      "(SELECT 1 FROM memberships o WHERE o.group_id = $1 AND o.role = 'owner')",
+                      g.id, uid);
+      out.g = load_group(w, g.id, uid);
+    } else {
+      try {
+        pqxx::subtransaction s(w, "join_request");
+        auto r = s.exec_params1("INSERT INTO join_requests (group_id, user_id, motivation) VALUES ($1, $2, $3) "
+                                "RETURNING id, (extract(epoch FROM created_at) * 1000)::bigint",
+                                g.id, uid, *motivation);
+        s.commit();
+        out.request_id = r[0].as<std::int64_t>();
+        out.created_ms = r[1].as<std::int64_t>();
+      } catch (const pqxx::unique_violation&) {
+        out.err = core::error::make(core::errc::conflict, {"Votre demande est déjà en attente.", "Your request is already pending."});
+        return out;
+      }
+      auto handle = handle_of(w, uid);
+      json::writer d;
+      d.begin_object().field("group_id", g.id).field("request_id", out.request_id).field("user_id", uid).end_object();
+      out.notes = notify_users(w, moderators_of(w, g.id), "join_request",
+                               {"Nouvelle demande pour « " + g.name + " »", "New request for \"" + g.name + "\""},
+                               {handle + " demande à rejoindre le groupe.", handle + " asks to join the group."}, d.release());
+    }
+    w.commit();
+    return out;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (out.err) co_return fail(*out.err, req);
+  publish_all(pub_, out.notes);
+  if (direct) {
+    co_await announce_join(log_, g.id, uid);
+    co_return group_response(201, out.g);
+  }
+  json::writer w;
+  w.begin_object().key("join_request").begin_object();
+  w.field("id", out.request_id).field("group_id", g.id).field("state", "pending");
+  w.field("created_at", core::format_rfc3339_ms(out.created_ms)).end_object().end_object();
+  co_return response::json(202, w.release());
+}
+
+awaitable<response> community::list_join_requests(request& req) {
+  auto in = co_await caller_in_group(db_, req);
+  if (!in) co_return fail(in.err(), req);
+  if (!in->g.moderator()) co_return fail(moderators_only(), req);
+  auto state = req.query_param("state").value_or("pending");
+  if (state != "pending" && state != "approved" && state != "rejected")
+    co_return fail(core::error::validation("state", {"state : pending, approved ou rejected.", "state: pending, approved or rejected."}),
+                   req);
+  auto limit = limit_param(req, s_.page_default, s_.page_max);
+  if (!limit) co_return fail(limit.err(), req);
+  auto gid = in->g.id;
+  auto job = [gid, st = std::string(state), n = *limit](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto res = w.exec_params(
+        "SELECT r.id, r.user_id, u.handle, r.motivation, r.state, coalesce(r.reason, ''), "
+        "(extract(epoch FROM r.created_at) * 1000)::bigint FROM join_requests r JOIN users u ON u.id = r.user_id "
+        "WHERE r.group_id = $1 AND r.state = $2 ORDER BY r.id LIMIT $3",
+        gid, st, n + 1);
+    w.commit();
+    json::writer j;
+    j.begin_object().key("join_requests").begin_array();
+    int i = 0;
+    for (auto r : res) {
+      if (i++ == n) break;
+      j.begin_object().field("id", r[0].as<std::int64_t>());
+      j.key("user").begin_object().field("id", r[1].as<std::int64_t>()).field("handle", r[2].as<std::string>()).end_object();
+      j.field("motivation", r[3].as<std::string>()).field("state", r[4].as<std::string>());
+      j.field("reason", r[5].as<std::string>());
+      j.field("created_at", core::format_rfc3339_ms(r[6].as<std::int64_t>())).end_object();
+    }
+    j.end_array().field("has_more", static_cast<int>(res.size()) > n).end_object();
+    return j.release();
+  };
+  co_return response::json(200, co_await db_.run(std::move(job)));
+}
+
+awaitable<response> community::decide_join_request(request& req, bool approve) {
+  auto in = co_await caller_in_group(db_, req);
+  if (!in) co_return fail(in.err(), req);
+  if (!in->g.moderator()) co_return fail(moderators_only(), req);
+  auto rid = id_param(req, "rid");
+  auto missing = not_found({"Cette demande n'existe pas.", "This request does not exist."});
+  if (!rid) co_return fail(missing, req);
+  auto doc = json::body_object(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  auto reason = f.text("reason", json::optional, 0, 2000);
+  if (auto e = f.error()) co_return fail(*e, req);
+  auto g = in->g;
+  auto mod = in->who.user_id;
+  struct decided {
+    std::optional<core::error> err;
+    std::vector<notify::notification> notes;
+    std::int64_t user_id = 0;
+  };
+  auto job = [=](pqxx::connection& c) {
+    pqxx::work w(c);
+    decided out;
+    auto r = w.exec_params("UPDATE join_requests SET state = $3, reason = $4, decided_by = $5, decided_at = now() "
+                           "WHERE id = $1 AND group_id = $2 AND state = 'pending' RETURNING user_id",
+                           *rid, g.id, approve ? "approved" : "rejected", reason, mod);
+    if (r.empty()) {
+      out.err = missing;
+      return out;
+    }
+    out.user_id = r[0][0].as<std::int64_t>();
+    if (approve) {
+      if (g.parent_id && w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2", *g.parent_id,
+                                       out.user_id)
+                             .empty()) {
+        out.err = core::error::make(core::errc::conflict,
+                                    {"Cette personne n'est plus membre du groupe parent.",
+                                     "This person is no longer a member of the parent group."});
+        return out;
+      }
+      auto notes = add_member(w, g, out.user_id);
+      if (notes) out.notes = std::move(*notes);
+      audit(w, g.id, mod, "approve_join", out.user_id, std::nullopt, std::nullopt, reason.value_or(""));
+    } else {
+      json::writer d;
+      d.begin_object().field("group_id", g.id).field("request_id", *rid).end_object();
+      auto why = reason.value_or("");
+      out.notes = notify_users(w, {out.user_id}, "moderation",
+                               {"Votre demande pour « " + g.name + " »", "Your request for \"" + g.name + "\""},
+                               {"Votre demande n'a pas été acceptée." + (why.empty() ? "" : " Motif : " + why) +
+                                    " Vous pouvez en refaire une quand vous le souhaitez.",
+                                "Your request was not accepted." + (why.empty() ? "" : " Reason: " + why) +
+                                    " You may ask again whenever you wish."},
+                               d.release());
+      audit(w, g.id, mod, "reject_join", out.user_id, std::nullopt, std::nullopt, why);
+    }
+    w.commit();
+    return out;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (out.err) co_return fail(*out.err, req);
+  publish_all(pub_, out.notes);
+  if (approve) co_await announce_join(log_, g.id, out.user_id);
+  co_return response::no_content();
+}
+
+awaitable<response> community::create_invitation(request& req) {
+  auto in = co_await caller_in_group(db_, req);
+  if (!in) co_return fail(in.err(), req);
+  if (!in->g.moderator()) co_return fail(moderators_only(), req);
+  auto doc = json::body_object(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  auto email = f.text("email", json::optional, 3, 254);
+  if (auto e = f.error()) co_return fail(*e, req);
+  auto code = auth::new_token();
+  auto gid = in->g.id;
+  auto uid = in->who.user_id;
+  auto ttl = s_.invitation_ttl;
+  auto job = [=, hash = auth::token_hash(code)](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto r = w.exec_params1("INSERT INTO invitations (group_id, code_hash, email, created_by, expires_at) "
+                            "VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5)) "
+                            "RETURNING (extract(epoch FROM expires_at) * 1000)::bigint",
+                            gid, hash, email, uid, static_cast<int>(ttl.count()));
+    audit(w, gid, uid, "invite", std::nullopt, std::nullopt, std::nullopt, "");
+    w.commit();
+    return r[0].as<std::int64_t>();
+  };
+  auto expires = co_await db_.run(std::move(job));
+  json::writer w;
+  w.begin_object().key("invitation").begin_object().field("code", code).field("group_id", gid);
+  w.field("expires_at", core::format_rfc3339_ms(expires)).end_object().end_object();
+  co_return response::json(201, w.release());
+}
+
+awaitable<response> community::accept_invitation(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto code = std::string(req.param("code"));
+  auto invalid = not_found({"Cette invitation n'existe pas ou n'est plus valable.", "This invitation does not exist or has expired."});
+  if (!auth::plausible_token(code)) co_return fail(invalid, req);
+  auto uid = who->user_id;
+  struct accepted {
+    std::optional<core::error> err;
+    std::vector<notify::notification> notes;
+    group_view g;
+  };
+  auto job = [=, hash = auth::token_hash(code)](pqxx::connection& c) {
+    pqxx::work w(c);
+    accepted out;
+    auto r = w.exec_params("SELECT i.id, i.group_id FROM invitations i WHERE i.code_hash = $1 AND i.used_at IS NULL "
+                           "AND i.expires_at > now() AND (i.email IS NULL OR lower(i.email) = "
+                           "(SELECT lower(email) FROM users WHERE id = $2)) FOR UPDATE",
+                           hash, uid);
+    if (r.empty()) {
+      out.err = invalid;
+      return out;
+    }
+    auto gid = r[0][1].as<std::int64_t>();
+    auto g = load_group(w, gid, uid);
+    if (g.member()) {
+      out.err = already_member();
+      return out;
+    }
+    if (!g.parent_member) {
+      out.err = parent_first(name_of(w, g.parent_id));
+      return out;
+    }
+    w.exec_params("UPDATE invitations SET used_by = $2, used_at = now() WHERE id = $1", r[0][0].as<std::int64_t>(), uid);
+    auto notes = add_member(w, g, uid);
+    if (notes) out.notes = std::move(*notes);
+    out.g = load_group(w, gid, uid);
+    w.commit();
+    return out;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (out.err) co_return fail(*out.err, req);
+  publish_all(pub_, out.notes);
+  co_await announce_join(log_, out.g.id, uid);
+  co_return group_response(201, out.g);
+}
+
+awaitable<response> community::list_members(request& req) {
+  auto in = co_await caller_in_group(db_, req);
+  if (!in) co_return fail(in.err(), req);
+  if (!in->g.member()) co_return fail(members_only(), req);
+  auto limit = limit_param(req, s_.page_default, s_.page_max);
+  if (!limit) co_return fail(limit.err(), req);
+  auto after = query_id(req, "after");
+  if (!after) co_return fail(after.err(), req);
+  auto gid = in->g.id;
+  bool mod = in->g.moderator();
+  auto job = [gid, mod, n = *limit, a = after->value_or(0)](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto res = w.exec_params(
+        "SELECT u.id, u.handle, m.role, (extract(epoch FROM m.joined_at) * 1000)::bigint, "
+        "(extract(epoch FROM m.muted_until) * 1000)::bigint FROM memberships m JOIN users u ON u.id = m.user_id "
+        "WHERE m.group_id = $1 AND u.id > $2 ORDER BY u.id LIMIT $3",
+        gid, a, n + 1);
+    w.commit();
+    json::writer j;
+    j.begin_object().key("members").begin_array();
+    int i = 0;
+    for (auto r : res) {
+      if (i++ == n) break;
+      j.begin_object().field("user_id", r[0].as<std::int64_t>()).field("handle", r[1].as<std::string>());
+      j.field("role", r[2].as<std::string>()).field("joined_at", core::format_rfc3339_ms(r[3].as<std::int64_t>()));
+      if (mod && !r[4].is_null()) j.field("muted_until", core::format_rfc3339_ms(r[4].as<std::int64_t>()));
+      j.end_object();
+    }
+    j.end_array().field("has_more", static_cast<int>(res.size()) > n).end_object();
+    return j.release();
+  };
+  co_return response::json(200, co_await db_.run(std::move(job)));
+}
+
+awaitable<response> community::set_role(request& req) {
+  auto in = co_await caller_in_group(db_, req);
+  if (!in) co_return fail(in.err(), req);
+  if (in->g.role != "owner" && !in->g.admin)
+    co_return fail(core::error::make(core::errc::forbidden, {"Réservé aux responsables du groupe.", "For the group's owners only."}), req);
+  auto target = id_param(req, "uid");
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  auto role = f.text("role", json::required, 1, 16);
+  check_choice(f, "role", role, std::set<std::string>{"member", "moderator", "owner"});
+  if (auto e = f.error()) co_return fail(*e, req);
+  auto missing = not_found({"Cette personne n'est pas membre du groupe.", "This person is not a member of the group."});
+  if (!target) co_return fail(missing, req);
+  auto gid = in->g.id;
+  auto actor = in->who.user_id;
+  auto job = [=](pqxx::connection& c) -> std::optional<core::error> {
+    pqxx::work w(c);
+    auto r = w.exec_params("UPDATE memberships SET role = $3 WHERE group_id = $1 AND user_id = $2 RETURNING 1", gid,
+                           *target, *role);
+    if (r.empty()) return missing;
+    if (w.exec_params1("SELECT count(*) FROM memberships WHERE group_id = $1 AND role = 'owner'", gid)[0].as<int>() == 0)
+      return core::error::make(core::errc::conflict, {"Le groupe doit garder au moins un responsable.",
+                                                      "The group must keep at least one owner."});
+    audit(w, gid, actor, "set_role:" + *role, *target, std::nullopt, std::nullopt, "");
+    w.commit();
+    return std::nullopt;
+  };
+  if (auto e = co_await db_.run(std::move(job))) co_return fail(*e, req);
+  co_return response::no_content();
+}
+
+awaitable<response> community::remove_member(request& req) {
+  auto in = co_await caller_in_group(db_, req);
+  if (!in) co_return fail(in.err(), req);
+  bool leaving = req.param("uid") == "me";
+  auto target = leaving ? std::optional<std::int64_t>(in->who.user_id) : id_param(req, "uid");
+  auto missing = not_found({"Cette personne n'est pas membre du groupe.", "This person is not a member of the group."});
+  if (!target) co_return fail(missing, req);
+  if (*target == in->who.user_id) leaving = true;
+  if (!leaving && !in->g.moderator()) co_return fail(moderators_only(), req);
+  auto gid = in->g.id;
+  auto actor = in->who.user_id;
+  auto job = [=](pqxx::connection& c) -> std::optional<core::error> {
+    pqxx::work w(c);
+    auto r = w.exec_params("SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2", gid, *target);
+    if (r.empty()) return missing;
+    if (r[0][0].as<std::string>() == "owner" &&
+        w.exec_params1("SELECT count(*) FROM memberships WHERE group_id = $1 AND role = 'owner'", gid)[0].as<int>() == 1)
+      return core::error::make(core::errc::conflict, {"Le groupe doit garder au moins un responsable : nommez-en un autre d'abord.",
+                                                      "The group must keep an owner: appoint another one first."});
+    remove_from_subtree(w, gid, *target);
+    if (!leaving) audit(w, gid, actor, "remove", *target, std::nullopt, std::nullopt, "");
+    w.commit();
+    return std::nullopt;
+  };
+  if (auto e = co_await db_.run(std::move(job))) co_return fail(*e, req);
+  // Open sockets lose the group's rooms at the gateways' next re-check (at most 5 s).
+  roomlog::append_request ev;
+  ev.room = "group:" + std::to_string(gid);
+  ev.kind = "leave";
+  ev.author_id = *target;
+  try {
+    (void)co_await log_->append(std::move(ev));
+  } catch (const std::exception& e) {
+    log::warn("leave event not stored", {{"group_id", gid}, {"error", e.what()}});
+  }
+  co_return response::no_content();
+}
+
+}  // namespace colibri::groups

@@ -1,0 +1,172 @@
+// The caller's notifications, and their rights over their data: export
+// (GDPR art. 15/20) and erasure (art. 17).
+#include "colibri/auth/sessions.hpp"
+#include "colibri/core/clock.hpp"
+#include "colibri/core/log.hpp"
+#include "colibri/groups/authn.hpp"
+#include "colibri/groups/community.hpp"
+#include "colibri/json/fields.hpp"
+#include "common.hpp"
+
+namespace colibri::groups {
+
+using namespace detail;
+
+namespace {
+
+// Rows of a query as a JSON array of objects, one key per column; times are
+// returned by the query as epoch milliseconds in columns named "*_at".
+void rows_array(json::writer& j, const pqxx::result& res) {
+  j.begin_array();
+  for (auto r : res) {
+    j.begin_object();
+    for (int c = 0; c < static_cast<int>(r.size()); ++c) {
+      std::string name = res.column_name(c);
+      j.key(name);
+      if (r[c].is_null()) {
+        j.null();
+        continue;
+      }
+      auto type = r[c].type();
+      if (name.size() > 3 && name.compare(name.size() - 3, 3, "_at") == 0) j.value(core::format_rfc3339_ms(r[c].as<std::int64_t>()));
+      else if (type == 20 || type == 23) j.value(r[c].as<std::int64_t>());  // int8, int4
+      else if (type == 16) j.value(r[c].as<bool>());
+      else if (type == 3802) j.raw(r[c].as<std::string>());  // jsonb
+      else j.value(r[c].as<std::string>());
+    }
+    j.end_object();
+  }
+  j.end_array();
+}
+
+std::string ms(const char* column) {
+  return std::string("(extract(epoch FROM ") + column + ") * 1000)::bigint";
+}
+
+}  // namespace
+
+awaitable<response> community::list_notifications(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto limit = limit_param(req, s_.page_default, s_.page_max);
+  if (!limit) co_return fail(limit.err(), req);
+  auto after = query_id(req, "after");
+  if (!after) co_return fail(after.err(), req);
+  auto unread = req.query_param("unread");
+  if (unread && *unread != "true" && *unread != "false")
+    co_return fail(core::error::validation("unread", {"unread : true ou false.", "unread: true or false."}), req);
+  bool only_unread = unread && *unread == "true";
+  auto uid = who->user_id;
+  auto job = [uid, only_unread, n = *limit, a = after->value_or(0)](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto page = notify::page_after(w, uid, a, only_unread, n + 1);
+    w.commit();
+    json::writer j;
+    j.begin_object().key("notifications").begin_array();
+    for (std::size_t i = 0; i < page.size() && static_cast<int>(i) < n; ++i) j.raw(notify::notification_json(page[i]));
+    j.end_array().field("has_more", static_cast<int>(page.size()) > n).end_object();
+    return j.release();
+  };
+  co_return response::json(200, co_await db_.run(std::move(job)));
+}
+
+awaitable<response> community::read_notifications(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  auto up_to = f.integer("up_to_id", json::required, 1, 9007199254740992);
+  if (auto e = f.error()) co_return fail(*e, req);
+  auto uid = who->user_id;
+  auto job = [uid, up = *up_to](pqxx::connection& c) {
+    pqxx::work w(c);
+    w.exec_params("UPDATE notifications SET read_at = now() WHERE user_id = $1 AND id <= $2 AND read_at IS NULL", uid, up);
+    w.commit();
+  };
+  co_await db_.run(std::move(job));
+  co_return response::no_content();
+}
+
+awaitable<response> community::export_me(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto uid = who->user_id;
+  auto job = [uid](pqxx::connection& c) {
+    pqxx::work w(c);
+    json::writer j;
+    j.begin_object().field("format", "colibri-export-1").field("exported_at", core::format_rfc3339(core::system_clock().now()));
+    auto section = [&](const char* key, const std::string& sql) {
+      j.key(key);
+      rows_array(j, w.exec_params(sql, uid));
+    };
+    section("account", "SELECT id, email, handle, locale, timezone, is_admin, " + ms("created_at") + " AS created_at, " +
+                           ms("updated_at") + " AS updated_at FROM users WHERE id = $1");
+    section("sessions", "SELECT id, " + ms("created_at") + " AS created_at, " + ms("last_seen_at") + " AS last_seen_at, " +
+                            ms("expires_at") + " AS expires_at, " + ms("revoked_at") +
+                            " AS revoked_at FROM sessions WHERE user_id = $1 ORDER BY id");
+    section("memberships", "SELECT m.group_id, g.name AS group_name, m.role, " + ms("m.joined_at") + " AS joined_at, " +
+                               ms("m.muted_until") + " AS muted_until_at FROM memberships m JOIN groups g ON g.id = m.group_id "
+                               "WHERE m.user_id = $1 ORDER BY m.group_id");
+    section("join_requests", "SELECT id, group_id, motivation, state, reason, " + ms("created_at") + " AS created_at, " +
+                                 ms("decided_at") + " AS decided_at FROM join_requests WHERE user_id = $1 ORDER BY id");
+    section("events", "SELECT room, seq, kind, body, target_seq, emoji, reaction_on, reply_to, client_msg_id, " +
+                          ms("created_at") + " AS created_at FROM room_events WHERE author_id = $1 ORDER BY id");
+    section("held_posts", "SELECT id, room, body, state, " + ms("created_at") +
+                              " AS created_at FROM held_posts WHERE author_id = $1 ORDER BY id");
+    section("read_markers", "SELECT room, seq FROM read_markers WHERE user_id = $1 ORDER BY room");
+    section("notifications", "SELECT id, kind, title, body, data, " + ms("created_at") + " AS created_at, " + ms("read_at") +
+                                 " AS read_at FROM notifications WHERE user_id = $1 ORDER BY id");
+    section("reports_filed", "SELECT id, group_id, room, seq, target_user_id, reason, note, state, " + ms("created_at") +
+                                 " AS created_at FROM reports WHERE reporter_id = $1 ORDER BY id");
+    section("conversations", "SELECT conversation_id FROM conversation_members WHERE user_id = $1 ORDER BY 1");
+    section("blocks", "SELECT blocked_id, " + ms("created_at") + " AS created_at FROM blocks WHERE blocker_id = $1 ORDER BY 1");
+    j.end_object();
+    w.commit();
+    return j.release();
+  };
+  auto body = co_await db_.run(std::move(job));
+  auto res = response::json(200, std::move(body));
+  res.headers.emplace_back("Content-Disposition", "attachment; filename=\"colibri-export.json\"");
+  co_return res;
+}
+
+awaitable<response> community::delete_me(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto uid = who->user_id;
+  auto job = [uid](pqxx::connection& c) {
+    pqxx::work w(c);
+    std::vector<std::int64_t> sessions;
+    for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL "
+                                "RETURNING id",
+                                uid))
+      sessions.push_back(r[0].as<std::int64_t>());
+    auto handle = handle_of(w, uid);
+    // What others received about them (newcomer, join request) names them: no more.
+    w.exec_params("UPDATE notifications SET title = replace(title, $2, 'membre supprimé'), "
+                  "body = replace(body, $2, 'membre supprimé'), data = data - 'handle' "
+                  "WHERE data ->> 'user_id' = $1::text",
+                  uid, handle);
+    for (const char* sql : {"DELETE FROM memberships WHERE user_id = $1", "DELETE FROM join_requests WHERE user_id = $1",
+                            "DELETE FROM notifications WHERE user_id = $1", "DELETE FROM read_markers WHERE user_id = $1",
+                            "DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1",
+                            "DELETE FROM held_posts WHERE author_id = $1",
+                            "DELETE FROM conversation_members WHERE user_id = $1"})
+      w.exec_params(sql, uid);
+    // The row stays as a tombstone: their events still point to it, shown as
+    // "membre supprimé"; nothing in it identifies them any more.
+    w.exec_params("UPDATE users SET handle = 'membre supprimé', email = 'deleted-' || id || '@deleted.invalid', "
+                  "password_hash = '!', is_admin = false, deleted_at = now(), updated_at = now() WHERE id = $1",
+                  uid);
+    w.commit();
+    return sessions;
+  };
+  auto sessions = co_await db_.run(std::move(job));
+  // After the commit: every gateway closes the sockets of these sessions.
+  for (auto sid : sessions) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
+  log::info("account erased", {{"user_id", uid}});
+  co_return response::json(202, R"({"erased":true})");
+}
+
+}  // namespace colibri::groups

@@ -1,0 +1,569 @@
+// Moderation: reports routed to the group's moderators, their resolution
+// (dismiss, hide, remind the rules, mute, remove), mutes, watched words and
+// the posts they hold, and the audit log of every action.
+#include <set>
+
+#include "colibri/core/clock.hpp"
+#include "colibri/core/log.hpp"
+#include "colibri/groups/authn.hpp"
+#include "colibri/groups/community.hpp"
+#include "colibri/groups/posting.hpp"
+#include "colibri/json/fields.hpp"
+#include "common.hpp"
+
+namespace colibri::groups {
+
+using namespace detail;
+
+namespace {
+
+const std::set<std::string>& report_reasons() {
+  static const std::set<std::string> s{"abuse", "spam", "dangerous_advice", "distress", "privacy", "other"};
+  return s;
+}
+
+core::error report_not_found() {
+  return core::error::make(core::errc::not_found, {"Ce signalement n'existe pas.", "This report does not exist."});
+}
+
+// The group a moderator acts in, from the {id} parameter: visible, and the caller moderates it.
+awaitable<core::result<group_view>> moderated_group(pg::pool& db, const request& req, std::int64_t uid) {
+  auto gid = id_param(req, "id");
+  if (!gid) co_return group_not_found();
+  auto job = [gid = *gid, uid](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto g = load_group(w, gid, uid);
+    w.commit();
+    return g;
+  };
+  auto g = co_await db.run(std::move(job));
+  if (!g.visible()) co_return group_not_found();
+  if (!g.moderator()) co_return moderators_only();
+  co_return g;
+}
+
+void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns) {
+  for (const auto& n : ns) notify::publish(pub, n);
+}
+
+// A private reminder of the group's rules: never public shaming.
+std::vector<notify::notification> remind_rules(pqxx::work& w, const group_view& g, std::int64_t user_id) {
+  json::writer d;
+  d.begin_object().field("group_id", g.id).field("action", "remind_rules").end_object();
+  auto rules = g.rules.empty() ? std::string() : "\n\n" + g.rules;
+  return notify_users(w, {user_id}, "moderation", {"Un petit rappel des règles", "A gentle reminder of the rules"},
+                      {"L'équipe de modération de « " + g.name + " » vous rappelle les règles du groupe, pour que chacun "
+                       "s'y sente bien." + rules,
+                       "The moderators of \"" + g.name + "\" remind you of the group's rules, so that everyone feels "
+                       "welcome." + rules},
+                      d.release());
+}
+
+std::vector<notify::notification> tell(pqxx::work& w, const group_view& g, std::int64_t user_id, const core::text& body,
+                                       std::string_view action) {
+  json::writer d;
+  d.begin_object().field("group_id", g.id).field("action", action).end_object();
+  return notify_users(w, {user_id}, "moderation", {"Message de la modération", "A word from the moderators"}, body,
+                      d.release());
+}
+
+std::string until_text(std::int64_t ms) { return core::format_rfc3339_ms(ms); }
+
+}  // namespace
+
+awaitable<response> community::create_report(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  auto room = f.text("room", json::optional, 1, 64);
+  auto seq = f.integer("seq", json::optional, 1, 9007199254740992);
+  auto target = f.integer("user_id", json::optional, 1, 9007199254740992);
+  auto group = f.integer("group_id", json::optional, 1, 9007199254740992);
+  auto reason = f.text("reason", json::required, 1, 32);
+  auto note = f.text("note", json::optional, 0, 2000);
+  if (reason && !report_reasons().count(*reason))
+    f.fail("reason", {"Motif inconnu : abuse, spam, dangerous_advice, distress, privacy ou other.",
+                      "Unknown reason: abuse, spam, dangerous_advice, distress, privacy or other."});
+  if (f.ok() && room.has_value() != seq.has_value())
+    f.fail(room ? "seq" : "room", {"Un message se désigne par room et seq.", "A message is named by room and seq."});
+  if (f.ok() && !room && !target)
+    f.fail("room", {"Signalez un message (room, seq) ou une personne (user_id).",
+                    "Report a message (room, seq) or a person (user_id)."});
+  if (f.ok() && room && !roomlog::parse_room(*room)) f.fail("room", {"Ce salon n'existe pas.", "This room does not exist."});
+  if (f.ok() && !room && !group)
+    f.fail("group_id", {"Indiquez le groupe où cela s'est passé.", "Say in which group it happened."});
+  if (auto e = f.error()) co_return fail(*e, req);
+  auto uid = who->user_id;
+  struct made {
+    core::result<std::int64_t> id = std::int64_t{0};
+    std::vector<notify::notification> notes;
+  };
+  auto job = [=](pqxx::connection& c) -> made {
+    pqxx::work w(c);
+    made out;
+    std::int64_t gid = 0;
+    std::optional<std::int64_t> target_user = target;
+    if (room) {
+      auto s = standing(w, uid, *room);
+      if (auto ok = may_read(s); !ok) return {ok.err(), {}};
+      gid = s.access.group_id ? s.access.group_id : group.value_or(0);
+      auto ev = w.exec_params("SELECT author_id FROM room_events WHERE room = $1 AND seq = $2", *room, *seq);
+      if (ev.empty()) return {core::error::make(core::errc::not_found, {"Ce message n'existe pas.", "This message does not exist."}, "seq"), {}};
+      if (!ev[0][0].is_null()) target_user = ev[0][0].as<std::int64_t>();
+    } else {
+      gid = *group;
+    }
+    auto g = load_group(w, gid, uid);
+    if (!g.visible()) return {group_not_found(), {}};
+    if (!g.member()) return {members_only(), {}};
+    if (!room && w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2", gid, *target_user).empty())
+      return {core::error::make(core::errc::not_found, {"Cette personne n'est pas membre du groupe.",
+                                                        "This person is not a member of the group."},
+                                "user_id"),
+              {}};
+    auto id = w.exec_params1("INSERT INTO reports (group_id, reporter_id, room, seq, target_user_id, reason, note) "
+                             "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                             gid, uid, room, seq, target_user, *reason, note.value_or(""))[0]
+                  .as<std::int64_t>();
+    json::writer d;
+    d.begin_object().field("group_id", gid).field("report_id", id).end_object();
+    out.notes = notify_users(w, moderators_of(w, gid), "report", {"Nouveau signalement", "New report"},
+                             {"Un signalement attend votre attention dans « " + g.name + " ».",
+                              "A report awaits your attention in \"" + g.name + "\"."},
+                             d.release());
+    out.id = id;
+    w.commit();
+    return out;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (!out.id) co_return fail(out.id.err(), req);
+  publish_all(pub_, out.notes);
+  json::writer j;
+  j.begin_object().key("report").begin_object().field("id", *out.id).field("state", "open").end_object().end_object();
+  co_return response::json(201, j.release());
+}
+
+awaitable<response> community::list_reports(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto g = co_await moderated_group(db_, req, who->user_id);
+  if (!g) co_return fail(g.err(), req);
+  auto state = std::string(req.query_param("state").value_or("open"));
+  if (state != "open" && state != "resolved")
+    co_return fail(core::error::validation("state", {"state : open ou resolved.", "state: open or resolved."}), req);
+  auto limit = limit_param(req, s_.page_default, s_.page_max);
+  if (!limit) co_return fail(limit.err(), req);
+  auto job = [gid = g->id, state, n = *limit](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto res = w.exec_params(
+        "SELECT r.id, r.room, r.seq, r.reason, r.note, r.state, coalesce(r.action, ''), "
+        "(extract(epoch FROM r.created_at) * 1000)::bigint, r.reporter_id, coalesce(ru.handle, ''), r.target_user_id, "
+        "coalesce(tu.handle, ''), e.kind, e.body FROM reports r LEFT JOIN users ru ON ru.id = r.reporter_id "
+        "LEFT JOIN users tu ON tu.id = r.target_user_id "
+        "LEFT JOIN room_events e ON e.room = r.room AND e.seq = r.seq "
+        "WHERE r.group_id = $1 AND r.state = $2 ORDER BY r.id LIMIT $3",
+        gid, state, n + 1);
+    w.commit();
+    json::writer j;
+    j.begin_object().key("reports").begin_array();
+    int i = 0;
+    for (auto r : res) {
+      if (i++ == n) break;
+      j.begin_object().field("id", r[0].as<std::int64_t>()).field("group_id", gid);
+      j.key("room");
+      if (r[1].is_null()) j.null(); else j.value(r[1].as<std::string>());
+      j.key("seq");
+      if (r[2].is_null()) j.null(); else j.value(r[2].as<std::int64_t>());
+      j.field("reason", r[3].as<std::string>()).field("note", r[4].as<std::string>()).field("state", r[5].as<std::string>());
+      j.key("action");
+      if (r[6].as<std::string>().empty()) j.null(); else j.value(r[6].as<std::string>());
+      j.field("created_at", core::format_rfc3339_ms(r[7].as<std::int64_t>()));
+      j.key("reporter");
+      if (r[8].is_null()) j.null();
+      else j.begin_object().field("id", r[8].as<std::int64_t>()).field("handle", r[9].as<std::string>()).end_object();
+      j.key("target");
+      if (r[10].is_null()) j.null();
+      else j.begin_object().field("id", r[10].as<std::int64_t>()).field("handle", r[11].as<std::string>()).end_object();
+      // What was reported, as it was written (the moderators need it even once hidden).
+      j.key("event");
+      if (r[12].is_null()) j.null();
+      else {
+        j.begin_object().field("kind", r[12].as<std::string>()).key("body");
+        if (r[13].is_null()) j.null(); else j.value(r[13].as<std::string>());
+        j.end_object();
+      }
+      j.end_object();
+    }
+    j.end_array().field("has_more", static_cast<int>(res.size()) > n).end_object();
+    return j.release();
+  };
+  co_return response::json(200, co_await db_.run(std::move(job)));
+}
+
+awaitable<response> community::resolve_report(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto rid = id_param(req, "rid");
+  if (!rid) co_return fail(report_not_found(), req);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  auto action = f.text("action", json::required, 1, 16);
+  auto minutes = f.integer("duration_minutes", json::optional, 1, 60 * 24 * 365);
+  auto note = f.text("note", json::optional, 0, 2000);
+  static const std::set<std::string> actions{"dismiss", "hide", "remind_rules", "mute", "remove"};
+  if (action && !actions.count(*action))
+    f.fail("action", {"Action inconnue : dismiss, hide, remind_rules, mute ou remove.",
+                      "Unknown action: dismiss, hide, remind_rules, mute or remove."});
+  if (f.ok() && *action == "mute" && !minutes)
+    f.fail("duration_minutes", {"Indiquez la durée de la mise en sourdine (minutes).", "Give the mute's duration (minutes)."});
+  if (auto e = f.error()) co_return fail(*e, req);
+  auto uid = who->user_id;
+  struct resolved {
+    std::optional<core::error> err;
+    std::vector<notify::notification> notes;
+    std::optional<std::string> room;
+    std::optional<std::int64_t> seq;
+    std::int64_t group_id = 0;
+    std::optional<std::int64_t> target;
+  };
+  auto job = [=](pqxx::connection& c) {
+    pqxx::work w(c);
+    resolved out;
+    auto r = w.exec_params("SELECT group_id, room, seq, target_user_id, state FROM reports WHERE id = $1 FOR UPDATE", *rid);
+    if (r.empty()) {
+      out.err = report_not_found();
+      return out;
+    }
+    out.group_id = r[0][0].as<std::int64_t>();
+    auto g = load_group(w, out.group_id, uid);
+    // Reports exist only for the group's moderators.
+    if (!g.moderator()) {
+      out.err = report_not_found();
+      return out;
+    }
+    if (r[0][4].as<std::string>() != "open") {
+      out.err = core::error::make(core::errc::conflict, {"Ce signalement est déjà traité.", "This report is already resolved."});
+      return out;
+    }
+    if (!r[0][1].is_null()) out.room = r[0][1].as<std::string>();
+    if (!r[0][2].is_null()) out.seq = r[0][2].as<std::int64_t>();
+    if (!r[0][3].is_null()) out.target = r[0][3].as<std::int64_t>();
+    const auto& a = *action;
+    if ((a == "hide" && !out.seq) || (a != "dismiss" && a != "hide" && !out.target)) {
+      out.err = core::error::validation("action", {"Cette action ne s'applique pas à ce signalement.",
+                                                   "This action does not apply to this report."});
+      return out;
+    }
+    if (a == "remind_rules") {
+      out.notes = remind_rules(w, g, *out.target);
+    } else if (a == "mute") {
+      auto until = w.exec_params1("UPDATE memberships SET muted_until = now() + make_interval(mins => $3) "
+                                  "WHERE group_id = $1 AND user_id = $2 RETURNING (extract(epoch FROM muted_until) * 1000)::bigint",
+                                  g.id, *out.target, static_cast<int>(*minutes));
+      out.notes = tell(w, g, *out.target,
+                       {"Vous ne pourrez pas écrire dans « " + g.name + " » jusqu'au " + until_text(until[0].as<std::int64_t>()) +
+                            " (UTC). Vous pouvez toujours lire les échanges.",
+                        "You cannot write in \"" + g.name + "\" until " + until_text(until[0].as<std::int64_t>()) +
+                            " (UTC). You can still read the conversations."},
+                       "mute");
+    } else if (a == "remove") {
+      w.exec_params("WITH RECURSIVE tree AS (SELECT id FROM groups WHERE id = $1 UNION ALL "
+                    "SELECT g.id FROM groups g JOIN tree t ON g.parent_id = t.id) "
+                    "DELETE FROM memberships WHERE user_id = $2 AND group_id IN (SELECT id FROM tree)",
+                    g.id, *out.target);
+      out.notes = tell(w, g, *out.target,
+                       {"Vous ne faites plus partie de « " + g.name + " ».", "You are no longer a member of \"" + g.name + "\"."},
+                       "remove");
+    }
+    w.exec_params("UPDATE reports SET state = 'resolved', action = $2, resolved_by = $3, resolved_at = now() WHERE id = $1",
+                  *rid, a, uid);
+    audit(w, g.id, uid, a, out.target, out.room, out.seq, note.value_or(""));
+    w.commit();
+    return out;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (out.err) co_return fail(*out.err, req);
+  publish_all(pub_, out.notes);
+  if (*action == "hide") {
+    // A `delete` event: clients stop showing it; the original stays for the audit.
+    roomlog::append_request d;
+    d.room = *out.room;
+    d.kind = "delete";
+    d.author_id = uid;
+    d.target_seq = *out.seq;
+    auto r = co_await log_->append(std::move(d));
+    if (!r) co_return fail(r.err(), req);
+  }
+  co_return response::no_content();
+}
+
+awaitable<response> community::mute(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto g = co_await moderated_group(db_, req, who->user_id);
+  if (!g) co_return fail(g.err(), req);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  auto target = f.integer("user_id", json::required, 1, 9007199254740992);
+  auto until = f.text("until", json::required, 1, 40);
+  auto reason = f.text("reason", json::required, 1, 2000);
+  std::optional<core::time_point> t;
+  if (until) {
+    t = core::parse_rfc3339(*until);
+    if (!t || *t <= core::system_clock().now())
+      f.fail("until", {"until doit être une date RFC 3339 dans le futur.", "until must be an RFC 3339 time in the future."});
+  }
+  if (auto e = f.error()) co_return fail(*e, req);
+  auto uid = who->user_id;
+  auto until_ms = std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+  auto job = [=, g = *g](pqxx::connection& c) -> core::result<std::vector<notify::notification>> {
+    pqxx::work w(c);
+    auto r = w.exec_params("UPDATE memberships SET muted_until = to_timestamp($3::double precision / 1000) "
+                           "WHERE group_id = $1 AND user_id = $2 RETURNING 1",
+                           g.id, *target, until_ms);
+    if (r.empty())
+      return core::error::make(core::errc::not_found, {"Cette personne n'est pas membre du groupe.",
+                                                       "This person is not a member of the group."},
+                               "user_id");
+    audit(w, g.id, uid, "mute", *target, std::nullopt, std::nullopt, *reason);
+    auto notes = tell(w, g, *target,
+                      {"Vous ne pourrez pas écrire dans « " + g.name + " » jusqu'au " + until_text(until_ms) +
+                           " (UTC). Motif : " + *reason,
+                       "You cannot write in \"" + g.name + "\" until " + until_text(until_ms) + " (UTC). Reason: " + *reason},
+                      "mute");
+    w.commit();
+    return notes;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (!out) co_return fail(out.err(), req);
+  publish_all(pub_, *out);
+  co_return response::no_content();
+}
+
+awaitable<response> community::unmute(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto g = co_await moderated_group(db_, req, who->user_id);
+  if (!g) co_return fail(g.err(), req);
+  auto target = id_param(req, "uid");
+  auto missing = not_found({"Cette personne n'est pas membre du groupe.", "This person is not a member of the group."});
+  if (!target) co_return fail(missing, req);
+  auto uid = who->user_id;
+  auto job = [=, gid = g->id](pqxx::connection& c) -> std::optional<core::error> {
+    pqxx::work w(c);
+    if (w.exec_params("UPDATE memberships SET muted_until = NULL WHERE group_id = $1 AND user_id = $2 RETURNING 1", gid,
+                      *target)
+            .empty())
+      return missing;
+    audit(w, gid, uid, "unmute", *target, std::nullopt, std::nullopt, "");
+    w.commit();
+    return std::nullopt;
+  };
+  if (auto e = co_await db_.run(std::move(job))) co_return fail(*e, req);
+  co_return response::no_content();
+}
+
+awaitable<response> community::put_watched_words(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto g = co_await moderated_group(db_, req, who->user_id);
+  if (!g) co_return fail(g.err(), req);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  auto rules = doc->find("rules");
+  if (!rules || !rules->as_array() || rules->as_array()->size() > 500)
+    co_return fail(core::error::validation("rules", {"rules : une liste d'au plus 500 règles.", "rules: a list of at most 500 rules."}),
+                   req);
+  std::vector<std::pair<std::string, std::string>> list;
+  std::size_t i = 0;
+  for (const auto& v : *rules->as_array()) {
+    auto prefix = "rules[" + std::to_string(i++) + "]";
+    if (!v.as_object())
+      co_return fail(core::error::validation(prefix, {"Chaque règle est un objet {pattern, action}.", "Each rule is an object {pattern, action}."}),
+                     req);
+    json::fields f(v, prefix);
+    auto pattern = f.text("pattern", json::required, 1, 100);
+    auto action = f.text("action", json::required, 1, 8);
+    if (action && *action != "flag" && *action != "hold" && *action != "block")
+      f.fail("action", {"action : flag, hold ou block.", "action: flag, hold or block."});
+    if (auto e = f.error()) co_return fail(*e, req);
+    list.emplace_back(*pattern, *action);
+  }
+  auto uid = who->user_id;
+  auto job = [=, gid = g->id](pqxx::connection& c) {
+    pqxx::work w(c);
+    w.exec_params("DELETE FROM watched_words WHERE group_id = $1", gid);
+    for (const auto& [p, a] : list)
+      w.exec_params("INSERT INTO watched_words (group_id, pattern, action) VALUES ($1, $2, $3) "
+                    "ON CONFLICT (group_id, pattern) DO UPDATE SET action = EXCLUDED.action",
+                    gid, p, a);
+    audit(w, gid, uid, "watched_words", std::nullopt, std::nullopt, std::nullopt, std::to_string(list.size()) + " rules");
+    w.commit();
+  };
+  co_await db_.run(std::move(job));
+  co_return co_await get_watched_words(req);
+}
+
+awaitable<response> community::get_watched_words(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto g = co_await moderated_group(db_, req, who->user_id);
+  if (!g) co_return fail(g.err(), req);
+  auto job = [gid = g->id](pqxx::connection& c) {
+    pqxx::work w(c);
+    json::writer j;
+    j.begin_object().key("rules").begin_array();
+    for (auto r : w.exec_params("SELECT pattern, action FROM watched_words WHERE group_id = $1 ORDER BY pattern", gid))
+      j.begin_object().field("pattern", r[0].as<std::string>()).field("action", r[1].as<std::string>()).end_object();
+    j.end_array().end_object();
+    w.commit();
+    return j.release();
+  };
+  co_return response::json(200, co_await db_.run(std::move(job)));
+}
+
+awaitable<response> community::list_held(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto g = co_await moderated_group(db_, req, who->user_id);
+  if (!g) co_return fail(g.err(), req);
+  auto limit = limit_param(req, s_.page_default, s_.page_max);
+  if (!limit) co_return fail(limit.err(), req);
+  auto job = [gid = g->id, n = *limit](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto res = w.exec_params(
+        "SELECT h.id, h.room, h.author_id, u.handle, h.body, h.pattern, (extract(epoch FROM h.created_at) * 1000)::bigint "
+        "FROM held_posts h JOIN users u ON u.id = h.author_id WHERE h.group_id = $1 AND h.state = 'held' "
+        "ORDER BY h.id LIMIT $2",
+        gid, n + 1);
+    w.commit();
+    json::writer j;
+    j.begin_object().key("held_posts").begin_array();
+    int i = 0;
+    for (auto r : res) {
+      if (i++ == n) break;
+      j.begin_object().field("id", r[0].as<std::int64_t>()).field("room", r[1].as<std::string>());
+      j.key("author").begin_object().field("id", r[2].as<std::int64_t>()).field("handle", r[3].as<std::string>()).end_object();
+      j.field("body", r[4].as<std::string>()).field("pattern", r[5].as<std::string>());
+      j.field("created_at", core::format_rfc3339_ms(r[6].as<std::int64_t>())).end_object();
+    }
+    j.end_array().field("has_more", static_cast<int>(res.size()) > n).end_object();
+    return j.release();
+  };
+  co_return response::json(200, co_await db_.run(std::move(job)));
+}
+
+awaitable<response> community::decide_held(request& req, bool approve) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto hid = id_param(req, "hid");
+  auto missing = not_found({"Ce message retenu n'existe pas.", "This held post does not exist."});
+  if (!hid) co_return fail(missing, req);
+  auto uid = who->user_id;
+  struct held {
+    std::optional<core::error> err;
+    roomlog::append_request append;
+    std::vector<notify::notification> notes;
+  };
+  auto job = [=](pqxx::connection& c) {
+    pqxx::work w(c);
+    held out;
+    auto r = w.exec_params("SELECT group_id, room, author_id, client_msg_id, body, reply_to FROM held_posts "
+                           "WHERE id = $1 AND state = 'held' FOR UPDATE",
+                           *hid);
+    if (r.empty()) {
+      out.err = missing;
+      return out;
+    }
+    auto g = load_group(w, r[0][0].as<std::int64_t>(), uid);
+    if (!g.moderator()) {
+      out.err = missing;
+      return out;
+    }
+    auto author = r[0][2].as<std::int64_t>();
+    w.exec_params("UPDATE held_posts SET state = $2, decided_by = $3, decided_at = now() WHERE id = $1", *hid,
+                  approve ? "approved" : "rejected", uid);
+    audit(w, g.id, uid, approve ? "approve_post" : "reject_post", author, r[0][1].as<std::string>(), std::nullopt, "");
+    if (approve) {
+      out.append.room = r[0][1].as<std::string>();
+      out.append.kind = "message";
+      out.append.author_id = author;
+      if (!r[0][3].is_null()) out.append.client_msg_id = r[0][3].as<std::string>();
+      out.append.body = r[0][4].as<std::string>();
+      if (!r[0][5].is_null()) out.append.reply_to = r[0][5].as<std::int64_t>();
+    } else {
+      out.notes = tell(w, g, author,
+                       {"Votre message n'a pas été publié dans « " + g.name + " ». N'hésitez pas à le reformuler.",
+                        "Your post was not published in \"" + g.name + "\". Feel free to rephrase it."},
+                       "reject_post");
+    }
+    w.commit();
+    return out;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (out.err) co_return fail(*out.err, req);
+  publish_all(pub_, out.notes);
+  if (!approve) co_return response::no_content();
+  auto r = co_await log_->append(std::move(out.append));
+  if (!r) co_return fail(r.err(), req);
+  auto seq = r->ev.seq;
+  auto hid_v = *hid;
+  auto record = [hid_v, seq](pqxx::connection& c) {
+    pqxx::work w(c);
+    w.exec_params("UPDATE held_posts SET seq = $2 WHERE id = $1", hid_v, seq);
+    w.commit();
+  };
+  co_await db_.run(std::move(record));
+  json::writer j;
+  j.begin_object().key("event").raw(roomlog::event_json(r->ev)).end_object();
+  co_return response::json(200, j.release());
+}
+
+awaitable<response> community::list_audit(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto g = co_await moderated_group(db_, req, who->user_id);
+  if (!g) co_return fail(g.err(), req);
+  auto limit = limit_param(req, s_.page_default, s_.page_max);
+  if (!limit) co_return fail(limit.err(), req);
+  auto before = query_id(req, "before");
+  if (!before) co_return fail(before.err(), req);
+  auto job = [gid = g->id, n = *limit, b = *before](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto res = w.exec_params(
+        "SELECT a.id, a.actor_id, coalesce(au.handle, ''), a.action, a.target_user_id, coalesce(tu.handle, ''), a.room, "
+        "a.seq, a.reason, (extract(epoch FROM a.created_at) * 1000)::bigint FROM audit_log a "
+        "LEFT JOIN users au ON au.id = a.actor_id LEFT JOIN users tu ON tu.id = a.target_user_id "
+        "WHERE a.group_id = $1 AND ($2::bigint IS NULL OR a.id < $2) ORDER BY a.id DESC LIMIT $3",
+        gid, b, n + 1);
+    w.commit();
+    json::writer j;
+    j.begin_object().key("entries").begin_array();
+    int i = 0;
+    for (auto r : res) {
+      if (i++ == n) break;
+      j.begin_object().field("id", r[0].as<std::int64_t>());
+      j.key("actor");
+      if (r[1].is_null()) j.null();
+      else j.begin_object().field("id", r[1].as<std::int64_t>()).field("handle", r[2].as<std::string>()).end_object();
+      j.field("action", r[3].as<std::string>());
+      j.key("target");
+      if (r[4].is_null()) j.null();
+      else j.begin_object().field("id", r[4].as<std::int64_t>()).field("handle", r[5].as<std::string>()).end_object();
+      j.key("room");
+      if (r[6].is_null()) j.null(); else j.value(r[6].as<std::string>());
+      j.key("seq");
+      if (r[7].is_null()) j.null(); else j.value(r[7].as<std::int64_t>());
+      j.field("reason", r[8].as<std::string>()).field("at", core::format_rfc3339_ms(r[9].as<std::int64_t>())).end_object();
+    }
+    j.end_array().field("has_more", static_cast<int>(res.size()) > n).end_object();
+    return j.release();
+  };
+  co_return response::json(200, co_await db_.run(std::move(job)));
+}
+
+}  // namespace colibri::groups

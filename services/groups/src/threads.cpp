@@ -1,0 +1,312 @@
+// Threads, room events over REST (the same room log as the socket), direct
+// conversations and blocks.
+#include <limits>
+
+#include "colibri/core/clock.hpp"
+#include "colibri/core/log.hpp"
+#include "colibri/groups/authn.hpp"
+#include "colibri/groups/community.hpp"
+#include "colibri/groups/posting.hpp"
+#include "colibri/json/fields.hpp"
+#include "colibri/pg/sql_array.hpp"
+#include "colibri/roomlog/access.hpp"
+#include "colibri/roomlog/read_state.hpp"
+#include "common.hpp"
+
+namespace colibri::groups {
+
+using namespace detail;
+
+namespace {
+
+void write_thread(json::writer& j, const pqxx::row& r, const roomlog::read_state& rs) {
+  auto id = r[0].as<std::int64_t>();
+  j.begin_object().field("id", id).field("group_id", r[1].as<std::int64_t>()).field("room", "thread:" + std::to_string(id));
+  j.field("title", r[2].as<std::string>());
+  j.key("author");
+  if (r[3].is_null()) j.null();
+  else j.begin_object().field("id", r[3].as<std::int64_t>()).field("handle", r[4].as<std::string>()).end_object();
+  j.field("locked", r[5].as<bool>()).field("pinned", r[6].as<bool>());
+  j.field("created_at", core::format_rfc3339_ms(r[7].as<std::int64_t>()));
+  j.field("last_activity_at", core::format_rfc3339_ms(r[8].as<std::int64_t>()));
+  j.field("post_count", r[9].as<std::int64_t>()).field("last_seq", r[10].as<std::int64_t>());
+  j.field("read_seq", rs.read_seq).field("unread", rs.unread).end_object();
+}
+
+constexpr const char* k_thread_select =
+    "SELECT t.id, t.group_id, t.title, t.author_id, coalesce(u.handle, ''), t.locked, t.pinned, "
+    "(extract(epoch FROM t.created_at) * 1000)::bigint, (extract(epoch FROM t.last_activity_at) * 1000)::bigint, "
+    "t.post_count, coalesce(r.last_seq, 0) FROM threads t LEFT JOIN users u ON u.id = t.author_id "
+    "LEFT JOIN rooms r ON r.name = 'thread:' || t.id ";
+
+std::string thread_json(pqxx::work& w, std::int64_t tid, std::int64_t uid) {
+  auto r = w.exec_params1(std::string(k_thread_select) + "WHERE t.id = $1", tid);
+  json::writer j;
+  j.begin_object().key("thread");
+  write_thread(j, r, roomlog::read_state_of(w, uid, "thread:" + std::to_string(tid)));
+  j.end_object();
+  return j.release();
+}
+
+}  // namespace
+
+awaitable<response> community::list_threads(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto gid = id_param(req, "id");
+  if (!gid) co_return fail(group_not_found(), req);
+  auto limit = limit_param(req, s_.page_default, s_.page_max);
+  if (!limit) co_return fail(limit.err(), req);
+  auto before = query_id(req, "before");
+  if (!before) co_return fail(before.err(), req);
+  auto uid = who->user_id;
+  auto job = [uid, gid = *gid, n = *limit, b = *before](pqxx::connection& c) -> core::result<std::string> {
+    pqxx::work w(c);
+    // One statement for the common case (a member): membership and page together.
+    auto res = w.exec_params(
+        std::string(k_thread_select) +
+            "WHERE t.group_id = $1 AND EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = $1 AND m.user_id = $2) "
+            "AND ($3::bigint IS NULL OR (t.last_activity_at, t.id) < "
+            "  (SELECT b.last_activity_at, b.id FROM threads b WHERE b.id = $3 AND b.group_id = $1)) "
+            "ORDER BY t.last_activity_at DESC, t.id DESC LIMIT $4",
+        gid, uid, b, n + 1);
+    if (res.empty() && w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2", gid, uid).empty()) {
+      auto g = load_group(w, gid, uid);
+      return g.visible() ? members_only() : group_not_found();
+    }
+    std::size_t shown = std::min<std::size_t>(res.size(), static_cast<std::size_t>(n));
+    std::vector<std::int64_t> users(shown, uid);
+    std::vector<std::string> rooms;
+    for (std::size_t i = 0; i < shown; ++i) rooms.push_back("thread:" + std::to_string(res[i][0].as<std::int64_t>()));
+    auto reads = roomlog::read_states_of(w, users, rooms);
+    w.commit();
+    json::writer j;
+    j.begin_object().key("threads").begin_array();
+    for (std::size_t i = 0; i < shown; ++i) write_thread(j, res[i], reads[i]);
+    j.end_array().field("has_more", res.size() > shown).end_object();
+    return j.release();
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (!out) co_return fail(out.err(), req);
+  co_return response::json(200, std::move(*out));
+}
+
+awaitable<response> community::create_thread(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto gid = id_param(req, "id");
+  if (!gid) co_return fail(group_not_found(), req);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  auto title = f.text("title", json::required, 1, 200);
+  auto body = f.text("body", json::required, 1, log_->opts().max_body_code_points);
+  auto cmid = f.text("client_msg_id", json::optional, 1, 64);
+  if (auto e = f.error()) co_return fail(*e, req);
+  auto uid = who->user_id;
+  auto job = [uid, gid = *gid, t = *title](pqxx::connection& c) -> core::result<std::int64_t> {
+    pqxx::work w(c);
+    auto s = standing(w, uid, "group:" + std::to_string(gid));
+    if (auto ok = may_write(s); !ok) return s.hidden_group ? group_not_found() : ok.err();
+    if (auto word = screen(w, gid, t); word && word->action == "block") return blocked_word("title");
+    auto id = w.exec_params1("INSERT INTO threads (group_id, author_id, title) VALUES ($1, $2, $3) RETURNING id", gid,
+                             uid, t)[0]
+                  .as<std::int64_t>();
+    w.commit();
+    return id;
+  };
+  auto tid = co_await db_.run(std::move(job));
+  if (!tid) co_return fail(tid.err(), req);
+  post_request p{uid, "thread:" + std::to_string(*tid), std::move(*body), cmid.value_or("thread-" + std::to_string(*tid)),
+                 std::nullopt};
+  auto posted = co_await post_message(db_, pub_, log_, std::move(p));
+  if (!posted) log::warn("first post of a thread refused", {{"thread_id", *tid}});
+  auto tid_v = *tid;
+  auto load = [tid_v, uid](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto out = thread_json(w, tid_v, uid);
+    w.commit();
+    return out;
+  };
+  co_return response::json(201, co_await db_.run(std::move(load)));
+}
+
+awaitable<response> community::thread_flag(request& req, const char* column, bool on, const char* action) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto tid = id_param(req, "tid");
+  auto missing = not_found({"Cette discussion n'existe pas.", "This thread does not exist."});
+  if (!tid) co_return fail(missing, req);
+  auto uid = who->user_id;
+  auto job = [=, col = std::string(column), act = std::string(action)](pqxx::connection& c) -> core::result<std::string> {
+    pqxx::work w(c);
+    auto r = w.exec_params("SELECT group_id FROM threads WHERE id = $1", *tid);
+    if (r.empty()) return missing;
+    auto g = load_group(w, r[0][0].as<std::int64_t>(), uid);
+    if (!g.visible()) return missing;
+    if (!g.moderator()) return moderators_only();
+    w.exec_params("UPDATE threads SET " + col + " = $2 WHERE id = $1", *tid, on);
+    audit(w, g.id, uid, act, std::nullopt, "thread:" + std::to_string(*tid), std::nullopt, "");
+    auto out = thread_json(w, *tid, uid);
+    w.commit();
+    return out;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (!out) co_return fail(out.err(), req);
+  co_return response::json(200, std::move(*out));
+}
+
+awaitable<response> community::list_events(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto ref = roomlog::parse_room(req.param("room"));
+  if (!ref) co_return fail(room_not_found(), req);
+  auto limit = limit_param(req, s_.page_default, s_.page_max);
+  if (!limit) co_return fail(limit.err(), req);
+  auto before = query_id(req, "before");
+  if (!before) co_return fail(before.err(), req);
+  auto after = query_id(req, "after");
+  if (!after) co_return fail(after.err(), req);
+  if (*before && *after)
+    co_return fail(core::error::validation("before", {"before ou after, pas les deux.", "before or after, not both."}), req);
+  auto room = ref->name();
+  auto uid = who->user_id;
+  auto check = [uid, room](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto s = standing(w, uid, room);
+    w.commit();
+    return may_read(s);
+  };
+  if (auto ok = co_await db_.run(std::move(check)); !ok) co_return fail(ok.err(), req);
+  roomlog::page p;
+  if (*after) p = co_await log_->read_after(room, **after, *limit);
+  else p = co_await log_->read_before(room, before->value_or(std::numeric_limits<std::int64_t>::max()), *limit);
+  json::writer j;
+  j.begin_object().key("events").begin_array();
+  for (const auto& e : p.events) j.raw(roomlog::event_json(e));
+  j.end_array().field("has_more", p.has_more).end_object();
+  co_return response::json(200, j.release());
+}
+
+awaitable<response> community::post_event(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto ref = roomlog::parse_room(req.param("room"));
+  if (!ref) co_return fail(room_not_found(), req);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  auto kind = f.text("kind", json::required, 1, 16);
+  if (kind && *kind != "message")
+    f.fail("kind", {"Seuls les messages (« message ») se publient ici.", "Only messages (\"message\") are posted here."});
+  auto body = f.text("body", json::required, 1, log_->opts().max_body_code_points);
+  auto cmid = f.text("client_msg_id", json::required, 1, 64);
+  auto reply_to = f.integer("reply_to", json::optional, 1, 9007199254740992);
+  if (auto e = f.error()) co_return fail(*e, req);
+  post_request p{who->user_id, ref->name(), std::move(*body), std::move(*cmid), reply_to};
+  auto posted = co_await post_message(db_, pub_, log_, std::move(p));
+  if (!posted) co_return fail(posted.err(), req);
+  if (posted->held) {
+    json::writer j;
+    j.begin_object().key("held_post").begin_object().field("id", posted->held_id).field("room", ref->name());
+    j.field("state", "held").end_object().end_object();
+    co_return response::json(202, j.release());
+  }
+  json::writer j;
+  j.begin_object().key("event").raw(roomlog::event_json(posted->ev)).end_object();
+  co_return response::json(posted->duplicate ? 200 : 201, j.release());
+}
+
+awaitable<response> community::create_conversation(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  std::vector<std::int64_t> others;
+  auto ids = doc->find("user_ids");
+  bool ok = ids && ids->as_array() && !ids->as_array()->empty() && ids->as_array()->size() <= 20;
+  if (ok)
+    for (const auto& v : *ids->as_array()) {
+      auto n = v.as_int();
+      if (!n || *n < 1 || *n > 9007199254740992) ok = false;
+      else if (*n != who->user_id) others.push_back(*n);
+    }
+  std::sort(others.begin(), others.end());
+  others.erase(std::unique(others.begin(), others.end()), others.end());
+  if (!ok || others.empty())
+    co_return fail(core::error::validation("user_ids", {"user_ids : de 1 à 20 identifiants d'autres personnes.",
+                                                        "user_ids: 1 to 20 ids of other people."}),
+                   req);
+  auto uid = who->user_id;
+  auto job = [uid, others](pqxx::connection& c) -> core::result<std::string> {
+    pqxx::work w(c);
+    std::vector<std::optional<std::int64_t>> o(others.begin(), others.end());
+    auto arr = pg::bigint_array(o);
+    // Each must share a group with the caller, and neither may have blocked the other.
+    auto ok = w.exec_params1(
+        "SELECT count(*) FROM unnest($2::bigint[]) AS x(id) JOIN users u ON u.id = x.id AND u.deleted_at IS NULL "
+        "WHERE EXISTS (SELECT 1 FROM memberships a JOIN memberships b ON a.group_id = b.group_id "
+        "  WHERE a.user_id = $1 AND b.user_id = x.id) "
+        "AND NOT EXISTS (SELECT 1 FROM blocks k WHERE (k.blocker_id = $1 AND k.blocked_id = x.id) "
+        "  OR (k.blocker_id = x.id AND k.blocked_id = $1))",
+        uid, arr)[0]
+                  .as<std::size_t>();
+    if (ok != others.size())
+      return core::error::make(core::errc::forbidden,
+                               {"Vous ne pouvez écrire qu'aux personnes avec qui vous partagez un groupe.",
+                                "You can only write to people you share a group with."},
+                               "user_ids");
+    std::vector<std::optional<std::int64_t>> all(o);
+    all.push_back(uid);
+    auto all_arr = pg::bigint_array(all);
+    // The same people already have a conversation: reuse it.
+    auto existing = w.exec_params(
+        "SELECT c.conversation_id FROM conversation_members c GROUP BY c.conversation_id "
+        "HAVING array_agg(c.user_id ORDER BY c.user_id) = (SELECT array_agg(x ORDER BY x) FROM unnest($1::bigint[]) x) "
+        "AND bool_or(c.user_id = $2) LIMIT 1",
+        all_arr, uid);
+    std::int64_t cid;
+    if (!existing.empty()) {
+      cid = existing[0][0].as<std::int64_t>();
+    } else {
+      cid = w.exec("INSERT INTO conversations DEFAULT VALUES RETURNING id")[0][0].as<std::int64_t>();
+      w.exec_params("INSERT INTO conversation_members (conversation_id, user_id) SELECT $1, unnest($2::bigint[])", cid, all_arr);
+    }
+    json::writer j;
+    j.begin_object().key("conversation").begin_object().field("id", cid).field("room", "dm:" + std::to_string(cid));
+    j.key("members").begin_array();
+    for (auto r : w.exec_params("SELECT u.id, u.handle FROM conversation_members c JOIN users u ON u.id = c.user_id "
+                                "WHERE c.conversation_id = $1 ORDER BY u.id",
+                                cid))
+      j.begin_object().field("id", r[0].as<std::int64_t>()).field("handle", r[1].as<std::string>()).end_object();
+    j.end_array().end_object().end_object();
+    w.commit();
+    return j.release();
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (!out) co_return fail(out.err(), req);
+  co_return response::json(201, std::move(*out));
+}
+
+awaitable<response> community::block_user(request& req, bool on) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto target = id_param(req, "uid");
+  auto missing = not_found({"Cette personne n'existe pas.", "This person does not exist."});
+  if (!target || *target == who->user_id) co_return fail(missing, req);
+  auto uid = who->user_id;
+  auto job = [=](pqxx::connection& c) -> std::optional<core::error> {
+    pqxx::work w(c);
+    if (w.exec_params("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL", *target).empty()) return missing;
+    if (on)
+      w.exec_params("INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", uid, *target);
+    else
+      w.exec_params("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2", uid, *target);
+    w.commit();
+    return std::nullopt;
+  };
+  if (auto e = co_await db_.run(std::move(job))) co_return fail(*e, req);
+  co_return response::no_content();
+}
+
+}  // namespace colibri::groups

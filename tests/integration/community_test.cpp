@@ -1,0 +1,454 @@
+// End-to-end: groups, joining with a motivation, the welcome ritual, threads,
+// moderation, watched words, privacy and the caller's rights, against the
+// running groups service and two chat gateways on real PostgreSQL and Redis.
+#include "chat_fixture.hpp"
+
+namespace colibri::test {
+namespace {
+
+struct person {
+  std::string token, id, handle;
+};
+
+class Community : public chat_fixture {
+ protected:
+  void configure(std::map<std::string, std::string>& env) override { env["COLIBRI_SEED_GROUPS"] = "false"; }
+
+  http_result call(const std::string& method, const std::string& target, const std::string& body, const person& p) {
+    std::map<std::string, std::string> h;
+    if (!p.token.empty()) h["Authorization"] = "Bearer " + p.token;
+    return http_call(groups_->port(), method, target, body, h);
+  }
+  http_result get(const std::string& target, const person& p) { return call("GET", target, "", p); }
+  http_result post(const std::string& target, const std::string& body, const person& p) {
+    return call("POST", target, body, p);
+  }
+  person someone(const std::string& handle) {
+    auto [token, id] = user(handle);
+    return {token, id, handle};
+  }
+  person admin(const std::string& handle) {
+    auto p = someone(handle);
+    sql("UPDATE users SET is_admin = true WHERE id = " + p.id);
+    return p;
+  }
+  // A group created over REST by `owner`; returns its id.
+  std::string make_group(const person& owner, const std::string& name, const std::string& policy,
+                         const std::string& visibility = "listed", const std::string& parent = "") {
+    auto r = post("/api/v1/groups",
+                  R"({"name":")" + name + R"(","description":"d","rules":"Règle 1 : bienveillance.","join_policy":")" +
+                      policy + R"(","visibility":")" + visibility + "\"" + (parent.empty() ? "" : ",\"parent_id\":" + parent) +
+                      "}",
+                  owner);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json_at(r.body, "group.id").value_or("0");
+  }
+  std::string one(const std::string& q) {
+    auto s = sql(q);
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  }
+  int count(const std::string& q) { return std::stoi(one(q)); }
+  http_result send_message(const std::string& room, const std::string& body, const std::string& cmid, const person& p) {
+    return post("/api/v1/rooms/" + room + "/events",
+                R"({"kind":"message","body":")" + body + R"(","client_msg_id":")" + cmid + "\"}", p);
+  }
+};
+
+TEST_F(Community, JoinWithAMotivationThenTheWelcomeRitual) {
+  auto root = admin("Annie");
+  auto gid = make_group(root, "Je ne fume plus", "request");
+  auto team_gid = make_group(root, "Équipe d'accueil", "invite", "hidden", gid);
+  auto colibri = someone("Colibri");
+  member(gid, colibri.id);
+  member(team_gid, colibri.id);
+  ASSERT_EQ(call("PATCH", "/api/v1/groups/" + gid, R"({"welcome_group_id":)" + team_gid + "}", root).status, 200);
+
+  auto newcomer = someone("Nadia");
+  auto ws = connect(gateways_[0]->port(), newcomer.token);
+
+  auto r = post("/api/v1/groups/" + gid + "/join", "{}", newcomer);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json_at(r.body, "error.code"), "validation_failed");
+  EXPECT_EQ(json_at(r.body, "error.field"), "motivation");
+  r = post("/api/v1/groups/" + gid + "/join", R"({"motivation":"court"})", newcomer);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(count("SELECT count(*) FROM join_requests"), 0);
+
+  r = post("/api/v1/groups/" + gid + "/join", R"({"motivation":"J'arrête demain, j'ai besoin de vous."})", newcomer);
+  ASSERT_EQ(r.status, 202) << r.body;
+  auto rid = *json_at(r.body, "join_request.id");
+  EXPECT_EQ(post("/api/v1/groups/" + gid + "/join", R"({"motivation":"J'arrête demain, j'ai besoin de vous."})", newcomer)
+                .status,
+            409);
+  // Not a member yet: the group's content stays closed.
+  EXPECT_EQ(get("/api/v1/rooms/group:" + gid + "/events", newcomer).status, 403);
+
+  // The moderators' queue shows the motivation; only to moderators.
+  EXPECT_EQ(get("/api/v1/groups/" + gid + "/join-requests", colibri).status, 403);
+  auto queue = get("/api/v1/groups/" + gid + "/join-requests", root);
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  EXPECT_EQ(json_at(queue.body, "join_requests.0.motivation"), "J'arrête demain, j'ai besoin de vous.");
+  EXPECT_EQ(json_at(queue.body, "join_requests.0.user.handle"), "Nadia");
+  auto mod_notes = get("/api/v1/notifications", root);
+  EXPECT_NE(mod_notes.body.find("\"join_request\""), std::string::npos) << mod_notes.body;
+
+  r = post("/api/v1/groups/" + gid + "/join-requests/" + rid + "/approve", "{}", root);
+  ASSERT_EQ(r.status, 204) << r.body;
+
+  // The newcomer: a welcome notification with the rules, live on the socket too.
+  auto live = ws->read_until("\"welcome\"");
+  ASSERT_TRUE(live);
+  EXPECT_NE(live->find("Règle 1 : bienveillance."), std::string::npos) << *live;
+  auto notes = get("/api/v1/notifications", newcomer);
+  ASSERT_EQ(notes.status, 200);
+  EXPECT_EQ(json_at(notes.body, "notifications.0.kind"), "welcome");
+  EXPECT_NE(json_at(notes.body, "notifications.0.body").value_or("").find("Règle 1 : bienveillance."), std::string::npos);
+  // The moderators and the welcome team: a newcomer to greet.
+  for (const auto* p : {&root, &colibri}) {
+    auto n = get("/api/v1/notifications", *p);
+    EXPECT_NE(n.body.find("\"newcomer\""), std::string::npos) << p->handle << ": " << n.body;
+    EXPECT_NE(n.body.find("Nadia"), std::string::npos);
+  }
+  // The room: a join event by the newcomer.
+  auto events = get("/api/v1/rooms/group:" + gid + "/events", newcomer);
+  ASSERT_EQ(events.status, 200) << events.body;
+  EXPECT_NE(events.body.find("\"kind\":\"join\""), std::string::npos) << events.body;
+  EXPECT_EQ(json_at(get("/api/v1/groups/" + gid, newcomer).body, "group.my_membership.role"), "member");
+  EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'approve_join'"), 1);
+
+  // A rejected request says why, to the person only.
+  auto other = someone("Omar");
+  r = post("/api/v1/groups/" + gid + "/join", R"({"motivation":"Je veux voir ce qui se dit ici."})", other);
+  ASSERT_EQ(r.status, 202);
+  r = post("/api/v1/groups/" + gid + "/join-requests/" + *json_at(r.body, "join_request.id") + "/reject",
+           R"({"reason":"Groupe réservé aux personnes qui arrêtent."})", root);
+  EXPECT_EQ(r.status, 204);
+  EXPECT_NE(get("/api/v1/notifications", other).body.find("Groupe réservé aux personnes qui arrêtent."), std::string::npos);
+  EXPECT_EQ(get("/api/v1/rooms/group:" + gid + "/events", other).status, 403);
+}
+
+TEST_F(Community, NonMembersSeeAndDoNothingAndChildrenNeedTheirParent) {
+  auto root = admin("Admin");
+  auto gid = make_group(root, "Espace", "request");
+  auto hidden = make_group(root, "Caché", "invite", "hidden");
+  auto child = make_group(root, "Vapotage", "open", "listed", gid);
+  auto m = someone("Membre");
+  member(gid, m.id);
+  auto posted = send_message("group:" + gid, "Bonjour à tous", "m1", m);
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  auto thread = post("/api/v1/groups/" + gid + "/threads", R"({"title":"Les envies du soir","body":"Comment tenir ?"})", m);
+  ASSERT_EQ(thread.status, 201) << thread.body;
+
+  auto outsider = someone("Dehors");
+  int events_before = count("SELECT count(*) FROM room_events");
+  EXPECT_EQ(get("/api/v1/groups/" + gid + "/threads", outsider).status, 403);
+  EXPECT_EQ(get("/api/v1/rooms/group:" + gid + "/events", outsider).status, 403);
+  EXPECT_EQ(get("/api/v1/rooms/thread:" + *json_at(thread.body, "thread.id") + "/events", outsider).status, 403);
+  auto r = send_message("group:" + gid, "Intrus", "o1", outsider);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json_at(r.body, "error.code"), "forbidden");
+  r = post("/api/v1/reports", R"({"room":"group:)" + gid + R"(","seq":1,"reason":"spam"})", outsider);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(post("/api/v1/groups/" + gid + "/threads", R"({"title":"x","body":"y"})", outsider).status, 403);
+  // The socket refuses the same: react, send, history.
+  auto ws = connect(gateways_[1]->port(), outsider.token);
+  ws->send(R"({"type":"react","id":"r1","room":"group:)" + gid + R"(","seq":1,"emoji":"👍","on":true})");
+  auto err = ws->read_until("\"error\"");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(json_at(*err, "code"), "forbidden") << *err;
+  EXPECT_EQ(count("SELECT count(*) FROM room_events"), events_before);
+  EXPECT_EQ(count("SELECT count(*) FROM reports"), 0);
+
+  // A hidden group does not exist for others.
+  EXPECT_EQ(get("/api/v1/groups/" + hidden, outsider).status, 404);
+  EXPECT_EQ(get("/api/v1/groups/" + hidden + "/threads", outsider).status, 404);
+  EXPECT_EQ(get("/api/v1/rooms/group:" + hidden + "/events", outsider).status, 404);
+  EXPECT_EQ(get("/api/v1/groups", outsider).body.find("Caché"), std::string::npos);
+
+  // A child needs its parent: refused before, accepted after; leaving the parent leaves the child.
+  r = post("/api/v1/groups/" + child + "/join", "{}", outsider);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(count("SELECT count(*) FROM memberships WHERE user_id = " + outsider.id), 0);
+  EXPECT_EQ(post("/api/v1/groups/" + child + "/join", "{}", m).status, 201);
+  EXPECT_EQ(call("DELETE", "/api/v1/groups/" + gid + "/members/me", "", m).status, 204);
+  EXPECT_EQ(count("SELECT count(*) FROM memberships WHERE user_id = " + m.id), 0);
+}
+
+TEST_F(Community, ReportsReachTheGroupsModeratorsWhoHideMuteAndRemindPrivately) {
+  auto root = admin("Admin");
+  auto a = make_group(root, "Groupe A", "request");
+  auto b = make_group(root, "Groupe B", "request");
+  auto mod_a = someone("ModoA");
+  auto mod_b = someone("ModoB");
+  member(a, mod_a.id, "NULL");
+  member(b, mod_b.id, "NULL");
+  sql("UPDATE memberships SET role = 'moderator' WHERE user_id IN (" + mod_a.id + "," + mod_b.id + ")");
+  sql("UPDATE groups SET rules = 'Pas d''insultes, jamais.' WHERE id = " + a);
+  auto x = someone("Xavier");
+  auto y = someone("Yasmine");
+  member(a, x.id);
+  member(a, y.id);
+
+  auto posted = send_message("group:" + a, "Message déplacé", "x1", x);
+  ASSERT_EQ(posted.status, 201);
+  auto seq = *json_at(posted.body, "event.seq");
+  auto rep = post("/api/v1/reports", R"({"room":"group:)" + a + R"(","seq":)" + seq + R"(,"reason":"abuse","note":"blessant"})", y);
+  ASSERT_EQ(rep.status, 201) << rep.body;
+  auto rid = *json_at(rep.body, "report.id");
+
+  auto queue = get("/api/v1/groups/" + a + "/reports", mod_a);
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  EXPECT_EQ(json_at(queue.body, "reports.0.event.body"), "Message déplacé");
+  EXPECT_EQ(json_at(queue.body, "reports.0.target.handle"), "Xavier");
+  EXPECT_NE(get("/api/v1/notifications", mod_a).body.find("\"report\""), std::string::npos);
+  // Not another group's moderators, not the platform admin alone.
+  EXPECT_EQ(get("/api/v1/groups/" + a + "/reports", mod_b).status, 403);
+  EXPECT_EQ(get("/api/v1/notifications", mod_b).body.find("\"report\""), std::string::npos);
+  EXPECT_EQ(post("/api/v1/reports/" + rid + "/resolve", R"({"action":"hide"})", mod_b).status, 404);
+  EXPECT_EQ(post("/api/v1/reports/" + rid + "/resolve", R"({"action":"hide"})", y).status, 404);
+
+  ASSERT_EQ(post("/api/v1/reports/" + rid + "/resolve", R"({"action":"hide","note":"insulte"})", mod_a).status, 204);
+  auto events = get("/api/v1/rooms/group:" + a + "/events?after=" + seq, y);
+  EXPECT_NE(events.body.find("\"kind\":\"delete\""), std::string::npos) << events.body;
+  EXPECT_NE(events.body.find("\"target_seq\":" + seq), std::string::npos) << events.body;
+  EXPECT_EQ(one("SELECT body FROM room_events WHERE room = 'group:" + a + "' AND seq = " + seq), "Message déplacé");
+  EXPECT_EQ(post("/api/v1/reports/" + rid + "/resolve", R"({"action":"dismiss"})", mod_a).status, 409);
+
+  // A reminder of the rules goes to the person, quoting the rules; nothing in the room.
+  int room_events = count("SELECT count(*) FROM room_events WHERE room = 'group:" + a + "'");
+  rep = post("/api/v1/reports", R"({"user_id":)" + x.id + R"(,"group_id":)" + a + R"(,"reason":"abuse"})", y);
+  ASSERT_EQ(rep.status, 201) << rep.body;
+  ASSERT_EQ(post("/api/v1/reports/" + *json_at(rep.body, "report.id") + "/resolve", R"({"action":"remind_rules"})", mod_a).status, 204);
+  EXPECT_NE(get("/api/v1/notifications", x).body.find("Pas d'insultes, jamais."), std::string::npos);
+  EXPECT_EQ(get("/api/v1/notifications", y).body.find("Pas d'insultes, jamais."), std::string::npos);
+  EXPECT_EQ(count("SELECT count(*) FROM room_events WHERE room = 'group:" + a + "'"), room_events);
+
+  // A mute: refused on REST (403) and on the socket (forbidden); reading still works.
+  rep = post("/api/v1/reports", R"({"user_id":)" + x.id + R"(,"group_id":)" + a + R"(,"reason":"abuse"})", y);
+  ASSERT_EQ(post("/api/v1/reports/" + *json_at(rep.body, "report.id") + "/resolve",
+                 R"({"action":"mute","duration_minutes":60,"note":"récidive"})", mod_a)
+                .status,
+            204);
+  auto refused = send_message("group:" + a, "Encore moi", "x2", x);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(json_at(refused.body, "error.code"), "forbidden");
+  auto ws = connect(gateways_[0]->port(), x.token);
+  ws->send(R"({"type":"send","id":"s1","room":"group:)" + a + R"(","body":"Par le socket","client_msg_id":"x3"})");
+  auto err = ws->read_until("\"error\"");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(json_at(*err, "code"), "forbidden") << *err;
+  EXPECT_EQ(get("/api/v1/rooms/group:" + a + "/events", x).status, 200);
+  EXPECT_EQ(count("SELECT count(*) FROM room_events WHERE room = 'group:" + a + "'"), room_events);
+
+  // Every action is in the audit log, readable by the group's moderators only.
+  auto log = get("/api/v1/groups/" + a + "/audit", mod_a);
+  ASSERT_EQ(log.status, 200) << log.body;
+  for (const char* action : {"\"hide\"", "\"remind_rules\"", "\"mute\""})
+    EXPECT_NE(log.body.find(action), std::string::npos) << action << " " << log.body;
+  EXPECT_NE(log.body.find("récidive"), std::string::npos);
+  EXPECT_EQ(json_at(log.body, "entries.0.actor.handle"), "ModoA");
+  EXPECT_EQ(get("/api/v1/groups/" + a + "/audit", y).status, 403);
+}
+
+TEST_F(Community, WatchedWordsHoldFlagAndBlock) {
+  auto root = admin("Admin");
+  auto gid = make_group(root, "Groupe", "request");
+  auto x = someone("Xena");
+  auto y = someone("Yann");
+  member(gid, x.id);
+  member(gid, y.id);
+  auto r = call("PUT", "/api/v1/groups/" + gid + "/watched-words",
+                R"({"rules":[{"pattern":"acheter","action":"hold"},{"pattern":"Insulte","action":"block"},{"pattern":"arnaque","action":"flag"}]})",
+                root);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(call("PUT", "/api/v1/groups/" + gid + "/watched-words", R"({"rules":[{"pattern":"x","action":"ban"}]})", root).status,
+            400);
+  EXPECT_EQ(call("PUT", "/api/v1/groups/" + gid + "/watched-words", R"({"rules":[]})", x).status, 403);
+
+  auto held = send_message("group:" + gid, "Où ACHETER des patchs pas chers ?", "h1", x);
+  ASSERT_EQ(held.status, 202) << held.body;
+  auto hid = *json_at(held.body, "held_post.id");
+  // Invisible to everyone, the author included, until approved.
+  for (const auto* p : {&x, &y})
+    EXPECT_EQ(get("/api/v1/rooms/group:" + gid + "/events", *p).body.find("patchs"), std::string::npos);
+  auto ws = connect(gateways_[1]->port(), y.token);
+  ws->send(R"({"type":"subscribe","room":"group:)" + gid + R"(","since":0})");
+  ASSERT_TRUE(ws->read_until("\"subscribed\""));
+  auto queue = get("/api/v1/groups/" + gid + "/held-posts", root);
+  ASSERT_EQ(queue.status, 200);
+  EXPECT_EQ(json_at(queue.body, "held_posts.0.body"), "Où ACHETER des patchs pas chers ?");
+  EXPECT_EQ(get("/api/v1/groups/" + gid + "/held-posts", y).status, 403);
+  ASSERT_EQ(post("/api/v1/held-posts/" + hid + "/approve", "{}", root).status, 200);
+  auto live = ws->read_until("patchs");
+  ASSERT_TRUE(live);
+  EXPECT_NE(get("/api/v1/rooms/group:" + gid + "/events", y).body.find("patchs pas chers"), std::string::npos);
+  EXPECT_EQ(post("/api/v1/held-posts/" + hid + "/approve", "{}", root).status, 404);
+
+  int stored = count("SELECT count(*) FROM room_events");
+  r = send_message("group:" + gid, "Une insulte", "b1", x);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json_at(r.body, "error.field"), "body");
+  EXPECT_EQ(count("SELECT count(*) FROM room_events"), stored);
+
+  r = send_message("group:" + gid, "Attention, c'est une arnaque", "f1", x);
+  EXPECT_EQ(r.status, 201);
+  auto reports = get("/api/v1/groups/" + gid + "/reports", root);
+  EXPECT_EQ(json_at(reports.body, "reports.0.reason"), "watched_word") << reports.body;
+}
+
+TEST_F(Community, ThreadsListByActivityWithUnreadAndLocking) {
+  auto root = admin("Admin");
+  auto gid = make_group(root, "Groupe", "request");
+  auto x = someone("Xavier");
+  auto y = someone("Yvonne");
+  member(gid, x.id);
+  member(gid, y.id);
+  auto t1 = post("/api/v1/groups/" + gid + "/threads", R"({"title":"Premier","body":"Un"})", x);
+  ASSERT_EQ(t1.status, 201) << t1.body;
+  EXPECT_EQ(json_at(t1.body, "thread.post_count"), "1");
+  auto t2 = post("/api/v1/groups/" + gid + "/threads", R"({"title":"Second","body":"Deux"})", x);
+  ASSERT_EQ(t2.status, 201);
+  auto tid1 = *json_at(t1.body, "thread.id");
+  // Activity in the first thread (over the socket) brings it back on top.
+  auto ws = connect(gateways_[0]->port(), y.token);
+  ws->send(R"({"type":"send","room":"thread:)" + tid1 + R"(","body":"Je suis là","client_msg_id":"y1"})");
+  ASSERT_TRUE(ws->read_until("\"ack\""));
+  auto list = get("/api/v1/groups/" + gid + "/threads", x);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(json_at(list.body, "threads.0.id"), tid1);
+  EXPECT_EQ(json_at(list.body, "threads.0.post_count"), "2");
+  EXPECT_EQ(json_at(list.body, "threads.0.unread"), "1");  // Yvonne's reply; his own post is not unread
+  auto page = get("/api/v1/groups/" + gid + "/threads?limit=1", x);
+  EXPECT_EQ(json_at(page.body, "has_more"), "true");
+  auto next = get("/api/v1/groups/" + gid + "/threads?limit=1&before=" + tid1, x);
+  EXPECT_EQ(json_at(next.body, "threads.0.title"), "Second");
+
+  EXPECT_EQ(post("/api/v1/threads/" + tid1 + "/lock", "", x).status, 403);
+  auto locked = post("/api/v1/threads/" + tid1 + "/lock", "", root);
+  ASSERT_EQ(locked.status, 200) << locked.body;
+  EXPECT_EQ(json_at(locked.body, "thread.locked"), "true");
+  EXPECT_EQ(send_message("thread:" + tid1, "Encore", "x9", x).status, 403);
+  EXPECT_EQ(send_message("thread:" + tid1, "Discussion close, merci à tous", "r9", root).status, 201);
+  EXPECT_EQ(post("/api/v1/threads/" + tid1 + "/pin", "", root).status, 200);
+  EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action IN ('lock_thread', 'pin_thread')"), 2);
+
+  // Direct conversations between people who share a group; a block stops them both ways.
+  auto c = post("/api/v1/conversations", R"({"user_ids":[)" + y.id + "]}", x);
+  ASSERT_EQ(c.status, 201) << c.body;
+  auto room = *json_at(c.body, "conversation.room");
+  EXPECT_EQ(send_message(room, "Salut", "d1", y).status, 201);
+  auto stranger = someone("Inconnu");
+  EXPECT_EQ(post("/api/v1/conversations", R"({"user_ids":[)" + stranger.id + "]}", x).status, 403);
+  EXPECT_EQ(call("PUT", "/api/v1/blocks/" + x.id, "", y).status, 204);
+  EXPECT_EQ(send_message(room, "Tu es là ?", "d2", x).status, 403);
+  EXPECT_EQ(send_message(room, "Et moi ?", "d3", y).status, 403);
+}
+
+TEST_F(Community, ExportThenErasure) {
+  auto root = admin("Admin");
+  auto gid = make_group(root, "Groupe", "open");
+  auto z = someone("ZoeSecrete");
+  ASSERT_EQ(post("/api/v1/groups/" + gid + "/join", "{}", z).status, 201);
+  ASSERT_EQ(send_message("group:" + gid, "Trois jours sans fumer", "z1", z).status, 201);
+  auto ws = connect(gateways_[1]->port(), z.token);
+
+  auto ex = get("/api/v1/me/export", z);
+  ASSERT_EQ(ex.status, 200) << ex.body;
+  for (const char* needle : {"ZoeSecrete@example.fr", "Trois jours sans fumer", "\"memberships\"", "\"welcome\""})
+    EXPECT_NE(ex.body.find(needle), std::string::npos) << needle;
+  EXPECT_EQ(ex.body.find("password"), std::string::npos);
+  EXPECT_EQ(ex.body.find("token"), std::string::npos);
+
+  auto del = call("DELETE", "/api/v1/me", "", z);
+  ASSERT_EQ(del.status, 202) << del.body;
+  EXPECT_EQ(ws->wait_closed().code, 4003);
+  EXPECT_EQ(get("/api/v1/me", z).status, 401);
+  auto login = http_call(groups_->port(), "POST", "/api/v1/auth/login",
+                         R"({"email":"ZoeSecrete@example.fr","password":"un mot de passe"})");
+  EXPECT_EQ(login.status, 401);
+  // The handle appears nowhere: events show "membre supprimé".
+  auto events = get("/api/v1/rooms/group:" + gid + "/events", root);
+  EXPECT_EQ(events.body.find("ZoeSecrete"), std::string::npos) << events.body;
+  EXPECT_NE(events.body.find("membre supprimé"), std::string::npos);
+  EXPECT_EQ(get("/api/v1/notifications", root).body.find("ZoeSecrete"), std::string::npos);
+  EXPECT_EQ(count("SELECT count(*) FROM users WHERE handle LIKE '%ZoeSecrete%' OR email LIKE '%ZoeSecrete%'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE title LIKE '%ZoeSecrete%' OR body LIKE '%ZoeSecrete%' OR data::text LIKE '%Zo%'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM memberships WHERE user_id = " + z.id), 0);
+  // The handle is free again for someone else.
+  EXPECT_EQ(someone("ZoeSecrete").handle, "ZoeSecrete");
+}
+
+TEST_F(Community, BadInputGetsTheContractsErrorsAndStoresNothing) {
+  auto root = admin("Admin");
+  auto a = make_group(root, "A", "request");
+  auto b = make_group(root, "B", "request");
+  auto m = someone("Membre");
+  member(a, m.id);
+  auto asker = someone("Demandeur");
+  auto req_b = post("/api/v1/groups/" + b + "/join", R"({"motivation":"Une motivation sincère."})", asker);
+  ASSERT_EQ(req_b.status, 202);
+  auto rid_b = *json_at(req_b.body, "join_request.id");
+  auto snapshot = [&] {
+    return one("SELECT (SELECT count(*) FROM groups) || '/' || (SELECT count(*) FROM join_requests) || '/' || "
+               "(SELECT count(*) FROM threads) || '/' || (SELECT count(*) FROM reports) || '/' || "
+               "(SELECT count(*) FROM room_events) || '/' || (SELECT count(*) FROM memberships)");
+  };
+  auto before = snapshot();
+  std::string long_title(201, 't');
+  std::string long_body(4001, 'b');
+  struct bad {
+    std::string method, target, body;
+    const person* who;
+    int status;
+    std::string code;
+  };
+  person nobody;
+  std::vector<bad> cases = {
+      {"GET", "/api/v1/groups", "", &nobody, 401, "unauthenticated"},
+      {"POST", "/api/v1/groups", "{not json", &root, 400, "invalid_json"},
+      {"POST", "/api/v1/groups", R"({"name":1,"join_policy":"open","visibility":"listed"})", &root, 400, "validation_failed"},
+      {"POST", "/api/v1/groups", R"({"name":"x","join_policy":"everyone","visibility":"listed"})", &root, 400, "validation_failed"},
+      {"POST", "/api/v1/groups", R"({"name":"x","join_policy":"open","visibility":"listed"})", &m, 403, "forbidden"},
+      {"GET", "/api/v1/groups/999999", "", &m, 404, "not_found"},
+      {"GET", "/api/v1/groups/abc", "", &m, 404, "not_found"},
+      {"GET", "/api/v1/groups/99999999999999999999", "", &m, 404, "not_found"},
+      {"POST", "/api/v1/groups/" + a + "/join", R"({"motivation":12345678901})", &asker, 400, "validation_failed"},
+      {"POST", "/api/v1/groups/" + a + "/join-requests/" + rid_b + "/approve", "{}", &root, 404, "not_found"},
+      {"POST", "/api/v1/groups/" + a + "/threads", R"({"title":")" + long_title + R"(","body":"x"})", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/groups/" + a + "/threads", R"({"title":"t","body":")" + long_body + R"("})", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/groups/" + a + "/threads", R"({"title":"t"})", &m, 400, "validation_failed"},
+      {"GET", "/api/v1/groups/" + a + "/threads?limit=0", "", &m, 400, "validation_failed"},
+      {"GET", "/api/v1/groups/" + a + "/threads?before=-3", "", &m, 400, "validation_failed"},
+      {"GET", "/api/v1/rooms/bogus/events", "", &m, 404, "not_found"},
+      {"GET", "/api/v1/rooms/group:" + a + "/events?after=1&before=5", "", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/rooms/group:" + a + "/events", R"({"kind":"message","body":"x"})", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/rooms/group:" + a + "/events", R"({"kind":"delete","body":"x","client_msg_id":"c"})", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/rooms/group:" + a + "/events", R"({"kind":"message","body":"","client_msg_id":"c"})", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/rooms/group:" + a + "/events", "[1,2]", &m, 400, "invalid_json"},
+      {"POST", "/api/v1/reports", R"({"room":"group:)" + a + R"(","seq":1,"reason":"boring"})", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/reports", R"({"room":"group:)" + a + R"(","reason":"spam"})", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/reports", R"({"room":"group:)" + a + R"(","seq":999,"reason":"spam"})", &m, 404, "not_found"},
+      {"POST", "/api/v1/reports/999999/resolve", R"({"action":"hide"})", &root, 404, "not_found"},
+      {"POST", "/api/v1/reports/1/resolve", R"({"action":"explode"})", &root, 400, "validation_failed"},
+      {"POST", "/api/v1/groups/" + a + "/mutes", R"({"user_id":)" + m.id + R"(,"until":"hier","reason":"x"})", &root, 400, "validation_failed"},
+      {"POST", "/api/v1/groups/" + a + "/mutes", R"({"user_id":)" + m.id + R"(,"until":"2020-01-01T00:00:00Z","reason":"x"})", &root, 400, "validation_failed"},
+      {"PUT", "/api/v1/groups/" + a + "/members/" + m.id, R"({"role":"king"})", &root, 400, "validation_failed"},
+      {"PUT", "/api/v1/groups/" + a + "/members/999999", R"({"role":"moderator"})", &root, 404, "not_found"},
+      {"POST", "/api/v1/notifications/read", R"({"up_to_id":"tous"})", &m, 400, "validation_failed"},
+      {"GET", "/api/v1/notifications?unread=peut-etre", "", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/conversations", R"({"user_ids":[]})", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/conversations", R"({"user_ids":["x"]})", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/invitations/not-a-code/accept", "", &m, 404, "not_found"},
+  };
+  for (const auto& c : cases) {
+    auto r = call(c.method, c.target, c.body, *c.who);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << " " << c.body << " -> " << r.body;
+    EXPECT_EQ(json_at(r.body, "error.code"), c.code) << c.method << " " << c.target << " -> " << r.body;
+    EXPECT_TRUE(json_at(r.body, "error.message")) << r.body;
+  }
+  EXPECT_EQ(snapshot(), before);
+}
+
+}  // namespace
+}  // namespace colibri::test
