@@ -295,6 +295,28 @@ TEST_F(Community, WatchedWordsHoldFlagAndBlock) {
   EXPECT_EQ(r.status, 201);
   auto reports = get("/api/v1/groups/" + gid + "/reports", root);
   EXPECT_EQ(json_at(reports.body, "reports.0.reason"), "watched_word") << reports.body;
+
+  // The socket screens alike: held (the others never see it), blocked, flagged.
+  auto xs = connect(gateways_[0]->port(), x.token);
+  xs->send(R"({"type":"send","id":"1","room":"group:)" + gid + R"(","body":"Je peux acheter pour toi","client_msg_id":"s1"})");
+  auto held_frame = xs->read_until("\"held\"");
+  ASSERT_TRUE(held_frame);
+  EXPECT_TRUE(json_at(*held_frame, "held_post_id")) << *held_frame;
+  xs->send(R"({"type":"send","id":"2","room":"group:)" + gid + R"(","body":"Quelle INSULTE","client_msg_id":"s2"})");
+  auto refused = xs->read_until("\"error\"");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(json_at(*refused, "code"), "validation_failed") << *refused;
+  xs->send(R"({"type":"send","id":"3","room":"group:)" + gid + R"(","body":"Encore une arnaque","client_msg_id":"s3"})");
+  ASSERT_TRUE(xs->read_until("\"ack\""));
+  for (int i = 0; i < 20; ++i) {
+    auto f = ws->read();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->find("pour toi"), std::string::npos) << *f;
+    EXPECT_EQ(f->find("INSULTE"), std::string::npos) << *f;
+    if (f->find("Encore une arnaque") != std::string::npos) break;
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM held_posts WHERE state = 'held'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM reports WHERE reason = 'watched_word'"), 2);
 }
 
 TEST_F(Community, ThreadsListByActivityWithUnreadAndLocking) {
@@ -319,6 +341,16 @@ TEST_F(Community, ThreadsListByActivityWithUnreadAndLocking) {
   EXPECT_EQ(json_at(list.body, "threads.0.id"), tid1);
   EXPECT_EQ(json_at(list.body, "threads.0.post_count"), "2");
   EXPECT_EQ(json_at(list.body, "threads.0.unread"), "1");  // Yvonne's reply; his own post is not unread
+  // Marked read on the socket: nothing unread; a new reply: one again.
+  auto xs = connect(gateways_[1]->port(), x.token);
+  xs->send(R"({"type":"read","room":"thread:)" + tid1 + R"(","seq":2})");
+  ASSERT_TRUE(xs->read_until("\"unread\""));
+  EXPECT_EQ(json_at(get("/api/v1/groups/" + gid + "/threads", x).body, "threads.0.unread"), "0");
+  ws->send(R"({"type":"send","room":"thread:)" + tid1 + R"(","body":"Et encore","client_msg_id":"y2"})");
+  ASSERT_TRUE(ws->read_until("\"ack\""));
+  list = get("/api/v1/groups/" + gid + "/threads", x);
+  EXPECT_EQ(json_at(list.body, "threads.0.unread"), "1") << list.body;
+  EXPECT_EQ(json_at(list.body, "threads.0.read_seq"), "2");
   auto page = get("/api/v1/groups/" + gid + "/threads?limit=1", x);
   EXPECT_EQ(json_at(page.body, "has_more"), "true");
   auto next = get("/api/v1/groups/" + gid + "/threads?limit=1&before=" + tid1, x);

@@ -1,6 +1,7 @@
 #include "colibri/auth/sessions.hpp"
 
 #include "colibri/auth/token.hpp"
+#include "colibri/pg/prepared.hpp"
 #include "colibri/pg/sql_array.hpp"
 
 namespace colibri::auth {
@@ -13,25 +14,25 @@ std::string create_session(pqxx::work& w, std::int64_t user_id, std::chrono::hou
   return token;
 }
 
-std::optional<session> find_session(pqxx::work& w, std::string_view token) {
+std::optional<session> find_session(pqxx::transaction_base& w, std::string_view token) {
   return find_sessions(w, {std::string(token)}).front();
 }
 
-std::vector<std::optional<session>> find_sessions(pqxx::work& w, const std::vector<std::string>& tokens) {
+std::vector<std::optional<session>> find_sessions(pqxx::transaction_base& w, const std::vector<std::string>& tokens) {
   std::vector<std::optional<session>> out(tokens.size());
   std::vector<std::optional<std::string>> hashes;
   hashes.reserve(tokens.size());
   for (const auto& t : tokens) hashes.push_back(plausible_token(t) ? std::optional(token_hash(t)) : std::nullopt);
   // last_seen_at is refreshed at most once a minute to keep lookups read-mostly.
-  auto r = w.exec_params(
+  static const std::string sql =
       "WITH k AS (SELECT h, i FROM unnest($1::text[]) WITH ORDINALITY AS k(h, i) WHERE h IS NOT NULL), "
       "live AS (SELECT k.i, s.id, s.user_id, s.last_seen_at FROM k JOIN sessions s ON s.token_hash = k.h "
       "  JOIN users u ON u.id = s.user_id "
       "  WHERE s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL), "
       "seen AS (UPDATE sessions s SET last_seen_at = now() FROM live "
       "  WHERE s.id = live.id AND live.last_seen_at < now() - interval '1 minute') "
-      "SELECT i, id, user_id FROM live",
-      pg::text_array(hashes));
+      "SELECT i, id, user_id FROM live";
+  auto r = pg::exec_prepared(w, "colibri_find_sessions", sql, pg::text_array(hashes));
   for (auto row : r)
     out[row[0].as<std::size_t>() - 1] = session{row[1].as<std::int64_t>(), row[2].as<std::int64_t>()};
   return out;

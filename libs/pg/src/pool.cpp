@@ -81,6 +81,11 @@ void pool::worker_loop(std::size_t index) {
   auto connect = [&]() -> std::exception_ptr {
     try {
       conn = std::make_unique<pqxx::connection>(url_);
+      // Our prepared statements take arrays whose sizes the planner cannot
+      // know: a generic plan is as good, and planning them again on every
+      // execution (the server's default after comparing costs) costs more
+      // than running them (pg/prepared.hpp).
+      pqxx::nontransaction(*conn).exec("SET plan_cache_mode = force_generic_plan");
       if (down) log::info("postgresql connection restored", {{"worker", static_cast<std::int64_t>(index)}});
       down = false;
       return nullptr;

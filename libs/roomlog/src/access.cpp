@@ -1,14 +1,15 @@
 #include "colibri/roomlog/access.hpp"
 
+#include "colibri/pg/prepared.hpp"
 #include "colibri/pg/sql_array.hpp"
 
 namespace colibri::roomlog {
 
-std::vector<room_access> check_access_many(pqxx::work& w, const std::vector<std::int64_t>& users,
+std::vector<room_access> check_access_many(pqxx::transaction_base& w, const std::vector<std::int64_t>& users,
                                            const std::vector<std::string>& rooms) {
   std::vector<std::optional<std::int64_t>> u(users.begin(), users.end());
   std::vector<std::optional<std::string>> r(rooms.begin(), rooms.end());
-  auto res = w.exec_params(
+  static const std::string sql =
       "WITH k AS (SELECT i, user_id, split_part(room, ':', 1) AS kind, split_part(room, ':', 2)::bigint AS id "
       "  FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS x(user_id, room, i)) "
       "SELECT k.i, m.role, coalesce(m.muted_until > now(), false), false, false, m.group_id FROM k "
@@ -21,8 +22,8 @@ std::vector<room_access> check_access_many(pqxx::work& w, const std::vector<std:
       "SELECT k.i, 'member', false, false, EXISTS (SELECT 1 FROM conversation_members o JOIN blocks b "
       "    ON (b.blocker_id = o.user_id AND b.blocked_id = k.user_id) OR (b.blocker_id = k.user_id AND b.blocked_id = o.user_id) "
       "    WHERE o.conversation_id = k.id AND o.user_id <> k.user_id), 0::bigint FROM k "
-      "  JOIN conversation_members c ON k.kind = 'dm' AND c.conversation_id = k.id AND c.user_id = k.user_id",
-      pg::bigint_array(u), pg::text_array(r));
+      "  JOIN conversation_members c ON k.kind = 'dm' AND c.conversation_id = k.id AND c.user_id = k.user_id";
+  auto res = pg::exec_prepared(w, "colibri_check_access", sql, pg::bigint_array(u), pg::text_array(r));
   std::vector<room_access> out(users.size());
   for (auto row : res) {
     auto& a = out[row[0].as<std::size_t>() - 1];

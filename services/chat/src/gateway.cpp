@@ -105,6 +105,25 @@ awaitable<backfill> gateway::backfill_of(std::int64_t user_id, std::string room,
   co_return co_await backfills_->run(std::move(q));
 }
 
+awaitable<std::vector<groups::watched_hit>> gateway::watched_words(std::int64_t group_id) {
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lk(mutex_);
+    if (auto it = watched_.find(group_id); it != watched_.end() && it->second.expires > now) co_return it->second.rules;
+  }
+  auto load = [group_id](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto rules = groups::load_watched(w, group_id);
+    w.commit();
+    return rules;
+  };
+  auto rules = co_await db_.run(std::move(load));
+  std::lock_guard lk(mutex_);
+  if (watched_.size() > 10000) watched_.clear();  // bounded: one entry per group written in
+  watched_[group_id] = {now + s_.access_ttl, rules};
+  co_return rules;
+}
+
 awaitable<std::optional<identity>> gateway::identify(std::string token) {
   co_return co_await identities_->run(std::move(token));
 }

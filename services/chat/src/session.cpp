@@ -316,6 +316,15 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   auto a = co_await require_member(id, *room);
   if (!a) co_return;
   if (!a->can_send) co_return send_error(id, cannot_send());
+  // The group's watched words, as on REST: block refuses, hold keeps the post
+  // for the moderators (nobody sees it until approved), flag reports it.
+  std::optional<groups::watched_hit> hit;
+  if (a->group_id) {
+    auto rules = co_await gw_->watched_words(a->group_id);
+    hit = groups::match_watched(rules, *body);
+  }
+  if (hit && hit->action == "block") co_return send_error(id, groups::blocked_word("body"));
+  if (hit && hit->action == "hold") co_return co_await hold(id, a->group_id, *room, *body, *cmid, reply_to, hit->pattern);
 
   roomlog::append_request r;
   r.room = *room;
@@ -324,7 +333,38 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   r.client_msg_id = cmid;
   r.body = body;
   r.reply_to = reply_to;
-  co_await append_and_ack(id, std::move(r));
+  auto ev = co_await append_and_ack(id, std::move(r));
+  if (hit && ev) co_await flag(a->group_id, *ev, hit->pattern);
+}
+
+awaitable<void> session::hold(const std::string* id, std::int64_t group_id, std::string room, std::string body,
+                              std::string cmid, std::optional<std::int64_t> reply_to, std::string pattern) {
+  groups::post_request p{user_id_, room, std::move(body), cmid, reply_to};
+  auto job = [group_id, p = std::move(p), pattern = std::move(pattern)](pqxx::connection& c) {
+    pqxx::work w(c);
+    std::vector<notify::notification> notes;
+    auto held_id = groups::hold_post(w, group_id, p, pattern, notes);
+    w.commit();
+    return std::pair{held_id, std::move(notes)};
+  };
+  auto [held_id, notes] = co_await gw_->db().run(std::move(job));
+  for (const auto& n : notes) notify::publish(gw_->publisher(), n);
+  json::writer w;
+  w.begin_object().field("type", "held");
+  if (id) w.key("id").raw(*id);
+  w.field("room", room).field("client_msg_id", cmid).field("held_post_id", held_id).end_object();
+  deliver(std::make_shared<const std::string>(w.release()));
+}
+
+awaitable<void> session::flag(std::int64_t group_id, roomlog::event ev, std::string pattern) {
+  auto job = [group_id, ev = std::move(ev), pattern = std::move(pattern)](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto notes = groups::flag_report(w, group_id, ev, pattern);
+    w.commit();
+    return notes;
+  };
+  auto notes = co_await gw_->db().run(std::move(job));
+  for (const auto& n : notes) notify::publish(gw_->publisher(), n);
 }
 
 awaitable<void> session::change(const std::string* id, const std::string& type, json::fields& f) {
@@ -364,6 +404,14 @@ awaitable<void> session::change(const std::string* id, const std::string& type, 
     co_return send_error(id, core::error::make(core::errc::forbidden,
                                                {"Vous ne pouvez modifier que vos propres messages.", "You can only change your own messages."},
                                                "seq"));
+  // An edit cannot be held for approval: a word that would hold or block a
+  // post refuses the edit; a flagging one reports it.
+  std::optional<groups::watched_hit> hit;
+  if (type == "edit" && a->group_id) {
+    auto rules = co_await gw_->watched_words(a->group_id);
+    hit = groups::match_watched(rules, *body);
+    if (hit && hit->action != "flag") co_return send_error(id, groups::blocked_word("body"));
+  }
   roomlog::append_request r;
   r.room = *room;
   r.kind = type == "react" ? "reaction" : type;
@@ -372,12 +420,16 @@ awaitable<void> session::change(const std::string* id, const std::string& type, 
   r.body = body;
   r.emoji = emoji;
   r.on = on;
-  co_await append_and_ack(id, std::move(r));
+  auto ev = co_await append_and_ack(id, std::move(r));
+  if (hit && ev) co_await flag(a->group_id, *ev, hit->pattern);
 }
 
-awaitable<void> session::append_and_ack(const std::string* id, roomlog::append_request r) {
+awaitable<std::optional<roomlog::event>> session::append_and_ack(const std::string* id, roomlog::append_request r) {
   auto res = co_await gw_->log().append(std::move(r));
-  if (!res) co_return send_error(id, res.err());
+  if (!res) {
+    send_error(id, res.err());
+    co_return std::nullopt;
+  }
   // The ack means committed; the event itself comes back like everyone's.
   json::writer w;
   w.begin_object().field("type", "ack");
@@ -387,6 +439,8 @@ awaitable<void> session::append_and_ack(const std::string* id, roomlog::append_r
   if (res->duplicate) w.field("duplicate", true);
   w.end_object();
   deliver(std::make_shared<const std::string>(w.release()));
+  if (res->duplicate) co_return std::nullopt;  // nothing new was stored
+  co_return res->ev;
 }
 
 awaitable<void> session::history(const std::string* id, json::fields& f) {

@@ -8,10 +8,8 @@ awaitable<core::result<caller>> authenticate(pg::pool& db, const http::request& 
   std::string token(req.bearer_token());
   if (token.empty()) co_return core::default_error(core::errc::unauthenticated);
   auto lookup = [token](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto found = auth::find_session(w, token);
-    w.commit();
-    return found;
+    pqxx::nontransaction w(c);  // one statement: no BEGIN/COMMIT round trips
+    return auth::find_session(w, token);
   };
   auto s = co_await db.run(std::move(lookup));
   if (!s)

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "colibri/core/clock.hpp"
+#include "colibri/pg/prepared.hpp"
 #include "colibri/pg/sql_array.hpp"
 
 namespace colibri::groups::detail {
@@ -82,8 +83,9 @@ core::result<std::optional<std::int64_t>> query_id(const request& req, std::stri
   return std::optional<std::int64_t>{*n};
 }
 
-group_view load_group(pqxx::work& w, std::int64_t group_id, std::int64_t user_id) {
-  auto r = w.exec_params(std::string(k_group_select) + "WHERE g.id = $2", user_id, group_id);
+group_view load_group(pqxx::transaction_base& w, std::int64_t group_id, std::int64_t user_id) {
+  static const std::string sql = std::string(k_group_select) + "WHERE g.id = $2";
+  auto r = pg::exec_prepared(w, "colibri_load_group", sql, user_id, group_id);
   if (r.empty()) return {};
   return read_group(r[0]);
 }

@@ -54,7 +54,7 @@ struct group_view {
 };
 
 // Loads a group with the caller's standing (exists == false when absent).
-group_view load_group(pqxx::work& w, std::int64_t group_id, std::int64_t user_id);
+group_view load_group(pqxx::transaction_base& w, std::int64_t group_id, std::int64_t user_id);
 // Every group the caller may see, roots first then by name.
 std::vector<group_view> visible_groups(pqxx::work& w, std::int64_t user_id);
 

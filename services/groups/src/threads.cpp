@@ -8,6 +8,7 @@
 #include "colibri/groups/community.hpp"
 #include "colibri/groups/posting.hpp"
 #include "colibri/json/fields.hpp"
+#include "colibri/pg/prepared.hpp"
 #include "colibri/pg/sql_array.hpp"
 #include "colibri/roomlog/access.hpp"
 #include "colibri/roomlog/read_state.hpp"
@@ -19,7 +20,7 @@ using namespace detail;
 
 namespace {
 
-void write_thread(json::writer& j, const pqxx::row& r, const roomlog::read_state& rs) {
+void write_thread(json::writer& j, const pqxx::row& r) {
   auto id = r[0].as<std::int64_t>();
   j.begin_object().field("id", id).field("group_id", r[1].as<std::int64_t>()).field("room", "thread:" + std::to_string(id));
   j.field("title", r[2].as<std::string>());
@@ -30,20 +31,29 @@ void write_thread(json::writer& j, const pqxx::row& r, const roomlog::read_state
   j.field("created_at", core::format_rfc3339_ms(r[7].as<std::int64_t>()));
   j.field("last_activity_at", core::format_rfc3339_ms(r[8].as<std::int64_t>()));
   j.field("post_count", r[9].as<std::int64_t>()).field("last_seq", r[10].as<std::int64_t>());
-  j.field("read_seq", rs.read_seq).field("unread", rs.unread).end_object();
+  j.field("read_seq", r[11].as<std::int64_t>()).field("unread", r[12].as<std::int64_t>()).end_object();
 }
 
+// Unread without counting the thread: the messages it holds (post_count,
+// kept by a trigger) minus those the reader had read when they last marked it
+// (read_markers.read_count) minus their own since; only their own messages
+// are counted (the idempotency index finds them). $2 is the reader.
 constexpr const char* k_thread_select =
     "SELECT t.id, t.group_id, t.title, t.author_id, coalesce(u.handle, ''), t.locked, t.pinned, "
     "(extract(epoch FROM t.created_at) * 1000)::bigint, (extract(epoch FROM t.last_activity_at) * 1000)::bigint, "
-    "t.post_count, coalesce(r.last_seq, 0) FROM threads t LEFT JOIN users u ON u.id = t.author_id "
-    "LEFT JOIN rooms r ON r.name = 'thread:' || t.id ";
+    "t.post_count, coalesce(r.last_seq, 0), coalesce(m.seq, 0), "
+    "least(1000, greatest(0, t.post_count - coalesce(m.read_count, 0) - (SELECT count(*) FROM room_events e "
+    "  WHERE e.room = 'thread:' || t.id AND e.author_id = $2 AND e.client_msg_id IS NOT NULL AND e.kind = 'message' "
+    "  AND e.seq > coalesce(m.seq, 0) AND NOT EXISTS (SELECT 1 FROM room_events d WHERE d.room = e.room "
+    "  AND d.kind = 'delete' AND d.target_seq = e.seq)))) "
+    "FROM threads t LEFT JOIN users u ON u.id = t.author_id LEFT JOIN rooms r ON r.name = 'thread:' || t.id "
+    "LEFT JOIN read_markers m ON m.user_id = $2 AND m.room = 'thread:' || t.id ";
 
 std::string thread_json(pqxx::work& w, std::int64_t tid, std::int64_t uid) {
-  auto r = w.exec_params1(std::string(k_thread_select) + "WHERE t.id = $1", tid);
+  auto r = w.exec_params1(std::string(k_thread_select) + "WHERE t.id = $1", tid, uid);
   json::writer j;
   j.begin_object().key("thread");
-  write_thread(j, r, roomlog::read_state_of(w, uid, "thread:" + std::to_string(tid)));
+  write_thread(j, r);
   j.end_object();
   return j.release();
 }
@@ -61,28 +71,23 @@ awaitable<response> community::list_threads(request& req) {
   if (!before) co_return fail(before.err(), req);
   auto uid = who->user_id;
   auto job = [uid, gid = *gid, n = *limit, b = *before](pqxx::connection& c) -> core::result<std::string> {
-    pqxx::work w(c);
+    pqxx::nontransaction w(c);  // reads only: no BEGIN/COMMIT round trips
     // One statement for the common case (a member): membership and page together.
-    auto res = w.exec_params(
+    static const std::string sql =
         std::string(k_thread_select) +
             "WHERE t.group_id = $1 AND EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = $1 AND m.user_id = $2) "
             "AND ($3::bigint IS NULL OR (t.last_activity_at, t.id) < "
             "  (SELECT b.last_activity_at, b.id FROM threads b WHERE b.id = $3 AND b.group_id = $1)) "
-            "ORDER BY t.last_activity_at DESC, t.id DESC LIMIT $4",
-        gid, uid, b, n + 1);
+            "ORDER BY t.last_activity_at DESC, t.id DESC LIMIT $4";
+    auto res = pg::exec_prepared(w, "colibri_list_threads", sql, gid, uid, b, n + 1);
     if (res.empty() && w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2", gid, uid).empty()) {
       auto g = load_group(w, gid, uid);
       return g.visible() ? members_only() : group_not_found();
     }
     std::size_t shown = std::min<std::size_t>(res.size(), static_cast<std::size_t>(n));
-    std::vector<std::int64_t> users(shown, uid);
-    std::vector<std::string> rooms;
-    for (std::size_t i = 0; i < shown; ++i) rooms.push_back("thread:" + std::to_string(res[i][0].as<std::int64_t>()));
-    auto reads = roomlog::read_states_of(w, users, rooms);
-    w.commit();
     json::writer j;
     j.begin_object().key("threads").begin_array();
-    for (std::size_t i = 0; i < shown; ++i) write_thread(j, res[i], reads[i]);
+    for (std::size_t i = 0; i < shown; ++i) write_thread(j, res[i]);
     j.end_array().field("has_more", res.size() > shown).end_object();
     return j.release();
   };

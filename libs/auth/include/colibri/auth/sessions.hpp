@@ -24,10 +24,10 @@ struct session {
 // Creates a session and returns the token to hand to the client (never stored).
 std::string create_session(pqxx::work& w, std::int64_t user_id, std::chrono::hours ttl);
 // A live session for this token (not revoked, not expired, user not deleted).
-std::optional<session> find_session(pqxx::work& w, std::string_view token);
+std::optional<session> find_session(pqxx::transaction_base& w, std::string_view token);
 // The same for many tokens in two statements (a reconnect storm's hellos);
 // one answer per token, in order.
-std::vector<std::optional<session>> find_sessions(pqxx::work& w, const std::vector<std::string>& tokens);
+std::vector<std::optional<session>> find_sessions(pqxx::transaction_base& w, const std::vector<std::string>& tokens);
 // Returns true when the session was live. Publishing the revocation to open
 // sockets is the caller's job.
 bool revoke_session(pqxx::work& w, std::int64_t session_id);

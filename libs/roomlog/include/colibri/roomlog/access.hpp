@@ -24,7 +24,7 @@ struct room_access {
 
 // One answer per (user, room) pair, in order, in one statement. Rooms are
 // valid names (roomlog::parse_room).
-std::vector<room_access> check_access_many(pqxx::work& w, const std::vector<std::int64_t>& users,
+std::vector<room_access> check_access_many(pqxx::transaction_base& w, const std::vector<std::int64_t>& users,
                                            const std::vector<std::string>& rooms);
 
 }  // namespace colibri::roomlog

@@ -18,9 +18,9 @@ struct read_state {
   std::int64_t unread = 0;
 };
 
-read_state read_state_of(pqxx::work& w, std::int64_t user_id, const std::string& room);
+read_state read_state_of(pqxx::transaction_base& w, std::int64_t user_id, const std::string& room);
 // The same for many (user, room) pairs in one statement; one answer each, in order.
-std::vector<read_state> read_states_of(pqxx::work& w, const std::vector<std::int64_t>& users,
+std::vector<read_state> read_states_of(pqxx::transaction_base& w, const std::vector<std::int64_t>& users,
                                       const std::vector<std::string>& rooms);
 // Moves the user's marker to seq (if later) and returns the new state.
 read_state mark_read(pqxx::work& w, std::int64_t user_id, const std::string& room, std::int64_t seq);

@@ -78,7 +78,13 @@ class session : public std::enable_shared_from_this<session> {
   // edit, delete, react
   awaitable<void> change(const std::string* id, const std::string& type, json::fields& f);
   // Appends through the room log and answers `ack` (committed) or the error.
-  awaitable<void> append_and_ack(const std::string* id, roomlog::append_request r);
+  // The stored event when it is new (not a retry); an error frame otherwise.
+  awaitable<std::optional<roomlog::event>> append_and_ack(const std::string* id, roomlog::append_request r);
+  // A post held by a watched word: `held {room, client_msg_id, held_post_id}`.
+  awaitable<void> hold(const std::string* id, std::int64_t group_id, std::string room, std::string body, std::string cmid,
+                       std::optional<std::int64_t> reply_to, std::string pattern);
+  // A report for a post that a flagging word let through.
+  awaitable<void> flag(std::int64_t group_id, roomlog::event ev, std::string pattern);
   awaitable<void> typing(json::fields& f);
   awaitable<void> mark_read(json::fields& f);
   void leave_all();
