@@ -377,6 +377,40 @@ TEST_F(Community, ThreadsListByActivityWithUnreadAndLocking) {
   EXPECT_EQ(send_message(room, "Et moi ?", "d3", y).status, 403);
 }
 
+TEST_F(Community, InvitationsAreSingleUseBoundAndExpireAndOwnersStay) {
+  auto root = admin("Admin");
+  auto pro = make_group(root, "Espace pro", "invite", "hidden");
+  auto doc = someone("Docteure");
+  auto other = someone("Autre");
+  EXPECT_EQ(post("/api/v1/groups/" + pro + "/join", "{}", doc).status, 404);  // hidden: it does not exist for her
+  EXPECT_EQ(post("/api/v1/groups/" + pro + "/invitations", "{}", doc).status, 404);
+
+  auto inv = post("/api/v1/groups/" + pro + "/invitations", "{}", root);
+  ASSERT_EQ(inv.status, 201) << inv.body;
+  auto code = *json_at(inv.body, "invitation.code");
+  EXPECT_EQ(count("SELECT count(*) FROM invitations WHERE code_hash = '" + code + "'"), 0);  // stored hashed
+  auto joined = post("/api/v1/invitations/" + code + "/accept", "", doc);
+  ASSERT_EQ(joined.status, 201) << joined.body;
+  EXPECT_EQ(json_at(joined.body, "group.my_membership.role"), "member");
+  EXPECT_NE(get("/api/v1/notifications", doc).body.find("\"welcome\""), std::string::npos);
+  EXPECT_EQ(post("/api/v1/invitations/" + code + "/accept", "", other).status, 404);  // single use
+
+  auto bound = post("/api/v1/groups/" + pro + "/invitations", R"({"email":"docteure@example.fr"})", root);
+  EXPECT_EQ(post("/api/v1/invitations/" + *json_at(bound.body, "invitation.code") + "/accept", "", other).status, 404);
+  auto late = post("/api/v1/groups/" + pro + "/invitations", "{}", root);
+  sql("UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE used_at IS NULL");
+  EXPECT_EQ(post("/api/v1/invitations/" + *json_at(late.body, "invitation.code") + "/accept", "", other).status, 404);
+  EXPECT_EQ(count("SELECT count(*) FROM memberships WHERE user_id = " + other.id), 0);
+
+  // Roles: owners appoint; the last owner cannot leave nor be demoted.
+  EXPECT_EQ(call("PUT", "/api/v1/groups/" + pro + "/members/" + doc.id, R"({"role":"moderator"})", doc).status, 403);
+  EXPECT_EQ(call("PUT", "/api/v1/groups/" + pro + "/members/" + root.id, R"({"role":"member"})", root).status, 409);
+  EXPECT_EQ(call("DELETE", "/api/v1/groups/" + pro + "/members/me", "", root).status, 409);
+  EXPECT_EQ(call("PUT", "/api/v1/groups/" + pro + "/members/" + doc.id, R"({"role":"owner"})", root).status, 204);
+  EXPECT_EQ(call("DELETE", "/api/v1/groups/" + pro + "/members/me", "", root).status, 204);
+  EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'set_role:owner'"), 1);
+}
+
 TEST_F(Community, ExportThenErasure) {
   auto root = admin("Admin");
   auto gid = make_group(root, "Groupe", "open");

@@ -1,5 +1,7 @@
 #include "colibri/notify/notifications.hpp"
 
+#include "colibri/pg/sql_array.hpp"
+
 #include <array>
 
 #include "colibri/core/clock.hpp"
@@ -71,6 +73,21 @@ notification insert(pqxx::work& w, std::int64_t user_id, std::string_view kind, 
                           user_id, std::string(kind), std::string(title), std::string(body),
                           std::string(data_json.empty() ? "{}" : data_json));
   return from_row(r);
+}
+
+std::vector<notification> insert_for(pqxx::work& w, const std::vector<std::int64_t>& users, std::string_view kind,
+                                     const core::text& title, const core::text& body, std::string_view data_json) {
+  std::vector<notification> out;
+  if (users.empty()) return out;
+  std::vector<std::optional<std::int64_t>> ids(users.begin(), users.end());
+  auto res = w.exec_params("SELECT id, locale FROM users WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL ORDER BY id",
+                           pg::bigint_array(ids));
+  for (auto r : res) {
+    core::lang l = core::lang::fr;
+    core::parse_lang(r[1].as<std::string>(), l);
+    out.push_back(insert(w, r[0].as<std::int64_t>(), kind, title.in(l), body.in(l), data_json));
+  }
+  return out;
 }
 
 std::vector<notification> page_after(pqxx::work& w, std::int64_t user_id, std::int64_t after, bool only_unread, int limit) {

@@ -105,7 +105,7 @@ awaitable<backfill> gateway::backfill_of(std::int64_t user_id, std::string room,
   co_return co_await backfills_->run(std::move(q));
 }
 
-awaitable<std::vector<groups::watched_hit>> gateway::watched_words(std::int64_t group_id) {
+awaitable<std::vector<moderation::watched_hit>> gateway::watched_words(std::int64_t group_id) {
   auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lk(mutex_);
@@ -113,7 +113,7 @@ awaitable<std::vector<groups::watched_hit>> gateway::watched_words(std::int64_t 
   }
   auto load = [group_id](pqxx::connection& c) {
     pqxx::work w(c);
-    auto rules = groups::load_watched(w, group_id);
+    auto rules = moderation::load_watched(w, group_id);
     w.commit();
     return rules;
   };

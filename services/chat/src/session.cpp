@@ -318,12 +318,12 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   if (!a->can_send) co_return send_error(id, cannot_send());
   // The group's watched words, as on REST: block refuses, hold keeps the post
   // for the moderators (nobody sees it until approved), flag reports it.
-  std::optional<groups::watched_hit> hit;
+  std::optional<moderation::watched_hit> hit;
   if (a->group_id) {
     auto rules = co_await gw_->watched_words(a->group_id);
-    hit = groups::match_watched(rules, *body);
+    hit = moderation::match_watched(rules, *body);
   }
-  if (hit && hit->action == "block") co_return send_error(id, groups::blocked_word("body"));
+  if (hit && hit->action == "block") co_return send_error(id, moderation::blocked_word("body"));
   if (hit && hit->action == "hold") co_return co_await hold(id, a->group_id, *room, *body, *cmid, reply_to, hit->pattern);
 
   roomlog::append_request r;
@@ -339,11 +339,11 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
 
 awaitable<void> session::hold(const std::string* id, std::int64_t group_id, std::string room, std::string body,
                               std::string cmid, std::optional<std::int64_t> reply_to, std::string pattern) {
-  groups::post_request p{user_id_, room, std::move(body), cmid, reply_to};
-  auto job = [group_id, p = std::move(p), pattern = std::move(pattern)](pqxx::connection& c) {
+  moderation::held_request p{group_id, room, user_id_, cmid, std::move(body), reply_to, std::move(pattern)};
+  auto job = [p = std::move(p)](pqxx::connection& c) {
     pqxx::work w(c);
     std::vector<notify::notification> notes;
-    auto held_id = groups::hold_post(w, group_id, p, pattern, notes);
+    auto held_id = moderation::hold_post(w, p, notes);
     w.commit();
     return std::pair{held_id, std::move(notes)};
   };
@@ -359,7 +359,7 @@ awaitable<void> session::hold(const std::string* id, std::int64_t group_id, std:
 awaitable<void> session::flag(std::int64_t group_id, roomlog::event ev, std::string pattern) {
   auto job = [group_id, ev = std::move(ev), pattern = std::move(pattern)](pqxx::connection& c) {
     pqxx::work w(c);
-    auto notes = groups::flag_report(w, group_id, ev, pattern);
+    auto notes = moderation::flag_report(w, group_id, ev, pattern);
     w.commit();
     return notes;
   };
@@ -406,11 +406,11 @@ awaitable<void> session::change(const std::string* id, const std::string& type, 
                                                "seq"));
   // An edit cannot be held for approval: a word that would hold or block a
   // post refuses the edit; a flagging one reports it.
-  std::optional<groups::watched_hit> hit;
+  std::optional<moderation::watched_hit> hit;
   if (type == "edit" && a->group_id) {
     auto rules = co_await gw_->watched_words(a->group_id);
-    hit = groups::match_watched(rules, *body);
-    if (hit && hit->action != "flag") co_return send_error(id, groups::blocked_word("body"));
+    hit = moderation::match_watched(rules, *body);
+    if (hit && hit->action != "flag") co_return send_error(id, moderation::blocked_word("body"));
   }
   roomlog::append_request r;
   r.room = *room;

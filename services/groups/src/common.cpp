@@ -1,3 +1,4 @@
+#include "colibri/moderation/watched_words.hpp"
 #include "common.hpp"
 
 #include <algorithm>
@@ -143,31 +144,6 @@ core::error moderators_only() {
 }
 core::error not_found(core::text what) { return core::error::make(core::errc::not_found, std::move(what)); }
 
-std::vector<notify::notification> notify_users(pqxx::work& w, const std::vector<std::int64_t>& users,
-                                               std::string_view kind, const core::text& title, const core::text& body,
-                                               const std::string& data_json) {
-  std::vector<notify::notification> out;
-  if (users.empty()) return out;
-  std::vector<std::optional<std::int64_t>> ids(users.begin(), users.end());
-  auto res = w.exec_params("SELECT id, locale FROM users WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL ORDER BY id",
-                           pg::bigint_array(ids));
-  for (auto r : res) {
-    core::lang l = core::lang::fr;
-    core::parse_lang(r[1].as<std::string>(), l);
-    out.push_back(notify::insert(w, r[0].as<std::int64_t>(), kind, title.in(l), body.in(l), data_json));
-  }
-  return out;
-}
-
-std::vector<std::int64_t> moderators_of(pqxx::work& w, std::int64_t group_id) {
-  std::vector<std::int64_t> out;
-  for (auto r : w.exec_params("SELECT user_id FROM memberships WHERE group_id = $1 AND role IN ('moderator', 'owner') "
-                              "ORDER BY user_id",
-                              group_id))
-    out.push_back(r[0].as<std::int64_t>());
-  return out;
-}
-
 void audit(pqxx::work& w, std::int64_t group_id, std::int64_t actor_id, std::string_view action,
            std::optional<std::int64_t> target_user_id, std::optional<std::string> room, std::optional<std::int64_t> seq,
            std::string_view reason) {
@@ -191,10 +167,10 @@ std::vector<notify::notification> welcome(pqxx::work& w, const group_view& g, st
   json::writer d;
   d.begin_object().field("group_id", g.id).field("room", "group:" + std::to_string(g.id)).end_object();
   auto data = d.release();
-  auto out = notify_users(w, {user_id}, "welcome", title, body, data);
+  auto out = notify::insert_for(w, {user_id}, "welcome", title, body, data);
 
   // Who greets: the moderators, and the welcome team when the group names one.
-  auto greeters = moderators_of(w, g.id);
+  auto greeters = moderation::moderators_of(w, g.id);
   if (g.welcome_group_id)
     for (auto r : w.exec_params("SELECT user_id FROM memberships WHERE group_id = $1", *g.welcome_group_id))
       greeters.push_back(r[0].as<std::int64_t>());
@@ -205,7 +181,7 @@ std::vector<notify::notification> welcome(pqxx::work& w, const group_view& g, st
   json::writer nd;
   nd.begin_object().field("group_id", g.id).field("room", "group:" + std::to_string(g.id)).field("user_id", user_id);
   nd.field("handle", handle).end_object();
-  auto more = notify_users(w, greeters, "newcomer", {"Un nouveau membre à accueillir", "A newcomer to greet"},
+  auto more = notify::insert_for(w, greeters, "newcomer", {"Un nouveau membre à accueillir", "A newcomer to greet"},
                            {handle + " vient de rejoindre « " + g.name + " ». Un petit mot de bienvenue ?",
                             handle + " has just joined \"" + g.name + "\". A word of welcome?"},
                            nd.release());

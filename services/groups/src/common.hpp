@@ -70,14 +70,6 @@ core::error not_found(core::text what);
 // The shape of an error response for a result.
 inline response fail(const core::error& e, const request& req) { return response::error(e, req.lang); }
 
-// Stores one notification per recipient, in each one's language; publish the
-// returned ones after the commit (notify::publish).
-std::vector<notify::notification> notify_users(pqxx::work& w, const std::vector<std::int64_t>& users,
-                                               std::string_view kind, const core::text& title, const core::text& body,
-                                               const std::string& data_json = "{}");
-// The group's moderators and owners.
-std::vector<std::int64_t> moderators_of(pqxx::work& w, std::int64_t group_id);
-
 // One line of the group's audit log.
 void audit(pqxx::work& w, std::int64_t group_id, std::int64_t actor_id, std::string_view action,
            std::optional<std::int64_t> target_user_id, std::optional<std::string> room, std::optional<std::int64_t> seq,

@@ -9,6 +9,7 @@
 #include "colibri/core/log.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/json/fields.hpp"
+#include "colibri/moderation/watched_words.hpp"
 #include "common.hpp"
 
 namespace colibri::groups {
@@ -335,7 +336,7 @@ awaitable<response> community::join(request& req) {
       auto handle = handle_of(w, uid);
       json::writer d;
       d.begin_object().field("group_id", g.id).field("request_id", out.request_id).field("user_id", uid).end_object();
-      out.notes = notify_users(w, moderators_of(w, g.id), "join_request",
+      out.notes = notify::insert_for(w, moderation::moderators_of(w, g.id), "join_request",
                                {"Nouvelle demande pour « " + g.name + " »", "New request for \"" + g.name + "\""},
                                {handle + " demande à rejoindre le groupe.", handle + " asks to join the group."}, d.release());
     }
@@ -438,7 +439,7 @@ awaitable<response> community::decide_join_request(request& req, bool approve) {
       json::writer d;
       d.begin_object().field("group_id", g.id).field("request_id", *rid).end_object();
       auto why = reason.value_or("");
-      out.notes = notify_users(w, {out.user_id}, "moderation",
+      out.notes = notify::insert_for(w, {out.user_id}, "moderation",
                                {"Votre demande pour « " + g.name + " »", "Your request for \"" + g.name + "\""},
                                {"Votre demande n'a pas été acceptée." + (why.empty() ? "" : " Motif : " + why) +
                                     " Vous pouvez en refaire une quand vous le souhaitez.",

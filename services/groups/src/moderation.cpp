@@ -9,6 +9,7 @@
 #include "colibri/groups/community.hpp"
 #include "colibri/groups/posting.hpp"
 #include "colibri/json/fields.hpp"
+#include "colibri/moderation/watched_words.hpp"
 #include "common.hpp"
 
 namespace colibri::groups {
@@ -51,7 +52,7 @@ std::vector<notify::notification> remind_rules(pqxx::work& w, const group_view& 
   json::writer d;
   d.begin_object().field("group_id", g.id).field("action", "remind_rules").end_object();
   auto rules = g.rules.empty() ? std::string() : "\n\n" + g.rules;
-  return notify_users(w, {user_id}, "moderation", {"Un petit rappel des règles", "A gentle reminder of the rules"},
+  return notify::insert_for(w, {user_id}, "moderation", {"Un petit rappel des règles", "A gentle reminder of the rules"},
                       {"L'équipe de modération de « " + g.name + " » vous rappelle les règles du groupe, pour que chacun "
                        "s'y sente bien." + rules,
                        "The moderators of \"" + g.name + "\" remind you of the group's rules, so that everyone feels "
@@ -63,7 +64,7 @@ std::vector<notify::notification> tell(pqxx::work& w, const group_view& g, std::
                                        std::string_view action) {
   json::writer d;
   d.begin_object().field("group_id", g.id).field("action", action).end_object();
-  return notify_users(w, {user_id}, "moderation", {"Message de la modération", "A word from the moderators"}, body,
+  return notify::insert_for(w, {user_id}, "moderation", {"Message de la modération", "A word from the moderators"}, body,
                       d.release());
 }
 
@@ -129,7 +130,7 @@ awaitable<response> community::create_report(request& req) {
                   .as<std::int64_t>();
     json::writer d;
     d.begin_object().field("group_id", gid).field("report_id", id).end_object();
-    out.notes = notify_users(w, moderators_of(w, gid), "report", {"Nouveau signalement", "New report"},
+    out.notes = notify::insert_for(w, moderation::moderators_of(w, gid), "report", {"Nouveau signalement", "New report"},
                              {"Un signalement attend votre attention dans « " + g.name + " ».",
                               "A report awaits your attention in \"" + g.name + "\"."},
                              d.release());

@@ -1,8 +1,7 @@
 #include "colibri/groups/posting.hpp"
 
 #include "colibri/core/log.hpp"
-#include "colibri/json/writer.hpp"
-#include "colibri/pg/prepared.hpp"
+#include "colibri/moderation/watched_words.hpp"
 #include "common.hpp"
 
 namespace colibri::groups {
@@ -47,56 +46,15 @@ core::result<void> may_write(const room_standing& s) {
                            {"Vous ne pouvez pas écrire dans cette conversation.", "You cannot write in this conversation."});
 }
 
-std::string fold_case(std::string_view text) {
-  std::string out(text);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    auto c = static_cast<unsigned char>(out[i]);
-    if (c >= 'A' && c <= 'Z') {
-      out[i] = static_cast<char>(c + 32);
-    } else if (i + 1 < out.size()) {
-      auto d = static_cast<unsigned char>(out[i + 1]);
-      if (c == 0xC3 && d >= 0x80 && d <= 0x9E && d != 0x97) out[i + 1] = static_cast<char>(d + 0x20);  // À..Þ, not ×
-      else if (c == 0xC5 && d == 0x92) out[i + 1] = static_cast<char>(0x93);                             // Œ
-    }
-  }
-  return out;
-}
-
-std::vector<watched_hit> load_watched(pqxx::transaction_base& w, std::int64_t group_id) {
-  std::vector<watched_hit> out;
-  for (auto r : pg::exec_prepared(w, "colibri_watched_words", "SELECT pattern, action FROM watched_words WHERE group_id = $1",
-                                  group_id))
-    out.push_back({r[0].as<std::string>(), r[1].as<std::string>()});
-  return out;
-}
-
-std::optional<watched_hit> match_watched(const std::vector<watched_hit>& rules, const std::string& text) {
-  if (rules.empty()) return std::nullopt;
-  auto folded = fold_case(text);
-  auto severity = [](const std::string& a) { return a == "block" ? 0 : a == "hold" ? 1 : 2; };
-  std::optional<watched_hit> best;
-  for (const auto& r : rules)
-    if (folded.find(fold_case(r.pattern)) != std::string::npos &&
-        (!best || severity(r.action) < severity(best->action) ||
-         (severity(r.action) == severity(best->action) && r.pattern < best->pattern)))
-      best = r;
-  return best;
-}
-
-std::optional<watched_hit> screen(pqxx::transaction_base& w, std::int64_t group_id, const std::string& text) {
-  return match_watched(load_watched(w, group_id), text);
-}
-
-core::error blocked_word(std::string field) {
-  return core::error::validation(std::move(field), {"Ce message contient un terme que ce groupe n'accepte pas. Merci de le reformuler.",
-                                                    "This message holds a term this group does not accept. Please rephrase it."});
+std::optional<moderation::watched_hit> screen(pqxx::transaction_base& w, std::int64_t group_id, const std::string& text) {
+  return moderation::match_watched(moderation::load_watched(w, group_id), text);
 }
 
 namespace {
 
 struct screened {
   core::result<void> allowed;
-  std::optional<watched_hit> hit;
+  std::optional<moderation::watched_hit> hit;
   std::int64_t group_id = 0;
   std::int64_t held_id = 0;
   std::vector<notify::notification> notes;
@@ -113,53 +71,19 @@ screened check_and_hold(pqxx::connection& c, const post_request& p) {
     if (out.group_id) out.hit = screen(r, out.group_id, p.body);
   }
   if (out.hit && out.hit->action == "block") {
-    out.allowed = blocked_word("body");
+    out.allowed = moderation::blocked_word("body");
     return out;
   }
   if (out.hit && out.hit->action == "hold") {
     pqxx::work w(c);
-    out.held_id = hold_post(w, out.group_id, p, out.hit->pattern, out.notes);
+    out.held_id = moderation::hold_post(
+        w, {out.group_id, p.room, p.user_id, p.client_msg_id, p.body, p.reply_to, out.hit->pattern}, out.notes);
     w.commit();
   }
   return out;
 }
 
 }  // namespace
-
-std::int64_t hold_post(pqxx::work& w, std::int64_t group_id, const post_request& p, const std::string& pattern,
-                       std::vector<notify::notification>& notes) {
-  auto r = w.exec_params("INSERT INTO held_posts (group_id, room, author_id, client_msg_id, body, reply_to, pattern) "
-                         "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
-                         group_id, p.room, p.user_id, p.client_msg_id, p.body, p.reply_to, pattern);
-  if (r.empty())  // a retry of a post already held
-    return w.exec_params1("SELECT id FROM held_posts WHERE room = $1 AND author_id = $2 AND client_msg_id = $3", p.room,
-                          p.user_id, p.client_msg_id)[0]
-        .as<std::int64_t>();
-  auto id = r[0][0].as<std::int64_t>();
-  json::writer d;
-  d.begin_object().field("group_id", group_id).field("held_post_id", id).field("room", p.room).end_object();
-  auto more = notify_users(w, moderators_of(w, group_id), "moderation",
-                           {"Un message attend votre validation", "A post awaits your approval"},
-                           {"Un message retenu par le mot surveillé « " + pattern + " » attend votre décision.",
-                            "A post held by the watched word \"" + pattern + "\" awaits your decision."},
-                           d.release());
-  notes.insert(notes.end(), more.begin(), more.end());
-  return id;
-}
-
-std::vector<notify::notification> flag_report(pqxx::work& w, std::int64_t group_id, const roomlog::event& ev,
-                                              const std::string& pattern) {
-  auto id = w.exec_params1("INSERT INTO reports (group_id, room, seq, target_user_id, reason, note) "
-                           "VALUES ($1, $2, $3, $4, 'watched_word', $5) RETURNING id",
-                           group_id, ev.room, ev.seq, ev.author_id, "« " + pattern + " »")[0]
-                .as<std::int64_t>();
-  json::writer d;
-  d.begin_object().field("group_id", group_id).field("report_id", id).field("room", ev.room).field("seq", ev.seq).end_object();
-  return notify_users(w, moderators_of(w, group_id), "report", {"Message signalé", "Post flagged"},
-                      {"Un message contient le mot surveillé « " + pattern + " ».",
-                       "A post holds the watched word \"" + pattern + "\"."},
-                      d.release());
-}
 
 awaitable<core::result<posted>> post_message(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log,
                                              post_request p) {
@@ -186,7 +110,7 @@ awaitable<core::result<posted>> post_message(pg::pool& db, redis::publisher& pub
   if (s.hit && s.hit->action == "flag" && !r->duplicate) {
     auto flag = [gid = s.group_id, ev = r->ev, pattern = s.hit->pattern](pqxx::connection& c) {
       pqxx::work w(c);
-      auto notes = flag_report(w, gid, ev, pattern);
+      auto notes = moderation::flag_report(w, gid, ev, pattern);
       w.commit();
       return notes;
     };

@@ -113,7 +113,7 @@ awaitable<response> community::create_thread(request& req) {
     pqxx::work w(c);
     auto s = standing(w, uid, "group:" + std::to_string(gid));
     if (auto ok = may_write(s); !ok) return s.hidden_group ? group_not_found() : ok.err();
-    if (auto word = screen(w, gid, t); word && word->action == "block") return blocked_word("title");
+    if (auto word = screen(w, gid, t); word && word->action == "block") return moderation::blocked_word("title");
     auto id = w.exec_params1("INSERT INTO threads (group_id, author_id, title) VALUES ($1, $2, $3) RETURNING id", gid,
                              uid, t)[0]
                   .as<std::int64_t>();

@@ -14,6 +14,7 @@
 
 #include <pqxx/pqxx>
 
+#include "colibri/core/text.hpp"
 #include "colibri/redis/client.hpp"
 
 namespace colibri::notify {
@@ -42,6 +43,10 @@ std::optional<std::int64_t> frame_notification_id(std::string_view frame);
 // Stores a notification (data_json must be a JSON object).
 notification insert(pqxx::work& w, std::int64_t user_id, std::string_view kind, std::string_view title,
                     std::string_view body, std::string_view data_json = "{}");
+// Stores one notification per recipient (live accounts only), each in the
+// recipient's own language.
+std::vector<notification> insert_for(pqxx::work& w, const std::vector<std::int64_t>& users, std::string_view kind,
+                                     const core::text& title, const core::text& body, std::string_view data_json = "{}");
 // The user's notifications with id > after: the newest `limit` of them,
 // in ascending id order.
 std::vector<notification> latest_after(pqxx::work& w, std::int64_t user_id, std::int64_t after, int limit);

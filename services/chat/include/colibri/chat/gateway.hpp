@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "colibri/groups/posting.hpp"
+#include "colibri/moderation/watched_words.hpp"
 #include "colibri/roomlog/access.hpp"
 #include "colibri/core/config.hpp"
 #include "colibri/http/websocket.hpp"
@@ -101,7 +101,7 @@ class gateway : public std::enable_shared_from_this<gateway> {
   awaitable<backfill> backfill_of(std::int64_t user_id, std::string room, std::int64_t since);
   // A group's watched words, cached for access_ttl (most sends match none
   // and cost no query).
-  awaitable<std::vector<groups::watched_hit>> watched_words(std::int64_t group_id);
+  awaitable<std::vector<moderation::watched_hit>> watched_words(std::int64_t group_id);
   // false when the user already holds max_sockets_per_user sockets here.
   // on_channel_ready: the user's Redis channel is live (see redis::subscriber).
   bool bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s,
@@ -142,7 +142,7 @@ class gateway : public std::enable_shared_from_this<gateway> {
   std::unordered_map<std::int64_t, bucket> buckets_;
   struct watched_entry {
     std::chrono::steady_clock::time_point expires;
-    std::vector<groups::watched_hit> rules;
+    std::vector<moderation::watched_hit> rules;
   };
   std::unordered_map<std::int64_t, watched_entry> watched_;  // under mutex_
   bool stopping_ = false;
