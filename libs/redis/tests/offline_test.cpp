@@ -9,10 +9,18 @@
 using namespace colibri;
 
 namespace {
+// A loopback port bound but never listened on, held for the whole test binary:
+// connecting is refused, and no server started by a test running in parallel
+// can take it (a port merely found free and released could be).
 std::uint16_t closed_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();  // closed again when a goes out of scope
+  static asio::io_context io;
+  static asio::ip::tcp::socket held = [] {
+    asio::ip::tcp::socket s(io);
+    s.open(asio::ip::tcp::v4());
+    s.bind({asio::ip::make_address("127.0.0.1"), 0});
+    return s;
+  }();
+  return held.local_endpoint().port();
 }
 }  // namespace
 

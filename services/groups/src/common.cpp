@@ -189,6 +189,17 @@ std::vector<notify::notification> welcome(pqxx::work& w, const group_view& g, st
   return out;
 }
 
+void remove_from_subtree(pqxx::work& w, std::int64_t group_id, std::int64_t user_id) {
+  w.exec_params("WITH RECURSIVE tree AS (SELECT id FROM groups WHERE id = $1 UNION ALL "
+                "SELECT g.id FROM groups g JOIN tree t ON g.parent_id = t.id) "
+                "DELETE FROM memberships WHERE user_id = $2 AND group_id IN (SELECT id FROM tree)",
+                group_id, user_id);
+}
+
+void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns) {
+  for (const auto& n : ns) notify::publish(pub, n);
+}
+
 std::string handle_of(pqxx::work& w, std::int64_t user_id) {
   auto r = w.exec_params("SELECT handle FROM users WHERE id = $1", user_id);
   return r.empty() ? std::string() : r[0][0].as<std::string>();

@@ -81,6 +81,12 @@ void audit(pqxx::work& w, std::int64_t group_id, std::int64_t actor_id, std::str
 // the `join` event to the group's room after the commit.
 std::vector<notify::notification> welcome(pqxx::work& w, const group_view& g, std::int64_t user_id);
 
+// Removes a member from a group and from every group below it (a child
+// needs its parent).
+void remove_from_subtree(pqxx::work& w, std::int64_t group_id, std::int64_t user_id);
+// After the commit: to each recipient's sockets.
+void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns);
+
 // A public handle: the handle of an erased account is already "membre supprimé".
 std::string handle_of(pqxx::work& w, std::int64_t user_id);
 

@@ -127,10 +127,6 @@ awaitable<void> announce_join(std::shared_ptr<roomlog::room_log> log, std::int64
   }
 }
 
-void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns) {
-  for (const auto& n : ns) notify::publish(pub, n);
-}
-
 core::error already_member() {
   return core::error::make(core::errc::conflict, {"Vous êtes déjà membre de ce groupe.", "You are already a member of this group."});
 }
@@ -156,14 +152,6 @@ std::optional<std::vector<notify::notification>> add_member(pqxx::work& w, const
                 "AND state = 'pending'",
                 g.id, user_id);
   return welcome(w, g, user_id);
-}
-
-// Removes a member from a group and from every group below it.
-void remove_from_subtree(pqxx::work& w, std::int64_t group_id, std::int64_t user_id) {
-  w.exec_params("WITH RECURSIVE tree AS (SELECT id FROM groups WHERE id = $1 UNION ALL "
-                "SELECT g.id FROM groups g JOIN tree t ON g.parent_id = t.id) "
-                "DELETE FROM memberships WHERE user_id = $2 AND group_id IN (SELECT id FROM tree)",
-                group_id, user_id);
 }
 
 }  // namespace

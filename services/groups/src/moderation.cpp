@@ -43,10 +43,6 @@ awaitable<core::result<group_view>> moderated_group(pg::pool& db, const request&
   co_return g;
 }
 
-void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns) {
-  for (const auto& n : ns) notify::publish(pub, n);
-}
-
 // A private reminder of the group's rules: never public shaming.
 std::vector<notify::notification> remind_rules(pqxx::work& w, const group_view& g, std::int64_t user_id) {
   json::writer d;
@@ -271,10 +267,7 @@ awaitable<response> community::resolve_report(request& req) {
                             " (UTC). You can still read the conversations."},
                        "mute");
     } else if (a == "remove") {
-      w.exec_params("WITH RECURSIVE tree AS (SELECT id FROM groups WHERE id = $1 UNION ALL "
-                    "SELECT g.id FROM groups g JOIN tree t ON g.parent_id = t.id) "
-                    "DELETE FROM memberships WHERE user_id = $2 AND group_id IN (SELECT id FROM tree)",
-                    g.id, *out.target);
+      remove_from_subtree(w, g.id, *out.target);
       out.notes = tell(w, g, *out.target,
                        {"Vous ne faites plus partie de « " + g.name + " ».", "You are no longer a member of \"" + g.name + "\"."},
                        "remove");
