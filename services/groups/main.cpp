@@ -25,13 +25,13 @@ int main(int argc, char** argv) {
     service::runtime rt(common);
     rt.migrate();
     asio::thread_pool cpu(static_cast<std::size_t>(cpu_threads));
-    groups::accounts accounts(rt.db(), rt.publisher(), cpu.get_executor(), account_settings);
+    auto log = roomlog::room_log::create(rt.io().get_executor(), rt.db(), &rt.publisher(), lo);
+    groups::accounts accounts(rt.db(), rt.publisher(), log, cpu.get_executor(), account_settings);
     {
       pqxx::connection c(pg::with_connect_timeout(common.pg.url, 2, "colibri-groups-start"));
       accounts.promote_admins(c);
       if (seed) groups::community::seed(c);
     }
-    auto log = roomlog::room_log::create(rt.io().get_executor(), rt.db(), &rt.publisher(), lo);
     groups::community community(rt.db(), rt.publisher(), log, community_settings);
     http::router routes;
     http::add_health_routes(routes, "groups", rt.readiness());

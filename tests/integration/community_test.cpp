@@ -402,6 +402,21 @@ TEST_F(Community, InvitationsAreSingleUseBoundAndExpireAndOwnersStay) {
   EXPECT_EQ(post("/api/v1/invitations/" + *json_at(late.body, "invitation.code") + "/accept", "", other).status, 404);
   EXPECT_EQ(count("SELECT count(*) FROM memberships WHERE user_id = " + other.id), 0);
 
+  // Registering with an invitation: the account and the membership together, or neither.
+  auto fresh = *json_at(post("/api/v1/groups/" + pro + "/invitations", "{}", root).body, "invitation.code");
+  auto reg = http_call(groups_->port(), "POST", "/api/v1/auth/register",
+                       R"({"email":"infirmier@example.fr","password":"un mot de passe","handle":"Infirmier","invitation":")" +
+                           fresh + "\"}");
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  person nurse{*json_at(reg.body, "token"), *json_at(reg.body, "user.id"), "Infirmier"};
+  EXPECT_EQ(json_at(get("/api/v1/groups/" + pro, nurse).body, "group.my_membership.role"), "member");
+  auto again = http_call(groups_->port(), "POST", "/api/v1/auth/register",
+                         R"({"email":"aide@example.fr","password":"un mot de passe","handle":"Aide","invitation":")" +
+                             fresh + "\"}");
+  EXPECT_EQ(again.status, 400) << again.body;
+  EXPECT_EQ(json_at(again.body, "error.field"), "invitation");
+  EXPECT_EQ(count("SELECT count(*) FROM users WHERE email = 'aide@example.fr'"), 0);
+
   // Roles: owners appoint; the last owner cannot leave nor be demoted.
   EXPECT_EQ(call("PUT", "/api/v1/groups/" + pro + "/members/" + doc.id, R"({"role":"moderator"})", doc).status, 403);
   EXPECT_EQ(call("PUT", "/api/v1/groups/" + pro + "/members/" + root.id, R"({"role":"member"})", root).status, 409);

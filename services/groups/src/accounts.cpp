@@ -11,6 +11,8 @@
 #include "colibri/groups/validate.hpp"
 #include "colibri/json/fields.hpp"
 #include "colibri/json/writer.hpp"
+#include "colibri/auth/token.hpp"
+#include "common.hpp"
 
 namespace colibri::groups {
 
@@ -104,8 +106,9 @@ std::optional<std::string> read_locale(json::fields& f) {
 
 }  // namespace
 
-accounts::accounts(pg::pool& db, redis::publisher& pub, asio::any_io_executor cpu, account_settings s)
-    : db_(db), pub_(pub), cpu_(std::move(cpu)), s_(std::move(s)) {}
+accounts::accounts(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log, asio::any_io_executor cpu,
+                   account_settings s)
+    : db_(db), pub_(pub), log_(std::move(log)), cpu_(std::move(cpu)), s_(std::move(s)) {}
 
 void accounts::add_routes(http::router& r) {
   r.post("/api/v1/auth/register", [this](request& q) { return register_user(q); });
@@ -158,9 +161,10 @@ awaitable<response> accounts::register_user(request& req) {
   if (email) check_email(f, "email", *email);
   if (handle) check_handle(f, "handle", *handle);
   if (timezone) check_timezone(f, "timezone", *timezone);
-  if (f.has("invitation") && !f.is_null("invitation"))
-    f.fail("invitation", {"Les codes d'invitation ne sont pas encore acceptés à l'inscription.",
-                          "Invitation codes are not accepted at registration yet."});
+  auto invitation = f.text("invitation", json::optional, 1, 64);
+  auto bad_invitation = core::error::validation(
+      "invitation", {"Cette invitation n'existe pas ou n'est plus valable.", "This invitation does not exist or has expired."});
+  if (invitation && !auth::plausible_token(*invitation)) f.fail("invitation", bad_invitation.message);
   if (auto e = f.error()) co_return response::error(*e, req.lang);
 
   std::string password_hash = co_await hash(*password);
@@ -170,6 +174,9 @@ awaitable<response> accounts::register_user(request& req) {
     user_row user;
     std::string token;
     std::string conflict;
+    std::optional<core::error> err;
+    std::vector<notify::notification> notes;
+    std::int64_t joined_group = 0;
   };
   auto insert = [&, ttl, admin, locale = locale.value_or("fr"),
                  tz = timezone.value_or("Europe/Paris")](pqxx::connection& c) -> created {
@@ -179,16 +186,29 @@ awaitable<response> accounts::register_user(request& req) {
                                          "VALUES ($1, $2, $3, $4, $5, $6) RETURNING ") +
                                  k_user_columns,
                              *email, *handle, password_hash, locale, tz, admin);
-      created out{read_user(r[0]), {}, {}};
+      created out{read_user(r[0]), {}, {}, {}, {}, 0};
       out.token = auth::create_session(w, out.user.id, ttl);
+      // With an invitation, the account and the membership come together or not at all.
+      if (invitation) {
+        auto joined = detail::use_invitation(w, out.user.id, *invitation);
+        if (!joined) {
+          out.err = joined.err().code == core::errc::not_found ? bad_invitation : joined.err();
+          return out;
+        }
+        out.notes = std::move(joined->notes);
+        out.joined_group = joined->g.id;
+      }
       w.commit();
       return out;
     } catch (const pqxx::unique_violation& e) {
-      return created{{}, {}, conflicting_field(e).empty() ? "email" : conflicting_field(e)};
+      return created{{}, {}, conflicting_field(e).empty() ? "email" : conflicting_field(e), {}, {}, 0};
     }
   };
   auto out = co_await db_.run(std::move(insert));
   if (!out.conflict.empty()) co_return response::error(conflict_for(out.conflict), req.lang);
+  if (out.err) co_return response::error(*out.err, req.lang);
+  for (const auto& n : out.notes) notify::publish(pub_, n);
+  if (out.joined_group) co_await detail::announce_join(log_, out.joined_group, out.user.id);
   log::info("account created", {{"user_id", out.user.id}, {"admin", admin}});
   co_return user_response(201, out.user, &out.token);
 }

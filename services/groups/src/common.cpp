@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <charconv>
 
+#include "colibri/auth/token.hpp"
 #include "colibri/core/clock.hpp"
+#include "colibri/core/log.hpp"
 #include "colibri/pg/prepared.hpp"
 #include "colibri/pg/sql_array.hpp"
 
@@ -198,6 +200,69 @@ void remove_from_subtree(pqxx::work& w, std::int64_t group_id, std::int64_t user
 
 void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns) {
   for (const auto& n : ns) notify::publish(pub, n);
+}
+
+// Appends the `join` event of a new member to the group's room (after the
+// membership's commit); a failure is logged, the membership stands.
+awaitable<void> announce_join(std::shared_ptr<roomlog::room_log> log, std::int64_t group_id, std::int64_t user_id) {
+  roomlog::append_request r;
+  r.room = "group:" + std::to_string(group_id);
+  r.kind = "join";
+  r.author_id = user_id;
+  try {
+    auto res = co_await log->append(std::move(r));
+    if (!res) log::warn("join event refused", {{"group_id", group_id}, {"user_id", user_id}});
+  } catch (const std::exception& e) {
+    log::warn("join event not stored", {{"group_id", group_id}, {"user_id", user_id}, {"error", e.what()}});
+  }
+}
+
+core::error already_member() {
+  return core::error::make(core::errc::conflict, {"Vous êtes déjà membre de ce groupe.", "You are already a member of this group."});
+}
+
+core::error parent_first(const std::string& parent) {
+  return core::error::make(core::errc::forbidden,
+                           {"Rejoignez d'abord le groupe parent « " + parent + " ».",
+                            "Join the parent group \"" + parent + "\" first."});
+}
+
+std::string name_of(pqxx::work& w, std::optional<std::int64_t> gid) {
+  if (!gid) return {};
+  auto r = w.exec_params("SELECT name FROM groups WHERE id = $1", *gid);
+  return r.empty() ? std::string() : r[0][0].as<std::string>();
+}
+
+// Adds a member and runs the welcome ritual; empty when they already were one.
+std::optional<std::vector<notify::notification>> add_member(pqxx::work& w, const group_view& g, std::int64_t user_id) {
+  auto r = w.exec_params("INSERT INTO memberships (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
+                         g.id, user_id);
+  if (r.empty()) return std::nullopt;
+  w.exec_params("UPDATE join_requests SET state = 'approved', decided_at = now() WHERE group_id = $1 AND user_id = $2 "
+                "AND state = 'pending'",
+                g.id, user_id);
+  return welcome(w, g, user_id);
+}
+
+core::error invitation_invalid() {
+  return not_found({"Cette invitation n'existe pas ou n'est plus valable.", "This invitation does not exist or has expired."});
+}
+
+core::result<invitation_accepted> use_invitation(pqxx::work& w, std::int64_t uid, const std::string& code) {
+  auto r = w.exec_params("SELECT i.id, i.group_id FROM invitations i WHERE i.code_hash = $1 AND i.used_at IS NULL "
+                         "AND i.expires_at > now() AND (i.email IS NULL OR lower(i.email) = "
+                         "(SELECT lower(email) FROM users WHERE id = $2)) FOR UPDATE",
+                         auth::token_hash(code), uid);
+  if (r.empty()) return invitation_invalid();
+  auto gid = r[0][1].as<std::int64_t>();
+  auto g = load_group(w, gid, uid);
+  if (g.member()) return already_member();
+  if (!g.parent_member) return parent_first(name_of(w, g.parent_id));
+  w.exec_params("UPDATE invitations SET used_by = $2, used_at = now() WHERE id = $1", r[0][0].as<std::int64_t>(), uid);
+  invitation_accepted out;
+  if (auto notes = add_member(w, g, uid)) out.notes = std::move(*notes);
+  out.g = load_group(w, gid, uid);
+  return out;
 }
 
 std::string handle_of(pqxx::work& w, std::int64_t user_id) {

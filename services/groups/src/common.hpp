@@ -3,6 +3,7 @@
 // standing in a group, JSON shapes, localised errors, notifications and the
 // audit log.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,7 +14,10 @@
 #include "colibri/core/result.hpp"
 #include "colibri/http/message.hpp"
 #include "colibri/json/writer.hpp"
+#include "colibri/net/asio.hpp"
 #include "colibri/notify/notifications.hpp"
+#include "colibri/redis/client.hpp"
+#include "colibri/roomlog/room_log.hpp"
 
 namespace colibri::groups::detail {
 
@@ -86,6 +90,24 @@ std::vector<notify::notification> welcome(pqxx::work& w, const group_view& g, st
 void remove_from_subtree(pqxx::work& w, std::int64_t group_id, std::int64_t user_id);
 // After the commit: to each recipient's sockets.
 void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns);
+
+// Appends the `join` event of a new member to the group's room (after the
+// membership's commit); a failure is logged, the membership stands.
+awaitable<void> announce_join(std::shared_ptr<roomlog::room_log> log, std::int64_t group_id, std::int64_t user_id);
+core::error already_member();
+core::error parent_first(const std::string& parent);
+std::string name_of(pqxx::work& w, std::optional<std::int64_t> gid);
+// Adds a member and runs the welcome ritual; nullopt when they already were one.
+std::optional<std::vector<notify::notification>> add_member(pqxx::work& w, const group_view& g, std::int64_t user_id);
+
+// An invitation code used by a user (inside their transaction): the group
+// joined with its welcome ritual, or not_found / conflict / forbidden.
+struct invitation_accepted {
+  std::vector<notify::notification> notes;
+  group_view g;
+};
+core::error invitation_invalid();
+core::result<invitation_accepted> use_invitation(pqxx::work& w, std::int64_t user_id, const std::string& code);
 
 // A public handle: the handle of an erased account is already "membre supprimé".
 std::string handle_of(pqxx::work& w, std::int64_t user_id);

@@ -112,48 +112,6 @@ void check_choice(json::fields& f, std::string_view key, const std::optional<std
   f.fail(key, {"Valeur non reconnue ; valeurs possibles : " + list + ".", "Unknown value; possible values: " + list + "."});
 }
 
-// Appends the `join` event of a new member to the group's room (after the
-// membership's commit); a failure is logged, the membership stands.
-awaitable<void> announce_join(std::shared_ptr<roomlog::room_log> log, std::int64_t group_id, std::int64_t user_id) {
-  roomlog::append_request r;
-  r.room = "group:" + std::to_string(group_id);
-  r.kind = "join";
-  r.author_id = user_id;
-  try {
-    auto res = co_await log->append(std::move(r));
-    if (!res) log::warn("join event refused", {{"group_id", group_id}, {"user_id", user_id}});
-  } catch (const std::exception& e) {
-    log::warn("join event not stored", {{"group_id", group_id}, {"user_id", user_id}, {"error", e.what()}});
-  }
-}
-
-core::error already_member() {
-  return core::error::make(core::errc::conflict, {"Vous êtes déjà membre de ce groupe.", "You are already a member of this group."});
-}
-
-core::error parent_first(const std::string& parent) {
-  return core::error::make(core::errc::forbidden,
-                           {"Rejoignez d'abord le groupe parent « " + parent + " ».",
-                            "Join the parent group \"" + parent + "\" first."});
-}
-
-std::string name_of(pqxx::work& w, std::optional<std::int64_t> gid) {
-  if (!gid) return {};
-  auto r = w.exec_params("SELECT name FROM groups WHERE id = $1", *gid);
-  return r.empty() ? std::string() : r[0][0].as<std::string>();
-}
-
-// Adds a member and runs the welcome ritual; empty when they already were one.
-std::optional<std::vector<notify::notification>> add_member(pqxx::work& w, const group_view& g, std::int64_t user_id) {
-  auto r = w.exec_params("INSERT INTO memberships (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
-                         g.id, user_id);
-  if (r.empty()) return std::nullopt;
-  w.exec_params("UPDATE join_requests SET state = 'approved', decided_at = now() WHERE group_id = $1 AND user_id = $2 "
-                "AND state = 'pending'",
-                g.id, user_id);
-  return welcome(w, g, user_id);
-}
-
 }  // namespace
 
 awaitable<response> community::list_groups(request& req) {
@@ -480,47 +438,19 @@ awaitable<response> community::accept_invitation(request& req) {
   auto who = co_await authenticate(db_, req);
   if (!who) co_return fail(who.err(), req);
   auto code = std::string(req.param("code"));
-  auto invalid = not_found({"Cette invitation n'existe pas ou n'est plus valable.", "This invitation does not exist or has expired."});
-  if (!auth::plausible_token(code)) co_return fail(invalid, req);
+  if (!auth::plausible_token(code)) co_return fail(invitation_invalid(), req);
   auto uid = who->user_id;
-  struct accepted {
-    std::optional<core::error> err;
-    std::vector<notify::notification> notes;
-    group_view g;
-  };
-  auto job = [=, hash = auth::token_hash(code)](pqxx::connection& c) {
+  auto job = [uid, code](pqxx::connection& c) -> core::result<invitation_accepted> {
     pqxx::work w(c);
-    accepted out;
-    auto r = w.exec_params("SELECT i.id, i.group_id FROM invitations i WHERE i.code_hash = $1 AND i.used_at IS NULL "
-                           "AND i.expires_at > now() AND (i.email IS NULL OR lower(i.email) = "
-                           "(SELECT lower(email) FROM users WHERE id = $2)) FOR UPDATE",
-                           hash, uid);
-    if (r.empty()) {
-      out.err = invalid;
-      return out;
-    }
-    auto gid = r[0][1].as<std::int64_t>();
-    auto g = load_group(w, gid, uid);
-    if (g.member()) {
-      out.err = already_member();
-      return out;
-    }
-    if (!g.parent_member) {
-      out.err = parent_first(name_of(w, g.parent_id));
-      return out;
-    }
-    w.exec_params("UPDATE invitations SET used_by = $2, used_at = now() WHERE id = $1", r[0][0].as<std::int64_t>(), uid);
-    auto notes = add_member(w, g, uid);
-    if (notes) out.notes = std::move(*notes);
-    out.g = load_group(w, gid, uid);
-    w.commit();
+    auto out = use_invitation(w, uid, code);
+    if (out) w.commit();
     return out;
   };
   auto out = co_await db_.run(std::move(job));
-  if (out.err) co_return fail(*out.err, req);
-  publish_all(pub_, out.notes);
-  co_await announce_join(log_, out.g.id, uid);
-  co_return group_response(201, out.g);
+  if (!out) co_return fail(out.err(), req);
+  publish_all(pub_, out->notes);
+  co_await announce_join(log_, out->g.id, uid);
+  co_return group_response(201, out->g);
 }
 
 awaitable<response> community::list_members(request& req) {

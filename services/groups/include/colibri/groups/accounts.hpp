@@ -3,6 +3,7 @@
 // GET|PATCH /api/v1/me.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "colibri/net/asio.hpp"
 #include "colibri/pg/pool.hpp"
 #include "colibri/redis/client.hpp"
+#include "colibri/roomlog/room_log.hpp"
 
 namespace colibri::groups {
 
@@ -29,7 +31,10 @@ account_settings read_account_settings(core::config& cfg);
 class accounts {
  public:
   // cpu: where password hashing runs (never the I/O threads).
-  accounts(pg::pool& db, redis::publisher& pub, asio::any_io_executor cpu, account_settings s);
+  // log: where the `join` event of a group joined with an invitation at
+  // registration goes.
+  accounts(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log, asio::any_io_executor cpu,
+           account_settings s);
   void add_routes(http::router& r);
   // Grants admin to existing accounts listed in COLIBRI_ADMIN_EMAILS (at start).
   void promote_admins(pqxx::connection& c) const;
@@ -45,6 +50,7 @@ class accounts {
 
   pg::pool& db_;
   redis::publisher& pub_;
+  std::shared_ptr<roomlog::room_log> log_;
   asio::any_io_executor cpu_;
   account_settings s_;
 };
