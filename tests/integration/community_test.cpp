@@ -249,6 +249,24 @@ TEST_F(Community, ReportsReachTheGroupsModeratorsWhoHideMuteAndRemindPrivately) 
   EXPECT_NE(log.body.find("récidive"), std::string::npos);
   EXPECT_EQ(json_at(log.body, "entries.0.actor.handle"), "ModoA");
   EXPECT_EQ(get("/api/v1/groups/" + a + "/audit", y).status, 403);
+
+  // Unmute, a direct mute with its reason, then removal through a report.
+  EXPECT_EQ(call("DELETE", "/api/v1/groups/" + a + "/mutes/" + x.id, "", mod_a).status, 204);
+  EXPECT_EQ(send_message("group:" + a, "Je m'excuse", "x4", x).status, 201);
+  EXPECT_EQ(post("/api/v1/groups/" + a + "/mutes",
+                 R"({"user_id":)" + x.id + R"(,"until":"2099-01-01T00:00:00Z","reason":"Pause demandée"})", mod_a)
+                .status,
+            204);
+  EXPECT_NE(get("/api/v1/notifications", x).body.find("Pause demandée"), std::string::npos);
+  EXPECT_EQ(send_message("group:" + a, "Encore", "x5", x).status, 403);
+  rep = post("/api/v1/reports", R"({"user_id":)" + x.id + R"(,"group_id":)" + a + R"(,"reason":"abuse"})", y);
+  ASSERT_EQ(post("/api/v1/reports/" + *json_at(rep.body, "report.id") + "/resolve", R"({"action":"remove","note":"exclu"})", mod_a)
+                .status,
+            204);
+  EXPECT_EQ(count("SELECT count(*) FROM memberships WHERE user_id = " + x.id), 0);
+  EXPECT_EQ(get("/api/v1/rooms/group:" + a + "/events", x).status, 403);
+  log = get("/api/v1/groups/" + a + "/audit", mod_a);
+  for (const char* action : {"\"unmute\"", "\"remove\""}) EXPECT_NE(log.body.find(action), std::string::npos) << action;
 }
 
 TEST_F(Community, WatchedWordsHoldFlagAndBlock) {
@@ -424,6 +442,33 @@ TEST_F(Community, InvitationsAreSingleUseBoundAndExpireAndOwnersStay) {
   EXPECT_EQ(call("PUT", "/api/v1/groups/" + pro + "/members/" + doc.id, R"({"role":"owner"})", root).status, 204);
   EXPECT_EQ(call("DELETE", "/api/v1/groups/" + pro + "/members/me", "", root).status, 204);
   EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'set_role:owner'"), 1);
+}
+
+TEST_F(Community, TheTwoSpacesAreSeededOnceInFrench) {
+  auto env = env_;
+  env["COLIBRI_SEED_GROUPS"] = "true";
+  for (int run = 0; run < 2; ++run) {  // a second start creates nothing more
+    service_process seeded("groups", env, free_port());
+    seeded.wait_healthy();
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM groups WHERE slug IS NOT NULL"), 11);
+  EXPECT_EQ(one("SELECT join_policy || '/' || visibility FROM groups WHERE slug = 'je-ne-fume-plus'"), "request/listed");
+  EXPECT_EQ(one("SELECT join_policy || '/' || visibility FROM groups WHERE slug = 'e-mediation'"), "invite/hidden");
+  EXPECT_EQ(count("SELECT count(*) FROM groups c JOIN groups p ON p.id = c.parent_id WHERE p.slug = 'je-ne-fume-plus' "
+                  "AND c.slug IN ('vapotage', 'grossesse', 'rechute', 'machine-a-cafe')"),
+            4);
+  EXPECT_EQ(count("SELECT count(*) FROM groups c JOIN groups p ON p.id = c.parent_id WHERE p.slug = 'e-mediation' "
+                  "AND c.slug IN ('pro-general', 'structures-de-sante', 'entreprises-sante-travail')"),
+            3);
+  // Someone new sees the self-help space and its sub-groups, not the professional space.
+  auto newcomer = someone("Nouveau");
+  auto list = get("/api/v1/groups", newcomer);
+  EXPECT_NE(list.body.find("Je ne fume plus"), std::string::npos);
+  EXPECT_NE(list.body.find("Vapotage"), std::string::npos);
+  EXPECT_NE(list.body.find("règles du débat"), std::string::npos);
+  EXPECT_EQ(list.body.find("e-médiation"), std::string::npos);
+  EXPECT_EQ(list.body.find("Structures de santé"), std::string::npos);
+  EXPECT_EQ(list.body.find("Équipe d'accueil"), std::string::npos);
 }
 
 TEST_F(Community, ExportThenErasure) {
