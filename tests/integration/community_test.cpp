@@ -390,6 +390,18 @@ TEST_F(Community, ThreadsListByActivityWithUnreadAndLocking) {
   EXPECT_EQ(send_message(room, "Salut", "d1", y).status, 201);
   auto stranger = someone("Inconnu");
   EXPECT_EQ(post("/api/v1/conversations", R"({"user_ids":[)" + stranger.id + "]}", x).status, 403);
+  // A direct message is reported to the moderators of a group both share, and only such a group.
+  auto dm = send_message(room, "Un message privé déplacé", "d9", y);
+  auto dm_seq = *json_at(dm.body, "event.seq");
+  auto r = post("/api/v1/reports", R"({"room":")" + room + R"(","seq":)" + dm_seq + R"(,"reason":"abuse"})", x);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json_at(r.body, "error.field"), "group_id");
+  auto elsewhere = make_group(root, "Ailleurs", "open");
+  ASSERT_EQ(post("/api/v1/groups/" + elsewhere + "/join", "{}", x).status, 201);
+  EXPECT_EQ(post("/api/v1/reports", R"({"room":")" + room + R"(","seq":)" + dm_seq + R"(,"reason":"abuse","group_id":)" + elsewhere + "}", x).status,
+            404);
+  EXPECT_EQ(post("/api/v1/reports", R"({"room":")" + room + R"(","seq":)" + dm_seq + R"(,"reason":"abuse","group_id":)" + gid + "}", x).status,
+            201);
   EXPECT_EQ(call("PUT", "/api/v1/blocks/" + x.id, "", y).status, 204);
   EXPECT_EQ(send_message(room, "Tu es là ?", "d2", x).status, 403);
   EXPECT_EQ(send_message(room, "Et moi ?", "d3", y).status, 403);

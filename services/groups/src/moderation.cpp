@@ -101,11 +101,17 @@ awaitable<response> community::create_report(request& req) {
     pqxx::work w(c);
     made out;
     std::int64_t gid = 0;
+    std::int64_t s_group = 0;  // the group of the reported room; 0 for a direct conversation
     std::optional<std::int64_t> target_user = target;
     if (room) {
       auto s = standing(w, uid, *room);
       if (auto ok = may_read(s); !ok) return {ok.err(), {}};
-      gid = s.access.group_id ? s.access.group_id : group.value_or(0);
+      s_group = s.access.group_id;
+      if (!s_group && !group)
+        return {core::error::validation("group_id", {"Pour un message privé, indiquez le groupe que vous partagez avec cette personne.",
+                                                     "For a direct message, name the group you share with this person."}),
+                {}};
+      gid = s_group ? s_group : *group;
       auto ev = w.exec_params("SELECT author_id FROM room_events WHERE room = $1 AND seq = $2", *room, *seq);
       if (ev.empty()) return {core::error::make(core::errc::not_found, {"Ce message n'existe pas.", "This message does not exist."}, "seq"), {}};
       if (!ev[0][0].is_null()) target_user = ev[0][0].as<std::int64_t>();
@@ -115,7 +121,10 @@ awaitable<response> community::create_report(request& req) {
     auto g = load_group(w, gid, uid);
     if (!g.visible()) return {group_not_found(), {}};
     if (!g.member()) return {members_only(), {}};
-    if (!room && w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2", gid, *target_user).empty())
+    // The person reported (or the author of a direct message reported) must
+    // be a member of the group whose moderators will read the report.
+    if ((!room || !s_group) && target_user &&
+        w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2", gid, *target_user).empty())
       return {core::error::make(core::errc::not_found, {"Cette personne n'est pas membre du groupe.",
                                                         "This person is not a member of the group."},
                                 "user_id"),
