@@ -265,6 +265,7 @@ TEST_F(Community, ReportsReachTheGroupsModeratorsWhoHideMuteAndRemindPrivately) 
             204);
   EXPECT_EQ(count("SELECT count(*) FROM memberships WHERE user_id = " + x.id), 0);
   EXPECT_EQ(get("/api/v1/rooms/group:" + a + "/events", x).status, 403);
+  EXPECT_EQ(count("SELECT count(*) FROM room_events WHERE room = 'group:" + a + "' AND kind = 'leave' AND author_id = " + x.id), 1);
   log = get("/api/v1/groups/" + a + "/audit", mod_a);
   for (const char* action : {"\"unmute\"", "\"remove\""}) EXPECT_NE(log.body.find(action), std::string::npos) << action;
 }

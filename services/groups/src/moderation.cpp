@@ -300,6 +300,14 @@ awaitable<response> community::resolve_report(request& req) {
     auto r = co_await log_->append(std::move(d));
     if (!r) co_return fail(r.err(), req);
   }
+  if (*action == "remove") {
+    roomlog::append_request l;
+    l.room = "group:" + std::to_string(out.group_id);
+    l.kind = "leave";
+    l.author_id = *out.target;
+    auto r = co_await log_->append(std::move(l));
+    if (!r) log::warn("leave event refused", {{"group_id", out.group_id}});
+  }
   co_return response::no_content();
 }
 
