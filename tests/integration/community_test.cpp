@@ -484,6 +484,71 @@ TEST_F(Community, TheTwoSpacesAreSeededOnceInFrench) {
   EXPECT_EQ(list.body.find("Équipe d'accueil"), std::string::npos);
 }
 
+TEST_F(Community, QuitProfileAttemptsAndProgress) {
+  auto q = someone("Quentin");
+  ASSERT_EQ(call("PATCH", "/api/v1/me", R"({"timezone":"UTC"})", q).status, 200);
+  EXPECT_EQ(get("/api/v1/me/progress", q).body, R"({"progress":null})");
+  auto today = one("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')");
+  auto ten_days_ago = one("SELECT to_char((now() AT TIME ZONE 'UTC')::date - 10, 'YYYY-MM-DD')");
+  auto r = call("PATCH", "/api/v1/me",
+                R"({"quit":{"date":")" + ten_days_ago +
+                    R"(","cigarettes_per_day":20,"pack_price_cents":1200,"pack_size":20,"share":"groups"}})",
+                q);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json_at(r.body, "user.quit.date"), ten_days_ago);
+  EXPECT_EQ(json_at(r.body, "user.quit.attempt"), "1");
+  EXPECT_EQ(json_at(r.body, "user.quit.share"), "groups");
+  auto p = get("/api/v1/me/progress", q);
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_EQ(json_at(p.body, "progress.today"), today);
+  EXPECT_EQ(json_at(p.body, "progress.days"), "10");
+  EXPECT_EQ(json_at(p.body, "progress.cigarettes_not_smoked"), "200");
+  EXPECT_EQ(json_at(p.body, "progress.money_saved_cents"), "12000");
+  EXPECT_EQ(json_at(p.body, "progress.next_milestone.key"), "2w");
+  EXPECT_EQ(json_at(p.body, "progress.next_milestone.name"), "2 semaines sans tabac");
+  EXPECT_NE(json_at(p.body, "progress.health_fact.source").value_or("").find("who.int"), std::string::npos);
+  auto en = http_get(groups_->port(), "/api/v1/me/progress", {{"Authorization", "Bearer " + q.token}, {"Accept-Language", "en"}});
+  EXPECT_EQ(json_at(en.body, "progress.next_milestone.name"), "2 weeks without tobacco");
+
+  // Same date: the attempt is updated; a new date (after a relapse): a new attempt, the first kept.
+  r = call("PATCH", "/api/v1/me", R"({"quit":{"date":")" + ten_days_ago + R"(","cigarettes_per_day":15}})", q);
+  EXPECT_EQ(json_at(r.body, "user.quit.attempt"), "1");
+  EXPECT_EQ(json_at(r.body, "user.quit.share"), "private");
+  r = call("PATCH", "/api/v1/me", R"({"quit":{"date":")" + today + R"("}})", q);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json_at(r.body, "user.quit.attempt"), "2");
+  EXPECT_EQ(json_at(get("/api/v1/me/progress", q).body, "progress.days"), "0");
+  EXPECT_EQ(count("SELECT count(*) FROM quit_attempts WHERE user_id = " + q.id), 2);
+  EXPECT_EQ(get("/api/v1/me", q).body.find("relapse"), std::string::npos);
+  // A countdown: up to a year ahead.
+  auto soon = one("SELECT to_char((now() AT TIME ZONE 'UTC')::date + 7, 'YYYY-MM-DD')");
+  r = call("PATCH", "/api/v1/me", R"({"quit":{"date":")" + soon + R"("}})", q);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json_at(get("/api/v1/me/progress", q).body, "progress.days_until"), "7");
+  EXPECT_NE(get("/api/v1/me/export", q).body.find("\"quit_attempts\""), std::string::npos);
+}
+
+TEST_F(Community, QuitProfileBadInputStoresNothing) {
+  auto q = someone("Quitterie");
+  auto far = one("SELECT to_char(current_date + 400, 'YYYY-MM-DD')");
+  for (const std::string& body : std::vector<std::string>{
+           R"({"quit":{"date":"2026-02-30"}})", R"({"quit":{"date":"26-02-01"}})", R"({"quit":{"date":"1949-12-31"}})",
+           R"({"quit":{"date":")" + far + R"("}})", R"({"quit":{}})", R"({"quit":"demain"})",
+           R"({"quit":{"date":"2026-01-01","cigarettes_per_day":-3}})",
+           R"({"quit":{"date":"2026-01-01","cigarettes_per_day":"vingt"}})",
+           R"({"quit":{"date":"2026-01-01","pack_price_cents":99999999,"pack_size":20}})",
+           R"({"quit":{"date":"2026-01-01","pack_price_cents":1200}})",
+           R"({"quit":{"date":"2026-01-01","pack_size":0,"pack_price_cents":1200}})",
+           R"({"quit":{"date":"2026-01-01","share":"everyone"}})",
+           R"({"timezone":"Mars/Olympus","quit":{"date":"2026-01-01"}})"}) {
+    auto r = call("PATCH", "/api/v1/me", body, q);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+    EXPECT_EQ(json_at(r.body, "error.code"), "validation_failed") << body;
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM quit_attempts"), 0);
+  EXPECT_EQ(one("SELECT timezone FROM users WHERE id = " + q.id), "Europe/Paris");
+}
+
 TEST_F(Community, ExportThenErasure) {
   auto root = admin("Admin");
   auto gid = make_group(root, "Groupe", "open");

@@ -12,6 +12,7 @@
 #include "colibri/json/fields.hpp"
 #include "colibri/json/writer.hpp"
 #include "colibri/auth/token.hpp"
+#include "colibri/groups/quit_profile.hpp"
 #include "common.hpp"
 
 namespace colibri::groups {
@@ -51,19 +52,31 @@ user_row read_user(const pqxx::row& r, int at = 0) {
           r[at + 6].as<std::int64_t>()};
 }
 
+// The quit profile's JSON value ({...} or null), for write_user.
+std::string quit_field(pqxx::transaction_base& w, std::int64_t uid) {
+  json::writer j;
+  j.begin_object();
+  write_quit(j, w, uid);
+  j.end_object();
+  auto s = j.release();  // {"quit":VALUE}
+  constexpr std::string_view prefix = "{\"quit\":";
+  return s.substr(prefix.size(), s.size() - prefix.size() - 1);
+}
+
 // The caller's own view of their account (the email is never shown to others).
-void write_user(json::writer& w, const user_row& u) {
+void write_user(json::writer& w, const user_row& u, const std::string& quit_member = {}) {
   w.begin_object();
   w.field("id", u.id).field("handle", u.handle).field("email", u.email).field("locale", u.locale);
   w.field("timezone", u.timezone).field("is_admin", u.is_admin);
   w.field("created_at", core::format_rfc3339_ms(u.created_ms));
+  if (!quit_member.empty()) w.key("quit").raw(quit_member);
   w.end_object();
 }
 
-response user_response(int status, const user_row& u, const std::string* token) {
+response user_response(int status, const user_row& u, const std::string* token, const std::string& quit_member = {}) {
   json::writer w;
   w.begin_object().key("user");
-  write_user(w, u);
+  write_user(w, u, quit_member);
   if (token) w.field("token", *token);
   w.end_object();
   return response::json(status, w.release());
@@ -116,6 +129,7 @@ void accounts::add_routes(http::router& r) {
   r.post("/api/v1/auth/logout", [this](request& q) { return logout(q); });
   r.get("/api/v1/me", [this](request& q) { return get_me(q); });
   r.patch("/api/v1/me", [this](request& q) { return patch_me(q); });
+  r.get("/api/v1/me/progress", [this](request& q) { return get_progress(q); });
 }
 
 namespace {
@@ -303,11 +317,24 @@ awaitable<response> accounts::get_me(request& req) {
   auto load = [uid](pqxx::connection& c) {
     pqxx::work w(c);
     auto r = w.exec_params(std::string("SELECT ") + k_user_columns + " FROM users WHERE id = $1", uid);
+    auto out = std::pair{read_user(r.at(0)), quit_field(w, uid)};
     w.commit();
-    return read_user(r.at(0));
+    return out;
   };
-  auto user = co_await db_.run(std::move(load));
-  co_return user_response(200, user, nullptr);
+  auto [user, quit_json] = co_await db_.run(std::move(load));
+  co_return user_response(200, user, nullptr, quit_json);
+}
+
+awaitable<response> accounts::get_progress(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return response::error(who.err(), req.lang);
+  auto uid = who->user_id;
+  auto lang = req.lang;
+  auto load = [uid, lang](pqxx::connection& c) {
+    pqxx::nontransaction w(c);
+    return progress_json(w, uid, lang);
+  };
+  co_return response::json(200, co_await db_.run(std::move(load)));
 }
 
 awaitable<response> accounts::patch_me(request& req) {
@@ -321,14 +348,15 @@ awaitable<response> accounts::patch_me(request& req) {
   auto timezone = f.text("timezone", json::optional, 1, 64);
   if (handle) check_handle(f, "handle", *handle);
   if (timezone) check_timezone(f, "timezone", *timezone);
-  if (f.has("quit"))
-    f.fail("quit", {"Le profil d'arrêt n'est pas encore disponible.", "The quit profile is not available yet."});
+  auto quit = read_quit(f);
   if (auto e = f.error()) co_return response::error(*e, req.lang);
 
   auto uid = who->user_id;
   struct updated {
     user_row user;
     bool conflict = false;
+    std::optional<core::error> err;
+    std::string quit_json;
   };
   auto update = [&, uid](pqxx::connection& c) -> updated {
     try {
@@ -337,15 +365,20 @@ awaitable<response> accounts::patch_me(request& req) {
                                          "timezone = coalesce($4, timezone), updated_at = now() WHERE id = $1 RETURNING ") +
                                  k_user_columns,
                              uid, handle, locale, timezone);
+      // The quit date is checked against the person's (possibly new) time zone.
+      if (quit)
+        if (auto saved = save_quit(w, uid, *quit); !saved) return {{}, false, saved.err(), {}};
+      updated out{read_user(r.at(0)), false, {}, quit_field(w, uid)};
       w.commit();
-      return {read_user(r.at(0)), false};
+      return out;
     } catch (const pqxx::unique_violation&) {
-      return {{}, true};
+      return {{}, true, {}, {}};
     }
   };
   auto out = co_await db_.run(std::move(update));
   if (out.conflict) co_return response::error(conflict_for("handle"), req.lang);
-  co_return user_response(200, out.user, nullptr);
+  if (out.err) co_return response::error(*out.err, req.lang);
+  co_return user_response(200, out.user, nullptr, out.quit_json);
 }
 
 }  // namespace colibri::groups

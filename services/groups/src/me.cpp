@@ -105,6 +105,9 @@ awaitable<response> community::export_me(request& req) {
     section("sessions", "SELECT id, " + ms("created_at") + " AS created_at, " + ms("last_seen_at") + " AS last_seen_at, " +
                             ms("expires_at") + " AS expires_at, " + ms("revoked_at") +
                             " AS revoked_at FROM sessions WHERE user_id = $1 ORDER BY id");
+    section("quit_attempts", "SELECT attempt, to_char(quit_date, 'YYYY-MM-DD') AS quit_date, cigarettes_per_day, "
+                                 "pack_price_cents, pack_size, share, current, " + ms("created_at") +
+                                 " AS created_at FROM quit_attempts WHERE user_id = $1 ORDER BY attempt");
     section("memberships", "SELECT m.group_id, g.name AS group_name, m.role, " + ms("m.joined_at") + " AS joined_at, " +
                                ms("m.muted_until") + " AS muted_until_at FROM memberships m JOIN groups g ON g.id = m.group_id "
                                "WHERE m.user_id = $1 ORDER BY m.group_id");
@@ -152,7 +155,8 @@ awaitable<response> community::delete_me(request& req) {
                             "DELETE FROM notifications WHERE user_id = $1", "DELETE FROM read_markers WHERE user_id = $1",
                             "DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1",
                             "DELETE FROM held_posts WHERE author_id = $1",
-                            "DELETE FROM conversation_members WHERE user_id = $1"})
+                            "DELETE FROM conversation_members WHERE user_id = $1",
+                            "DELETE FROM quit_attempts WHERE user_id = $1"})
       w.exec_params(sql, uid);
     // The row stays as a tombstone: their events still point to it, shown as
     // "membre supprimé"; nothing in it identifies them any more.

@@ -45,6 +45,7 @@ class accounts {
   awaitable<http::response> logout(http::request& req);
   awaitable<http::response> get_me(http::request& req);
   awaitable<http::response> patch_me(http::request& req);
+  awaitable<http::response> get_progress(http::request& req);
   awaitable<std::string> hash(std::string password);
   awaitable<bool> verify(std::string hash, std::string password);
 
