@@ -9,11 +9,15 @@ using namespace colibri;
 int main(int argc, char** argv) {
   return service::guarded_main("badges", argc, argv, [](core::config& cfg) {
     auto common = service::read_common(cfg, "badges", "127.0.0.1:8083");
+    badges::scheduler_settings ss;
+    ss.tick = std::chrono::milliseconds(cfg.integer("COLIBRI_BADGES_TICK_MS", 30000, 100, 3600000));
+    ss.daily.morning = std::chrono::minutes(cfg.integer("COLIBRI_CONGRATS_LOCAL_MINUTE", 9 * 60, 0, 24 * 60 - 1));
     service::finish_config(cfg);
 
     service::runtime rt(common);
     rt.migrate();
-    badges::scheduler sched(common.pg.url);
+    core::system_clock clock;
+    badges::scheduler sched(common.pg.url, &rt.publisher(), clock, ss);
     sched.start();
 
     http::router routes;

@@ -26,20 +26,20 @@ std::int64_t days_between(date a, date b) { return (sys_days(b) - sys_days(a)).c
 
 const std::vector<milestone>& catalogue() {
   static const std::vector<milestone> c{
-      {"1d", {"1 jour sans tabac", "1 day without tobacco"}},
-      {"3d", {"3 jours sans tabac", "3 days without tobacco"}},
-      {"1w", {"1 semaine sans tabac", "1 week without tobacco"}},
-      {"2w", {"2 semaines sans tabac", "2 weeks without tobacco"}},
-      {"3w", {"3 semaines sans tabac", "3 weeks without tobacco"}},
-      {"1m", {"1 mois sans tabac", "1 month without tobacco"}},
-      {"2m", {"2 mois sans tabac", "2 months without tobacco"}},
-      {"3m", {"3 mois sans tabac", "3 months without tobacco"}},
-      {"100d", {"100 jours sans tabac", "100 days without tobacco"}},
-      {"6m", {"6 mois sans tabac", "6 months without tobacco"}},
-      {"1y", {"1 an sans tabac", "1 year without tobacco"}},
-      {"2y", {"2 ans sans tabac", "2 years without tobacco"}},
-      {"5y", {"5 ans sans tabac", "5 years without tobacco"}},
-      {"10y", {"10 ans sans tabac", "10 years without tobacco"}},
+      {"1d", {"1 jour sans tabac", "1 day without tobacco"}, "1 day"},
+      {"3d", {"3 jours sans tabac", "3 days without tobacco"}, "3 days"},
+      {"1w", {"1 semaine sans tabac", "1 week without tobacco"}, "7 days"},
+      {"2w", {"2 semaines sans tabac", "2 weeks without tobacco"}, "14 days"},
+      {"3w", {"3 semaines sans tabac", "3 weeks without tobacco"}, "21 days"},
+      {"1m", {"1 mois sans tabac", "1 month without tobacco"}, "1 month"},
+      {"2m", {"2 mois sans tabac", "2 months without tobacco"}, "2 months"},
+      {"3m", {"3 mois sans tabac", "3 months without tobacco"}, "3 months"},
+      {"100d", {"100 jours sans tabac", "100 days without tobacco"}, "100 days"},
+      {"6m", {"6 mois sans tabac", "6 months without tobacco"}, "6 months"},
+      {"1y", {"1 an sans tabac", "1 year without tobacco"}, "1 year"},
+      {"2y", {"2 ans sans tabac", "2 years without tobacco"}, "2 years"},
+      {"5y", {"5 ans sans tabac", "5 years without tobacco"}, "5 years"},
+      {"10y", {"10 ans sans tabac", "10 years without tobacco"}, "10 years"},
   };
   return c;
 }

@@ -1,9 +1,51 @@
 #include "colibri/badges/scheduler.hpp"
 
+#include "colibri/core/log.hpp"
+
 namespace colibri::badges {
 
-scheduler::scheduler(std::string pg_url) : lock_(std::move(pg_url), k_leader_key) {}
-void scheduler::start() { lock_.start(); }
-void scheduler::stop() { lock_.stop(); }
+scheduler::scheduler(std::string pg_url, redis::publisher* pub, const core::clock& clock, scheduler_settings s)
+    : url_(pg_url), pub_(pub), clock_(clock), s_(s), lock_(std::move(pg_url), k_leader_key) {}
+
+scheduler::~scheduler() { stop(); }
+
+void scheduler::start() {
+  lock_.start();
+  thread_ = std::thread([this] { loop(); });
+}
+
+void scheduler::stop() {
+  {
+    std::lock_guard lk(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  lock_.stop();
+}
+
+void scheduler::loop() {
+  std::unique_ptr<pqxx::connection> conn;
+  for (;;) {
+    {
+      std::unique_lock lk(mutex_);
+      if (cv_.wait_for(lk, s_.tick, [&] { return stopping_; })) return;
+    }
+    if (!lock_.held()) continue;
+    try {
+      if (!conn) conn = std::make_unique<pqxx::connection>(url_);
+      auto r = run_due(*conn, clock_.now(), s_.daily);
+      ++passes_;
+      if (pub_)
+        for (const auto& n : r.notifications) notify::publish(*pub_, n);
+      if (r.congratulated || r.granted)
+        log::info("daily pass", {{"congratulated", static_cast<std::int64_t>(r.congratulated)},
+                                 {"granted", static_cast<std::int64_t>(r.granted)}});
+    } catch (const std::exception& e) {
+      conn.reset();  // reconnect at the next tick; the pass was rolled back
+      log::warn("daily pass failed", {{"error", e.what()}});
+    }
+  }
+}
 
 }  // namespace colibri::badges

@@ -21,8 +21,9 @@ namespace colibri::quit {
 using date = std::chrono::year_month_day;
 
 struct milestone {
-  std::string key;  // "1d", "3d", "1w", "2w", "3w", "1m", "2m", "3m", "100d", "6m", "1y", "2y", "5y", "10y"
-  core::text name;  // "1 mois sans tabac"
+  std::string key;   // "1d", "3d", "1w", "2w", "3w", "1m", "2m", "3m", "100d", "6m", "1y", "2y", "5y", "10y"
+  core::text name;   // "1 mois sans tabac"
+  std::string span;  // the same as a PostgreSQL interval ("1 month"): date + interval clamps to the month's end too
 };
 
 // The catalogue, in the order the milestones fall.

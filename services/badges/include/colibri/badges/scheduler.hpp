@@ -1,28 +1,54 @@
 #pragma once
-// The badge scheduler's frame: among all running instances, the one holding
-// the leader lock does the scheduled work; the others stand by and take over
-// within seconds if it dies. The work itself (daily congratulations,
-// milestones, recurring posts) comes with the badges issue.
+// The badge scheduler: among all running instances, the one holding the
+// leader lock (a PostgreSQL advisory lock on its own connection) runs the
+// daily pass (daily.hpp) every `tick`; the others stand by and take over
+// within seconds if it dies. The pass is exactly-once by its unique keys, so
+// an overlap during a takeover doubles nothing.
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
+#include "colibri/badges/daily.hpp"
+#include "colibri/core/clock.hpp"
 #include "colibri/pg/leader.hpp"
+#include "colibri/redis/client.hpp"
 
 namespace colibri::badges {
 
 // The advisory-lock key that elects the scheduler leader.
 inline constexpr long long k_leader_key = 0x636f6c6962726902;  // "colibri\x02"
 
+struct scheduler_settings {
+  std::chrono::milliseconds tick{30000};
+  daily_settings daily;
+};
+
 class scheduler {
  public:
-  explicit scheduler(std::string pg_url);
+  // pub may be null (no live push; notifications are still stored).
+  scheduler(std::string pg_url, redis::publisher* pub, const core::clock& clock, scheduler_settings s = {});
+  ~scheduler();
   void start();
   void stop();
   bool leader() const { return lock_.held(); }
+  std::uint64_t passes() const { return passes_; }
 
  private:
+  void loop();
+  std::string url_;
+  redis::publisher* pub_;
+  const core::clock& clock_;
+  scheduler_settings s_;
   pg::leader_lock lock_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> passes_{0};
+  std::thread thread_;
 };
 
 }  // namespace colibri::badges
