@@ -549,6 +549,70 @@ TEST_F(Community, QuitProfileBadInputStoresNothing) {
   EXPECT_EQ(one("SELECT timezone FROM users WHERE id = " + q.id), "Europe/Paris");
 }
 
+TEST_F(Community, CelebrationsShowOnlySharingMembersOfTheGroupOnce) {
+  auto root = admin("Admin");
+  auto gid = make_group(root, "Groupe", "open");
+  auto other_gid = make_group(root, "Autre", "open");
+  auto sharer = someone("Alice");
+  auto secret = someone("Bruno");
+  auto elsewhere = someone("Chloe");
+  auto volunteer = someone("Colibri");
+  auto second = someone("Deuxieme");
+  auto outsider = someone("Dehors");
+  for (const auto* p : {&sharer, &secret, &volunteer, &second}) member(gid, p->id);
+  member(other_gid, elsewhere.id);
+  auto ten_days_ago = one("SELECT to_char((now() AT TIME ZONE 'UTC')::date - 10, 'YYYY-MM-DD')");
+  for (const auto* p : {&sharer, &secret, &elsewhere, &volunteer}) {
+    std::string share = p == &secret ? "private" : "groups";
+    ASSERT_EQ(call("PATCH", "/api/v1/me",
+                   R"({"timezone":"UTC","quit":{"date":")" + ten_days_ago + R"(","share":")" + share + "\"}}", *p)
+                  .status,
+              200);
+  }
+  // The volunteer's own celebration is there too (they share); an old attempt's badge shows nowhere.
+  sql("INSERT INTO badge_grants (attempt_id, user_id, milestone, falls_on, granted_at) SELECT id, user_id, '1w', "
+      "quit_date + 7, now() FROM quit_attempts WHERE user_id = " + sharer.id);
+  auto list = get("/api/v1/groups/" + gid + "/celebrations", volunteer);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find("Alice"), std::string::npos);
+  EXPECT_EQ(list.body.find("Bruno"), std::string::npos);
+  EXPECT_EQ(list.body.find("Chloe"), std::string::npos);
+  EXPECT_EQ(list.body.find(ten_days_ago), std::string::npos) << "no quit date in celebrations";
+  std::string cid;
+  for (int i = 0; i < 3; ++i)
+    if (json_at(list.body, "celebrations." + std::to_string(i) + ".user.handle") == "Alice") {
+      cid = *json_at(list.body, "celebrations." + std::to_string(i) + ".id");
+      EXPECT_EQ(json_at(list.body, "celebrations." + std::to_string(i) + ".day"), "10");
+    }
+  ASSERT_FALSE(cid.empty());
+  EXPECT_EQ(get("/api/v1/groups/" + gid + "/celebrations", outsider).status, 403);
+  EXPECT_EQ(get("/api/v1/groups/" + gid + "/celebrations?date=2026-02-30", volunteer).status, 400);
+  EXPECT_EQ(post("/api/v1/celebrations/" + cid + "/congratulated", "", outsider).status, 404);
+  EXPECT_EQ(post("/api/v1/celebrations/" + cid + "/congratulated", "", volunteer).status, 204);
+  auto twice = post("/api/v1/celebrations/" + cid + "/congratulated", "", second);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_NE(twice.body.find("Colibri"), std::string::npos);
+  EXPECT_EQ(json_at(get("/api/v1/groups/" + gid + "/celebrations", second).body, "celebrations.0.congratulated_by.handle"),
+            "Colibri");
+
+  // Badges: a sharer's current ones to the members of their groups; a private quitter's to nobody else.
+  auto b = get("/api/v1/users/" + sharer.id + "/badges", volunteer);
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_EQ(json_at(b.body, "badges.0.milestone"), "1w");
+  EXPECT_EQ(get("/api/v1/users/" + sharer.id + "/badges", outsider).status, 404);
+  EXPECT_EQ(get("/api/v1/users/" + secret.id + "/badges", volunteer).status, 404);
+  EXPECT_EQ(get("/api/v1/users/" + secret.id + "/badges", secret).status, 200);
+  ASSERT_EQ(call("PATCH", "/api/v1/me", R"({"quit":{"date":")" + one("SELECT to_char((now() AT TIME ZONE 'UTC')::date - 2, 'YYYY-MM-DD')") +
+                                             R"(","share":"groups"}})", sharer)
+                .status,
+            200);  // a new attempt: the old badge stays in her own history only
+  EXPECT_EQ(get("/api/v1/users/" + sharer.id + "/badges", volunteer).body.find("1w"), std::string::npos);
+  auto mine = get("/api/v1/me/badges", sharer);
+  EXPECT_EQ(json_at(mine.body, "badges.0.attempt"), "1");
+  EXPECT_EQ(json_at(mine.body, "badges.0.current"), "false");
+  EXPECT_EQ(json_at(get("/api/v1/badges", sharer).body, "badges.5.name"), "1 mois sans tabac");
+}
+
 TEST_F(Community, ExportThenErasure) {
   auto root = admin("Admin");
   auto gid = make_group(root, "Groupe", "open");

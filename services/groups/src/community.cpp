@@ -64,6 +64,12 @@ void community::add_routes(http::router& r) {
   r.post("/api/v1/held-posts/{hid}/reject", [this](request& q) { return decide_held(q, false); });
   r.get("/api/v1/groups/{id}/audit", [this](request& q) { return list_audit(q); });
 
+  r.get("/api/v1/badges", [this](request& q) { return badge_catalogue(q); });
+  r.get("/api/v1/me/badges", [this](request& q) { return my_badges(q); });
+  r.get("/api/v1/users/{uid}/badges", [this](request& q) { return user_badges(q); });
+  r.get("/api/v1/groups/{id}/celebrations", [this](request& q) { return celebrations(q); });
+  r.post("/api/v1/celebrations/{cid}/congratulated", [this](request& q) { return congratulated(q); });
+
   r.get("/api/v1/notifications", [this](request& q) { return list_notifications(q); });
   r.post("/api/v1/notifications/read", [this](request& q) { return read_notifications(q); });
   r.get("/api/v1/me/export", [this](request& q) { return export_me(q); });

@@ -108,6 +108,9 @@ awaitable<response> community::export_me(request& req) {
     section("quit_attempts", "SELECT attempt, to_char(quit_date, 'YYYY-MM-DD') AS quit_date, cigarettes_per_day, "
                                  "pack_price_cents, pack_size, share, current, " + ms("created_at") +
                                  " AS created_at FROM quit_attempts WHERE user_id = $1 ORDER BY attempt");
+    section("badges", "SELECT a.attempt, g.milestone, to_char(g.falls_on, 'YYYY-MM-DD') AS falls_on, " + ms("g.granted_at") +
+                          " AS granted_at FROM badge_grants g JOIN quit_attempts a ON a.id = g.attempt_id "
+                          "WHERE g.user_id = $1 ORDER BY g.id");
     section("memberships", "SELECT m.group_id, g.name AS group_name, m.role, " + ms("m.joined_at") + " AS joined_at, " +
                                ms("m.muted_until") + " AS muted_until_at FROM memberships m JOIN groups g ON g.id = m.group_id "
                                "WHERE m.user_id = $1 ORDER BY m.group_id");

@@ -73,6 +73,13 @@ class community {
   awaitable<http::response> decide_held(http::request& req, bool approve);
   awaitable<http::response> list_audit(http::request& req);
 
+  // Badges and "les fêtés du jour".
+  awaitable<http::response> badge_catalogue(http::request& req);
+  awaitable<http::response> my_badges(http::request& req);
+  awaitable<http::response> user_badges(http::request& req);
+  awaitable<http::response> celebrations(http::request& req);
+  awaitable<http::response> congratulated(http::request& req);
+
   // Notifications and the caller's data.
   awaitable<http::response> list_notifications(http::request& req);
   awaitable<http::response> read_notifications(http::request& req);

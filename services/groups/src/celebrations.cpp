@@ -1,0 +1,200 @@
+// Badges and "les fêtés du jour". A quitter who keeps their quit private
+// (the default) appears nowhere but in their own view; one who shares it with
+// their groups appears to the members of those groups only, and only with
+// their current attempt (earlier attempts are their own history).
+#include "colibri/core/clock.hpp"
+#include "colibri/groups/authn.hpp"
+#include "colibri/groups/community.hpp"
+#include "colibri/groups/quit_profile.hpp"
+#include "colibri/quit/milestones.hpp"
+#include "common.hpp"
+
+namespace colibri::groups {
+
+using namespace detail;
+
+namespace {
+
+const quit::milestone* find_milestone(const std::string& key) {
+  for (const auto& m : quit::catalogue())
+    if (m.key == key) return &m;
+  return nullptr;
+}
+
+void write_grants(json::writer& j, const pqxx::result& res, core::lang l, bool with_attempt) {
+  j.begin_array();
+  for (auto r : res) {
+    auto key = r[0].as<std::string>();
+    const auto* m = find_milestone(key);
+    j.begin_object().field("milestone", key).field("name", m ? m->name.in(l) : key);
+    j.field("falls_on", r[1].as<std::string>()).field("granted_at", core::format_rfc3339_ms(r[2].as<std::int64_t>()));
+    if (with_attempt) j.field("attempt", r[3].as<std::int64_t>()).field("current", r[4].as<bool>());
+    j.end_object();
+  }
+  j.end_array();
+}
+
+core::error no_such_person() {
+  return not_found({"Cette personne n'existe pas ou ne partage pas son parcours.",
+                    "This person does not exist or does not share their journey."});
+}
+
+}  // namespace
+
+awaitable<response> community::badge_catalogue(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  json::writer j;
+  j.begin_object().key("badges").begin_array();
+  for (const auto& m : quit::catalogue()) j.begin_object().field("key", m.key).field("name", m.name.in(req.lang)).end_object();
+  j.end_array().end_object();
+  co_return response::json(200, j.release());
+}
+
+awaitable<response> community::my_badges(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto uid = who->user_id;
+  auto lang = req.lang;
+  auto job = [uid, lang](pqxx::connection& c) {
+    pqxx::nontransaction w(c);
+    auto res = w.exec_params(
+        "SELECT g.milestone, to_char(g.falls_on, 'YYYY-MM-DD'), (extract(epoch FROM g.granted_at) * 1000)::bigint, "
+        "a.attempt, a.current FROM badge_grants g JOIN quit_attempts a ON a.id = g.attempt_id WHERE g.user_id = $1 "
+        "ORDER BY a.attempt, g.falls_on, g.id",
+        uid);
+    json::writer j;
+    j.begin_object().key("badges");
+    write_grants(j, res, lang, true);
+    j.end_object();
+    return j.release();
+  };
+  co_return response::json(200, co_await db_.run(std::move(job)));
+}
+
+awaitable<response> community::user_badges(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto target = id_param(req, "uid");
+  if (!target) co_return fail(no_such_person(), req);
+  auto uid = who->user_id;
+  auto lang = req.lang;
+  auto job = [uid, t = *target, lang](pqxx::connection& c) -> core::result<std::string> {
+    pqxx::nontransaction w(c);
+    // Their own view, or a member of a group they share while they share their quit.
+    bool visible = uid == t || !w.exec_params("SELECT 1 FROM quit_attempts a WHERE a.user_id = $2 AND a.current "
+                                              "AND a.share = 'groups' AND EXISTS (SELECT 1 FROM memberships x JOIN "
+                                              "memberships y ON x.group_id = y.group_id WHERE x.user_id = $1 AND y.user_id = $2)",
+                                              uid, t)
+                                     .empty();
+    if (!visible) return no_such_person();
+    auto res = w.exec_params(
+        "SELECT g.milestone, to_char(g.falls_on, 'YYYY-MM-DD'), (extract(epoch FROM g.granted_at) * 1000)::bigint "
+        "FROM badge_grants g JOIN quit_attempts a ON a.id = g.attempt_id AND a.current WHERE g.user_id = $1 "
+        "ORDER BY g.falls_on, g.id",
+        t);
+    json::writer j;
+    j.begin_object().field("user_id", t).key("badges");
+    write_grants(j, res, lang, false);
+    j.end_object();
+    return j.release();
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (!out) co_return fail(out.err(), req);
+  co_return response::json(200, std::move(*out));
+}
+
+awaitable<response> community::celebrations(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto gid = id_param(req, "id");
+  if (!gid) co_return fail(group_not_found(), req);
+  std::optional<std::string> date;
+  if (auto d = req.query_param("date")) {
+    if (!core::parse_date(*d))
+      co_return fail(core::error::validation("date", {"date doit exister et s'écrire AAAA-MM-JJ.",
+                                                      "date must exist and read YYYY-MM-DD."}),
+                     req);
+    date = std::string(*d);
+  }
+  auto uid = who->user_id;
+  auto lang = req.lang;
+  auto job = [uid, gid = *gid, date, lang](pqxx::connection& c) -> core::result<std::string> {
+    pqxx::work w(c);
+    auto g = load_group(w, gid, uid);
+    if (!g.visible()) return group_not_found();
+    if (!g.member()) return members_only();
+    auto on = date.value_or(core::format_date(local_today(w, uid)));
+    // Today's celebrated among the members who share: a day 1..120 or a milestone on that date.
+    w.exec_params(
+        "INSERT INTO celebrations (group_id, user_id, attempt_id, on_date, day, milestone) "
+        "SELECT $1, a.user_id, a.id, $2::date, $2::date - a.quit_date, "
+        "  (SELECT b.milestone FROM badge_grants b WHERE b.attempt_id = a.id AND b.falls_on = $2::date LIMIT 1) "
+        "FROM quit_attempts a JOIN memberships m ON m.user_id = a.user_id AND m.group_id = $1 "
+        "JOIN users u ON u.id = a.user_id AND u.deleted_at IS NULL "
+        "WHERE a.current AND a.share = 'groups' AND a.quit_date < $2::date AND ($2::date - a.quit_date <= 120 OR EXISTS "
+        "  (SELECT 1 FROM badge_grants b WHERE b.attempt_id = a.id AND b.falls_on = $2::date)) "
+        "ON CONFLICT DO NOTHING",
+        gid, on);
+    auto res = w.exec_params(
+        "SELECT c.id, c.user_id, u.handle, c.day, c.milestone, c.congratulated_by, coalesce(v.handle, ''), "
+        "(extract(epoch FROM c.congratulated_at) * 1000)::bigint FROM celebrations c JOIN users u ON u.id = c.user_id "
+        "JOIN quit_attempts a ON a.id = c.attempt_id AND a.current AND a.share = 'groups' "
+        "JOIN memberships m ON m.group_id = c.group_id AND m.user_id = c.user_id "
+        "LEFT JOIN users v ON v.id = c.congratulated_by WHERE c.group_id = $1 AND c.on_date = $2::date ORDER BY c.day, u.handle",
+        gid, on);
+    w.commit();
+    json::writer j;
+    j.begin_object().field("date", on).key("celebrations").begin_array();
+    for (auto r : res) {
+      j.begin_object().field("id", r[0].as<std::int64_t>());
+      j.key("user").begin_object().field("id", r[1].as<std::int64_t>()).field("handle", r[2].as<std::string>()).end_object();
+      j.field("day", r[3].as<std::int64_t>()).key("milestone");
+      if (r[4].is_null()) j.null();
+      else {
+        const auto* m = find_milestone(r[4].as<std::string>());
+        j.begin_object().field("key", r[4].as<std::string>()).field("name", m ? m->name.in(lang) : "").end_object();
+      }
+      j.key("congratulated_by");
+      if (r[5].is_null()) j.null();
+      else j.begin_object().field("id", r[5].as<std::int64_t>()).field("handle", r[6].as<std::string>()).end_object();
+      j.key("congratulated_at");
+      if (r[7].is_null()) j.null(); else j.value(core::format_rfc3339_ms(r[7].as<std::int64_t>()));
+      j.end_object();
+    }
+    j.end_array().end_object();
+    return j.release();
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (!out) co_return fail(out.err(), req);
+  co_return response::json(200, std::move(*out));
+}
+
+awaitable<response> community::congratulated(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto cid = id_param(req, "cid");
+  auto missing = not_found({"Cette célébration n'existe pas.", "This celebration does not exist."});
+  if (!cid) co_return fail(missing, req);
+  auto uid = who->user_id;
+  auto job = [uid, cid = *cid, missing](pqxx::connection& c) -> std::optional<core::error> {
+    pqxx::work w(c);
+    auto r = w.exec_params("SELECT c.group_id, c.congratulated_by, coalesce(v.handle, '') FROM celebrations c "
+                           "LEFT JOIN users v ON v.id = c.congratulated_by WHERE c.id = $1 FOR UPDATE OF c",
+                           cid);
+    if (r.empty()) return missing;
+    auto g = load_group(w, r[0][0].as<std::int64_t>(), uid);
+    if (!g.member()) return missing;
+    if (!r[0][1].is_null()) {
+      auto by = r[0][2].as<std::string>();
+      return core::error::make(core::errc::conflict, {"Déjà félicité par " + by + ".", "Already congratulated by " + by + "."});
+    }
+    w.exec_params("UPDATE celebrations SET congratulated_by = $2, congratulated_at = now() WHERE id = $1", cid, uid);
+    w.commit();
+    return std::nullopt;
+  };
+  if (auto e = co_await db_.run(std::move(job))) co_return fail(*e, req);
+  co_return response::no_content();
+}
+
+}  // namespace colibri::groups
