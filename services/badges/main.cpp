@@ -1,4 +1,6 @@
 // colibri-badges: the scheduler (leader-elected through PostgreSQL).
+#include <optional>
+
 #include "colibri/badges/scheduler.hpp"
 #include "colibri/http/health.hpp"
 #include "colibri/json/writer.hpp"
@@ -12,11 +14,23 @@ int main(int argc, char** argv) {
     badges::scheduler_settings ss;
     ss.tick = std::chrono::milliseconds(cfg.integer("COLIBRI_BADGES_TICK_MS", 30000, 100, 3600000));
     ss.daily.morning = std::chrono::minutes(cfg.integer("COLIBRI_CONGRATS_LOCAL_MINUTE", 9 * 60, 0, 24 * 60 - 1));
+    // Tests and demonstrations only: a clock that starts at this instant and
+    // runs this many times faster (unset: the real time).
+    auto clock_start = cfg.str("COLIBRI_CLOCK_START", "");
+    auto clock_factor = cfg.integer("COLIBRI_CLOCK_FACTOR", 1, 1, 1000000);
+    std::optional<core::time_point> start;
+    if (!clock_start.empty()) {
+      start = core::parse_rfc3339(clock_start);
+      if (!start) cfg.fail("COLIBRI_CLOCK_START", "must be an RFC 3339 time");
+    }
     service::finish_config(cfg);
 
     service::runtime rt(common);
     rt.migrate();
-    core::system_clock clock;
+    core::system_clock real_clock;
+    std::optional<core::accelerated_clock> fast;
+    if (start) fast.emplace(*start, static_cast<double>(clock_factor));
+    const core::clock& clock = fast ? static_cast<const core::clock&>(*fast) : real_clock;
     badges::scheduler sched(common.pg.url, &rt.publisher(), clock, ss);
     sched.start();
 

@@ -58,3 +58,61 @@ TEST(Badges, BadConfigurationIsRefusedWithAClearMessage) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Three instances on one accelerated clock (two hours a second, across the
+// spring DST change), the leader killed mid-run: every member's days are
+// congratulated once each, with no gap, and the milestone once.
+TEST(Badges, ThreeInstancesAndTheLeaderKilledNoDuplicateNothingMissed) {
+  auto db = shared_postgres().create_database();
+  auto name = db.substr(db.rfind('/') + 1);
+  auto env = service_env(db, shared_redis().port());
+  env["COLIBRI_CLOCK_START"] = "2026-03-26T12:00:00Z";  // 13:00 in Paris, day 6
+  env["COLIBRI_CLOCK_FACTOR"] = "7200";
+  env["COLIBRI_BADGES_TICK_MS"] = "100";
+  std::vector<std::unique_ptr<service_process>> s;
+  s.push_back(std::make_unique<service_process>("badges", env, free_port()));
+  s[0]->wait_healthy();  // migrations applied
+  shared_postgres().psql(name,
+                         "INSERT INTO users (email, handle, password_hash, timezone) SELECT 'm' || i || '@example.fr', "
+                         "'m' || i, 'x', 'Europe/Paris' FROM generate_series(1, 20) i; "
+                         "INSERT INTO quit_attempts (user_id, attempt, quit_date) SELECT id, 1, DATE '2026-03-20' FROM users");
+  for (int i = 0; i < 2; ++i) {
+    s.push_back(std::make_unique<service_process>("badges", env, free_port()));
+    s.back()->wait_healthy();
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(20));  // about 40 hours
+  int killed = -1;
+  for (int i = 0; i < 3; ++i)
+    if (leader(*s[i])) killed = i;
+  ASSERT_GE(killed, 0);
+  s[killed]->proc().kill_hard();
+  std::this_thread::sleep_for(std::chrono::seconds(30));  // about 60 hours more
+  for (auto& p : s) p->proc().stop(SIGTERM, std::chrono::seconds(10));
+
+  auto q = [&](const std::string& sql) { return trimmed(shared_postgres().psql(name, sql)); };
+  // Days 6 .. last, each once per member, no gap; one notification each.
+  auto days = q("SELECT min(day) || ' ' || max(day) || ' ' || count(*) FROM daily_congrats");
+  int lo = 0, hi = 0, n = 0;
+  ASSERT_EQ(std::sscanf(days.c_str(), "%d %d %d", &lo, &hi, &n), 3) << days;
+  EXPECT_EQ(lo, 6);
+  EXPECT_GE(hi, 9);  // at least three more mornings passed (29 March: the DST change)
+  EXPECT_EQ(n, 20 * (hi - lo + 1));
+  EXPECT_EQ(q("SELECT count(*) FROM (SELECT attempt_id FROM daily_congrats GROUP BY attempt_id "
+              "HAVING count(*) <> max(day) - min(day) + 1 OR count(DISTINCT day) <> count(*)) x"),
+            "0");
+  EXPECT_EQ(q("SELECT count(*) FROM notifications WHERE kind = 'daily_congrats'"), std::to_string(n));
+  EXPECT_EQ(q("SELECT count(*) FROM daily_congrats WHERE (sent_at AT TIME ZONE 'Europe/Paris')::time < '09:00'"), "0");
+  // One week (27 March), once each, one notification each.
+  EXPECT_EQ(q("SELECT count(*) FROM badge_grants WHERE milestone = '1w'"), "20");
+  EXPECT_EQ(q("SELECT count(*) FROM notifications WHERE kind = 'badge' AND title = 'Nouveau badge : 1 semaine sans tabac'"),
+            "20");
+}
+
+}  // namespace

@@ -44,18 +44,28 @@ daily_result run_due(pqxx::connection& c, core::time_point now, const daily_sett
   char morning[16];
   std::snprintf(morning, sizeof morning, "%02d:%02d", static_cast<int>(s.morning.count() / 60),
                 static_cast<int>(s.morning.count() % 60));
-  // Current attempts at day >= 1 in their owner's local calendar.
-  const std::string cur =
-      "cur AS (SELECT a.id AS attempt_id, a.user_id, a.quit_date, a.evaluated_at, u.locale, "
-      "  ($1::timestamptz AT TIME ZONE u.timezone) AS local_ts, ($1::timestamptz AT TIME ZONE u.timezone)::date AS local_today "
-      "  FROM quit_attempts a JOIN users u ON u.id = a.user_id AND u.deleted_at IS NULL "
-      "  WHERE a.current AND a.quit_date < ($1::timestamptz AT TIME ZONE u.timezone)::date)";
+  // Current attempts at day >= 1 in their owner's local calendar, among a
+  // candidate set found by index (`which`): local days are within a day of
+  // the UTC date, so the candidate bounds keep a day of slack.
+  auto cur = [](const char* which) {
+    return std::string("cur AS (SELECT a.id AS attempt_id, a.user_id, a.quit_date, a.evaluated_at, u.locale, "
+                       "  ($1::timestamptz AT TIME ZONE u.timezone) AS local_ts, "
+                       "  ($1::timestamptz AT TIME ZONE u.timezone)::date AS local_today "
+                       "  FROM quit_attempts a JOIN users u ON u.id = a.user_id AND u.deleted_at IS NULL "
+                       "  WHERE a.current AND ") +
+           which + " AND a.quit_date < ($1::timestamptz AT TIME ZONE u.timezone)::date)";
+  };
+  const char* first_days = "a.quit_date BETWEEN ($1::timestamptz AT TIME ZONE 'UTC')::date - 122 "
+                           "AND ($1::timestamptz AT TIME ZONE 'UTC')::date + 1";
+  const char* milestone_due = "(a.next_milestone_on IS NULL OR a.next_milestone_on <= ($1::timestamptz AT TIME ZONE 'UTC')::date + 1)";
 
   // 1. Today's congratulation, from the local morning on.
   auto congrats = w.exec_params(
-      "WITH " + cur + ", sent AS (INSERT INTO daily_congrats (attempt_id, user_id, day, local_date, sent_at) "
+      "WITH " + cur(first_days) + ", sent AS (INSERT INTO daily_congrats (attempt_id, user_id, day, local_date, sent_at) "
       "  SELECT attempt_id, user_id, local_today - quit_date, local_today, $1 FROM cur "
       "  WHERE local_today - quit_date BETWEEN 1 AND 120 AND local_ts::time >= $2::time "
+      "  AND NOT EXISTS (SELECT 1 FROM daily_congrats d WHERE d.attempt_id = cur.attempt_id "
+      "    AND d.day = cur.local_today - cur.quit_date) "
       "  ON CONFLICT DO NOTHING RETURNING attempt_id, user_id, day), "
       "n AS (INSERT INTO notifications (user_id, kind, title, body, data, created_at) "
       "  SELECT s.user_id, 'daily_congrats', "
@@ -72,7 +82,7 @@ daily_result run_due(pqxx::connection& c, core::time_point now, const daily_sett
   // 2. Milestones: on their day from the local morning, at once when the
   // attempt is new or the day is past; one notification per attempt and pass.
   auto grants = w.exec_params(
-      "WITH " + cur + ", m(ord, key, span, fr, en) AS (VALUES " + milestones_values() + "), "
+      "WITH " + cur(milestone_due) + ", m(ord, key, span, fr, en) AS (VALUES " + milestones_values() + "), "
       "due AS (SELECT c.*, m.ord, m.key, m.fr, m.en, (c.quit_date + m.span)::date AS falls_on FROM cur c CROSS JOIN m), "
       "granted AS (INSERT INTO badge_grants (attempt_id, user_id, milestone, falls_on, granted_at) "
       "  SELECT attempt_id, user_id, key, falls_on, $1 FROM due WHERE falls_on < local_today "
@@ -101,6 +111,15 @@ daily_result run_due(pqxx::connection& c, core::time_point now, const daily_sett
                                  r[4].as<std::string>(), r[5].as<std::string>(), r[6].as<std::string>(),
                                  r[7].as<std::int64_t>(), r[8].as<bool>()});
   }
+  // The next milestone still to grant, for the attempts this pass looked at
+  // ('infinity' once all are granted).
+  w.exec_params("WITH m(ord, key, span, fr, en) AS (VALUES " + milestones_values() + ") "
+                "UPDATE quit_attempts a SET next_milestone_on = coalesce((SELECT min((a.quit_date + m.span)::date) FROM m "
+                "  WHERE NOT EXISTS (SELECT 1 FROM badge_grants g WHERE g.attempt_id = a.id AND g.milestone = m.key)), "
+                "  'infinity'::date) "
+                "WHERE a.current AND (a.next_milestone_on IS NULL "
+                "  OR a.next_milestone_on <= ($1::timestamptz AT TIME ZONE 'UTC')::date + 1)",
+                rfc3339(now));
   w.exec_params("UPDATE quit_attempts SET evaluated_at = $1 WHERE current AND evaluated_at IS NULL", rfc3339(now));
   w.commit();
   return out;

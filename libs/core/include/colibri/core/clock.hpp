@@ -23,6 +23,25 @@ class system_clock final : public clock {
   time_point now() const override { return std::chrono::system_clock::now(); }
 };
 
+// A clock that starts at a given instant and runs `factor` times faster than
+// the system clock (3600: an hour per second). For tests and demonstrations
+// of processes that cannot be told the time otherwise; several processes
+// given the same start and factor agree within their start-up skew.
+class accelerated_clock final : public clock {
+ public:
+  accelerated_clock(time_point start, double factor)
+      : start_(start), factor_(factor), origin_(std::chrono::steady_clock::now()) {}
+  time_point now() const override {
+    auto real = std::chrono::steady_clock::now() - origin_;
+    return start_ + std::chrono::duration_cast<time_point::duration>(real * factor_);
+  }
+
+ private:
+  time_point start_;
+  double factor_;
+  std::chrono::steady_clock::time_point origin_;
+};
+
 // A clock that only moves when told to.
 class manual_clock final : public clock {
  public:
