@@ -222,7 +222,7 @@ awaitable<response> accounts::register_user(request& req) {
   if (!out.conflict.empty()) co_return response::error(conflict_for(out.conflict), req.lang);
   if (out.err) co_return response::error(*out.err, req.lang);
   for (const auto& n : out.notes) notify::publish(pub_, n);
-  if (out.joined_group) co_await detail::announce_join(log_, out.joined_group, out.user.id);
+  if (out.joined_group) co_await detail::announce(log_, out.joined_group, out.user.id, "join");
   log::info("account created", {{"user_id", out.user.id}, {"admin", admin}});
   co_return user_response(201, out.user, &out.token);
 }

@@ -14,7 +14,6 @@ namespace colibri::groups::detail {
 
 namespace {
 
-constexpr std::int64_t k_max_id = 9007199254740992;  // 2^53
 
 std::optional<std::int64_t> parse_id(std::string_view s) {
   std::int64_t v = 0;
@@ -202,18 +201,17 @@ void publish_all(redis::publisher& pub, const std::vector<notify::notification>&
   for (const auto& n : ns) notify::publish(pub, n);
 }
 
-// Appends the `join` event of a new member to the group's room (after the
-// membership's commit); a failure is logged, the membership stands.
-awaitable<void> announce_join(std::shared_ptr<roomlog::room_log> log, std::int64_t group_id, std::int64_t user_id) {
+awaitable<void> announce(std::shared_ptr<roomlog::room_log> log, std::int64_t group_id, std::int64_t user_id,
+                         std::string kind) {
   roomlog::append_request r;
   r.room = "group:" + std::to_string(group_id);
-  r.kind = "join";
+  r.kind = kind;
   r.author_id = user_id;
   try {
     auto res = co_await log->append(std::move(r));
-    if (!res) log::warn("join event refused", {{"group_id", group_id}, {"user_id", user_id}});
+    if (!res) log::warn("membership event refused", {{"group_id", group_id}, {"user_id", user_id}, {"kind", kind}});
   } catch (const std::exception& e) {
-    log::warn("join event not stored", {{"group_id", group_id}, {"user_id", user_id}, {"error", e.what()}});
+    log::warn("membership event not stored", {{"group_id", group_id}, {"user_id", user_id}, {"kind", kind}, {"error", e.what()}});
   }
 }
 

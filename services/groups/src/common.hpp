@@ -91,9 +91,12 @@ void remove_from_subtree(pqxx::work& w, std::int64_t group_id, std::int64_t user
 // After the commit: to each recipient's sockets.
 void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns);
 
-// Appends the `join` event of a new member to the group's room (after the
-// membership's commit); a failure is logged, the membership stands.
-awaitable<void> announce_join(std::shared_ptr<roomlog::room_log> log, std::int64_t group_id, std::int64_t user_id);
+// Appends the `join` or `leave` event of a member to the group's room (after
+// the membership's commit); a failure is logged, the membership change stands.
+awaitable<void> announce(std::shared_ptr<roomlog::room_log> log, std::int64_t group_id, std::int64_t user_id,
+                         std::string kind);
+// The largest id the contract allows (JSON integers stay below 2^53).
+inline constexpr std::int64_t k_max_id = 9007199254740992;
 core::error already_member();
 core::error parent_first(const std::string& parent);
 std::string name_of(pqxx::work& w, std::optional<std::int64_t> gid);

@@ -153,7 +153,7 @@ awaitable<response> community::create_group(request& req) {
   auto name = f.text("name", json::required, 1, 100);
   auto description = f.text("description", json::optional, 0, 4000);
   auto rules = f.text("rules", json::optional, 0, 8000);
-  auto parent = f.integer("parent_id", json::optional, 1, 9007199254740992);
+  auto parent = f.integer("parent_id", json::optional, 1, k_max_id);
   auto policy = f.text("join_policy", json::required, 1, 16);
   auto visibility = f.text("visibility", json::required, 1, 16);
   check_choice(f, "join_policy", policy, policies());
@@ -199,7 +199,7 @@ awaitable<response> community::patch_group(request& req) {
   auto rules = f.text("rules", json::optional, 0, 8000);
   auto policy = f.text("join_policy", json::optional, 1, 16);
   auto visibility = f.text("visibility", json::optional, 1, 16);
-  auto welcome_group = f.integer("welcome_group_id", json::optional, 1, 9007199254740992);
+  auto welcome_group = f.integer("welcome_group_id", json::optional, 1, k_max_id);
   check_choice(f, "join_policy", policy, policies());
   check_choice(f, "visibility", visibility, visibilities());
   if (auto e = f.error()) co_return fail(*e, req);
@@ -299,7 +299,7 @@ awaitable<response> community::join(request& req) {
   if (out.err) co_return fail(*out.err, req);
   publish_all(pub_, out.notes);
   if (direct) {
-    co_await announce_join(log_, g.id, uid);
+    co_await announce(log_, g.id, uid, "join");
     co_return group_response(201, out.g);
   }
   json::writer w;
@@ -406,7 +406,7 @@ awaitable<response> community::decide_join_request(request& req, bool approve) {
   auto out = co_await db_.run(std::move(job));
   if (out.err) co_return fail(*out.err, req);
   publish_all(pub_, out.notes);
-  if (approve) co_await announce_join(log_, g.id, out.user_id);
+  if (approve) co_await announce(log_, g.id, out.user_id, "join");
   co_return response::no_content();
 }
 
@@ -455,7 +455,7 @@ awaitable<response> community::accept_invitation(request& req) {
   auto out = co_await db_.run(std::move(job));
   if (!out) co_return fail(out.err(), req);
   publish_all(pub_, out->notes);
-  co_await announce_join(log_, out->g.id, uid);
+  co_await announce(log_, out->g.id, uid, "join");
   co_return group_response(201, out->g);
 }
 
@@ -551,15 +551,7 @@ awaitable<response> community::remove_member(request& req) {
   };
   if (auto e = co_await db_.run(std::move(job))) co_return fail(*e, req);
   // Open sockets lose the group's rooms at the gateways' next re-check (at most 5 s).
-  roomlog::append_request ev;
-  ev.room = "group:" + std::to_string(gid);
-  ev.kind = "leave";
-  ev.author_id = *target;
-  try {
-    (void)co_await log_->append(std::move(ev));
-  } catch (const std::exception& e) {
-    log::warn("leave event not stored", {{"group_id", gid}, {"error", e.what()}});
-  }
+  co_await announce(log_, gid, *target, "leave");
   co_return response::no_content();
 }
 

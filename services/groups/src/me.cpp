@@ -76,7 +76,7 @@ awaitable<response> community::read_notifications(request& req) {
   auto doc = json::body_object(req.body);
   if (!doc) co_return fail(doc.err(), req);
   json::fields f(*doc);
-  auto up_to = f.integer("up_to_id", json::required, 1, 9007199254740992);
+  auto up_to = f.integer("up_to_id", json::required, 1, k_max_id);
   if (auto e = f.error()) co_return fail(*e, req);
   auto uid = who->user_id;
   auto job = [uid, up = *up_to](pqxx::connection& c) {

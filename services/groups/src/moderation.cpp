@@ -75,9 +75,9 @@ awaitable<response> community::create_report(request& req) {
   if (!doc) co_return fail(doc.err(), req);
   json::fields f(*doc);
   auto room = f.text("room", json::optional, 1, 64);
-  auto seq = f.integer("seq", json::optional, 1, 9007199254740992);
-  auto target = f.integer("user_id", json::optional, 1, 9007199254740992);
-  auto group = f.integer("group_id", json::optional, 1, 9007199254740992);
+  auto seq = f.integer("seq", json::optional, 1, k_max_id);
+  auto target = f.integer("user_id", json::optional, 1, k_max_id);
+  auto group = f.integer("group_id", json::optional, 1, k_max_id);
   auto reason = f.text("reason", json::required, 1, 32);
   auto note = f.text("note", json::optional, 0, 2000);
   if (reason && !report_reasons().count(*reason))
@@ -300,14 +300,7 @@ awaitable<response> community::resolve_report(request& req) {
     auto r = co_await log_->append(std::move(d));
     if (!r) co_return fail(r.err(), req);
   }
-  if (*action == "remove") {
-    roomlog::append_request l;
-    l.room = "group:" + std::to_string(out.group_id);
-    l.kind = "leave";
-    l.author_id = *out.target;
-    auto r = co_await log_->append(std::move(l));
-    if (!r) log::warn("leave event refused", {{"group_id", out.group_id}});
-  }
+  if (*action == "remove") co_await announce(log_, out.group_id, *out.target, "leave");
   co_return response::no_content();
 }
 
@@ -319,7 +312,7 @@ awaitable<response> community::mute(request& req) {
   auto doc = json::body_object(req.body);
   if (!doc) co_return fail(doc.err(), req);
   json::fields f(*doc);
-  auto target = f.integer("user_id", json::required, 1, 9007199254740992);
+  auto target = f.integer("user_id", json::required, 1, k_max_id);
   auto until = f.text("until", json::required, 1, 40);
   auto reason = f.text("reason", json::required, 1, 2000);
   std::optional<core::time_point> t;

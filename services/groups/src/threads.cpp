@@ -206,7 +206,7 @@ awaitable<response> community::post_event(request& req) {
     f.fail("kind", {"Seuls les messages (« message ») se publient ici.", "Only messages (\"message\") are posted here."});
   auto body = f.text("body", json::required, 1, log_->opts().max_body_code_points);
   auto cmid = f.text("client_msg_id", json::required, 1, 64);
-  auto reply_to = f.integer("reply_to", json::optional, 1, 9007199254740992);
+  auto reply_to = f.integer("reply_to", json::optional, 1, k_max_id);
   if (auto e = f.error()) co_return fail(*e, req);
   post_request p{who->user_id, ref->name(), std::move(*body), std::move(*cmid), reply_to};
   auto posted = co_await post_message(db_, pub_, log_, std::move(p));
@@ -233,7 +233,7 @@ awaitable<response> community::create_conversation(request& req) {
   if (ok)
     for (const auto& v : *ids->as_array()) {
       auto n = v.as_int();
-      if (!n || *n < 1 || *n > 9007199254740992) ok = false;
+      if (!n || *n < 1 || *n > k_max_id) ok = false;
       else if (*n != who->user_id) others.push_back(*n);
     }
   std::sort(others.begin(), others.end());
