@@ -105,7 +105,7 @@ awaitable<backfill> gateway::backfill_of(std::int64_t user_id, std::string room,
   co_return co_await backfills_->run(std::move(q));
 }
 
-awaitable<std::vector<moderation::watched_hit>> gateway::watched_words(std::int64_t group_id) {
+awaitable<gateway::watched_rules> gateway::watched_words(std::int64_t group_id) {
   auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lk(mutex_);
@@ -117,7 +117,7 @@ awaitable<std::vector<moderation::watched_hit>> gateway::watched_words(std::int6
     w.commit();
     return rules;
   };
-  auto rules = co_await db_.run(std::move(load));
+  watched_rules rules = std::make_shared<const std::vector<moderation::watched_hit>>(co_await db_.run(std::move(load)));
   std::lock_guard lk(mutex_);
   if (watched_.size() > 10000) watched_.clear();  // bounded: one entry per group written in
   watched_[group_id] = {now + s_.access_ttl, rules};

@@ -321,7 +321,7 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   std::optional<moderation::watched_hit> hit;
   if (a->group_id) {
     auto rules = co_await gw_->watched_words(a->group_id);
-    hit = moderation::match_watched(rules, *body);
+    hit = moderation::match_watched(*rules, *body);
   }
   if (hit && hit->action == "block") co_return send_error(id, moderation::blocked_word("body"));
   if (hit && hit->action == "hold") co_return co_await hold(id, a->group_id, *room, *body, *cmid, reply_to, hit->pattern);
@@ -409,7 +409,7 @@ awaitable<void> session::change(const std::string* id, const std::string& type, 
   std::optional<moderation::watched_hit> hit;
   if (type == "edit" && a->group_id) {
     auto rules = co_await gw_->watched_words(a->group_id);
-    hit = moderation::match_watched(rules, *body);
+    hit = moderation::match_watched(*rules, *body);
     if (hit && hit->action != "flag") co_return send_error(id, moderation::blocked_word("body"));
   }
   roomlog::append_request r;

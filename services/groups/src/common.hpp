@@ -65,6 +65,21 @@ std::vector<group_view> visible_groups(pqxx::work& w, std::int64_t user_id);
 void write_group(json::writer& w, const group_view& g);
 response group_response(int status, const group_view& g);
 
+// {"<key>": [...], "has_more": bool} from a query that asked for n + 1 rows
+// to know whether there are more; write_row(writer, row) writes one item.
+template <class F>
+std::string page_json(std::string_view key, const pqxx::result& res, int n, F write_row) {
+  json::writer j;
+  j.begin_object().key(key).begin_array();
+  int i = 0;
+  for (auto r : res) {
+    if (i++ == n) break;
+    write_row(j, r);
+  }
+  j.end_array().field("has_more", static_cast<int>(res.size()) > n).end_object();
+  return j.release();
+}
+
 // Errors in both languages.
 core::error group_not_found();
 core::error members_only();

@@ -328,19 +328,13 @@ awaitable<response> community::list_join_requests(request& req) {
         "WHERE r.group_id = $1 AND r.state = $2 ORDER BY r.id LIMIT $3",
         gid, st, n + 1);
     w.commit();
-    json::writer j;
-    j.begin_object().key("join_requests").begin_array();
-    int i = 0;
-    for (auto r : res) {
-      if (i++ == n) break;
+    return page_json("join_requests", res, n, [&](json::writer& j, const pqxx::row& r) {
       j.begin_object().field("id", r[0].as<std::int64_t>());
       j.key("user").begin_object().field("id", r[1].as<std::int64_t>()).field("handle", r[2].as<std::string>()).end_object();
       j.field("motivation", r[3].as<std::string>()).field("state", r[4].as<std::string>());
       j.field("reason", r[5].as<std::string>());
       j.field("created_at", core::format_rfc3339_ms(r[6].as<std::int64_t>())).end_object();
-    }
-    j.end_array().field("has_more", static_cast<int>(res.size()) > n).end_object();
-    return j.release();
+    });
   };
   co_return response::json(200, co_await db_.run(std::move(job)));
 }
@@ -477,18 +471,12 @@ awaitable<response> community::list_members(request& req) {
         "WHERE m.group_id = $1 AND u.id > $2 ORDER BY u.id LIMIT $3",
         gid, a, n + 1);
     w.commit();
-    json::writer j;
-    j.begin_object().key("members").begin_array();
-    int i = 0;
-    for (auto r : res) {
-      if (i++ == n) break;
+    return page_json("members", res, n, [&](json::writer& j, const pqxx::row& r) {
       j.begin_object().field("user_id", r[0].as<std::int64_t>()).field("handle", r[1].as<std::string>());
       j.field("role", r[2].as<std::string>()).field("joined_at", core::format_rfc3339_ms(r[3].as<std::int64_t>()));
       if (mod && !r[4].is_null()) j.field("muted_until", core::format_rfc3339_ms(r[4].as<std::int64_t>()));
       j.end_object();
-    }
-    j.end_array().field("has_more", static_cast<int>(res.size()) > n).end_object();
-    return j.release();
+    });
   };
   co_return response::json(200, co_await db_.run(std::move(job)));
 }

@@ -172,11 +172,7 @@ awaitable<response> community::list_reports(request& req) {
         "WHERE r.group_id = $1 AND r.state = $2 ORDER BY r.id LIMIT $3",
         gid, state, n + 1);
     w.commit();
-    json::writer j;
-    j.begin_object().key("reports").begin_array();
-    int i = 0;
-    for (auto r : res) {
-      if (i++ == n) break;
+    return page_json("reports", res, n, [&](json::writer& j, const pqxx::row& r) {
       j.begin_object().field("id", r[0].as<std::int64_t>()).field("group_id", gid);
       j.key("room");
       if (r[1].is_null()) j.null(); else j.value(r[1].as<std::string>());
@@ -201,9 +197,7 @@ awaitable<response> community::list_reports(request& req) {
         j.end_object();
       }
       j.end_object();
-    }
-    j.end_array().field("has_more", static_cast<int>(res.size()) > n).end_object();
-    return j.release();
+    });
   };
   co_return response::json(200, co_await db_.run(std::move(job)));
 }
@@ -445,18 +439,12 @@ awaitable<response> community::list_held(request& req) {
         "ORDER BY h.id LIMIT $2",
         gid, n + 1);
     w.commit();
-    json::writer j;
-    j.begin_object().key("held_posts").begin_array();
-    int i = 0;
-    for (auto r : res) {
-      if (i++ == n) break;
+    return page_json("held_posts", res, n, [&](json::writer& j, const pqxx::row& r) {
       j.begin_object().field("id", r[0].as<std::int64_t>()).field("room", r[1].as<std::string>());
       j.key("author").begin_object().field("id", r[2].as<std::int64_t>()).field("handle", r[3].as<std::string>()).end_object();
       j.field("body", r[4].as<std::string>()).field("pattern", r[5].as<std::string>());
       j.field("created_at", core::format_rfc3339_ms(r[6].as<std::int64_t>())).end_object();
-    }
-    j.end_array().field("has_more", static_cast<int>(res.size()) > n).end_object();
-    return j.release();
+    });
   };
   co_return response::json(200, co_await db_.run(std::move(job)));
 }
@@ -545,11 +533,7 @@ awaitable<response> community::list_audit(request& req) {
         "WHERE a.group_id = $1 AND ($2::bigint IS NULL OR a.id < $2) ORDER BY a.id DESC LIMIT $3",
         gid, b, n + 1);
     w.commit();
-    json::writer j;
-    j.begin_object().key("entries").begin_array();
-    int i = 0;
-    for (auto r : res) {
-      if (i++ == n) break;
+    return page_json("entries", res, n, [&](json::writer& j, const pqxx::row& r) {
       j.begin_object().field("id", r[0].as<std::int64_t>());
       j.key("actor");
       if (r[1].is_null()) j.null();
@@ -563,9 +547,7 @@ awaitable<response> community::list_audit(request& req) {
       j.key("seq");
       if (r[7].is_null()) j.null(); else j.value(r[7].as<std::int64_t>());
       j.field("reason", r[8].as<std::string>()).field("at", core::format_rfc3339_ms(r[9].as<std::int64_t>())).end_object();
-    }
-    j.end_array().field("has_more", static_cast<int>(res.size()) > n).end_object();
-    return j.release();
+    });
   };
   co_return response::json(200, co_await db_.run(std::move(job)));
 }

@@ -100,8 +100,9 @@ class gateway : public std::enable_shared_from_this<gateway> {
   awaitable<room_access> check_access(std::int64_t user_id, std::string room);
   awaitable<backfill> backfill_of(std::int64_t user_id, std::string room, std::int64_t since);
   // A group's watched words, cached for access_ttl (most sends match none
-  // and cost no query).
-  awaitable<std::vector<moderation::watched_hit>> watched_words(std::int64_t group_id);
+  // and cost no query), shared rather than copied per message.
+  using watched_rules = std::shared_ptr<const std::vector<moderation::watched_hit>>;
+  awaitable<watched_rules> watched_words(std::int64_t group_id);
   // false when the user already holds max_sockets_per_user sockets here.
   // on_channel_ready: the user's Redis channel is live (see redis::subscriber).
   bool bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s,
@@ -142,7 +143,7 @@ class gateway : public std::enable_shared_from_this<gateway> {
   std::unordered_map<std::int64_t, bucket> buckets_;
   struct watched_entry {
     std::chrono::steady_clock::time_point expires;
-    std::vector<moderation::watched_hit> rules;
+    watched_rules rules;
   };
   std::unordered_map<std::int64_t, watched_entry> watched_;  // under mutex_
   bool stopping_ = false;
