@@ -2,6 +2,7 @@
 // moderation, watched words, privacy and the caller's rights, against the
 // running groups service and two chat gateways on real PostgreSQL and Redis.
 #include "chat_fixture.hpp"
+#include "colibri/core/clock.hpp"
 
 namespace colibri::test {
 namespace {
@@ -623,7 +624,7 @@ TEST_F(Community, ExportThenErasure) {
 
   auto ex = get("/api/v1/me/export", z);
   ASSERT_EQ(ex.status, 200) << ex.body;
-  for (const char* needle : {"ZoeSecrete@example.fr", "Trois jours sans fumer", "\"memberships\"", "\"welcome\""})
+  for (const char* needle : {"ZoeSecrete@example.fr", "Trois jours sans fumer", "\"memberships\"", "\"welcome\"", "\"scheduled_posts\""})
     EXPECT_NE(ex.body.find(needle), std::string::npos) << needle;
   EXPECT_EQ(ex.body.find("password"), std::string::npos);
   EXPECT_EQ(ex.body.find("token"), std::string::npos);
@@ -754,6 +755,133 @@ TEST_F(Community, BadInputGetsTheContractsErrorsAndStoresNothing) {
     EXPECT_TRUE(json_at(r.body, "error.message")) << r.body;
   }
   EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(Community, ScheduledPostsModeratorsScheduleEditAndDeleteAndBadInputStoresNothing) {
+  auto root = admin("Sandrine");
+  auto gid = make_group(root, "Programmés", "open");
+  auto modo = someone("Modo");
+  member(gid, modo.id);
+  sql("UPDATE memberships SET role = 'moderator' WHERE user_id = " + modo.id);
+  auto plain = someone("Simple");
+  member(gid, plain.id);
+  auto stranger = someone("Inconnu");
+  auto base = "/api/v1/groups/" + gid + "/scheduled-posts";
+
+  struct bad {
+    std::string body, field;
+  };
+  for (const auto& b : {bad{R"({"repeat":"daily","time":"09:00"})", "body"},
+                        bad{R"({"body":"","repeat":"daily","time":"09:00"})", "body"},
+                        bad{R"({"body":")" + std::string(3801, 'a') + R"(","repeat":"daily","time":"09:00"})", "body"},
+                        bad{R"({"body":"x","repeat":"hourly","time":"09:00"})", "repeat"},
+                        bad{R"({"body":"x","repeat":"daily","time":"25:00"})", "time"},
+                        bad{R"({"body":"x","repeat":"daily","time":"9h"})", "time"},
+                        bad{R"({"body":"x","repeat":"daily"})", "time"},
+                        bad{R"({"body":"x","repeat":"weekly","time":"09:00"})", "weekdays"},
+                        bad{R"({"body":"x","repeat":"weekly","time":"09:00","weekdays":[0]})", "weekdays"},
+                        bad{R"({"body":"x","repeat":"weekly","time":"09:00","weekdays":[]})", "weekdays"},
+                        bad{R"({"body":"x","repeat":"weekly","time":"09:00","weekdays":["lundi"]})", "weekdays"},
+                        bad{R"({"body":"x","repeat":"daily","time":"09:00","timezone":"Mars/Olympus_Mons"})", "timezone"},
+                        bad{R"({"body":"x","repeat":"daily","time":"09:00","timezone":"../etc/passwd"})", "timezone"},
+                        bad{R"({"body":"x","repeat":"once"})", "at"},
+                        bad{R"({"body":"x","repeat":"once","at":"2020-01-01T09:00:00Z"})", "at"},
+                        bad{R"({"body":"x","repeat":"once","at":"2026-02-30T09:00:00Z"})", "at"},
+                        bad{R"({"body":"x","repeat":"once","at":"2099-01-01T09:00:00Z"})", "at"},
+                        bad{R"({"body":"x","repeat":"once","at":"demain"})", "at"}}) {
+    auto r = post(base, b.body, modo);
+    EXPECT_EQ(r.status, 400) << b.body << " " << r.body;
+    EXPECT_EQ(json_at(r.body, "error.code"), "validation_failed") << b.body;
+    EXPECT_EQ(json_at(r.body, "error.field"), b.field) << b.body;
+  }
+  EXPECT_EQ(post(base, "{nope", modo).status, 400);
+  EXPECT_EQ(count("SELECT count(*) FROM scheduled_posts"), 0);
+  // Moderators only.
+  auto weekly = R"({"body":"Point du lundi : comment s'est passée votre semaine ?","repeat":"weekly","time":"09:00","weekdays":[5,1,1]})";
+  EXPECT_EQ(post(base, weekly, plain).status, 403);
+  EXPECT_EQ(post(base, weekly, stranger).status, 403);
+  EXPECT_EQ(get(base, plain).status, 403);
+  EXPECT_EQ(post("/api/v1/groups/999999/scheduled-posts", weekly, modo).status, 404);
+  EXPECT_EQ(count("SELECT count(*) FROM scheduled_posts"), 0);
+
+  auto r = post(base, weekly, modo);
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto wid = *json_at(r.body, "scheduled_post.id");
+  EXPECT_EQ(json_at(r.body, "scheduled_post.repeat"), "weekly");
+  EXPECT_EQ(json_at(r.body, "scheduled_post.time"), "09:00");
+  EXPECT_EQ(json_at(r.body, "scheduled_post.weekdays.0"), "1");
+  EXPECT_EQ(json_at(r.body, "scheduled_post.weekdays.1"), "5");
+  EXPECT_FALSE(json_at(r.body, "scheduled_post.weekdays.2"));
+  EXPECT_EQ(json_at(r.body, "scheduled_post.timezone"), "Europe/Paris");  // the author's
+  EXPECT_EQ(json_at(r.body, "scheduled_post.author.handle"), "Modo");
+  EXPECT_EQ(json_at(r.body, "scheduled_post.active"), "true");
+  EXPECT_NE(json_at(r.body, "scheduled_post.next_at"), "null");
+  EXPECT_EQ(json_at(r.body, "scheduled_post.at"), "null");
+
+  auto tomorrow = core::format_rfc3339(core::system_clock().now() + std::chrono::hours(24));
+  r = post(base, R"({"body":"Webinaire demain soir !","repeat":"once","at":")" + tomorrow + R"(","timezone":"America/Montreal"})",
+           modo);
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto oid = *json_at(r.body, "scheduled_post.id");
+  EXPECT_EQ(json_at(r.body, "scheduled_post.next_at"), json_at(r.body, "scheduled_post.at"));
+  EXPECT_EQ(json_at(r.body, "scheduled_post.time"), "null");
+  auto list = get(base, root);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(json_at(list.body, "scheduled_posts.0.id"), wid);
+  EXPECT_EQ(json_at(list.body, "scheduled_posts.1.timezone"), "America/Montreal");
+
+  // Editing: the fields given, checked as a whole; bad input changes nothing.
+  auto edit = [&](const std::string& id, const std::string& body, const person& p) {
+    return call("PATCH", "/api/v1/scheduled-posts/" + id, body, p);
+  };
+  r = edit(wid, R"({"time":"24:00"})", modo);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json_at(r.body, "error.field"), "time");
+  r = edit(oid, R"({"repeat":"daily"})", modo);  // a daily post needs its time
+  EXPECT_EQ(json_at(r.body, "error.field"), "time");
+  EXPECT_EQ(one("SELECT repeat || ' ' || to_char(local_time, 'HH24:MI') || ' ' || array_to_string(weekdays, ',') "
+                "FROM scheduled_posts WHERE id = " + wid),
+            "weekly 09:00 1,5");
+  EXPECT_EQ(edit(wid, R"({"time":"10:15"})", plain).status, 403);
+  EXPECT_EQ(edit(wid, R"({"time":"10:15"})", stranger).status, 403);
+  EXPECT_EQ(edit("999999", R"({"time":"10:15"})", modo).status, 404);
+  r = edit(wid, R"({"repeat":"daily","time":"10:15"})", modo);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json_at(r.body, "scheduled_post.weekdays"), "null");
+  EXPECT_EQ(json_at(r.body, "scheduled_post.time"), "10:15");
+  EXPECT_EQ(json_at(r.body, "scheduled_post.body"), "Point du lundi : comment s'est passée votre semaine ?");
+  // A one-off post already out is not edited again: a new one is scheduled instead.
+  sql("INSERT INTO scheduled_post_runs (post_id, local_date, occurrence, room, seq, published_at) SELECT id, "
+      "current_date, once_at, 'group:" + gid + "', 1, now() FROM scheduled_posts WHERE id = " + oid);
+  r = edit(oid, R"({"body":"Autre chose"})", modo);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(json_at(get(base, modo).body, "scheduled_posts.1.next_at"), "null");
+
+  // A moderator who steps down: their posts stay listed, inactive.
+  sql("UPDATE memberships SET role = 'member' WHERE user_id = " + modo.id);
+  EXPECT_EQ(json_at(get(base, root).body, "scheduled_posts.0.active"), "false");
+  EXPECT_EQ(call("DELETE", "/api/v1/scheduled-posts/" + wid, "", modo).status, 403);
+  EXPECT_EQ(call("DELETE", "/api/v1/scheduled-posts/" + wid, "", root).status, 204);
+  EXPECT_EQ(call("DELETE", "/api/v1/scheduled-posts/" + wid, "", root).status, 404);
+  EXPECT_EQ(count("SELECT count(*) FROM scheduled_posts"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action IN ('schedule_post', 'edit_scheduled_post', "
+                  "'delete_scheduled_post')"),
+            4);
+
+  // The daily post of today's celebrated: a local time, or null for none.
+  r = call("PATCH", "/api/v1/groups/" + gid, R"({"celebrations_post_at":"7h"})", root);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json_at(r.body, "error.field"), "celebrations_post_at");
+  r = call("PATCH", "/api/v1/groups/" + gid, R"({"timezone":"Nowhere/Land"})", root);
+  EXPECT_EQ(json_at(r.body, "error.field"), "timezone");
+  r = call("PATCH", "/api/v1/groups/" + gid, R"({"celebrations_post_at":"10:30","timezone":"Europe/Brussels"})", root);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json_at(r.body, "group.celebrations_post_at"), "10:30");
+  EXPECT_EQ(json_at(r.body, "group.timezone"), "Europe/Brussels");
+  r = call("PATCH", "/api/v1/groups/" + gid, R"({"name":"Programmés !"})", root);
+  EXPECT_EQ(json_at(r.body, "group.celebrations_post_at"), "10:30");
+  r = call("PATCH", "/api/v1/groups/" + gid, R"({"celebrations_post_at":null})", root);
+  EXPECT_EQ(json_at(r.body, "group.celebrations_post_at"), "null");
 }
 
 }  // namespace

@@ -89,6 +89,29 @@ std::optional<bool> fields::boolean(std::string_view key, presence p) {
   return *b;
 }
 
+std::optional<std::vector<std::int64_t>> fields::integers(std::string_view key, presence p, std::int64_t min,
+                                                         std::int64_t max, std::size_t max_items) {
+  auto v = get(key, p);
+  if (!v) return std::nullopt;
+  auto a = v->as_array();
+  if (!a || a->empty() || a->size() > max_items) {
+    fail(key, {"Ce champ doit être une liste de 1 à " + std::to_string(max_items) + " nombres entiers.",
+               "This field must be a list of 1 to " + std::to_string(max_items) + " integers."});
+    return std::nullopt;
+  }
+  std::vector<std::int64_t> out;
+  for (const auto& item : *a) {
+    auto i = item.as_int();
+    if (!i || *i < min || *i > max) {
+      fail(key, {"Chaque nombre doit être un entier compris entre " + std::to_string(min) + " et " + std::to_string(max) + ".",
+                 "Each number must be an integer between " + std::to_string(min) + " and " + std::to_string(max) + "."});
+      return std::nullopt;
+    }
+    out.push_back(*i);
+  }
+  return out;
+}
+
 std::optional<fields> fields::object(std::string_view key, presence p) {
   auto v = get(key, p);
   if (!v) return std::nullopt;

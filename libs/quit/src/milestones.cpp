@@ -44,6 +44,12 @@ const std::vector<milestone>& catalogue() {
   return c;
 }
 
+const milestone* find_milestone(const std::string& key) {
+  for (const auto& m : catalogue())
+    if (m.key == key) return &m;
+  return nullptr;
+}
+
 date falls_on(const std::string& key, date q) {
   if (key == "1d") return add_days(q, 1);
   if (key == "3d") return add_days(q, 3);

@@ -7,6 +7,7 @@
 
 #include "colibri/core/log.hpp"
 #include "colibri/core/utf8.hpp"
+#include "colibri/pg/field.hpp"
 #include "colibri/pg/sql_array.hpp"
 
 namespace colibri::roomlog {
@@ -21,12 +22,6 @@ constexpr const char* k_event_columns =
     "e.id, e.room, e.seq, e.kind, e.author_id, coalesce(u.handle, ''), e.body, e.target_seq, e.emoji, "
     "e.reaction_on, e.reply_to, (extract(epoch FROM e.created_at) * 1000)::bigint";
 
-template <class T>
-std::optional<T> opt(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<T>();
-}
-
 // The k_event_columns of a row, starting at column `at`.
 event read_event(const pqxx::row& r, int at = 0) {
   event e;
@@ -34,13 +29,13 @@ event read_event(const pqxx::row& r, int at = 0) {
   e.room = r[at + 1].as<std::string>();
   e.seq = r[at + 2].as<std::int64_t>();
   e.kind = r[at + 3].as<std::string>();
-  e.author_id = opt<std::int64_t>(r[at + 4]);
+  e.author_id = pg::opt<std::int64_t>(r[at + 4]);
   e.author_handle = r[at + 5].as<std::string>();
-  e.body = opt<std::string>(r[at + 6]);
-  e.target_seq = opt<std::int64_t>(r[at + 7]);
-  e.emoji = opt<std::string>(r[at + 8]);
-  e.on = opt<bool>(r[at + 9]);
-  e.reply_to = opt<std::int64_t>(r[at + 10]);
+  e.body = pg::opt<std::string>(r[at + 6]);
+  e.target_seq = pg::opt<std::int64_t>(r[at + 7]);
+  e.emoji = pg::opt<std::string>(r[at + 8]);
+  e.on = pg::opt<bool>(r[at + 9]);
+  e.reply_to = pg::opt<std::int64_t>(r[at + 10]);
   e.at_ms = r[at + 11].as<std::int64_t>();
   return e;
 }
@@ -195,6 +190,21 @@ room_log::room_log(asio::any_io_executor ex, pg::pool& db, redis::publisher* pub
 awaitable<core::result<append_result>> room_log::append(append_request r) {
   if (auto v = validate(r, opts_); !v) co_return v.err();
   co_return co_await batch_->run(std::move(r));
+}
+
+core::result<event> append_in(pqxx::work& w, const append_request& r, const options& o) {
+  if (auto v = room_log::validate(r, o); !v) return v.err();
+  // The room's row is locked until the caller's commit: like a batch, this
+  // leaves no hole, and one room per transaction cannot deadlock.
+  auto res = w.exec_params(
+      std::string("WITH alloc AS (INSERT INTO rooms AS rm (name, last_seq) VALUES ($1, 1) "
+                  "  ON CONFLICT (name) DO UPDATE SET last_seq = rm.last_seq + 1 RETURNING last_seq), "
+                  "ins AS (INSERT INTO room_events (room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, "
+                  "  reaction_on, reply_to) SELECT $1, last_seq, $2, $3, $4, $5, $6, $7, $8, $9 FROM alloc RETURNING *) "
+                  "SELECT ") +
+          k_event_columns + " FROM ins e LEFT JOIN users u ON u.id = e.author_id",
+      r.room, r.kind, r.author_id, r.client_msg_id, r.body, r.target_seq, r.emoji, r.on, r.reply_to);
+  return read_event(res.at(0));
 }
 
 std::vector<page> read_after_many(pqxx::work& w, const std::vector<std::string>& rooms,

@@ -1,5 +1,6 @@
 #include "colibri/badges/scheduler.hpp"
 
+#include "colibri/badges/posts.hpp"
 #include "colibri/core/log.hpp"
 
 namespace colibri::badges {
@@ -34,13 +35,18 @@ void scheduler::loop() {
     if (!lock_.held()) continue;
     try {
       if (!conn) conn = std::make_unique<pqxx::connection>(url_);
-      auto r = run_due(*conn, clock_.now(), s_.daily);
-      ++passes_;
+      auto now = clock_.now();
+      auto r = run_due(*conn, now, s_.daily);
       if (pub_)
         for (const auto& n : r.notifications) notify::publish(*pub_, n);
-      if (r.congratulated || r.granted)
+      auto posted = run_posts(*conn, now);
+      if (pub_)
+        for (const auto& ev : posted.events) pub_->publish(roomlog::room_channel(ev.room), roomlog::event_frame(ev));
+      ++passes_;
+      if (r.congratulated || r.granted || !posted.events.empty())
         log::info("daily pass", {{"congratulated", static_cast<std::int64_t>(r.congratulated)},
-                                 {"granted", static_cast<std::int64_t>(r.granted)}});
+                                 {"granted", static_cast<std::int64_t>(r.granted)},
+                                 {"posted", static_cast<std::int64_t>(posted.events.size())}});
     } catch (const std::exception& e) {
       conn.reset();  // reconnect at the next tick; the pass was rolled back
       log::warn("daily pass failed", {{"error", e.what()}});

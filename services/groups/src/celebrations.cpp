@@ -6,6 +6,7 @@
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/community.hpp"
 #include "colibri/groups/quit_profile.hpp"
+#include "colibri/quit/celebrations.hpp"
 #include "colibri/quit/milestones.hpp"
 #include "common.hpp"
 
@@ -15,17 +16,11 @@ using namespace detail;
 
 namespace {
 
-const quit::milestone* find_milestone(const std::string& key) {
-  for (const auto& m : quit::catalogue())
-    if (m.key == key) return &m;
-  return nullptr;
-}
-
 void write_grants(json::writer& j, const pqxx::result& res, core::lang l, bool with_attempt) {
   j.begin_array();
   for (auto r : res) {
     auto key = r[0].as<std::string>();
-    const auto* m = find_milestone(key);
+    const auto* m = quit::find_milestone(key);
     j.begin_object().field("milestone", key).field("name", m ? m->name.in(l) : key);
     j.field("falls_on", r[1].as<std::string>()).field("granted_at", core::format_rfc3339_ms(r[2].as<std::int64_t>()));
     if (with_attempt) j.field("attempt", r[3].as<std::int64_t>()).field("current", r[4].as<bool>());
@@ -125,41 +120,24 @@ awaitable<response> community::celebrations(request& req) {
     if (!g.visible()) return group_not_found();
     if (!g.member()) return members_only();
     auto on = date.value_or(core::format_date(local_today(w, uid)));
-    // Today's celebrated among the members who share: a day 1..120 or a milestone on that date.
-    w.exec_params(
-        "INSERT INTO celebrations (group_id, user_id, attempt_id, on_date, day, milestone) "
-        "SELECT $1, a.user_id, a.id, $2::date, $2::date - a.quit_date, "
-        "  (SELECT b.milestone FROM badge_grants b WHERE b.attempt_id = a.id AND b.falls_on = $2::date LIMIT 1) "
-        "FROM quit_attempts a JOIN memberships m ON m.user_id = a.user_id AND m.group_id = $1 "
-        "JOIN users u ON u.id = a.user_id AND u.deleted_at IS NULL "
-        "WHERE a.current AND a.share = 'groups' AND a.quit_date < $2::date AND ($2::date - a.quit_date <= 120 OR EXISTS "
-        "  (SELECT 1 FROM badge_grants b WHERE b.attempt_id = a.id AND b.falls_on = $2::date)) "
-        "ON CONFLICT DO NOTHING",
-        gid, on);
-    auto res = w.exec_params(
-        "SELECT c.id, c.user_id, u.handle, c.day, c.milestone, c.congratulated_by, coalesce(v.handle, ''), "
-        "(extract(epoch FROM c.congratulated_at) * 1000)::bigint FROM celebrations c JOIN users u ON u.id = c.user_id "
-        "JOIN quit_attempts a ON a.id = c.attempt_id AND a.current AND a.share = 'groups' "
-        "JOIN memberships m ON m.group_id = c.group_id AND m.user_id = c.user_id "
-        "LEFT JOIN users v ON v.id = c.congratulated_by WHERE c.group_id = $1 AND c.on_date = $2::date ORDER BY c.day, u.handle",
-        gid, on);
+    auto list = quit::celebrations_of(w, gid, on);
     w.commit();
     json::writer j;
     j.begin_object().field("date", on).key("celebrations").begin_array();
-    for (auto r : res) {
-      j.begin_object().field("id", r[0].as<std::int64_t>());
-      j.key("user").begin_object().field("id", r[1].as<std::int64_t>()).field("handle", r[2].as<std::string>()).end_object();
-      j.field("day", r[3].as<std::int64_t>()).key("milestone");
-      if (r[4].is_null()) j.null();
+    for (const auto& x : list) {
+      j.begin_object().field("id", x.id);
+      j.key("user").begin_object().field("id", x.user_id).field("handle", x.handle).end_object();
+      j.field("day", x.day).key("milestone");
+      if (!x.milestone) j.null();
       else {
-        const auto* m = find_milestone(r[4].as<std::string>());
-        j.begin_object().field("key", r[4].as<std::string>()).field("name", m ? m->name.in(lang) : "").end_object();
+        const auto* m = quit::find_milestone(*x.milestone);
+        j.begin_object().field("key", *x.milestone).field("name", m ? m->name.in(lang) : "").end_object();
       }
       j.key("congratulated_by");
-      if (r[5].is_null()) j.null();
-      else j.begin_object().field("id", r[5].as<std::int64_t>()).field("handle", r[6].as<std::string>()).end_object();
+      if (!x.congratulated_by) j.null();
+      else j.begin_object().field("id", *x.congratulated_by).field("handle", x.congratulated_by_handle).end_object();
       j.key("congratulated_at");
-      if (r[7].is_null()) j.null(); else j.value(core::format_rfc3339_ms(r[7].as<std::int64_t>()));
+      if (!x.congratulated_ms) j.null(); else j.value(core::format_rfc3339_ms(*x.congratulated_ms));
       j.end_object();
     }
     j.end_array().end_object();

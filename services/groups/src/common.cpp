@@ -7,6 +7,7 @@
 #include "colibri/auth/token.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/pg/field.hpp"
 #include "colibri/pg/prepared.hpp"
 #include "colibri/pg/sql_array.hpp"
 
@@ -22,12 +23,6 @@ std::optional<std::int64_t> parse_id(std::string_view s) {
   return v;
 }
 
-template <class T>
-std::optional<T> opt(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<T>();
-}
-
 constexpr const char* k_group_select =
     "SELECT g.id, g.parent_id, g.name, g.description, g.rules, g.join_policy, g.visibility, "
     "(extract(epoch FROM g.created_at) * 1000)::bigint, "
@@ -36,14 +31,15 @@ constexpr const char* k_group_select =
     "(SELECT r.id FROM join_requests r WHERE r.group_id = g.id AND r.user_id = $1 AND r.state = 'pending'), "
     "g.parent_id IS NULL OR EXISTS (SELECT 1 FROM memberships p WHERE p.group_id = g.parent_id AND p.user_id = $1), "
     "coalesce((SELECT u.is_admin FROM users u WHERE u.id = $1), false), "
-    "coalesce((SELECT p.visibility = 'listed' FROM groups p WHERE p.id = g.parent_id), true) "
+    "coalesce((SELECT p.visibility = 'listed' FROM groups p WHERE p.id = g.parent_id), true), "
+    "g.timezone, to_char(g.celebrations_post_at, 'HH24:MI') "
     "FROM groups g LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = $1 ";
 
 group_view read_group(const pqxx::row& r) {
   group_view g;
   g.exists = true;
   g.id = r[0].as<std::int64_t>();
-  g.parent_id = opt<std::int64_t>(r[1]);
+  g.parent_id = pg::opt<std::int64_t>(r[1]);
   g.name = r[2].as<std::string>();
   g.description = r[3].as<std::string>();
   g.rules = r[4].as<std::string>();
@@ -51,13 +47,15 @@ group_view read_group(const pqxx::row& r) {
   g.visibility = r[6].as<std::string>();
   g.created_ms = r[7].as<std::int64_t>();
   g.member_count = r[8].as<std::int64_t>();
-  g.welcome_group_id = opt<std::int64_t>(r[9]);
+  g.welcome_group_id = pg::opt<std::int64_t>(r[9]);
   g.role = r[10].as<std::string>();
-  g.muted_until_ms = opt<std::int64_t>(r[11]);
-  g.pending_request_id = opt<std::int64_t>(r[12]);
+  g.muted_until_ms = pg::opt<std::int64_t>(r[11]);
+  g.pending_request_id = pg::opt<std::int64_t>(r[12]);
   g.parent_member = r[13].as<bool>();
   g.admin = r[14].as<bool>();
   g.parent_listed = r[15].as<bool>();
+  g.timezone = r[16].as<std::string>();
+  g.celebrations_post_at = pg::opt<std::string>(r[17]);
   return g;
 }
 
@@ -110,6 +108,8 @@ void write_group(json::writer& w, const group_view& g) {
   w.field("join_policy", g.join_policy).field("visibility", g.visibility);
   w.field("room", "group:" + std::to_string(g.id));
   w.field("member_count", g.member_count);
+  w.field("timezone", g.timezone).key("celebrations_post_at");
+  if (g.celebrations_post_at) w.value(*g.celebrations_post_at); else w.null();
   w.field("created_at", core::format_rfc3339_ms(g.created_ms));
   w.key("my_membership");
   if (g.member()) {

@@ -40,6 +40,8 @@ struct group_view {
   std::int64_t created_ms = 0;
   std::int64_t member_count = 0;
   std::optional<std::int64_t> welcome_group_id;
+  std::string timezone;
+  std::optional<std::string> celebrations_post_at;  // "HH:MM"
   // The caller's standing.
   std::string role;  // empty: not a member
   std::optional<std::int64_t> muted_until_ms;

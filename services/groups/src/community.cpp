@@ -8,6 +8,7 @@
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/groups/authn.hpp"
+#include "colibri/groups/validate.hpp"
 #include "colibri/json/fields.hpp"
 #include "colibri/moderation/watched_words.hpp"
 #include "common.hpp"
@@ -69,6 +70,10 @@ void community::add_routes(http::router& r) {
   r.get("/api/v1/users/{uid}/badges", [this](request& q) { return user_badges(q); });
   r.get("/api/v1/groups/{id}/celebrations", [this](request& q) { return celebrations(q); });
   r.post("/api/v1/celebrations/{cid}/congratulated", [this](request& q) { return congratulated(q); });
+  r.get("/api/v1/groups/{id}/scheduled-posts", [this](request& q) { return list_scheduled_posts(q); });
+  r.post("/api/v1/groups/{id}/scheduled-posts", [this](request& q) { return create_scheduled_post(q); });
+  r.patch("/api/v1/scheduled-posts/{pid}", [this](request& q) { return edit_scheduled_post(q); });
+  r.del("/api/v1/scheduled-posts/{pid}", [this](request& q) { return delete_scheduled_post(q); });
 
   r.get("/api/v1/notifications", [this](request& q) { return list_notifications(q); });
   r.post("/api/v1/notifications/read", [this](request& q) { return read_notifications(q); });
@@ -200,8 +205,14 @@ awaitable<response> community::patch_group(request& req) {
   auto policy = f.text("join_policy", json::optional, 1, 16);
   auto visibility = f.text("visibility", json::optional, 1, 16);
   auto welcome_group = f.integer("welcome_group_id", json::optional, 1, k_max_id);
+  auto timezone = f.text("timezone", json::optional, 1, 64);
+  // "HH:MM": one post a day listing today's celebrated; null: none.
+  bool set_celebrations = f.has("celebrations_post_at");
+  auto celebrations_at = f.text("celebrations_post_at", json::optional, 5, 5);
   check_choice(f, "join_policy", policy, policies());
   check_choice(f, "visibility", visibility, visibilities());
+  if (timezone) check_timezone(f, "timezone", *timezone);
+  if (celebrations_at) check_local_time(f, "celebrations_post_at", *celebrations_at);
   if (auto e = f.error()) co_return fail(*e, req);
   auto gid = in->g.id;
   auto uid = in->who.user_id;
@@ -211,8 +222,11 @@ awaitable<response> community::patch_group(request& req) {
       return core::error::make(core::errc::not_found, {"Ce groupe n'existe pas.", "This group does not exist."}, "welcome_group_id");
     w.exec_params("UPDATE groups SET name = coalesce($2, name), description = coalesce($3, description), "
                   "rules = coalesce($4, rules), join_policy = coalesce($5, join_policy), "
-                  "visibility = coalesce($6, visibility), welcome_group_id = coalesce($7, welcome_group_id) WHERE id = $1",
-                  gid, name, description, rules, policy, visibility, welcome_group);
+                  "visibility = coalesce($6, visibility), welcome_group_id = coalesce($7, welcome_group_id), "
+                  "timezone = coalesce($8, timezone), "
+                  "celebrations_post_at = CASE WHEN $9 THEN $10::time ELSE celebrations_post_at END WHERE id = $1",
+                  gid, name, description, rules, policy, visibility, welcome_group, timezone, set_celebrations,
+                  celebrations_at);
     audit(w, gid, uid, "update_group", std::nullopt, std::nullopt, std::nullopt, "");
     auto g = load_group(w, gid, uid);
     w.commit();

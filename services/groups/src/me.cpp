@@ -120,6 +120,9 @@ awaitable<response> community::export_me(request& req) {
                           ms("created_at") + " AS created_at FROM room_events WHERE author_id = $1 ORDER BY id");
     section("held_posts", "SELECT id, room, body, state, " + ms("created_at") +
                               " AS created_at FROM held_posts WHERE author_id = $1 ORDER BY id");
+    section("scheduled_posts", "SELECT id, group_id, body, repeat, " + ms("once_at") + " AS once_at, "
+                                   "to_char(local_time, 'HH24:MI') AS local_time, weekdays, timezone, " + ms("created_at") +
+                                   " AS created_at FROM scheduled_posts WHERE author_id = $1 ORDER BY id");
     section("read_markers", "SELECT room, seq FROM read_markers WHERE user_id = $1 ORDER BY room");
     section("notifications", "SELECT id, kind, title, body, data, " + ms("created_at") + " AS created_at, " + ms("read_at") +
                                  " AS read_at FROM notifications WHERE user_id = $1 ORDER BY id");

@@ -1,18 +1,9 @@
 #include "colibri/groups/quit_profile.hpp"
 
 #include "colibri/core/clock.hpp"
+#include "colibri/pg/field.hpp"
 
 namespace colibri::groups {
-
-namespace {
-
-template <class T>
-std::optional<T> opt(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<T>();
-}
-
-}  // namespace
 
 std::optional<quit_input> read_quit(json::fields& f) {
   auto q = f.object("quit", json::optional);
@@ -98,7 +89,7 @@ std::string progress_json(pqxx::transaction_base& w, std::int64_t user_id, core:
     j.null().end_object();
     return j.release();
   }
-  quit::profile p{*core::parse_date(r[0][0].as<std::string>()), opt<int>(r[0][2]), opt<int>(r[0][3]), opt<int>(r[0][4])};
+  quit::profile p{*core::parse_date(r[0][0].as<std::string>()), pg::opt<int>(r[0][2]), pg::opt<int>(r[0][3]), pg::opt<int>(r[0][4])};
   auto today = local_today(w, user_id);
   auto g = quit::progress_on(p, today);
   auto opt_field = [&](const char* k, const std::optional<std::int64_t>& v) {

@@ -74,6 +74,17 @@ void check_timezone(json::fields& f, std::string_view key, const std::string& tz
                  "This time zone is unknown (for example \"Europe/Paris\")."});
 }
 
+bool valid_local_time(std::string_view t) {
+  auto digit = [&](std::size_t i) { return t[i] >= '0' && t[i] <= '9'; };
+  if (t.size() != 5 || t[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4)) return false;
+  return (t[0] - '0') * 10 + (t[1] - '0') < 24 && t[3] < '6';
+}
+
+void check_local_time(json::fields& f, std::string_view key, const std::string& hhmm) {
+  if (!valid_local_time(hhmm))
+    f.fail(key, {"L'heure doit s'écrire HH:MM, de 00:00 à 23:59.", "The time must read HH:MM, from 00:00 to 23:59."});
+}
+
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out)

@@ -39,3 +39,9 @@ TEST(Email, PlausibleAddressesOnly) {
 }
 
 TEST(Lower, AsciiOnly) { EXPECT_EQ(ascii_lower("MaRie@EXAMPLE.fr"), "marie@example.fr"); }
+
+TEST(LocalTime, HoursAndMinutesOnly) {
+  for (const char* ok : {"00:00", "09:05", "23:59", "12:30"}) EXPECT_TRUE(valid_local_time(ok)) << ok;
+  for (const char* bad : {"24:00", "9:05", "09:60", "09-05", "09:5", "", "09:05:00", "ab:cd", "-1:00"})
+    EXPECT_FALSE(valid_local_time(bad)) << bad;
+}

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "colibri/core/result.hpp"
 #include "colibri/json/value.hpp"
@@ -27,6 +28,9 @@ class fields {
   std::optional<std::string> text(std::string_view key, presence p, std::size_t min_cp, std::size_t max_cp);
   std::optional<std::int64_t> integer(std::string_view key, presence p, std::int64_t min, std::int64_t max);
   std::optional<bool> boolean(std::string_view key, presence p);
+  // An array of 1..max_items integers, each within min..max.
+  std::optional<std::vector<std::int64_t>> integers(std::string_view key, presence p, std::int64_t min, std::int64_t max,
+                                                    std::size_t max_items);
   // A nested object; its own errors are reported with the "key." prefix.
   std::optional<fields> object(std::string_view key, presence p);
   // Present (even null).

@@ -28,6 +28,8 @@ struct milestone {
 
 // The catalogue, in the order the milestones fall.
 const std::vector<milestone>& catalogue();
+// A milestone by key; null when the catalogue has no such key.
+const milestone* find_milestone(const std::string& key);
 // The day a milestone falls for a quit date (calendar arithmetic, see above).
 date falls_on(const std::string& key, date quit_date);
 // The milestones reached on `today` (falls_on <= today), in order.

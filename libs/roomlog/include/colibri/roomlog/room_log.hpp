@@ -50,6 +50,12 @@ struct page {
 std::vector<page> read_after_many(pqxx::work& w, const std::vector<std::string>& rooms,
                                   const std::vector<std::int64_t>& after, int limit);
 
+// Appends one event inside the caller's transaction, for a writer whose own
+// bookkeeping must commit with the event (the scheduler's runs: exactly once
+// by their keys). After its commit the caller publishes event_frame() on
+// room_channel(); a gateway that misses it fills the hole from PostgreSQL.
+core::result<event> append_in(pqxx::work& w, const append_request& r, const options& o = {});
+
 class room_log : public std::enable_shared_from_this<room_log> {
  public:
   // pub may be null (tools that only write).

@@ -1,9 +1,10 @@
 #pragma once
 // The badge scheduler: among all running instances, the one holding the
 // leader lock (a PostgreSQL advisory lock on its own connection) runs the
-// daily pass (daily.hpp) every `tick`; the others stand by and take over
-// within seconds if it dies. The pass is exactly-once by its unique keys, so
-// an overlap during a takeover doubles nothing.
+// daily pass (daily.hpp) then the posts (posts.hpp) every `tick`; the
+// others stand by and take over within seconds if it dies. Both are
+// exactly-once by their unique keys, so an overlap during a takeover doubles
+// nothing.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>

@@ -80,6 +80,12 @@ class community {
   awaitable<http::response> celebrations(http::request& req);
   awaitable<http::response> congratulated(http::request& req);
 
+  // Scheduled posts (moderators).
+  awaitable<http::response> list_scheduled_posts(http::request& req);
+  awaitable<http::response> create_scheduled_post(http::request& req);
+  awaitable<http::response> edit_scheduled_post(http::request& req);
+  awaitable<http::response> delete_scheduled_post(http::request& req);
+
   // Notifications and the caller's data.
   awaitable<http::response> list_notifications(http::request& req);
   awaitable<http::response> read_notifications(http::request& req);

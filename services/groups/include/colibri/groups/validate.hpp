@@ -12,6 +12,9 @@ namespace colibri::groups {
 void check_email(json::fields& f, std::string_view key, const std::string& email);
 void check_handle(json::fields& f, std::string_view key, const std::string& handle);
 void check_timezone(json::fields& f, std::string_view key, const std::string& tz);
+// A local time of day, "HH:MM" (00:00 .. 23:59).
+bool valid_local_time(std::string_view hhmm);
+void check_local_time(json::fields& f, std::string_view key, const std::string& hhmm);
 
 // Letters (Latin with accents, Greek, Cyrillic, Hebrew, Arabic, CJK, kana,
 // Hangul), ASCII digits, '_', '.', '-' and single inner spaces.
