@@ -1,69 +1,13 @@
 // End-to-end through nginx with the configuration the local stack uses
 // (deploy/nginx/*): one origin for the REST API, the WebSocket and the static
 // client.
-#include <gtest/gtest.h>
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <thread>
-
-#include "colibri/test/client.hpp"
-#include "colibri/test/servers.hpp"
+#include "stack_fixture.hpp"
 
 using namespace colibri::test;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string fill(std::string text, const std::map<std::string, std::string>& values) {
-  for (const auto& [k, v] : values)
-    for (auto pos = text.find(k); pos != std::string::npos; pos = text.find(k, pos + v.size())) text.replace(pos, k.size(), v);
-  return text;
-}
-
-class Stack : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto db = shared_postgres().create_database();
-    auto env = service_env(db, shared_redis().port());
-    http_port_ = free_port();
-    env["COLIBRI_ALLOWED_ORIGINS"] = "http://127.0.0.1:" + std::to_string(http_port_);
-    groups_ = std::make_unique<service_process>("groups", env, free_port());
-    chat_ = std::make_unique<service_process>("chat", env, free_port());
-    groups_->wait_healthy();
-    chat_->wait_healthy();
-
-    std::string src = COLIBRI_SOURCE_DIR;
-    std::string d = dir_.path();
-    std::map<std::string, std::string> values = {{"@LOCAL@", d},
-                                                 {"@WEB_ROOT@", src + "/services/web"},
-                                                 {"@HTTP_PORT@", std::to_string(http_port_)},
-                                                 {"@GROUPS_PORT@", std::to_string(groups_->port())},
-                                                 {"@CHAT_PORT@", std::to_string(chat_->port())}};
-    for (auto sub : {"/nginx/tmp", "/run", "/log"}) std::filesystem::create_directories(d + sub);
-    std::ofstream(d + "/nginx/nginx.conf") << fill(read_file(src + "/deploy/nginx/nginx.local.conf.in"), values);
-    std::ofstream(d + "/nginx/colibri.conf") << fill(read_file(src + "/deploy/nginx/colibri.conf"), values);
-    run_checked({"chmod", "-R", "a+rwX", d});
-    // The local configuration runs nginx as one foreground process: this test owns it.
-    nginx_ = process(as_run_user({"nginx", "-p", d + "/nginx", "-c", d + "/nginx/nginx.conf"}), {},
-                     d + "/nginx-stdout.log");
-    for (int i = 0; i < 200 && !tcp_port_open(http_port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    ASSERT_TRUE(tcp_port_open(http_port_)) << nginx_.log_tail() << read_file(d + "/log/nginx-error.log");
-  }
-  void TearDown() override { nginx_.stop(SIGTERM); }
-
-  temp_dir dir_;
-  unsigned short http_port_ = 0;
-  std::unique_ptr<service_process> groups_, chat_;
-  process nginx_;
-};
+using Stack = stack_fixture;
 
 TEST_F(Stack, OneOriginServesApiWebSocketAndStaticFiles) {
   auto page = http_get(http_port_, "/");

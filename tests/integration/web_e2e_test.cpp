@@ -1,0 +1,215 @@
+// The web client in a real browser (Debian's Chromium, headless, over the
+// DevTools protocol) against the whole local stack: a newcomer and a
+// moderator, each in their own browser context and through their own nginx
+// front (so that the newcomer's connection can be cut alone).
+#include <filesystem>
+
+#include "colibri/test/browser.hpp"
+#include "stack_fixture.hpp"
+
+using namespace colibri::test;
+using namespace std::chrono;
+
+namespace {
+
+std::string artifacts() {
+  const char* env = std::getenv("COLIBRI_ARTIFACTS_DIR");
+  std::string d = std::string(env ? env : COLIBRI_ARTIFACTS_DIR) + "/screenshots";
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+class WebClient : public stack_fixture {
+ protected:
+  int fronts() const override { return 2; }
+
+  void SetUp() override {
+    stack_fixture::SetUp();
+    browser_ = std::make_unique<browser>();
+  }
+
+  // A page on a front, with uncaught errors recorded (none may happen).
+  std::unique_ptr<page> open(int front_index, const std::string& hash) {
+    auto p = browser_->new_page();
+    p->viewport(1280, 900, false);
+    p->go(fronts_[front_index]->origin() + "/" + hash);
+    p->eval("(() => { window.__errors = []; addEventListener('error', (e) => __errors.push(String(e.message))); "
+            "addEventListener('unhandledrejection', (e) => __errors.push(String(e.reason && e.reason.message || e.reason))); })()");
+    return p;
+  }
+  static std::string text_of(page& p, const std::string& css) {
+    return p.text("(document.querySelector(" + page::quote(css) + ") || {}).textContent || ''");
+  }
+  // The error shown next to a form field (data-field), once visible.
+  static std::string field_error(page& p, const std::string& name) {
+    auto sel = page::quote("[data-field=\"" + name + "\"] .field-error");
+    p.wait_for("document.querySelector(" + sel + ") && !document.querySelector(" + sel + ").hidden", seconds(5));
+    return p.text("(document.querySelector(" + sel + ") || {}).textContent || ''");
+  }
+  static std::string messages(page& p) {
+    return p.text("[...document.querySelectorAll('ol.messages li .body')].map((e) => e.textContent).join('|')");
+  }
+  static bool shows_message(page& p, const std::string& body, milliseconds timeout) {
+    return p.wait_for("[...document.querySelectorAll('ol.messages li .body')].some((e) => e.textContent === " + page::quote(body) + ")",
+                      timeout);
+  }
+  static void send(page& p, const std::string& body) {
+    p.type(".composer textarea", body);
+    p.click(".composer button[type=submit]");
+  }
+  void shots(page& p, const std::string& name) {
+    auto dir = artifacts();
+    p.viewport(390, 844, true);
+    std::this_thread::sleep_for(milliseconds(300));
+    p.screenshot(dir + "/" + name + "-phone.png");
+    p.viewport(1280, 900, false);
+    std::this_thread::sleep_for(milliseconds(300));
+    p.screenshot(dir + "/" + name + "-desktop.png");
+  }
+
+  std::unique_ptr<browser> browser_;
+};
+
+TEST_F(WebClient, NewcomerJoinsIsWelcomedChatsLiveSurvivesACutAndCountsDays) {
+  // The moderator's account and group exist beforehand (over REST).
+  auto reg = http_call(http_port_, "POST", "/api/v1/auth/register",
+                       R"({"email":"moderatrice@example.fr","password":"un long mot de passe","handle":"Hélène"})");
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  auto admin_token = *json_at(reg.body, "token");
+  sql("UPDATE users SET is_admin = true");
+  std::map<std::string, std::string> auth{{"Authorization", "Bearer " + admin_token}};
+  auto g = http_call(http_port_, "POST", "/api/v1/groups",
+                     R"({"name":"Les Colibris","description":"Entraide au quotidien","rules":"Bienveillance avant tout.","join_policy":"request","visibility":"listed"})",
+                     auth);
+  ASSERT_EQ(g.status, 201) << g.body;
+  auto gid = *json_at(g.body, "group.id");
+
+  // The newcomer, through front 1.
+  auto newcomer = open(1, "#/register");
+  ASSERT_TRUE(newcomer->wait_for("document.querySelector('form input[name=handle]')"));
+  shots(*newcomer, "register");
+  // Bad input: the API's sentence next to the field, the page still whole.
+  newcomer->click("form button[type=submit]");
+  EXPECT_FALSE(field_error(*newcomer, "email").empty());
+  newcomer->type("input[name=email]", "nadia@example.fr");
+  newcomer->type("input[name=handle]", std::string(40, 'n'));
+  newcomer->type("input[name=password]", "arreter-pour-de-bon");
+  newcomer->click("form button[type=submit]");
+  EXPECT_NE(field_error(*newcomer, "handle").find("32"), std::string::npos);
+  newcomer->type("input[name=handle]", "Nadia");
+  newcomer->type("input[name=password]", "court");
+  newcomer->click("form button[type=submit]");
+  EXPECT_NE(field_error(*newcomer, "password").find("8"), std::string::npos);
+  newcomer->type("input[name=password]", "arreter-pour-de-bon");
+  newcomer->click("form button[type=submit]");
+  ASSERT_TRUE(newcomer->wait_for("location.hash === '#/groups' && document.querySelector('ul.tree a')")) << text_of(*newcomer, "main");
+  shots(*newcomer, "groups");
+
+  // Asks to join with a motivation (too short first).
+  newcomer->click("ul.tree a");
+  ASSERT_TRUE(newcomer->wait_for("document.querySelector('textarea[name=motivation]')"));
+  newcomer->type("textarea[name=motivation]", "court");
+  newcomer->click("main form button[type=submit]");
+  EXPECT_NE(field_error(*newcomer, "motivation").find("10"), std::string::npos);
+  newcomer->type("textarea[name=motivation]", "J'arrête demain matin, j'ai besoin de vous.");
+  newcomer->click("main form button[type=submit]");
+  ASSERT_TRUE(newcomer->wait_for("document.querySelector('main .notice[role=status]')"));
+  EXPECT_NE(text_of(*newcomer, "main .notice").find("attente"), std::string::npos);
+
+  // The moderator, through front 0: a wrong password, then the queue.
+  auto mod = open(0, "#/login");
+  mod->type("input[name=email]", "moderatrice@example.fr");
+  mod->type("input[name=password]", "pas le bon");
+  mod->click("form button[type=submit]");
+  ASSERT_TRUE(mod->wait_for("document.querySelector('.form-error') && !document.querySelector('.form-error').hidden"));
+  EXPECT_NE(text_of(*mod, ".form-error").find("incorrect"), std::string::npos) << text_of(*mod, ".form-error");
+  mod->type("input[name=password]", "un long mot de passe");
+  mod->click("form button[type=submit]");
+  ASSERT_TRUE(mod->wait_for("location.hash === '#/groups'"));
+  mod->go(fronts_[0]->origin() + "/#/groups/" + gid + "/moderation");
+  ASSERT_TRUE(mod->wait_for("document.querySelector('[data-request] blockquote')"));
+  EXPECT_EQ(text_of(*mod, "[data-request] blockquote"), "J'arrête demain matin, j'ai besoin de vous.");
+  shots(*mod, "moderation");
+  mod->click("[data-request] .row button");
+
+  // The newcomer: the welcome with the rules, live.
+  ASSERT_TRUE(newcomer->wait_for("document.querySelector('#nav .badge')", seconds(10)));
+  newcomer->go(fronts_[1]->origin() + "/#/notifications");
+  ASSERT_TRUE(newcomer->wait_for("document.querySelector('[data-kind=welcome]')"));
+  EXPECT_NE(text_of(*newcomer, "[data-kind=welcome]").find("Bienveillance avant tout."), std::string::npos);
+  shots(*newcomer, "notifications");
+
+  // Both in the room: each sees the other's message within a second.
+  newcomer->go(fronts_[1]->origin() + "/#/groups/" + gid);
+  mod->go(fronts_[0]->origin() + "/#/groups/" + gid);
+  for (auto* p : {newcomer.get(), mod.get()}) ASSERT_TRUE(p->wait_for("document.querySelector('.composer textarea')"));
+  EXPECT_NE(text_of(*newcomer, ".rules").find("Bienveillance avant tout."), std::string::npos);
+  ASSERT_TRUE(newcomer->wait_for("document.body && !document.body.classList.contains('offline')"));
+  std::this_thread::sleep_for(milliseconds(500));  // both subscribed
+  send(*mod, "Bienvenue Nadia, on est là !");
+  EXPECT_TRUE(shows_message(*newcomer, "Bienvenue Nadia, on est là !", milliseconds(1000))) << messages(*newcomer);
+  send(*newcomer, "Merci ! Jour 1 pour moi.");
+  EXPECT_TRUE(shows_message(*mod, "Merci ! Jour 1 pour moi.", milliseconds(1000))) << messages(*mod);
+  shots(*newcomer, "room");
+
+  // The newcomer's connection is cut; three messages meanwhile; restored:
+  // each appears once, in order.
+  fronts_[1]->stop();
+  ASSERT_TRUE(newcomer->wait_for("document.body.classList.contains('offline')", seconds(10)));
+  for (auto m : {"Pendant la coupure 1", "Pendant la coupure 2", "Pendant la coupure 3"}) {
+    send(*mod, m);
+    ASSERT_TRUE(shows_message(*mod, m, seconds(5)));
+  }
+  fronts_[1]->start();
+  ASSERT_TRUE(shows_message(*newcomer, "Pendant la coupure 3", seconds(20))) << messages(*newcomer);
+  auto all = messages(*newcomer);
+  auto one = all.find("Bienvenue Nadia, on est là !|Merci ! Jour 1 pour moi.|Pendant la coupure 1|Pendant la coupure 2|Pendant la coupure 3");
+  EXPECT_NE(one, std::string::npos) << all;
+  EXPECT_EQ(all.find("Pendant la coupure 1", all.find("Pendant la coupure 1") + 1), std::string::npos) << all;
+  EXPECT_EQ(newcomer->eval("document.querySelectorAll('ol.messages li.message').length"), "5");
+
+  // A third member posts spam; the newcomer reports it; the moderator hides it.
+  auto troll = http_call(http_port_, "POST", "/api/v1/auth/register",
+                         R"({"email":"vendeur@example.fr","password":"un long mot de passe","handle":"Vendeur"})");
+  ASSERT_EQ(troll.status, 201);
+  sql("INSERT INTO memberships (group_id, user_id) SELECT " + gid + ", id FROM users WHERE handle = 'Vendeur'");
+  std::map<std::string, std::string> troll_auth{{"Authorization", "Bearer " + *json_at(troll.body, "token")}};
+  auto spam = http_call(http_port_, "POST", "/api/v1/rooms/group:" + gid + "/events",
+                        R"({"kind":"message","body":"Achetez mes cigarettes pas chères !","client_msg_id":"s1"})", troll_auth);
+  ASSERT_EQ(spam.status, 201) << spam.body;
+  ASSERT_TRUE(shows_message(*newcomer, "Achetez mes cigarettes pas chères !", seconds(5)));
+  newcomer->eval("[...document.querySelectorAll('ol.messages li')].find((li) => li.textContent.includes('Achetez'))"
+                 ".querySelector('.actions button.link').click()");
+  ASSERT_TRUE(newcomer->wait_for("document.querySelector('form.report select')"));
+  newcomer->eval("(() => { const s = document.querySelector('form.report select'); s.value = 'spam'; })()");
+  newcomer->click("form.report button[type=submit]");
+  ASSERT_TRUE(newcomer->wait_for("!document.querySelector('form.report')"));
+  mod->go(fronts_[0]->origin() + "/#/groups/" + gid + "/moderation");
+  ASSERT_TRUE(mod->wait_for("document.querySelector('[data-report] blockquote')"));
+  EXPECT_NE(text_of(*mod, "[data-report] blockquote").find("Achetez"), std::string::npos);
+  mod->click("[data-report] .row button");
+  EXPECT_TRUE(newcomer->wait_for(
+      "![...document.querySelectorAll('ol.messages li .body')].some((e) => e.textContent.includes('Achetez'))", seconds(5)))
+      << messages(*newcomer);
+
+  // The quit date (a bad one first), then the days counted.
+  newcomer->go(fronts_[1]->origin() + "/#/profile");
+  ASSERT_TRUE(newcomer->wait_for("document.querySelector('input[name=\"quit.date\"]')"));
+  newcomer->eval("(() => { document.querySelector('input[name=\"quit.date\"]').value = '1949-12-31'; })()");
+  newcomer->click("main form button[type=submit]");
+  EXPECT_NE(field_error(*newcomer, "quit.date").find("1950"), std::string::npos);
+  newcomer->eval("(() => { const d = new Date(Date.now() - 10 * 86400000); "
+                 "document.querySelector('input[name=\"quit.date\"]').value = d.toISOString().slice(0, 10); "
+                 "document.querySelector('input[name=\"quit.cigarettes_per_day\"]').value = '20'; "
+                 "document.querySelector('input[value=groups]').checked = true; })()");
+  newcomer->click("main form button[type=submit]");
+  ASSERT_TRUE(newcomer->wait_for("location.hash === '#/progress' && document.querySelector('.stat .value')"));
+  auto days = text_of(*newcomer, ".stat .value");
+  EXPECT_TRUE(days == "10" || days == "9" || days == "11") << days;  // the local day may differ from UTC's
+  EXPECT_NE(text_of(*newcomer, "main").find("cigarettes non fumées"), std::string::npos);
+  shots(*newcomer, "progress");
+
+  for (auto* p : {newcomer.get(), mod.get()}) EXPECT_EQ(p->eval("window.__errors"), "[]");
+}
+
+}  // namespace
