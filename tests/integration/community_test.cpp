@@ -392,6 +392,16 @@ TEST_F(Community, ThreadsListByActivityWithUnreadAndLocking) {
   EXPECT_EQ(send_message(room, "Salut", "d1", y).status, 201);
   auto stranger = someone("Inconnu");
   EXPECT_EQ(post("/api/v1/conversations", R"({"user_ids":[)" + stranger.id + "]}", x).status, 403);
+  // Each member lists it (with the other's handle and what they have read); nobody else.
+  auto listed = get("/api/v1/conversations", x);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(json_at(listed.body, "conversations.0.room"), room);
+  EXPECT_EQ(json_at(listed.body, "conversations.0.last_seq"), "1");
+  EXPECT_EQ(json_at(listed.body, "conversations.0.read_seq"), "0");
+  EXPECT_EQ(json_at(listed.body, "conversations.0.members.1.handle"), y.handle) << listed.body;
+  EXPECT_EQ(json_at(get("/api/v1/conversations", y).body, "conversations.0.room"), room);
+  EXPECT_EQ(get("/api/v1/conversations", stranger).body, R"({"conversations":[]})");
+  EXPECT_EQ(get("/api/v1/conversations", person{}).status, 401);
   // A direct message is reported to the moderators of a group both share, and only such a group.
   auto dm = send_message(room, "Un message privé déplacé", "d9", y);
   auto dm_seq = *json_at(dm.body, "event.seq");

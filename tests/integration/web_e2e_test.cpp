@@ -188,9 +188,40 @@ TEST_F(WebClient, NewcomerJoinsIsWelcomedChatsLiveSurvivesACutAndCountsDays) {
   ASSERT_TRUE(mod->wait_for("document.querySelector('[data-report] blockquote')"));
   EXPECT_NE(text_of(*mod, "[data-report] blockquote").find("Achetez"), std::string::npos);
   mod->click("[data-report] .row button");
+  // The moderators' other forms: a scheduled post without its time.
+  mod->type("[data-field=body] textarea[name=body]", "Point du soir : comment ça va ?");
+  mod->eval("[...document.querySelectorAll('button[type=submit]')].find((b) => b.textContent === 'Programmer').click()");
+  EXPECT_FALSE(field_error(*mod, "time").empty());
   EXPECT_TRUE(newcomer->wait_for(
       "![...document.querySelectorAll('ol.messages li .body')].some((e) => e.textContent.includes('Achetez'))", seconds(5)))
       << messages(*newcomer);
+
+  // An empty message: the API's sentence under the composer.
+  newcomer->click(".composer button[type=submit]");
+  EXPECT_FALSE(field_error(*newcomer, "body").empty());
+  // A private message to the moderator, found in her list.
+  newcomer->eval("[...document.querySelectorAll('ol.messages li')].find((li) => li.textContent.includes('Bienvenue Nadia'))"
+                 ".querySelectorAll('.actions button.link')[1].click()");
+  ASSERT_TRUE(newcomer->wait_for("location.hash.startsWith('#/dm/') && document.querySelector('.composer textarea')"));
+  send(*newcomer, "Merci pour l'accueil, Hélène.");
+  ASSERT_TRUE(shows_message(*newcomer, "Merci pour l'accueil, Hélène.", seconds(5)));
+  mod->go(fronts_[0]->origin() + "/#/messages");
+  ASSERT_TRUE(mod->wait_for("document.querySelector('ul.threads a')"));
+  EXPECT_EQ(text_of(*mod, "ul.threads a"), "Nadia");
+  mod->click("ul.threads a");
+  EXPECT_TRUE(shows_message(*mod, "Merci pour l'accueil, Hélène.", seconds(5))) << messages(*mod);
+
+  // A thread: an empty title first.
+  newcomer->go(fronts_[1]->origin() + "/#/groups/" + gid + "/threads");
+  ASSERT_TRUE(newcomer->wait_for("document.querySelector('input[name=title]')"));
+  newcomer->eval("document.querySelector('details').open = true");
+  newcomer->type("textarea[name=body]", "Comment tenez-vous le soir ?");
+  newcomer->click("details button[type=submit]");
+  EXPECT_FALSE(field_error(*newcomer, "title").empty());
+  newcomer->type("input[name=title]", "Les soirées sans cigarette");
+  newcomer->click("details button[type=submit]");
+  ASSERT_TRUE(shows_message(*newcomer, "Comment tenez-vous le soir ?", seconds(5)));
+  EXPECT_EQ(text_of(*newcomer, ".room h2").rfind("Les soirées sans cigarette", 0), 0u);
 
   // The quit date (a bad one first), then the days counted.
   newcomer->go(fronts_[1]->origin() + "/#/profile");

@@ -50,6 +50,7 @@ void community::add_routes(http::router& r) {
   r.get("/api/v1/rooms/{room}/events", [this](request& q) { return list_events(q); });
   r.post("/api/v1/rooms/{room}/events", [this](request& q) { return post_event(q); });
   r.post("/api/v1/conversations", [this](request& q) { return create_conversation(q); });
+  r.get("/api/v1/conversations", [this](request& q) { return list_conversations(q); });
   r.put("/api/v1/blocks/{uid}", [this](request& q) { return block_user(q, true); });
   r.del("/api/v1/blocks/{uid}", [this](request& q) { return block_user(q, false); });
 

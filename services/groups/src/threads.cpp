@@ -222,6 +222,49 @@ awaitable<response> community::post_event(request& req) {
   co_return response::json(posted->duplicate ? 200 : 201, j.release());
 }
 
+namespace {
+
+// The caller's direct conversations (or one of them): members, the room's
+// last seq, the caller's read marker and the last event's time, most recent
+// first.
+pqxx::result conversations_of(pqxx::work& w, std::int64_t uid, std::optional<std::int64_t> only) {
+  return w.exec_params(
+      "SELECT c.conversation_id, coalesce(r.last_seq, 0), coalesce(m.seq, 0), "
+      "  (SELECT (extract(epoch FROM e.created_at) * 1000)::bigint FROM room_events e "
+      "    WHERE e.room = 'dm:' || c.conversation_id AND e.seq = r.last_seq), "
+      "  (SELECT json_agg(json_build_object('id', u.id, 'handle', u.handle) ORDER BY u.id)::text "
+      "    FROM conversation_members o JOIN users u ON u.id = o.user_id WHERE o.conversation_id = c.conversation_id) "
+      "FROM conversation_members c LEFT JOIN rooms r ON r.name = 'dm:' || c.conversation_id "
+      "LEFT JOIN read_markers m ON m.user_id = c.user_id AND m.room = 'dm:' || c.conversation_id "
+      "WHERE c.user_id = $1 AND ($2::bigint IS NULL OR c.conversation_id = $2) ORDER BY 4 DESC NULLS LAST, 1 DESC LIMIT 200",
+      uid, only);
+}
+
+void write_conversation(json::writer& j, const pqxx::row& r) {
+  auto cid = r[0].as<std::int64_t>();
+  j.begin_object().field("id", cid).field("room", "dm:" + std::to_string(cid)).key("members").raw(r[4].as<std::string>());
+  j.field("last_seq", r[1].as<std::int64_t>()).field("read_seq", r[2].as<std::int64_t>()).key("last_activity_at");
+  if (r[3].is_null()) j.null(); else j.value(core::format_rfc3339_ms(r[3].as<std::int64_t>()));
+  j.end_object();
+}
+
+}  // namespace
+
+awaitable<response> community::list_conversations(request& req) {
+  auto who = co_await authenticate(db_, req);
+  if (!who) co_return fail(who.err(), req);
+  auto job = [uid = who->user_id](pqxx::connection& c) {
+    pqxx::work w(c);
+    json::writer j;
+    j.begin_object().key("conversations").begin_array();
+    for (auto r : conversations_of(w, uid, std::nullopt)) write_conversation(j, r);
+    j.end_array().end_object();
+    w.commit();
+    return j.release();
+  };
+  co_return response::json(200, co_await db_.run(std::move(job)));
+}
+
 awaitable<response> community::create_conversation(request& req) {
   auto who = co_await authenticate(db_, req);
   if (!who) co_return fail(who.err(), req);
@@ -278,13 +321,9 @@ awaitable<response> community::create_conversation(request& req) {
       w.exec_params("INSERT INTO conversation_members (conversation_id, user_id) SELECT $1, unnest($2::bigint[])", cid, all_arr);
     }
     json::writer j;
-    j.begin_object().key("conversation").begin_object().field("id", cid).field("room", "dm:" + std::to_string(cid));
-    j.key("members").begin_array();
-    for (auto r : w.exec_params("SELECT u.id, u.handle FROM conversation_members c JOIN users u ON u.id = c.user_id "
-                                "WHERE c.conversation_id = $1 ORDER BY u.id",
-                                cid))
-      j.begin_object().field("id", r[0].as<std::int64_t>()).field("handle", r[1].as<std::string>()).end_object();
-    j.end_array().end_object().end_object();
+    j.begin_object().key("conversation");
+    write_conversation(j, conversations_of(w, uid, cid).at(0));
+    j.end_object();
     w.commit();
     return j.release();
   };

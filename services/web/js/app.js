@@ -67,7 +67,7 @@ function renderNav() {
   }
   const count = app.unreadNotifications ? h("span", { class: "badge", "aria-label": `${app.unreadNotifications} ${t("unread")}` },
     String(app.unreadNotifications)) : null;
-  replace(nav, link("#/groups", t("groups")), link("#/notifications", t("notifications"), count),
+  replace(nav, link("#/groups", t("groups")), link("#/messages", t("messages")), link("#/notifications", t("notifications"), count),
     link("#/progress", t("progress")), link("#/profile", t("profile")), langButton,
     h("button", { type: "button", class: "link", onclick: async () => {
       try { await post("/auth/logout"); } catch { /* the token is gone either way */ }
@@ -188,8 +188,21 @@ async function threadView(gid, tid) {
   return el;
 }
 
-function dmView(cid) {
-  const room = roomView(app, `dm:${cid}`, { title: t("dm") });
+const others = (c) => c.members.filter((m) => !app.user || m.id !== app.user.id).map((m) => m.handle).join(", ");
+
+async function conversationsView() {
+  const { conversations } = await get("/conversations");
+  return h("div", {}, h("h1", {}, t("messages")),
+    conversations.length ? h("ul", { class: "threads" }, conversations.map((c) => h("li", {},
+      h("a", { href: `#/dm/${c.id}` }, others(c) || t("dm")),
+      c.last_activity_at ? h("span", { class: "hint" }, ` · ${time(c.last_activity_at)}`) : null,
+      c.last_seq > c.read_seq ? h("span", { class: "badge" }, t("new_messages")) : null))) : h("p", {}, t("no_conversations")));
+}
+
+async function dmView(cid) {
+  const { conversations } = await get("/conversations");
+  const c = conversations.find((x) => String(x.id) === String(cid));
+  const room = roomView(app, `dm:${cid}`, { title: c ? t("with_whom", { who: others(c) }) : t("dm") });
   const el = h("div", {}, room);
   el.cleanup = room.cleanup;
   return el;
@@ -269,6 +282,7 @@ const routes = [
   [/^#\/groups\/(\d+)\/threads$/, (id) => groupView(id, "threads"), true],
   [/^#\/groups\/(\d+)\/moderation$/, (id) => groupView(id, "moderation"), true],
   [/^#\/groups\/(\d+)\/threads\/(\d+)$/, (gid, tid) => threadView(gid, tid), true],
+  [/^#\/messages$/, () => conversationsView(), true],
   [/^#\/dm\/(\d+)$/, (cid) => dmView(cid), true],
   [/^#\/notifications$/, () => notificationsView(), true],
   [/^#\/profile$/, () => profileView(), true],

@@ -3,7 +3,9 @@
 const texts = {
   fr: {
     skip: "Aller au contenu",
-    home: "Accueil", groups: "Groupes", notifications: "Notifications", progress: "Mon parcours",
+    home: "Accueil", groups: "Groupes", notifications: "Notifications", messages: "Messages privés",
+    no_conversations: "Aucun message privé. Depuis un salon, « Message privé » sous le message d'un membre en ouvre un.",
+    new_messages: "nouveaux messages", with_whom: "Avec {who}", progress: "Mon parcours",
     profile: "Mon arrêt", logout: "Se déconnecter", login: "Se connecter", register: "Créer un compte",
     language: "English", email: "Adresse e-mail", password: "Mot de passe", handle: "Pseudo",
     welcome_title: "Bienvenue sur Colibri",
@@ -52,7 +54,9 @@ const texts = {
   },
   en: {
     skip: "Skip to content",
-    home: "Home", groups: "Groups", notifications: "Notifications", progress: "My journey",
+    home: "Home", groups: "Groups", notifications: "Notifications", messages: "Private messages",
+    no_conversations: "No private message. In a room, \"Private message\" under a member's message opens one.",
+    new_messages: "new messages", with_whom: "With {who}", progress: "My journey",
     profile: "My quit", logout: "Log out", login: "Log in", register: "Sign up",
     language: "Français", email: "Email address", password: "Password", handle: "Display name",
     welcome_title: "Welcome to Colibri",

@@ -37,7 +37,6 @@ export function roomView(app, room, { title, subtitle } = {}) {
       Object.assign(textarea, { id: `c-${room}` }), h("p", { class: "field-error", hidden: true })),
      h("button", { type: "submit" }, t("send"))],
     async ({ body }) => {
-      if (!body.trim()) throw { field: "body", message: t("write") + " ?" };
       textarea.value = "";
       try {
         const r = await app.live.send(room, body);

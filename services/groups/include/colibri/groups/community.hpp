@@ -59,6 +59,7 @@ class community {
   awaitable<http::response> list_events(http::request& req);
   awaitable<http::response> post_event(http::request& req);
   awaitable<http::response> create_conversation(http::request& req);
+  awaitable<http::response> list_conversations(http::request& req);
   awaitable<http::response> block_user(http::request& req, bool on);
 
   // Moderation.
