@@ -31,7 +31,9 @@ function startLive() {
     if (!n.read) app.unreadNotifications++;
     announce(n.title);
     renderNav();
-    if (location.hash.startsWith("#/notifications")) route();
+    // A welcome opens the group the person was waiting for.
+    const joined = (n.kind === "welcome" || n.kind === "join_approved") && /^#\/groups\/\d+$/.test(location.hash);
+    if (location.hash.startsWith("#/notifications") || joined) route();
   });
   app.live.addEventListener("fatal", () => signOut());
   app.live.start();
@@ -153,11 +155,24 @@ async function groupView(id, tab) {
   let body;
   if (tab === "threads") body = await threadsView(g);
   else if (tab === "moderation") body = await moderationView(app, g);
-  else body = h("div", { class: "with-aside" }, roomView(app, g.room, { title: t("room") }),
-    g.rules ? h("aside", { class: "rules" }, h("h2", {}, t("rules")), h("p", {}, g.rules), h("p", { class: "hint" }, t("help"))) : null);
+  else {
+    const room = roomView(app, g.room, { title: t("room"), members: membersOf(g) });
+    body = h("div", { class: "with-aside" }, room,
+      g.rules ? h("aside", { class: "rules" }, h("h2", {}, t("rules")), h("p", {}, g.rules), h("p", { class: "hint" }, t("help"))) : null);
+    body.cleanup = room.cleanup;
+  }
   const el = h("div", {}, head, body);
   el.cleanup = () => body.cleanup && body.cleanup();
   return el;
+}
+
+// Handles of a group's members, for "X is typing" before X has written.
+async function membersOf(g) {
+  try {
+    return (await get(`/groups/${g.id}/members?limit=200`)).members.map((m) => [m.user_id, m.handle]);
+  } catch {
+    return [];
+  }
 }
 
 async function threadsView(g) {

@@ -9,9 +9,11 @@ import { announce, field, form, h, replace } from "./ui.js";
 const REACTIONS = ["👍", "❤️", "💪", "🎉"];
 const SHOWN = new Set(["message", "system", "join", "leave"]);
 
-export function roomView(app, room, { title, subtitle } = {}) {
+// members: a promise of [user id, handle] pairs (a group's), optional.
+export function roomView(app, room, { title, subtitle, members } = {}) {
   const byseq = new Map();   // seq -> {ev, li}
   const handles = new Map(); // user id -> handle
+  if (members) members.then((pairs) => { for (const [id, handle] of pairs) if (!handles.has(id)) handles.set(id, handle); });
   let first = Infinity, last = 0, hasMore = false, loadingOlder = false;
   const list = h("ol", { class: "messages", role: "log", "aria-live": "polite", "aria-label": title || t("room") });
   const olderButton = h("button", { type: "button", class: "link older", hidden: true, onclick: () => older() }, t("older"));
