@@ -223,6 +223,14 @@ async function dmView(cid) {
   return el;
 }
 
+// Where a notification leads: the group's queue for moderators' work, its room otherwise.
+function notificationLink(n) {
+  const d = n.data && typeof n.data === "object" ? n.data : {};
+  if (!d.group_id) return null;
+  const queue = n.kind === "join_request" || n.kind === "report";
+  return h("a", { href: `#/groups/${d.group_id}${queue ? "/moderation" : ""}` }, queue ? t("moderation") : t("open"));
+}
+
 function notificationsView() {
   const list = app.notifications;
   const upTo = list.length ? Math.max(...list.map((n) => n.id)) : 0;
@@ -235,7 +243,8 @@ function notificationsView() {
   } }, t("mark_read"));
   return h("div", {}, h("h1", {}, t("notifications")), upTo ? markAll : null,
     list.length ? h("ul", { class: "notifications" }, list.map((n) => h("li", { class: n.read ? "read" : "unread", "data-kind": n.kind },
-      h("p", { class: "strong" }, n.title), h("p", { class: "pre" }, n.body), h("p", { class: "hint" }, time(n.at)))))
+      h("p", { class: "strong" }, n.title), h("p", { class: "pre" }, n.body),
+      h("p", { class: "hint" }, time(n.at), " ", notificationLink(n)))))
       : h("p", {}, t("notifications_empty")));
 }
 
