@@ -240,6 +240,15 @@ TEST_F(WebClient, NewcomerJoinsIsWelcomedChatsLiveSurvivesACutAndCountsDays) {
   EXPECT_NE(text_of(*newcomer, "main").find("cigarettes non fumées"), std::string::npos);
   shots(*newcomer, "progress");
 
+  // English on request, the API's sentences too.
+  newcomer->eval("[...document.querySelectorAll('#nav button')].find((b) => b.textContent === 'English').click()");
+  ASSERT_TRUE(newcomer->wait_for("document.querySelector('main h1') && document.querySelector('main h1').textContent === 'My journey'"));
+  newcomer->go(fronts_[1]->origin() + "/#/profile");
+  ASSERT_TRUE(newcomer->wait_for("document.querySelector('input[name=\"quit.date\"]')"));
+  newcomer->eval("(() => { document.querySelector('input[name=\"quit.date\"]').value = '1949-12-31'; })()");
+  newcomer->click("main form button[type=submit]");
+  EXPECT_EQ(field_error(*newcomer, "quit.date"), "The date cannot be before 1950.");
+
   for (auto* p : {newcomer.get(), mod.get()}) EXPECT_EQ(p->eval("window.__errors"), "[]");
 }
 
