@@ -784,6 +784,7 @@ TEST_F(Community, ScheduledPostsModeratorsScheduleEditAndDeleteAndBadInputStores
   for (const auto& b : {bad{R"({"repeat":"daily","time":"09:00"})", "body"},
                         bad{R"({"body":"","repeat":"daily","time":"09:00"})", "body"},
                         bad{R"({"body":")" + std::string(3801, 'a') + R"(","repeat":"daily","time":"09:00"})", "body"},
+                        bad{R"({"body":"x\u0000y","repeat":"daily","time":"09:00"})", "body"},
                         bad{R"({"body":"x","repeat":"hourly","time":"09:00"})", "repeat"},
                         bad{R"({"body":"x","repeat":"daily","time":"25:00"})", "time"},
                         bad{R"({"body":"x","repeat":"daily","time":"9h"})", "time"},

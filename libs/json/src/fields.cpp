@@ -47,6 +47,11 @@ std::optional<std::string> fields::text(std::string_view key, presence p, std::s
     fail(key, {"Ce texte n'est pas de l'UTF-8 valide.", "This text is not valid UTF-8."});
     return std::nullopt;
   }
+  // PostgreSQL's text cannot hold U+0000 (libpq would cut the text there).
+  if (s->find('\0') != std::string::npos) {
+    fail(key, {"Le texte contient un caractère interdit (U+0000).", "The text holds a forbidden character (U+0000)."});
+    return std::nullopt;
+  }
   if (*n < min_cp || *n > max_cp) {
     auto lo = std::to_string(min_cp), hi = std::to_string(max_cp);
     if (*n < min_cp && min_cp == 1)

@@ -55,3 +55,27 @@ TEST(Fields, CountsCodePointsAndChecksRanges) {
   EXPECT_FALSE(h.text("missing", json::required, 1, 2));
   EXPECT_EQ(h.error()->field, "missing");
 }
+
+TEST(Fields, TextWithUPlus0000IsRefused) {
+  auto doc = json::body_object(R"({"t":"avant\u0000après","ok":"é"})");
+  ASSERT_TRUE(doc);
+  json::fields f(*doc);
+  EXPECT_EQ(f.text("ok", json::required, 1, 10), "é");
+  EXPECT_FALSE(f.text("t", json::required, 1, 100));
+  ASSERT_TRUE(f.error());
+  EXPECT_EQ(f.error()->field, "t");
+}
+
+TEST(Fields, IntegerListsWithinBounds) {
+  auto doc = json::body_object(R"({"d":[1,5,7],"empty":[],"big":[8],"mixed":[1,"x"],"many":[1,2,3]})");
+  ASSERT_TRUE(doc);
+  json::fields f(*doc);
+  EXPECT_EQ(f.integers("d", json::required, 1, 7, 7), (std::vector<std::int64_t>{1, 5, 7}));
+  EXPECT_TRUE(f.ok());
+  for (const char* bad : {"empty", "big", "mixed", "many", "absent"}) {
+    json::fields g(*doc);
+    EXPECT_FALSE(g.integers(bad, json::required, 1, 7, 2)) << bad;
+    ASSERT_TRUE(g.error()) << bad;
+    EXPECT_EQ(g.error()->field, bad);
+  }
+}
