@@ -132,6 +132,12 @@ response group_response(int status, const group_view& g) {
   return response::json(status, w.release());
 }
 
+std::optional<core::error> not_moderator(const group_view& g) {
+  if (!g.visible()) return group_not_found();
+  if (!g.moderator()) return moderators_only();
+  return std::nullopt;
+}
+
 core::error group_not_found() {
   return core::error::make(core::errc::not_found, {"Ce groupe n'existe pas.", "This group does not exist."});
 }

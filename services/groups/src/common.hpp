@@ -87,6 +87,9 @@ core::error group_not_found();
 core::error members_only();
 core::error moderators_only();
 core::error not_found(core::text what);
+// Why the caller may not moderate this group (not_found when they cannot see
+// it, forbidden otherwise); nullopt when they may.
+std::optional<core::error> not_moderator(const group_view& g);
 
 // The shape of an error response for a result.
 inline response fail(const core::error& e, const request& req) { return response::error(e, req.lang); }

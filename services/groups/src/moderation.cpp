@@ -38,8 +38,7 @@ awaitable<core::result<group_view>> moderated_group(pg::pool& db, const request&
     return g;
   };
   auto g = co_await db.run(std::move(job));
-  if (!g.visible()) co_return group_not_found();
-  if (!g.moderator()) co_return moderators_only();
+  if (auto e = not_moderator(g)) co_return *e;
   co_return g;
 }
 

@@ -157,12 +157,10 @@ core::error post_not_found() {
   return not_found({"Ce message programmé n'existe pas.", "This scheduled post does not exist."});
 }
 
-// The caller's standing in a group for its scheduled posts.
+// The caller's standing in a group for its scheduled posts, inside the
+// transaction that changes them.
 std::optional<core::error> moderates(pqxx::work& w, std::int64_t gid, std::int64_t uid) {
-  auto g = load_group(w, gid, uid);
-  if (!g.visible()) return group_not_found();
-  if (!g.moderator()) return moderators_only();
-  return std::nullopt;
+  return not_moderator(load_group(w, gid, uid));
 }
 
 // A post the caller moderates, locked until the commit: its group's id.
