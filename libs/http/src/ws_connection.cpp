@@ -168,7 +168,19 @@ ws_connection::step ws_connection::parse(ws_frame& out) {
 
 ws_connection::step ws_connection::on_control(unsigned opcode, std::string payload) {
   if (opcode == op_ping) {
-    if (!close_queued_) enqueue(op_pong, std::make_shared<const std::string>(std::move(payload)));
+    if (close_queued_) return step::progressed;
+    auto p = std::make_shared<const std::string>(std::move(payload));
+    bool started = pong_at_ == out_head_ && out_offset_ > 0;
+    if (pong_at_ != k_none && !started) {
+      auto& f = out_[pong_at_];
+      queued_bytes_ -= f.payload->size();
+      queued_bytes_ += p->size();
+      f.head[1] = static_cast<unsigned char>(p->size());  // <= 125: one length byte
+      f.payload = std::move(p);
+      return step::progressed;
+    }
+    enqueue(op_pong, std::move(p));
+    pong_at_ = out_.size() - 1;
     return step::progressed;
   }
   if (opcode == op_pong) return step::progressed;
@@ -211,6 +223,7 @@ void ws_connection::close(std::uint16_t code, std::string reason, bool drop_queu
     // A frame partly written must be finished, or the stream is garbage.
     auto keep = out_head_ + (out_offset_ > 0 ? 1 : 0);
     while (out_.size() > keep) {
+      if (pong_at_ == out_.size() - 1) pong_at_ = k_none;
       auto& f = out_.back();
       queued_bytes_ -= f.size();
       if (f.opcode == op_text) --queued_data_frames_;
@@ -297,6 +310,7 @@ void ws_connection::flush() {
       n -= out_[out_head_].size();
       bool was_close = out_[out_head_].opcode == op_close;
       if (out_[out_head_].opcode == op_text) --queued_data_frames_;
+      if (pong_at_ == out_head_) pong_at_ = k_none;
       out_[out_head_++].payload.reset();
       if (out_empty()) clear_out();
       if (was_close) {
@@ -307,6 +321,7 @@ void ws_connection::flush() {
     out_offset_ = n;
     if (out_head_ > 64 && out_head_ * 2 > out_.size()) {  // a steady stream: drop what was written
       out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_head_));
+      if (pong_at_ != k_none) pong_at_ -= out_head_;
       out_head_ = 0;
     }
   }
@@ -315,6 +330,7 @@ void ws_connection::flush() {
 void ws_connection::clear_out() {
   std::vector<out_frame>().swap(out_);  // an idle socket keeps no queue storage
   out_head_ = 0;
+  pong_at_ = k_none;
 }
 
 void ws_connection::on_close_written() {

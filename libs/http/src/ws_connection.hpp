@@ -90,6 +90,12 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
   std::vector<out_frame> out_;  // from out_head_: queued; a deque would allocate even when empty
   std::size_t out_head_ = 0;
   std::size_t out_offset_ = 0;  // bytes of out_[out_head_] already written
+  // The queued pong that has not started leaving, if any: a later ping
+  // replaces its payload (RFC 6455 5.5.3 allows answering only the latest),
+  // so a ping flood from a peer that never reads queues one pong, not one
+  // per ping.
+  static constexpr std::size_t k_none = ~std::size_t{0};
+  std::size_t pong_at_ = k_none;
   std::size_t queued_bytes_ = 0;
   std::size_t queued_data_frames_ = 0;
   bool flush_posted_ = false;

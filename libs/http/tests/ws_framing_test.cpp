@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -19,11 +20,20 @@ using namespace colibri;
 
 namespace {
 
+// The connection's queued bytes, as last seen by the echo service's "queued".
+std::atomic<std::int64_t> g_queued{-1};
+
 // An echo service: "burst:N" answers N frames sent between cork and uncork;
-// "close:CODE" closes with that code; "queued" answers the queue counters.
+// "fill:N" queues N frames of 60,000 bytes; "close:CODE" closes with that
+// code; "queued" records the bytes queued in g_queued.
 awaitable<void> echo(std::shared_ptr<http::websocket> ws, http::request) {
   while (auto f = co_await ws->read()) {
-    if (f->data.starts_with("burst:")) {
+    if (f->data == "queued") {
+      g_queued = static_cast<std::int64_t>(ws->queued_bytes());
+    } else if (f->data.starts_with("fill:")) {
+      auto big = std::make_shared<const std::string>(60000, 'f');
+      for (int i = 0, n = std::stoi(f->data.substr(5)); i < n; ++i) ws->send(big);
+    } else if (f->data.starts_with("burst:")) {
       int n = std::stoi(f->data.substr(6));
       ws->cork();
       for (int i = 0; i < n; ++i) ws->send(std::make_shared<const std::string>("b" + std::to_string(i)));
@@ -44,8 +54,9 @@ struct frame {
 
 class raw_client {
  public:
-  explicit raw_client(std::uint16_t port) {
+  explicit raw_client(std::uint16_t port, int rcvbuf = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     timeval tv{5, 0};  // every read below is bounded
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     sockaddr_in a{};
@@ -230,6 +241,46 @@ TEST_F(WsFraming, ABurstLeavesInOrderWithAllItsFrames) {
     ASSERT_TRUE(f) << i;
     ASSERT_EQ(f->payload, "b" + std::to_string(i));
   }
+}
+
+namespace {
+// Waits (bounded) for the echo service to record its queue after "queued".
+std::int64_t queued_now(raw_client& c) {
+  g_queued = -1;
+  c.send_raw(raw_client::encode(1, "queued"));
+  for (int i = 0; i < 500 && g_queued < 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return g_queued;
+}
+}  // namespace
+
+TEST_F(WsFraming, APingFloodFromAPeerThatNeverReadsQueuesOnePong) {
+  // F1: each ping used to queue a pong; a peer that never reads grew the
+  // gateway by about 1 GB in 8 s. Only the latest ping is answered now.
+  raw_client c(port(), 4096);
+  c.send_raw(raw_client::encode(1, "fill:200"));  // 12 MB: the socket stops taking bytes
+  auto before = queued_now(c);
+  ASSERT_GT(before, 0);
+  std::string pings;
+  for (int i = 0; i < 1000; ++i) pings += raw_client::encode(9, "p" + std::to_string(i));
+  for (int i = 0; i < 100; ++i) c.send_raw(pings);  // 100,000 pings
+  auto after = queued_now(c);
+  ASSERT_GE(after, 0);
+  EXPECT_LE(after, before + 2 + 125) << "more than one pong queued";
+  // Reading again: the data, then a single pong carrying the latest ping.
+  int pongs = 0;
+  std::string last;
+  for (int data = 0; data < 200 || pongs == 0;) {
+    auto f = c.next();
+    ASSERT_TRUE(f);
+    if (f->opcode == 10) {
+      ++pongs;
+      last = f->payload;
+    } else if (f->fin) {
+      ++data;
+    }
+  }
+  EXPECT_LE(pongs, 2);
+  EXPECT_EQ(last, "p999");
 }
 
 TEST_F(WsFraming, ProtocolErrorsClose1002) {

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 namespace colibri::json {
 
 const value* value::find(std::string_view key) const {
@@ -24,8 +26,36 @@ std::string_view value::type_name() const {
 
 namespace {
 constexpr int k_max_depth = 64;
+// Beyond this many keys an object is refused before any of its values is
+// copied: no message of the protocol has more than a few dozen fields.
+constexpr std::size_t k_max_keys = 256;
+// Up to this many keys a linear scan per key beats sorting; past it the keys
+// are sorted once, so that a request's cost stays linear in its size.
+constexpr std::size_t k_scan_keys = 16;
 
 core::error invalid(core::text t) { return core::error::make(core::errc::invalid_json, std::move(t)); }
+
+core::error duplicate(std::string_view k) {
+  return invalid({"Le JSON contient une clé en double : " + std::string(k) + ".",
+                  "The JSON has a duplicate key: " + std::string(k) + "."});
+}
+
+// Finds a duplicate key among an object's keys: O(n) comparisons for small
+// objects, O(n log n) with n <= k_max_keys otherwise.
+const std::string* find_duplicate(const object& obj) {
+  if (obj.size() <= k_scan_keys) {
+    for (std::size_t i = 1; i < obj.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (obj[i].first == obj[j].first) return &obj[i].first;
+    return nullptr;
+  }
+  std::vector<const std::string*> keys;
+  keys.reserve(obj.size());
+  for (const auto& kv : obj) keys.push_back(&kv.first);
+  std::sort(keys.begin(), keys.end(), [](auto a, auto b) { return *a < *b; });
+  auto it = std::adjacent_find(keys.begin(), keys.end(), [](auto a, auto b) { return *a == *b; });
+  return it == keys.end() ? nullptr : *it;
+}
 
 bool convert(simdjson::dom::element e, value& out, int depth, core::error& err) {
   using simdjson::dom::element_type;
@@ -50,18 +80,22 @@ bool convert(simdjson::dom::element e, value& out, int depth, core::error& err) 
       return true;
     }
     case element_type::OBJECT: {
-      auto obj = std::make_shared<object>();
-      for (auto field : e.get_object()) {
-        std::string_view k = field.key;
-        for (const auto& existing : *obj)
-          if (existing.first == k) {
-            err = invalid({"Le JSON contient une clé en double : " + std::string(k) + ".",
-                           "The JSON has a duplicate key: " + std::string(k) + "."});
-            return false;
-          }
-        obj->emplace_back(std::string(k), value{});
-        if (!convert(field.value, obj->back().second, depth + 1, err)) return false;
+      auto o = e.get_object().value_unsafe();
+      if (o.size() > k_max_keys) {
+        err = invalid({"Un objet JSON a plus de " + std::to_string(k_max_keys) + " clés.",
+                       "A JSON object has more than " + std::to_string(k_max_keys) + " keys."});
+        return false;
       }
+      auto obj = std::make_shared<object>();
+      obj->reserve(o.size());
+      for (auto field : o) obj->emplace_back(std::string(std::string_view(field.key)), value{});
+      if (auto k = find_duplicate(*obj)) {
+        err = duplicate(*k);
+        return false;
+      }
+      std::size_t i = 0;
+      for (auto field : o)
+        if (!convert(field.value, (*obj)[i++].second, depth + 1, err)) return false;
       out.v = std::move(obj);
       return true;
     }

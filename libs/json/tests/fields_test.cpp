@@ -79,3 +79,42 @@ TEST(Fields, IntegerListsWithinBounds) {
     EXPECT_EQ(g.error()->field, bad);
   }
 }
+
+namespace {
+std::string object_of_keys(std::size_t n, bool repeat_first_at_end) {
+  std::string s = "{";
+  for (std::size_t i = 0; i < n; ++i) s += "\"k" + std::to_string(i) + "\":0,";
+  if (repeat_first_at_end) s += "\"k0\":1,";
+  s.back() = '}';
+  return s;
+}
+}  // namespace
+
+TEST(Parse, AManyKeyObjectIsRefusedBeforeItsKeysAreCompared) {
+  // F3: thousands of short keys in a 64 KiB body cost ~130 ms in the pairwise scan.
+  auto big = object_of_keys(6500, false);
+  ASSERT_LT(big.size(), 65536u);
+  auto r = json::parse(big);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.err().code, errc::invalid_json);
+  EXPECT_NE(r.err().message.fr.find("256"), std::string::npos);
+  EXPECT_TRUE(json::parse(object_of_keys(256, false)));
+  EXPECT_FALSE(json::parse(object_of_keys(257, false)));
+  // Many objects of many keys are fine: the cap is per object.
+  std::string arr = "[";
+  for (int i = 0; i < 30; ++i) arr += object_of_keys(200, false) + ",";
+  arr.back() = ']';
+  EXPECT_TRUE(json::parse(arr));
+}
+
+TEST(Parse, DuplicateKeysAreFoundInLargeObjectsToo) {
+  // Past the small-object scan, the keys are sorted: a duplicate far apart is still found.
+  auto r = json::parse(object_of_keys(255, true));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.err().message.en.find("duplicate key: k0"), std::string::npos);
+  EXPECT_FALSE(json::parse(object_of_keys(10, true)));
+  auto ok = json::parse(object_of_keys(100, false));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->as_object()->size(), 100u);
+  EXPECT_EQ(ok->as_object()->at(99).first, "k99");  // order kept
+}
