@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     common.http.require_origin = cfg.boolean("COLIBRI_WS_REQUIRE_ORIGIN", false);
     common.http.ws_idle_timeout = std::chrono::seconds(cfg.integer("COLIBRI_WS_IDLE_SECONDS", 60, 5, 3600));
     auto gs = chat::read_gateway_settings(cfg);
+    auto rate_settings = ratelimit::read_settings(cfg);
     common.http.ws_max_message = gs.max_frame_bytes;
     roomlog::options lo;
     lo.batch_max = static_cast<std::size_t>(cfg.integer("COLIBRI_LOG_BATCH_MAX", 256, 1, 10000));
@@ -34,7 +35,8 @@ int main(int argc, char** argv) {
     service::runtime rt(common);
     rt.migrate();
     auto log = roomlog::room_log::create(rt.io().get_executor(), rt.db(), &rt.publisher(), lo);
-    auto gw = std::make_shared<chat::gateway>(rt.io().get_executor(), rt.db(), log, rt.publisher(), gs);
+    ratelimit::limiter limits(&rt.publisher(), rate_settings);
+    auto gw = std::make_shared<chat::gateway>(rt.io().get_executor(), rt.db(), log, rt.publisher(), limits, gs);
 
     // One subscriber connection for the process: room channels feed the hub,
     // revocations close sockets. After an outage, rooms catch up from

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     auto common = service::read_common(cfg, "groups", "127.0.0.1:8081");
     auto account_settings = groups::read_account_settings(cfg);
     auto community_settings = groups::read_community_settings(cfg);
+    auto rate_settings = ratelimit::read_settings(cfg);
     auto cpu_threads = cfg.integer("COLIBRI_CPU_THREADS", 2, 1, 64);
     bool seed = cfg.boolean("COLIBRI_SEED_GROUPS", true);
     roomlog::options lo;
@@ -26,13 +27,14 @@ int main(int argc, char** argv) {
     rt.migrate();
     asio::thread_pool cpu(static_cast<std::size_t>(cpu_threads));
     auto log = roomlog::room_log::create(rt.io().get_executor(), rt.db(), &rt.publisher(), lo);
-    groups::accounts accounts(rt.db(), rt.publisher(), log, cpu.get_executor(), account_settings);
+    ratelimit::limiter limits(&rt.publisher(), rate_settings);
+    groups::accounts accounts(rt.db(), rt.publisher(), log, cpu.get_executor(), limits, account_settings);
     {
       pqxx::connection c(pg::with_connect_timeout(common.pg.url, 2, "colibri-groups-start"));
       accounts.promote_admins(c);
       if (seed) groups::community::seed(c);
     }
-    groups::community community(rt.db(), rt.publisher(), log, community_settings);
+    groups::community community(rt.db(), rt.publisher(), log, limits, community_settings);
     http::router routes;
     http::add_health_routes(routes, "groups", rt.readiness());
     accounts.add_routes(routes);

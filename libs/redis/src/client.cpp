@@ -105,6 +105,54 @@ class connection : public std::enable_shared_from_this<connection> {
     });
   }
 
+  // done runs once, on the strand: with the integer reply, or nullopt when
+  // disconnected, on an error, or after timeout (a late reply is ignored).
+  using reply_fn = std::function<void(std::optional<std::int64_t>)>;
+  struct pending_call {
+    reply_fn done;
+    std::unique_ptr<asio::steady_timer> timer;
+    void finish(std::optional<std::int64_t> r) {
+      if (!done) return;
+      auto d = std::move(done);
+      done = nullptr;
+      timer->cancel();
+      d(r);
+    }
+  };
+  void call(std::vector<std::string> args, milliseconds timeout, reply_fn done) {
+    asio::post(strand_, [self = shared_from_this(), a = std::move(args), timeout, done = std::move(done)]() mutable {
+      if (!self->ac_ || !self->connected_) return done(std::nullopt);
+      auto p = std::make_shared<pending_call>();
+      p->done = std::move(done);
+      p->timer = std::make_unique<asio::steady_timer>(self->strand_, timeout);
+      p->timer->async_wait([p](boost::system::error_code ec) {
+        if (!ec) p->finish(std::nullopt);
+      });
+      std::vector<const char*> argv;
+      std::vector<size_t> lens;
+      for (const auto& x : a) {
+        argv.push_back(x.data());
+        lens.push_back(x.size());
+      }
+      // hiredis owns one reference until it calls back (with a null reply
+      // when the connection drops).
+      auto held = new std::shared_ptr<pending_call>(p);
+      if (redisAsyncCommandArgv(self->ac_, &connection::on_call_reply, held, static_cast<int>(a.size()), argv.data(),
+                                lens.data()) != REDIS_OK) {
+        delete held;
+        p->finish(std::nullopt);
+      }
+    });
+  }
+
+  static void on_call_reply(redisAsyncContext*, void* r, void* priv) {
+    std::unique_ptr<std::shared_ptr<pending_call>> held(static_cast<std::shared_ptr<pending_call>*>(priv));
+    auto reply = static_cast<redisReply*>(r);
+    if (reply && reply->type == REDIS_REPLY_INTEGER) return (*held)->finish(reply->integer);
+    if (reply && reply->type == REDIS_REPLY_ERROR) log::warn("redis call failed", {{"error", std::string(reply->str, reply->len)}});
+    (*held)->finish(std::nullopt);
+  }
+
   static void on_command_reply(redisAsyncContext*, void* r, void*) {
     auto reply = static_cast<redisReply*>(r);
     if (reply && reply->type == REDIS_REPLY_ERROR) log::warn("redis command failed", {{"error", std::string(reply->str, reply->len)}});
@@ -315,6 +363,17 @@ void publisher::publish(std::string channel, std::string message) {
   conn_->command(std::move(args));
 }
 void publisher::command(std::vector<std::string> args) { conn_->command(std::move(args)); }
+awaitable<std::optional<std::int64_t>> publisher::call(std::vector<std::string> args, std::chrono::milliseconds timeout) {
+  auto init = [this, &args, timeout](auto handler) {
+    auto h = std::make_shared<decltype(handler)>(std::move(handler));
+    conn_->call(std::move(args), timeout, [h](std::optional<std::int64_t> r) {
+      auto ex = asio::get_associated_executor(*h);
+      asio::post(ex, [h, r]() mutable { std::move (*h)(r); });
+    });
+  };
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<std::int64_t>)>(
+      std::move(init), asio::use_awaitable);
+}
 bool publisher::healthy() const { return conn_->healthy(); }
 std::uint64_t publisher::dropped() const { return conn_->dropped(); }
 

@@ -16,12 +16,16 @@ gateway_settings read_gateway_settings(core::config& cfg) {
   s.hello_timeout = std::chrono::seconds(cfg.integer("COLIBRI_HELLO_TIMEOUT_SECONDS", 10, 1, 300));
   s.max_frame_bytes = static_cast<std::size_t>(cfg.integer("COLIBRI_WS_MAX_FRAME_BYTES", 64 * 1024, 1024, 16 << 20));
   s.max_body_code_points = static_cast<std::size_t>(cfg.integer("COLIBRI_MAX_BODY_CODE_POINTS", 4000, 1, 100000));
-  s.rate_events = static_cast<int>(cfg.integer("COLIBRI_RATE_EVENTS", 20, 1, 100000));
-  s.rate_window_s = static_cast<int>(cfg.integer("COLIBRI_RATE_WINDOW_SECONDS", 10, 1, 3600));
   s.outbox_max_frames = static_cast<std::size_t>(cfg.integer("COLIBRI_OUTBOX_MAX_FRAMES", 1024, 16, 1 << 20));
   s.outbox_max_bytes = static_cast<std::size_t>(cfg.integer("COLIBRI_OUTBOX_MAX_BYTES", 4 << 20, 64 << 10, 1 << 30));
   s.access_ttl = std::chrono::milliseconds(cfg.integer("COLIBRI_ACCESS_CACHE_MS", 2000, 0, 5000));
   s.max_sockets_per_user = static_cast<int>(cfg.integer("COLIBRI_MAX_SOCKETS_PER_USER", 10, 1, 1000));
+  s.max_anonymous = static_cast<std::size_t>(cfg.integer("COLIBRI_WS_MAX_ANONYMOUS", 2000, 1, 1000000));
+  s.max_anonymous_per_address =
+      static_cast<std::size_t>(cfg.integer("COLIBRI_WS_MAX_ANONYMOUS_PER_ADDRESS", 200, 1, 1000000));
+  s.max_subscriptions = static_cast<std::size_t>(cfg.integer("COLIBRI_WS_MAX_SUBSCRIPTIONS", 100, 1, 10000));
+  s.backfill_max_bytes =
+      static_cast<std::size_t>(cfg.integer("COLIBRI_WS_BACKFILL_MAX_BYTES", 1 << 20, 16 << 10, 64 << 20));
   s.recheck_every = std::chrono::milliseconds(cfg.integer("COLIBRI_RECHECK_MS", 2000, 100, 5000));
   return s;
 }
@@ -66,12 +70,13 @@ std::pair<std::vector<std::int64_t>, std::vector<std::string>> users_and_rooms(c
 }  // namespace
 
 gateway::gateway(asio::any_io_executor ex, pg::pool& db, std::shared_ptr<roomlog::room_log> log, redis::publisher& pub,
-                 gateway_settings s)
+                 ratelimit::limiter& limits, gateway_settings s)
     : db_(db),
       log_(std::move(log)),
       pub_(pub),
       s_(std::move(s)),
-      identities_(pg::batcher<std::string, std::optional<identity>>::create(ex, db, identify_batch)) {
+      identities_(pg::batcher<std::string, std::optional<identity>>::create(ex, db, identify_batch)),
+      limits_(limits) {
   access_ = pg::batcher<room_query, room_access>::create(ex, db, [](pqxx::connection& c, const std::vector<room_query>& qs) {
     pqxx::work w(c);
     auto [users, rooms] = users_and_rooms(qs);
@@ -131,8 +136,10 @@ awaitable<std::optional<identity>> gateway::identify(std::string token) {
 http::ws_handler gateway::handler() {
   // Not a coroutine itself: the upgrade request is not needed past this point,
   // and a coroutine's parameters would live as long as the socket.
-  return [self = shared_from_this()](std::shared_ptr<http::websocket> ws, http::request) -> awaitable<void> {
-    auto s = std::make_shared<session>(self, ws);
+  return [self = shared_from_this()](std::shared_ptr<http::websocket> ws, http::request req) -> awaitable<void> {
+    auto address = ratelimit::address_subject(req.remote_address);
+    if (!self->admit_anonymous(address)) return refuse(std::move(ws), close_code::try_again_later, "too many connections");
+    auto s = std::make_shared<session>(self, ws, address);
     {
       std::lock_guard lk(self->mutex_);
       if (!self->stopping_) {
@@ -140,14 +147,15 @@ http::ws_handler gateway::handler() {
         return serve(std::move(s));
       }
     }
-    return refuse(std::move(ws));
+    self->release_anonymous(address);
+    return refuse(std::move(ws), close_code::going_away, "server shutting down");
   };
 }
 
 awaitable<void> gateway::serve(std::shared_ptr<session> s) { co_await s->run(); }  // holds the session
 
-awaitable<void> gateway::refuse(std::shared_ptr<http::websocket> ws) {
-  ws->close(close_code::going_away, "server shutting down");
+awaitable<void> gateway::refuse(std::shared_ptr<http::websocket> ws, std::uint16_t code, std::string reason) {
+  ws->close(code, std::move(reason));
   while (co_await ws->read()) {
   }
 }
@@ -165,19 +173,24 @@ bool gateway::bind(std::int64_t session_id, std::int64_t user_id, const std::sha
   return true;
 }
 
-bool gateway::take_rate_token(std::int64_t user_id) {
-  auto now = std::chrono::steady_clock::now();
-  double rate = static_cast<double>(s_.rate_events) / s_.rate_window_s;  // tokens per second
+bool gateway::admit_anonymous(const std::string& address) {
   std::lock_guard lk(mutex_);
-  auto [it, fresh] = buckets_.try_emplace(user_id, bucket{static_cast<double>(s_.rate_events), now});
-  auto& b = it->second;
-  if (!fresh) {
-    b.tokens = std::min<double>(s_.rate_events, b.tokens + rate * std::chrono::duration<double>(now - b.at).count());
-    b.at = now;
+  auto& n = anonymous_by_address_[address];
+  if (anonymous_ >= s_.max_anonymous || n >= s_.max_anonymous_per_address) {
+    if (n == 0) anonymous_by_address_.erase(address);
+    return false;
   }
-  if (b.tokens < 1) return false;
-  b.tokens -= 1;
+  ++n;
+  ++anonymous_;
   return true;
+}
+
+void gateway::release_anonymous(const std::string& address) {
+  std::lock_guard lk(mutex_);
+  auto it = anonymous_by_address_.find(address);
+  if (it == anonymous_by_address_.end()) return;
+  --anonymous_;
+  if (--it->second == 0) anonymous_by_address_.erase(it);
 }
 
 void gateway::forget(session* s, std::int64_t session_id, std::int64_t user_id) {
@@ -191,7 +204,6 @@ void gateway::forget(session* s, std::int64_t session_id, std::int64_t user_id) 
       });
       if (it->second.empty()) {
         by_user_.erase(it);
-        buckets_.erase(user_id);
         if (sub_) sub_->unsubscribe(roomlog::user_channel(user_id));
       }
     }

@@ -1,5 +1,8 @@
 #include "colibri/chat/session.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "colibri/chat/gateway.hpp"
 #include "colibri/chat/hub.hpp"
 #include "colibri/core/clock.hpp"
@@ -31,8 +34,14 @@ constexpr std::int64_t k_max_id = std::int64_t{1} << 53;
 constexpr int k_replay_max = 200;
 }  // namespace
 
-session::session(std::shared_ptr<gateway> gw, std::shared_ptr<http::websocket> ws)
-    : gw_(std::move(gw)), ws_(std::move(ws)) {}
+session::session(std::shared_ptr<gateway> gw, std::shared_ptr<http::websocket> ws, std::string address)
+    : gw_(std::move(gw)), ws_(std::move(ws)), address_(std::move(address)) {}
+
+void session::stop_being_anonymous() {
+  if (!anonymous_) return;
+  anonymous_ = false;
+  gw_->release_anonymous(address_);
+}
 
 void session::post_close(std::uint16_t code, std::string reason) {
   asio::post(ws_->executor(), [self = shared_from_this(), code, r = std::move(reason)]() mutable {
@@ -87,6 +96,7 @@ awaitable<void> session::run() {
     }
   }
   hello_timer.cancel();
+  stop_being_anonymous();
   done_ = true;
   leave_all();
   gw_->forget(this, session_id_, user_id_);
@@ -188,21 +198,17 @@ awaitable<void> session::handle(const std::string& text) {
   if (*type == "hello")
     co_return send_error(id, core::error::make(core::errc::conflict,
                                                {"Cette connexion est déjà identifiée.", "This connection is already authenticated."}));
+  // Every frame type has its budget in the shared limiter (send, edit,
+  // delete and react inside posting::post; typing and read below).
+  if (*type == "subscribe" || *type == "unsubscribe" || *type == "history") {
+    auto a = *type == "history" ? ratelimit::action::history : ratelimit::action::subscribe;
+    auto d = co_await gw_->limits().take(ratelimit::user_subject(user_id_), a);
+    if (!d.allowed) co_return send_error(id, d.error());
+  }
   if (*type == "subscribe") co_return co_await subscribe(id, f);
   if (*type == "unsubscribe") co_return co_await unsubscribe(id, f);
-  if (*type == "send" || *type == "edit" || *type == "delete" || *type == "react") {
-    if (!gw_->take_rate_token(user_id_)) {
-      if (++rate_strikes_ > gw_->settings().rate_strikes_before_close) {
-        close(close_code::rate_limited, "rate limited");
-        co_return;
-      }
-      auto e = core::default_error(core::errc::rate_limited);
-      co_return send_error(id, e);
-    }
-    rate_strikes_ = 0;
-    if (*type == "send") co_return co_await send(id, f);
-    co_return co_await change(id, *type, f);
-  }
+  if (*type == "send") co_return co_await send(id, f);
+  if (*type == "edit" || *type == "delete" || *type == "react") co_return co_await change(id, *type, f);
   if (*type == "history") co_return co_await history(id, f);
   if (*type == "typing") co_return co_await typing(f);
   if (*type == "read") co_return co_await mark_read(f);
@@ -239,6 +245,12 @@ awaitable<void> session::subscribe(const std::string* id, json::fields& f) {
   auto room = f.text("room", json::required, 1, 64);
   auto since = f.integer("since", json::optional, 0, k_max_id).value_or(0);
   if (auto e = f.error()) co_return send_error(id, *e);
+  if (!subs_.count(*room) && subs_.size() >= gw_->settings().max_subscriptions)
+    co_return send_error(id, core::error::validation(
+                                 "room", {"Trop de salons suivis sur cette connexion (" +
+                                              std::to_string(gw_->settings().max_subscriptions) + " au plus).",
+                                          "Too many rooms followed on this connection (at most " +
+                                              std::to_string(gw_->settings().max_subscriptions) + ")."}));
   auto a = co_await require_member(id, *room);
   if (!a) co_return;
 
@@ -268,6 +280,20 @@ awaitable<void> session::subscribe(const std::string* id, json::fields& f) {
   }
   auto it = subs_.find(*room);
   if (it == subs_.end() || it->second.generation != generation) co_return;  // unsubscribed meanwhile
+  // The backfill is cut to what the outbox can hold beside live traffic
+  // (large messages): the rest is paged with `history`, never a 4008.
+  std::vector<std::shared_ptr<const std::string>> frames;
+  std::size_t bytes = 0;
+  for (const auto& e : page.events) {
+    auto f = std::make_shared<const std::string>(roomlog::event_frame(e));
+    if (bytes + f->size() > gw_->settings().backfill_max_bytes) {
+      page.has_more = true;
+      page.events.resize(frames.size());
+      break;
+    }
+    bytes += f->size();
+    frames.push_back(std::move(f));
+  }
 
   json::writer w;
   w.begin_object().field("type", "subscribed");
@@ -282,10 +308,10 @@ awaitable<void> session::subscribe(const std::string* id, json::fields& f) {
   }
 
   auto& sub = it->second;
-  for (const auto& e : page.events) {
-    if (e.seq <= sub.cursor) continue;
-    sub.cursor = e.seq;
-    deliver(std::make_shared<const std::string>(roomlog::event_frame(e)));
+  for (std::size_t i = 0; i < page.events.size(); ++i) {
+    if (page.events[i].seq <= sub.cursor) continue;
+    sub.cursor = page.events[i].seq;
+    deliver(std::move(frames[i]));
   }
   // More than a page was missed: the client pages the gap with `history`
   // (after = the last seq it got) and receives live events from here on.
@@ -313,125 +339,69 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   auto cmid = f.text("client_msg_id", json::required, 1, 64);
   auto reply_to = f.integer("reply_to", json::optional, 1, k_max_id);
   if (auto e = f.error()) co_return send_error(id, *e);
-  auto a = co_await require_member(id, *room);
-  if (!a) co_return;
-  if (!a->can_send) co_return send_error(id, cannot_send());
-  // The group's watched words, as on REST: block refuses, hold keeps the post
-  // for the moderators (nobody sees it until approved), flag reports it.
-  std::optional<moderation::watched_hit> hit;
-  if (a->group_id) {
-    auto rules = co_await gw_->watched_words(a->group_id);
-    hit = moderation::match_watched(*rules, *body);
-  }
-  if (hit && hit->action == "block") co_return send_error(id, moderation::blocked_word("body"));
-  if (hit && hit->action == "hold") co_return co_await hold(id, a->group_id, *room, *body, *cmid, reply_to, hit->pattern);
-
-  roomlog::append_request r;
-  r.room = *room;
-  r.kind = "message";
+  posting::request r;
   r.author_id = user_id_;
-  r.client_msg_id = cmid;
-  r.body = body;
+  r.room = *room;
+  r.kind = posting::kind::message;
+  r.body = std::move(body);
+  r.client_msg_id = std::move(cmid);
   r.reply_to = reply_to;
-  auto ev = co_await append_and_ack(id, std::move(r));
-  if (hit && ev) co_await flag(a->group_id, *ev, hit->pattern);
-}
-
-awaitable<void> session::hold(const std::string* id, std::int64_t group_id, std::string room, std::string body,
-                              std::string cmid, std::optional<std::int64_t> reply_to, std::string pattern) {
-  moderation::held_request p{group_id, room, user_id_, cmid, std::move(body), reply_to, std::move(pattern)};
-  auto job = [p = std::move(p)](pqxx::connection& c) {
-    pqxx::work w(c);
-    std::vector<notify::notification> notes;
-    auto held_id = moderation::hold_post(w, p, notes);
-    w.commit();
-    return std::pair{held_id, std::move(notes)};
-  };
-  auto [held_id, notes] = co_await gw_->db().run(std::move(job));
-  for (const auto& n : notes) notify::publish(gw_->publisher(), n);
-  json::writer w;
-  w.begin_object().field("type", "held");
-  if (id) w.key("id").raw(*id);
-  w.field("room", room).field("client_msg_id", cmid).field("held_post_id", held_id).end_object();
-  deliver(std::make_shared<const std::string>(w.release()));
-}
-
-awaitable<void> session::flag(std::int64_t group_id, roomlog::event ev, std::string pattern) {
-  auto job = [group_id, ev = std::move(ev), pattern = std::move(pattern)](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto notes = moderation::flag_report(w, group_id, ev, pattern);
-    w.commit();
-    return notes;
-  };
-  auto notes = co_await gw_->db().run(std::move(job));
-  for (const auto& n : notes) notify::publish(gw_->publisher(), n);
+  co_await post(id, std::move(r));
 }
 
 awaitable<void> session::change(const std::string* id, const std::string& type, json::fields& f) {
   auto room = f.text("room", json::required, 1, 64);
   auto seq = f.integer("seq", json::required, 1, k_max_id);
-  std::optional<std::string> body, emoji;
-  std::optional<bool> on;
-  if (type == "edit") body = f.text("body", json::required, 1, gw_->settings().max_body_code_points);
+  posting::request r;
+  r.author_id = user_id_;
+  r.kind = type == "edit" ? posting::kind::edit : type == "delete" ? posting::kind::remove : posting::kind::react;
+  if (type == "edit") r.body = f.text("body", json::required, 1, gw_->settings().max_body_code_points);
   if (type == "react") {
-    emoji = f.text("emoji", json::required, 1, 16);
-    on = f.boolean("on", json::required);
+    r.emoji = f.text("emoji", json::required, 1, 16);
+    r.on = f.boolean("on", json::required);
   }
   if (auto e = f.error()) co_return send_error(id, *e);
-  auto a = co_await require_member(id, *room);
-  if (!a) co_return;
-  if (!a->can_send) co_return send_error(id, cannot_send());
-  // The target must be a message of this room; only its author edits it, its
-  // author or a moderator deletes it.
-  auto lookup = [r = *room, s = *seq](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto res = w.exec_params(
-        "SELECT author_id, EXISTS (SELECT 1 FROM room_events d WHERE d.room = e.room AND d.kind = 'delete' "
-        "AND d.target_seq = e.seq) FROM room_events e WHERE e.room = $1 AND e.seq = $2 AND e.kind = 'message'",
-        r, s);
-    w.commit();
-    std::optional<std::pair<std::int64_t, bool>> out;
-    if (!res.empty()) out = std::pair{res[0][0].is_null() ? std::int64_t{0} : res[0][0].as<std::int64_t>(), res[0][1].as<bool>()};
-    return out;
-  };
-  auto target = co_await gw_->db().run(std::move(lookup));
-  if (!target || target->second)
-    co_return send_error(id, core::error::make(core::errc::not_found,
-                                               {"Ce message n'existe pas ou a été supprimé.", "This message does not exist or was deleted."},
-                                               "seq"));
-  bool own = target->first == user_id_;
-  if ((type == "edit" && !own) || (type == "delete" && !own && !a->moderator))
-    co_return send_error(id, core::error::make(core::errc::forbidden,
-                                               {"Vous ne pouvez modifier que vos propres messages.", "You can only change your own messages."},
-                                               "seq"));
-  // An edit cannot be held for approval: a word that would hold or block a
-  // post refuses the edit; a flagging one reports it.
-  std::optional<moderation::watched_hit> hit;
-  if (type == "edit" && a->group_id) {
-    auto rules = co_await gw_->watched_words(a->group_id);
-    hit = moderation::match_watched(*rules, *body);
-    if (hit && hit->action != "flag") co_return send_error(id, moderation::blocked_word("body"));
-  }
-  roomlog::append_request r;
   r.room = *room;
-  r.kind = type == "react" ? "reaction" : type;
-  r.author_id = user_id_;
   r.target_seq = seq;
-  r.body = body;
-  r.emoji = emoji;
-  r.on = on;
-  auto ev = co_await append_and_ack(id, std::move(r));
-  if (hit && ev) co_await flag(a->group_id, *ev, hit->pattern);
+  co_await post(id, std::move(r));
 }
 
-awaitable<std::optional<roomlog::event>> session::append_and_ack(const std::string* id, roomlog::append_request r) {
-  auto res = co_await gw_->log().append(std::move(r));
+awaitable<core::result<room_access>> session::writable(std::int64_t, const std::string& room) {
+  auto a = co_await access(room);
+  if (!a) co_return a.err();
+  if (!a->member) co_return not_member();
+  if (!a->can_send) co_return cannot_send();
+  co_return *a;
+}
+
+awaitable<posting::watched_rules> session::watched(std::int64_t group_id) {
+  co_return co_await gw_->watched_words(group_id);
+}
+
+awaitable<void> session::post(const std::string* id, posting::request r) {
+  auto d = gw_->doors();
+  auto room = r.room;
+  auto cmid = r.client_msg_id.value_or("");
+  auto res = co_await posting::post(d, *this, std::move(r));
   if (!res) {
-    send_error(id, res.err());
-    co_return std::nullopt;
+    // Refused over the rate limit again and again: the client ignores the
+    // errors, and is closed.
+    if (res.err().code == core::errc::rate_limited && ++rate_strikes_ > gw_->settings().rate_strikes_before_close) {
+      close(close_code::rate_limited, "rate limited");
+      co_return;
+    }
+    co_return send_error(id, res.err());
+  }
+  rate_strikes_ = 0;
+  json::writer w;
+  if (res->held) {
+    w.begin_object().field("type", "held");
+    if (id) w.key("id").raw(*id);
+    w.field("room", room).field("client_msg_id", cmid);
+    w.field("held_post_id", res->held_id).end_object();
+    co_return deliver(std::make_shared<const std::string>(w.release()));
   }
   // The ack means committed; the event itself comes back like everyone's.
-  json::writer w;
   w.begin_object().field("type", "ack");
   if (id) w.key("id").raw(*id);
   w.field("room", res->ev.room).field("seq", res->ev.seq).field("event_id", res->ev.id);
@@ -439,8 +409,6 @@ awaitable<std::optional<roomlog::event>> session::append_and_ack(const std::stri
   if (res->duplicate) w.field("duplicate", true);
   w.end_object();
   deliver(std::make_shared<const std::string>(w.release()));
-  if (res->duplicate) co_return std::nullopt;  // nothing new was stored
-  co_return res->ev;
 }
 
 awaitable<void> session::history(const std::string* id, json::fields& f) {
@@ -458,11 +426,27 @@ awaitable<void> session::history(const std::string* id, json::fields& f) {
     page = co_await gw_->log().read_after(*room, *after, static_cast<int>(limit));
   else
     page = co_await gw_->log().read_before(*room, before.value_or(k_max_id), static_cast<int>(limit));
+  // One frame of at most backfill_max_bytes: a page of large messages is cut
+  // (has_more), keeping the events nearest to where the client reads from.
+  std::vector<std::string> items;
+  std::size_t bytes = 0;
+  auto n = page.events.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto& e = page.events[after ? k : n - 1 - k];
+    auto j = roomlog::event_json(e);
+    if (bytes + j.size() > gw_->settings().backfill_max_bytes) {
+      page.has_more = true;
+      break;
+    }
+    bytes += j.size();
+    items.push_back(std::move(j));
+  }
+  if (!after) std::reverse(items.begin(), items.end());
   json::writer w;
   w.begin_object().field("type", "history");
   if (id) w.key("id").raw(*id);
   w.field("room", *room).key("events").begin_array();
-  for (const auto& e : page.events) w.raw(roomlog::event_json(e));
+  for (const auto& j : items) w.raw(j);
   w.end_array().field("has_more", page.has_more).end_object();
   deliver(std::make_shared<const std::string>(w.release()));
 }
@@ -470,8 +454,19 @@ awaitable<void> session::history(const std::string* id, json::fields& f) {
 awaitable<void> session::typing(json::fields& f) {
   auto room = f.text("room", json::required, 1, 64);
   if (!room) co_return;  // typing is best-effort: no reply, no error
+  // At most once per typing interval per room and person: extra frames are
+  // dropped silently, here without asking Redis when this socket sent one
+  // lately, then by the shared bucket (the person's other sockets).
+  auto now = std::chrono::steady_clock::now();
+  auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(1.0 / gw_->limits().config().typing.per_second));
+  if (auto t = typing_at_.find(*room); t != typing_at_.end() && now - t->second < interval) co_return;
+  if (typing_at_.size() >= gw_->settings().max_subscriptions) typing_at_.clear();
+  typing_at_[*room] = now;
   auto a = co_await access(*room);
   if (!a || !a->can_send) co_return;
+  auto d = co_await gw_->limits().take(ratelimit::user_subject(user_id_), ratelimit::action::typing, *room);
+  if (!d.allowed) co_return;
   json::writer w;
   w.begin_object().field("type", "typing").field("room", *room).field("user_id", user_id_).end_object();
   gw_->publisher().publish(roomlog::room_channel(*room), w.release());
@@ -483,16 +478,41 @@ awaitable<void> session::mark_read(json::fields& f) {
   if (auto e = f.error()) co_return send_error(nullptr, *e);
   auto a = co_await require_member(nullptr, *room);
   if (!a) co_return;
+  // Coalesced: at most one write per room per read_every; the latest marker
+  // of a burst is written when the interval ends.
+  auto now = std::chrono::steady_clock::now();
+  auto& r = reads_[*room];
+  r.pending = std::max(r.pending.value_or(0), *seq);
+  if (r.waiting) co_return;
+  if (now - r.written_at < gw_->settings().read_every) {
+    r.waiting = true;
+    auto t = std::make_shared<asio::steady_timer>(ws_->executor(), r.written_at + gw_->settings().read_every);
+    auto self = shared_from_this();
+    t->async_wait([self, t, rm = *room](boost::system::error_code ec) {
+      if (ec || self->done_) return;
+      asio::co_spawn(self->ws_->executor(), self->write_read(rm), [](std::exception_ptr) {});
+    });
+    co_return;
+  }
+  co_await write_read(*room);
+}
+
+awaitable<void> session::write_read(std::string room) {
+  auto it = reads_.find(room);
+  if (it == reads_.end() || !it->second.pending) co_return;
+  auto seq = *it->second.pending;
+  it->second = {std::chrono::steady_clock::now(), std::nullopt, false};
   auto uid = user_id_;
-  auto job = [uid, r = *room, s = *seq](pqxx::connection& c) {
+  auto job = [uid, room, seq](pqxx::connection& c) {
     pqxx::work w(c);
-    auto st = roomlog::mark_read(w, uid, r, s);
+    auto st = roomlog::mark_read(w, uid, room, seq);
     w.commit();
     return st;
   };
   auto st = co_await gw_->db().run(std::move(job));
   // Every socket of the user, on every gateway, updates its count.
-  gw_->publisher().publish(roomlog::user_channel(user_id_), roomlog::unread_frame(*room, st));
+  gw_->publisher().publish(roomlog::user_channel(user_id_), roomlog::unread_frame(room, st));
+  if (reads_.size() > gw_->settings().max_subscriptions) std::erase_if(reads_, [](const auto& kv) { return !kv.second.waiting; });
 }
 
 awaitable<void> session::hello(const std::string* id, const std::string& token, std::optional<std::int64_t> notifications_after) {
@@ -533,6 +553,7 @@ awaitable<void> session::hello(const std::string* id, const std::string& token, 
   }
   user_id_ = found->user_id;
   session_id_ = found->session_id;
+  stop_being_anonymous();
 
   const auto& s = gw_->settings();
   json::writer w;
@@ -544,8 +565,10 @@ awaitable<void> session::hello(const std::string* id, const std::string& token, 
   w.key("limits").begin_object();
   w.field("max_frame_bytes", static_cast<std::int64_t>(s.max_frame_bytes));
   w.field("max_body_code_points", static_cast<std::int64_t>(s.max_body_code_points));
-  w.field("history_page_max", 500);
-  w.key("rate_limit").begin_object().field("events", s.rate_events).field("per_seconds", s.rate_window_s).end_object();
+  w.field("history_page_max", static_cast<std::int64_t>(s.history_max));
+  const auto& write = gw_->limits().config().write;
+  w.key("rate_limit").begin_object().field("events", static_cast<std::int64_t>(write.capacity));
+  w.field("per_seconds", static_cast<std::int64_t>(std::llround(write.capacity / write.per_second))).end_object();
   w.end_object().end_object();
   deliver(std::make_shared<const std::string>(w.release()));
   if (!notifications_after) co_return;

@@ -30,6 +30,7 @@ account_settings read_account_settings(core::config& cfg) {
   s.max_failures_per_account = static_cast<int>(cfg.integer("COLIBRI_LOGIN_MAX_FAILURES_PER_ACCOUNT", 10, 1, 100000));
   s.max_failures_per_address = static_cast<int>(cfg.integer("COLIBRI_LOGIN_MAX_FAILURES_PER_ADDRESS", 100, 1, 1000000));
   s.throttle_window = std::chrono::seconds(cfg.integer("COLIBRI_LOGIN_WINDOW_SECONDS", 900, 1, 86400));
+  s.hash_queue_max = static_cast<int>(cfg.integer("COLIBRI_HASH_QUEUE_MAX", 32, 1, 10000));
   return s;
 }
 
@@ -120,8 +121,8 @@ std::optional<std::string> read_locale(json::fields& f) {
 }  // namespace
 
 accounts::accounts(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log, asio::any_io_executor cpu,
-                   account_settings s)
-    : db_(db), pub_(pub), log_(std::move(log)), cpu_(std::move(cpu)), s_(std::move(s)) {}
+                   ratelimit::limiter& limits, account_settings s)
+    : db_(db), pub_(pub), log_(std::move(log)), cpu_(std::move(cpu)), limits_(limits), s_(std::move(s)) {}
 
 void accounts::add_routes(http::router& r) {
   r.post("/api/v1/auth/register", [this](request& q) { return register_user(q); });
@@ -143,11 +144,30 @@ awaitable<bool> verify_job(std::string hash, std::string password) {
 }
 }  // namespace
 
+// A place in the bounded hashing queue, held for one hash or verification.
+class accounts::hash_slot {
+ public:
+  explicit hash_slot(std::atomic<int>& n, int max) : n_(n) {
+    if (n_.fetch_add(1) >= max) {
+      n_.fetch_sub(1);
+      throw core::dependency_unavailable("password hashing queue full");
+    }
+  }
+  ~hash_slot() { n_.fetch_sub(1); }
+  hash_slot(const hash_slot&) = delete;
+  hash_slot& operator=(const hash_slot&) = delete;
+
+ private:
+  std::atomic<int>& n_;
+};
+
 awaitable<std::string> accounts::hash(std::string password) {
+  hash_slot slot(hashing_, s_.hash_queue_max);
   co_return co_await asio::co_spawn(cpu_, hash_job(std::move(password), s_.argon2), asio::use_awaitable);
 }
 
 awaitable<bool> accounts::verify(std::string hash, std::string password) {
+  hash_slot slot(hashing_, s_.hash_queue_max);
   co_return co_await asio::co_spawn(cpu_, verify_job(std::move(hash), std::move(password)), asio::use_awaitable);
 }
 
@@ -164,6 +184,9 @@ void accounts::promote_admins(pqxx::connection& c) const {
 }
 
 awaitable<response> accounts::register_user(request& req) {
+  if (auto d = co_await limits_.take(ratelimit::address_subject(req.remote_address), ratelimit::action::register_account);
+      !d.allowed)
+    co_return response::error(d.error(), req.lang);
   auto doc = json::body_object(req.body);
   if (!doc) co_return response::error(doc.err(), req.lang);
   json::fields f(*doc);
@@ -181,6 +204,18 @@ awaitable<response> accounts::register_user(request& req) {
   if (invitation && !auth::plausible_token(*invitation)) f.fail("invitation", bad_invitation.message);
   if (auto e = f.error()) co_return response::error(*e, req.lang);
 
+  // The cheap check before the costly hash: a taken address or handle
+  // answers at once (the insert below still settles a race).
+  auto taken = [e = *email, h = *handle](pqxx::connection& c) {
+    pqxx::nontransaction r(c);
+    auto res = r.exec_params(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1)), "
+        "EXISTS (SELECT 1 FROM users WHERE lower(handle) = lower($2) AND deleted_at IS NULL)",
+        e, h);
+    return res[0][0].as<bool>() ? std::string("email") : res[0][1].as<bool>() ? std::string("handle") : std::string();
+  };
+  if (auto field = co_await db_.run(std::move(taken)); !field.empty())
+    co_return response::error(conflict_for(field), req.lang);
   std::string password_hash = co_await hash(*password);
   bool admin = std::find(s_.admin_emails.begin(), s_.admin_emails.end(), ascii_lower(*email)) != s_.admin_emails.end();
   auto ttl = s_.session_ttl;
@@ -228,6 +263,10 @@ awaitable<response> accounts::register_user(request& req) {
 }
 
 awaitable<response> accounts::login(request& req) {
+  // Before anything else: the address's budget (sized for carrier-grade NAT).
+  auto address = ratelimit::address_subject(req.remote_address);
+  if (auto d = co_await limits_.take(address, ratelimit::action::login); !d.allowed)
+    co_return response::error(d.error(), req.lang);
   auto doc = json::body_object(req.body);
   if (!doc) co_return response::error(doc.err(), req.lang);
   json::fields f(*doc);
@@ -235,27 +274,33 @@ awaitable<response> accounts::login(request& req) {
   auto password = f.text("password", json::required, 1, k_password_max);
   if (auto e = f.error()) co_return response::error(*e, req.lang);
 
-  std::vector<auth::throttle_rule> rules{{"acct:" + ascii_lower(*email), s_.max_failures_per_account},
-                                         {"addr:" + req.remote_address, s_.max_failures_per_address}};
   auto window = s_.throttle_window;
+  int max_account = s_.max_failures_per_account, max_address = s_.max_failures_per_address;
   struct lookup {
     std::optional<int> wait;
     std::optional<user_row> user;
     std::string hash;
+    std::vector<auth::throttle_rule> rules;
   };
-  auto find = [&, window](pqxx::connection& c) {
+  // The account is found first, so that its throttle is keyed by its id: any
+  // spelling of the address that the lookup folds to it (Kelvin sign, dotted
+  // capital I, accented capitals) counts against the same key. An unknown
+  // address is keyed by the lookup's own folding, lower() in PostgreSQL. The
+  // attempt is reserved in the same transaction, before the password is checked.
+  auto find = [&, window, max_account, max_address](pqxx::connection& c) {
     pqxx::work w(c);
     lookup out;
-    out.wait = auth::throttle_check(w, rules, window);
-    if (!out.wait) {
-      auto r = w.exec_params(std::string("SELECT password_hash, ") + k_user_columns +
-                                 " FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL",
-                             *email);
-      if (!r.empty()) {
-        out.hash = r[0][0].as<std::string>();
-        out.user = read_user(r[0], 1);
-      }
+    auto r = w.exec_params1(std::string("SELECT coalesce('acct:' || u.id, 'mail:' || lower($1)), u.password_hash, ") +
+                                k_user_columns +
+                                " FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1) AND u.deleted_at IS NULL",
+                            *email);
+    out.rules = {{r[0].as<std::string>(), max_account}, {"addr:" + address, max_address}};
+    if (!r[1].is_null()) {
+      out.hash = r[1].as<std::string>();
+      out.user = read_user(r, 2);
     }
+    out.wait = auth::throttle_reserve(w, out.rules, window);
+    if (out.wait) return out;  // rolled back: a refused attempt counts nothing
     w.commit();
     return out;
   };
@@ -263,27 +308,21 @@ awaitable<response> accounts::login(request& req) {
   if (found.wait) {
     auto e = core::default_error(core::errc::rate_limited);
     e.retry_after_s = *found.wait;
-    log::warn("login throttled", {{"address", req.remote_address}});
+    log::warn("login throttled", {});
     co_return response::error(e, req.lang);
   }
   // An unknown email costs the same hashing time as a wrong password.
   bool ok = co_await verify(found.user ? found.hash : auth::dummy_hash(s_.argon2), *password);
-  if (!ok || !found.user) {
-    auto count_failure = [&, window](pqxx::connection& c) {
-      pqxx::work w(c);
-      auth::throttle_fail(w, rules, window);
-      w.commit();
-    };
-    co_await db_.run(std::move(count_failure));
-    co_return response::error(bad_credentials(), req.lang);
-  }
+  if (!ok || !found.user) co_return response::error(bad_credentials(), req.lang);  // the reservation stays: a failure
   std::optional<std::string> rehashed;
   if (auth::needs_rehash(found.hash, s_.argon2)) rehashed = co_await hash(*password);
   auto ttl = s_.session_ttl;
   auto user = *found.user;
+  auto rules = found.rules;
   auto open_session = [&, ttl](pqxx::connection& c) {
     pqxx::work w(c);
     auth::throttle_clear(w, rules[0].key);
+    auth::throttle_release(w, rules[1].key);
     if (rehashed) w.exec_params("UPDATE users SET password_hash = $2 WHERE id = $1", user.id, *rehashed);
     auto t = auth::create_session(w, user.id, ttl);
     w.commit();

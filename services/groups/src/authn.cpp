@@ -19,4 +19,13 @@ awaitable<core::result<caller>> authenticate(pg::pool& db, const http::request& 
   co_return caller{s->user_id, s->id};
 }
 
+awaitable<core::result<caller>> authenticate(pg::pool& db, const http::request& req, ratelimit::limiter& limits,
+                                             ratelimit::action a) {
+  auto who = co_await authenticate(db, req);
+  if (!who) co_return who;
+  auto d = co_await limits.take(ratelimit::user_subject(who->user_id), a);
+  if (!d.allowed) co_return d.error();
+  co_return who;
+}
+
 }  // namespace colibri::groups

@@ -23,8 +23,9 @@ community_settings read_community_settings(core::config& cfg) {
   return s;
 }
 
-community::community(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log, community_settings s)
-    : db_(db), pub_(pub), log_(std::move(log)), s_(s) {}
+community::community(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log,
+                     ratelimit::limiter& limits, community_settings s)
+    : db_(db), pub_(pub), log_(std::move(log)), limits_(limits), s_(s) {}
 
 void community::add_routes(http::router& r) {
   r.get("/api/v1/groups", [this](request& q) { return list_groups(q); });

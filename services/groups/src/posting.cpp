@@ -50,74 +50,37 @@ std::optional<moderation::watched_hit> screen(pqxx::transaction_base& w, std::in
   return moderation::match_watched(moderation::load_watched(w, group_id), text);
 }
 
-namespace {
-
-struct screened {
-  core::result<void> allowed;
-  std::optional<moderation::watched_hit> hit;
-  std::int64_t group_id = 0;
-  std::int64_t held_id = 0;
-  std::vector<notify::notification> notes;
-};
-
-screened check_and_hold(pqxx::connection& c, const post_request& p) {
-  screened out;
-  {
-    pqxx::nontransaction r(c);  // reads only (the common case): no BEGIN/COMMIT round trips
-    auto s = standing(r, p.user_id, p.room);
-    out.allowed = may_write(s);
-    if (!out.allowed) return out;
-    out.group_id = s.access.group_id;
-    if (out.group_id) out.hit = screen(r, out.group_id, p.body);
-  }
-  if (out.hit && out.hit->action == "block") {
-    out.allowed = moderation::blocked_word("body");
+awaitable<core::result<roomlog::room_access>> rest_room_policy::writable(std::int64_t uid, const std::string& room) {
+  struct answer {
+    core::result<void> ok;
+    roomlog::room_access access;
+    std::vector<moderation::watched_hit> rules;
+  };
+  auto job = [uid, room](pqxx::connection& c) {
+    pqxx::nontransaction r(c);  // reads only: no BEGIN/COMMIT round trips
+    answer out;
+    auto s = standing(r, uid, room);
+    out.ok = may_write(s);
+    out.access = s.access;
+    if (out.ok && s.access.group_id) out.rules = moderation::load_watched(r, s.access.group_id);
     return out;
-  }
-  if (out.hit && out.hit->action == "hold") {
-    pqxx::work w(c);
-    out.held_id = moderation::hold_post(
-        w, {out.group_id, p.room, p.user_id, p.client_msg_id, p.body, p.reply_to, out.hit->pattern}, out.notes);
-    w.commit();
-  }
-  return out;
+  };
+  auto a = co_await db_.run(std::move(job));
+  if (!a.ok) co_return a.ok.err();
+  rules_group_ = a.access.group_id;
+  rules_ = std::make_shared<const std::vector<moderation::watched_hit>>(std::move(a.rules));
+  co_return a.access;
 }
 
-}  // namespace
-
-awaitable<core::result<posted>> post_message(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log,
-                                             post_request p) {
-  auto check = [p](pqxx::connection& c) { return check_and_hold(c, p); };
-  auto s = co_await db.run(std::move(check));
-  if (!s.allowed) co_return s.allowed.err();
-  for (const auto& n : s.notes) notify::publish(pub, n);
-  if (s.held_id) {
-    posted out;
-    out.held = true;
-    out.held_id = s.held_id;
-    co_return out;
-  }
-  roomlog::append_request a;
-  a.room = p.room;
-  a.kind = "message";
-  a.author_id = p.user_id;
-  a.client_msg_id = p.client_msg_id;
-  a.body = p.body;
-  a.reply_to = p.reply_to;
-  auto r = co_await log->append(std::move(a));
-  if (!r) co_return r.err();
-  posted out{r->ev, r->duplicate, false, 0};
-  if (s.hit && s.hit->action == "flag" && !r->duplicate) {
-    auto flag = [gid = s.group_id, ev = r->ev, pattern = s.hit->pattern](pqxx::connection& c) {
-      pqxx::work w(c);
-      auto notes = moderation::flag_report(w, gid, ev, pattern);
-      w.commit();
-      return notes;
-    };
-    auto notes = co_await db.run(std::move(flag));
-    for (const auto& n : notes) notify::publish(pub, n);
-  }
-  co_return out;
+awaitable<posting::watched_rules> rest_room_policy::watched(std::int64_t group_id) {
+  if (rules_ && rules_group_ == group_id) co_return rules_;
+  auto job = [group_id](pqxx::connection& c) {
+    pqxx::nontransaction r(c);
+    return moderation::load_watched(r, group_id);
+  };
+  rules_group_ = group_id;
+  rules_ = std::make_shared<const std::vector<moderation::watched_hit>>(co_await db_.run(std::move(job)));
+  co_return rules_;
 }
 
 }  // namespace colibri::groups

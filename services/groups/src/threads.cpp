@@ -97,7 +97,7 @@ awaitable<response> community::list_threads(request& req) {
 }
 
 awaitable<response> community::create_thread(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::create);
   if (!who) co_return fail(who.err(), req);
   auto gid = id_param(req, "id");
   if (!gid) co_return fail(group_not_found(), req);
@@ -109,11 +109,17 @@ awaitable<response> community::create_thread(request& req) {
   auto cmid = f.text("client_msg_id", json::optional, 1, 64);
   if (auto e = f.error()) co_return fail(*e, req);
   auto uid = who->user_id;
-  auto job = [uid, gid = *gid, t = *title](pqxx::connection& c) -> core::result<std::int64_t> {
+  // The title and the first post are screened before the thread exists: a
+  // refused first post leaves no empty thread behind.
+  auto job = [uid, gid = *gid, t = *title, b = *body](pqxx::connection& c) -> core::result<std::int64_t> {
     pqxx::work w(c);
     auto s = standing(w, uid, "group:" + std::to_string(gid));
     if (auto ok = may_write(s); !ok) return s.hidden_group ? group_not_found() : ok.err();
-    if (auto word = screen(w, gid, t); word && word->action == "block") return moderation::blocked_word("title");
+    auto rules = moderation::load_watched(w, gid);
+    if (auto word = moderation::match_watched(rules, t); word && word->action == "block")
+      return moderation::blocked_word("title");
+    if (auto word = moderation::match_watched(rules, b); word && word->action == "block")
+      return moderation::blocked_word("body");
     auto id = w.exec_params1("INSERT INTO threads (group_id, author_id, title) VALUES ($1, $2, $3) RETURNING id", gid,
                              uid, t)[0]
                   .as<std::int64_t>();
@@ -122,11 +128,26 @@ awaitable<response> community::create_thread(request& req) {
   };
   auto tid = co_await db_.run(std::move(job));
   if (!tid) co_return fail(tid.err(), req);
-  post_request p{uid, "thread:" + std::to_string(*tid), std::move(*body), cmid.value_or("thread-" + std::to_string(*tid)),
-                 std::nullopt};
-  auto posted = co_await post_message(db_, pub_, log_, std::move(p));
-  if (!posted) log::warn("first post of a thread refused", {{"thread_id", *tid}});
+  posting::request p;
+  p.author_id = uid;
+  p.room = "thread:" + std::to_string(*tid);
+  p.body = std::move(*body);
+  p.client_msg_id = cmid.value_or("thread-" + std::to_string(*tid));
+  rest_room_policy policy(db_);
+  auto d = doors();
+  auto posted = co_await posting::post(d, policy, std::move(p));
   auto tid_v = *tid;
+  if (!posted) {
+    // Refused after all (the rate, or a rule changed meanwhile): no thread.
+    auto drop = [tid_v](pqxx::connection& c) {
+      pqxx::work w(c);
+      w.exec_params("DELETE FROM threads WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM room_events WHERE room = $2)",
+                    tid_v, "thread:" + std::to_string(tid_v));
+      w.commit();
+    };
+    co_await db_.run(std::move(drop));
+    co_return fail(posted.err(), req);
+  }
   auto load = [tid_v, uid](pqxx::connection& c) {
     pqxx::work w(c);
     auto out = thread_json(w, tid_v, uid);
@@ -208,8 +229,15 @@ awaitable<response> community::post_event(request& req) {
   auto cmid = f.text("client_msg_id", json::required, 1, 64);
   auto reply_to = f.integer("reply_to", json::optional, 1, k_max_id);
   if (auto e = f.error()) co_return fail(*e, req);
-  post_request p{who->user_id, ref->name(), std::move(*body), std::move(*cmid), reply_to};
-  auto posted = co_await post_message(db_, pub_, log_, std::move(p));
+  posting::request p;
+  p.author_id = who->user_id;
+  p.room = ref->name();
+  p.body = std::move(*body);
+  p.client_msg_id = std::move(*cmid);
+  p.reply_to = reply_to;
+  rest_room_policy policy(db_);
+  auto d = doors();
+  auto posted = co_await posting::post(d, policy, std::move(p));
   if (!posted) co_return fail(posted.err(), req);
   if (posted->held) {
     json::writer j;

@@ -131,7 +131,16 @@ std::map<std::string, std::string> service_env(const std::string& pg_url, unsign
           {"COLIBRI_REDIS", "127.0.0.1:" + std::to_string(redis_port)},
           {"COLIBRI_LOG_LEVEL", "info"},
           {"COLIBRI_PG_STARTUP_WAIT_SECONDS", "30"},
-          {"COLIBRI_ALLOWED_ORIGINS", "http://127.0.0.1:8080"}};
+          {"COLIBRI_ALLOWED_ORIGINS", "http://127.0.0.1:8080"},
+          // Every test client comes from 127.0.0.1 and many act fast: the
+          // limits are wide here; the tests about limits set their own.
+          {"COLIBRI_RATE_EVENTS", "100000"},
+          {"COLIBRI_RATE_WINDOW_SECONDS", "1"},
+          {"COLIBRI_RATE_HISTORY", "100000/1"},
+          {"COLIBRI_RATE_SUBSCRIBE", "100000/1"},
+          {"COLIBRI_RATE_REGISTER_PER_ADDRESS", "100000/1"},
+          {"COLIBRI_RATE_LOGIN_PER_ADDRESS", "100000/1"},
+          {"COLIBRI_RATE_ANONYMOUS_PER_ADDRESS", "100000/1"}};
 }
 
 }  // namespace colibri::test

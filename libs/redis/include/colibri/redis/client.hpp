@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,11 @@ class publisher {
   // Any other command, fire-and-forget on the same pipeline (e.g. EVAL of a
   // script that updates a key and publishes). Errors are logged.
   void command(std::vector<std::string> args);
+  // A command whose integer reply matters (e.g. EVAL of a rate-limit
+  // script), on the same pipeline. nullopt when disconnected, on an error or
+  // non-integer reply, or when no reply came within `timeout`: the caller
+  // decides without Redis then.
+  awaitable<std::optional<std::int64_t>> call(std::vector<std::string> args, std::chrono::milliseconds timeout);
   // Connected and answered a PING recently.
   bool healthy() const;
   std::uint64_t dropped() const;

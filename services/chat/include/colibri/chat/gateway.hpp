@@ -19,6 +19,8 @@
 #include "colibri/http/websocket.hpp"
 #include "colibri/pg/batcher.hpp"
 #include "colibri/pg/pool.hpp"
+#include "colibri/posting/post.hpp"
+#include "colibri/ratelimit/limiter.hpp"
 #include "colibri/redis/client.hpp"
 #include "colibri/roomlog/read_state.hpp"
 #include "colibri/roomlog/room_log.hpp"
@@ -32,13 +34,20 @@ struct gateway_settings {
   std::chrono::seconds hello_timeout{10};
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t max_body_code_points = 4000;
-  int rate_events = 20;
-  int rate_window_s = 10;
   std::size_t outbox_max_frames = 1024;
   std::size_t outbox_max_bytes = 4 * 1024 * 1024;
   std::chrono::milliseconds access_ttl{2000};
   int history_max = 500;
   int max_sockets_per_user = 10;
+  // Sockets before hello, on this gateway and per address (IPv6 by /64):
+  // sized for carrier-grade NAT, hundreds of phones behind one address.
+  std::size_t max_anonymous = 2000;
+  std::size_t max_anonymous_per_address = 200;
+  std::size_t max_subscriptions = 100;  // rooms per socket
+  // A subscribe's backfill and a history frame carry at most this much; the
+  // rest is paged (limited / has_more), well under the outbox bound.
+  std::size_t backfill_max_bytes = 1 << 20;
+  std::chrono::milliseconds read_every{1000};  // read markers coalesced per room
   // Refused events in a row, within one rate window, before closing with 4029.
   int rate_strikes_before_close = 10;
   // How often open sockets are re-checked against PostgreSQL (revoked
@@ -69,7 +78,7 @@ struct identity {
 class gateway : public std::enable_shared_from_this<gateway> {
  public:
   gateway(asio::any_io_executor ex, pg::pool& db, std::shared_ptr<roomlog::room_log> log, redis::publisher& pub,
-          gateway_settings s);
+          ratelimit::limiter& limits, gateway_settings s);
   void set_hub(std::shared_ptr<chat::hub> h) { hub_ = std::move(h); }
   // Where per-user channels are subscribed while the user has a socket here.
   void set_subscriber(redis::subscriber* s) { sub_ = s; }
@@ -90,6 +99,8 @@ class gateway : public std::enable_shared_from_this<gateway> {
   pg::pool& db() { return db_; }
   roomlog::room_log& log() { return *log_; }
   redis::publisher& publisher() { return pub_; }
+  ratelimit::limiter& limits() { return limits_; }
+  posting::doors doors() { return {db_, pub_, *log_, limits_}; }
   chat::hub& rooms() { return *hub_; }
   const gateway_settings& settings() const { return s_; }
   // The live session and user behind a token, or nullopt. Lookups made at
@@ -107,16 +118,17 @@ class gateway : public std::enable_shared_from_this<gateway> {
   // on_channel_ready: the user's Redis channel is live (see redis::subscriber).
   bool bind(std::int64_t session_id, std::int64_t user_id, const std::shared_ptr<session>& s,
             std::function<void()> on_channel_ready = {});
-  // Takes one event from the user's budget (shared by all their sockets on
-  // this gateway); false when over the rate limit.
-  bool take_rate_token(std::int64_t user_id);
   // Every recheck_every: sessions still valid, subscriptions still allowed.
   awaitable<void> recheck_loop();
   void forget(session* s, std::int64_t session_id, std::int64_t user_id);
+  // A socket before hello: false (refuse it) past the gateway's or the
+  // address's cap. Released at hello or when the socket ends.
+  bool admit_anonymous(const std::string& address);
+  void release_anonymous(const std::string& address);
 
  private:
   static awaitable<void> serve(std::shared_ptr<session> s);
-  static awaitable<void> refuse(std::shared_ptr<http::websocket> ws);
+  static awaitable<void> refuse(std::shared_ptr<http::websocket> ws, std::uint16_t code, std::string reason);
 
   pg::pool& db_;
   std::shared_ptr<roomlog::room_log> log_;
@@ -136,11 +148,10 @@ class gateway : public std::enable_shared_from_this<gateway> {
   std::unordered_map<std::int64_t, std::vector<std::weak_ptr<session>>> by_session_;
   std::unordered_map<std::int64_t, std::vector<std::weak_ptr<session>>> by_user_;
   redis::subscriber* sub_ = nullptr;
-  struct bucket {
-    double tokens = 0;
-    std::chrono::steady_clock::time_point at;
-  };
-  std::unordered_map<std::int64_t, bucket> buckets_;
+  ratelimit::limiter& limits_;
+  // Sockets that have not said hello yet, per address subject (under mutex_).
+  std::unordered_map<std::string, std::size_t> anonymous_by_address_;
+  std::size_t anonymous_ = 0;
   struct watched_entry {
     std::chrono::steady_clock::time_point expires;
     watched_rules rules;

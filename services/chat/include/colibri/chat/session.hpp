@@ -18,6 +18,7 @@
 #include "colibri/json/fields.hpp"
 #include "colibri/http/websocket.hpp"
 #include "colibri/net/asio.hpp"
+#include "colibri/posting/post.hpp"
 #include "colibri/roomlog/room_log.hpp"
 
 namespace colibri::chat {
@@ -30,15 +31,19 @@ namespace close_code {
 inline constexpr std::uint16_t going_away = 1001;
 inline constexpr std::uint16_t policy = 1008;
 inline constexpr std::uint16_t server_error = 1011;
+inline constexpr std::uint16_t try_again_later = 1013;
 inline constexpr std::uint16_t no_hello = 4001;
 inline constexpr std::uint16_t token_revoked = 4003;
 inline constexpr std::uint16_t slow_consumer = 4008;
 inline constexpr std::uint16_t rate_limited = 4029;
 }  // namespace close_code
 
-class session : public std::enable_shared_from_this<session> {
+// A session is the socket's door of the posting policy: room access cached
+// per socket for access_ttl, watched words cached per gateway.
+class session : public std::enable_shared_from_this<session>, public posting::room_policy {
  public:
-  session(std::shared_ptr<gateway> gw, std::shared_ptr<http::websocket> ws);
+  // address: the client's address subject, counted as anonymous until hello.
+  session(std::shared_ptr<gateway> gw, std::shared_ptr<http::websocket> ws, std::string address);
   awaitable<void> run();
 
   // Thread-safe: hop onto the session's strand.
@@ -77,16 +82,13 @@ class session : public std::enable_shared_from_this<session> {
   awaitable<void> history(const std::string* id, json::fields& f);
   // edit, delete, react
   awaitable<void> change(const std::string* id, const std::string& type, json::fields& f);
-  // Appends through the room log and answers `ack` (committed) or the error.
-  // The stored event when it is new (not a retry); an error frame otherwise.
-  awaitable<std::optional<roomlog::event>> append_and_ack(const std::string* id, roomlog::append_request r);
-  // A post held by a watched word: `held {room, client_msg_id, held_post_id}`.
-  awaitable<void> hold(const std::string* id, std::int64_t group_id, std::string room, std::string body, std::string cmid,
-                       std::optional<std::int64_t> reply_to, std::string pattern);
-  // A report for a post that a flagging word let through.
-  awaitable<void> flag(std::int64_t group_id, roomlog::event ev, std::string pattern);
+  // Through the posting policy; answers `ack` (committed), `held`, or the error.
+  awaitable<void> post(const std::string* id, posting::request r);
+  awaitable<core::result<room_access>> writable(std::int64_t user_id, const std::string& room) override;
+  awaitable<posting::watched_rules> watched(std::int64_t group_id) override;
   awaitable<void> typing(json::fields& f);
   awaitable<void> mark_read(json::fields& f);
+  awaitable<void> write_read(std::string room);
   void leave_all();
 
   struct room_sub {
@@ -116,11 +118,23 @@ class session : public std::enable_shared_from_this<session> {
   void drain_inbox();
   std::int64_t user_id_ = 0;
   std::int64_t session_id_ = 0;
+  std::string address_;
+  bool anonymous_ = true;  // counted in the gateway's anonymous caps
+  void stop_being_anonymous();
   std::string locale_ = "fr";
   std::map<std::string, room_sub> subs_;
   std::map<std::string, cached_access> access_;
   std::uint64_t next_generation_ = 1;
   int rate_strikes_ = 0;
+  // When this socket last published `typing` per room (a flood stops here).
+  std::map<std::string, std::chrono::steady_clock::time_point> typing_at_;
+  // Read markers, coalesced per room.
+  struct read_mark {
+    std::chrono::steady_clock::time_point written_at{};
+    std::optional<std::int64_t> pending;
+    bool waiting = false;  // a timer will write `pending`
+  };
+  std::map<std::string, read_mark> reads_;
   bool replaying_ = false;
   std::vector<std::pair<std::int64_t, std::shared_ptr<const std::string>>> held_notifications_;
   std::set<std::int64_t> replayed_;

@@ -1,6 +1,7 @@
 #pragma once
 // Accounts and sessions: POST /api/v1/auth/register|login|logout,
 // GET|PATCH /api/v1/me.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "colibri/http/router.hpp"
 #include "colibri/net/asio.hpp"
 #include "colibri/pg/pool.hpp"
+#include "colibri/ratelimit/limiter.hpp"
 #include "colibri/redis/client.hpp"
 #include "colibri/roomlog/room_log.hpp"
 
@@ -24,6 +26,8 @@ struct account_settings {
   int max_failures_per_account = 10;
   int max_failures_per_address = 100;
   std::chrono::seconds throttle_window{15 * 60};
+  // Password hashes computed or waiting at once; past it: 503 with Retry-After.
+  int hash_queue_max = 32;
 };
 
 account_settings read_account_settings(core::config& cfg);
@@ -34,7 +38,7 @@ class accounts {
   // log: where the `join` event of a group joined with an invitation at
   // registration goes.
   accounts(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log, asio::any_io_executor cpu,
-           account_settings s);
+           ratelimit::limiter& limits, account_settings s);
   void add_routes(http::router& r);
   // Grants admin to existing accounts listed in COLIBRI_ADMIN_EMAILS (at start).
   void promote_admins(pqxx::connection& c) const;
@@ -46,6 +50,7 @@ class accounts {
   awaitable<http::response> get_me(http::request& req);
   awaitable<http::response> patch_me(http::request& req);
   awaitable<http::response> get_progress(http::request& req);
+  class hash_slot;
   awaitable<std::string> hash(std::string password);
   awaitable<bool> verify(std::string hash, std::string password);
 
@@ -53,7 +58,9 @@ class accounts {
   redis::publisher& pub_;
   std::shared_ptr<roomlog::room_log> log_;
   asio::any_io_executor cpu_;
+  ratelimit::limiter& limits_;
   account_settings s_;
+  std::atomic<int> hashing_{0};
 };
 
 }  // namespace colibri::groups

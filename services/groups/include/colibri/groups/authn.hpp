@@ -6,6 +6,7 @@
 #include "colibri/http/message.hpp"
 #include "colibri/net/asio.hpp"
 #include "colibri/pg/pool.hpp"
+#include "colibri/ratelimit/limiter.hpp"
 
 namespace colibri::groups {
 
@@ -16,5 +17,10 @@ struct caller {
 
 // unauthenticated when the token is missing, malformed, revoked or expired.
 awaitable<core::result<caller>> authenticate(pg::pool& db, const http::request& req);
+// The caller, charged the action's cost in the shared rate limiter:
+// rate_limited (429 with Retry-After) when over it. Every REST write, and
+// every expensive read, authenticates this way.
+awaitable<core::result<caller>> authenticate(pg::pool& db, const http::request& req, ratelimit::limiter& limits,
+                                             ratelimit::action a);
 
 }  // namespace colibri::groups

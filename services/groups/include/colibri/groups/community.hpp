@@ -15,6 +15,8 @@
 #include "colibri/http/router.hpp"
 #include "colibri/net/asio.hpp"
 #include "colibri/pg/pool.hpp"
+#include "colibri/posting/post.hpp"
+#include "colibri/ratelimit/limiter.hpp"
 #include "colibri/redis/client.hpp"
 #include "colibri/roomlog/room_log.hpp"
 
@@ -30,7 +32,8 @@ community_settings read_community_settings(core::config& cfg);
 
 class community {
  public:
-  community(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log, community_settings s);
+  community(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log, ratelimit::limiter& limits,
+            community_settings s);
   void add_routes(http::router& r);
 
   // The two spaces of MISSION.md and their sub-groups, in French; idempotent
@@ -96,7 +99,9 @@ class community {
   pg::pool& db_;
   redis::publisher& pub_;
   std::shared_ptr<roomlog::room_log> log_;
+  ratelimit::limiter& limits_;
   community_settings s_;
+  posting::doors doors() { return {db_, pub_, *log_, limits_}; }
 };
 
 }  // namespace colibri::groups

@@ -1,7 +1,6 @@
 #pragma once
-// Posting in a room from REST: who may read and write it, the group's watched
-// words, and the append through the room log (the socket's `send` appends the
-// same way).
+// Rooms seen from REST: who may read and write them, and the REST door of the
+// posting policy (the socket's `send` goes through the same posting::post).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,6 +14,7 @@
 #include "colibri/net/asio.hpp"
 #include "colibri/moderation/watched_words.hpp"
 #include "colibri/pg/pool.hpp"
+#include "colibri/posting/post.hpp"
 #include "colibri/redis/client.hpp"
 #include "colibri/roomlog/access.hpp"
 #include "colibri/roomlog/room_log.hpp"
@@ -34,24 +34,19 @@ core::error room_not_found();
 // The group's watched words found in a text (moderation::match_watched).
 std::optional<moderation::watched_hit> screen(pqxx::transaction_base& w, std::int64_t group_id, const std::string& text);
 
-struct post_request {
-  std::int64_t user_id = 0;
-  std::string room;
-  std::string body;
-  std::string client_msg_id;
-  std::optional<std::int64_t> reply_to;
-};
+// The REST door of the one posting policy (colibri/posting/post.hpp): room
+// access read per request (404 for a hidden group), the group's watched
+// words read in the same round trip.
+class rest_room_policy final : public posting::room_policy {
+ public:
+  explicit rest_room_policy(pg::pool& db) : db_(db) {}
+  awaitable<core::result<roomlog::room_access>> writable(std::int64_t user_id, const std::string& room) override;
+  awaitable<posting::watched_rules> watched(std::int64_t group_id) override;
 
-struct posted {
-  roomlog::event ev;
-  bool duplicate = false;
-  bool held = false;  // held by a watched word until a moderator approves it
-  std::int64_t held_id = 0;
+ private:
+  pg::pool& db_;
+  std::int64_t rules_group_ = 0;
+  posting::watched_rules rules_;
 };
-
-// Checks access and watched words, then appends (or holds) the message; a
-// flagging word also opens a report for the group's moderators.
-awaitable<core::result<posted>> post_message(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log,
-                                             post_request r);
 
 }  // namespace colibri::groups

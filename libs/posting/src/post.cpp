@@ -1,0 +1,144 @@
+#include "colibri/posting/post.hpp"
+
+#include "colibri/notify/notifications.hpp"
+
+namespace colibri::posting {
+
+namespace {
+
+ratelimit::action action_of(kind k) {
+  switch (k) {
+    case kind::message: return ratelimit::action::post;
+    case kind::edit:
+    case kind::remove: return ratelimit::action::edit;
+    case kind::react: return ratelimit::action::react;
+  }
+  return ratelimit::action::post;
+}
+
+const char* log_kind(kind k) {
+  switch (k) {
+    case kind::message: return "message";
+    case kind::edit: return "edit";
+    case kind::remove: return "delete";
+    case kind::react: return "reaction";
+  }
+  return "message";
+}
+
+// The message an edit, delete or reaction aims at (and whether it is gone),
+// and whether a reply's target is a message of the room: one statement.
+struct target_state {
+  bool found = false;
+  bool deleted = false;
+  std::int64_t author_id = 0;
+};
+
+target_state find_message(pqxx::connection& c, const std::string& room, std::int64_t seq) {
+  pqxx::nontransaction w(c);
+  auto res = w.exec_params(
+      "SELECT coalesce(author_id, 0), EXISTS (SELECT 1 FROM room_events d WHERE d.room = e.room AND d.kind = 'delete' "
+      "AND d.target_seq = e.seq) FROM room_events e WHERE e.room = $1 AND e.seq = $2 AND e.kind = 'message'",
+      room, seq);
+  if (res.empty()) return {};
+  return {true, res[0][1].as<bool>(), res[0][0].as<std::int64_t>()};
+}
+
+core::error not_own() {
+  return core::error::make(core::errc::forbidden,
+                           {"Vous ne pouvez modifier que vos propres messages.", "You can only change your own messages."},
+                           "seq");
+}
+
+core::error reply_not_found() {
+  return core::error::validation("reply_to", {"Le message auquel vous répondez n'existe pas dans ce salon.",
+                                              "The message you reply to does not exist in this room."});
+}
+
+}  // namespace
+
+core::error target_not_found() {
+  return core::error::make(core::errc::not_found,
+                           {"Ce message n'existe pas ou a été supprimé.", "This message does not exist or was deleted."}, "seq");
+}
+
+awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r) {
+  auto rate = co_await d.limits.take(ratelimit::user_subject(r.author_id), action_of(r.kind));
+  if (!rate.allowed) co_return rate.error();
+
+  auto access = co_await policy.writable(r.author_id, r.room);
+  if (!access) co_return access.err();
+
+  // The target of a change must be a live message of this room: only its
+  // author edits it (or reacts... anyone does), its author or a moderator
+  // deletes it. A reply must answer a message of this room.
+  if (r.kind != kind::message || r.reply_to) {
+    auto seq = r.kind == kind::message ? *r.reply_to : r.target_seq.value_or(0);
+    auto lookup = [room = r.room, seq](pqxx::connection& c) { return find_message(c, room, seq); };
+    auto t = co_await d.db.run(std::move(lookup));
+    if (r.kind == kind::message) {
+      if (!t.found) co_return reply_not_found();
+    } else {
+      if (!t.found || t.deleted) co_return target_not_found();
+      bool own = t.author_id == r.author_id;
+      if ((r.kind == kind::edit && !own) || (r.kind == kind::remove && !own && !access->moderator)) co_return not_own();
+    }
+  }
+
+  // The group's watched words, on every text a member writes: a message's
+  // body, an edit's, a reaction's emoji. Only a new message can be held; a
+  // word that would hold or block refuses an edit or a reaction.
+  std::optional<moderation::watched_hit> hit;
+  const std::optional<std::string>& text = r.kind == kind::react ? r.emoji : r.body;
+  if (access->group_id && text) {
+    auto rules = co_await policy.watched(access->group_id);
+    if (rules) hit = moderation::match_watched(*rules, *text);
+  }
+  const char* field = r.kind == kind::react ? "emoji" : "body";
+  if (hit && hit->action == "block") co_return moderation::blocked_word(field);
+  if (hit && hit->action == "hold") {
+    if (r.kind != kind::message) co_return moderation::blocked_word(field);
+    moderation::held_request h{access->group_id, r.room, r.author_id, r.client_msg_id.value_or(""), *r.body, r.reply_to,
+                               hit->pattern};
+    auto job = [h = std::move(h)](pqxx::connection& c) {
+      pqxx::work w(c);
+      std::vector<notify::notification> notes;
+      auto id = moderation::hold_post(w, h, notes);
+      w.commit();
+      return std::pair{id, std::move(notes)};
+    };
+    auto [held_id, notes] = co_await d.db.run(std::move(job));
+    for (const auto& n : notes) notify::publish(d.pub, n);
+    outcome o;
+    o.held = true;
+    o.held_id = held_id;
+    co_return o;
+  }
+
+  roomlog::append_request a;
+  a.room = r.room;
+  a.kind = log_kind(r.kind);
+  a.author_id = r.author_id;
+  a.client_msg_id = r.client_msg_id;
+  a.body = r.body;
+  a.reply_to = r.reply_to;
+  a.target_seq = r.target_seq;
+  a.emoji = r.emoji;
+  a.on = r.on;
+  auto res = co_await d.log.append(std::move(a));
+  if (!res) co_return res.err();
+  outcome o{res->ev, res->duplicate, false, 0};
+  if (hit && hit->action == "flag" && !res->duplicate) {
+    auto job = [gid = access->group_id, ev = res->ev, p = hit->pattern](pqxx::connection& c) {
+      pqxx::work w(c);
+      auto notes = moderation::flag_report(w, gid, ev, p);
+      w.commit();
+      return notes;
+    };
+    auto notes = co_await d.db.run(std::move(job));
+    for (const auto& n : notes) notify::publish(d.pub, n);
+  }
+  co_return o;
+}
+
+}  // namespace colibri::posting
