@@ -2,6 +2,7 @@
 // PostgreSQL and Redis.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "colibri/test/client.hpp"
@@ -191,6 +192,75 @@ TEST_F(Accounts, LoginIsThrottledPerAccount) {
   EXPECT_FALSE(limited.header("retry-after").empty());
   // Another account from the same address is not affected.
   EXPECT_EQ(post("/api/v1/auth/login", R"({"email":"eve@example.fr","password":"un mot de passe"})").status, 200);
+}
+
+TEST_F(Accounts, TheLoginThrottleCountsEverySpellingThatFindsTheAccountAsOne) {
+  // F4: the throttle key folded ASCII only, the lookup Unicode: after the
+  // limit, the address written with the Kelvin sign (U+212A) logged in.
+  start({{"COLIBRI_LOGIN_MAX_FAILURES_PER_ACCOUNT", "3"}});
+  register_user("kiki@example.fr", "Kiki");
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(post("/api/v1/auth/login", R"({"email":"kiki@example.fr","password":"wrong-one"})").status, 401);
+  for (auto spelling : {"\u212Aiki@example.fr", "KIKI@EXAMPLE.FR", "k\u0130ki@example.fr"}) {
+    auto r = post("/api/v1/auth/login", std::string(R"({"email":")") + spelling + R"(","password":"un mot de passe"})");
+    EXPECT_EQ(r.status, 429) << spelling << " " << r.body;
+  }
+  // An unknown address is throttled by the lookup's own folding too.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(post("/api/v1/auth/login", R"({"email":"inconnu@example.fr","password":"x"})").status, 401);
+  EXPECT_EQ(post("/api/v1/auth/login", R"({"email":"INCONNU@example.fr","password":"x"})").status, 429);
+}
+
+TEST_F(Accounts, SixtyParallelWrongLoginsYieldAtMostTheAllowedFailuresBeforeTheFirst429) {
+  // F4: the check, the argon2 verification and the count were three steps:
+  // parallel attempts all passed the check before any failure was counted.
+  start({{"COLIBRI_LOGIN_MAX_FAILURES_PER_ACCOUNT", "10"}, {"COLIBRI_HASH_QUEUE_MAX", "1000"}});
+  register_user("cible@example.fr", "Cible");
+  std::atomic<int> unauthorized{0}, limited{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 60; ++i)
+    threads.emplace_back([&] {
+      auto r = post("/api/v1/auth/login", R"({"email":"cible@example.fr","password":"devine"})");
+      (r.status == 401 ? unauthorized : r.status == 429 ? limited : other)++;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_LE(unauthorized.load(), 10);
+  EXPECT_EQ(unauthorized + limited, 60);
+  EXPECT_EQ(other.load(), 0);
+}
+
+TEST_F(Accounts, PasswordHashingQueueIsBoundedAnd503sPastIt) {
+  // The hash is costly (argon2id): past the queue bound a request is
+  // answered 503 at once rather than waiting behind hundreds of others.
+  start({{"COLIBRI_HASH_QUEUE_MAX", "1"}, {"COLIBRI_CPU_THREADS", "1"}, {"COLIBRI_ARGON2_OPSLIMIT", "8"}});
+  std::atomic<int> ok{0}, unavailable{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      auto r = post("/api/v1/auth/register", reg_body("q" + std::to_string(i) + "@example.fr", "q" + std::to_string(i)));
+      if (r.status == 201) ++ok;
+      if (r.status == 503 && !r.header("retry-after").empty()) ++unavailable;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_GE(ok.load(), 1);
+  EXPECT_GE(unavailable.load(), 1);
+  EXPECT_EQ(ok + unavailable, 8);
+  EXPECT_EQ(user_count(), ok.load());
+}
+
+TEST_F(Accounts, RegistrationsAreLimitedPerAddressWithIPv6ByItsSlash64) {
+  start({{"COLIBRI_RATE_REGISTER_PER_ADDRESS", "3/3600"}});
+  auto from = [&](const std::string& ip, int i) {
+    return post("/api/v1/auth/register", reg_body("r" + std::to_string(i) + "@example.fr", "r" + std::to_string(i)),
+                {}, {{"X-Real-IP", ip}})
+        .status;
+  };
+  EXPECT_EQ(from("2001:db8:5:6::1", 1), 201);
+  EXPECT_EQ(from("2001:db8:5:6::2", 2), 201);
+  EXPECT_EQ(from("2001:db8:5:6:ffff::3", 3), 201);
+  EXPECT_EQ(from("2001:db8:5:6::4", 4), 429);  // the same /64
+  EXPECT_EQ(from("2001:db8:5:7::1", 5), 201);  // another /64
+  EXPECT_EQ(from("198.51.100.9", 6), 201);
 }
 
 TEST_F(Accounts, AdminEmailsMakeAdminsAtRegistrationAndAtStart) {

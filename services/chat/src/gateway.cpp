@@ -154,9 +154,13 @@ http::ws_handler gateway::handler() {
 
 awaitable<void> gateway::serve(std::shared_ptr<session> s) { co_await s->run(); }  // holds the session
 
-awaitable<void> gateway::refuse(std::shared_ptr<http::websocket> ws, std::uint16_t code, std::string reason) {
-  ws->close(code, std::move(reason));
-  while (co_await ws->read()) {
+awaitable<void> gateway::refuse(std::shared_ptr<http::websocket> ws, std::uint16_t code, const char* reason) {
+  ws->close(code, reason);
+  // Named, not tested inside the condition: g++ 12 destroys a co_await's
+  // result twice there (ADR 0002).
+  for (;;) {
+    auto frame = co_await ws->read();
+    if (!frame) break;
   }
 }
 

@@ -128,7 +128,8 @@ class gateway : public std::enable_shared_from_this<gateway> {
 
  private:
   static awaitable<void> serve(std::shared_ptr<session> s);
-  static awaitable<void> refuse(std::shared_ptr<http::websocket> ws, std::uint16_t code, std::string reason);
+  // reason: a literal (a coroutine parameter built from one trips g++ 12, ADR 0002).
+  static awaitable<void> refuse(std::shared_ptr<http::websocket> ws, std::uint16_t code, const char* reason);
 
   pg::pool& db_;
   std::shared_ptr<roomlog::room_log> log_;
