@@ -12,6 +12,7 @@
 #include "colibri/badges/daily.hpp"
 #include "colibri/badges/posts.hpp"
 #include "colibri/core/clock.hpp"
+#include "colibri/core/utf8.hpp"
 #include "colibri/pg/migrate.hpp"
 #include "colibri/quit/milestones.hpp"
 #include "colibri/schema/migrations.hpp"
@@ -298,6 +299,33 @@ TEST_F(DailyPass, TheCelebrationPostNamesOnlyThoseWhoShareInTheirOwnGroups) {
   EXPECT_EQ(w.exec1("SELECT count(*) FROM room_events WHERE room = 'group:" + std::to_string(gid) + "' AND body LIKE '%ailleurs%'")[0]
                 .as<int>(),
             0);
+  w.commit();
+}
+
+TEST_F(DailyPass, AHundredAndFiftyCelebratedFitInOnePostAndLaterGroupsStillGetTheirs) {
+  // F9: past about 90 sharers the post was refused by the room log and the
+  // pass stopped there, every 30 s: no later group got its post again.
+  auto mod = person("animatrice", "Europe/Paris");
+  auto big = group("Très grand groupe", mod);
+  auto later = group("Groupe suivant", mod);
+  ASSERT_LT(big, later);
+  exec("UPDATE groups SET celebrations_post_at = '10:00' WHERE id IN (" + std::to_string(big) + ", " + std::to_string(later) + ")");
+  exec("INSERT INTO users (email, handle, password_hash) SELECT 'p' || i || '@example.fr', "
+       "'un pseudo assez long numéro ' || i, 'x' FROM generate_series(1, 150) i");
+  exec("INSERT INTO quit_attempts (user_id, attempt, quit_date, share) SELECT id, 1, '2026-11-17', 'groups' FROM users "
+       "WHERE handle LIKE 'un pseudo%'");
+  exec("INSERT INTO memberships (group_id, user_id) SELECT " + std::to_string(big) + ", id FROM users WHERE handle LIKE 'un pseudo%'");
+  auto solo = person("seule", "Europe/Paris");
+  attempt(solo, "2026-11-20");
+  exec("INSERT INTO memberships (group_id, user_id) VALUES (" + std::to_string(later) + ", " + std::to_string(solo) + ")");
+  EXPECT_EQ(run_posts(at("2026-11-22T09:00:00Z"), at("2026-11-22T09:30:00Z"), minutes(10)), 2u);
+  pqxx::work w(*c_);
+  auto body = w.exec1("SELECT body FROM room_events WHERE kind = 'system' AND room = 'group:" + std::to_string(big) + "'")[0]
+                  .as<std::string>();
+  EXPECT_LE(*core::code_points(body), 4000u);
+  EXPECT_NE(body.find(" autres. Bravo à eux"), std::string::npos) << body.substr(body.size() - 200);
+  EXPECT_EQ(body.find("Les fêtés du jour 🎉 un pseudo assez long numéro "), 0u);
+  EXPECT_EQ(w.exec1("SELECT count(*) FROM room_events WHERE room = 'group:" + std::to_string(later) + "'")[0].as<int>(), 1);
   w.commit();
 }
 

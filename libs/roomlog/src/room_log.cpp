@@ -272,4 +272,6 @@ awaitable<std::int64_t> room_log::last_seq(std::string room) {
   co_return co_await db_.run(std::move(job));
 }
 
+void publish(redis::publisher& pub, const event& ev) { pub.publish(room_channel(ev.room), event_frame(ev)); }
+
 }  // namespace colibri::roomlog

@@ -1,5 +1,8 @@
 #include "colibri/badges/posts.hpp"
 
+#include "colibri/core/log.hpp"
+#include "colibri/core/utf8.hpp"
+
 #include "colibri/quit/celebrations.hpp"
 #include "colibri/quit/milestones.hpp"
 #include "colibri/roomlog/room_log.hpp"
@@ -74,18 +77,29 @@ std::optional<roomlog::event> publish_post(pqxx::connection& c, const due_post& 
   return ev;
 }
 
-std::string celebration_text(const std::vector<quit::celebrated>& list) {
-  std::string s = "Les fêtés du jour 🎉 ";
-  bool first = true;
+// One post whatever the number celebrated: names while they fit in the room
+// log's body limit, then "… et N autres" (a list long enough to be refused
+// used to stop every later group's post, F9).
+std::string celebration_text(const std::vector<quit::celebrated>& list, std::size_t max_code_points) {
+  const std::string head = "Les fêtés du jour 🎉 ", tail = ". Bravo à eux, chaque jour compte !";
+  auto length = [](const std::string& t) { return core::code_points(t).value_or(t.size()); };
+  // Room for the longest "… et N autres" too.
+  std::size_t budget = max_code_points - length(head) - length(tail) - length(" … et " + std::to_string(list.size()) + " autres");
+  std::string names;
+  std::size_t used = 0, named = 0;
   for (const auto& x : list) {
-    s += first ? "" : ", ";
-    first = false;
-    s += x.handle + " (jour " + std::to_string(x.day);
+    std::string item = (named ? ", " : "") + x.handle + " (jour " + std::to_string(x.day);
     if (x.milestone)
-      if (const auto* m = quit::find_milestone(*x.milestone)) s += " : " + m->name.fr;
-    s += ")";
+      if (const auto* m = quit::find_milestone(*x.milestone)) item += " : " + m->name.fr;
+    item += ")";
+    auto n = length(item);
+    if (used + n > budget) break;
+    names += item;
+    used += n;
+    ++named;
   }
-  return s + ". Bravo à eux, chaque jour compte !";
+  if (named < list.size()) names += " … et " + std::to_string(list.size() - named) + " autres";
+  return head + names + tail;
 }
 
 // A group's post of its local today (nothing in the room when nobody is
@@ -103,7 +117,7 @@ std::optional<roomlog::event> celebration_post(pqxx::connection& c, std::int64_t
     roomlog::append_request req;
     req.room = "group:" + std::to_string(group_id);
     req.kind = "system";
-    req.body = celebration_text(list);
+    req.body = celebration_text(list, roomlog::options{}.max_body_code_points);
     ev = append(w, req);
     w.exec_params("UPDATE celebration_posts SET seq = $3 WHERE group_id = $1 AND on_date = $2::date", group_id, on_date,
                   ev->seq);
@@ -132,12 +146,24 @@ posts_result run_posts(pqxx::connection& c, core::time_point now) {
     w.commit();
   }
   // One transaction per occurrence (few fall in one tick); after a failure
-  // the next tick finds whatever was not committed still due.
-  for (const auto& p : due)
-    if (auto ev = publish_post(c, p, at)) out.events.push_back(std::move(*ev));
-  for (auto r : groups)
-    if (auto ev = celebration_post(c, r[0].as<std::int64_t>(), r[1].as<std::string>(), at))
-      out.events.push_back(std::move(*ev));
+  // the next tick finds whatever was not committed still due. One that
+  // fails never keeps the others from being published.
+  auto each = [&](const char* what, std::int64_t id, auto publish) {
+    try {
+      if (auto ev = publish()) out.events.push_back(std::move(*ev));
+    } catch (const pqxx::broken_connection&) {
+      throw;  // PostgreSQL is away: the whole pass waits for the next tick
+    } catch (const std::exception& e) {
+      ++out.failed;
+      log::error("scheduled publication failed; the others go on", {{"what", what}, {"id", id}, {"error", e.what()}});
+    }
+  };
+  for (const auto& p : due) each("scheduled_post", p.id, [&] { return publish_post(c, p, at); });
+  for (auto r : groups) {
+    auto gid = r[0].as<std::int64_t>();
+    auto day = r[1].as<std::string>();
+    each("celebration_post", gid, [&] { return celebration_post(c, gid, day, at); });
+  }
   return out;
 }
 

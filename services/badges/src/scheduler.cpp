@@ -2,6 +2,7 @@
 
 #include "colibri/badges/posts.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/roomlog/room_log.hpp"
 
 namespace colibri::badges {
 
@@ -41,7 +42,7 @@ void scheduler::loop() {
         for (const auto& n : r.notifications) notify::publish(*pub_, n);
       auto posted = run_posts(*conn, now);
       if (pub_)
-        for (const auto& ev : posted.events) pub_->publish(roomlog::room_channel(ev.room), roomlog::event_frame(ev));
+        for (const auto& ev : posted.events) roomlog::publish(*pub_, ev);
       ++passes_;
       if (r.congratulated || r.granted || !posted.events.empty())
         log::info("daily pass", {{"congratulated", static_cast<std::int64_t>(r.congratulated)},

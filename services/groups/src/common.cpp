@@ -31,7 +31,19 @@ constexpr const char* k_group_select =
     "(SELECT r.id FROM join_requests r WHERE r.group_id = g.id AND r.user_id = $1 AND r.state = 'pending'), "
     "g.parent_id IS NULL OR EXISTS (SELECT 1 FROM memberships p WHERE p.group_id = g.parent_id AND p.user_id = $1), "
     "coalesce((SELECT u.is_admin FROM users u WHERE u.id = $1), false), "
-    "coalesce((SELECT p.visibility = 'listed' FROM groups p WHERE p.id = g.parent_id), true), "
+    // Whether the parent is visible to the caller, up the whole chain: walking
+    // up, a group the caller belongs to makes what is below it visible, a
+    // hidden one they do not belong to hides everything below it, and a
+    // chain of listed groups up to a root is visible.
+    "coalesce((WITH RECURSIVE up AS ("
+    "   SELECT p.id, p.parent_id, p.visibility = 'listed' AS listed, 0 AS depth, "
+    "     EXISTS (SELECT 1 FROM memberships x WHERE x.group_id = p.id AND x.user_id = $1) AS member "
+    "   FROM groups p WHERE p.id = g.parent_id "
+    "   UNION ALL "
+    "   SELECT p.id, p.parent_id, p.visibility = 'listed', up.depth + 1, "
+    "     EXISTS (SELECT 1 FROM memberships x WHERE x.group_id = p.id AND x.user_id = $1) "
+    "   FROM groups p JOIN up ON p.id = up.parent_id WHERE up.listed AND NOT up.member AND up.depth < 64) "
+    " SELECT member OR (listed AND parent_id IS NULL) FROM up ORDER BY depth DESC LIMIT 1), true), "
     "g.timezone, to_char(g.celebrations_post_at, 'HH24:MI') "
     "FROM groups g LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = $1 ";
 
@@ -53,7 +65,7 @@ group_view read_group(const pqxx::row& r) {
   g.pending_request_id = pg::opt<std::int64_t>(r[12]);
   g.parent_member = r[13].as<bool>();
   g.admin = r[14].as<bool>();
-  g.parent_listed = r[15].as<bool>();
+  g.parent_visible = r[15].as<bool>();
   g.timezone = r[16].as<std::string>();
   g.celebrations_post_at = pg::opt<std::string>(r[17]);
   return g;
@@ -197,10 +209,63 @@ std::vector<notify::notification> welcome(pqxx::work& w, const group_view& g, st
 }
 
 void remove_from_subtree(pqxx::work& w, std::int64_t group_id, std::int64_t user_id) {
+  // The membership is locked first, in its own statement: a join of a child
+  // holds it (holds_parent) until its commit, and the DELETE below then sees
+  // that new child membership too.
+  w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2 FOR UPDATE", group_id, user_id);
   w.exec_params("WITH RECURSIVE tree AS (SELECT id FROM groups WHERE id = $1 UNION ALL "
                 "SELECT g.id FROM groups g JOIN tree t ON g.parent_id = t.id) "
                 "DELETE FROM memberships WHERE user_id = $2 AND group_id IN (SELECT id FROM tree)",
                 group_id, user_id);
+}
+
+bool holds_parent(pqxx::work& w, const group_view& g, std::int64_t user_id) {
+  if (!g.parent_id) return true;
+  return !w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2 FOR SHARE", *g.parent_id, user_id)
+              .empty();
+}
+
+std::string role_in(pqxx::work& w, std::int64_t group_id, std::int64_t user_id) {
+  auto r = w.exec_params("SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2", group_id, user_id);
+  return r.empty() ? std::string() : r[0][0].as<std::string>();
+}
+
+std::optional<core::error> may_act_on(pqxx::work& w, std::int64_t group_id, std::int64_t actor_id, std::int64_t target_id) {
+  // The owners' rows are locked so that two owners acting on each other at
+  // once are ordered: the second sees what the first did.
+  w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND role = 'owner' FOR UPDATE", group_id);
+  auto actor = role_in(w, group_id, actor_id);
+  bool admin = w.exec_params1("SELECT coalesce((SELECT is_admin FROM users WHERE id = $1), false)", actor_id)[0].as<bool>();
+  if (actor != "owner" && actor != "moderator" && !admin) return moderators_only();
+  auto target = role_in(w, group_id, target_id);
+  if (target.empty())
+    return not_found({"Cette personne n'est pas membre du groupe.", "This person is not a member of the group."});
+  if (target != "member" && actor != "owner" && !admin)
+    return core::error::make(core::errc::forbidden,
+                             {"Seuls les responsables du groupe agissent sur un modérateur ou un responsable.",
+                              "Only the group's owners act on a moderator or an owner."});
+  return std::nullopt;
+}
+
+std::optional<core::error> keeps_an_owner(pqxx::work& w, std::int64_t group_id, std::int64_t leaving_id) {
+  w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND role = 'owner' FOR UPDATE", group_id);
+  if (role_in(w, group_id, leaving_id) == "owner" &&
+      w.exec_params1("SELECT count(*) FROM memberships WHERE group_id = $1 AND role = 'owner'", group_id)[0].as<int>() == 1)
+    return last_owner();
+  return std::nullopt;
+}
+
+std::int64_t space_of(pqxx::work& w, std::int64_t group_id) {
+  return w.exec_params1("WITH RECURSIVE up AS (SELECT id, parent_id, 0 AS depth FROM groups WHERE id = $1 UNION ALL "
+                        "SELECT g.id, g.parent_id, up.depth + 1 FROM groups g JOIN up ON g.id = up.parent_id WHERE up.depth < 64) "
+                        "SELECT id FROM up ORDER BY depth DESC LIMIT 1",
+                        group_id)[0]
+      .as<std::int64_t>();
+}
+
+core::error last_owner() {
+  return core::error::make(core::errc::conflict, {"Le groupe doit garder au moins un responsable : nommez-en un autre d'abord.",
+                                                  "The group must keep an owner: appoint another one first."});
 }
 
 void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns) {

@@ -48,15 +48,14 @@ struct group_view {
   std::optional<std::int64_t> pending_request_id;
   bool parent_member = true;  // member of the parent (true for a root)
   bool admin = false;         // platform admin
-  bool parent_listed = true;  // the parent is listed (true for a root)
+  bool parent_visible = true;  // the parent is visible to the caller, up the whole chain (true for a root)
 
   bool member() const { return !role.empty(); }
   bool moderator() const { return role == "moderator" || role == "owner"; }
   // Hidden groups exist only for their members (and platform admins); a
-  // listed group under a hidden one, only for the members of its parent.
-  bool visible() const {
-    return exists && (member() || admin || (visibility == "listed" && (parent_listed || parent_member)));
-  }
+  // listed group, for whoever sees its parent (a hidden ancestor hides every
+  // group below it from those outside it).
+  bool visible() const { return exists && (member() || admin || (visibility == "listed" && parent_visible)); }
 };
 
 // Loads a group with the caller's standing (exists == false when absent).
@@ -81,6 +80,10 @@ std::string page_json(std::string_view key, const pqxx::result& res, int n, F wr
   j.end_array().field("has_more", static_cast<int>(res.size()) > n).end_object();
   return j.release();
 }
+
+// What a welcome notification carries beside the rules (about 270 code
+// points): rules longer than this would not fit in its 8,000.
+inline constexpr std::size_t k_max_rules = 7500;
 
 // Errors in both languages.
 core::error group_not_found();
@@ -108,6 +111,22 @@ std::vector<notify::notification> welcome(pqxx::work& w, const group_view& g, st
 // Removes a member from a group and from every group below it (a child
 // needs its parent).
 void remove_from_subtree(pqxx::work& w, std::int64_t group_id, std::int64_t user_id);
+// Whether the user is a member of the group's parent (true for a root), the
+// parent membership then locked until the commit: a concurrent leave of the
+// parent waits, then removes the new membership with the rest.
+bool holds_parent(pqxx::work& w, const group_view& g, std::int64_t user_id);
+// The user's role in the group ("" when not a member), read in w.
+std::string role_in(pqxx::work& w, std::int64_t group_id, std::int64_t user_id);
+// Whether the actor may remove or mute the target, decided inside the acting
+// transaction (the owners' rows locked, so that two owners acting on each
+// other are ordered): moderators act on plain members only; owners and
+// platform admins on anyone. nullopt when allowed.
+std::optional<core::error> may_act_on(pqxx::work& w, std::int64_t group_id, std::int64_t actor_id, std::int64_t target_id);
+// conflict (last_owner) when the member leaving is the group's last owner.
+std::optional<core::error> keeps_an_owner(pqxx::work& w, std::int64_t group_id, std::int64_t leaving_id);
+core::error last_owner();
+// The space (root group) a group belongs to.
+std::int64_t space_of(pqxx::work& w, std::int64_t group_id);
 // After the commit: to each recipient's sockets.
 void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns);
 

@@ -159,7 +159,7 @@ awaitable<response> community::create_group(request& req) {
   json::fields f(*doc);
   auto name = f.text("name", json::required, 1, 100);
   auto description = f.text("description", json::optional, 0, 4000);
-  auto rules = f.text("rules", json::optional, 0, 8000);
+  auto rules = f.text("rules", json::optional, 0, k_max_rules);
   auto parent = f.integer("parent_id", json::optional, 1, k_max_id);
   auto policy = f.text("join_policy", json::required, 1, 16);
   auto visibility = f.text("visibility", json::required, 1, 16);
@@ -203,7 +203,7 @@ awaitable<response> community::patch_group(request& req) {
   json::fields f(*doc);
   auto name = f.text("name", json::optional, 1, 100);
   auto description = f.text("description", json::optional, 0, 4000);
-  auto rules = f.text("rules", json::optional, 0, 8000);
+  auto rules = f.text("rules", json::optional, 0, k_max_rules);
   auto policy = f.text("join_policy", json::optional, 1, 16);
   auto visibility = f.text("visibility", json::optional, 1, 16);
   auto welcome_group = f.integer("welcome_group_id", json::optional, 1, k_max_id);
@@ -216,12 +216,29 @@ awaitable<response> community::patch_group(request& req) {
   if (timezone) check_timezone(f, "timezone", *timezone);
   if (celebrations_at) check_local_time(f, "celebrations_post_at", *celebrations_at);
   if (auto e = f.error()) co_return fail(*e, req);
+  // Who may see and enter a group is the owners' decision.
+  if ((policy || visibility) && in->g.role != "owner" && !in->g.admin)
+    co_return fail(core::error::make(core::errc::forbidden,
+                                     {"Seuls les responsables du groupe changent qui peut le voir et y entrer.",
+                                      "Only the group's owners change who may see and enter it."},
+                                     policy ? "join_policy" : "visibility"),
+                   req);
   auto gid = in->g.id;
   auto uid = in->who.user_id;
   auto job = [=](pqxx::connection& c) -> core::result<group_view> {
     pqxx::work w(c);
-    if (welcome_group && !load_group(w, *welcome_group, uid).visible())
-      return core::error::make(core::errc::not_found, {"Ce groupe n'existe pas.", "This group does not exist."}, "welcome_group_id");
+    // The welcome team is a group the moderator moderates, in the same space:
+    // its members are told of each newcomer.
+    if (welcome_group) {
+      auto team = load_group(w, *welcome_group, uid);
+      auto bad = [](core::text t) { return core::error::make(core::errc::forbidden, std::move(t), "welcome_group_id"); };
+      if (!team.visible())
+        return core::error::make(core::errc::not_found, {"Ce groupe n'existe pas.", "This group does not exist."}, "welcome_group_id");
+      if (!team.moderator() && !team.admin)
+        return bad({"L'équipe d'accueil doit être un groupe que vous modérez.", "The welcome team must be a group you moderate."});
+      if (space_of(w, *welcome_group) != space_of(w, gid))
+        return bad({"L'équipe d'accueil doit être dans le même espace.", "The welcome team must be in the same space."});
+    }
     w.exec_params("UPDATE groups SET name = coalesce($2, name), description = coalesce($3, description), "
                   "rules = coalesce($4, rules), join_policy = coalesce($5, join_policy), "
                   "visibility = coalesce($6, visibility), welcome_group_id = coalesce($7, welcome_group_id), "
@@ -269,10 +286,7 @@ awaitable<response> community::join(request& req) {
   auto job = [g, uid, motivation, direct](pqxx::connection& c) {
     pqxx::work w(c);
     joined out;
-    if (!w.exec_params("SELECT 1 FROM groups WHERE id = $1 AND (parent_id IS NULL OR EXISTS (SELECT 1 FROM memberships p "
-                       "WHERE p.group_id = groups.parent_id AND p.user_id = $2))",
-                       g.id, uid)
-             .size()) {
+    if (!holds_parent(w, g, uid)) {
       out.err = parent_first(name_of(w, g.parent_id));
       return out;
     }
@@ -386,9 +400,7 @@ awaitable<response> community::decide_join_request(request& req, bool approve) {
     }
     out.user_id = r[0][0].as<std::int64_t>();
     if (approve) {
-      if (g.parent_id && w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2", *g.parent_id,
-                                       out.user_id)
-                             .empty()) {
+      if (!holds_parent(w, g, out.user_id)) {
         out.err = core::error::make(core::errc::conflict,
                                     {"Cette personne n'est plus membre du groupe parent.",
                                      "This person is no longer a member of the parent group."});
@@ -542,12 +554,10 @@ awaitable<response> community::remove_member(request& req) {
   auto actor = in->who.user_id;
   auto job = [=](pqxx::connection& c) -> std::optional<core::error> {
     pqxx::work w(c);
-    auto r = w.exec_params("SELECT role FROM memberships WHERE group_id = $1 AND user_id = $2", gid, *target);
-    if (r.empty()) return missing;
-    if (r[0][0].as<std::string>() == "owner" &&
-        w.exec_params1("SELECT count(*) FROM memberships WHERE group_id = $1 AND role = 'owner'", gid)[0].as<int>() == 1)
-      return core::error::make(core::errc::conflict, {"Le groupe doit garder au moins un responsable : nommez-en un autre d'abord.",
-                                                      "The group must keep an owner: appoint another one first."});
+    if (!leaving)
+      if (auto e = may_act_on(w, gid, actor, *target)) return e;
+    if (role_in(w, gid, *target).empty()) return missing;
+    if (auto e = keeps_an_owner(w, gid, *target)) return e;
     remove_from_subtree(w, gid, *target);
     if (!leaving) audit(w, gid, actor, "remove", *target, std::nullopt, std::nullopt, "");
     w.commit();

@@ -227,7 +227,9 @@ awaitable<response> community::resolve_report(request& req) {
     std::optional<std::int64_t> seq;
     std::int64_t group_id = 0;
     std::optional<std::int64_t> target;
+    std::optional<roomlog::event> hidden;
   };
+  auto opts = log_->opts();
   auto job = [=](pqxx::connection& c) {
     pqxx::work w(c);
     resolved out;
@@ -256,6 +258,14 @@ awaitable<response> community::resolve_report(request& req) {
                                                    "This action does not apply to this report."});
       return out;
     }
+    if (a == "mute" || a == "remove") {
+      auto e = may_act_on(w, g.id, uid, *out.target);
+      if (!e && a == "remove") e = keeps_an_owner(w, g.id, *out.target);
+      if (e) {
+        out.err = *e;
+        return out;
+      }
+    }
     if (a == "remind_rules") {
       out.notes = remind_rules(w, g, *out.target);
     } else if (a == "mute") {
@@ -274,6 +284,21 @@ awaitable<response> community::resolve_report(request& req) {
                        {"Vous ne faites plus partie de « " + g.name + " ».", "You are no longer a member of \"" + g.name + "\"."},
                        "remove");
     }
+    if (a == "hide") {
+      // The `delete` event commits with the resolution: clients stop showing
+      // the message; the original stays for the audit.
+      roomlog::append_request d;
+      d.room = *out.room;
+      d.kind = "delete";
+      d.author_id = uid;
+      d.target_seq = *out.seq;
+      auto ev = roomlog::append_in(w, d, opts);
+      if (!ev) {
+        out.err = ev.err();
+        return out;
+      }
+      out.hidden = std::move(*ev);
+    }
     w.exec_params("UPDATE reports SET state = 'resolved', action = $2, resolved_by = $3, resolved_at = now() WHERE id = $1",
                   *rid, a, uid);
     audit(w, g.id, uid, a, out.target, out.room, out.seq, note.value_or(""));
@@ -283,16 +308,7 @@ awaitable<response> community::resolve_report(request& req) {
   auto out = co_await db_.run(std::move(job));
   if (out.err) co_return fail(*out.err, req);
   publish_all(pub_, out.notes);
-  if (*action == "hide") {
-    // A `delete` event: clients stop showing it; the original stays for the audit.
-    roomlog::append_request d;
-    d.room = *out.room;
-    d.kind = "delete";
-    d.author_id = uid;
-    d.target_seq = *out.seq;
-    auto r = co_await log_->append(std::move(d));
-    if (!r) co_return fail(r.err(), req);
-  }
+  if (out.hidden) roomlog::publish(pub_, *out.hidden);
   if (*action == "remove") co_await announce(log_, out.group_id, *out.target, "leave");
   co_return response::no_content();
 }
@@ -319,6 +335,10 @@ awaitable<response> community::mute(request& req) {
   auto until_ms = std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
   auto job = [=, g = *g](pqxx::connection& c) -> core::result<std::vector<notify::notification>> {
     pqxx::work w(c);
+    if (auto e = may_act_on(w, g.id, uid, *target)) {
+      if (e->field.empty()) e->field = "user_id";
+      return *e;
+    }
     auto r = w.exec_params("UPDATE memberships SET muted_until = to_timestamp($3::double precision / 1000) "
                            "WHERE group_id = $1 AND user_id = $2 RETURNING 1",
                            g.id, *target, until_ms);
@@ -455,9 +475,10 @@ awaitable<response> community::decide_held(request& req, bool approve) {
   auto missing = not_found({"Ce message retenu n'existe pas.", "This held post does not exist."});
   if (!hid) co_return fail(missing, req);
   auto uid = who->user_id;
+  auto opts = log_->opts();
   struct held {
     std::optional<core::error> err;
-    roomlog::append_request append;
+    std::optional<roomlog::event> ev;
     std::vector<notify::notification> notes;
   };
   auto job = [=](pqxx::connection& c) {
@@ -480,12 +501,21 @@ awaitable<response> community::decide_held(request& req, bool approve) {
                   approve ? "approved" : "rejected", uid);
     audit(w, g.id, uid, approve ? "approve_post" : "reject_post", author, r[0][1].as<std::string>(), std::nullopt, "");
     if (approve) {
-      out.append.room = r[0][1].as<std::string>();
-      out.append.kind = "message";
-      out.append.author_id = author;
-      if (!r[0][3].is_null()) out.append.client_msg_id = r[0][3].as<std::string>();
-      out.append.body = r[0][4].as<std::string>();
-      if (!r[0][5].is_null()) out.append.reply_to = r[0][5].as<std::int64_t>();
+      // The approval and the post commit together, or neither does.
+      roomlog::append_request a;
+      a.room = r[0][1].as<std::string>();
+      a.kind = "message";
+      a.author_id = author;
+      if (!r[0][3].is_null()) a.client_msg_id = r[0][3].as<std::string>();
+      a.body = r[0][4].as<std::string>();
+      if (!r[0][5].is_null()) a.reply_to = r[0][5].as<std::int64_t>();
+      auto ev = roomlog::append_in(w, a, opts);
+      if (!ev) {
+        out.err = ev.err();
+        return out;
+      }
+      w.exec_params("UPDATE held_posts SET seq = $2 WHERE id = $1", *hid, ev->seq);
+      out.ev = std::move(*ev);
     } else {
       out.notes = tell(w, g, author,
                        {"Votre message n'a pas été publié dans « " + g.name + " ». N'hésitez pas à le reformuler.",
@@ -499,18 +529,9 @@ awaitable<response> community::decide_held(request& req, bool approve) {
   if (out.err) co_return fail(*out.err, req);
   publish_all(pub_, out.notes);
   if (!approve) co_return response::no_content();
-  auto r = co_await log_->append(std::move(out.append));
-  if (!r) co_return fail(r.err(), req);
-  auto seq = r->ev.seq;
-  auto hid_v = *hid;
-  auto record = [hid_v, seq](pqxx::connection& c) {
-    pqxx::work w(c);
-    w.exec_params("UPDATE held_posts SET seq = $2 WHERE id = $1", hid_v, seq);
-    w.commit();
-  };
-  co_await db_.run(std::move(record));
+  roomlog::publish(pub_, *out.ev);
   json::writer j;
-  j.begin_object().key("event").raw(roomlog::event_json(r->ev)).end_object();
+  j.begin_object().key("event").raw(roomlog::event_json(*out.ev)).end_object();
   co_return response::json(200, j.release());
 }
 

@@ -23,7 +23,9 @@ room_standing standing(pqxx::transaction_base& w, std::int64_t uid, const std::s
       auto r = w.exec_params("SELECT group_id FROM threads WHERE id = $1", ref->id);
       if (!r.empty()) gid = r[0][0].as<std::int64_t>();
     }
-    s.hidden_group = !gid || !load_group(w, *gid, uid).visible();
+    // A thread exists only for its group's members: elsewhere it answers as
+    // an unknown id does (F14), whether its group is listed or not.
+    s.hidden_group = !gid || ref->kind == roomlog::room_kind::thread || !load_group(w, *gid, uid).visible();
   }
   return s;
 }

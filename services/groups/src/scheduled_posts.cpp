@@ -247,10 +247,12 @@ awaitable<response> community::edit_scheduled_post(request& req) {
     auto p = read_post(body, std::move(base), false);
     if (!p) return p.err();
     // An edited recurring post starts again from now: no occurrence earlier
-    // today is published because of the edit.
+    // today is published because of the edit. It is published under the
+    // name of whoever wrote it last: nobody puts words in another's mouth.
     w.exec_params("UPDATE scheduled_posts SET body = $2, repeat = $3, once_at = $4::timestamptz, local_time = $5::time, "
-                  "weekdays = $6::smallint[], timezone = $7, active_from = now(), updated_at = now() WHERE id = $1",
-                  pid, p->body, p->repeat, p->at, p->time, weekdays_sql(p->weekdays), p->timezone);
+                  "weekdays = $6::smallint[], timezone = $7, active_from = now(), updated_at = now(), author_id = $8 "
+                  "WHERE id = $1",
+                  pid, p->body, p->repeat, p->at, p->time, weekdays_sql(p->weekdays), p->timezone, uid);
     audit(w, *gid, uid, "edit_scheduled_post", std::nullopt, std::nullopt, std::nullopt, "");
     auto out = post_json(w, pid);
     w.commit();

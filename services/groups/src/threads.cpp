@@ -169,7 +169,7 @@ awaitable<response> community::thread_flag(request& req, const char* column, boo
     auto r = w.exec_params("SELECT group_id FROM threads WHERE id = $1", *tid);
     if (r.empty()) return missing;
     auto g = load_group(w, r[0][0].as<std::int64_t>(), uid);
-    if (!g.visible()) return missing;
+    if (!g.member()) return missing;  // a thread exists only for its group's members (F14)
     if (!g.moderator()) return moderators_only();
     w.exec_params("UPDATE threads SET " + col + " = $2 WHERE id = $1", *tid, on);
     audit(w, g.id, uid, act, std::nullopt, "thread:" + std::to_string(*tid), std::nullopt, "");
@@ -369,9 +369,12 @@ awaitable<response> community::block_user(request& req, bool on) {
   auto uid = who->user_id;
   auto job = [=](pqxx::connection& c) -> std::optional<core::error> {
     pqxx::work w(c);
-    if (w.exec_params("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL", *target).empty()) return missing;
+    // Any id answers alike (204): whether an account exists, or was erased,
+    // is nobody's to learn here (F14). Only live accounts are stored.
     if (on)
-      w.exec_params("INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", uid, *target);
+      w.exec_params("INSERT INTO blocks (blocker_id, blocked_id) SELECT $1, id FROM users WHERE id = $2 AND deleted_at IS NULL "
+                    "ON CONFLICT DO NOTHING",
+                    uid, *target);
     else
       w.exec_params("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2", uid, *target);
     w.commit();

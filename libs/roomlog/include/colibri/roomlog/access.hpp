@@ -1,7 +1,8 @@
 #pragma once
 // Who may read and write a room: members of its group (threads: of the
 // thread's group; direct conversations: their participants, and nobody
-// writes in a conversation where one blocked the other). Checked in
+// writes in a conversation where one blocked the other, or to someone they
+// no longer share a group with). Checked in
 // PostgreSQL by the gateway (sessions cache an answer for a short time, which
 // bounds how long a removal or a mute takes to reach an open socket) and by
 // the REST service.

@@ -55,6 +55,8 @@ std::vector<page> read_after_many(pqxx::work& w, const std::vector<std::string>&
 // by their keys). After its commit the caller publishes event_frame() on
 // room_channel(); a gateway that misses it fills the hole from PostgreSQL.
 core::result<event> append_in(pqxx::work& w, const append_request& r, const options& o = {});
+// After the commit of append_in: the event's frame on its room's channel.
+void publish(redis::publisher& pub, const event& ev);
 
 class room_log : public std::enable_shared_from_this<room_log> {
  public:

@@ -27,6 +27,7 @@ inline constexpr std::chrono::minutes k_late_after{5};
 
 struct posts_result {
   std::vector<roomlog::event> events;  // committed, in publication order
+  int failed = 0;                      // publications that failed (logged; retried at the next tick)
 };
 
 posts_result run_posts(pqxx::connection& c, core::time_point now);
