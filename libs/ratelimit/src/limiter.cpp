@@ -115,6 +115,7 @@ limiter::cost limiter::cost_of(action a) const {
     case action::history: return {"history", s_.history, 1};
     case action::expensive_read: return {"history", s_.history, 2};
     case action::subscribe: return {"subscribe", s_.subscribe, 1};
+    case action::mark_read: return {"subscribe", s_.subscribe, 1};
     case action::typing: return {"typing", s_.typing, 1};
     case action::register_account: return {"register", s_.register_account, 1};
     case action::login: return {"login", s_.login, 1};

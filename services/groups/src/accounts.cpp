@@ -377,7 +377,7 @@ awaitable<response> accounts::get_progress(request& req) {
 }
 
 awaitable<response> accounts::patch_me(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return response::error(who.err(), req.lang);
   auto doc = json::body_object(req.body);
   if (!doc) co_return response::error(doc.err(), req.lang);
@@ -389,6 +389,10 @@ awaitable<response> accounts::patch_me(request& req) {
   if (timezone) check_timezone(f, "timezone", *timezone);
   auto quit = read_quit(f);
   if (auto e = f.error()) co_return response::error(*e, req.lang);
+  // A new quit date recomputes badges: it costs more than a name change.
+  if (quit)
+    if (auto d = co_await limits_.take(ratelimit::user_subject(who->user_id), ratelimit::action::quit_profile); !d.allowed)
+      co_return response::error(d.error(), req.lang);
 
   auto uid = who->user_id;
   struct updated {

@@ -100,7 +100,7 @@ awaitable<response> community::user_badges(request& req) {
 }
 
 awaitable<response> community::celebrations(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::expensive_read);
   if (!who) co_return fail(who.err(), req);
   auto gid = id_param(req, "id");
   if (!gid) co_return fail(group_not_found(), req);
@@ -119,7 +119,14 @@ awaitable<response> community::celebrations(request& req) {
     auto g = load_group(w, gid, uid);
     if (!g.visible()) return group_not_found();
     if (!g.member()) return members_only();
-    auto on = date.value_or(core::format_date(local_today(w, uid)));
+    // Today or yesterday only (a volunteer finishing after midnight): any
+    // other date would grow the table at will and, with `day`, give away a
+    // quit date or a relapse (F19).
+    auto today = local_today(w, uid);
+    auto on = date.value_or(core::format_date(today));
+    if (date && *date != core::format_date(today) && *date != core::format_date(std::chrono::sys_days(today) - std::chrono::days(1)))
+      return core::error::validation("date", {"Seules les fêtes d'aujourd'hui et d'hier se consultent.",
+                                              "Only today's and yesterday's celebrations can be read."});
     auto list = quit::celebrations_of(w, gid, on);
     w.commit();
     json::writer j;
@@ -149,7 +156,7 @@ awaitable<response> community::celebrations(request& req) {
 }
 
 awaitable<response> community::congratulated(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::react);
   if (!who) co_return fail(who.err(), req);
   auto cid = id_param(req, "cid");
   auto missing = not_found({"Cette célébration n'existe pas.", "This celebration does not exist."});

@@ -27,10 +27,10 @@ constexpr const char* k_group_select =
     "SELECT g.id, g.parent_id, g.name, g.description, g.rules, g.join_policy, g.visibility, "
     "(extract(epoch FROM g.created_at) * 1000)::bigint, "
     "(SELECT count(*) FROM memberships c WHERE c.group_id = g.id), g.welcome_group_id, "
-    "coalesce(m.role, ''), (extract(epoch FROM m.muted_until) * 1000)::bigint, "
+    "coalesce(m.role, '') AS role, (extract(epoch FROM m.muted_until) * 1000)::bigint, "
     "(SELECT r.id FROM join_requests r WHERE r.group_id = g.id AND r.user_id = $1 AND r.state = 'pending'), "
     "g.parent_id IS NULL OR EXISTS (SELECT 1 FROM memberships p WHERE p.group_id = g.parent_id AND p.user_id = $1), "
-    "coalesce((SELECT u.is_admin FROM users u WHERE u.id = $1), false), "
+    "coalesce((SELECT u.is_admin FROM users u WHERE u.id = $1), false) AS admin, "
     // Whether the parent is visible to the caller, up the whole chain: walking
     // up, a group the caller belongs to makes what is below it visible, a
     // hidden one they do not belong to hides everything below it, and a
@@ -43,7 +43,7 @@ constexpr const char* k_group_select =
     "   SELECT p.id, p.parent_id, p.visibility = 'listed', up.depth + 1, "
     "     EXISTS (SELECT 1 FROM memberships x WHERE x.group_id = p.id AND x.user_id = $1) "
     "   FROM groups p JOIN up ON p.id = up.parent_id WHERE up.listed AND NOT up.member AND up.depth < 64) "
-    " SELECT member OR (listed AND parent_id IS NULL) FROM up ORDER BY depth DESC LIMIT 1), true), "
+    " SELECT member OR (listed AND parent_id IS NULL) FROM up ORDER BY depth DESC LIMIT 1), true) AS parent_visible, "
     "g.timezone, to_char(g.celebrations_post_at, 'HH24:MI') "
     "FROM groups g LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = $1 ";
 
@@ -102,13 +102,14 @@ group_view load_group(pqxx::transaction_base& w, std::int64_t group_id, std::int
   return read_group(r[0]);
 }
 
-std::vector<group_view> visible_groups(pqxx::work& w, std::int64_t user_id) {
-  auto res = w.exec_params(std::string(k_group_select) +
-                               "ORDER BY g.parent_id NULLS FIRST, g.name, g.id",
-                           user_id);
+std::vector<group_view> visible_groups(pqxx::work& w, std::int64_t user_id, std::int64_t after, int limit) {
+  // group_view::visible(), in SQL, so that a page holds `limit` visible groups.
+  auto res = w.exec_params("SELECT * FROM (" + std::string(k_group_select) +
+                               "WHERE g.id > $2) x WHERE x.role <> '' OR x.admin OR (x.visibility = 'listed' AND x.parent_visible) "
+                               "ORDER BY x.id LIMIT $3",
+                           user_id, after, limit);
   std::vector<group_view> out;
-  for (auto r : res)
-    if (auto g = read_group(r); g.visible()) out.push_back(std::move(g));
+  for (auto r : res) out.push_back(read_group(r));
   return out;
 }
 

@@ -60,8 +60,9 @@ struct group_view {
 
 // Loads a group with the caller's standing (exists == false when absent).
 group_view load_group(pqxx::transaction_base& w, std::int64_t group_id, std::int64_t user_id);
-// Every group the caller may see, roots first then by name.
-std::vector<group_view> visible_groups(pqxx::work& w, std::int64_t user_id);
+// The groups the caller may see with an id above `after`, by id (parents
+// before their children), at most `limit`.
+std::vector<group_view> visible_groups(pqxx::work& w, std::int64_t user_id, std::int64_t after, int limit);
 
 void write_group(json::writer& w, const group_view& g);
 response group_response(int status, const group_view& g);

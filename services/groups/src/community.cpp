@@ -91,8 +91,12 @@ struct in_group {
   group_view g;
 };
 
-awaitable<core::result<in_group>> caller_in_group(pg::pool& db, const request& req) {
-  auto who = co_await authenticate(db, req);
+// With an action: the caller is charged its cost in the shared limiter first.
+awaitable<core::result<in_group>> caller_in_group(pg::pool& db, const request& req, ratelimit::limiter* limits = nullptr,
+                                                  ratelimit::action a = ratelimit::action::edit) {
+  core::result<caller> who;
+  if (limits) who = co_await authenticate(db, req, *limits, a);
+  else who = co_await authenticate(db, req);
   if (!who) co_return who.err();
   auto gid = id_param(req, "id");
   if (!gid) co_return group_not_found();
@@ -130,18 +134,24 @@ void check_choice(json::fields& f, std::string_view key, const std::optional<std
 awaitable<response> community::list_groups(request& req) {
   auto who = co_await authenticate(db_, req);
   if (!who) co_return fail(who.err(), req);
+  auto limit = limit_param(req, s_.page_default, s_.page_max);
+  if (!limit) co_return fail(limit.err(), req);
+  auto after = query_id(req, "after");
+  if (!after) co_return fail(after.err(), req);
   auto uid = who->user_id;
-  auto job = [uid](pqxx::connection& c) {
+  auto job = [uid, n = *limit, a = after->value_or(0)](pqxx::connection& c) {
     pqxx::work w(c);
-    auto gs = visible_groups(w, uid);
+    auto gs = visible_groups(w, uid, a, n + 1);
     w.commit();
     return gs;
   };
   auto gs = co_await db_.run(std::move(job));
+  bool more = static_cast<int>(gs.size()) > *limit;
+  if (more) gs.pop_back();
   json::writer w;
   w.begin_object().key("groups").begin_array();
   for (const auto& g : gs) write_group(w, g);
-  w.end_array().field("has_more", false).end_object();
+  w.end_array().field("has_more", more).end_object();
   co_return response::json(200, w.release());
 }
 
@@ -152,7 +162,7 @@ awaitable<response> community::get_group(request& req) {
 }
 
 awaitable<response> community::create_group(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::create);
   if (!who) co_return fail(who.err(), req);
   auto doc = json::body_object(req.body);
   if (!doc) co_return fail(doc.err(), req);
@@ -195,7 +205,7 @@ awaitable<response> community::create_group(request& req) {
 }
 
 awaitable<response> community::patch_group(request& req) {
-  auto in = co_await caller_in_group(db_, req);
+  auto in = co_await caller_in_group(db_, req, &limits_, ratelimit::action::edit);
   if (!in) co_return fail(in.err(), req);
   if (!in->g.moderator() && !in->g.admin) co_return fail(moderators_only(), req);
   auto doc = json::body_object(req.body);
@@ -257,7 +267,7 @@ awaitable<response> community::patch_group(request& req) {
 }
 
 awaitable<response> community::join(request& req) {
-  auto in = co_await caller_in_group(db_, req);
+  auto in = co_await caller_in_group(db_, req, &limits_, ratelimit::action::join);
   if (!in) co_return fail(in.err(), req);
   const auto& g = in->g;
   if (g.member()) co_return fail(already_member(), req);
@@ -370,7 +380,7 @@ awaitable<response> community::list_join_requests(request& req) {
 }
 
 awaitable<response> community::decide_join_request(request& req, bool approve) {
-  auto in = co_await caller_in_group(db_, req);
+  auto in = co_await caller_in_group(db_, req, &limits_, ratelimit::action::edit);
   if (!in) co_return fail(in.err(), req);
   if (!in->g.moderator()) co_return fail(moderators_only(), req);
   auto rid = id_param(req, "rid");
@@ -433,7 +443,7 @@ awaitable<response> community::decide_join_request(request& req, bool approve) {
 }
 
 awaitable<response> community::create_invitation(request& req) {
-  auto in = co_await caller_in_group(db_, req);
+  auto in = co_await caller_in_group(db_, req, &limits_, ratelimit::action::create);
   if (!in) co_return fail(in.err(), req);
   if (!in->g.moderator()) co_return fail(moderators_only(), req);
   auto doc = json::body_object(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
@@ -463,7 +473,7 @@ awaitable<response> community::create_invitation(request& req) {
 }
 
 awaitable<response> community::accept_invitation(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::join);
   if (!who) co_return fail(who.err(), req);
   auto code = std::string(req.param("code"));
   if (!auth::plausible_token(code)) co_return fail(invitation_invalid(), req);
@@ -510,7 +520,7 @@ awaitable<response> community::list_members(request& req) {
 }
 
 awaitable<response> community::set_role(request& req) {
-  auto in = co_await caller_in_group(db_, req);
+  auto in = co_await caller_in_group(db_, req, &limits_, ratelimit::action::edit);
   if (!in) co_return fail(in.err(), req);
   if (in->g.role != "owner" && !in->g.admin)
     co_return fail(core::error::make(core::errc::forbidden, {"Réservé aux responsables du groupe.", "For the group's owners only."}), req);
@@ -542,7 +552,7 @@ awaitable<response> community::set_role(request& req) {
 }
 
 awaitable<response> community::remove_member(request& req) {
-  auto in = co_await caller_in_group(db_, req);
+  auto in = co_await caller_in_group(db_, req, &limits_, ratelimit::action::join);
   if (!in) co_return fail(in.err(), req);
   bool leaving = req.param("uid") == "me";
   auto target = leaving ? std::optional<std::int64_t>(in->who.user_id) : id_param(req, "uid");

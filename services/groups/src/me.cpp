@@ -71,7 +71,7 @@ awaitable<response> community::list_notifications(request& req) {
 }
 
 awaitable<response> community::read_notifications(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::mark_read);
   if (!who) co_return fail(who.err(), req);
   auto doc = json::body_object(req.body);
   if (!doc) co_return fail(doc.err(), req);
@@ -89,7 +89,7 @@ awaitable<response> community::read_notifications(request& req) {
 }
 
 awaitable<response> community::export_me(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::expensive_read);
   if (!who) co_return fail(who.err(), req);
   auto uid = who->user_id;
   auto job = [uid](pqxx::connection& c) {
@@ -141,7 +141,7 @@ awaitable<response> community::export_me(request& req) {
 }
 
 awaitable<response> community::delete_me(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto uid = who->user_id;
   auto job = [uid](pqxx::connection& c) {

@@ -68,7 +68,7 @@ std::string until_text(std::int64_t ms) { return core::format_rfc3339_ms(ms); }
 }  // namespace
 
 awaitable<response> community::create_report(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::report);
   if (!who) co_return fail(who.err(), req);
   auto doc = json::body_object(req.body);
   if (!doc) co_return fail(doc.err(), req);
@@ -202,7 +202,7 @@ awaitable<response> community::list_reports(request& req) {
 }
 
 awaitable<response> community::resolve_report(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto rid = id_param(req, "rid");
   if (!rid) co_return fail(report_not_found(), req);
@@ -314,7 +314,7 @@ awaitable<response> community::resolve_report(request& req) {
 }
 
 awaitable<response> community::mute(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto g = co_await moderated_group(db_, req, who->user_id);
   if (!g) co_return fail(g.err(), req);
@@ -362,7 +362,7 @@ awaitable<response> community::mute(request& req) {
 }
 
 awaitable<response> community::unmute(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto g = co_await moderated_group(db_, req, who->user_id);
   if (!g) co_return fail(g.err(), req);
@@ -385,7 +385,7 @@ awaitable<response> community::unmute(request& req) {
 }
 
 awaitable<response> community::put_watched_words(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto g = co_await moderated_group(db_, req, who->user_id);
   if (!g) co_return fail(g.err(), req);
@@ -469,7 +469,7 @@ awaitable<response> community::list_held(request& req) {
 }
 
 awaitable<response> community::decide_held(request& req, bool approve) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto hid = id_param(req, "hid");
   auto missing = not_found({"Ce message retenu n'existe pas.", "This held post does not exist."});

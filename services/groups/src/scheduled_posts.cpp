@@ -195,7 +195,7 @@ awaitable<response> community::list_scheduled_posts(request& req) {
 }
 
 awaitable<response> community::create_scheduled_post(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::create);
   if (!who) co_return fail(who.err(), req);
   auto gid = id_param(req, "id");
   if (!gid) co_return fail(group_not_found(), req);
@@ -227,7 +227,7 @@ awaitable<response> community::create_scheduled_post(request& req) {
 }
 
 awaitable<response> community::edit_scheduled_post(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto pid = id_param(req, "pid");
   if (!pid) co_return fail(post_not_found(), req);
@@ -264,7 +264,7 @@ awaitable<response> community::edit_scheduled_post(request& req) {
 }
 
 awaitable<response> community::delete_scheduled_post(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto pid = id_param(req, "pid");
   if (!pid) co_return fail(post_not_found(), req);

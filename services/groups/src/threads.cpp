@@ -158,7 +158,7 @@ awaitable<response> community::create_thread(request& req) {
 }
 
 awaitable<response> community::thread_flag(request& req, const char* column, bool on, const char* action) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto tid = id_param(req, "tid");
   auto missing = not_found({"Cette discussion n'existe pas.", "This thread does not exist."});
@@ -294,7 +294,7 @@ awaitable<response> community::list_conversations(request& req) {
 }
 
 awaitable<response> community::create_conversation(request& req) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::create);
   if (!who) co_return fail(who.err(), req);
   auto doc = json::body_object(req.body);
   if (!doc) co_return fail(doc.err(), req);
@@ -336,10 +336,13 @@ awaitable<response> community::create_conversation(request& req) {
     all.push_back(uid);
     auto all_arr = pg::bigint_array(all);
     // The same people already have a conversation: reuse it.
+    // Only the caller's own conversations are looked at (by index), never
+    // the whole table (F19).
     auto existing = w.exec_params(
-        "SELECT c.conversation_id FROM conversation_members c GROUP BY c.conversation_id "
+        "SELECT c.conversation_id FROM conversation_members mine JOIN conversation_members c "
+        "  ON c.conversation_id = mine.conversation_id WHERE mine.user_id = $2 GROUP BY c.conversation_id "
         "HAVING array_agg(c.user_id ORDER BY c.user_id) = (SELECT array_agg(x ORDER BY x) FROM unnest($1::bigint[]) x) "
-        "AND bool_or(c.user_id = $2) LIMIT 1",
+        "LIMIT 1",
         all_arr, uid);
     std::int64_t cid;
     if (!existing.empty()) {
@@ -361,7 +364,7 @@ awaitable<response> community::create_conversation(request& req) {
 }
 
 awaitable<response> community::block_user(request& req, bool on) {
-  auto who = co_await authenticate(db_, req);
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto target = id_param(req, "uid");
   auto missing = not_found({"Cette personne n'existe pas.", "This person does not exist."});

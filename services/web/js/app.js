@@ -112,7 +112,8 @@ function membershipLine(g) {
 }
 
 async function groupsView() {
-  const { groups } = await get("/groups");
+  const { groups } = await get("/groups?limit=200");
+  groups.sort((a, b) => a.name.localeCompare(b.name, "fr"));
   const children = (id) => groups.filter((g) => g.parent_id === id);
   const item = (g) => h("li", {},
     h("a", { href: `#/groups/${g.id}` }, g.name), " ", membershipLine(g),

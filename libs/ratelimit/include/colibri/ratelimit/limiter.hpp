@@ -48,6 +48,7 @@ enum class action {
   history,       // socket history page: history bucket (10 per 10 s), 1
   expensive_read,  // export, listing every group, celebrations: history bucket, 2
   subscribe,     // socket subscribe/unsubscribe: subscribe bucket (30, 3/s), 1
+  mark_read,     // notifications marked read: subscribe bucket, 1
   typing,        // per room: 1 per 3 s; extra ones are dropped silently
   register_account,  // per address: register bucket, 1
   login,         // per address: login bucket (anonymous), 1
