@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
     sched.start();
 
     http::router routes;
-    http::add_health_routes(routes, "badges", rt.readiness());
+    http::add_health_routes(routes, "badges", rt.readiness(false));
     routes.get("/leader", [&sched](http::request&) -> awaitable<http::response> {
       json::writer w;
       w.begin_object().field("leader", sched.leader()).end_object();

@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
     });
 
     http::router routes;
-    http::add_health_routes(routes, "chat", rt.readiness());
+    http::add_health_routes(routes, "chat", rt.readiness(true));
     http::server server(rt.io(), common.http, routes, gw->handler());
     return rt.run(
         server,

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     }
     groups::community community(rt.db(), rt.publisher(), log, limits, community_settings);
     http::router routes;
-    http::add_health_routes(routes, "groups", rt.readiness());
+    http::add_health_routes(routes, "groups", rt.readiness(false));
     accounts.add_routes(routes);
     community.add_routes(routes);
     http::server server(rt.io(), common.http, routes);

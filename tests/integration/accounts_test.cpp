@@ -327,4 +327,53 @@ TEST_F(Accounts, PostgresOutageGives503ThenServesAgainByItself) {
   svc_.reset();  // before `own` goes away
 }
 
+TEST_F(Accounts, ADatabaseThatStopsAnsweringGets503sAndAnUnreadyReadyzThenRecovers) {
+  // F24: a blackholed PostgreSQL kept requests queued behind 2 s connects
+  // (up to ~1,000 s), and /readyz queued its probe behind them.
+  postgres_server own;
+  db_url_.clear();
+  start({}, &own);
+  auto token = register_user("ines@example.fr", "Inès");
+  own.pause();
+  // Many readers at once: the first ones hold the pool's connections, the
+  // others are answered 503 instead of waiting with them.
+  std::vector<std::thread> readers;
+  std::atomic<int> unavailable{0}, other{0};
+  for (int i = 0; i < 16; ++i)
+    readers.emplace_back([&] {
+      auto r = http_call(svc_->port(), "GET", "/api/v1/me", {}, {{"Authorization", "Bearer " + token}},
+                         std::chrono::seconds(60));
+      (r.status == 503 ? unavailable : other)++;
+    });
+  // /readyz answers (it never queues behind the database) and says why.
+  int ready_status = 0;
+  std::string ready_body;
+  for (int i = 0; i < 100 && ready_status != 503; ++i) {
+    auto r = http_call(svc_->port(), "GET", "/readyz", {}, {}, std::chrono::seconds(5));
+    ready_status = r.status;
+    ready_body = r.body;
+    if (ready_status != 503) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(ready_status, 503);
+  EXPECT_EQ(json_at(ready_body, "checks.postgresql"), "down");
+  EXPECT_FALSE(json_at(ready_body, "checks.redis")) << "the REST service serves without Redis";
+  // While it hangs, new requests are refused at once.
+  for (int i = 0; i < 100; ++i) {
+    auto r = http_call(svc_->port(), "GET", "/api/v1/me", {}, {{"Authorization", "Bearer " + token}}, std::chrono::seconds(5));
+    if (r.status == 503) break;
+    ASSERT_LT(i, 99) << "never refused";
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  own.resume();
+  for (auto& t : readers) t.join();
+  EXPECT_GE(unavailable.load(), 8);
+  int status = 0;
+  for (int i = 0; i < 150 && status != 200; ++i) {
+    status = get("/api/v1/me", token).status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 200);
+  svc_.reset();
+}
+
 }  // namespace

@@ -315,6 +315,33 @@ TEST_F(ChatRooms, EditDeleteAndReactFollowAuthorshipAndRoles) {
             "message:-,edit:1,reaction:1,delete:1\n");
 }
 
+TEST_F(ChatRooms, ARedisThatStopsAnsweringIsNoticedAndRoomsAreServedFromPostgres) {
+  // F24: a silent partition (the socket open, nothing answered) was never
+  // noticed: live delivery stopped with no catch-up until TCP gave up.
+  auto gid = group("silence");
+  std::string room = "group:" + gid;
+  auto a = user("parle"), b = user("ecoute");
+  member(gid, a.second);
+  member(gid, b.second);
+  auto wa = connect(gateways_[0]->port(), a.first);
+  auto wb = connect(gateways_[1]->port(), b.first);
+  wb->send(R"({"type":"subscribe","room":")" + room + R"("})");
+  ASSERT_EQ(info(wb->read().value_or("")).type, "subscribed");
+  redis_.pause();
+  wa->send(R"({"type":"send","room":")" + room + R"(","body":"tu m'entends ?","client_msg_id":"s1"})");
+  auto ack = wa->read_until("\"ack\"", std::chrono::seconds(10));
+  ASSERT_TRUE(ack);
+  auto got = wb->read_until("tu m'entends", std::chrono::seconds(20));
+  redis_.resume();
+  ASSERT_TRUE(got) << "not delivered while Redis was silent";
+  EXPECT_EQ(info(*got).seq, info(*ack).seq);
+  // And once Redis answers again, live delivery goes on, once.
+  wa->send(R"({"type":"send","room":")" + room + R"(","body":"et maintenant ?","client_msg_id":"s2"})");
+  auto second = wb->read_until("et maintenant", std::chrono::seconds(20));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(info(*second).seq, info(*got).seq + 1);
+}
+
 TEST_F(ChatRooms, RateLimitThenClose4029AndASocketCapPerUser) {
   auto tight = env_;
   tight["COLIBRI_RATE_EVENTS"] = "5";

@@ -19,6 +19,11 @@ std::string with_connect_timeout(const std::string& url, int seconds, std::strin
     out += value;
   };
   add("connect_timeout", std::to_string(seconds));
+  add("keepalives", "1");
+  add("keepalives_idle", "5");
+  add("keepalives_interval", "2");
+  add("keepalives_count", "3");
+  add("tcp_user_timeout", "10000");
   add("application_name", application_name);
   return out;
 }
@@ -35,7 +40,10 @@ bool is_connection_error(const std::exception& e) {
 }
 
 pool::pool(pool_options opts, std::string application_name)
-    : opts_(std::move(opts)), url_(with_connect_timeout(opts_.url, opts_.connect_timeout_s, application_name)) {
+    : opts_(std::move(opts)),
+      url_(with_connect_timeout(opts_.url, opts_.connect_timeout_s, application_name)),
+      busy_since_ms_(new std::atomic<std::int64_t>[opts_.size]) {
+  for (std::size_t i = 0; i < opts_.size; ++i) busy_since_ms_[i] = 0;
   for (std::size_t i = 0; i < opts_.size; ++i) threads_.emplace_back([this, i] { worker_loop(i); });
 }
 
@@ -52,12 +60,12 @@ void pool::stop() {
     if (t.joinable()) t.join();
   threads_.clear();
   // Jobs still queued are failed, never dropped silently.
-  std::deque<job> rest;
+  std::deque<queued_job> rest;
   {
     std::lock_guard lk(mutex_);
     rest.swap(queue_);
   }
-  for (auto& j : rest) j(nullptr, std::make_exception_ptr(unavailable("database pool stopped")), false);
+  for (auto& q : rest) q.j(nullptr, std::make_exception_ptr(unavailable("database pool stopped")), false);
 }
 
 std::size_t pool::queued() const {
@@ -65,12 +73,72 @@ std::size_t pool::queued() const {
   return queue_.size();
 }
 
+std::int64_t pool::now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+void pool::mark_down() {
+  up_ = false;
+  probe_at_ms_ = now_ms() + opts_.probe_every.count();
+  // What waits in the queue would only wait for connect timeouts: 503 now.
+  std::deque<queued_job> rest;
+  {
+    std::lock_guard lk(mutex_);
+    rest.swap(queue_);
+  }
+  for (auto& q : rest) q.j(nullptr, std::make_exception_ptr(unavailable("database unavailable")), false);
+}
+
+bool pool::stalled() const {
+  auto now = now_ms();
+  for (std::size_t i = 0; i < opts_.size; ++i) {
+    auto since = busy_since_ms_[i].load();
+    if (since != 0 && now - since > opts_.stall_after.count()) return true;
+  }
+  return false;
+}
+
+bool pool::available() {
+  if (stalled()) return false;
+  if (!ping_in_flight_.exchange(true)) {
+    try {
+      submit([this](pqxx::connection* c, std::exception_ptr pre, bool may_retry) {
+        outcome o = outcome::done;
+        if (!pre) {
+          try {
+            pqxx::nontransaction(*c).exec("SELECT 1");
+          } catch (const std::exception& e) {
+            // A connection that died while idle is replaced and tried once more.
+            if (is_connection_error(e)) o = may_retry ? outcome::retry : outcome::broken;
+          }
+        }
+        if (o != outcome::retry) ping_in_flight_ = false;
+        return o;
+      });
+    } catch (...) {
+      ping_in_flight_ = false;
+    }
+  }
+  return up_;
+}
+
 void pool::submit(job j) {
   {
     std::lock_guard lk(mutex_);
     if (stopping_) throw unavailable("database pool stopped");
+    // The circuit is open: fail at once, but let one job through every
+    // probe_every to find out whether PostgreSQL is back.
+    if (!up_) {
+      auto now = now_ms();
+      if (now < probe_at_ms_) throw unavailable("database unavailable");
+      probe_at_ms_ = now + opts_.probe_every.count();
+    }
     if (queue_.size() >= opts_.queue_max) throw unavailable("database queue full");
-    queue_.push_back(std::move(j));
+    // Every worker is stuck on a server that does not answer: nothing new
+    // would be served before they are freed.
+    if (queue_.size() >= opts_.size && stalled()) throw unavailable("database not answering");
+    queue_.push_back({std::move(j), now_ms()});
   }
   cv_.notify_one();
 }
@@ -85,7 +153,8 @@ void pool::worker_loop(std::size_t index) {
       // know: a generic plan is as good, and planning them again on every
       // execution (the server's default after comparing costs) costs more
       // than running them (pg/prepared.hpp).
-      pqxx::nontransaction(*conn).exec("SET plan_cache_mode = force_generic_plan");
+      pqxx::nontransaction(*conn).exec("SET plan_cache_mode = force_generic_plan; SET statement_timeout = " +
+                                       std::to_string(opts_.statement_timeout_ms));
       if (down) log::info("postgresql connection restored", {{"worker", static_cast<std::int64_t>(index)}});
       down = false;
       return nullptr;
@@ -94,6 +163,7 @@ void pool::worker_loop(std::size_t index) {
       if (!down)
         log::warn("postgresql connection failed", {{"worker", static_cast<std::int64_t>(index)}, {"error", e.what()}});
       down = true;
+      mark_down();
       return std::make_exception_ptr(unavailable("database unreachable"));
     }
   };
@@ -103,12 +173,19 @@ void pool::worker_loop(std::size_t index) {
       std::unique_lock lk(mutex_);
       cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
-      j = std::move(queue_.front());
+      auto q = std::move(queue_.front());
       queue_.pop_front();
+      j = std::move(q.j);
+      if (now_ms() - q.since_ms > 2 * opts_.stall_after.count()) {
+        lk.unlock();
+        j(nullptr, std::make_exception_ptr(unavailable("database not answering")), false);
+        continue;
+      }
     }
     // A job runs at most twice: a connection found broken before anything was
     // committed (say PostgreSQL restarted while this worker idled) is replaced
     // and the job retried once, so a restart costs no request.
+    busy_since_ms_[index] = now_ms();
     for (bool may_retry = true;; may_retry = false) {
       if (!conn || !conn->is_open()) {
         if (auto ep = connect()) {
@@ -117,10 +194,17 @@ void pool::worker_loop(std::size_t index) {
         }
       }
       auto o = j(conn.get(), nullptr, may_retry);
-      if (o == outcome::done) break;
+      if (o == outcome::done) {
+        up_ = true;
+        break;
+      }
       conn.reset();
-      if (o == outcome::broken) break;
+      if (o == outcome::broken) {
+        mark_down();
+        break;
+      }
     }
+    busy_since_ms_[index] = 0;
   }
 }
 

@@ -2,6 +2,9 @@
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -14,6 +17,15 @@
 
 namespace colibri::redis {
 namespace detail {
+
+// Probes after 5 s idle, every 2 s, 3 times: a dead peer is noticed in ~11 s.
+void set_keepalive(int fd) {
+  int on = 1, idle = 5, interval = 2, count = 3;
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+}
 
 using namespace std::chrono;
 
@@ -75,7 +87,7 @@ class connection : public std::enable_shared_from_this<connection> {
     asio::post(strand_, [self = shared_from_this()] {
       self->stopped_ = false;
       self->connect();
-      if (self->mode_ == mode::command) self->heartbeat();
+      self->heartbeat();
     });
   }
 
@@ -191,6 +203,9 @@ class connection : public std::enable_shared_from_this<connection> {
     ac->ev.addWrite = &watcher::add_write;
     ac->ev.delWrite = &watcher::del_write;
     ac->ev.cleanup = &watcher::cleanup;
+    // TCP keepalive notices a peer gone without a word; the heartbeat below
+    // notices one that keeps the socket open but answers nothing.
+    set_keepalive(ac->c.fd);
     redisAsyncSetConnectCallback(ac, &connection::on_connect);
     redisAsyncSetDisconnectCallback(ac, &connection::on_disconnect);
     // hiredis waits for writability to learn that the connect completed.
@@ -278,12 +293,15 @@ class connection : public std::enable_shared_from_this<connection> {
     auto reply = static_cast<redisReply*>(r);
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) return;
     auto self = static_cast<connection*>(ac->data);
+    self->heard();
     std::string_view kind(reply->element[0]->str, reply->element[0]->len);
     std::string_view channel(reply->element[1]->str, reply->element[1]->len);
     if (kind == "message") {
       if (reply->element[2]->type != REDIS_REPLY_STRING) return;
       if (self->handlers.on_message)
         self->handlers.on_message(channel, std::string_view(reply->element[2]->str, reply->element[2]->len));
+    } else if (kind == "subscribe" && channel == k_heartbeat_channel) {
+      // heard() above is all it is for
     } else if (kind == "subscribe" && channel != "colibri:ready") {
       std::string c(channel);
       if (self->channels_.count(c)) {
@@ -312,20 +330,40 @@ class connection : public std::enable_shared_from_this<connection> {
     });
   }
 
+  // Every heartbeat: a command that Redis answers on this connection (PING;
+  // in subscribe mode, a SUBSCRIBE of a channel of our own, since hiredis
+  // drops a subscribed connection's PONG). Silent for 3 heartbeats: the
+  // connection is dropped and made again, and the subscriber's user told
+  // (it catches up from PostgreSQL), instead of waiting for TCP to give up.
   void heartbeat() {
     if (stopped_) return;
-    if (ac_ && connected_) redisAsyncCommand(ac_, &connection::on_pong, this, "PING");
+    if (ac_ && connected_) {
+      if (silent()) {
+        log::warn("redis silent; reconnecting", {{"mode", mode_ == mode::command ? "command" : "subscribe"}});
+        auto ac = ac_;
+        redisAsyncFree(ac);  // calls on_disconnect, which schedules the reconnect
+      } else if (mode_ == mode::command) {
+        redisAsyncCommand(ac_, &connection::on_pong, this, "PING");
+      } else {
+        send_subscription(std::string(k_heartbeat_channel), true);
+      }
+    }
     heartbeat_timer_.expires_after(opts_.heartbeat);
     heartbeat_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (!ec) self->heartbeat();
     });
   }
+  bool silent() const {
+    auto now = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+    return now - last_pong_ms_.load() > 3 * opts_.heartbeat.count() + 500;
+  }
+  void heard() { last_pong_ms_ = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count(); }
+  static constexpr std::string_view k_heartbeat_channel = "colibri:heartbeat";
 
   static void on_pong(redisAsyncContext* ac, void* r, void*) {
     auto reply = static_cast<redisReply*>(r);
     if (!reply || reply->type == REDIS_REPLY_ERROR) return;
-    auto self = static_cast<connection*>(ac->data);
-    self->last_pong_ms_ = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+    static_cast<connection*>(ac->data)->heard();
   }
 
   asio::strand<asio::any_io_executor> strand_;

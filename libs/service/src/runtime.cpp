@@ -20,6 +20,7 @@ common_settings read_common(core::config& cfg, std::string name, std::string_vie
   s.pg.size = static_cast<std::size_t>(cfg.integer("COLIBRI_PG_POOL_SIZE", 4, 1, 64));
   s.pg.queue_max = static_cast<std::size_t>(cfg.integer("COLIBRI_PG_QUEUE_MAX", 2000, 1, 1000000));
   s.pg_startup_wait_s = static_cast<int>(cfg.integer("COLIBRI_PG_STARTUP_WAIT_SECONDS", 30, 0, 3600));
+  s.pg.statement_timeout_ms = static_cast<int>(cfg.integer("COLIBRI_PG_STATEMENT_TIMEOUT_MS", 15000, 0, 3600000));
   auto [rhost, rport] = cfg.endpoint("COLIBRI_REDIS", "127.0.0.1:56379");
   s.redis.host = rhost;
   s.redis.port = rport;
@@ -65,23 +66,13 @@ void runtime::migrate() {
   }
 }
 
-std::vector<http::readiness_check> runtime::readiness() {
-  return {
-      {"postgresql",
-       [this]() -> awaitable<bool> {
-         try {
-           auto ping = [](pqxx::connection& c) {
-             pqxx::nontransaction n(c);
-             n.exec("SELECT 1");
-           };
-           co_await db_->run(std::move(ping));
-           co_return true;
-         } catch (...) {
-           co_return false;
-         }
-       }},
-      {"redis", [this]() -> awaitable<bool> { co_return publisher_->healthy(); }},
-  };
+std::vector<http::readiness_check> runtime::readiness(bool needs_redis) {
+  // Answered from the dependencies' state, at once: a blackholed database
+  // must not make /readyz hang behind it.
+  std::vector<http::readiness_check> checks{
+      {"postgresql", [this]() -> awaitable<bool> { co_return db_->available(); }}};
+  if (needs_redis) checks.push_back({"redis", [this]() -> awaitable<bool> { co_return publisher_->healthy(); }});
+  return checks;
 }
 
 int runtime::run(http::server& server, std::function<void()> on_stop, std::function<bool()> drained) {

@@ -2,12 +2,14 @@
 
 #include "colibri/badges/posts.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/pg/pool.hpp"
 #include "colibri/roomlog/room_log.hpp"
 
 namespace colibri::badges {
 
 scheduler::scheduler(std::string pg_url, redis::publisher* pub, const core::clock& clock, scheduler_settings s)
-    : url_(pg_url), pub_(pub), clock_(clock), s_(s), lock_(std::move(pg_url), k_leader_key) {}
+    : url_(pg::with_connect_timeout(pg_url, 2, "colibri-badges-scheduler")), pub_(pub), clock_(clock), s_(s),
+      lock_(std::move(pg_url), k_leader_key) {}
 
 scheduler::~scheduler() { stop(); }
 

@@ -293,11 +293,32 @@ awaitable<void> hub::fill(std::string room, std::chrono::milliseconds delay) {
 }
 
 void hub::on_redis_lost() {
-  // Nothing to do yet: what was published meanwhile is read back on reconnect.
+  // Without the doorbell, every room is read from PostgreSQL each
+  // poll_every until Redis is back: a partition delays messages, it does not
+  // stop them.
+  std::lock_guard lk(mutex_);
+  if (redis_lost_) return;
+  redis_lost_ = true;
+  asio::co_spawn(ex_, poll_while_lost(), [](std::exception_ptr ep) {
+    if (ep) log::error("polling without redis ended");
+  });
+}
+
+awaitable<void> hub::poll_while_lost() {
+  asio::steady_timer t(ex_);
+  for (;;) {
+    t.expires_after(presence_.poll_every);
+    co_await t.async_wait(asio::use_awaitable);
+    std::lock_guard lk(mutex_);
+    if (!redis_lost_) co_return;
+    for (auto& [room, r] : rooms_)
+      if (r.ready) schedule_fill(room, 0ms);
+  }
 }
 
 void hub::on_redis_back() {
   std::lock_guard lk(mutex_);
+  redis_lost_ = false;
   ++redis_epoch_;
   for (auto& [room, r] : rooms_) {
     if (r.ready) schedule_fill(room, 0ms);

@@ -1,7 +1,10 @@
 #include "colibri/test/servers.hpp"
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -80,6 +83,34 @@ void redis_server::start() {
 
 void redis_server::stop() { proc_.stop(15); }
 void redis_server::kill_hard() { proc_.stop(9); }
+void redis_server::pause() { ::kill(proc_.pid(), SIGSTOP); }
+void redis_server::resume() { ::kill(proc_.pid(), SIGCONT); }
+
+namespace {
+// The postmaster (first line of postmaster.pid) and its children.
+void signal_postgres(const std::string& data_dir, int sig) {
+  std::ifstream f(data_dir + "/postmaster.pid");
+  pid_t master = 0;
+  f >> master;
+  if (master <= 0) return;
+  ::kill(master, sig);
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream st(e.path() / "stat");
+    std::string line;
+    if (!std::getline(st, line)) continue;
+    auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == master) ::kill(std::stoi(e.path().filename().string()), sig);
+  }
+}
+}  // namespace
+
+void postgres_server::pause() { signal_postgres(dir_.path() + "/data", SIGSTOP); }
+void postgres_server::resume() { signal_postgres(dir_.path() + "/data", SIGCONT); }
 
 std::string bin_dir() {
   const char* d = std::getenv("COLIBRI_BIN_DIR");

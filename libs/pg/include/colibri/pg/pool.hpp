@@ -3,6 +3,8 @@
 // each; callers co_await run(f) and are resumed on their own executor. The
 // queue is bounded: past it, and whenever PostgreSQL cannot be reached,
 // run() throws pg::unavailable, which the HTTP layer answers with 503.
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -35,10 +37,21 @@ struct pool_options {
   std::size_t size = 4;
   std::size_t queue_max = 1000;
   int connect_timeout_s = 2;
+  // A statement running longer is cancelled by the server (0: never).
+  int statement_timeout_ms = 15000;
+  // A job running longer than this makes the pool unavailable() for
+  // readiness, and new jobs fail at once while the queue is not empty: the
+  // server is reachable but does not answer (stalled, blackholed).
+  std::chrono::milliseconds stall_after{3000};
+  // While PostgreSQL is unreachable, one job per interval tries it; the
+  // others fail at once (503) instead of queueing behind connect timeouts.
+  std::chrono::milliseconds probe_every{1000};
 };
 
-// Adds connect_timeout (and a fallback application_name) to a libpq URL or
-// conninfo string unless already present.
+// Adds connect_timeout, TCP keepalives and tcp_user_timeout (a blackholed
+// server is given up on in ~10 s instead of the kernel's minutes), and a
+// fallback application_name, to a libpq URL or conninfo string unless
+// already present.
 std::string with_connect_timeout(const std::string& url, int seconds, std::string_view application_name);
 
 // True for errors that mean "the server went away" rather than "the SQL failed".
@@ -62,18 +75,36 @@ class pool {
 
   void stop();
   std::size_t queued() const;
+  // PostgreSQL answered lately and no job is stalled: what /readyz reports.
+  // Submits a ping when none is in flight, so that an idle pool notices a
+  // server that stopped answering; never waits.
+  bool available();
 
  private:
   void submit(job j);
   void worker_loop(std::size_t index);
+  void mark_down();
+  static std::int64_t now_ms();
 
   pool_options opts_;
   std::string url_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<job> queue_;
+  struct queued_job {
+    job j;
+    std::int64_t since_ms;
+  };
+  std::deque<queued_job> queue_;
+  bool stalled() const;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
+  // The circuit: false from a connection failure until a job succeeds.
+  std::atomic<bool> up_{true};
+  std::atomic<std::int64_t> probe_at_ms_{0};
+  // When each worker's current job started (0: idle). A job that waited in
+  // the queue more than twice stall_after fails with unavailable.
+  std::unique_ptr<std::atomic<std::int64_t>[]> busy_since_ms_;
+  std::atomic<bool> ping_in_flight_{false};
 };
 
 template <class F>

@@ -42,8 +42,9 @@ class runtime {
 
   // Waits (bounded) for PostgreSQL, then applies pending migrations.
   void migrate();
-  // postgresql + redis probes for /readyz.
-  std::vector<http::readiness_check> readiness();
+  // What /readyz reports: only what the service cannot serve without
+  // (PostgreSQL always; Redis for the gateway, whose live delivery needs it).
+  std::vector<http::readiness_check> readiness(bool needs_redis);
 
   // Starts the server and blocks until a stop signal; then stops accepting,
   // calls on_stop (close sockets, flush), lets requests in flight finish and

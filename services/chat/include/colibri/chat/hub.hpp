@@ -30,6 +30,8 @@ class session;
 struct presence_settings {
   std::chrono::milliseconds ttl{60000};
   std::chrono::milliseconds refresh_every{20000};
+  // While Redis is lost: how often each room is read from PostgreSQL.
+  std::chrono::milliseconds poll_every{1000};
 };
 
 class hub : public std::enable_shared_from_this<hub> {
@@ -91,6 +93,8 @@ class hub : public std::enable_shared_from_this<hub> {
   mutable std::mutex mutex_;
   std::map<std::string, room_state> rooms_;
   std::uint64_t redis_epoch_ = 0;  // reconnections to Redis so far
+  bool redis_lost_ = false;        // polling PostgreSQL meanwhile
+  awaitable<void> poll_while_lost();
 };
 
 }  // namespace colibri::chat

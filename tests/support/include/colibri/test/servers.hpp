@@ -16,6 +16,10 @@ class postgres_server {
   ~postgres_server();
   void start();
   void stop();  // fast shutdown: connections are cut
+  // SIGSTOP / SIGCONT to the server and its backends: connections stay open
+  // and nothing answers (a stalled or partitioned server, seen from libpq).
+  void pause();
+  void resume();
   unsigned short port() const { return port_; }
   // A fresh, empty database; its URL.
   std::string create_database();
@@ -37,6 +41,9 @@ class redis_server {
   void start();
   void stop();      // SIGTERM
   void kill_hard();  // SIGKILL
+  // SIGSTOP / SIGCONT: the connections stay open and nothing answers.
+  void pause();
+  void resume();
   unsigned short port() const { return port_; }
 
  private:
