@@ -38,14 +38,20 @@ inline std::string fill(std::string text, const std::map<std::string, std::strin
 // listens on the same port.
 class front {
  public:
-  front(unsigned short port, unsigned short groups_port, unsigned short chat_port) : port_(port) {
+  // Per-address limits as scripts/colibri sets them, unless a test narrows them.
+  front(unsigned short port, unsigned short groups_port, unsigned short chat_port, std::string conn_per_address = "1000",
+        std::string api_rate = "100", std::string api_burst = "400")
+      : port_(port) {
     std::string src = COLIBRI_SOURCE_DIR;
     std::string d = dir_.path();
     std::map<std::string, std::string> values = {{"@LOCAL@", d},
                                                  {"@WEB_ROOT@", src + "/services/web"},
                                                  {"@HTTP_PORT@", std::to_string(port)},
                                                  {"@GROUPS_PORT@", std::to_string(groups_port)},
-                                                 {"@CHAT_PORT@", std::to_string(chat_port)}};
+                                                 {"@CHAT_PORT@", std::to_string(chat_port)},
+                                                 {"@CONN_PER_ADDRESS@", conn_per_address},
+                                                 {"@API_RATE@", api_rate},
+                                                 {"@API_BURST@", api_burst}};
     for (auto sub : {"/nginx/tmp", "/run", "/log"}) std::filesystem::create_directories(d + sub);
     std::ofstream(d + "/nginx/nginx.conf") << fill(read_file(src + "/deploy/nginx/nginx.local.conf.in"), values);
     std::ofstream(d + "/nginx/colibri.conf") << fill(read_file(src + "/deploy/nginx/colibri.conf"), values);

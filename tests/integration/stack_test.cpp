@@ -3,6 +3,8 @@
 // client.
 #include "stack_fixture.hpp"
 
+#include <thread>
+
 using namespace colibri::test;
 
 namespace {
@@ -41,6 +43,35 @@ TEST_F(Stack, AServiceDownIsAnUnavailableErrorNotAnHtmlPage) {
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(json_at(r.body, "error.code"), "unavailable");
   EXPECT_FALSE(r.header("retry-after").empty());
+}
+
+TEST_F(Stack, NginxLimitsRequestsAndConnectionsPerAddressInTheContractsFormat) {
+  // F20: nginx had no limit_conn or limit_req: one address could fill it.
+  front tight(free_port(), groups_->port(), chat_->port(), "3", "1", "2");
+  int limited = 0;
+  http_result last;
+  for (int i = 0; i < 10; ++i) {
+    auto r = http_get(tight.port(), "/api/v1/me");
+    if (r.status == 429) {
+      ++limited;
+      last = r;
+    }
+  }
+  EXPECT_GE(limited, 5);
+  EXPECT_EQ(json_at(last.body, "error.code"), "rate_limited");
+  EXPECT_FALSE(last.header("retry-after").empty());
+  // Connections: three sockets from this address, not a fourth.
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // the request budget refills
+  std::vector<std::unique_ptr<ws_client>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<ws_client>(tight.port(), "/ws"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    ASSERT_TRUE(held.back()->open()) << i << " " << held.back()->handshake_status();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ws_client fourth(tight.port(), "/ws");
+  EXPECT_FALSE(fourth.open());
+  EXPECT_EQ(fourth.handshake_status(), 429);
 }
 
 }  // namespace
