@@ -51,7 +51,8 @@ TEST_F(Authorization, AHiddenSpaceHidesItsListedGrandChildrenFromOutsiders) {
   auto inside = someone("Dedans");
   member(a, inside.id);
   EXPECT_EQ(get("/api/v1/groups/" + c, inside).status, 200);
-  EXPECT_NE(get("/api/v1/groups", inside).body.find("Petit-enfant listé"), std::string::npos);
+  auto seen = get("/api/v1/groups", inside).body;
+  EXPECT_NE(seen.find("Petit-enfant listé"), std::string::npos) << seen;
 }
 
 TEST_F(Authorization, AModeratorCannotRemoveTheOwnerEvenThroughAReportTheyFiled) {

@@ -5,13 +5,17 @@
 
 using colibri::pg::with_connect_timeout;
 
-TEST(PgUrl, AddsConnectTimeoutToUrlsAndConninfo) {
+TEST(PgUrl, AddsConnectTimeoutAndKeepalivesToUrlsAndConninfo) {
+  // A server that stops answering is given up on by the client, not only a
+  // refused connection (F24).
+  const std::string ka = "keepalives=1&keepalives_idle=5&keepalives_interval=2&keepalives_count=3&tcp_user_timeout=10000";
   EXPECT_EQ(with_connect_timeout("postgresql://u@127.0.0.1:5432/db", 2, "svc"),
-            "postgresql://u@127.0.0.1:5432/db?connect_timeout=2&application_name=svc");
+            "postgresql://u@127.0.0.1:5432/db?connect_timeout=2&" + ka + "&application_name=svc");
   EXPECT_EQ(with_connect_timeout("postgresql://u@h/db?sslmode=disable", 3, "svc"),
-            "postgresql://u@h/db?sslmode=disable&connect_timeout=3&application_name=svc");
-  EXPECT_EQ(with_connect_timeout("host=h dbname=d connect_timeout=9", 2, "svc"),
-            "host=h dbname=d connect_timeout=9 application_name=svc");
+            "postgresql://u@h/db?sslmode=disable&connect_timeout=3&" + ka + "&application_name=svc");
+  EXPECT_EQ(with_connect_timeout("host=h dbname=d connect_timeout=9 keepalives=0", 2, "svc"),
+            "host=h dbname=d connect_timeout=9 keepalives=0 keepalives_idle=5 keepalives_interval=2 keepalives_count=3 "
+            "tcp_user_timeout=10000 application_name=svc");
 }
 
 TEST(PgErrors, ConnectionFailuresAreRecognised) {

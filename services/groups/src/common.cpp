@@ -28,7 +28,7 @@ constexpr const char* k_group_select =
     "(extract(epoch FROM g.created_at) * 1000)::bigint, "
     "(SELECT count(*) FROM memberships c WHERE c.group_id = g.id), g.welcome_group_id, "
     "coalesce(m.role, '') AS role, (extract(epoch FROM m.muted_until) * 1000)::bigint, "
-    "(SELECT r.id FROM join_requests r WHERE r.group_id = g.id AND r.user_id = $1 AND r.state = 'pending'), "
+    "(SELECT r.id FROM join_requests r WHERE r.group_id = g.id AND r.user_id = $1 AND r.state = 'pending') AS pending_request, "
     "g.parent_id IS NULL OR EXISTS (SELECT 1 FROM memberships p WHERE p.group_id = g.parent_id AND p.user_id = $1), "
     "coalesce((SELECT u.is_admin FROM users u WHERE u.id = $1), false) AS admin, "
     // Whether the parent is visible to the caller, up the whole chain: walking
