@@ -204,6 +204,7 @@ void every(std::chrono::microseconds period, clk::time_point until, F step) {
 
 struct setup_result {
   std::string token;                 // the attacker's session
+  std::string flood_token;           // a second account's, for the ping flood (10 sockets per account)
   std::int64_t attacker_id = 0;
   std::vector<std::string> rooms;    // the ordinary clients' rooms, the attacker a member
   std::vector<std::int64_t> victims;  // ordinary users' ids
@@ -222,6 +223,10 @@ setup_result setup(const args& a) {
                                    "attack" + tag + "@example.invalid", "a" + tag.substr(tag.size() - 10))[0]
                         .as<std::int64_t>();
   out.token = auth::create_session(w, out.attacker_id, std::chrono::hours(2));
+  auto flooder = w.exec_params1("INSERT INTO users (email, handle, password_hash) VALUES ($1, $2, 'x') RETURNING id",
+                                "flood" + tag + "@example.invalid", "f" + tag.substr(tag.size() - 10))[0]
+                     .as<std::int64_t>();
+  out.flood_token = auth::create_session(w, flooder, std::chrono::hours(2));
   for (auto r : w.exec("SELECT id FROM groups WHERE name LIKE 'charge %' AND created_at > now() - interval '10 minutes'"))
     out.rooms.push_back("group:" + r[0].as<std::string>());
   w.exec_params("INSERT INTO memberships (group_id, user_id) SELECT id, $1 FROM groups WHERE name LIKE 'charge %' "
@@ -300,7 +305,7 @@ int main(int argc, char** argv) {
             std::this_thread::sleep_for(milliseconds(200));
             continue;
           }
-          if (i % 2) send_all(fd, frame(1, R"({"type":"hello","token":")" + s.token + R"("})"));
+          if (i % 2) send_all(fd, frame(1, R"({"type":"hello","token":")" + s.flood_token + R"("})"));
           std::string pings;
           for (int k = 0; k < 1000; ++k) pings += frame(9, "");
           bool open = true;

@@ -16,7 +16,7 @@ LOCAL=${COLIBRI_LOCAL_DIR:-$ROOT/.local}
 RUN=${1:-30}
 PG=${COLIBRI_PG_URL:-postgresql://colibri@127.0.0.1:${COLIBRI_LOCAL_PG_PORT:-55432}/colibri}
 GATEWAY=127.0.0.1:8082
-GROUPS=127.0.0.1:8081
+REST=127.0.0.1:8081  # (not GROUPS: bash keeps the user's group ids there)
 chat_pid=$(cat "$LOCAL/run/chat.pid")
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -50,7 +50,7 @@ echo "baseline peak RSS ${base_peak} KiB; bound for the attack run: ${bound} KiB
 echo "== under attack: the same 200 clients, and colibri-attack at its stated rates"
 chat >"$out/attack.txt" 2>&1 & pid=$!
 sleep 2  # the clients' rooms exist: the attacker joins them
-"$BIN/colibri-attack" --pg-url "$PG" --groups "$GROUPS" --gateway "$GATEWAY" --seconds "$((RUN - 2))" \
+"$BIN/colibri-attack" --pg-url "$PG" --groups "$REST" --gateway "$GATEWAY" --seconds "$((RUN - 2))" \
   >"$out/attacks.txt" 2>&1 & apid=$!
 attack_peak=$(peak_while $pid)
 wait $pid && attack_ok=1 || attack_ok=0

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Replaces the local stack's gateway by two gateways (8082, 8092) with the
-# per-user rate limit lifted, for the load generator (docs/benchmarks.md).
+# per-user rate limits and the per-address socket caps lifted, for the load
+# generator (docs/benchmarks.md): it sends far more per person than a person
+# may, and opens thousands of sockets from a few addresses.
 # Usage: loadtests/bench_gateways.sh start|stop
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +19,10 @@ case "${1:-start}" in
         COLIBRI_CHAT_LISTEN=127.0.0.1:$port
         COLIBRI_RATE_EVENTS=100000
         COLIBRI_RATE_WINDOW_SECONDS=1
+        COLIBRI_RATE_SUBSCRIBE=100000/1
+        COLIBRI_RATE_HISTORY=100000/1
+        COLIBRI_WS_MAX_ANONYMOUS=1000000
+        COLIBRI_WS_MAX_ANONYMOUS_PER_ADDRESS=1000000
         COLIBRI_LOG_LEVEL=warn
         set +a
         nohup "$ROOT/build/bin/colibri-chat" >"$LOCAL/log/bench-chat-$port.log" 2>&1 &
