@@ -71,7 +71,6 @@ settings read_settings(core::config& cfg) {
   s.typing = read_rule(cfg, "COLIBRI_RATE_TYPING", s.typing);
   s.register_account = read_rule(cfg, "COLIBRI_RATE_REGISTER_PER_ADDRESS", s.register_account);
   s.login = read_rule(cfg, "COLIBRI_RATE_LOGIN_PER_ADDRESS", s.login);
-  s.anonymous = read_rule(cfg, "COLIBRI_RATE_ANONYMOUS_PER_ADDRESS", s.anonymous);
   s.redis_timeout = std::chrono::milliseconds(cfg.integer("COLIBRI_RATE_REDIS_TIMEOUT_MS", 50, 1, 5000));
   return s;
 }
@@ -119,7 +118,6 @@ limiter::cost limiter::cost_of(action a) const {
     case action::typing: return {"typing", s_.typing, 1};
     case action::register_account: return {"register", s_.register_account, 1};
     case action::login: return {"login", s_.login, 1};
-    case action::anonymous_request: return {"anon", s_.anonymous, 1};
   }
   return {"write", s_.write, 1};
 }

@@ -170,8 +170,7 @@ std::map<std::string, std::string> service_env(const std::string& pg_url, unsign
           {"COLIBRI_RATE_HISTORY", "100000/1"},
           {"COLIBRI_RATE_SUBSCRIBE", "100000/1"},
           {"COLIBRI_RATE_REGISTER_PER_ADDRESS", "100000/1"},
-          {"COLIBRI_RATE_LOGIN_PER_ADDRESS", "100000/1"},
-          {"COLIBRI_RATE_ANONYMOUS_PER_ADDRESS", "100000/1"}};
+          {"COLIBRI_RATE_LOGIN_PER_ADDRESS", "100000/1"}};
 }
 
 }  // namespace colibri::test

@@ -52,7 +52,6 @@ enum class action {
   typing,        // per room: 1 per 3 s; extra ones are dropped silently
   register_account,  // per address: register bucket, 1
   login,         // per address: login bucket (anonymous), 1
-  anonymous_request,  // per address, unauthenticated reads and bad bodies: 1
 };
 
 struct settings {
@@ -64,7 +63,6 @@ struct settings {
   // address at night.
   bucket_rule register_account{60, 60.0 / 3600};  // 60 in a burst, 60 an hour
   bucket_rule login{300, 5};
-  bucket_rule anonymous{600, 50};
   std::chrono::milliseconds redis_timeout{50};
   // Local buckets kept at most (when Redis is away); past it the oldest half goes.
   std::size_t local_max = 100000;
