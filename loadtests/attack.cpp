@@ -134,6 +134,26 @@ int http(int fd, const std::string& method, const std::string& target, const std
   }
 }
 
+// A keep-alive HTTP client that dials again after a failure; 0 for a
+// request that got no answer.
+struct http_client {
+  endpoint to;
+  std::string from;
+  int fd = -1;
+  int call(const std::string& method, const std::string& target, const std::string& body, const std::string& token = {}) {
+    if (fd < 0) fd = dial(to, from);
+    int st = fd < 0 ? 0 : http(fd, method, target, body, token);
+    if (st == 0 && fd >= 0) {
+      ::close(fd);
+      fd = -1;
+    }
+    return st;
+  }
+  ~http_client() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
 // A client frame (masked).
 std::string frame(unsigned opcode, const std::string& payload) {
   std::string out;
@@ -322,17 +342,8 @@ int main(int argc, char** argv) {
   if (a.on("keys"))
     threads.emplace_back([&] {
       auto body = many_keys_body();
-      int fd = -1;
-      every(milliseconds(50), until, [&] {
-        if (fd < 0) fd = dial(a.groups, "127.0.0.4");
-        int st = fd < 0 ? 0 : http(fd, "POST", "/api/v1/auth/login", body);
-        t.add("keys", std::to_string(st));
-        if (st == 0 && fd >= 0) {
-          ::close(fd);
-          fd = -1;
-        }
-      });
-      if (fd >= 0) ::close(fd);
+      http_client c{a.groups, "127.0.0.4"};
+      every(milliseconds(50), until, [&] { t.add("keys", std::to_string(c.call("POST", "/api/v1/auth/login", body))); });
     });
 
   // F4: every second, 60 wrong logins at once for one address.
@@ -342,10 +353,9 @@ int main(int argc, char** argv) {
         std::vector<std::thread> burst;
         for (int k = 0; k < 60; ++k)
           burst.emplace_back([&] {
-            int fd = dial(a.groups, "127.0.0.5");
-            int st = fd < 0 ? 0 : http(fd, "POST", "/api/v1/auth/login", R"({"email":"victime@example.invalid","password":"devine"})");
-            if (fd >= 0) ::close(fd);
-            t.add("logins", std::to_string(st));
+            http_client c{a.groups, "127.0.0.5"};
+            t.add("logins", std::to_string(c.call("POST", "/api/v1/auth/login",
+                                                  R"({"email":"victime@example.invalid","password":"devine"})")));
           });
         for (auto& b : burst) b.join();
       });
@@ -370,22 +380,14 @@ int main(int argc, char** argv) {
     });
   if (a.on("rest"))
     threads.emplace_back([&] {
-      int fd = -1;
+      http_client c{a.groups, "127.0.0.6"};
       long k = 0;
       every(milliseconds(10), until, [&] {
         if (s.rooms.empty()) return;
-        if (fd < 0) fd = dial(a.groups, "127.0.0.6");
         auto room = s.rooms[static_cast<std::size_t>(k) % s.rooms.size()];
-        int st = fd < 0 ? 0 : http(fd, "POST", "/api/v1/rooms/" + room + "/events",
-                                   R"({"kind":"message","body":"spam","client_msg_id":"spam)" + std::to_string(k++) + "\"}",
-                                   s.token);
-        t.add("rest", std::to_string(st));
-        if (st == 0 && fd >= 0) {
-          ::close(fd);
-          fd = -1;
-        }
+        auto body = R"({"kind":"message","body":"spam","client_msg_id":"spam)" + std::to_string(k++) + "\"}";
+        t.add("rest", std::to_string(c.call("POST", "/api/v1/rooms/" + room + "/events", body, s.token)));
       });
-      if (fd >= 0) ::close(fd);
     });
 
   // F18: subscribe from 0 to the room of 300 posts of 16 KB, 10 times a second.
@@ -414,34 +416,25 @@ int main(int argc, char** argv) {
   // F19: expensive reads and writes, 50/s in all.
   if (a.on("queries"))
     threads.emplace_back([&] {
-      int fd = -1;
+      http_client c{a.groups, "127.0.0.8"};
       std::mt19937 rng(42);
       long k = 0;
       every(milliseconds(20), until, [&] {
-        if (fd < 0) fd = dial(a.groups, "127.0.0.8");
         int st = 0;
-        if (fd >= 0) {
-          switch (k++ % 3) {
-            case 0: st = http(fd, "GET", "/api/v1/groups?limit=200", "", s.token); break;
-            case 1: {
-              auto v = s.victims.empty() ? 1 : s.victims[rng() % s.victims.size()];
-              st = http(fd, "POST", "/api/v1/conversations", R"({"user_ids":[)" + std::to_string(v) + "]}", s.token);
-              break;
-            }
-            default: {
-              auto gid = s.big_room.substr(6);
-              st = http(fd, "GET", "/api/v1/groups/" + gid + "/celebrations?date=19" + std::to_string(50 + rng() % 50) + "-01-01",
-                        "", s.token);
-            }
+        switch (k++ % 3) {
+          case 0: st = c.call("GET", "/api/v1/groups?limit=200", "", s.token); break;
+          case 1: {
+            auto v = s.victims.empty() ? 1 : s.victims[rng() % s.victims.size()];
+            st = c.call("POST", "/api/v1/conversations", R"({"user_ids":[)" + std::to_string(v) + "]}", s.token);
+            break;
           }
+          default:
+            st = c.call("GET", "/api/v1/groups/" + s.big_room.substr(6) + "/celebrations?date=19" +
+                                   std::to_string(50 + rng() % 50) + "-01-01",
+                        "", s.token);
         }
         t.add("queries", std::to_string(st));
-        if (st == 0 && fd >= 0) {
-          ::close(fd);
-          fd = -1;
-        }
       });
-      if (fd >= 0) ::close(fd);
     });
 
   // F20: 200 new sockets a second that never say hello, held open.

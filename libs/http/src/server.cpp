@@ -106,10 +106,19 @@ struct server::impl : std::enable_shared_from_this<impl> {
     return res;
   }
 
-  awaitable<void> write(beast::tcp_stream& stream, const response& r, unsigned version, bool keep_alive) {
+  // A HEAD request gets the GET answer's header (its Content-Length
+  // included) and no body, or a keep-alive client would read the body as
+  // the next response.
+  awaitable<void> write(beast::tcp_stream& stream, const response& r, unsigned version, bool keep_alive,
+                        bool head = false) {
     auto res = to_beast(r, version, keep_alive);
     stream.expires_after(opts.request_timeout);
-    co_await bhttp::async_write(stream, res, as_tuple(use_awaitable));
+    if (head) {
+      bhttp::response_serializer<bhttp::string_body> sr{res};
+      co_await bhttp::async_write_header(stream, sr, as_tuple(use_awaitable));
+    } else {
+      co_await bhttp::async_write(stream, res, as_tuple(use_awaitable));
+    }
   }
 
   awaitable<response> dispatch(request& req) {
@@ -214,7 +223,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
         throw;
       }
       bool keep = breq.keep_alive() && !stopping;
-      co_await write(stream, res, breq.version(), keep);
+      co_await write(stream, res, breq.version(), keep, req.verb == method::head);
       --in_flight;
       if (!keep) break;
     }

@@ -399,3 +399,42 @@ TEST_F(WsKeepAlive, APeerThatAnswersPingsStays) {
   ASSERT_TRUE(f);
   EXPECT_EQ(f->payload, "text:encore là");
 }
+
+TEST(HttpServer, HeadAnswersTheHeaderWithoutTheBodySoKeepAliveStaysInStep) {
+  // F17: HEAD was answered with the GET handler's body.
+  asio::io_context io;
+  http::router routes;
+  routes.get("/thing", [](http::request&) -> awaitable<http::response> { co_return http::response::json(200, R"({"a":1})"); });
+  http::server_options o;
+  o.port = 0;
+  http::server server(io, o, routes);
+  server.start();
+  std::thread th([&] { io.run(); });
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(server.port());
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  std::string req = "HEAD /thing HTTP/1.1\r\nHost: x\r\n\r\nGET /thing HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+  std::string in;
+  char buf[4096];
+  while (in.find("{\"a\":1}") == std::string::npos) {
+    auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    in.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  server.stop();
+  io.stop();
+  th.join();
+  auto second = in.find("HTTP/1.1 200", 1);
+  ASSERT_NE(second, std::string::npos) << in;
+  auto first = in.substr(0, second);
+  EXPECT_NE(first.find("Content-Length: 7"), std::string::npos) << first;
+  EXPECT_EQ(first.find("{\"a\":1}"), std::string::npos) << "a HEAD answer carried a body";
+  EXPECT_EQ(first.substr(first.size() - 4), "\r\n\r\n");
+}

@@ -48,9 +48,6 @@ core::result<void> may_write(const room_standing& s) {
                            {"Vous ne pouvez pas écrire dans cette conversation.", "You cannot write in this conversation."});
 }
 
-std::optional<moderation::watched_hit> screen(pqxx::transaction_base& w, std::int64_t group_id, const std::string& text) {
-  return moderation::match_watched(moderation::load_watched(w, group_id), text);
-}
 
 awaitable<core::result<roomlog::room_access>> rest_room_policy::writable(std::int64_t uid, const std::string& room) {
   struct answer {

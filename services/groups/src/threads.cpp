@@ -109,17 +109,14 @@ awaitable<response> community::create_thread(request& req) {
   auto cmid = f.text("client_msg_id", json::optional, 1, 64);
   if (auto e = f.error()) co_return fail(*e, req);
   auto uid = who->user_id;
-  // The title and the first post are screened before the thread exists: a
-  // refused first post leaves no empty thread behind.
-  auto job = [uid, gid = *gid, t = *title, b = *body](pqxx::connection& c) -> core::result<std::int64_t> {
+  // The title is the thread's own; its first post goes through the posting
+  // policy below, and a refused one takes the new thread with it.
+  auto job = [uid, gid = *gid, t = *title](pqxx::connection& c) -> core::result<std::int64_t> {
     pqxx::work w(c);
     auto s = standing(w, uid, "group:" + std::to_string(gid));
     if (auto ok = may_write(s); !ok) return s.hidden_group ? group_not_found() : ok.err();
-    auto rules = moderation::load_watched(w, gid);
-    if (auto word = moderation::match_watched(rules, t); word && word->action == "block")
+    if (auto word = moderation::match_watched(moderation::load_watched(w, gid), t); word && word->action == "block")
       return moderation::blocked_word("title");
-    if (auto word = moderation::match_watched(rules, b); word && word->action == "block")
-      return moderation::blocked_word("body");
     auto id = w.exec_params1("INSERT INTO threads (group_id, author_id, title) VALUES ($1, $2, $3) RETURNING id", gid,
                              uid, t)[0]
                   .as<std::int64_t>();
@@ -138,7 +135,7 @@ awaitable<response> community::create_thread(request& req) {
   auto posted = co_await posting::post(d, policy, std::move(p));
   auto tid_v = *tid;
   if (!posted) {
-    // Refused after all (the rate, or a rule changed meanwhile): no thread.
+    // Refused (a watched word, the rate): no empty thread stays behind.
     auto drop = [tid_v](pqxx::connection& c) {
       pqxx::work w(c);
       w.exec_params("DELETE FROM threads WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM room_events WHERE room = $2)",

@@ -31,8 +31,6 @@ core::result<void> may_read(const room_standing& s);   // not_found / forbidden
 core::result<void> may_write(const room_standing& s);  // also muted, locked, blocked
 core::error room_not_found();
 
-// The group's watched words found in a text (moderation::match_watched).
-std::optional<moderation::watched_hit> screen(pqxx::transaction_base& w, std::int64_t group_id, const std::string& text);
 
 // The REST door of the one posting policy (colibri/posting/post.hpp): room
 // access read per request (404 for a hidden group), the group's watched
