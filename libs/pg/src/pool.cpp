@@ -99,6 +99,12 @@ bool pool::stalled() const {
   return false;
 }
 
+std::size_t pool::busy_workers() const {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < opts_.size; ++i) n += busy_since_ms_[i].load() != 0;
+  return n;
+}
+
 bool pool::available() {
   if (stalled()) return false;
   if (!ping_in_flight_.exchange(true)) {
@@ -135,9 +141,9 @@ void pool::submit(job j) {
       probe_at_ms_ = now + opts_.probe_every.count();
     }
     if (queue_.size() >= opts_.queue_max) throw unavailable("database queue full");
-    // Every worker is stuck on a server that does not answer: nothing new
-    // would be served before they are freed.
-    if (queue_.size() >= opts_.size && stalled()) throw unavailable("database not answering");
+    // A worker is stuck on a server that does not answer and none is free:
+    // nothing new would be served before they are.
+    if (stalled() && busy_workers() == opts_.size) throw unavailable("database not answering");
     queue_.push_back({std::move(j), now_ms()});
   }
   cv_.notify_one();

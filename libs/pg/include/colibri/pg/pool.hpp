@@ -40,7 +40,7 @@ struct pool_options {
   // A statement running longer is cancelled by the server (0: never).
   int statement_timeout_ms = 15000;
   // A job running longer than this makes the pool unavailable() for
-  // readiness, and new jobs fail at once while the queue is not empty: the
+  // readiness, and new jobs fail at once while no worker is free: the
   // server is reachable but does not answer (stalled, blackholed).
   std::chrono::milliseconds stall_after{3000};
   // While PostgreSQL is unreachable, one job per interval tries it; the
@@ -96,6 +96,7 @@ class pool {
   };
   std::deque<queued_job> queue_;
   bool stalled() const;
+  std::size_t busy_workers() const;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
   // The circuit: false from a connection failure until a job succeeds.
