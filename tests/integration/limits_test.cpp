@@ -68,6 +68,42 @@ TEST_F(DefaultLimits, ARestPostBurstIsCutAtTheSocketsBudgetAndBothDoorsShareIt) 
   EXPECT_EQ(json_at(c->read().value_or(""), "code"), "rate_limited");
 }
 
+TEST_F(DefaultLimits, ExpensiveReadsArePagedOrBoundedAndEveryWriteIsCharged) {
+  // F19: every group listed at once with a count each; celebrations at any
+  // date (a row per date, and a quit date given away); join/leave loops and
+  // reports without any limit.
+  auto u = user("boucle");
+  for (int i = 0; i < 5; ++i) member(group("liste " + std::to_string(i)), u.second);
+  auto auth = std::map<std::string, std::string>{{"Authorization", "Bearer " + u.first}};
+  auto page = http_get(groups_->port(), "/api/v1/groups?limit=2", auth);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(json_at(page.body, "has_more"), "true");
+  EXPECT_TRUE(json_at(page.body, "groups.1.id"));
+  EXPECT_FALSE(json_at(page.body, "groups.2.id"));
+  auto next = http_get(groups_->port(), "/api/v1/groups?limit=2&after=" + *json_at(page.body, "groups.1.id"), auth);
+  EXPECT_NE(json_at(next.body, "groups.0.id"), json_at(page.body, "groups.1.id"));
+  auto gid = group("fêtes");
+  member(gid, u.second);
+  auto far = http_get(groups_->port(), "/api/v1/groups/" + gid + "/celebrations?date=1990-01-01", auth);
+  EXPECT_EQ(far.status, 400);
+  EXPECT_EQ(json_at(far.body, "error.field"), "date");
+  EXPECT_EQ(http_get(groups_->port(), "/api/v1/groups/" + gid + "/celebrations", auth).status, 200);
+  EXPECT_EQ(sql("SELECT count(*) FROM celebrations"), "0\n");
+  // Joining and leaving an open group costs 3 each from 20.
+  sql("UPDATE groups SET join_policy = 'open' WHERE id = " + gid);
+  int refused = 0, done = 0;
+  for (int i = 0; i < 10 && !refused; ++i) {
+    auto leave = http_call(groups_->port(), "DELETE", "/api/v1/groups/" + gid + "/members/me", {}, auth);
+    auto join = http_call(groups_->port(), "POST", "/api/v1/groups/" + gid + "/join", "{}", auth);
+    for (const auto* r : {&leave, &join}) {
+      if (r->status == 429) ++refused;
+      else ++done;
+    }
+  }
+  EXPECT_GE(refused, 1);
+  EXPECT_LE(done, 7);  // 6 within the budget, 7 if it refilled meanwhile
+}
+
 TEST_F(DefaultLimits, TypingFramesReachAnObserverOncePerThreeSecondsWhateverTheFlood) {
   // F5: 200 typing frames in a burst reached an observer 200 times.
   auto gid = group("frappe");

@@ -1,21 +1,85 @@
 #include "colibri/moderation/watched_words.hpp"
 
+#include "colibri/core/utf8.hpp"
 #include "colibri/json/writer.hpp"
 #include "colibri/pg/prepared.hpp"
 
 namespace colibri::moderation {
 
+namespace {
+
+// Characters that show nothing: inserted in a word, they hid it from a
+// substring match (F17).
+bool invisible(char32_t c) {
+  return c == 0x00AD || c == 0x034F || c == 0x061C || c == 0x115F || c == 0x1160 || c == 0x17B4 || c == 0x17B5 ||
+         (c >= 0x180B && c <= 0x180F) || (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+         (c >= 0x2060 && c <= 0x206F) || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF;
+}
+
+// Cyrillic and Greek letters drawn like Latin ones, and full-width ASCII:
+// the letter they pass for (lower case), or 0.
+char32_t look_alike(char32_t c) {
+  if (c >= 0xFF01 && c <= 0xFF5E) return c - 0xFEE0;
+  switch (c) {
+    case U'а': case U'А': case U'α': case U'Α': return U'a';
+    case U'В': case U'Β': return U'b';
+    case U'с': case U'С': return U'c';
+    case U'ԁ': return U'd';
+    case U'е': case U'Е': case U'Ε': return U'e';
+    case U'һ': case U'Н': case U'Η': return U'h';
+    case U'і': case U'І': case U'ι': case U'Ι': return U'i';
+    case U'ј': case U'Ј': return U'j';
+    case U'К': case U'κ': case U'Κ': return U'k';
+    case U'ӏ': return U'l';
+    case U'М': case U'Μ': return U'm';
+    case U'Ν': return U'n';
+    case U'о': case U'О': case U'ο': case U'Ο': return U'o';
+    case U'р': case U'Р': case U'ρ': case U'Ρ': return U'p';
+    case U'ԛ': return U'q';
+    case U'ѕ': case U'Ѕ': return U's';
+    case U'Т': case U'τ': case U'Τ': return U't';
+    case U'υ': return U'u';
+    case U'ν': return U'v';
+    case U'ԝ': return U'w';
+    case U'х': case U'Х': case U'χ': case U'Χ': return U'x';
+    case U'у': case U'У': case U'Υ': return U'y';
+    case U'Ζ': return U'z';
+    default: return 0;
+  }
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+}  // namespace
+
 std::string fold_case(std::string_view text) {
-  std::string out(text);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    auto c = static_cast<unsigned char>(out[i]);
-    if (c >= 'A' && c <= 'Z') {
-      out[i] = static_cast<char>(c + 32);
-    } else if (i + 1 < out.size()) {
-      auto d = static_cast<unsigned char>(out[i + 1]);
-      if (c == 0xC3 && d >= 0x80 && d <= 0x9E && d != 0x97) out[i + 1] = static_cast<char>(d + 0x20);  // À..Þ, not ×
-      else if (c == 0xC5 && d == 0x92) out[i + 1] = static_cast<char>(0x93);                             // Œ
-    }
+  if (!core::valid_utf8(text)) return std::string(text);
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t c = core::next_code_point(text, i);
+    if (invisible(c)) continue;
+    if (auto l = look_alike(c)) c = l;
+    if (c >= U'A' && c <= U'Z') c += 32;
+    else if (c >= 0xC0 && c <= 0xDE && c != 0xD7) c += 32;  // À..Þ, not ×
+    else if (c == 0x152) c = 0x153;                         // Œ
+    append_utf8(out, c);
   }
   return out;
 }

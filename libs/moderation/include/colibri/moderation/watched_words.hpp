@@ -4,8 +4,8 @@
 // holding a post for the moderators, and reporting a flagged one.
 //
 // Watched words: the most severe rule of the group found in the text (block,
-// then hold, then flag), a substring match ignoring case (ASCII and the
-// French accented capitals).
+// then hold, then flag), a substring match of folded texts (fold_case: case,
+// invisible characters, look-alike letters).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,7 +26,11 @@ struct watched_hit {
 
 std::vector<watched_hit> load_watched(pqxx::transaction_base& w, std::int64_t group_id);
 std::optional<watched_hit> match_watched(const std::vector<watched_hit>& rules, const std::string& text);
-// Lower-cases ASCII and the Latin-1 capitals (À..Þ but ×, and Œ) of UTF-8 text.
+// Folds UTF-8 text for matching: lower-cases ASCII and the Latin-1 capitals
+// (À..Þ but ×, and Œ), drops characters that show nothing (zero-width
+// spaces and joiners, soft hyphens, direction marks, variation selectors),
+// and reads Cyrillic and Greek look-alikes and full-width forms as the Latin
+// letter they pass for.
 std::string fold_case(std::string_view text);
 // The refusal of a post a blocking word stops.
 core::error blocked_word(std::string field);
