@@ -68,6 +68,22 @@ TEST_F(DefaultLimits, ARestPostBurstIsCutAtTheSocketsBudgetAndBothDoorsShareIt) 
   EXPECT_EQ(json_at(c->read().value_or(""), "code"), "rate_limited");
 }
 
+TEST_F(DefaultLimits, WithRedisDownEachInstanceStillEnforcesTheBudgetOnItsOwn) {
+  auto gid = group("sans redis");
+  auto u = user("sansredis");
+  member(gid, u.second);
+  redis_.kill_hard();
+  int created = 0, limited = 0;
+  for (int i = 0; i < 30; ++i) {
+    auto r = post_event(u.first, "group:" + gid, i);
+    if (r.status == 201) ++created;
+    if (r.status == 429) ++limited;
+  }
+  EXPECT_EQ(created, 20);
+  EXPECT_EQ(limited, 10);
+  redis_.start();
+}
+
 TEST_F(DefaultLimits, ExpensiveReadsArePagedOrBoundedAndEveryWriteIsCharged) {
   // F19: every group listed at once with a count each; celebrations at any
   // date (a row per date, and a quit date given away); join/leave loops and
