@@ -34,6 +34,12 @@ for path in sorted(list(root.glob("libs/**/*.[ch]pp")) + list(root.glob("service
         if lambda_re.search(expr) or brace_re.search(expr):
             line = text.count("\n", 0, m.start()) + 1
             bad.append(f"{path.relative_to(root)}:{line}: lambda or brace-initialised temporary inside co_await")
+    # A co_await result tested as the condition itself, unnamed: g++ 12
+    # destroyed it twice in `while (co_await ws->read())` (a crash on the
+    # gateway's refusal path). Name it: `auto f = co_await ...; if (!f)`.
+    for m in re.finditer(r"\b(?:if|while)\s*\(\s*!?\s*co_await\b", text):
+        line = text.count("\n", 0, m.start()) + 1
+        bad.append(f"{path.relative_to(root)}:{line}: unnamed co_await result as a condition")
 for b in bad:
     print(b)
 print(f"{len(bad)} problem(s)")
