@@ -329,4 +329,20 @@ TEST_F(DailyPass, AHundredAndFiftyCelebratedFitInOnePostAndLaterGroupsStillGetTh
   w.commit();
 }
 
+TEST_F(DailyPass, AHiddenMessagesEvidenceGoesNinetyDaysAfterItsReportIsResolved) {
+  auto mod = person("gardienne", "Europe/Paris");
+  auto gid = group("Preuves", mod);
+  auto report = [&](const char* resolved_at, const char* state) {
+    exec("INSERT INTO reports (group_id, reason, state, resolved_at, evidence) VALUES (" + std::to_string(gid) +
+         ", 'abuse', '" + state + "', " + resolved_at + ", 'texte caché')");
+  };
+  report("'2026-08-01T10:00:00Z'", "resolved");  // 112 days before
+  report("'2026-09-10T10:00:00Z'", "resolved");  // 72 days before: kept
+  report("NULL", "open");                         // still open: kept
+  EXPECT_EQ(badges::purge_evidence(*c_, at("2026-11-21T10:00:00Z")), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM reports WHERE evidence IS NOT NULL"), 2);
+  EXPECT_EQ(badges::purge_evidence(*c_, at("2026-11-21T10:00:00Z")), 0);  // idempotent
+  EXPECT_EQ(badges::purge_evidence(*c_, at("2026-12-10T10:00:00Z")), 1);
+}
+
 }  // namespace

@@ -167,4 +167,13 @@ posts_result run_posts(pqxx::connection& c, core::time_point now) {
   return out;
 }
 
+int purge_evidence(pqxx::connection& c, core::time_point now) {
+  pqxx::work w(c);
+  auto r = w.exec_params("UPDATE reports SET evidence = NULL WHERE evidence IS NOT NULL AND state = 'resolved' "
+                         "AND resolved_at < $1::timestamptz - make_interval(hours => $2)",
+                         core::format_rfc3339(now), static_cast<int>(k_evidence_kept.count()));
+  w.commit();
+  return static_cast<int>(r.affected_rows());
+}
+
 }  // namespace colibri::badges

@@ -43,6 +43,7 @@ void scheduler::loop() {
       if (pub_)
         for (const auto& n : r.notifications) notify::publish(*pub_, n);
       auto posted = run_posts(*conn, now);
+      purge_evidence(*conn, now);
       if (pub_)
         for (const auto& ev : posted.events) roomlog::publish(*pub_, ev);
       ++passes_;

@@ -165,7 +165,7 @@ awaitable<response> community::list_reports(request& req) {
     auto res = w.exec_params(
         "SELECT r.id, r.room, r.seq, r.reason, r.note, r.state, coalesce(r.action, ''), "
         "(extract(epoch FROM r.created_at) * 1000)::bigint, r.reporter_id, coalesce(ru.handle, ''), r.target_user_id, "
-        "coalesce(tu.handle, ''), e.kind, e.body FROM reports r LEFT JOIN users ru ON ru.id = r.reporter_id "
+        "coalesce(tu.handle, ''), e.kind, coalesce(r.evidence, e.body) FROM reports r LEFT JOIN users ru ON ru.id = r.reporter_id "
         "LEFT JOIN users tu ON tu.id = r.target_user_id "
         "LEFT JOIN room_events e ON e.room = r.room AND e.seq = r.seq "
         "WHERE r.group_id = $1 AND r.state = $2 ORDER BY r.id LIMIT $3",
@@ -187,7 +187,8 @@ awaitable<response> community::list_reports(request& req) {
       j.key("target");
       if (r[10].is_null()) j.null();
       else j.begin_object().field("id", r[10].as<std::int64_t>()).field("handle", r[11].as<std::string>()).end_object();
-      // What was reported, as it was written (the moderators need it even once hidden).
+      // What was reported, as it was written: once hidden, from the report's
+      // evidence (the room no longer holds it); gone if its author deleted it.
       j.key("event");
       if (r[12].is_null()) j.null();
       else {
@@ -285,8 +286,12 @@ awaitable<response> community::resolve_report(request& req) {
                        "remove");
     }
     if (a == "hide") {
-      // The `delete` event commits with the resolution: clients stop showing
-      // the message; the original stays for the audit.
+      // The text is kept as the reports' evidence (for the moderators, until
+      // 90 days after resolution), then the `delete` event, which commits
+      // with the resolution, removes it from the room for everyone else.
+      w.exec_params("UPDATE reports r SET evidence = e.body FROM room_events e WHERE e.room = $1 AND e.seq = $2 "
+                    "AND r.room = $1 AND r.seq = $2 AND r.evidence IS NULL",
+                    *out.room, *out.seq);
       roomlog::append_request d;
       d.room = *out.room;
       d.kind = "delete";

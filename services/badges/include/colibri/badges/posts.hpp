@@ -32,4 +32,10 @@ struct posts_result {
 
 posts_result run_posts(pqxx::connection& c, core::time_point now);
 
+// How long a hidden message's text stays with its report, once resolved.
+inline constexpr std::chrono::hours k_evidence_kept{24 * 90};
+// Nulls the evidence of reports resolved more than k_evidence_kept before
+// `now`; returns how many. Idempotent: any instance, any tick.
+int purge_evidence(pqxx::connection& c, core::time_point now);
+
 }  // namespace colibri::badges
