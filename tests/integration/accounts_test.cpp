@@ -377,4 +377,53 @@ TEST_F(Accounts, ADatabaseThatStopsAnsweringGets503sAndAnUnreadyReadyzThenRecove
   svc_.reset();
 }
 
+TEST_F(Accounts, ChangingThePasswordNeedsTheCurrentOneAndEndsEveryOtherSession) {
+  auto phone = register_user("paul@example.fr", "Paul");
+  auto laptop = *json_at(post("/api/v1/auth/login", R"({"email":"paul@example.fr","password":"un mot de passe"})").body, "token");
+  auto put = [&](const std::string& body, const std::string& token) {
+    return http_call(svc_->port(), "PUT", "/api/v1/me/password", body, {{"Authorization", "Bearer " + token}});
+  };
+  auto wrong = put(R"({"current_password":"pas le bon","password":"nouveau secret"})", phone);
+  EXPECT_EQ(wrong.status, 403);
+  EXPECT_EQ(json_at(wrong.body, "error.field"), "current_password");
+  auto short_one = put(R"({"current_password":"un mot de passe","password":"court"})", phone);
+  EXPECT_EQ(short_one.status, 400);
+  EXPECT_EQ(json_at(short_one.body, "error.field"), "password");
+  EXPECT_EQ(get("/api/v1/me", laptop).status, 200);  // nothing changed so far
+  EXPECT_EQ(put(R"({"current_password":"un mot de passe","password":"nouveau secret"})", phone).status, 204);
+  EXPECT_EQ(get("/api/v1/me", phone).status, 200);   // this session goes on
+  EXPECT_EQ(get("/api/v1/me", laptop).status, 401);  // every other one ended
+  EXPECT_EQ(post("/api/v1/auth/login", R"({"email":"paul@example.fr","password":"un mot de passe"})").status, 401);
+  EXPECT_EQ(post("/api/v1/auth/login", R"({"email":"paul@example.fr","password":"nouveau secret"})").status, 200);
+}
+
+TEST_F(Accounts, ErasureAsksForThePasswordAndGuessesAreThrottled) {
+  // F15 of the audit: DELETE /api/v1/me needed only the bearer token.
+  start({{"COLIBRI_LOGIN_MAX_FAILURES_PER_ACCOUNT", "3"}});
+  auto token = register_user("lea@example.fr", "Léa");
+  auto del = [&](const std::string& body) {
+    return http_call(svc_->port(), "DELETE", "/api/v1/me", body, {{"Authorization", "Bearer " + token}});
+  };
+  auto missing = del("");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(json_at(missing.body, "error.field"), "password");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(del(R"({"password":"essai"})").status, 403);
+  EXPECT_EQ(del(R"({"password":"un mot de passe"})").status, 429);  // the account's throttle
+  EXPECT_EQ(user_count(), 1);
+  EXPECT_EQ(get("/api/v1/me", token).status, 200);
+  EXPECT_EQ(std::stoi(pg_->psql(db_name(), "SELECT count(*) FROM users WHERE deleted_at IS NOT NULL")), 0);
+  pg_->psql(db_name(), "DELETE FROM login_throttle");
+  EXPECT_EQ(del(R"({"password":"un mot de passe"})").status, 202);
+  EXPECT_EQ(get("/api/v1/me", token).status, 401);
+}
+
+TEST_F(Accounts, ASessionUnusedForThirtyDaysHasExpired) {
+  auto idle = register_user("idle@example.fr", "Dormeur");
+  auto recent = *json_at(post("/api/v1/auth/login", R"({"email":"idle@example.fr","password":"un mot de passe"})").body, "token");
+  pg_->psql(db_name(), "UPDATE sessions SET last_seen_at = now() - interval '31 days' WHERE id = (SELECT min(id) FROM sessions)");
+  pg_->psql(db_name(), "UPDATE sessions SET last_seen_at = now() - interval '29 days' WHERE id = (SELECT max(id) FROM sessions)");
+  EXPECT_EQ(get("/api/v1/me", idle).status, 401);
+  EXPECT_EQ(get("/api/v1/me", recent).status, 200);
+}
+
 }  // namespace

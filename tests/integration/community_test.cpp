@@ -165,7 +165,9 @@ TEST_F(Community, ReportsReachTheGroupsModeratorsWhoHideMuteAndRemindPrivately) 
   auto events = get("/api/v1/rooms/group:" + a + "/events?after=" + seq, y);
   EXPECT_NE(events.body.find("\"kind\":\"delete\""), std::string::npos) << events.body;
   EXPECT_NE(events.body.find("\"target_seq\":" + seq), std::string::npos) << events.body;
-  EXPECT_EQ(one("SELECT body FROM room_events WHERE room = 'group:" + a + "' AND seq = " + seq), "Message déplacé");
+  // The text leaves the room; it stays as the report's evidence (issue 14).
+  EXPECT_EQ(one("SELECT body IS NULL FROM room_events WHERE room = 'group:" + a + "' AND seq = " + seq), "t");
+  EXPECT_EQ(one("SELECT evidence FROM reports WHERE id = " + rid), "Message déplacé");
   EXPECT_EQ(post("/api/v1/reports/" + rid + "/resolve", R"({"action":"dismiss"})", mod_a).status, 409);
 
   // A reminder of the rules goes to the person, quoting the rules; nothing in the room.
@@ -591,7 +593,7 @@ TEST_F(Community, ExportThenErasure) {
   EXPECT_EQ(ex.body.find("password"), std::string::npos);
   EXPECT_EQ(ex.body.find("token"), std::string::npos);
 
-  auto del = call("DELETE", "/api/v1/me", "", z);
+  auto del = call("DELETE", "/api/v1/me", R"({"password":"un mot de passe"})", z);
   ASSERT_EQ(del.status, 202) << del.body;
   EXPECT_EQ(ws->wait_closed().code, 4003);
   EXPECT_EQ(get("/api/v1/me", z).status, 401);

@@ -28,11 +28,12 @@ std::vector<std::optional<session>> find_sessions(pqxx::transaction_base& w, con
       "WITH k AS (SELECT h, i FROM unnest($1::text[]) WITH ORDINALITY AS k(h, i) WHERE h IS NOT NULL), "
       "live AS (SELECT k.i, s.id, s.user_id, s.last_seen_at FROM k JOIN sessions s ON s.token_hash = k.h "
       "  JOIN users u ON u.id = s.user_id "
-      "  WHERE s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL), "
+      "  WHERE s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL "
+      "    AND s.last_seen_at > now() - make_interval(days => $2)), "
       "seen AS (UPDATE sessions s SET last_seen_at = now() FROM live "
       "  WHERE s.id = live.id AND live.last_seen_at < now() - interval '1 minute') "
       "SELECT i, id, user_id FROM live";
-  auto r = pg::exec_prepared(w, "colibri_find_sessions", sql, pg::text_array(hashes));
+  auto r = pg::exec_prepared(w, "colibri_find_sessions", sql, pg::text_array(hashes), k_idle_days);
   for (auto row : r)
     out[row[0].as<std::size_t>() - 1] = session{row[1].as<std::int64_t>(), row[2].as<std::int64_t>()};
   return out;

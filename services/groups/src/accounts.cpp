@@ -131,6 +131,8 @@ void accounts::add_routes(http::router& r) {
   r.get("/api/v1/me", [this](request& q) { return get_me(q); });
   r.patch("/api/v1/me", [this](request& q) { return patch_me(q); });
   r.get("/api/v1/me/progress", [this](request& q) { return get_progress(q); });
+  r.put("/api/v1/me/password", [this](request& q) { return change_password(q); });
+  r.del("/api/v1/me", [this](request& q) { return delete_me(q); });
 }
 
 namespace {
@@ -330,6 +332,122 @@ awaitable<response> accounts::login(request& req) {
   };
   auto token = co_await db_.run(std::move(open_session));
   co_return user_response(200, user, &token);
+}
+
+awaitable<std::optional<core::error>> accounts::confirm_password(std::int64_t uid, std::string password, std::string field,
+                                                                 std::string address) {
+  auto window = s_.throttle_window;
+  std::vector<auth::throttle_rule> rules{{"acct:" + std::to_string(uid), s_.max_failures_per_account},
+                                         {"addr:" + address, s_.max_failures_per_address}};
+  struct stored {
+    std::optional<int> wait;
+    std::string hash;
+  };
+  auto reserve = [uid, rules, window](pqxx::connection& c) {
+    pqxx::work w(c);
+    stored out;
+    out.hash = w.exec_params1("SELECT password_hash FROM users WHERE id = $1", uid)[0].as<std::string>();
+    out.wait = auth::throttle_reserve(w, rules, window);
+    if (!out.wait) w.commit();  // else rolled back: a refused attempt counts nothing
+    return out;
+  };
+  auto found = co_await db_.run(std::move(reserve));
+  if (found.wait) {
+    auto e = core::default_error(core::errc::rate_limited);
+    e.retry_after_s = *found.wait;
+    co_return e;
+  }
+  if (!co_await verify(found.hash, std::move(password)))
+    co_return core::error::make(core::errc::forbidden, {"Mot de passe incorrect.", "Incorrect password."}, field);
+  auto release = [rules](pqxx::connection& c) {
+    pqxx::work w(c);
+    auth::throttle_clear(w, rules[0].key);
+    auth::throttle_release(w, rules[1].key);
+    w.commit();
+  };
+  co_await db_.run(std::move(release));
+  co_return std::nullopt;
+}
+
+awaitable<response> accounts::change_password(request& req) {
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
+  if (!who) co_return response::error(who.err(), req.lang);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return response::error(doc.err(), req.lang);
+  json::fields f(*doc);
+  auto current = f.text("current_password", json::required, 1, k_password_max);
+  auto password = f.text("password", json::required, k_password_min, k_password_max);
+  if (auto e = f.error()) co_return response::error(*e, req.lang);
+  if (auto e = co_await confirm_password(who->user_id, *current, "current_password",
+                                         ratelimit::address_subject(req.remote_address)))
+    co_return response::error(*e, req.lang);
+  auto hashed = co_await hash(*password);
+  auto uid = who->user_id, keep = who->session_id;
+  // The new password, and every other session ended (a leaked password is
+  // dealt with by changing it): in one transaction.
+  auto job = [uid, keep, hashed](pqxx::connection& c) {
+    pqxx::work w(c);
+    w.exec_params("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1", uid, hashed);
+    std::vector<std::int64_t> ended;
+    for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND id <> $2 "
+                                "AND revoked_at IS NULL RETURNING id",
+                                uid, keep))
+      ended.push_back(r[0].as<std::int64_t>());
+    w.commit();
+    return ended;
+  };
+  auto ended = co_await db_.run(std::move(job));
+  for (auto sid : ended) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
+  log::info("password changed", {{"user_id", uid}, {"sessions_ended", static_cast<std::int64_t>(ended.size())}});
+  co_return response::no_content();
+}
+
+awaitable<response> accounts::delete_me(request& req) {
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
+  if (!who) co_return response::error(who.err(), req.lang);
+  auto doc = json::body_object(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
+  if (!doc) co_return response::error(doc.err(), req.lang);
+  json::fields f(*doc);
+  auto password = f.text("password", json::required, 1, k_password_max);
+  if (auto e = f.error()) co_return response::error(*e, req.lang);
+  // Irreversible: the password again, not only the token (a phone left
+  // unlocked must not erase someone's account).
+  if (auto e = co_await confirm_password(who->user_id, *password, "password", ratelimit::address_subject(req.remote_address)))
+    co_return response::error(*e, req.lang);
+  auto uid = who->user_id;
+  auto job = [uid](pqxx::connection& c) {
+    pqxx::work w(c);
+    std::vector<std::int64_t> sessions;
+    for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL "
+                                "RETURNING id",
+                                uid))
+      sessions.push_back(r[0].as<std::int64_t>());
+    auto handle = detail::handle_of(w, uid);
+    // What others received about them (newcomer, join request) names them: no more.
+    w.exec_params("UPDATE notifications SET title = replace(title, $2, 'membre supprimé'), "
+                  "body = replace(body, $2, 'membre supprimé'), data = data - 'handle' "
+                  "WHERE data ->> 'user_id' = $1::text",
+                  uid, handle);
+    for (const char* sql : {"DELETE FROM memberships WHERE user_id = $1", "DELETE FROM join_requests WHERE user_id = $1",
+                            "DELETE FROM notifications WHERE user_id = $1", "DELETE FROM read_markers WHERE user_id = $1",
+                            "DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1",
+                            "DELETE FROM held_posts WHERE author_id = $1",
+                            "DELETE FROM conversation_members WHERE user_id = $1",
+                            "DELETE FROM quit_attempts WHERE user_id = $1"})
+      w.exec_params(sql, uid);
+    // The row stays as a tombstone: their events still point to it, shown as
+    // "membre supprimé"; nothing in it identifies them any more.
+    w.exec_params("UPDATE users SET handle = 'membre supprimé', email = 'deleted-' || id || '@deleted.invalid', "
+                  "password_hash = '!', is_admin = false, deleted_at = now(), updated_at = now() WHERE id = $1",
+                  uid);
+    w.commit();
+    return sessions;
+  };
+  auto sessions = co_await db_.run(std::move(job));
+  // After the commit: every gateway closes the sockets of these sessions.
+  for (auto sid : sessions) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
+  log::info("account erased", {{"user_id", uid}});
+  co_return response::json(202, R"({"erased":true})");
 }
 
 awaitable<response> accounts::logout(request& req) {

@@ -80,7 +80,6 @@ void community::add_routes(http::router& r) {
   r.get("/api/v1/notifications", [this](request& q) { return list_notifications(q); });
   r.post("/api/v1/notifications/read", [this](request& q) { return read_notifications(q); });
   r.get("/api/v1/me/export", [this](request& q) { return export_me(q); });
-  r.del("/api/v1/me", [this](request& q) { return delete_me(q); });
 }
 
 namespace {

@@ -140,43 +140,4 @@ awaitable<response> community::export_me(request& req) {
   co_return res;
 }
 
-awaitable<response> community::delete_me(request& req) {
-  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
-  if (!who) co_return fail(who.err(), req);
-  auto uid = who->user_id;
-  auto job = [uid](pqxx::connection& c) {
-    pqxx::work w(c);
-    std::vector<std::int64_t> sessions;
-    for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL "
-                                "RETURNING id",
-                                uid))
-      sessions.push_back(r[0].as<std::int64_t>());
-    auto handle = handle_of(w, uid);
-    // What others received about them (newcomer, join request) names them: no more.
-    w.exec_params("UPDATE notifications SET title = replace(title, $2, 'membre supprimé'), "
-                  "body = replace(body, $2, 'membre supprimé'), data = data - 'handle' "
-                  "WHERE data ->> 'user_id' = $1::text",
-                  uid, handle);
-    for (const char* sql : {"DELETE FROM memberships WHERE user_id = $1", "DELETE FROM join_requests WHERE user_id = $1",
-                            "DELETE FROM notifications WHERE user_id = $1", "DELETE FROM read_markers WHERE user_id = $1",
-                            "DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1",
-                            "DELETE FROM held_posts WHERE author_id = $1",
-                            "DELETE FROM conversation_members WHERE user_id = $1",
-                            "DELETE FROM quit_attempts WHERE user_id = $1"})
-      w.exec_params(sql, uid);
-    // The row stays as a tombstone: their events still point to it, shown as
-    // "membre supprimé"; nothing in it identifies them any more.
-    w.exec_params("UPDATE users SET handle = 'membre supprimé', email = 'deleted-' || id || '@deleted.invalid', "
-                  "password_hash = '!', is_admin = false, deleted_at = now(), updated_at = now() WHERE id = $1",
-                  uid);
-    w.commit();
-    return sessions;
-  };
-  auto sessions = co_await db_.run(std::move(job));
-  // After the commit: every gateway closes the sockets of these sessions.
-  for (auto sid : sessions) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
-  log::info("account erased", {{"user_id", uid}});
-  co_return response::json(202, R"({"erased":true})");
-}
-
 }  // namespace colibri::groups

@@ -23,7 +23,12 @@ struct session {
 
 // Creates a session and returns the token to hand to the client (never stored).
 std::string create_session(pqxx::work& w, std::int64_t user_id, std::chrono::hours ttl);
-// A live session for this token (not revoked, not expired, user not deleted).
+// A session unused for this many days has expired, whatever its absolute
+// lifetime (a phone lost or sold is not a way in forever).
+inline constexpr int k_idle_days = 30;
+
+// A live session for this token (not revoked, not expired, used within
+// k_idle_days, user not deleted).
 std::optional<session> find_session(pqxx::transaction_base& w, std::string_view token);
 // The same for many tokens in two statements (a reconnect storm's hellos);
 // one answer per token, in order.

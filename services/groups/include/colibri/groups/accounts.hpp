@@ -50,6 +50,14 @@ class accounts {
   awaitable<http::response> get_me(http::request& req);
   awaitable<http::response> patch_me(http::request& req);
   awaitable<http::response> get_progress(http::request& req);
+  awaitable<http::response> change_password(http::request& req);
+  // Erasure (DELETE /api/v1/me), with the password.
+  awaitable<http::response> delete_me(http::request& req);
+  // The caller's password, checked like a login: counted against the
+  // account's and the address's throttle before the hash is verified (429
+  // past it); forbidden, naming `field`, when wrong. nullopt when right.
+  awaitable<std::optional<core::error>> confirm_password(std::int64_t user_id, std::string password, std::string field,
+                                                         std::string address);
   class hash_slot;
   awaitable<std::string> hash(std::string password);
   awaitable<bool> verify(std::string hash, std::string password);

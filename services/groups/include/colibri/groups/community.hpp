@@ -94,7 +94,6 @@ class community {
   awaitable<http::response> list_notifications(http::request& req);
   awaitable<http::response> read_notifications(http::request& req);
   awaitable<http::response> export_me(http::request& req);
-  awaitable<http::response> delete_me(http::request& req);
 
   pg::pool& db_;
   redis::publisher& pub_;
