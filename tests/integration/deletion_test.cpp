@@ -75,5 +75,84 @@ TEST_F(Deletion, AHiddenMessageIsKeptOnlyAsItsReportsEvidence) {
   EXPECT_EQ(json_at(queue.body, "reports.0.event.body"), "Un message blessant pour Y") << queue.body;
 }
 
+TEST_F(Deletion, AfterErasureNothingTheyWroteNoAddressAndNoHandleRemainsAnywhere) {
+  // Issue 14, item 4 (audit F6): bodies, DM bodies, thread titles, report
+  // notes, scheduled posts, invitations to their address, throttle rows, old
+  // handles in others' notifications. Then every column of a text-like type
+  // of every table, Redis, and the services' logs are scanned.
+  const std::string email = "zebulon7@example.fr";
+  // Someone tried this address before the account existed: a throttle row.
+  EXPECT_EQ(http_call(groups_->port(), "POST", "/api/v1/auth/login", R"({"email":"ZEBULON7@example.fr","password":"x"})").status,
+            401);
+  auto root = admin("Racine");
+  auto gid = make_group(root, "Espace", "open");
+  auto inv = post("/api/v1/groups/" + gid + "/invitations", R"({"email":")" + email + "\"}", root);
+  ASSERT_EQ(inv.status, 201) << inv.body;
+  auto z = someone("Zorglub9");  // the handle they start with
+  ASSERT_EQ(call("PATCH", "/api/v1/me", R"({"handle":"Zebulon7"})", z).status, 200);
+  sql("UPDATE users SET email = '" + email + "' WHERE id = " + z.id);
+  auto friend_ = someone("Amie");
+  member(gid, friend_.id);
+  // Their owned group, with a moderator who will take it over.
+  auto own = make_group(root, "Groupe de Zébulon", "open", "listed", gid);
+  member(own, z.id);
+  member(gid, z.id);
+  call("PUT", "/api/v1/groups/" + own + "/members/" + z.id, R"({"role":"owner"})", root);
+  call("PUT", "/api/v1/groups/" + own + "/members/" + friend_.id, R"({"role":"moderator"})", root);
+  member(own, friend_.id);
+  call("PUT", "/api/v1/groups/" + own + "/members/" + friend_.id, R"({"role":"moderator"})", root);
+  call("DELETE", "/api/v1/groups/" + own + "/members/" + root.id, "", root);
+  // What they write.
+  ASSERT_EQ(send_message("group:" + gid, "marqueur-alpha message", "z1", z).status, 201);
+  auto conv = post("/api/v1/conversations", R"({"user_ids":[)" + friend_.id + "]}", z);
+  ASSERT_EQ(conv.status, 201) << conv.body;
+  ASSERT_EQ(send_message(*json_at(conv.body, "conversation.room"), "marqueur-beta message privé", "z2", z).status, 201);
+  ASSERT_EQ(post("/api/v1/groups/" + gid + "/threads", R"({"title":"marqueur-gamma sujet","body":"marqueur-delta"})", z).status, 201);
+  ASSERT_EQ(post("/api/v1/reports", R"({"user_id":)" + friend_.id + R"(,"group_id":)" + gid +
+                                        R"(,"reason":"other","note":"marqueur-epsilon note"})",
+                 z)
+                .status,
+            201);
+  ASSERT_EQ(post("/api/v1/groups/" + own + "/scheduled-posts", R"({"body":"marqueur-zeta","repeat":"daily","time":"09:00"})", z)
+                .status,
+            201);
+  // A newcomer notification to the moderators names them under both handles.
+  sql("INSERT INTO notifications (user_id, kind, title, body, data) VALUES (" + friend_.id +
+      ", 'newcomer', 'Un nouveau membre', 'Zorglub9 vient de rejoindre', '{\"user_id\": " + z.id + ", \"handle\": \"Zorglub9\"}')");
+  auto del = call("DELETE", "/api/v1/me", R"({"password":"un mot de passe"})", z);
+  ASSERT_EQ(del.status, 202) << del.body;
+
+  std::vector<std::string> needles{"marqueur-", email, "zebulon7", "Zebulon7", "Zorglub9"};
+  // Every column of a text-like type, in every table of the database.
+  auto columns = sql("SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                     "AND (data_type IN ('text', 'character varying', 'jsonb', 'json', 'bytea', 'tsvector', 'ARRAY') "
+                     "OR udt_name IN ('citext')) ORDER BY 1");
+  int scanned = 0;
+  std::size_t pos = 0;
+  while (pos < columns.size()) {
+    auto nl = columns.find('\n', pos);
+    auto tc = columns.substr(pos, nl - pos);
+    pos = nl == std::string::npos ? columns.size() : nl + 1;
+    if (tc.empty()) continue;
+    auto dot = tc.find('.');
+    auto table = tc.substr(0, dot), column = tc.substr(dot + 1);
+    for (const auto& n : needles)
+      EXPECT_EQ(count("SELECT count(*) FROM \"" + table + "\" WHERE lower(\"" + column + "\"::text) LIKE lower('%" + n + "%')"), 0)
+          << table << "." << column << " holds " << n;
+    ++scanned;
+  }
+  EXPECT_GT(scanned, 20);
+  // Redis: keys and string values.
+  auto keys = run_checked({"redis-cli", "-p", std::to_string(redis_.port()), "--scan"});
+  for (const auto& n : needles) EXPECT_EQ(keys.find(n), std::string::npos) << "a Redis key holds " << n;
+  // The services' logs of this test.
+  for (const auto* svc : {groups_.get(), gateways_[0].get(), gateways_[1].get()}) {
+    auto log = svc->log_text();
+    for (const auto& n : needles) EXPECT_EQ(log.find(n), std::string::npos) << "a log holds " << n;
+  }
+  // The group they alone owned has an owner again: its moderator.
+  EXPECT_EQ(one("SELECT user_id FROM memberships WHERE group_id = " + own + " AND role = 'owner'"), friend_.id);
+}
+
 }  // namespace
 }  // namespace colibri::test

@@ -357,7 +357,8 @@ awaitable<std::optional<core::error>> accounts::confirm_password(std::int64_t ui
     e.retry_after_s = *found.wait;
     co_return e;
   }
-  if (!co_await verify(found.hash, std::move(password)))
+  bool right = co_await verify(found.hash, std::move(password));
+  if (!right)
     co_return core::error::make(core::errc::forbidden, {"Mot de passe incorrect.", "Incorrect password."}, field);
   auto release = [rules](pqxx::connection& c) {
     pqxx::work w(c);
@@ -422,12 +423,62 @@ awaitable<response> accounts::delete_me(request& req) {
                                 "RETURNING id",
                                 uid))
       sessions.push_back(r[0].as<std::int64_t>());
-    auto handle = detail::handle_of(w, uid);
-    // What others received about them (newcomer, join request) names them: no more.
-    w.exec_params("UPDATE notifications SET title = replace(title, $2, 'membre supprimé'), "
-                  "body = replace(body, $2, 'membre supprimé'), data = data - 'handle' "
-                  "WHERE data ->> 'user_id' = $1::text",
-                  uid, handle);
+    // Groups they alone own get an owner first: the longest-serving
+    // moderator, or, without one, the platform admins are told.
+    std::vector<notify::notification> notes;
+    for (auto g : w.exec_params(
+             "SELECT m.group_id, g.name, (SELECT o.user_id FROM memberships o WHERE o.group_id = m.group_id "
+             "  AND o.role = 'moderator' ORDER BY o.joined_at, o.user_id LIMIT 1) "
+             "FROM memberships m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1 AND m.role = 'owner' "
+             "AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.group_id = m.group_id AND o.role = 'owner' "
+             "  AND o.user_id <> $1) FOR UPDATE OF m",
+             uid)) {
+      auto gid = g[0].as<std::int64_t>();
+      if (!g[2].is_null()) {
+        w.exec_params("UPDATE memberships SET role = 'owner' WHERE group_id = $1 AND user_id = $2", gid, g[2].as<std::int64_t>());
+        detail::audit(w, gid, g[2].as<std::int64_t>(), "owner_after_erasure", std::nullopt, std::nullopt, std::nullopt, "");
+        continue;
+      }
+      std::vector<std::int64_t> admins;
+      for (auto a : w.exec("SELECT id FROM users WHERE is_admin AND deleted_at IS NULL")) admins.push_back(a[0].as<std::int64_t>());
+      json::writer d;
+      d.begin_object().field("group_id", gid).field("action", "group_without_owner").end_object();
+      auto more = notify::insert_for(w, admins, "moderation", {"Un groupe sans responsable", "A group without an owner"},
+                                     {"Le groupe « " + g[1].as<std::string>() + " » n'a plus de responsable ni de modérateur.",
+                                      "The group \"" + g[1].as<std::string>() + "\" has no owner or moderator left."},
+                                     d.release());
+      notes.insert(notes.end(), more.begin(), more.end());
+    }
+    // What others received about them (newcomer, join request) names them,
+    // under every handle they used: no more.
+    std::vector<std::string> handles{detail::handle_of(w, uid)};
+    for (auto h : w.exec_params("SELECT handle FROM user_handles WHERE user_id = $1", uid)) handles.push_back(h[0].as<std::string>());
+    for (const auto& h : handles)
+      w.exec_params("UPDATE notifications SET title = replace(title, $2, 'membre supprimé'), "
+                    "body = replace(body, $2, 'membre supprimé'), data = data - 'handle' "
+                    "WHERE data ->> 'user_id' = $1::text",
+                    uid, h);
+    auto email = w.exec_params1("SELECT lower(email) FROM users WHERE id = $1", uid)[0].as<std::string>();
+    // Everything they wrote: messages, edits and direct messages lose their
+    // text (the events stay, so that conversations keep their shape),
+    // reactions their emoji, threads their title, reports their note and the
+    // evidence of what they wrote, the moderation log the reasons they gave,
+    // their scheduled posts go; invitations sent to their address and the
+    // login throttle rows that hold it or their id are deleted.
+    for (const char* sql :
+         {"UPDATE room_events SET body = NULL, emoji = CASE WHEN emoji IS NULL THEN NULL ELSE '' END "
+          "WHERE author_id = $1 AND (body IS NOT NULL OR emoji IS NOT NULL)",
+          "UPDATE threads SET title = 'Discussion d''un membre supprimé' WHERE author_id = $1",
+          "UPDATE reports SET note = '' WHERE reporter_id = $1",
+          "UPDATE reports r SET evidence = NULL FROM room_events e WHERE r.evidence IS NOT NULL AND e.room = r.room "
+          "  AND e.seq = r.seq AND e.author_id = $1",
+          "UPDATE audit_log SET reason = '' WHERE actor_id = $1",
+          "UPDATE join_requests SET reason = NULL WHERE decided_by = $1",
+          "DELETE FROM scheduled_posts WHERE author_id = $1",
+          "DELETE FROM user_handles WHERE user_id = $1"})
+      w.exec_params(sql, uid);
+    w.exec_params("DELETE FROM invitations WHERE lower(email) = $1", email);
+    w.exec_params("DELETE FROM login_throttle WHERE key = 'acct:' || $1::text OR key = 'mail:' || $2", uid, email);
     for (const char* sql : {"DELETE FROM memberships WHERE user_id = $1", "DELETE FROM join_requests WHERE user_id = $1",
                             "DELETE FROM notifications WHERE user_id = $1", "DELETE FROM read_markers WHERE user_id = $1",
                             "DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1",
@@ -436,16 +487,21 @@ awaitable<response> accounts::delete_me(request& req) {
                             "DELETE FROM quit_attempts WHERE user_id = $1"})
       w.exec_params(sql, uid);
     // The row stays as a tombstone: their events still point to it, shown as
-    // "membre supprimé"; nothing in it identifies them any more.
+    // "membre supprimé"; nothing in it identifies them any more. Their
+    // sessions were revoked above (the ids are announced after the commit);
+    // the rows, with their times, go.
     w.exec_params("UPDATE users SET handle = 'membre supprimé', email = 'deleted-' || id || '@deleted.invalid', "
-                  "password_hash = '!', is_admin = false, deleted_at = now(), updated_at = now() WHERE id = $1",
+                  "password_hash = '!', is_admin = false, locale = 'fr', timezone = 'Europe/Paris', deleted_at = now(), "
+                  "updated_at = now() WHERE id = $1",
                   uid);
+    w.exec_params("DELETE FROM sessions WHERE user_id = $1", uid);
     w.commit();
-    return sessions;
+    return std::pair{std::move(sessions), std::move(notes)};
   };
-  auto sessions = co_await db_.run(std::move(job));
+  auto [sessions, notes] = co_await db_.run(std::move(job));
   // After the commit: every gateway closes the sockets of these sessions.
   for (auto sid : sessions) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
+  for (const auto& n : notes) notify::publish(pub_, n);
   log::info("account erased", {{"user_id", uid}});
   co_return response::json(202, R"({"erased":true})");
 }
@@ -522,6 +578,12 @@ awaitable<response> accounts::patch_me(request& req) {
   auto update = [&, uid](pqxx::connection& c) -> updated {
     try {
       pqxx::work w(c);
+      // The handle given up is remembered, only so that erasure can scrub it
+      // from other people's notifications.
+      if (handle)
+        w.exec_params("INSERT INTO user_handles (user_id, handle) SELECT id, handle FROM users WHERE id = $1 AND handle <> $2 "
+                      "ON CONFLICT (user_id, handle) DO UPDATE SET used_until = now()",
+                      uid, *handle);
       auto r = w.exec_params(std::string("UPDATE users SET handle = coalesce($2, handle), locale = coalesce($3, locale), "
                                          "timezone = coalesce($4, timezone), updated_at = now() WHERE id = $1 RETURNING ") +
                                  k_user_columns,

@@ -65,6 +65,8 @@ class service_process {
   void wait_healthy(std::chrono::seconds timeout = std::chrono::seconds(30));
   process& proc() { return proc_; }
   std::string log_tail() const { return proc_.log_tail(); }
+  // The whole log so far.
+  std::string log_text() const { return proc_.log_tail(std::string::npos); }
 
  private:
   std::string name_;
