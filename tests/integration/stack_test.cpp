@@ -74,4 +74,29 @@ TEST_F(Stack, NginxLimitsRequestsAndConnectionsPerAddressInTheContractsFormat) {
   EXPECT_EQ(fourth.handshake_status(), 429);
 }
 
+TEST_F(Stack, NginxsAccessLogNeverHoldsAnInvitationCode) {
+  // Audit F22: the accept path's code was logged, and a failed accept
+  // leaves it valid.
+  auto reg = [&](const std::string& who) {
+    auto r = http_call(http_port_, "POST", "/api/v1/auth/register",
+                       R"({"email":")" + who + R"(@example.fr","password":"un mot de passe","handle":")" + who + "\"}");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return std::pair{*json_at(r.body, "token"), *json_at(r.body, "user.id")};
+  };
+  auto [admin, admin_id] = reg("admin");
+  sql("UPDATE users SET is_admin = true WHERE id = " + admin_id);
+  auto auth = [](const std::string& t) { return std::map<std::string, std::string>{{"Authorization", "Bearer " + t}}; };
+  auto g = http_call(http_port_, "POST", "/api/v1/groups", R"({"name":"Sur invitation","join_policy":"invite","visibility":"hidden"})",
+                     auth(admin));
+  ASSERT_EQ(g.status, 201) << g.body;
+  auto inv = http_call(http_port_, "POST", "/api/v1/groups/" + *json_at(g.body, "group.id") + "/invitations", "{}", auth(admin));
+  ASSERT_EQ(inv.status, 201) << inv.body;
+  auto code = *json_at(inv.body, "invitation.code");
+  auto [guest, guest_id] = reg("invitee");
+  EXPECT_EQ(http_call(http_port_, "POST", "/api/v1/invitations/" + code + "/accept", "{}", auth(guest)).status, 201);
+  auto log = fronts_[0]->access_log();
+  EXPECT_NE(log.find("/api/v1/invitations/{code}/accept"), std::string::npos) << log;
+  EXPECT_EQ(log.find(code), std::string::npos) << log;
+}
+
 }  // namespace

@@ -43,6 +43,13 @@ void set_sink(std::function<void(std::string_view)> sink) {
   g_sink = std::move(sink);
 }
 
+std::string_view error_summary(std::string_view what) {
+  auto nl = what.find('\n');
+  auto first = what.substr(0, nl);
+  while (!first.empty() && (first.back() == ' ' || first.back() == '\r')) first.remove_suffix(1);
+  return first;
+}
+
 bool is_secret_key(std::string_view key) {
   std::string k(key);
   std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -102,6 +109,10 @@ void write(level l, std::string_view msg, std::initializer_list<field> fields) {
     line += "\":";
     if (is_secret_key(f.key)) {
       line += "\"[redacted]\"";
+    } else if (f.key == "error" && !f.number) {
+      line += '"';
+      append_escaped(line, error_summary(f.value));
+      line += '"';
     } else if (f.number) {
       line += f.value;
     } else {

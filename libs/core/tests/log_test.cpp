@@ -20,6 +20,19 @@ TEST(Log, SecretFieldsAreNeverWritten) {
   EXPECT_EQ(captured.back(), '\n');
 }
 
+TEST(Log, AnErrorKeepsItsFirstLineNotThePostgresRowItFailedOn) {
+  // Audit F22: "request failed" logged PostgreSQL's DETAIL with whole rows.
+  std::string captured;
+  log::set_sink([&](std::string_view line) { captured += line; });
+  log::error("request failed", {{"error", "ERROR:  new row for relation \"notifications\" violates check constraint "
+                                          "\"notifications_body_check\"\nDETAIL:  Failing row contains (7, 42, welcome, "
+                                          "Bienvenue, Je suis Alice Martin)."}});
+  log::set_sink(nullptr);
+  EXPECT_NE(captured.find("violates check constraint"), std::string::npos);
+  EXPECT_EQ(captured.find("Alice Martin"), std::string::npos) << captured;
+  EXPECT_EQ(captured.find("DETAIL"), std::string::npos);
+}
+
 TEST(Log, LevelsFilter) {
   std::string captured;
   log::set_sink([&](std::string_view line) { captured += line; });

@@ -2,6 +2,8 @@
 // Structured logging: one JSON object per line on stderr.
 // Fields whose key names a secret (token, password, secret, authorization,
 // cookie) are always written as "[redacted]", whatever the caller passes.
+// An "error" field keeps its first line only: PostgreSQL's next lines
+// (DETAIL: Failing row contains (...), key values) carry people's data.
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -40,6 +42,8 @@ inline void warn(std::string_view m, std::initializer_list<field> f = {}) { writ
 inline void error(std::string_view m, std::initializer_list<field> f = {}) { write(level::error, m, f); }
 
 bool is_secret_key(std::string_view key);
+// What an "error" field keeps of a message: its first line.
+std::string_view error_summary(std::string_view what);
 // JSON string escaping (quotes not included).
 void append_escaped(std::string& out, std::string_view s);
 
