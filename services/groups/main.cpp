@@ -31,7 +31,6 @@ int main(int argc, char** argv) {
     groups::accounts accounts(rt.db(), rt.publisher(), log, cpu.get_executor(), limits, account_settings);
     {
       pqxx::connection c(pg::with_connect_timeout(common.pg.url, 2, "colibri-groups-start"));
-      accounts.promote_admins(c);
       if (seed) groups::community::seed(c);
     }
     groups::community community(rt.db(), rt.publisher(), log, limits, community_settings);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 #include "colibri/test/client.hpp"
@@ -263,15 +264,27 @@ TEST_F(Accounts, RegistrationsAreLimitedPerAddressWithIPv6ByItsSlash64) {
   EXPECT_EQ(from("198.51.100.9", 6), 201);
 }
 
-TEST_F(Accounts, AdminEmailsMakeAdminsAtRegistrationAndAtStart) {
-  auto existing = register_user("ops@example.fr", "Ops");
-  EXPECT_EQ(json_at(get("/api/v1/me", existing).body, "user.is_admin"), "false");
-  start({{"COLIBRI_ADMIN_EMAILS", "boss@example.fr, OPS@example.fr"}});
-  EXPECT_EQ(json_at(get("/api/v1/me", existing).body, "user.is_admin"), "true");
-  auto boss = post("/api/v1/auth/register", reg_body("Boss@example.fr", "Boss"));
-  EXPECT_EQ(json_at(boss.body, "user.is_admin"), "true");
-  auto plain = post("/api/v1/auth/register", reg_body("plain@example.fr", "Plain"));
-  EXPECT_EQ(json_at(plain.body, "user.is_admin"), "false");
+TEST_F(Accounts, OnlyTheOperatorMakesAdminsAndOnlyOfVerifiedAccounts) {
+  // Audit F2: registering an address listed in COLIBRI_ADMIN_EMAILS before
+  // its owner made you an admin. The setting is gone; an old one is ignored.
+  start({{"COLIBRI_ADMIN_EMAILS", "ops@example.fr"}});
+  auto reg = post("/api/v1/auth/register", reg_body("OPS@example.fr", "Ops"));
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  EXPECT_EQ(json_at(reg.body, "user.is_admin"), "false");
+  auto token = *json_at(reg.body, "token");
+  auto admin = [&](const std::string& action, const std::string& email) {
+    auto cmd = "COLIBRI_PG_URL='" + db_url_ + "' " + bin_dir() + "/colibri-admin " + action + " '" + email + "' >/dev/null 2>&1";
+    return WEXITSTATUS(std::system(cmd.c_str()));
+  };
+  EXPECT_EQ(admin("grant", "ops@example.fr"), 1);  // not verified
+  EXPECT_EQ(json_at(get("/api/v1/me", token).body, "user.is_admin"), "false");
+  pg_->psql(db_name(), "UPDATE users SET email_verified_at = now()");
+  EXPECT_EQ(admin("grant", "Ops@Example.fr"), 0);
+  EXPECT_EQ(json_at(get("/api/v1/me", token).body, "user.is_admin"), "true");
+  EXPECT_EQ(admin("revoke", "ops@example.fr"), 0);
+  EXPECT_EQ(json_at(get("/api/v1/me", token).body, "user.is_admin"), "false");
+  EXPECT_EQ(admin("grant", "nobody@example.fr"), 1);
+  EXPECT_EQ(admin("promote", "ops@example.fr"), 2);
 }
 
 TEST_F(Accounts, PasswordsAreArgon2idAndRehashedAtLoginWhenTheCostRises) {

@@ -25,7 +25,6 @@ account_settings read_account_settings(core::config& cfg) {
   s.argon2.opslimit = static_cast<unsigned long long>(cfg.integer("COLIBRI_ARGON2_OPSLIMIT", 2, 2, 20));
   s.argon2.memlimit_bytes =
       static_cast<std::size_t>(cfg.integer("COLIBRI_ARGON2_MEMLIMIT_KIB", 19 * 1024, 19 * 1024, 1024 * 1024)) * 1024;
-  for (auto& e : cfg.list("COLIBRI_ADMIN_EMAILS", "")) s.admin_emails.push_back(ascii_lower(e));
   s.session_ttl = std::chrono::hours(cfg.integer("COLIBRI_SESSION_TTL_HOURS", 24 * 30, 1, 24 * 365));
   s.max_failures_per_account = static_cast<int>(cfg.integer("COLIBRI_LOGIN_MAX_FAILURES_PER_ACCOUNT", 10, 1, 100000));
   s.max_failures_per_address = static_cast<int>(cfg.integer("COLIBRI_LOGIN_MAX_FAILURES_PER_ADDRESS", 100, 1, 1000000));
@@ -173,18 +172,6 @@ awaitable<bool> accounts::verify(std::string hash, std::string password) {
   co_return co_await asio::co_spawn(cpu_, verify_job(std::move(hash), std::move(password)), asio::use_awaitable);
 }
 
-void accounts::promote_admins(pqxx::connection& c) const {
-  if (s_.admin_emails.empty()) return;
-  pqxx::work w(c);
-  for (const auto& e : s_.admin_emails) {
-    auto r = w.exec_params("UPDATE users SET is_admin = true WHERE lower(email) = lower($1) AND NOT is_admin "
-                           "AND deleted_at IS NULL RETURNING id",
-                           e);
-    for (auto row : r) log::info("admin granted from COLIBRI_ADMIN_EMAILS", {{"user_id", row[0].as<std::int64_t>()}});
-  }
-  w.commit();
-}
-
 awaitable<response> accounts::register_user(request& req) {
   if (auto d = co_await limits_.take(ratelimit::address_subject(req.remote_address), ratelimit::action::register_account);
       !d.allowed)
@@ -219,7 +206,6 @@ awaitable<response> accounts::register_user(request& req) {
   if (auto field = co_await db_.run(std::move(taken)); !field.empty())
     co_return response::error(conflict_for(field), req.lang);
   std::string password_hash = co_await hash(*password);
-  bool admin = std::find(s_.admin_emails.begin(), s_.admin_emails.end(), ascii_lower(*email)) != s_.admin_emails.end();
   auto ttl = s_.session_ttl;
   struct created {
     user_row user;
@@ -229,14 +215,15 @@ awaitable<response> accounts::register_user(request& req) {
     std::vector<notify::notification> notes;
     std::int64_t joined_group = 0;
   };
-  auto insert = [&, ttl, admin, locale = locale.value_or("fr"),
+  // Never an admin: admins are made by the operator (colibri-admin).
+  auto insert = [&, ttl, locale = locale.value_or("fr"),
                  tz = timezone.value_or("Europe/Paris")](pqxx::connection& c) -> created {
     try {
       pqxx::work w(c);
-      auto r = w.exec_params(std::string("INSERT INTO users (email, handle, password_hash, locale, timezone, is_admin) "
-                                         "VALUES ($1, $2, $3, $4, $5, $6) RETURNING ") +
+      auto r = w.exec_params(std::string("INSERT INTO users (email, handle, password_hash, locale, timezone) "
+                                         "VALUES ($1, $2, $3, $4, $5) RETURNING ") +
                                  k_user_columns,
-                             *email, *handle, password_hash, locale, tz, admin);
+                             *email, *handle, password_hash, locale, tz);
       created out{read_user(r[0]), {}, {}, {}, {}, 0};
       out.token = auth::create_session(w, out.user.id, ttl);
       // With an invitation, the account and the membership come together or not at all.
@@ -260,7 +247,7 @@ awaitable<response> accounts::register_user(request& req) {
   if (out.err) co_return response::error(*out.err, req.lang);
   for (const auto& n : out.notes) notify::publish(pub_, n);
   if (out.joined_group) co_await detail::announce(log_, out.joined_group, out.user.id, "join");
-  log::info("account created", {{"user_id", out.user.id}, {"admin", admin}});
+  log::info("account created", {{"user_id", out.user.id}});
   co_return user_response(201, out.user, &out.token);
 }
 

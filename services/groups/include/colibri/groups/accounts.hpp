@@ -21,7 +21,6 @@ namespace colibri::groups {
 
 struct account_settings {
   auth::argon2_params argon2;
-  std::vector<std::string> admin_emails;  // lower-cased
   std::chrono::hours session_ttl{24 * 30};
   int max_failures_per_account = 10;
   int max_failures_per_address = 100;
@@ -40,8 +39,6 @@ class accounts {
   accounts(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log, asio::any_io_executor cpu,
            ratelimit::limiter& limits, account_settings s);
   void add_routes(http::router& r);
-  // Grants admin to existing accounts listed in COLIBRI_ADMIN_EMAILS (at start).
-  void promote_admins(pqxx::connection& c) const;
 
  private:
   awaitable<http::response> register_user(http::request& req);
