@@ -439,4 +439,29 @@ TEST_F(Accounts, ASessionUnusedForThirtyDaysHasExpired) {
   EXPECT_EQ(get("/api/v1/me", recent).status, 200);
 }
 
+TEST_F(Accounts, AnAdminSuspendsAnAccountItsSessionsEndAndLoginSaysWhyThenLiftsIt) {
+  auto admin = register_user("admin@example.fr", "Admin");
+  pg_->psql(db_name(), "UPDATE users SET is_admin = true WHERE email = 'admin@example.fr'");
+  auto user = register_user("tom@example.fr", "Tom");
+  auto uid = pg_->psql(db_name(), "SELECT id FROM users WHERE email = 'tom@example.fr'");
+  uid.erase(uid.find_last_not_of(" \n") + 1);
+  auto path = "/api/v1/admin/users/" + uid + "/suspend";
+  auto as = [](const std::string& t) { return std::map<std::string, std::string>{{"Authorization", "Bearer " + t}}; };
+  EXPECT_EQ(http_call(svc_->port(), "POST", path, R"({"reason":"spam"})", as(user)).status, 403);  // not an admin
+  EXPECT_EQ(http_call(svc_->port(), "POST", path, "{}", as(admin)).status, 400);                   // a reason is needed
+  EXPECT_EQ(http_call(svc_->port(), "POST", "/api/v1/admin/users/987654/suspend", R"({"reason":"x"})", as(admin)).status, 404);
+  ASSERT_EQ(http_call(svc_->port(), "POST", path, R"({"reason":"Messages insultants répétés"})", as(admin)).status, 204);
+  EXPECT_EQ(get("/api/v1/me", user).status, 401);  // every session ended
+  auto refused = post("/api/v1/auth/login", R"({"email":"tom@example.fr","password":"un mot de passe"})");
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(json_at(refused.body, "error.message").value_or("").find("Messages insultants répétés"), std::string::npos);
+  // A wrong password learns nothing of the suspension.
+  auto wrong = post("/api/v1/auth/login", R"({"email":"tom@example.fr","password":"pas le bon"})");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(std::stoi(pg_->psql(db_name(), "SELECT count(*) FROM admin_audit WHERE action = 'suspend'")), 1);
+  ASSERT_EQ(http_call(svc_->port(), "DELETE", path, "", as(admin)).status, 204);
+  EXPECT_EQ(post("/api/v1/auth/login", R"({"email":"tom@example.fr","password":"un mot de passe"})").status, 200);
+  EXPECT_EQ(std::stoi(pg_->psql(db_name(), "SELECT count(*) FROM admin_audit")), 2);
+}
+
 }  // namespace

@@ -132,6 +132,8 @@ void accounts::add_routes(http::router& r) {
   r.get("/api/v1/me/progress", [this](request& q) { return get_progress(q); });
   r.put("/api/v1/me/password", [this](request& q) { return change_password(q); });
   r.del("/api/v1/me", [this](request& q) { return delete_me(q); });
+  r.post("/api/v1/admin/users/{uid}/suspend", [this](request& q) { return suspend(q, true); });
+  r.del("/api/v1/admin/users/{uid}/suspend", [this](request& q) { return suspend(q, false); });
 }
 
 namespace {
@@ -270,6 +272,7 @@ awaitable<response> accounts::login(request& req) {
     std::optional<user_row> user;
     std::string hash;
     std::vector<auth::throttle_rule> rules;
+    std::optional<std::string> suspended_reason;
   };
   // The account is found first, so that its throttle is keyed by its id: any
   // spelling of the address that the lookup folds to it (Kelvin sign, dotted
@@ -279,14 +282,16 @@ awaitable<response> accounts::login(request& req) {
   auto find = [&, window, max_account, max_address](pqxx::connection& c) {
     pqxx::work w(c);
     lookup out;
-    auto r = w.exec_params1(std::string("SELECT coalesce('acct:' || u.id, 'mail:' || lower($1)), u.password_hash, ") +
+    auto r = w.exec_params1(std::string("SELECT coalesce('acct:' || u.id, 'mail:' || lower($1)), u.password_hash, "
+                                        "CASE WHEN u.suspended_at IS NOT NULL THEN coalesce(u.suspended_reason, '') END, ") +
                                 k_user_columns +
                                 " FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1) AND u.deleted_at IS NULL",
                             *email);
     out.rules = {{r[0].as<std::string>(), max_account}, {"addr:" + address, max_address}};
     if (!r[1].is_null()) {
       out.hash = r[1].as<std::string>();
-      out.user = read_user(r, 2);
+      if (!r[2].is_null()) out.suspended_reason = r[2].as<std::string>();
+      out.user = read_user(r, 3);
     }
     out.wait = auth::throttle_reserve(w, out.rules, window);
     if (out.wait) return out;  // rolled back: a refused attempt counts nothing
@@ -303,6 +308,12 @@ awaitable<response> accounts::login(request& req) {
   // An unknown email costs the same hashing time as a wrong password.
   bool ok = co_await verify(found.user ? found.hash : auth::dummy_hash(s_.argon2), *password);
   if (!ok || !found.user) co_return response::error(bad_credentials(), req.lang);  // the reservation stays: a failure
+  // Suspended: said (with the reason) only to whoever knows the password.
+  if (found.suspended_reason)
+    co_return response::error(core::error::make(core::errc::forbidden,
+                                                {"Ce compte est suspendu : " + *found.suspended_reason,
+                                                 "This account is suspended: " + *found.suspended_reason}),
+                              req.lang);
   std::optional<std::string> rehashed;
   if (auth::needs_rehash(found.hash, s_.argon2)) rehashed = co_await hash(*password);
   auto ttl = s_.session_ttl;
@@ -460,6 +471,8 @@ awaitable<response> accounts::delete_me(request& req) {
           "UPDATE reports r SET evidence = NULL FROM room_events e WHERE r.evidence IS NOT NULL AND e.room = r.room "
           "  AND e.seq = r.seq AND e.author_id = $1",
           "UPDATE audit_log SET reason = '' WHERE actor_id = $1",
+          "UPDATE admin_audit SET reason = '' WHERE actor_id = $1",
+          "UPDATE users SET suspended_reason = NULL WHERE id = $1",
           "UPDATE join_requests SET reason = NULL WHERE decided_by = $1",
           "DELETE FROM scheduled_posts WHERE author_id = $1",
           "DELETE FROM user_handles WHERE user_id = $1"})
@@ -491,6 +504,60 @@ awaitable<response> accounts::delete_me(request& req) {
   for (const auto& n : notes) notify::publish(pub_, n);
   log::info("account erased", {{"user_id", uid}});
   co_return response::json(202, R"({"erased":true})");
+}
+
+awaitable<response> accounts::suspend(request& req, bool on) {
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
+  if (!who) co_return response::error(who.err(), req.lang);
+  auto target = detail::id_param(req, "uid");
+  std::string reason;
+  if (on) {
+    auto doc = json::body_object(req.body);
+    if (!doc) co_return response::error(doc.err(), req.lang);
+    json::fields f(*doc);
+    auto r = f.text("reason", json::required, 1, 500);
+    if (auto e = f.error()) co_return response::error(*e, req.lang);
+    reason = *r;
+  }
+  auto actor = who->user_id;
+  struct done {
+    std::optional<core::error> err;
+    std::vector<std::int64_t> ended;
+  };
+  auto job = [actor, target, on, reason](pqxx::connection& c) {
+    pqxx::work w(c);
+    done out;
+    if (!w.exec_params1("SELECT is_admin FROM users WHERE id = $1", actor)[0].as<bool>()) {
+      out.err = core::error::make(core::errc::forbidden, {"Réservé aux administrateurs.", "For administrators only."});
+      return out;
+    }
+    if (!target || w.exec_params("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", *target).empty()) {
+      out.err = detail::not_found({"Ce compte n'existe pas.", "This account does not exist."});
+      return out;
+    }
+    if (*target == actor) {
+      out.err = core::error::make(core::errc::conflict, {"Vous ne pouvez pas suspendre votre propre compte.",
+                                                         "You cannot suspend your own account."});
+      return out;
+    }
+    if (on) {
+      w.exec_params("UPDATE users SET suspended_at = now(), suspended_reason = $2 WHERE id = $1", *target, reason);
+      for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL "
+                                  "RETURNING id",
+                                  *target))
+        out.ended.push_back(r[0].as<std::int64_t>());
+    } else {
+      w.exec_params("UPDATE users SET suspended_at = NULL, suspended_reason = NULL WHERE id = $1", *target);
+    }
+    w.exec_params("INSERT INTO admin_audit (actor_id, action, target_user_id, reason) VALUES ($1, $2, $3, $4)", actor,
+                  on ? "suspend" : "lift_suspension", *target, reason);
+    w.commit();
+    return out;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (out.err) co_return response::error(*out.err, req.lang);
+  for (auto sid : out.ended) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
+  co_return response::no_content();
 }
 
 awaitable<response> accounts::logout(request& req) {

@@ -48,6 +48,8 @@ class accounts {
   awaitable<http::response> patch_me(http::request& req);
   awaitable<http::response> get_progress(http::request& req);
   awaitable<http::response> change_password(http::request& req);
+  // Admins: POST (with a reason) / DELETE /api/v1/admin/users/{uid}/suspend.
+  awaitable<http::response> suspend(http::request& req, bool on);
   // Erasure (DELETE /api/v1/me), with the password.
   awaitable<http::response> delete_me(http::request& req);
   // The caller's password, checked like a login: counted against the
