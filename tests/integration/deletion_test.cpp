@@ -154,5 +154,42 @@ TEST_F(Deletion, AfterErasureNothingTheyWroteNoAddressAndNoHandleRemainsAnywhere
   EXPECT_EQ(one("SELECT user_id FROM memberships WHERE group_id = " + own + " AND role = 'owner'"), friend_.id);
 }
 
+TEST_F(Deletion, TheExportHoldsWhatWasDoneAboutThemButNeverWhoReportedOrWhatModeratorsNoted) {
+  // Issue 14, item 5 (audit F21).
+  auto root = admin("Veilleuse");
+  auto gid = make_group(root, "Exporté", "open");
+  auto x = someone("Exportee"), y = someone("Rapporteur");
+  member(gid, x.id);
+  member(gid, y.id);
+  ASSERT_EQ(post("/api/v1/groups/" + gid + "/threads", R"({"title":"Mon sujet","body":"Premier"})", x).status, 201);
+  auto conv = post("/api/v1/conversations", R"({"user_ids":[)" + y.id + "]}", x);
+  ASSERT_EQ(conv.status, 201);
+  auto posted = send_message("group:" + gid, "un message de trop", "e1", x);
+  ASSERT_EQ(posted.status, 201);
+  auto rep = post("/api/v1/reports", R"({"room":"group:)" + gid + R"(","seq":)" + *json_at(posted.body, "event.seq") +
+                                         R"(,"reason":"abuse","note":"note-du-rapporteur"})",
+                  y);
+  ASSERT_EQ(rep.status, 201);
+  ASSERT_EQ(post("/api/v1/reports/" + *json_at(rep.body, "report.id") + "/resolve",
+                 R"({"action":"mute","duration_minutes":60,"note":"note-de-la-moderatrice"})", root)
+                .status,
+            204);
+  auto ex = get("/api/v1/me/export", x);
+  ASSERT_EQ(ex.status, 200) << ex.body;
+  EXPECT_EQ(json_at(ex.body, "reports_about_me.0.reason"), "abuse");
+  EXPECT_EQ(json_at(ex.body, "reports_about_me.0.action"), "mute");
+  EXPECT_EQ(json_at(ex.body, "moderation_about_me.0.action"), "mute");
+  EXPECT_TRUE(json_at(ex.body, "moderation_about_me.0.created_at"));
+  EXPECT_EQ(json_at(ex.body, "threads.0.title"), "Mon sujet");
+  EXPECT_EQ(json_at(ex.body, "conversations.0.members.1.handle"), "Rapporteur");  // a conversation shows its people
+  // Never who reported them, their note, the moderator's note or name.
+  auto about = ex.body.substr(ex.body.find("\"moderation_about_me\""));
+  about = about.substr(0, about.find("\"threads\""));
+  for (const char* never : {"note-du-rapporteur", "note-de-la-moderatrice", "Veilleuse", "Rapporteur"})
+    EXPECT_EQ(about.find(never), std::string::npos) << never << " in " << about;
+  EXPECT_EQ(ex.body.find("note-du-rapporteur"), std::string::npos);
+  EXPECT_EQ(ex.body.find("note-de-la-moderatrice"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace colibri::test

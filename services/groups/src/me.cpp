@@ -128,7 +128,29 @@ awaitable<response> community::export_me(request& req) {
                                  " AS read_at FROM notifications WHERE user_id = $1 ORDER BY id");
     section("reports_filed", "SELECT id, group_id, room, seq, target_user_id, reason, note, state, " + ms("created_at") +
                                  " AS created_at FROM reports WHERE reporter_id = $1 ORDER BY id");
-    section("conversations", "SELECT conversation_id FROM conversation_members WHERE user_id = $1 ORDER BY 1");
+    // Moderation about them: what was done, when, and the report's reason
+    // category; never who reported them, the notes or the moderator's name.
+    section("moderation_about_me", "SELECT a.group_id, a.action, " + ms("a.created_at") + " AS created_at FROM audit_log a "
+                                       "WHERE a.target_user_id = $1 ORDER BY a.id");
+    section("reports_about_me", "SELECT r.group_id, r.reason, r.state, r.action, " + ms("r.created_at") + " AS created_at, " +
+                                    ms("r.resolved_at") + " AS resolved_at FROM reports r WHERE r.target_user_id = $1 "
+                                    "OR EXISTS (SELECT 1 FROM room_events e WHERE e.room = r.room AND e.seq = r.seq "
+                                    "AND e.author_id = $1) ORDER BY r.id");
+    section("suspension", "SELECT " + ms("suspended_at") + " AS suspended_at, suspended_reason FROM users "
+                              "WHERE id = $1 AND suspended_at IS NOT NULL");
+    section("threads", "SELECT id, group_id, title, " + ms("created_at") + " AS created_at FROM threads WHERE author_id = $1 "
+                           "ORDER BY id");
+    section("daily_congrats", "SELECT day, to_char(local_date, 'YYYY-MM-DD') AS local_date, " + ms("sent_at") +
+                                  " AS sent_at FROM daily_congrats WHERE user_id = $1 ORDER BY local_date");
+    section("celebrations", "SELECT group_id, to_char(on_date, 'YYYY-MM-DD') AS on_date, day, milestone, "
+                                "congratulated_by IS NOT NULL AS congratulated FROM celebrations WHERE user_id = $1 ORDER BY id");
+    section("invitations_sent", "SELECT group_id, email, " + ms("created_at") + " AS created_at, " + ms("expires_at") +
+                                    " AS expires_at, used_by IS NOT NULL AS used FROM invitations WHERE created_by = $1 ORDER BY id");
+    section("invitation_used", "SELECT group_id, " + ms("used_at") + " AS used_at FROM invitations WHERE used_by = $1 ORDER BY id");
+    section("conversations", "SELECT c.conversation_id, (SELECT json_agg(json_build_object('id', u.id, 'handle', u.handle) "
+                                 "ORDER BY u.id) FROM conversation_members o JOIN users u ON u.id = o.user_id "
+                                 "WHERE o.conversation_id = c.conversation_id)::jsonb AS members "
+                                 "FROM conversation_members c WHERE c.user_id = $1 ORDER BY 1");
     section("blocks", "SELECT blocked_id, " + ms("created_at") + " AS created_at FROM blocks WHERE blocker_id = $1 ORDER BY 1");
     j.end_object();
     w.commit();
