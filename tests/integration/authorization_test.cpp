@@ -275,11 +275,7 @@ TEST_F(Authorization, AHideAndItsDeleteEventCommitTogetherOrNotAtAll) {
   auto x = someone("Blessant"), y = someone("Temoin");
   member(gid, x.id);
   member(gid, y.id);
-  ASSERT_EQ(send_message("group:" + gid, "Message blessant", "b1", x).status, 201);
-  auto seq = one("SELECT max(seq) FROM room_events WHERE room = 'group:" + gid + "'");
-  auto rep = post("/api/v1/reports", R"({"room":"group:)" + gid + R"(","seq":)" + seq + R"(,"reason":"abuse"})", y);
-  ASSERT_EQ(rep.status, 201) << rep.body;
-  auto rid = *json_at(rep.body, "report.id");
+  auto [seq, rid] = post_and_report("group:" + gid, "Message blessant", x, y);
   sql("CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$; "
       "CREATE TRIGGER refuse_events BEFORE INSERT ON room_events FOR EACH ROW EXECUTE FUNCTION refuse_events()");
   EXPECT_GE(post("/api/v1/reports/" + rid + "/resolve", R"({"action":"hide"})", root).status, 500);

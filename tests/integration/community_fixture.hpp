@@ -51,7 +51,19 @@ class Community : public chat_fixture {
   http_result send_message(const std::string& room, const std::string& body, const std::string& cmid, const person& p) {
     return post("/api/v1/rooms/" + room + "/events",
                 R"({"kind":"message","body":")" + body + R"(","client_msg_id":")" + cmid + "\"}", p);
+  }  // `author` posts `body` in `room` and `reporter` reports it (reason
+  // abuse): the message's seq and the report's id.
+  std::pair<std::string, std::string> post_and_report(const std::string& room, const std::string& body, const person& author,
+                                                      const person& reporter, const std::string& note = "") {
+    auto posted = send_message(room, body, "reported-" + author.id, author);
+    EXPECT_EQ(posted.status, 201) << posted.body;
+    auto seq = json_at(posted.body, "event.seq").value_or("0");
+    auto rep = post("/api/v1/reports",
+                    R"({"room":")" + room + R"(","seq":)" + seq + R"(,"reason":"abuse","note":")" + note + "\"}", reporter);
+    EXPECT_EQ(rep.status, 201) << rep.body;
+    return {seq, json_at(rep.body, "report.id").value_or("0")};
   }
+
 };
 
 }  // namespace colibri::test

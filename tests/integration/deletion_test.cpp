@@ -60,12 +60,7 @@ TEST_F(Deletion, AHiddenMessageIsKeptOnlyAsItsReportsEvidence) {
   member(gid, x.id);
   member(gid, y.id);
   std::string room = "group:" + gid;
-  auto posted = send_message(room, "Un message blessant pour Y", "b1", x);
-  ASSERT_EQ(posted.status, 201);
-  auto seq = *json_at(posted.body, "event.seq");
-  auto rep = post("/api/v1/reports", R"({"room":")" + room + R"(","seq":)" + seq + R"(,"reason":"abuse"})", y);
-  ASSERT_EQ(rep.status, 201) << rep.body;
-  auto rid = *json_at(rep.body, "report.id");
+  auto [seq, rid] = post_and_report(room, "Un message blessant pour Y", x, y);
   ASSERT_EQ(post("/api/v1/reports/" + rid + "/resolve", R"({"action":"hide"})", root).status, 204);
   EXPECT_EQ(count("SELECT count(*) FROM room_events WHERE body LIKE '%blessant%'"), 0);
   EXPECT_EQ(one("SELECT evidence FROM reports WHERE id = " + rid), "Un message blessant pour Y");
@@ -164,13 +159,8 @@ TEST_F(Deletion, TheExportHoldsWhatWasDoneAboutThemButNeverWhoReportedOrWhatMode
   ASSERT_EQ(post("/api/v1/groups/" + gid + "/threads", R"({"title":"Mon sujet","body":"Premier"})", x).status, 201);
   auto conv = post("/api/v1/conversations", R"({"user_ids":[)" + y.id + "]}", x);
   ASSERT_EQ(conv.status, 201);
-  auto posted = send_message("group:" + gid, "un message de trop", "e1", x);
-  ASSERT_EQ(posted.status, 201);
-  auto rep = post("/api/v1/reports", R"({"room":"group:)" + gid + R"(","seq":)" + *json_at(posted.body, "event.seq") +
-                                         R"(,"reason":"abuse","note":"note-du-rapporteur"})",
-                  y);
-  ASSERT_EQ(rep.status, 201);
-  ASSERT_EQ(post("/api/v1/reports/" + *json_at(rep.body, "report.id") + "/resolve",
+  auto [seq, rid] = post_and_report("group:" + gid, "un message de trop", x, y, "note-du-rapporteur");
+  ASSERT_EQ(post("/api/v1/reports/" + rid + "/resolve",
                  R"({"action":"mute","duration_minutes":60,"note":"note-de-la-moderatrice"})", root)
                 .status,
             204);

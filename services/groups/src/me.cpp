@@ -1,8 +1,6 @@
 // The caller's notifications, and their rights over their data: export
 // (GDPR art. 15/20) and erasure (art. 17).
-#include "colibri/auth/sessions.hpp"
 #include "colibri/core/clock.hpp"
-#include "colibri/core/log.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/community.hpp"
 #include "colibri/json/fields.hpp"

@@ -118,14 +118,19 @@ std::string bin_dir() {
 }
 
 service_process::service_process(const std::string& name, std::map<std::string, std::string> env, unsigned short port)
-    : name_(name), port_(port) {
-  std::string upper;
-  for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  env["COLIBRI_" + upper + "_LISTEN"] = "127.0.0.1:" + std::to_string(port);
+    : name_(name), port_(port), env_(std::move(env)) {
   static int counter = 0;
   log_path_ = std::filesystem::temp_directory_path().string() + "/colibri-test-" + name + "-" +
               std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".log";
-  proc_ = process({bin_dir() + "/colibri-" + name}, env, log_path_);
+  spawn();
+}
+
+void service_process::spawn() {
+  std::string upper;
+  for (char c : name_) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto env = env_;
+  env["COLIBRI_" + upper + "_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
+  proc_ = process({bin_dir() + "/colibri-" + name_}, env, log_path_);
 }
 
 service_process::~service_process() {
@@ -134,17 +139,33 @@ service_process::~service_process() {
   std::filesystem::remove(log_path_, ec);
 }
 
+// Tests in parallel may be handed the same free port before either binds
+// it: the loser exits with "address already in use" while the winner (maybe
+// another service) answers /healthz on that port. So healthy means this
+// service's own name in /healthz, and a lost port is traded for another.
 void service_process::wait_healthy(std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!proc_.running()) throw std::runtime_error(name_ + " exited:\n" + proc_.log_tail());
-    try {
-      if (http_get(port_, "/healthz").status == 200) return;
-    } catch (...) {
+  for (int attempt = 0;; ++attempt) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool respawned = false;
+    while (!respawned && std::chrono::steady_clock::now() < deadline) {
+      if (!proc_.running()) {
+        auto tail = proc_.log_tail();
+        if (tail.find("already in use") == std::string::npos || attempt == 4)
+          throw std::runtime_error(name_ + " exited:\n" + tail);
+        port_ = free_port();
+        spawn();
+        respawned = true;
+        continue;
+      }
+      try {
+        auto r = http_get(port_, "/healthz");
+        if (r.status == 200 && json_at(r.body, "service") == name_ && proc_.running()) return;
+      } catch (...) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (!respawned) throw std::runtime_error(name_ + " not healthy in time:\n" + proc_.log_tail());
   }
-  throw std::runtime_error(name_ + " not healthy in time:\n" + proc_.log_tail());
 }
 
 postgres_server& shared_postgres() {

@@ -61,7 +61,9 @@ class service_process {
   service_process(const std::string& name, std::map<std::string, std::string> env, unsigned short port);
   ~service_process();
   unsigned short port() const { return port_; }
-  // Waits (bounded) for /healthz; throws with the log tail on failure.
+  // Waits (bounded) for this service's own /healthz; a port another
+  // process took first is traded for a new one (port() changes). Throws with
+  // the log tail on failure.
   void wait_healthy(std::chrono::seconds timeout = std::chrono::seconds(30));
   process& proc() { return proc_; }
   std::string log_tail() const { return proc_.log_tail(); }
@@ -69,8 +71,10 @@ class service_process {
   std::string log_text() const { return proc_.log_tail(std::string::npos); }
 
  private:
+  void spawn();
   std::string name_;
   unsigned short port_;
+  std::map<std::string, std::string> env_;
   std::string log_path_;
   process proc_;
 };
