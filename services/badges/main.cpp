@@ -4,6 +4,7 @@
 #include "colibri/badges/scheduler.hpp"
 #include "colibri/http/health.hpp"
 #include "colibri/json/writer.hpp"
+#include "colibri/mail/mail.hpp"
 #include "colibri/service/runtime.hpp"
 
 using namespace colibri;
@@ -23,6 +24,11 @@ int main(int argc, char** argv) {
       start = core::parse_rfc3339(clock_start);
       if (!start) cfg.fail("COLIBRI_CLOCK_START", "must be an RFC 3339 time");
     }
+    // Mail (the outbox): sent by the leader, through one relay.
+    mail::sender_settings ms;
+    ms.smtp.url = cfg.str("COLIBRI_SMTP_URL", "", true);
+    ms.smtp.from = cfg.str("COLIBRI_MAIL_FROM", ms.smtp.from);
+    ms.poll = std::chrono::milliseconds(cfg.integer("COLIBRI_MAIL_POLL_MS", 1000, 50, 600000));
     service::finish_config(cfg);
 
     service::runtime rt(common);
@@ -33,6 +39,8 @@ int main(int argc, char** argv) {
     const core::clock& clock = fast ? static_cast<const core::clock&>(*fast) : real_clock;
     badges::scheduler sched(common.pg.url, &rt.publisher(), clock, ss);
     sched.start();
+    mail::outbox_sender mailer(common.pg.url, [&sched] { return sched.leader(); }, ms);
+    mailer.start();
 
     http::router routes;
     http::add_health_routes(routes, "badges", rt.readiness(false));
@@ -42,7 +50,11 @@ int main(int argc, char** argv) {
       co_return http::response::json(200, w.release());
     });
     http::server server(rt.io(), common.http, routes);
-    int rc = rt.run(server, [&] { sched.stop(); });
+    int rc = rt.run(server, [&] {
+      mailer.stop();
+      sched.stop();
+    });
+    mailer.stop();
     sched.stop();
     return rc;
   });

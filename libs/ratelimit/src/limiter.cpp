@@ -1,5 +1,9 @@
 #include "colibri/ratelimit/limiter.hpp"
 
+#include <sodium.h>
+
+#include <cctype>
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -71,6 +75,7 @@ settings read_settings(core::config& cfg) {
   s.typing = read_rule(cfg, "COLIBRI_RATE_TYPING", s.typing);
   s.register_account = read_rule(cfg, "COLIBRI_RATE_REGISTER_PER_ADDRESS", s.register_account);
   s.login = read_rule(cfg, "COLIBRI_RATE_LOGIN_PER_ADDRESS", s.login);
+  s.mail = read_rule(cfg, "COLIBRI_RATE_MAIL", s.mail);
   s.redis_timeout = std::chrono::milliseconds(cfg.integer("COLIBRI_RATE_REDIS_TIMEOUT_MS", 50, 1, 5000));
   return s;
 }
@@ -82,6 +87,16 @@ core::error decision::error() const {
 }
 
 std::string user_subject(std::int64_t user_id) { return "u:" + std::to_string(user_id); }
+
+std::string recipient_subject(std::string_view email) {
+  std::string folded(email);
+  for (auto& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  unsigned char digest[crypto_generichash_BYTES_MIN];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(folded.data()), folded.size(), nullptr, 0);
+  char hex[sizeof digest * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return std::string("m:") + hex;
+}
 
 std::string address_subject(std::string_view remote_address) {
   std::string a(remote_address);
@@ -118,6 +133,7 @@ limiter::cost limiter::cost_of(action a) const {
     case action::typing: return {"typing", s_.typing, 1};
     case action::register_account: return {"register", s_.register_account, 1};
     case action::login: return {"login", s_.login, 1};
+    case action::mail: return {"mail", s_.mail, 1};
   }
   return {"write", s_.write, 1};
 }

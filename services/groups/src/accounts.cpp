@@ -13,6 +13,7 @@
 #include "colibri/json/writer.hpp"
 #include "colibri/auth/token.hpp"
 #include "colibri/groups/quit_profile.hpp"
+#include "account_mail.hpp"
 #include "common.hpp"
 
 namespace colibri::groups {
@@ -30,6 +31,10 @@ account_settings read_account_settings(core::config& cfg) {
   s.max_failures_per_address = static_cast<int>(cfg.integer("COLIBRI_LOGIN_MAX_FAILURES_PER_ADDRESS", 100, 1, 1000000));
   s.throttle_window = std::chrono::seconds(cfg.integer("COLIBRI_LOGIN_WINDOW_SECONDS", 900, 1, 86400));
   s.hash_queue_max = static_cast<int>(cfg.integer("COLIBRI_HASH_QUEUE_MAX", 32, 1, 10000));
+  s.public_url = cfg.str("COLIBRI_PUBLIC_URL", s.public_url);
+  while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
+  if (s.public_url.rfind("http://", 0) != 0 && s.public_url.rfind("https://", 0) != 0)
+    cfg.fail("COLIBRI_PUBLIC_URL", "must start with http:// or https://");
   return s;
 }
 
@@ -40,16 +45,18 @@ struct user_row {
   std::string email, handle, locale, timezone;
   bool is_admin = false;
   std::int64_t created_ms = 0;
+  bool email_verified = false;
 };
 
 constexpr const char* k_user_columns =
-    "id, email, handle, locale, timezone, is_admin, (extract(epoch FROM created_at) * 1000)::bigint";
+    "id, email, handle, locale, timezone, is_admin, (extract(epoch FROM created_at) * 1000)::bigint, "
+    "email_verified_at IS NOT NULL";
 
 // The k_user_columns of a row, starting at column `at`.
 user_row read_user(const pqxx::row& r, int at = 0) {
   return {r[at].as<std::int64_t>(),    r[at + 1].as<std::string>(), r[at + 2].as<std::string>(),
           r[at + 3].as<std::string>(), r[at + 4].as<std::string>(), r[at + 5].as<bool>(),
-          r[at + 6].as<std::int64_t>()};
+          r[at + 6].as<std::int64_t>(), r[at + 7].as<bool>()};
 }
 
 // The quit profile's JSON value ({...} or null), for write_user.
@@ -64,19 +71,24 @@ std::string quit_field(pqxx::transaction_base& w, std::int64_t uid) {
 }
 
 // The caller's own view of their account (the email is never shown to others).
-void write_user(json::writer& w, const user_row& u, const std::string& quit_member = {}) {
+void write_user(json::writer& w, const user_row& u, const std::string& quit_member = {},
+                const std::optional<std::string>& pending_email = std::nullopt) {
   w.begin_object();
-  w.field("id", u.id).field("handle", u.handle).field("email", u.email).field("locale", u.locale);
+  w.field("id", u.id).field("handle", u.handle).field("email", u.email).field("email_verified", u.email_verified);
+  if (pending_email) w.field("pending_email", *pending_email);
+  w.field("locale", u.locale);
   w.field("timezone", u.timezone).field("is_admin", u.is_admin);
   w.field("created_at", core::format_rfc3339_ms(u.created_ms));
   if (!quit_member.empty()) w.key("quit").raw(quit_member);
   w.end_object();
 }
 
-response user_response(int status, const user_row& u, const std::string* token, const std::string& quit_member = {}) {
+response user_response(int status, const user_row& u, const std::string* token, const std::string& quit_member = {},
+                       const std::optional<std::string>& pending_email = std::nullopt, bool invitation_pending = false) {
   json::writer w;
   w.begin_object().key("user");
-  write_user(w, u, quit_member);
+  write_user(w, u, quit_member, pending_email);
+  if (invitation_pending) w.field("invitation_pending", true);
   if (token) w.field("token", *token);
   w.end_object();
   return response::json(status, w.release());
@@ -132,6 +144,11 @@ void accounts::add_routes(http::router& r) {
   r.get("/api/v1/me/progress", [this](request& q) { return get_progress(q); });
   r.put("/api/v1/me/password", [this](request& q) { return change_password(q); });
   r.del("/api/v1/me", [this](request& q) { return delete_me(q); });
+  r.put("/api/v1/me/email", [this](request& q) { return change_email(q); });
+  r.post("/api/v1/auth/verify", [this](request& q) { return verify_email(q); });
+  r.post("/api/v1/auth/verify/resend", [this](request& q) { return resend_verification(q); });
+  r.post("/api/v1/auth/password-reset", [this](request& q) { return request_reset(q); });
+  r.post("/api/v1/auth/password-reset/confirm", [this](request& q) { return confirm_reset(q); });
   r.post("/api/v1/admin/users/{uid}/suspend", [this](request& q) { return suspend(q, true); });
   r.del("/api/v1/admin/users/{uid}/suspend", [this](request& q) { return suspend(q, false); });
 }
@@ -216,9 +233,12 @@ awaitable<response> accounts::register_user(request& req) {
     std::optional<core::error> err;
     std::vector<notify::notification> notes;
     std::int64_t joined_group = 0;
+    bool invitation_pending = false;
   };
+  auto verify_ttl = s_.verify_ttl;
+  auto public_url = s_.public_url;
   // Never an admin: admins are made by the operator (colibri-admin).
-  auto insert = [&, ttl, locale = locale.value_or("fr"),
+  auto insert = [&, ttl, verify_ttl, public_url, locale = locale.value_or("fr"),
                  tz = timezone.value_or("Europe/Paris")](pqxx::connection& c) -> created {
     try {
       pqxx::work w(c);
@@ -226,22 +246,36 @@ awaitable<response> accounts::register_user(request& req) {
                                          "VALUES ($1, $2, $3, $4, $5) RETURNING ") +
                                  k_user_columns,
                              *email, *handle, password_hash, locale, tz);
-      created out{read_user(r[0]), {}, {}, {}, {}, 0};
+      created out{read_user(r[0]), {}, {}, {}, {}, 0, false};
       out.token = auth::create_session(w, out.user.id, ttl);
-      // With an invitation, the account and the membership come together or not at all.
+      // With an invitation, the account and the membership come together or
+      // not at all; one bound to this address waits until it is proved.
+      std::optional<std::int64_t> waiting;
       if (invitation) {
-        auto joined = detail::use_invitation(w, out.user.id, *invitation);
-        if (!joined) {
-          out.err = joined.err().code == core::errc::not_found ? bad_invitation : joined.err();
+        auto found = detail::find_invitation(w, out.user.id, *invitation);
+        if (!found) {
+          out.err = bad_invitation;
           return out;
         }
-        out.notes = std::move(joined->notes);
-        out.joined_group = joined->g.id;
+        if (found->email_bound) {
+          waiting = found->id;
+        } else {
+          auto joined = detail::accept_invitation(w, out.user.id, found->id);
+          if (!joined) {
+            out.err = joined.err().code == core::errc::not_found ? bad_invitation : joined.err();
+            return out;
+          }
+          out.notes = std::move(joined->notes);
+          out.joined_group = joined->g.id;
+        }
       }
+      out.invitation_pending = waiting.has_value();
+      auto link = detail::issue_account_token(w, out.user.id, "verify", *email, waiting, verify_ttl);
+      detail::mail_verification(w, out.user.id, *email, *handle, detail::lang_of(locale), public_url, link, false);
       w.commit();
       return out;
     } catch (const pqxx::unique_violation& e) {
-      return created{{}, {}, conflicting_field(e).empty() ? "email" : conflicting_field(e), {}, {}, 0};
+      return created{{}, {}, conflicting_field(e).empty() ? "email" : conflicting_field(e), {}, {}, 0, false};
     }
   };
   auto out = co_await db_.run(std::move(insert));
@@ -250,7 +284,7 @@ awaitable<response> accounts::register_user(request& req) {
   for (const auto& n : out.notes) notify::publish(pub_, n);
   if (out.joined_group) co_await detail::announce(log_, out.joined_group, out.user.id, "join");
   log::info("account created", {{"user_id", out.user.id}});
-  co_return user_response(201, out.user, &out.token);
+  co_return user_response(201, out.user, &out.token, {}, std::nullopt, out.invitation_pending);
 }
 
 awaitable<response> accounts::login(request& req) {
@@ -456,7 +490,10 @@ awaitable<response> accounts::delete_me(request& req) {
                     "body = replace(body, $2, 'membre supprimé'), data = data - 'handle' "
                     "WHERE data ->> 'user_id' = $1::text",
                     uid, h);
-    auto email = w.exec_params1("SELECT lower(email) FROM users WHERE id = $1", uid)[0].as<std::string>();
+    // Every address they used: today's and those an email change replaced.
+    std::vector<std::string> emails{w.exec_params1("SELECT lower(email) FROM users WHERE id = $1", uid)[0].as<std::string>()};
+    for (auto a : w.exec_params("SELECT lower(email) FROM user_addresses WHERE user_id = $1", uid))
+      emails.push_back(a[0].as<std::string>());
     // Everything they wrote: messages, edits and direct messages lose their
     // text (the events stay, so that conversations keep their shape),
     // reactions their emoji, threads their title, reports their note and the
@@ -475,10 +512,17 @@ awaitable<response> accounts::delete_me(request& req) {
           "UPDATE users SET suspended_reason = NULL WHERE id = $1",
           "UPDATE join_requests SET reason = NULL WHERE decided_by = $1",
           "DELETE FROM scheduled_posts WHERE author_id = $1",
-          "DELETE FROM user_handles WHERE user_id = $1"})
+          "DELETE FROM user_handles WHERE user_id = $1",
+          "DELETE FROM user_addresses WHERE user_id = $1",
+          "DELETE FROM account_tokens WHERE user_id = $1",
+          "DELETE FROM mail_outbox WHERE user_id = $1"})
       w.exec_params(sql, uid);
-    w.exec_params("DELETE FROM invitations WHERE lower(email) = $1", email);
-    w.exec_params("DELETE FROM login_throttle WHERE key = 'acct:' || $1::text OR key = 'mail:' || $2", uid, email);
+    w.exec_params("DELETE FROM login_throttle WHERE key = 'acct:' || $1::text", uid);
+    for (const auto& email : emails) {
+      w.exec_params("DELETE FROM invitations WHERE lower(email) = $1", email);
+      w.exec_params("DELETE FROM login_throttle WHERE key = 'mail:' || $1", email);
+      w.exec_params("DELETE FROM mail_outbox WHERE lower(to_address) = $1", email);
+    }
     for (const char* sql : {"DELETE FROM memberships WHERE user_id = $1", "DELETE FROM join_requests WHERE user_id = $1",
                             "DELETE FROM notifications WHERE user_id = $1", "DELETE FROM read_markers WHERE user_id = $1",
                             "DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1",
@@ -584,12 +628,19 @@ awaitable<response> accounts::get_me(request& req) {
   auto load = [uid](pqxx::connection& c) {
     pqxx::work w(c);
     auto r = w.exec_params(std::string("SELECT ") + k_user_columns + " FROM users WHERE id = $1", uid);
-    auto out = std::pair{read_user(r.at(0)), quit_field(w, uid)};
+    // A new address asked for, waiting for its confirmation.
+    auto p = w.exec_params("SELECT t.email FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = $1 "
+                           "AND t.purpose = 'verify' AND t.expires_at > now() AND lower(t.email) <> lower(u.email) "
+                           "ORDER BY t.created_at DESC LIMIT 1",
+                           uid);
+    std::optional<std::string> pending;
+    if (!p.empty()) pending = p[0][0].as<std::string>();
+    auto out = std::tuple{read_user(r.at(0)), quit_field(w, uid), pending};
     w.commit();
     return out;
   };
-  auto [user, quit_json] = co_await db_.run(std::move(load));
-  co_return user_response(200, user, nullptr, quit_json);
+  auto [user, quit_json, pending] = co_await db_.run(std::move(load));
+  co_return user_response(200, user, nullptr, quit_json, pending);
 }
 
 awaitable<response> accounts::get_progress(request& req) {

@@ -318,21 +318,42 @@ core::error invitation_invalid() {
   return not_found({"Cette invitation n'existe pas ou n'est plus valable.", "This invitation does not exist or has expired."});
 }
 
-core::result<invitation_accepted> use_invitation(pqxx::work& w, std::int64_t uid, const std::string& code) {
-  auto r = w.exec_params("SELECT i.id, i.group_id FROM invitations i WHERE i.code_hash = $1 AND i.used_at IS NULL "
+std::optional<invitation_ref> find_invitation(pqxx::work& w, std::int64_t uid, const std::string& code) {
+  auto r = w.exec_params("SELECT i.id, i.email IS NOT NULL FROM invitations i WHERE i.code_hash = $1 AND i.used_at IS NULL "
                          "AND i.expires_at > now() AND (i.email IS NULL OR lower(i.email) = "
                          "(SELECT lower(email) FROM users WHERE id = $2)) FOR UPDATE",
                          auth::token_hash(code), uid);
+  if (r.empty()) return std::nullopt;
+  return invitation_ref{r[0][0].as<std::int64_t>(), r[0][1].as<bool>()};
+}
+
+core::result<invitation_accepted> accept_invitation(pqxx::work& w, std::int64_t uid, std::int64_t invitation_id) {
+  auto r = w.exec_params("SELECT group_id FROM invitations WHERE id = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE",
+                         invitation_id);
   if (r.empty()) return invitation_invalid();
-  auto gid = r[0][1].as<std::int64_t>();
+  auto gid = r[0][0].as<std::int64_t>();
   auto g = load_group(w, gid, uid);
   if (g.member()) return already_member();
   if (!g.parent_member) return parent_first(name_of(w, g.parent_id));
-  w.exec_params("UPDATE invitations SET used_by = $2, used_at = now() WHERE id = $1", r[0][0].as<std::int64_t>(), uid);
+  w.exec_params("UPDATE invitations SET used_by = $2, used_at = now() WHERE id = $1", invitation_id, uid);
   invitation_accepted out;
   if (auto notes = add_member(w, g, uid)) out.notes = std::move(*notes);
   out.g = load_group(w, gid, uid);
   return out;
+}
+
+core::result<invitation_accepted> use_invitation(pqxx::work& w, std::int64_t uid, const std::string& code) {
+  auto found = find_invitation(w, uid, code);
+  if (!found) return invitation_invalid();
+  if (found->email_bound &&
+      w.exec_params1("SELECT email_verified_at IS NULL FROM users WHERE id = $1", uid)[0].as<bool>())
+    return core::error::make(core::errc::forbidden,
+                             {"Cette invitation est liée à votre adresse e-mail : confirmez-la d'abord (lien reçu par "
+                              "courriel), puis rouvrez l'invitation.",
+                              "This invitation is bound to your email address: confirm it first (link sent by mail), "
+                              "then open the invitation again."},
+                             "email");
+  return accept_invitation(w, uid, found->id);
 }
 
 std::string handle_of(pqxx::work& w, std::int64_t user_id) {

@@ -150,6 +150,17 @@ struct invitation_accepted {
   group_view g;
 };
 core::error invitation_invalid();
+// The usable invitation a code names for this person (unused, unexpired, and
+// bound to their address if bound to any), locked; nullopt otherwise.
+struct invitation_ref {
+  std::int64_t id = 0;
+  bool email_bound = false;
+};
+std::optional<invitation_ref> find_invitation(pqxx::work& w, std::int64_t user_id, const std::string& code);
+// Accepts it: the membership, the welcome, the notes to publish.
+core::result<invitation_accepted> accept_invitation(pqxx::work& w, std::int64_t user_id, std::int64_t invitation_id);
+// Both, for a person whose address is proved before an email-bound invitation
+// counts (forbidden otherwise).
 core::result<invitation_accepted> use_invitation(pqxx::work& w, std::int64_t user_id, const std::string& code);
 
 // A public handle: the handle of an erased account is already "membre supprimé".

@@ -52,6 +52,9 @@ enum class action {
   typing,        // per room: 1 per 3 s; extra ones are dropped silently
   register_account,  // per address: register bucket, 1
   login,         // per address: login bucket (anonymous), 1
+  mail,          // a mail sent at someone's request (verification, reset,
+                 // email change): mail bucket, 1, per person and per
+                 // recipient address (hashed), so nobody floods an inbox
 };
 
 struct settings {
@@ -63,6 +66,7 @@ struct settings {
   // address at night.
   bucket_rule register_account{60, 60.0 / 3600};  // 60 in a burst, 60 an hour
   bucket_rule login{300, 5};
+  bucket_rule mail{5, 5.0 / 3600};  // 5 in a burst, 5 an hour
   std::chrono::milliseconds redis_timeout{50};
   // Local buckets kept at most (when Redis is away); past it the oldest half goes.
   std::size_t local_max = 100000;
@@ -79,6 +83,9 @@ struct decision {
 
 // The subject for a person.
 std::string user_subject(std::int64_t user_id);
+// The subject for a recipient address: a hash, never the address (Redis
+// keys are not a place for it).
+std::string recipient_subject(std::string_view email);
 // The subject for a client address: IPv4 as is, IPv6 by its /64 (one
 // customer's prefix), an IPv4-mapped IPv6 address as IPv4.
 std::string address_subject(std::string_view remote_address);

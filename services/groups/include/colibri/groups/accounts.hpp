@@ -27,6 +27,10 @@ struct account_settings {
   std::chrono::seconds throttle_window{15 * 60};
   // Password hashes computed or waiting at once; past it: 503 with Retry-After.
   int hash_queue_max = 32;
+  // Where mailed links point (the web client's origin): {public_url}/#/verify?token=…
+  std::string public_url = "http://127.0.0.1:8080";
+  std::chrono::hours verify_ttl{24 * 7};
+  std::chrono::minutes reset_ttl{60};
 };
 
 account_settings read_account_settings(core::config& cfg);
@@ -57,6 +61,14 @@ class accounts {
   // past it); forbidden, naming `field`, when wrong. nullopt when right.
   awaitable<std::optional<core::error>> confirm_password(std::int64_t user_id, std::string password, std::string field,
                                                          std::string address);
+  // Account recovery (account_recovery.cpp): POST /api/v1/auth/verify,
+  // /auth/verify/resend, /auth/password-reset, /auth/password-reset/confirm,
+  // PUT /api/v1/me/email.
+  awaitable<http::response> verify_email(http::request& req);
+  awaitable<http::response> resend_verification(http::request& req);
+  awaitable<http::response> request_reset(http::request& req);
+  awaitable<http::response> confirm_reset(http::request& req);
+  awaitable<http::response> change_email(http::request& req);
   class hash_slot;
   awaitable<std::string> hash(std::string password);
   awaitable<bool> verify(std::string hash, std::string password);

@@ -1,0 +1,375 @@
+// Accounts people can recover (issue 14, item 2): email verification and
+// resend, password reset by mail, email change verified before it counts.
+#include <optional>
+
+#include "account_mail.hpp"
+#include "colibri/auth/sessions.hpp"
+#include "colibri/auth/throttle.hpp"
+#include "colibri/auth/token.hpp"
+#include "colibri/core/log.hpp"
+#include "colibri/groups/accounts.hpp"
+#include "colibri/groups/authn.hpp"
+#include "colibri/groups/validate.hpp"
+#include "colibri/json/fields.hpp"
+#include "colibri/mail/mail.hpp"
+#include "common.hpp"
+
+namespace colibri::groups {
+
+using http::request;
+using http::response;
+
+namespace detail {
+
+core::lang lang_of(std::string_view locale) { return locale == "en" ? core::lang::en : core::lang::fr; }
+
+std::string issue_account_token(pqxx::work& w, std::int64_t uid, std::string_view purpose,
+                                const std::optional<std::string>& email, std::optional<std::int64_t> invitation_id,
+                                std::chrono::seconds ttl) {
+  std::string p(purpose);
+  if (!invitation_id) {
+    auto kept = w.exec_params("SELECT invitation_id FROM account_tokens WHERE user_id = $1 AND purpose = $2 "
+                              "AND invitation_id IS NOT NULL AND lower(email) = lower($3) ORDER BY created_at DESC LIMIT 1",
+                              uid, p, email);
+    if (!kept.empty()) invitation_id = kept[0][0].as<std::int64_t>();
+  }
+  w.exec_params("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2", uid, p);
+  auto token = auth::new_token();
+  w.exec_params("INSERT INTO account_tokens (token_hash, user_id, purpose, email, invitation_id, expires_at) "
+                "VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))",
+                auth::token_hash(token), uid, p, email, invitation_id, static_cast<double>(ttl.count()));
+  return token;
+}
+
+namespace {
+
+const char* k_signature_fr = "\n\n— Colibri, la communauté d'entraide pour arrêter le tabac\n";
+const char* k_signature_en = "\n\n— Colibri, the peer-support community for quitting smoking\n";
+
+void queue(pqxx::work& w, std::optional<std::int64_t> uid, std::string_view kind, const std::string& to, core::lang l,
+           const core::text& subject, const core::text& body) {
+  mail::enqueue(w, uid, kind, {to, subject.in(l), body.in(l) + (l == core::lang::en ? k_signature_en : k_signature_fr)});
+}
+
+}  // namespace
+
+void mail_verification(pqxx::work& w, std::int64_t uid, const std::string& to, const std::string& handle, core::lang l,
+                       const std::string& public_url, const std::string& token, bool change) {
+  auto link = public_url + "/#/verify?token=" + token;
+  if (change)
+    queue(w, uid, "verify_new_email", to, l, {"Confirmez votre nouvelle adresse e-mail", "Confirm your new email address"},
+          {"Bonjour " + handle + ",\n\nVous avez demandé à utiliser cette adresse pour votre compte Colibri. Elle ne "
+           "comptera qu'une fois confirmée : ouvrez ce lien pour la confirmer.\n\n" + link +
+               "\n\nLe lien est valable 7 jours. Si vous n'avez rien demandé, ignorez ce message : rien ne change.",
+           "Hello " + handle + ",\n\nYou asked to use this address for your Colibri account. It counts only once "
+           "confirmed: open this link to confirm it.\n\n" + link +
+               "\n\nThe link works for 7 days. If you did not ask for this, ignore this message: nothing changes."});
+  else
+    queue(w, uid, "verify_email", to, l, {"Bienvenue sur Colibri : confirmez votre adresse e-mail", "Welcome to Colibri: confirm your email address"},
+          {"Bonjour " + handle + ",\n\nBienvenue sur Colibri. Pour confirmer votre adresse e-mail (elle vous permettra de "
+           "retrouver votre compte si vous oubliez votre mot de passe), ouvrez ce lien :\n\n" + link +
+               "\n\nLe lien est valable 7 jours. Si vous n'avez pas créé de compte, ignorez ce message.",
+           "Hello " + handle + ",\n\nWelcome to Colibri. To confirm your email address (it lets you recover your account "
+           "if you forget your password), open this link:\n\n" + link +
+               "\n\nThe link works for 7 days. If you did not create an account, ignore this message."});
+}
+
+void mail_reset(pqxx::work& w, std::int64_t uid, const std::string& to, const std::string& handle, core::lang l,
+                const std::string& public_url, const std::string& token) {
+  auto link = public_url + "/#/reset?token=" + token;
+  queue(w, uid, "password_reset", to, l, {"Choisir un nouveau mot de passe Colibri", "Choose a new Colibri password"},
+        {"Bonjour " + handle + ",\n\nUn nouveau mot de passe a été demandé pour votre compte Colibri. Pour le choisir, "
+         "ouvrez ce lien :\n\n" + link +
+             "\n\nLe lien est valable une heure et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce message : "
+             "votre mot de passe ne change pas.",
+         "Hello " + handle + ",\n\nA new password was asked for your Colibri account. To choose it, open this link:\n\n" +
+             link +
+             "\n\nThe link works for one hour, once. If you did not ask for it, ignore this message: your password does "
+             "not change."});
+}
+
+void mail_change_notice(pqxx::work& w, std::int64_t uid, const std::string& to, const std::string& handle, core::lang l,
+                        const std::string& public_url) {
+  queue(w, uid, "email_change_notice", to, l, {"Changement d'adresse e-mail demandé", "Email address change asked"},
+        {"Bonjour " + handle + ",\n\nUne nouvelle adresse e-mail a été demandée pour votre compte Colibri ; elle ne "
+         "comptera qu'une fois confirmée depuis cette nouvelle adresse. Les autres sessions ouvertes ont été fermées.\n\n"
+         "Si ce n'était pas vous, choisissez sans attendre un nouveau mot de passe (« Mot de passe oublié ») : " +
+             public_url + "/#/forgot",
+         "Hello " + handle + ",\n\nA new email address was asked for your Colibri account; it counts only once confirmed "
+         "from that address. Your other open sessions were closed.\n\nIf this was not you, choose a new password now "
+         "(\"Forgotten password\"): " + public_url + "/#/forgot"});
+}
+
+void mail_address_in_use(pqxx::work& w, const std::string& to, core::lang l, const std::string& public_url) {
+  queue(w, std::nullopt, "address_in_use", to, l, {"Cette adresse a déjà un compte Colibri", "This address already has a Colibri account"},
+        {"Bonjour,\n\nQuelqu'un a voulu lier cette adresse à un autre compte Colibri ; elle est déjà celle de votre compte, "
+         "rien n'a changé. Si c'était vous et que vous avez oublié votre mot de passe : " + public_url + "/#/forgot",
+         "Hello,\n\nSomeone tried to link this address to another Colibri account; it already belongs to your account, "
+         "nothing changed. If this was you and you forgot your password: " + public_url + "/#/forgot"});
+}
+
+}  // namespace detail
+
+namespace {
+
+core::error link_invalid() {
+  return core::error::validation("token", {"Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez-en un nouveau.",
+                                           "This link no longer works (already used or expired). Ask for a new one."});
+}
+
+// The token of a link, shape-checked before any lookup.
+std::optional<std::string> read_token(json::fields& f) {
+  auto t = f.text("token", json::required, 1, 64);
+  if (t && !auth::plausible_token(*t)) {
+    f.fail("token", link_invalid().message);
+    return std::nullopt;
+  }
+  return t;
+}
+
+response accepted() { return response::json(202, "{}"); }
+
+}  // namespace
+
+awaitable<response> accounts::verify_email(request& req) {
+  // Anonymous (the link may open on another device): the address's budget.
+  if (auto d = co_await limits_.take(ratelimit::address_subject(req.remote_address), ratelimit::action::login); !d.allowed)
+    co_return response::error(d.error(), req.lang);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return response::error(doc.err(), req.lang);
+  json::fields f(*doc);
+  auto token = read_token(f);
+  if (auto e = f.error()) co_return response::error(*e, req.lang);
+  struct verified {
+    std::optional<core::error> err;
+    std::int64_t uid = 0;
+    std::vector<notify::notification> notes;
+    std::int64_t joined_group = 0;
+  };
+  auto job = [hash = auth::token_hash(*token)](pqxx::connection& c) -> verified {
+    try {
+      pqxx::work w(c);
+      // Single use: the link is spent by the transaction that uses it.
+      auto t = w.exec_params("DELETE FROM account_tokens t USING users u WHERE t.token_hash = $1 AND t.purpose = 'verify' "
+                             "AND t.expires_at > now() AND u.id = t.user_id AND u.deleted_at IS NULL "
+                             "RETURNING t.user_id, t.email, t.invitation_id, lower(t.email) = lower(u.email), u.email",
+                             hash);
+      verified out;
+      if (t.empty()) {
+        out.err = link_invalid();
+        return out;
+      }
+      out.uid = t[0][0].as<std::int64_t>();
+      auto email = t[0][1].as<std::string>();
+      if (t[0][3].as<bool>()) {
+        w.exec_params("UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1", out.uid);
+      } else {
+        // An email change: the new address counts from now; the old one is
+        // remembered only for erasure.
+        w.exec_params("INSERT INTO user_addresses (user_id, email) VALUES ($1, $2) "
+                      "ON CONFLICT (user_id, email) DO UPDATE SET used_until = now()",
+                      out.uid, t[0][4].as<std::string>());
+        w.exec_params("UPDATE users SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1", out.uid,
+                      email);
+      }
+      if (!t[0][2].is_null()) {
+        // The invitation bound to this address, given at registration: it
+        // counts now. Gone stale meanwhile (used, expired): the address is
+        // proved all the same.
+        auto joined = detail::accept_invitation(w, out.uid, t[0][2].as<std::int64_t>());
+        if (joined) {
+          out.notes = std::move(joined->notes);
+          out.joined_group = joined->g.id;
+        }
+      }
+      w.commit();
+      return out;
+    } catch (const pqxx::unique_violation&) {
+      verified out;
+      out.err = core::error::make(core::errc::conflict,
+                                  {"Cette adresse est déjà celle d'un autre compte.", "This address already belongs to another account."},
+                                  "email");
+      return out;
+    }
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (out.err) co_return response::error(*out.err, req.lang);
+  for (const auto& n : out.notes) notify::publish(pub_, n);
+  if (out.joined_group) co_await detail::announce(log_, out.joined_group, out.uid, "join");
+  log::info("email verified", {{"user_id", out.uid}});
+  co_return response::no_content();
+}
+
+awaitable<response> accounts::resend_verification(request& req) {
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
+  if (!who) co_return response::error(who.err(), req.lang);
+  if (auto d = co_await limits_.take(ratelimit::user_subject(who->user_id), ratelimit::action::mail); !d.allowed)
+    co_return response::error(d.error(), req.lang);
+  auto uid = who->user_id;
+  auto ttl = s_.verify_ttl;
+  auto public_url = s_.public_url;
+  // The address waiting to be proved: a pending change's, else the
+  // account's own if not proved yet; nothing once everything is proved.
+  auto job = [uid, ttl, public_url](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto u = w.exec_params1(
+        "SELECT u.email, u.handle, u.locale, u.email_verified_at IS NOT NULL, "
+        "(SELECT t.email FROM account_tokens t WHERE t.user_id = u.id AND t.purpose = 'verify' AND t.expires_at > now() "
+        "  AND lower(t.email) <> lower(u.email) ORDER BY t.created_at DESC LIMIT 1) FROM users u WHERE u.id = $1",
+        uid);
+    bool change = !u[4].is_null();
+    if (!change && u[3].as<bool>()) return false;
+    auto to = change ? u[4].as<std::string>() : u[0].as<std::string>();
+    auto link = detail::issue_account_token(w, uid, "verify", to, std::nullopt, ttl);
+    detail::mail_verification(w, uid, to, u[1].as<std::string>(), detail::lang_of(u[2].as<std::string>()), public_url, link,
+                              change);
+    w.commit();
+    return true;
+  };
+  co_await db_.run(std::move(job));
+  co_return accepted();
+}
+
+awaitable<response> accounts::request_reset(request& req) {
+  auto address = ratelimit::address_subject(req.remote_address);
+  if (auto d = co_await limits_.take(address, ratelimit::action::login); !d.allowed)
+    co_return response::error(d.error(), req.lang);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return response::error(doc.err(), req.lang);
+  json::fields f(*doc);
+  auto email = f.text("email", json::required, 3, 254);
+  if (email) check_email(f, "email", *email);
+  if (auto e = f.error()) co_return response::error(*e, req.lang);
+  // The same answer whether the address has an account or not, and whether
+  // its inbox's budget is spent or not: nothing to learn here.
+  if (auto d = co_await limits_.take(ratelimit::recipient_subject(*email), ratelimit::action::mail); !d.allowed)
+    co_return accepted();
+  auto ttl = std::chrono::duration_cast<std::chrono::seconds>(s_.reset_ttl);
+  auto public_url = s_.public_url;
+  auto job = [e = *email, ttl, public_url](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto u = w.exec_params("SELECT id, email, handle, locale FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL",
+                           e);
+    if (u.empty()) return;
+    auto uid = u[0][0].as<std::int64_t>();
+    auto link = detail::issue_account_token(w, uid, "reset", std::nullopt, std::nullopt, ttl);
+    detail::mail_reset(w, uid, u[0][1].as<std::string>(), u[0][2].as<std::string>(),
+                       detail::lang_of(u[0][3].as<std::string>()), public_url, link);
+    w.commit();
+  };
+  co_await db_.run(std::move(job));
+  co_return accepted();
+}
+
+awaitable<response> accounts::confirm_reset(request& req) {
+  auto address = ratelimit::address_subject(req.remote_address);
+  if (auto d = co_await limits_.take(address, ratelimit::action::login); !d.allowed)
+    co_return response::error(d.error(), req.lang);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return response::error(doc.err(), req.lang);
+  json::fields f(*doc);
+  auto token = read_token(f);
+  auto password = f.text("password", json::required, k_password_min, k_password_max);
+  if (auto e = f.error()) co_return response::error(*e, req.lang);
+  auto link = auth::token_hash(*token);
+  // A dead link is told before the costly hash.
+  auto alive = [link](pqxx::connection& c) {
+    pqxx::nontransaction r(c);
+    return !r.exec_params("SELECT 1 FROM account_tokens WHERE token_hash = $1 AND purpose = 'reset' AND expires_at > now()",
+                          link)
+                .empty();
+  };
+  if (!co_await db_.run(std::move(alive))) co_return response::error(link_invalid(), req.lang);
+  auto hashed = co_await hash(*password);
+  struct reset {
+    std::optional<core::error> err;
+    std::int64_t uid = 0;
+    std::vector<std::int64_t> ended;
+  };
+  auto job = [link, hashed](pqxx::connection& c) -> reset {
+    pqxx::work w(c);
+    auto t = w.exec_params("DELETE FROM account_tokens t USING users u WHERE t.token_hash = $1 AND t.purpose = 'reset' "
+                           "AND t.expires_at > now() AND u.id = t.user_id AND u.deleted_at IS NULL RETURNING t.user_id",
+                           link);
+    reset out;
+    if (t.empty()) {
+      out.err = link_invalid();
+      return out;
+    }
+    out.uid = t[0][0].as<std::int64_t>();
+    // The link came through the address: it is proved too. Every session
+    // ends (whoever knew the old password is out), and the account's login
+    // throttle starts afresh.
+    w.exec_params("UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now()), "
+                  "updated_at = now() WHERE id = $1",
+                  out.uid, hashed);
+    for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id",
+                                out.uid))
+      out.ended.push_back(r[0].as<std::int64_t>());
+    auth::throttle_clear(w, "acct:" + std::to_string(out.uid));
+    w.commit();
+    return out;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (out.err) co_return response::error(*out.err, req.lang);
+  for (auto sid : out.ended) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
+  log::info("password reset", {{"user_id", out.uid}, {"sessions_ended", static_cast<std::int64_t>(out.ended.size())}});
+  co_return response::no_content();
+}
+
+awaitable<response> accounts::change_email(request& req) {
+  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
+  if (!who) co_return response::error(who.err(), req.lang);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return response::error(doc.err(), req.lang);
+  json::fields f(*doc);
+  auto password = f.text("password", json::required, 1, k_password_max);
+  auto email = f.text("email", json::required, 3, 254);
+  if (email) check_email(f, "email", *email);
+  if (auto e = f.error()) co_return response::error(*e, req.lang);
+  if (auto e = co_await confirm_password(who->user_id, *password, "password", ratelimit::address_subject(req.remote_address)))
+    co_return response::error(*e, req.lang);
+  for (const auto& subject : {ratelimit::user_subject(who->user_id), ratelimit::recipient_subject(*email)})
+    if (auto d = co_await limits_.take(subject, ratelimit::action::mail); !d.allowed)
+      co_return response::error(d.error(), req.lang);
+  auto uid = who->user_id, keep = who->session_id;
+  auto ttl = s_.verify_ttl;
+  auto public_url = s_.public_url;
+  struct asked {
+    std::optional<core::error> err;
+    std::vector<std::int64_t> ended;
+  };
+  auto job = [uid, keep, ttl, public_url, to = *email](pqxx::connection& c) -> asked {
+    pqxx::work w(c);
+    auto u = w.exec_params1("SELECT email, handle, locale, EXISTS (SELECT 1 FROM users o WHERE lower(o.email) = lower($2) "
+                            "AND o.id <> $1), lower(email) = lower($2) FROM users WHERE id = $1 FOR UPDATE",
+                            uid, to);
+    auto current = u[0].as<std::string>(), handle = u[1].as<std::string>();
+    auto l = detail::lang_of(u[2].as<std::string>());
+    asked out;
+    if (u[4].as<bool>()) {
+      out.err = core::error::validation("email", {"C'est déjà l'adresse de votre compte.", "This is already your account's address."});
+      return out;
+    }
+    // Whether the address is taken is told to its owner, never here.
+    if (u[3].as<bool>()) {
+      detail::mail_address_in_use(w, to, l, public_url);
+    } else {
+      auto link = detail::issue_account_token(w, uid, "verify", to, std::nullopt, ttl);
+      detail::mail_verification(w, uid, to, handle, l, public_url, link, true);
+    }
+    detail::mail_change_notice(w, uid, current, handle, l, public_url);
+    for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND id <> $2 "
+                                "AND revoked_at IS NULL RETURNING id",
+                                uid, keep))
+      out.ended.push_back(r[0].as<std::int64_t>());
+    w.commit();
+    return out;
+  };
+  auto out = co_await db_.run(std::move(job));
+  if (out.err) co_return response::error(*out.err, req.lang);
+  for (auto sid : out.ended) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
+  co_return accepted();
+}
+
+}  // namespace colibri::groups
