@@ -1,6 +1,7 @@
 #pragma once
-// The local stack as `scripts/colibri run` lays it out: the groups service
-// and a chat gateway on real PostgreSQL and Redis, behind nginx with the
+// The local stack as `scripts/colibri run` lays it out: the groups service,
+// a chat gateway and the scheduler (which sends mail to a real local mail
+// catcher) on real PostgreSQL and Redis, behind nginx with the
 // configuration of deploy/nginx (one origin for the REST API, the WebSocket
 // and the static client). Several nginx "fronts" can stand before the same
 // services (each its own origin): stopping one cuts only its clients.
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "colibri/test/client.hpp"
+#include "colibri/test/mail.hpp"
 #include "colibri/test/servers.hpp"
 
 namespace colibri::test {
@@ -95,19 +97,25 @@ class stack_fixture : public ::testing::Test {
     }
     env["COLIBRI_ALLOWED_ORIGINS"] = origins;
     env["COLIBRI_SEED_GROUPS"] = "false";
+    env["COLIBRI_PUBLIC_URL"] = "http://127.0.0.1:" + std::to_string(ports.front());
+    env["COLIBRI_SMTP_URL"] = mail_.url();
+    env["COLIBRI_MAIL_POLL_MS"] = "200";
     groups_ = std::make_unique<service_process>("groups", env, free_port());
     chat_ = std::make_unique<service_process>("chat", env, free_port());
+    badges_ = std::make_unique<service_process>("badges", env, free_port());
     groups_->wait_healthy();
     chat_->wait_healthy();
+    badges_->wait_healthy();
     for (auto p : ports) fronts_.push_back(std::make_unique<front>(p, groups_->port(), chat_->port()));
     http_port_ = ports.front();
   }
 
   std::string sql(const std::string& q) { return shared_postgres().psql(db_name_, q); }
 
+  mail_catcher mail_;
   std::string db_url_, db_name_;
   unsigned short http_port_ = 0;
-  std::unique_ptr<service_process> groups_, chat_;
+  std::unique_ptr<service_process> groups_, chat_, badges_;
   std::vector<std::unique_ptr<front>> fronts_;
 };
 

@@ -253,3 +253,91 @@ TEST_F(WebClient, NewcomerJoinsIsWelcomedChatsLiveSurvivesACutAndCountsDays) {
 }
 
 }  // namespace
+
+namespace {
+
+// The first http(s) link of a mail's text holding `route`.
+std::string link_in(const std::string& text, const std::string& route) {
+  auto at = text.find("#/" + route + "?token=");
+  if (at == std::string::npos) return {};
+  auto start = text.rfind("http", at);
+  auto end = text.find_first_of(" \n\r", at);
+  return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+}  // namespace
+
+TEST_F(WebClient, ANewcomerVerifiesFromTheMailResetsAForgottenPasswordChangesTheEmailAndDeletesTheAccount) {
+  // Issue 14, item 7: every step in French, through the real mail path.
+  const std::string email = "margot@example.fr", renewed = "margot.nouvelle@example.fr";
+  auto p = open(0, "#/register");
+  p->type("input[name=email]", email);
+  p->type("input[name=handle]", "Margot");
+  p->type("input[name=password]", "première clé secrète");
+  p->click("form button[type=submit]");
+  ASSERT_TRUE(p->wait_for("document.getElementById('verify-banner') !== null", seconds(10)));
+  EXPECT_NE(text_of(*p, "#verify-banner").find("Confirmez votre adresse e-mail"), std::string::npos);
+
+  // The link from the mail catcher.
+  auto welcome = mail_.wait_for(email, "#/verify?token=");
+  ASSERT_TRUE(welcome);
+  auto verify = link_in(welcome->text, "verify");
+  ASSERT_EQ(verify.rfind(fronts_[0]->origin() + "/#/verify?token=", 0), 0u) << verify;
+  p->go(verify);
+  ASSERT_TRUE(p->wait_for("document.body.textContent.includes('votre adresse e-mail est confirmée')", seconds(10)));
+  EXPECT_EQ(p->text("location.hash"), "#/verify");  // the token left the address bar
+  EXPECT_EQ(sql("SELECT email_verified_at IS NOT NULL FROM users WHERE email = '" + email + "'"), "t\n");
+
+  // Forgotten: signed out, "Mot de passe oublié ?", the link, a new password.
+  p->click("nav button.link:last-child");
+  ASSERT_TRUE(p->wait_for("location.hash === '#/login'", seconds(5)));
+  p->click("a[href='#/forgot']");
+  p->type("form[aria-label='Mot de passe oublié'] input[name=email]", email);
+  p->click("form[aria-label='Mot de passe oublié'] button[type=submit]");
+  ASSERT_TRUE(p->wait_for("document.body.textContent.includes('un lien vient de partir')", seconds(10)));
+  auto reset_mail = mail_.wait_for(email, "#/reset?token=");
+  ASSERT_TRUE(reset_mail);
+  EXPECT_EQ(reset_mail->subject, "Choisir un nouveau mot de passe Colibri");
+  p->go(link_in(reset_mail->text, "reset"));
+  p->type("form[aria-label='Nouveau mot de passe'] input[name=password]", "seconde clé secrète");
+  p->click("form[aria-label='Nouveau mot de passe'] button[type=submit]");
+  ASSERT_TRUE(p->wait_for("location.hash === '#/login'", seconds(10)));
+
+  // Logs in with it.
+  p->type("input[name=email]", email);
+  p->type("input[name=password]", "seconde clé secrète");
+  p->click("form button[type=submit]");
+  ASSERT_TRUE(p->wait_for("location.hash === '#/groups'", seconds(10)));
+
+  // Changes the password with the current one.
+  p->go(fronts_[0]->origin() + "/#/account");
+  p->type("form[aria-label='Changer de mot de passe'] input[name=current_password]", "seconde clé secrète");
+  p->type("form[aria-label='Changer de mot de passe'] input[name=password]", "troisième clé secrète");
+  p->click("form[aria-label='Changer de mot de passe'] button[type=submit]");
+  ASSERT_TRUE(p->wait_for("document.getElementById('status').textContent.includes('Mot de passe changé')", seconds(10)));
+
+  // Changes the email: it counts once the new address is proved.
+  p->type("form[aria-label=\"Changer d'adresse e-mail\"] input[name=email]", renewed);
+  p->type("form[aria-label=\"Changer d'adresse e-mail\"] input[name=password]", "troisième clé secrète");
+  p->click("form[aria-label=\"Changer d'adresse e-mail\"] button[type=submit]");
+  ASSERT_TRUE(p->wait_for("document.body.textContent.includes('en attente de confirmation')", seconds(10)));
+  auto change = mail_.wait_for(renewed, "#/verify?token=");
+  ASSERT_TRUE(change);
+  p->go(link_in(change->text, "verify"));
+  ASSERT_TRUE(p->wait_for("document.body.textContent.includes('votre adresse e-mail est confirmée')", seconds(10)));
+  p->go(fronts_[0]->origin() + "/#/account");
+  ASSERT_TRUE(p->wait_for("document.body.textContent.includes(" + page::quote(renewed) + ")", seconds(10)));
+  shots(*p, "account");
+
+  // Deletes the account with the password.
+  p->type("form[aria-label='Supprimer mon compte'] input[name=password]", "troisième clé secrète");
+  p->click("form[aria-label='Supprimer mon compte'] input[name=sure]");
+  p->click("form[aria-label='Supprimer mon compte'] button[type=submit]");
+  ASSERT_TRUE(p->wait_for("location.hash === '#/login'", seconds(10)));
+  EXPECT_EQ(sql("SELECT count(*) FROM users WHERE deleted_at IS NULL AND handle = 'Margot'"), "0\n");
+  EXPECT_EQ(http_call(http_port_, "POST", "/api/v1/auth/login",
+                      R"({"email":")" + renewed + R"(","password":"troisième clé secrète"})")
+                .status,
+            401);
+  EXPECT_EQ(p->text("JSON.stringify(window.__errors)"), "[]");
+}

@@ -180,7 +180,6 @@ std::optional<std::string> send(const smtp_settings& s, const message& m) {
   curl_easy_setopt(c.get(), CURLOPT_READDATA, &body);
   curl_easy_setopt(c.get(), CURLOPT_UPLOAD, 1L);
   curl_easy_setopt(c.get(), CURLOPT_NOSIGNAL, 1L);
-  if (getenv("COLIBRI_MAIL_TRACE")) curl_easy_setopt(c.get(), CURLOPT_VERBOSE, 1L);
   curl_easy_setopt(c.get(), CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(c.get(), CURLOPT_TIMEOUT, static_cast<long>(s.timeout.count()));
   auto rc = curl_easy_perform(c.get());

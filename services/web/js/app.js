@@ -1,4 +1,5 @@
 // Colibri's web client: a router over the public contract (PROTOCOL.md) only.
+import { accountView, forgotView, resendButton, resetView, verifyView } from "./account.js";
 import { ApiError, get, patch, post, session, whenUnauthenticated } from "./api.js";
 import { day, lang, money, number, setLang, t, time } from "./i18n.js";
 import { Live } from "./live.js";
@@ -57,6 +58,14 @@ function signOut() {
   location.hash = "#/login";
   renderNav();
 }
+
+// What the account views (account.js) need from here.
+const accountCtx = {
+  app,
+  async refreshUser() { app.user = (await get("/me")).user; },
+  signedOut: () => signOut(),
+  reload: () => route(),
+};
 whenUnauthenticated(() => { announce(t("session_over")); signOut(); });
 
 function renderNav() {
@@ -70,7 +79,7 @@ function renderNav() {
   const count = app.unreadNotifications ? h("span", { class: "badge", "aria-label": `${app.unreadNotifications} ${t("unread")}` },
     String(app.unreadNotifications)) : null;
   replace(nav, link("#/groups", t("groups")), link("#/messages", t("messages")), link("#/notifications", t("notifications"), count),
-    link("#/progress", t("progress")), link("#/profile", t("profile")), langButton,
+    link("#/progress", t("progress")), link("#/profile", t("profile")), link("#/account", t("account")), langButton,
     h("button", { type: "button", class: "link", onclick: async () => {
       try { await post("/auth/logout"); } catch { /* the token is gone either way */ }
       signOut();
@@ -99,6 +108,7 @@ function authView(mode) {
   return h("div", { class: "narrow" },
     h("h1", {}, t("welcome_title")), h("p", { class: "lead" }, t("welcome_text")),
     h("h2", {}, register ? t("register") : t("login")), f,
+    register ? null : h("p", {}, h("a", { href: "#/forgot" }, t("forgot_link"))),
     h("p", {}, register ? t("have_account") : t("no_account"), " ",
       h("a", { href: register ? "#/login" : "#/register" }, register ? t("login") : t("register"))),
     h("p", { class: "hint" }, t("help")));
@@ -121,7 +131,10 @@ async function groupsView() {
     g.description ? h("p", { class: "hint" }, g.description) : null,
     children(g.id).length ? h("ul", {}, children(g.id).map(item)) : null);
   const roots = groups.filter((g) => g.parent_id === null || !groups.some((p) => p.id === g.parent_id));
-  return h("div", {}, h("h1", {}, t("spaces")), roots.length ? h("ul", { class: "tree" }, roots.map(item)) : h("p", {}, t("nothing")));
+  const unverified = app.user && !app.user.email_verified
+    ? h("p", { class: "notice", id: "verify-banner" }, t("verify_banner"), " ", resendButton()) : null;
+  return h("div", {}, h("h1", {}, t("spaces")), unverified,
+    roots.length ? h("ul", { class: "tree" }, roots.map(item)) : h("p", {}, t("nothing")));
 }
 
 function joinPanel(g, parent) {
@@ -312,6 +325,11 @@ const routes = [
   [/^#\/notifications$/, () => notificationsView(), true],
   [/^#\/profile$/, () => profileView(), true],
   [/^#\/progress$/, () => progressView(), true],
+  [/^#\/account$/, () => accountView(accountCtx), true],
+  [/^#\/forgot$/, () => forgotView(), false],
+  // Mailed links: signed in or not.
+  [/^#\/verify\?token=([A-Za-z0-9_-]{1,64})$/, (token) => verifyView(accountCtx, token), null],
+  [/^#\/reset\?token=([A-Za-z0-9_-]{1,64})$/, (token) => resetView(accountCtx, token), null],
 ];
 
 let generation = 0;
@@ -324,8 +342,8 @@ async function route() {
     if (m) { match = [view, m.slice(1), needsUser]; break; }
   }
   if (!match) { location.hash = app.user ? "#/groups" : "#/login"; return; }
-  if (match[2] && !app.user) { location.hash = "#/login"; return; }
-  if (!match[2] && app.user) { location.hash = "#/groups"; return; }
+  if (match[2] === true && !app.user) { location.hash = "#/login"; return; }
+  if (match[2] === false && app.user) { location.hash = "#/groups"; return; }
   if (current && current.cleanup) current.cleanup();
   current = null;
   replace(main, h("p", { class: "hint" }, t("loading")));
