@@ -4,12 +4,22 @@
 // Checked in the table and through every read path: REST history, socket
 // history, a new subscriber's backfill.
 #include "community_fixture.hpp"
+#include "stack_fixture.hpp"
 
 namespace colibri::test {
 namespace {
 
 class Deletion : public Community {
  protected:
+  // REST goes through nginx with the deployed configuration, so that its
+  // access and error logs are scanned too.
+  void SetUp() override {
+    Community::SetUp();
+    front_ = std::make_unique<front>(free_port(), groups_->port(), gateways_[0]->port());
+  }
+  unsigned short api_port() override { return front_ ? front_->port() : groups_->port(); }
+  std::unique_ptr<front> front_;
+
   // Everything a member can read of a room, concatenated.
   std::string every_read_path(const std::string& room, const person& reader) {
     std::string out = get("/api/v1/rooms/" + room + "/events?limit=200", reader).body;
@@ -77,7 +87,7 @@ TEST_F(Deletion, AfterErasureNothingTheyWroteNoAddressAndNoHandleRemainsAnywhere
   // of every table, Redis, and the services' logs are scanned.
   const std::string email = "zebulon7@example.fr";
   // Someone tried this address before the account existed: a throttle row.
-  EXPECT_EQ(http_call(groups_->port(), "POST", "/api/v1/auth/login", R"({"email":"ZEBULON7@example.fr","password":"x"})").status,
+  EXPECT_EQ(http_call(api_port(), "POST", "/api/v1/auth/login", R"({"email":"ZEBULON7@example.fr","password":"x"})").status,
             401);
   auto root = admin("Racine");
   auto gid = make_group(root, "Espace", "open");
@@ -114,10 +124,18 @@ TEST_F(Deletion, AfterErasureNothingTheyWroteNoAddressAndNoHandleRemainsAnywhere
   // A newcomer notification to the moderators names them under both handles.
   sql("INSERT INTO notifications (user_id, kind, title, body, data) VALUES (" + friend_.id +
       ", 'newcomer', 'Un nouveau membre', 'Zorglub9 vient de rejoindre', '{\"user_id\": " + z.id + ", \"handle\": \"Zorglub9\"}')");
+  // A reset link and an email change waiting for their mail (no sender runs
+  // here: the outbox still holds them), and the invitation opened through nginx.
+  ASSERT_EQ(call("POST", "/api/v1/auth/password-reset", R"({"email":")" + email + "\"}", {}).status, 202);
+  ASSERT_EQ(call("PUT", "/api/v1/me/email", R"({"password":"un mot de passe","email":"zebulon.ailleurs@example.fr"})", z).status,
+            202);
+  EXPECT_EQ(call("POST", "/api/v1/invitations/" + *json_at(inv.body, "invitation.code") + "/accept", "", z).status, 403);  // bound to an address not proved yet
+  EXPECT_GT(count("SELECT count(*) FROM mail_outbox WHERE user_id = " + z.id), 2);
   auto del = call("DELETE", "/api/v1/me", R"({"password":"un mot de passe"})", z);
   ASSERT_EQ(del.status, 202) << del.body;
 
-  std::vector<std::string> needles{"marqueur-", email, "zebulon7", "Zebulon7", "Zorglub9"};
+  std::vector<std::string> needles{"marqueur-", email, "zebulon7", "Zebulon7", "Zorglub9", "zebulon.ailleurs",
+                                   *json_at(inv.body, "invitation.code")};
   // Every column of a text-like type, in every table of the database.
   auto columns = sql("SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = 'public' "
                      "AND (data_type IN ('text', 'character varying', 'jsonb', 'json', 'bytea', 'tsvector', 'ARRAY') "
@@ -140,11 +158,13 @@ TEST_F(Deletion, AfterErasureNothingTheyWroteNoAddressAndNoHandleRemainsAnywhere
   // Redis: keys and string values.
   auto keys = run_checked({"redis-cli", "-p", std::to_string(redis_.port()), "--scan"});
   for (const auto& n : needles) EXPECT_EQ(keys.find(n), std::string::npos) << "a Redis key holds " << n;
-  // The services' logs of this test.
-  for (const auto* svc : {groups_.get(), gateways_[0].get(), gateways_[1].get()}) {
-    auto log = svc->log_text();
-    for (const auto& n : needles) EXPECT_EQ(log.find(n), std::string::npos) << "a log holds " << n;
-  }
+  // The services' logs of this test, and nginx's (access and error).
+  std::vector<std::pair<std::string, std::string>> logs{{"nginx access log", front_->access_log()},
+                                                        {"nginx error log", front_->error_log()}};
+  EXPECT_NE(logs[0].second.find("/api/v1/me"), std::string::npos);  // the access log is the one these calls wrote
+  for (const auto* svc : {groups_.get(), gateways_[0].get(), gateways_[1].get()}) logs.emplace_back("a service log", svc->log_text());
+  for (const auto& [name, log] : logs)
+    for (const auto& n : needles) EXPECT_EQ(log.find(n), std::string::npos) << name << " holds " << n;
   // The group they alone owned has an owner again: its moderator.
   EXPECT_EQ(one("SELECT user_id FROM memberships WHERE group_id = " + own + " AND role = 'owner'"), friend_.id);
 }

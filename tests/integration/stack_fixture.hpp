@@ -73,6 +73,7 @@ class front {
   unsigned short port() const { return port_; }
   std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string access_log() const { return read_file(dir_.path() + "/log/nginx-access.log"); }
+  std::string error_log() const { return read_file(dir_.path() + "/log/nginx-error.log"); }
 
  private:
   temp_dir dir_;
