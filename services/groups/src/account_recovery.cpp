@@ -279,7 +279,8 @@ awaitable<response> accounts::confirm_reset(request& req) {
                           link)
                 .empty();
   };
-  if (!co_await db_.run(std::move(alive))) co_return response::error(link_invalid(), req.lang);
+  bool usable = co_await db_.run(std::move(alive));
+  if (!usable) co_return response::error(link_invalid(), req.lang);
   auto hashed = co_await hash(*password);
   struct reset {
     std::optional<core::error> err;
@@ -329,7 +330,9 @@ awaitable<response> accounts::change_email(request& req) {
   if (auto e = f.error()) co_return response::error(*e, req.lang);
   if (auto e = co_await confirm_password(who->user_id, *password, "password", ratelimit::address_subject(req.remote_address)))
     co_return response::error(*e, req.lang);
-  for (const auto& subject : {ratelimit::user_subject(who->user_id), ratelimit::recipient_subject(*email)})
+  // Named, not a braced list: no temporary lives across a co_await (ADR 0002).
+  std::vector<std::string> budgets{ratelimit::user_subject(who->user_id), ratelimit::recipient_subject(*email)};
+  for (const auto& subject : budgets)
     if (auto d = co_await limits_.take(subject, ratelimit::action::mail); !d.allowed)
       co_return response::error(d.error(), req.lang);
   auto uid = who->user_id, keep = who->session_id;
