@@ -97,6 +97,21 @@ TEST_F(Accounts, DuplicateEmailOrHandleIsAConflictCaseInsensitively) {
   EXPECT_EQ(user_count(), 1);
 }
 
+TEST_F(Accounts, NobodyTakesTheErasedMembersNameOrALookAlikeOfAnotherAlphabet) {
+  // Audit F15: a live "Membre supprimé" passes as an erased member; a
+  // Cyrillic "о" in "Mоdératrice" passes as the real moderator.
+  register_user("modo@example.fr", "Modératrice");
+  for (const auto* handle : {"Membre supprimé", "membre_supprime", "M\u043Ed\u00E9ratrice"}) {
+    auto r = post("/api/v1/auth/register", reg_body("x@example.fr", handle));
+    EXPECT_EQ(r.status, 400) << handle << " " << r.body;
+    EXPECT_EQ(json_at(r.body, "error.field"), "handle");
+  }
+  auto token = register_user("y@example.fr", "Yann");
+  std::map<std::string, std::string> auth{{"Authorization", "Bearer " + token}};
+  EXPECT_EQ(http_call(svc_->port(), "PATCH", "/api/v1/me", R"({"handle":"Membre Supprimé"})", auth).status, 400);
+  EXPECT_EQ(user_count(), 2);
+}
+
 TEST_F(Accounts, WrongPasswordAndUnknownEmailGetTheSameAnswer) {
   register_user("lea@example.fr", "Léa");
   auto wrong = post("/api/v1/auth/login", R"({"email":"lea@example.fr","password":"pas le bon"})");

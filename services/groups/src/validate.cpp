@@ -6,6 +6,20 @@
 namespace colibri::groups {
 
 namespace {
+enum class script { none, latin, greek, cyrillic, hebrew, arabic, japanese_chinese, hangul };
+
+script script_of(char32_t c) {
+  if ((c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z') || (c >= 0xC0 && c <= 0x24F) || (c >= 0x1E00 && c <= 0x1EFF))
+    return script::latin;
+  if (c >= 0x386 && c <= 0x3FF) return script::greek;
+  if (c >= 0x400 && c <= 0x4FF) return script::cyrillic;
+  if (c >= 0x5D0 && c <= 0x5EA) return script::hebrew;
+  if (c >= 0x620 && c <= 0x64A) return script::arabic;
+  if ((c >= 0x3041 && c <= 0x30FF) || (c >= 0x4E00 && c <= 0x9FFF)) return script::japanese_chinese;
+  if (c >= 0xAC00 && c <= 0xD7A3) return script::hangul;
+  return script::none;
+}
+
 bool is_letter(char32_t c) {
   if ((c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z')) return true;
   if (c >= 0xC0 && c <= 0x24F) return c != 0xD7 && c != 0xF7;  // Latin-1 letters, Latin Extended-A/B
@@ -20,6 +34,31 @@ bool is_letter(char32_t c) {
   return false;
 }
 }  // namespace
+
+bool mixed_scripts(std::string_view h) {
+  script seen = script::none;
+  for (std::size_t i = 0; i < h.size();) {
+    auto s = script_of(core::next_code_point(h, i));
+    if (s == script::none) continue;
+    if (seen != script::none && s != seen) return true;
+    seen = s;
+  }
+  return false;
+}
+
+bool reserved_handle(std::string_view h) {
+  // Folded: ASCII lower case, é/É/e alike, separators dropped.
+  std::string folded;
+  for (std::size_t i = 0; i < h.size();) {
+    char32_t c = core::next_code_point(h, i);
+    if (c == U' ' || c == U'.' || c == U'_' || c == U'-') continue;
+    if (c >= U'A' && c <= U'Z') c = c - U'A' + U'a';
+    if (c == 0xC9 || c == 0xE9 || c == 0xC8 || c == 0xE8) c = U'e';
+    if (c > 0x7F) return false;
+    folded += static_cast<char>(c);
+  }
+  return folded == "membresupprime" || folded == "deletedmember";
+}
 
 bool valid_handle(std::string_view h) {
   auto n = core::code_points(h);
@@ -66,6 +105,11 @@ void check_handle(json::fields& f, std::string_view key, const std::string& hand
   if (!valid_handle(handle))
     f.fail(key, {"Le pseudo doit faire de 2 à 32 caractères : lettres, chiffres, espaces, « _ », « . » ou « - ».",
                  "The handle must be 2 to 32 characters: letters, digits, spaces, '_', '.' or '-'."});
+  else if (mixed_scripts(handle))
+    f.fail(key, {"Le pseudo mélange plusieurs alphabets (par exemple latin et cyrillique) : gardez-en un seul.",
+                 "The handle mixes alphabets (Latin and Cyrillic, for example): keep to one."});
+  else if (reserved_handle(handle))
+    f.fail(key, {"Ce pseudo est réservé. Merci d'en choisir un autre.", "This handle is reserved. Please choose another."});
 }
 
 void check_timezone(json::fields& f, std::string_view key, const std::string& tz) {

@@ -26,6 +26,25 @@ TEST(Handle, RejectsLengthSymbolsAndSpacing) {
   EXPECT_FALSE(valid_handle("\xC3"));
 }
 
+TEST(Handle, OneAlphabetPerHandleSoNobodyLooksLikeAModerator) {
+  // Audit F15: "Mоdérateur" with a Cyrillic о looks like the real one.
+  EXPECT_TRUE(mixed_scripts("M\u043Ed\u00E9rateur"));
+  EXPECT_TRUE(mixed_scripts("Al\u03B9ce"));  // Greek iota
+  EXPECT_FALSE(mixed_scripts("Élodie 75"));
+  EXPECT_FALSE(mixed_scripts("\u041D\u0430\u0442\u0430\u0448\u0430"));  // Наташа
+  EXPECT_FALSE(mixed_scripts("\u3055\u304F\u3089\u685C"));  // kana and kanji together
+}
+
+TEST(Handle, NobodyAliveMayPassAsAnErasedMember) {
+  EXPECT_TRUE(reserved_handle("membre supprimé"));
+  EXPECT_TRUE(reserved_handle("Membre Supprime"));
+  EXPECT_TRUE(reserved_handle("MEMBRE_SUPPRIMÉ"));
+  EXPECT_TRUE(reserved_handle("membre-supprimè"));
+  EXPECT_TRUE(reserved_handle("Deleted member"));
+  EXPECT_FALSE(reserved_handle("membre actif"));
+  EXPECT_FALSE(reserved_handle("Léa"));
+}
+
 TEST(Email, PlausibleAddressesOnly) {
   EXPECT_TRUE(valid_email("marie@example.fr"));
   EXPECT_TRUE(valid_email("a.b+tag@sub.example.org"));

@@ -19,6 +19,12 @@ void check_local_time(json::fields& f, std::string_view key, const std::string& 
 // Letters (Latin with accents, Greek, Cyrillic, Hebrew, Arabic, CJK, kana,
 // Hangul), ASCII digits, '_', '.', '-' and single inner spaces.
 bool valid_handle(std::string_view handle);
+// Letters from more than one script (Latin with Cyrillic or Greek...): a
+// look-alike of someone else's handle (audit F15). Kana and CJK count as one.
+bool mixed_scripts(std::string_view handle);
+// What erased accounts are shown as ("membre supprimé"), in any case,
+// spacing or accent: nobody alive may pass as one (audit F15).
+bool reserved_handle(std::string_view handle);
 bool valid_email(std::string_view email);
 
 constexpr std::size_t k_password_min = 8;
