@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -119,8 +120,13 @@ class chat_fixture : public ::testing::Test {
     std::vector<std::vector<std::int64_t>> seen(clients);
     std::atomic<int> subscribed{0};
     std::vector<std::thread> threads;
+    std::mutex failures_mutex;
+    std::vector<std::string> failures;
     for (int i = 0; i < clients; ++i) {
       threads.emplace_back([&, i] {
+       // A connection the gateway drops fails the test with its logs, never
+       // aborts the test binary from a client thread.
+       try {
         auto room = room_names[i / per_room_clients];
         auto c = connect(gateways_[i % 2]->port(), users[i].first);
         c->send(R"({"type":"subscribe","room":")" + room + R"(","since":0})");
@@ -144,10 +150,19 @@ class chat_fixture : public ::testing::Test {
           else ADD_FAILURE() << *f;
         }
         EXPECT_EQ(acks, per_client);
+       } catch (const std::exception& e) {
+        std::lock_guard lk(failures_mutex);
+        failures.push_back("client " + std::to_string(i) + ": " + e.what());
+       }
       });
     }
     if (during) during();
     for (auto& t : threads) t.join();
+    if (!failures.empty()) {
+      std::string logs;
+      for (const auto& g : gateways_) logs += g->log_tail() + "\n";
+      ADD_FAILURE() << failures.front() << " (" << failures.size() << " clients failed)\n" << logs;
+    }
     rooms_ = room_names;
     return seen;
   }

@@ -94,7 +94,12 @@ TEST_F(Stack, NginxsAccessLogNeverHoldsAnInvitationCode) {
   auto code = *json_at(inv.body, "invitation.code");
   auto [guest, guest_id] = reg("invitee");
   EXPECT_EQ(http_call(http_port_, "POST", "/api/v1/invitations/" + code + "/accept", "{}", auth(guest)).status, 201);
-  auto log = fronts_[0]->access_log();
+  // nginx writes the line once the response is out: wait for it (bounded).
+  std::string log;
+  for (int i = 0; i < 100 && log.find("/accept") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    log = fronts_[0]->access_log();
+  }
   EXPECT_NE(log.find("/api/v1/invitations/{code}/accept"), std::string::npos) << log;
   EXPECT_EQ(log.find(code), std::string::npos) << log;
 }
