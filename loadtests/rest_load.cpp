@@ -134,7 +134,7 @@ awaitable<void> connection(const args& a, const fixture& f, int index, std::int6
                          : co_await bhttp::async_read(stream, buf, res, asio::as_tuple(asio::use_awaitable));
     (void)wn;
     (void)rn;
-    int want = list ? 200 : 201;
+    unsigned want = list ? 200 : 201;
     if (wec || rec || res.result_int() != want) {
       ++t.bad;
       if (t.first_bad.empty())

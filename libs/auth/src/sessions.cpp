@@ -44,9 +44,13 @@ bool revoke_session(pqxx::work& w, std::int64_t session_id) {
   return r.affected_rows() == 1;
 }
 
-int revoke_all_sessions(pqxx::work& w, std::int64_t user_id) {
-  auto r = w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id);
-  return static_cast<int>(r.affected_rows());
+std::vector<std::int64_t> revoke_sessions(pqxx::work& w, std::int64_t user_id, std::optional<std::int64_t> keep) {
+  std::vector<std::int64_t> ids;
+  for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL "
+                              "AND id IS DISTINCT FROM $2 RETURNING id",
+                              user_id, keep))
+    ids.push_back(r[0].as<std::int64_t>());
+  return ids;
 }
 
 }  // namespace colibri::auth

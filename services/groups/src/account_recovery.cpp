@@ -132,10 +132,8 @@ response accepted() { return response::json(202, "{}"); }
 }  // namespace
 
 awaitable<response> accounts::verify_email(request& req) {
-  // Anonymous (the link may open on another device): the address's budget.
-  if (auto d = co_await limits_.take(ratelimit::address_subject(req.remote_address), ratelimit::action::login); !d.allowed)
-    co_return response::error(d.error(), req.lang);
-  auto doc = json::body_object(req.body);
+  // Anonymous (the link may open on another device).
+  auto doc = co_await anonymous_body(req);
   if (!doc) co_return response::error(doc.err(), req.lang);
   json::fields f(*doc);
   auto token = read_token(f);
@@ -231,10 +229,7 @@ awaitable<response> accounts::resend_verification(request& req) {
 }
 
 awaitable<response> accounts::request_reset(request& req) {
-  auto address = ratelimit::address_subject(req.remote_address);
-  if (auto d = co_await limits_.take(address, ratelimit::action::login); !d.allowed)
-    co_return response::error(d.error(), req.lang);
-  auto doc = json::body_object(req.body);
+  auto doc = co_await anonymous_body(req);
   if (!doc) co_return response::error(doc.err(), req.lang);
   json::fields f(*doc);
   auto email = f.text("email", json::required, 3, 254);
@@ -262,10 +257,7 @@ awaitable<response> accounts::request_reset(request& req) {
 }
 
 awaitable<response> accounts::confirm_reset(request& req) {
-  auto address = ratelimit::address_subject(req.remote_address);
-  if (auto d = co_await limits_.take(address, ratelimit::action::login); !d.allowed)
-    co_return response::error(d.error(), req.lang);
-  auto doc = json::body_object(req.body);
+  auto doc = co_await anonymous_body(req);
   if (!doc) co_return response::error(doc.err(), req.lang);
   json::fields f(*doc);
   auto token = read_token(f);
@@ -304,9 +296,7 @@ awaitable<response> accounts::confirm_reset(request& req) {
     w.exec_params("UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now()), "
                   "updated_at = now() WHERE id = $1",
                   out.uid, hashed);
-    for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id",
-                                out.uid))
-      out.ended.push_back(r[0].as<std::int64_t>());
+    out.ended = auth::revoke_sessions(w, out.uid);
     auth::throttle_clear(w, "acct:" + std::to_string(out.uid));
     w.commit();
     return out;
@@ -362,10 +352,7 @@ awaitable<response> accounts::change_email(request& req) {
       detail::mail_verification(w, uid, to, handle, l, public_url, link, true);
     }
     detail::mail_change_notice(w, uid, current, handle, l, public_url);
-    for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND id <> $2 "
-                                "AND revoked_at IS NULL RETURNING id",
-                                uid, keep))
-      out.ended.push_back(r[0].as<std::int64_t>());
+    out.ended = auth::revoke_sessions(w, uid, keep);
     w.commit();
     return out;
   };

@@ -287,12 +287,16 @@ awaitable<response> accounts::register_user(request& req) {
   co_return user_response(201, out.user, &out.token, {}, std::nullopt, out.invitation_pending);
 }
 
-awaitable<response> accounts::login(request& req) {
+awaitable<core::result<json::value>> accounts::anonymous_body(request& req) {
   // Before anything else: the address's budget (sized for carrier-grade NAT).
+  auto d = co_await limits_.take(ratelimit::address_subject(req.remote_address), ratelimit::action::login);
+  if (!d.allowed) co_return d.error();
+  co_return json::body_object(req.body);
+}
+
+awaitable<response> accounts::login(request& req) {
   auto address = ratelimit::address_subject(req.remote_address);
-  if (auto d = co_await limits_.take(address, ratelimit::action::login); !d.allowed)
-    co_return response::error(d.error(), req.lang);
-  auto doc = json::body_object(req.body);
+  auto doc = co_await anonymous_body(req);
   if (!doc) co_return response::error(doc.err(), req.lang);
   json::fields f(*doc);
   auto email = f.text("email", json::required, 1, 254);
@@ -421,11 +425,7 @@ awaitable<response> accounts::change_password(request& req) {
   auto job = [uid, keep, hashed](pqxx::connection& c) {
     pqxx::work w(c);
     w.exec_params("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1", uid, hashed);
-    std::vector<std::int64_t> ended;
-    for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND id <> $2 "
-                                "AND revoked_at IS NULL RETURNING id",
-                                uid, keep))
-      ended.push_back(r[0].as<std::int64_t>());
+    auto ended = auth::revoke_sessions(w, uid, keep);
     w.commit();
     return ended;
   };
@@ -450,11 +450,7 @@ awaitable<response> accounts::delete_me(request& req) {
   auto uid = who->user_id;
   auto job = [uid](pqxx::connection& c) {
     pqxx::work w(c);
-    std::vector<std::int64_t> sessions;
-    for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL "
-                                "RETURNING id",
-                                uid))
-      sessions.push_back(r[0].as<std::int64_t>());
+    auto sessions = auth::revoke_sessions(w, uid);
     // Groups they alone own get an owner first: the longest-serving
     // moderator, or, without one, the platform admins are told.
     std::vector<notify::notification> notes;
@@ -586,10 +582,7 @@ awaitable<response> accounts::suspend(request& req, bool on) {
     }
     if (on) {
       w.exec_params("UPDATE users SET suspended_at = now(), suspended_reason = $2 WHERE id = $1", *target, reason);
-      for (auto r : w.exec_params("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL "
-                                  "RETURNING id",
-                                  *target))
-        out.ended.push_back(r[0].as<std::int64_t>());
+      out.ended = auth::revoke_sessions(w, *target);
     } else {
       w.exec_params("UPDATE users SET suspended_at = NULL, suspended_reason = NULL WHERE id = $1", *target);
     }

@@ -36,6 +36,8 @@ std::vector<std::optional<session>> find_sessions(pqxx::transaction_base& w, con
 // Returns true when the session was live. Publishing the revocation to open
 // sockets is the caller's job.
 bool revoke_session(pqxx::work& w, std::int64_t session_id);
-int revoke_all_sessions(pqxx::work& w, std::int64_t user_id);
+// Revokes every live session of the account but `keep`; returns their ids,
+// for the caller to announce after its commit.
+std::vector<std::int64_t> revoke_sessions(pqxx::work& w, std::int64_t user_id, std::optional<std::int64_t> keep = std::nullopt);
 
 }  // namespace colibri::auth

@@ -11,6 +11,7 @@
 #include "colibri/auth/password.hpp"
 #include "colibri/core/config.hpp"
 #include "colibri/http/router.hpp"
+#include "colibri/json/value.hpp"
 #include "colibri/net/asio.hpp"
 #include "colibri/pg/pool.hpp"
 #include "colibri/ratelimit/limiter.hpp"
@@ -69,6 +70,9 @@ class accounts {
   awaitable<http::response> request_reset(http::request& req);
   awaitable<http::response> confirm_reset(http::request& req);
   awaitable<http::response> change_email(http::request& req);
+  // An anonymous request's JSON body, once the client address's login budget
+  // allowed it (login, mailed links, reset requests).
+  awaitable<core::result<json::value>> anonymous_body(http::request& req);
   class hash_slot;
   awaitable<std::string> hash(std::string password);
   awaitable<bool> verify(std::string hash, std::string password);
