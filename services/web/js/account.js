@@ -68,6 +68,7 @@ export async function accountView(ctx) {
   const password = form({ class: "card", "aria-label": t("change_password") }, [
     h("h2", {}, t("change_password")),
     field(t("current_password"), "current_password", "input", { type: "password", autocomplete: "current-password", required: true }),
+    h("p", { class: "hint" }, h("a", { href: "#/forgot" }, t("forgot_link"))),
     field(t("new_password"), "password", "input", { type: "password", autocomplete: "new-password", required: true }, t("password_hint")),
     h("button", { type: "submit" }, t("save")),
   ], async (v, el) => {

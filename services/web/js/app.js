@@ -326,7 +326,7 @@ const routes = [
   [/^#\/profile$/, () => profileView(), true],
   [/^#\/progress$/, () => progressView(), true],
   [/^#\/account$/, () => accountView(accountCtx), true],
-  [/^#\/forgot$/, () => forgotView(), false],
+  [/^#\/forgot$/, () => forgotView(), null],  // signed in too: a forgotten password cannot be changed with itself
   // Mailed links: signed in or not.
   [/^#\/verify\?token=([A-Za-z0-9_-]{1,64})$/, (token) => verifyView(accountCtx, token), null],
   [/^#\/reset\?token=([A-Za-z0-9_-]{1,64})$/, (token) => resetView(accountCtx, token), null],
