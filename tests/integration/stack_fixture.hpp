@@ -46,8 +46,11 @@ class front {
       : port_(port) {
     std::string src = COLIBRI_SOURCE_DIR;
     std::string d = dir_.path();
+    // The client is copied beside nginx, as scripts/colibri installs it: the
+    // checkout may sit where the unprivileged nginx cannot reach (/root).
+    std::filesystem::copy(src + "/services/web", d + "/web", std::filesystem::copy_options::recursive);
     std::map<std::string, std::string> values = {{"@LOCAL@", d},
-                                                 {"@WEB_ROOT@", src + "/services/web"},
+                                                 {"@WEB_ROOT@", d + "/web"},
                                                  {"@HTTP_PORT@", std::to_string(port)},
                                                  {"@GROUPS_PORT@", std::to_string(groups_port)},
                                                  {"@CHAT_PORT@", std::to_string(chat_port)},
