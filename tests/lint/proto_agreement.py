@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The error codes agree across the code (libs/core), proto/ and PROTOCOL.md."""
+"""The error codes agree across the code (libs/core), proto/openapi.yaml and docs/protocol.md."""
 import json
 import pathlib
 import re
@@ -14,13 +14,11 @@ problems = []
 if code != proto:
     problems.append(f"libs/core codes {sorted(code)} != proto/openapi.yaml ErrorCode {sorted(proto)}")
 json.loads((root / "proto/websocket.schema.json").read_text())  # well-formed
-protocol = root.parent / "shared" / "PROTOCOL.md"
-if protocol.exists():
-    text = protocol.read_text()
-    listed = set(re.findall(r"`([a-z_]+)`", text[text.index("Codes:"):text.index("Limits")]))
-    missing = listed - code
-    if missing:
-        problems.append(f"PROTOCOL.md codes missing from the code: {sorted(missing)}")
+doc = (root / "docs" / "protocol.md").read_text()
+table = doc[doc.index("## Errors"):doc.index("## REST resources")]
+listed = set(re.findall(r"^\| `([a-z_]+)` \|", table, re.M))
+if listed != code:
+    problems.append(f"docs/protocol.md error codes {sorted(listed)} != libs/core {sorted(code)}")
 for p in problems:
     print(p)
 print(f"{len(problems)} problem(s)")

@@ -1,4 +1,4 @@
-// The two spaces of MISSION.md, in French, created at start when missing.
+// The two spaces of the mission (README, "What it is"), in French, created at start when missing.
 #include "colibri/core/log.hpp"
 #include "colibri/groups/community.hpp"
 

@@ -1,4 +1,4 @@
-// The REST side of the contract (PROTOCOL.md): JSON in and out, the bearer
+// The REST side of the contract (docs/protocol.md): JSON in and out, the bearer
 // token, and errors as {code, message, field} in the interface's language.
 import { lang, t } from "./i18n.js";
 

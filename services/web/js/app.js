@@ -1,4 +1,4 @@
-// Colibri's web client: a router over the public contract (PROTOCOL.md) only.
+// Colibri's web client: a router over the public contract (docs/protocol.md) only.
 import { accountView, forgotView, resendButton, resetView, verifyView } from "./account.js";
 import { ApiError, get, patch, post, session, whenUnauthenticated } from "./api.js";
 import { day, lang, money, number, setLang, t, time } from "./i18n.js";

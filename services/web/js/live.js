@@ -1,4 +1,4 @@
-// The realtime socket (PROTOCOL.md "Realtime socket"): hello, subscriptions
+// The realtime socket (docs/protocol.md, "Realtime socket"): hello, subscriptions
 // resumed with `since` after every reconnect (no gap, no double: the room
 // keeps its own seqs), requests matched by id, and an outbox whose sends are
 // retried with the same client_msg_id until acknowledged (a retry stores

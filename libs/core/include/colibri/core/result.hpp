@@ -1,5 +1,5 @@
 #pragma once
-// Domain errors: an errc (one per wire error code of PROTOCOL.md), a
+// Domain errors: an errc (one per wire error code of docs/protocol.md), a
 // localised human sentence, the offending field, and result<T>.
 #include <cassert>
 #include <stdexcept>

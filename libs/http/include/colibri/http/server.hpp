@@ -1,7 +1,7 @@
 #pragma once
 // The HTTP/1.1 + WebSocket listener every service uses (after Beast's
 // advanced server): one acceptor, one coroutine per connection on its own
-// strand, a body limit, timeouts, the error contract of PROTOCOL.md, and the
+// strand, a body limit, timeouts, the error contract of docs/protocol.md, and the
 // WebSocket upgrade with an Origin allow-list.
 #include <chrono>
 #include <cstdint>

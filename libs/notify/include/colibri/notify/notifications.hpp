@@ -22,7 +22,7 @@ namespace colibri::notify {
 struct notification {
   std::int64_t id = 0;
   std::int64_t user_id = 0;
-  std::string kind;       // welcome, newcomer, badge, ... (PROTOCOL.md)
+  std::string kind;       // welcome, newcomer, badge, ... (docs/protocol.md)
   std::string title;      // rendered in the user's language
   std::string body;
   std::string data_json;  // a JSON object
@@ -30,10 +30,10 @@ struct notification {
   bool read = false;
 };
 
-// The kinds PROTOCOL.md names.
+// The kinds docs/protocol.md names.
 bool known_kind(std::string_view kind);
 
-// The notification object (PROTOCOL.md): {id, kind, title, body, data, at, read}.
+// The notification object (docs/protocol.md): {id, kind, title, body, data, at, read}.
 std::string notification_json(const notification& n);
 // The socket frame: {"type":"notification","notification":{...}}.
 std::string notification_frame(const notification& n);

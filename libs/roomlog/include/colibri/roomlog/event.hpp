@@ -48,7 +48,7 @@ struct event {
   std::int64_t at_ms = 0;
 };
 
-// The socket's `event` frame (PROTOCOL.md), serialised once per event and
+// The socket's `event` frame (docs/protocol.md), serialised once per event and
 // shared by every recipient.
 std::string event_frame(const event& e);
 // The event as a JSON object without "type" (REST lists).

@@ -1,6 +1,6 @@
 #pragma once
 // Groups, membership, threads, room events over REST, moderation,
-// notifications and the caller's rights over their data (PROTOCOL.md, REST).
+// notifications and the caller's rights over their data (docs/protocol.md, REST).
 //
 // Every event in a group or thread goes through the room log: a REST post and
 // a socket `send` are the same append. Everything a group holds is readable
@@ -36,7 +36,7 @@ class community {
             community_settings s);
   void add_routes(http::router& r);
 
-  // The two spaces of MISSION.md and their sub-groups, in French; idempotent
+  // The two spaces of the mission (README, "What it is") and their sub-groups, in French; idempotent
   // (groups are found again by slug). Returns how many groups it created.
   static int seed(pqxx::connection& c);
 

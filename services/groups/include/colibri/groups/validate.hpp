@@ -1,5 +1,5 @@
 #pragma once
-// Field rules of PROTOCOL.md for accounts. Pure functions: unit-tested.
+// Field rules of docs/protocol.md for accounts. Pure functions: unit-tested.
 #include <string>
 #include <string_view>
 
