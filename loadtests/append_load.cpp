@@ -43,7 +43,8 @@ struct args {
 };
 
 std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 struct tally {
@@ -93,7 +94,8 @@ awaitable<void> schedule(std::shared_ptr<roomlog::room_log> log, const args& a, 
       r.client_msg_id = tag + "-" + std::to_string(i);
       r.body = "Tenir bon, une heure après l'autre. Message " + std::to_string(i);
       ++t.sent;
-      asio::co_spawn(ex, append_one(log, std::move(r), start + static_cast<std::int64_t>(i * step_us), t), asio::detached);
+      asio::co_spawn(ex, append_one(log, std::move(r), start + static_cast<std::int64_t>(i * step_us), t),
+                     asio::detached);
     }
     timer.expires_after(std::chrono::microseconds(200));
     co_await timer.async_wait(asio::use_awaitable);
@@ -106,17 +108,30 @@ int main(int argc, char** argv) {
   args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--pg-url") a.pg_url = v;
-    else if (k == "--rate") a.rate = std::stod(v);
-    else if (k == "--seconds") a.seconds = std::stoi(v);
-    else if (k == "--rooms") a.rooms = std::stoi(v);
-    else if (k == "--authors") a.authors = std::stoi(v);
-    else if (k == "--warmup-seconds") a.warmup_seconds = std::stoi(v);
-    else if (k == "--pool") a.pool = std::stoul(v);
-    else if (k == "--batch-max") a.log.batch_max = std::stoul(v);
-    else if (k == "--delay-us") a.log.batch_delay = std::chrono::microseconds(std::stoll(v));
-    else if (k == "--inflight") a.log.max_inflight = std::stoul(v);
-    else { std::cerr << "unknown option " << k << "\n"; return 2; }
+    if (k == "--pg-url")
+      a.pg_url = v;
+    else if (k == "--rate")
+      a.rate = std::stod(v);
+    else if (k == "--seconds")
+      a.seconds = std::stoi(v);
+    else if (k == "--rooms")
+      a.rooms = std::stoi(v);
+    else if (k == "--authors")
+      a.authors = std::stoi(v);
+    else if (k == "--warmup-seconds")
+      a.warmup_seconds = std::stoi(v);
+    else if (k == "--pool")
+      a.pool = std::stoul(v);
+    else if (k == "--batch-max")
+      a.log.batch_max = std::stoul(v);
+    else if (k == "--delay-us")
+      a.log.batch_delay = std::chrono::microseconds(std::stoll(v));
+    else if (k == "--inflight")
+      a.log.max_inflight = std::stoul(v);
+    else {
+      std::cerr << "unknown option " << k << "\n";
+      return 2;
+    }
   }
   if (a.pg_url.empty() || a.rate <= 0 || a.seconds <= 0 || a.rooms <= 0 || a.authors <= 0) {
     std::cerr << "usage: colibri-append-load --pg-url URL --rate R --seconds S [--rooms N] [--authors N] [--pool N]\n";
@@ -137,9 +152,10 @@ int main(int argc, char** argv) {
       emails.push_back(tag + "-" + std::to_string(i) + "@example.invalid");
       handles.push_back("a" + tag.substr(tag.size() - 8) + "-" + std::to_string(i));
     }
-    for (auto row : w.exec_params("INSERT INTO users (email, handle, password_hash) SELECT e, h, 'load-test: no password' "
-                                  "FROM unnest($1::text[], $2::text[]) AS x(e, h) RETURNING id",
-                                  pg::text_array(emails), pg::text_array(handles)))
+    for (auto row :
+         w.exec_params("INSERT INTO users (email, handle, password_hash) SELECT e, h, 'load-test: no password' "
+                       "FROM unnest($1::text[], $2::text[]) AS x(e, h) RETURNING id",
+                       pg::text_array(emails), pg::text_array(handles)))
       authors.push_back(row[0].as<std::int64_t>());
     w.commit();
   }
@@ -154,11 +170,12 @@ int main(int argc, char** argv) {
   double secs = (now_us() - t0) / 1e6 - 0.2 - a.warmup_seconds;
   db.stop();
 
-  std::printf("appended %llu after the %d s warm-up (%.0f/s over %.1f s), failed %llu; ack latency ms p50 %.2f p99 %.2f "
-              "p99.9 %.2f max %.2f\n",
-              static_cast<unsigned long long>(t.measured), a.warmup_seconds, t.measured / secs, secs,
-              static_cast<unsigned long long>(t.failed), t.ack.percentile(0.5), t.ack.percentile(0.99),
-              t.ack.percentile(0.999), t.ack.max / 1000.0);
+  std::printf(
+      "appended %llu after the %d s warm-up (%.0f/s over %.1f s), failed %llu; ack latency ms p50 %.2f p99 %.2f "
+      "p99.9 %.2f max %.2f\n",
+      static_cast<unsigned long long>(t.measured), a.warmup_seconds, t.measured / secs, secs,
+      static_cast<unsigned long long>(t.failed), t.ack.percentile(0.5), t.ack.percentile(0.99), t.ack.percentile(0.999),
+      t.ack.max / 1000.0);
 
   // Every ack a row; every room 1..n without a hole.
   pqxx::connection c(a.pg_url);
@@ -166,7 +183,8 @@ int main(int argc, char** argv) {
   std::vector<std::optional<std::string>> names(rooms.begin(), rooms.end());
   auto r = w.exec_params(
       "SELECT coalesce(sum(n), 0), count(*), coalesce(sum(CASE WHEN n = last THEN 1 ELSE 0 END), 0) FROM ("
-      " SELECT e.room, count(*) AS n, max(e.seq) AS last FROM room_events e WHERE e.room = ANY($1::text[]) GROUP BY e.room) x",
+      " SELECT e.room, count(*) AS n, max(e.seq) AS last FROM room_events e WHERE e.room = ANY($1::text[]) GROUP BY "
+      "e.room) x",
       pg::text_array(names))[0];
   std::uint64_t acked_in_rooms = 0;
   bool acks_match = true;
@@ -177,7 +195,9 @@ int main(int argc, char** argv) {
   for (auto& [room, seq] : t.max_seq) acked_in_rooms += seq;
   bool no_holes = r[1].as<std::int64_t>() == r[2].as<std::int64_t>();
   bool all_rows = r[0].as<std::uint64_t>() == t.acked && acked_in_rooms == t.acked;
-  std::printf("rows %llu in %lld rooms, holes %s, every ack a row %s\n", static_cast<unsigned long long>(r[0].as<std::uint64_t>()),
-              static_cast<long long>(r[1].as<std::int64_t>()), no_holes ? "none" : "FOUND", all_rows && acks_match ? "yes" : "NO");
+  std::printf("rows %llu in %lld rooms, holes %s, every ack a row %s\n",
+              static_cast<unsigned long long>(r[0].as<std::uint64_t>()),
+              static_cast<long long>(r[1].as<std::int64_t>()), no_holes ? "none" : "FOUND",
+              all_rows && acks_match ? "yes" : "NO");
   return t.failed == 0 && no_holes && all_rows && acks_match ? 0 : 1;
 }

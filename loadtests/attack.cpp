@@ -140,7 +140,8 @@ struct http_client {
   endpoint to;
   std::string from;
   int fd = -1;
-  int call(const std::string& method, const std::string& target, const std::string& body, const std::string& token = {}) {
+  int call(const std::string& method, const std::string& target, const std::string& body,
+           const std::string& token = {}) {
     if (fd < 0) fd = dial(to, from);
     int st = fd < 0 ? 0 : http(fd, method, target, body, token);
     if (st == 0 && fd >= 0) {
@@ -179,8 +180,9 @@ std::string frame(unsigned opcode, const std::string& payload) {
 int ws_open(const endpoint& gw, const std::string& from = "127.0.0.1", int rcvbuf = 0) {
   int fd = dial(gw, from, rcvbuf);
   if (fd < 0) return -1;
-  if (!send_all(fd, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")) {
+  if (!send_all(fd,
+                "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")) {
     ::close(fd);
     return -1;
   }
@@ -223,12 +225,12 @@ void every(std::chrono::microseconds period, clk::time_point until, F step) {
 }
 
 struct setup_result {
-  std::string token;                 // the attacker's session
-  std::string flood_token;           // a second account's, for the ping flood (10 sockets per account)
+  std::string token;        // the attacker's session
+  std::string flood_token;  // a second account's, for the ping flood (10 sockets per account)
   std::int64_t attacker_id = 0;
-  std::vector<std::string> rooms;    // the ordinary clients' rooms, the attacker a member
+  std::vector<std::string> rooms;     // the ordinary clients' rooms, the attacker a member
   std::vector<std::int64_t> victims;  // ordinary users' ids
-  std::string big_room;              // a room full of 16 KB messages
+  std::string big_room;               // a room full of 16 KB messages
 };
 
 // The attacker is a member of the ordinary rooms (a hostile member of a big
@@ -247,13 +249,16 @@ setup_result setup(const args& a) {
                                 "flood" + tag + "@example.invalid", "f" + tag.substr(tag.size() - 10))[0]
                      .as<std::int64_t>();
   out.flood_token = auth::create_session(w, flooder, std::chrono::hours(2));
-  for (auto r : w.exec("SELECT id FROM groups WHERE name LIKE 'charge %' AND created_at > now() - interval '10 minutes'"))
+  for (auto r :
+       w.exec("SELECT id FROM groups WHERE name LIKE 'charge %' AND created_at > now() - interval '10 minutes'"))
     out.rooms.push_back("group:" + r[0].as<std::string>());
-  w.exec_params("INSERT INTO memberships (group_id, user_id) SELECT id, $1 FROM groups WHERE name LIKE 'charge %' "
-                "AND created_at > now() - interval '10 minutes' ON CONFLICT DO NOTHING",
-                out.attacker_id);
-  for (auto r : w.exec("SELECT m.user_id FROM memberships m JOIN groups g ON g.id = m.group_id WHERE g.name LIKE 'charge %' "
-                       "AND g.created_at > now() - interval '10 minutes' LIMIT 200"))
+  w.exec_params(
+      "INSERT INTO memberships (group_id, user_id) SELECT id, $1 FROM groups WHERE name LIKE 'charge %' "
+      "AND created_at > now() - interval '10 minutes' ON CONFLICT DO NOTHING",
+      out.attacker_id);
+  for (auto r :
+       w.exec("SELECT m.user_id FROM memberships m JOIN groups g ON g.id = m.group_id WHERE g.name LIKE 'charge %' "
+              "AND g.created_at > now() - interval '10 minutes' LIMIT 200"))
     out.victims.push_back(r[0].as<std::int64_t>());
   auto big = w.exec_params1("INSERT INTO groups (name) VALUES ($1) RETURNING id", "gros " + tag)[0].as<std::int64_t>();
   w.exec_params("INSERT INTO memberships (group_id, user_id) VALUES ($1, $2)", big, out.attacker_id);
@@ -285,10 +290,14 @@ int main(int argc, char** argv) {
   args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--pg-url") a.pg_url = v;
-    else if (k == "--groups") a.groups = parse_endpoint(v);
-    else if (k == "--gateway") a.gateway = parse_endpoint(v);
-    else if (k == "--seconds") a.seconds = std::stoi(v);
+    if (k == "--pg-url")
+      a.pg_url = v;
+    else if (k == "--groups")
+      a.groups = parse_endpoint(v);
+    else if (k == "--gateway")
+      a.gateway = parse_endpoint(v);
+    else if (k == "--seconds")
+      a.seconds = std::stoi(v);
     else if (k == "--only") {
       std::stringstream ss(v);
       std::string x;
@@ -331,8 +340,10 @@ int main(int argc, char** argv) {
           bool open = true;
           every(milliseconds(100), until, [&] {
             if (!open) return;
-            if (send_all(fd, pings)) t.add("ping", "pings", 1000);
-            else open = false;
+            if (send_all(fd, pings))
+              t.add("ping", "pings", 1000);
+            else
+              open = false;
           });
           ::close(fd);
         }
@@ -343,7 +354,8 @@ int main(int argc, char** argv) {
     threads.emplace_back([&] {
       auto body = many_keys_body();
       http_client c{a.groups, "127.0.0.4"};
-      every(milliseconds(50), until, [&] { t.add("keys", std::to_string(c.call("POST", "/api/v1/auth/login", body))); });
+      every(milliseconds(50), until,
+            [&] { t.add("keys", std::to_string(c.call("POST", "/api/v1/auth/login", body))); });
     });
 
   // F4: every second, 60 wrong logins at once for one address.
@@ -398,7 +410,7 @@ int main(int argc, char** argv) {
       send_all(fd, frame(1, R"({"type":"hello","token":")" + s.token + R"("})"));
       every(milliseconds(100), until, [&] {
         send_all(fd, frame(1, R"({"type":"subscribe","room":")" + s.big_room + R"(","since":0})") +
-                          frame(1, R"({"type":"unsubscribe","room":")" + s.big_room + R"("})"));
+                         frame(1, R"({"type":"unsubscribe","room":")" + s.big_room + R"("})"));
         auto n = drain(fd);
         if (n < 0) {
           t.add("backfill", "closed");
@@ -422,15 +434,18 @@ int main(int argc, char** argv) {
       every(milliseconds(20), until, [&] {
         int st = 0;
         switch (k++ % 3) {
-          case 0: st = c.call("GET", "/api/v1/groups?limit=200", "", s.token); break;
+          case 0:
+            st = c.call("GET", "/api/v1/groups?limit=200", "", s.token);
+            break;
           case 1: {
             auto v = s.victims.empty() ? 1 : s.victims[rng() % s.victims.size()];
             st = c.call("POST", "/api/v1/conversations", R"({"user_ids":[)" + std::to_string(v) + "]}", s.token);
             break;
           }
           default:
-            st = c.call("GET", "/api/v1/groups/" + s.big_room.substr(6) + "/celebrations?date=19" +
-                                   std::to_string(50 + rng() % 50) + "-01-01",
+            st = c.call("GET",
+                        "/api/v1/groups/" + s.big_room.substr(6) + "/celebrations?date=19" +
+                            std::to_string(50 + rng() % 50) + "-01-01",
                         "", s.token);
         }
         t.add("queries", std::to_string(st));

@@ -23,8 +23,8 @@
 #include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <cmath>
-#include <deque>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -84,7 +84,8 @@ struct results {
   std::string serialize() const {
     std::ostringstream o;
     o << sent << ' ' << acks << ' ' << delivered << ' ' << order_errors << ' ' << errors << ' ' << connected << ' '
-      << closed << ' ' << connect_failed << ' ' << ack.count << ' ' << ack.max << ' ' << delivery.count << ' ' << delivery.max;
+      << closed << ' ' << connect_failed << ' ' << ack.count << ' ' << ack.max << ' ' << delivery.count << ' '
+      << delivery.max;
     for (auto b : ack.buckets) o << ' ' << b;
     for (auto b : delivery.buckets) o << ' ' << b;
     return o.str();
@@ -92,8 +93,8 @@ struct results {
   void merge_serialized(const std::string& s) {
     std::istringstream in(s);
     results r;
-    in >> r.sent >> r.acks >> r.delivered >> r.order_errors >> r.errors >> r.connected >> r.closed >> r.connect_failed >> r.ack.count >>
-        r.ack.max >> r.delivery.count >> r.delivery.max;
+    in >> r.sent >> r.acks >> r.delivered >> r.order_errors >> r.errors >> r.connected >> r.closed >>
+        r.connect_failed >> r.ack.count >> r.ack.max >> r.delivery.count >> r.delivery.max;
     for (auto& b : r.ack.buckets) in >> b;
     for (auto& b : r.delivery.buckets) in >> b;
     sent += r.sent;
@@ -124,7 +125,8 @@ std::vector<client_spec> setup(const args& a) {
   std::vector<std::optional<std::string>> names, emails, handles;
   for (int r = 0; r < rooms; ++r) names.push_back("charge " + tag + " " + std::to_string(r));
   std::vector<std::int64_t> gids;
-  for (auto row : w.exec_params("INSERT INTO groups (name) SELECT unnest($1::text[]) RETURNING id", pg::text_array(names)))
+  for (auto row :
+       w.exec_params("INSERT INTO groups (name) SELECT unnest($1::text[]) RETURNING id", pg::text_array(names)))
     gids.push_back(row[0].as<std::int64_t>());
   for (int i = 0; i < a.clients; ++i) {
     emails.push_back("load" + tag + "-" + std::to_string(i) + "@example.invalid");
@@ -170,7 +172,8 @@ struct worker {
     boost::system::error_code ec;
     sock.open(tcp::v4(), ec);
     sock.bind({asio::ip::make_address(src), 0}, ec);
-    auto [cec] = co_await sock.async_connect({asio::ip::make_address(gw.first), gw.second}, asio::as_tuple(asio::use_awaitable));
+    auto [cec] =
+        co_await sock.async_connect({asio::ip::make_address(gw.first), gw.second}, asio::as_tuple(asio::use_awaitable));
     if (cec) {
       ++res.connect_failed;
       co_return;
@@ -275,7 +278,8 @@ struct worker {
       t.expires_after(std::chrono::milliseconds(10));
       co_await t.async_wait(asio::use_awaitable);
     }
-    auto next = std::max(start_us, now_us()) + static_cast<std::int64_t>(per_sender_interval_us * (spec.index % 97) / 97);
+    auto next =
+        std::max(start_us, now_us()) + static_cast<std::int64_t>(per_sender_interval_us * (spec.index % 97) / 97);
     for (std::uint64_t k = 0; next < end_us; ++k, next += static_cast<std::int64_t>(per_sender_interval_us)) {
       auto wait = next - now_us();
       if (wait > 0) {
@@ -308,19 +312,36 @@ int main(int argc, char** argv) {
   std::vector<std::string> gw = {"127.0.0.1:8082"};
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--pg-url") a.pg_url = v;
-    else if (k == "--gateways") gw = split(v);
-    else if (k == "--sources") a.sources = split(v);
-    else if (k == "--clients") a.clients = std::stoi(v);
-    else if (k == "--room-size") a.room_size = std::stoi(v);
-    else if (k == "--senders-per-room") a.senders_per_room = std::stoi(v);
-    else if (k == "--rate") a.rate = std::stod(v);
-    else if (k == "--seconds") a.seconds = std::stoi(v);
-    else if (k == "--procs") a.procs = std::stoi(v);
-    else if (k == "--idle") { a.idle = true; a.clients = std::stoi(v); }
-    else { std::cerr << "unknown option " << k << "\n"; return 2; }
+    if (k == "--pg-url")
+      a.pg_url = v;
+    else if (k == "--gateways")
+      gw = split(v);
+    else if (k == "--sources")
+      a.sources = split(v);
+    else if (k == "--clients")
+      a.clients = std::stoi(v);
+    else if (k == "--room-size")
+      a.room_size = std::stoi(v);
+    else if (k == "--senders-per-room")
+      a.senders_per_room = std::stoi(v);
+    else if (k == "--rate")
+      a.rate = std::stod(v);
+    else if (k == "--seconds")
+      a.seconds = std::stoi(v);
+    else if (k == "--procs")
+      a.procs = std::stoi(v);
+    else if (k == "--idle") {
+      a.idle = true;
+      a.clients = std::stoi(v);
+    } else {
+      std::cerr << "unknown option " << k << "\n";
+      return 2;
+    }
   }
-  if (a.pg_url.empty()) { std::cerr << "--pg-url is required\n"; return 2; }
+  if (a.pg_url.empty()) {
+    std::cerr << "--pg-url is required\n";
+    return 2;
+  }
   for (auto& g : gw) {
     auto c = g.rfind(':');
     a.gateways.emplace_back(g.substr(0, c), static_cast<unsigned short>(std::stoi(g.substr(c + 1))));
@@ -365,18 +386,20 @@ int main(int argc, char** argv) {
     std::remove(out.c_str());
   }
   double secs = a.seconds;
-  std::printf("clients %d (connected %llu, failed to connect %llu, dropped %llu), procs %d, gateways %zu, sources %zu\n", a.clients,
-              static_cast<unsigned long long>(total.connected), static_cast<unsigned long long>(total.connect_failed),
-              static_cast<unsigned long long>(total.closed), a.procs,
-              a.gateways.size(), a.sources.size());
+  std::printf(
+      "clients %d (connected %llu, failed to connect %llu, dropped %llu), procs %d, gateways %zu, sources %zu\n",
+      a.clients, static_cast<unsigned long long>(total.connected),
+      static_cast<unsigned long long>(total.connect_failed), static_cast<unsigned long long>(total.closed), a.procs,
+      a.gateways.size(), a.sources.size());
   if (!a.idle) {
     std::printf("sent %llu (%.0f/s), acked %llu (%.0f/s), ack latency ms p50 %.2f p99 %.2f p99.9 %.2f max %.2f\n",
-                static_cast<unsigned long long>(total.sent), total.sent / secs, static_cast<unsigned long long>(total.acks),
-                total.acks / secs, total.ack.percentile(0.5), total.ack.percentile(0.99), total.ack.percentile(0.999),
-                total.ack.max / 1000.0);
+                static_cast<unsigned long long>(total.sent), total.sent / secs,
+                static_cast<unsigned long long>(total.acks), total.acks / secs, total.ack.percentile(0.5),
+                total.ack.percentile(0.99), total.ack.percentile(0.999), total.ack.max / 1000.0);
     std::printf("delivered %llu (%.0f/s), delivery latency ms p50 %.2f p99 %.2f p99.9 %.2f max %.2f\n",
-                static_cast<unsigned long long>(total.delivered), total.delivered / secs, total.delivery.percentile(0.5),
-                total.delivery.percentile(0.99), total.delivery.percentile(0.999), total.delivery.max / 1000.0);
+                static_cast<unsigned long long>(total.delivered), total.delivered / secs,
+                total.delivery.percentile(0.5), total.delivery.percentile(0.99), total.delivery.percentile(0.999),
+                total.delivery.max / 1000.0);
   }
   std::printf("order errors %llu, errors %llu\n", static_cast<unsigned long long>(total.order_errors),
               static_cast<unsigned long long>(total.errors));

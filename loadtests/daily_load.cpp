@@ -44,11 +44,18 @@ int main(int argc, char** argv) {
   std::string db = "colibri_daily_load";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--pg-url") admin_url = v;
-    else if (k == "--quitters") n = std::stoll(v);
-    else if (k == "--database") db = v;
-    else if (k == "--groups") groups = std::stoll(v);
-    else { std::cerr << "unknown option " << k << "\n"; return 2; }
+    if (k == "--pg-url")
+      admin_url = v;
+    else if (k == "--quitters")
+      n = std::stoll(v);
+    else if (k == "--database")
+      db = v;
+    else if (k == "--groups")
+      groups = std::stoll(v);
+    else {
+      std::cerr << "unknown option " << k << "\n";
+      return 2;
+    }
   }
   if (admin_url.empty() || n < 1) {
     std::cerr << "usage: colibri-daily-load --pg-url URL-of-an-admin-database --quitters N\n";
@@ -66,23 +73,30 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   {
     pqxx::work w(c);
-    w.exec_params("INSERT INTO users (email, handle, password_hash, timezone) "
-                  "SELECT 'q' || i || '@load.invalid', 'q' || i, 'load-test: no password', "
-                  "  (ARRAY['Europe/Paris', 'America/Guadeloupe', 'Indian/Reunion'])[1 + i % 3] "
-                  "FROM generate_series(1, $1::bigint) i",
-                  n);
-    w.exec("INSERT INTO quit_attempts (user_id, attempt, quit_date, share) "
-           "SELECT id, 1, DATE '2026-11-22' - (id % 400)::int, CASE WHEN id % 2 = 0 THEN 'groups' ELSE 'private' END FROM users");
+    w.exec_params(
+        "INSERT INTO users (email, handle, password_hash, timezone) "
+        "SELECT 'q' || i || '@load.invalid', 'q' || i, 'load-test: no password', "
+        "  (ARRAY['Europe/Paris', 'America/Guadeloupe', 'Indian/Reunion'])[1 + i % 3] "
+        "FROM generate_series(1, $1::bigint) i",
+        n);
+    w.exec(
+        "INSERT INTO quit_attempts (user_id, attempt, quit_date, share) "
+        "SELECT id, 1, DATE '2026-11-22' - (id % 400)::int, CASE WHEN id % 2 = 0 THEN 'groups' ELSE 'private' END FROM "
+        "users");
     if (groups > 0) {
-      w.exec_params("INSERT INTO groups (name, celebrations_post_at) SELECT 'g' || i, '10:00' FROM generate_series(1, $1::bigint) i",
-                    groups);
+      w.exec_params(
+          "INSERT INTO groups (name, celebrations_post_at) SELECT 'g' || i, '10:00' FROM generate_series(1, "
+          "$1::bigint) i",
+          groups);
       // Quitter i in group i mod G; the group's first member moderates it and schedules its morning post.
-      w.exec_params("INSERT INTO memberships (group_id, user_id, role) SELECT 1 + (u.id % $1::bigint), u.id, "
-                    "CASE WHEN u.id <= $1::bigint THEN 'moderator' ELSE 'member' END FROM users u",
-                    groups);
-      w.exec("INSERT INTO scheduled_posts (group_id, author_id, body, repeat, local_time, active_from) "
-             "SELECT m.group_id, m.user_id, 'Bonjour à tous, comment allez-vous ce matin ?', 'daily', '10:00', "
-             "'2026-11-01T00:00:00Z' FROM memberships m WHERE m.role = 'moderator'");
+      w.exec_params(
+          "INSERT INTO memberships (group_id, user_id, role) SELECT 1 + (u.id % $1::bigint), u.id, "
+          "CASE WHEN u.id <= $1::bigint THEN 'moderator' ELSE 'member' END FROM users u",
+          groups);
+      w.exec(
+          "INSERT INTO scheduled_posts (group_id, author_id, body, repeat, local_time, active_from) "
+          "SELECT m.group_id, m.user_id, 'Bonjour à tous, comment allez-vous ce matin ?', 'daily', '10:00', "
+          "'2026-11-01T00:00:00Z' FROM memberships m WHERE m.role = 'moderator'");
     }
     w.commit();
   }
@@ -95,7 +109,8 @@ int main(int argc, char** argv) {
   struct pass {
     const char* name;
     const char* at;
-  } passes[] = {{"catch-up", "2026-11-22T20:00:00Z"}, {"daily", "2026-11-23T09:30:00Z"}, {"again", "2026-11-23T09:30:00Z"}};
+  } passes[] = {
+      {"catch-up", "2026-11-22T20:00:00Z"}, {"daily", "2026-11-23T09:30:00Z"}, {"again", "2026-11-23T09:30:00Z"}};
   int rc = 0;
   for (const auto& p : passes) {
     auto start = std::chrono::steady_clock::now();
@@ -108,7 +123,8 @@ int main(int argc, char** argv) {
     for (const char* name : {"posts", "again"}) {
       auto start = std::chrono::steady_clock::now();
       auto r = badges::run_posts(c, *core::parse_rfc3339("2026-11-23T09:30:00Z"));
-      std::printf("%-8s pass of posts: %.1f s, %zu events in %lld groups\n", name, seconds_since(start), r.events.size(), groups);
+      std::printf("%-8s pass of posts: %.1f s, %zu events in %lld groups\n", name, seconds_since(start),
+                  r.events.size(), groups);
       // Every group's morning post, plus a celebration post where someone is celebrated; then nothing.
       bool first = std::string(name) == "posts";
       if (first ? r.events.size() < static_cast<std::size_t>(groups) : !r.events.empty()) rc = 1;

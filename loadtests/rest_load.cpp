@@ -42,7 +42,8 @@ struct args {
 };
 
 std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 struct fixture {
@@ -57,25 +58,28 @@ fixture setup(const args& a) {
   f.tag = std::to_string(now_us());
   pqxx::connection c(a.pg_url);
   pqxx::work w(c);
-  f.group_id = w.exec_params1("INSERT INTO groups (name) VALUES ($1) RETURNING id", "charge REST " + f.tag)[0].as<std::int64_t>();
+  f.group_id = w.exec_params1("INSERT INTO groups (name) VALUES ($1) RETURNING id", "charge REST " + f.tag)[0]
+                   .as<std::int64_t>();
   std::vector<std::optional<std::string>> emails, handles;
   for (int i = 0; i < a.members; ++i) {
     emails.push_back("rest" + f.tag + "-" + std::to_string(i) + "@example.invalid");
     handles.push_back("r" + f.tag.substr(f.tag.size() - 8) + "-" + std::to_string(i));
   }
   std::vector<std::int64_t> uids;
-  for (auto row : w.exec_params("INSERT INTO users (email, handle, password_hash) SELECT e, h, 'load-test: no password' "
-                                "FROM unnest($1::text[], $2::text[]) AS x(e, h) RETURNING id",
-                                pg::text_array(emails), pg::text_array(handles)))
+  for (auto row :
+       w.exec_params("INSERT INTO users (email, handle, password_hash) SELECT e, h, 'load-test: no password' "
+                     "FROM unnest($1::text[], $2::text[]) AS x(e, h) RETURNING id",
+                     pg::text_array(emails), pg::text_array(handles)))
     uids.push_back(row[0].as<std::int64_t>());
   for (auto uid : uids) {
     w.exec_params("INSERT INTO memberships (group_id, user_id) VALUES ($1, $2)", f.group_id, uid);
     f.tokens.push_back(auth::create_session(w, uid, std::chrono::hours(2)));
   }
   for (int t = 0; t < a.threads; ++t)
-    f.threads.push_back(w.exec_params1("INSERT INTO threads (group_id, author_id, title) VALUES ($1, $2, $3) RETURNING id",
-                                       f.group_id, uids[t % uids.size()], "Fil " + std::to_string(t))[0]
-                            .as<std::int64_t>());
+    f.threads.push_back(
+        w.exec_params1("INSERT INTO threads (group_id, author_id, title) VALUES ($1, $2, $3) RETURNING id", f.group_id,
+                       uids[t % uids.size()], "Fil " + std::to_string(t))[0]
+            .as<std::int64_t>());
   w.commit();
   return f;
 }
@@ -90,7 +94,7 @@ awaitable<void> connection(const args& a, const fixture& f, int index, std::int6
   auto ex = co_await asio::this_coro::executor;
   beast::tcp_stream stream(ex);
   auto [cec] = co_await stream.async_connect(tcp::endpoint(asio::ip::make_address(a.host), a.port),
-                                            asio::as_tuple(asio::use_awaitable));
+                                             asio::as_tuple(asio::use_awaitable));
   if (cec) {
     ++t.bad;
     if (t.first_bad.empty()) t.first_bad = "connect: " + cec.message();
@@ -157,19 +161,30 @@ int main(int argc, char** argv) {
   args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--pg-url") a.pg_url = v;
+    if (k == "--pg-url")
+      a.pg_url = v;
     else if (k == "--target") {
       auto colon = v.rfind(':');
       a.host = v.substr(0, colon);
       a.port = static_cast<unsigned short>(std::stoi(v.substr(colon + 1)));
-    } else if (k == "--rate") a.rate = std::stod(v);
-    else if (k == "--seconds") a.seconds = std::stoi(v);
-    else if (k == "--warmup-seconds") a.warmup_seconds = std::stoi(v);
-    else if (k == "--connections") a.connections = std::stoi(v);
-    else if (k == "--members") a.members = std::stoi(v);
-    else if (k == "--threads") a.threads = std::stoi(v);
-    else if (k == "--read-share") a.read_share = std::stod(v);
-    else { std::cerr << "unknown option " << k << "\n"; return 2; }
+    } else if (k == "--rate")
+      a.rate = std::stod(v);
+    else if (k == "--seconds")
+      a.seconds = std::stoi(v);
+    else if (k == "--warmup-seconds")
+      a.warmup_seconds = std::stoi(v);
+    else if (k == "--connections")
+      a.connections = std::stoi(v);
+    else if (k == "--members")
+      a.members = std::stoi(v);
+    else if (k == "--threads")
+      a.threads = std::stoi(v);
+    else if (k == "--read-share")
+      a.read_share = std::stod(v);
+    else {
+      std::cerr << "unknown option " << k << "\n";
+      return 2;
+    }
   }
   if (a.pg_url.empty() || a.rate <= 0 || a.connections <= 0 || a.members <= 0 || a.threads <= 0) {
     std::cerr << "usage: colibri-rest-load --pg-url URL [--target 127.0.0.1:8081] --rate R --seconds S\n";
@@ -196,7 +211,8 @@ int main(int argc, char** argv) {
   // Every 201 is a row.
   pqxx::connection c(a.pg_url);
   pqxx::work w(c);
-  auto rows = w.exec_params1("SELECT count(*) FROM room_events WHERE client_msg_id LIKE $1 || '-%'", f.tag)[0].as<std::uint64_t>();
+  auto rows = w.exec_params1("SELECT count(*) FROM room_events WHERE client_msg_id LIKE $1 || '-%'", f.tag)[0]
+                  .as<std::uint64_t>();
   std::printf("posts stored %llu of %llu acknowledged\n", static_cast<unsigned long long>(rows),
               static_cast<unsigned long long>(t.posted));
   return t.bad == 0 && rows == t.posted ? 0 : 1;

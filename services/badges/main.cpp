@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
     const core::clock& clock = fast ? static_cast<const core::clock&>(*fast) : real_clock;
     badges::scheduler sched(common.pg.url, &rt.publisher(), clock, ss);
     sched.start();
-    mail::outbox_sender mailer(common.pg.url, [&sched] { return sched.leader(); }, ms);
+    mail::outbox_sender mailer(
+        common.pg.url, [&sched] { return sched.leader(); }, ms);
     mailer.start();
 
     http::router routes;

@@ -2,12 +2,12 @@
 #include <atomic>
 
 #include "colibri/auth/password.hpp"
+#include "colibri/auth/sessions.hpp"
 #include "colibri/chat/gateway.hpp"
 #include "colibri/chat/hub.hpp"
-#include "colibri/roomlog/room_log.hpp"
 #include "colibri/core/log.hpp"
-#include "colibri/auth/sessions.hpp"
 #include "colibri/http/health.hpp"
+#include "colibri/roomlog/room_log.hpp"
 #include "colibri/service/runtime.hpp"
 
 using namespace colibri;

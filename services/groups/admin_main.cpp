@@ -28,9 +28,10 @@ int main(int argc, char** argv) {
     cfg.finish();
     pqxx::connection c(pg::with_connect_timeout(url, 5, "colibri-admin"));
     pqxx::work w(c);
-    auto r = w.exec_params("SELECT id, email_verified_at IS NOT NULL, is_admin FROM users "
-                           "WHERE lower(email) = lower($1) AND deleted_at IS NULL FOR UPDATE",
-                           email);
+    auto r = w.exec_params(
+        "SELECT id, email_verified_at IS NOT NULL, is_admin FROM users "
+        "WHERE lower(email) = lower($1) AND deleted_at IS NULL FOR UPDATE",
+        email);
     if (r.empty()) {
       std::cerr << "colibri-admin: no account uses " << email << "\n";
       return 1;

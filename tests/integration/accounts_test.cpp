@@ -13,7 +13,8 @@ using namespace colibri::test;
 
 namespace {
 
-std::string reg_body(const std::string& email, const std::string& handle, const std::string& password = "un mot de passe") {
+std::string reg_body(const std::string& email, const std::string& handle,
+                     const std::string& password = "un mot de passe") {
   return R"({"email":")" + email + R"(","password":")" + password + R"(","handle":")" + handle + R"("})";
 }
 
@@ -126,12 +127,14 @@ TEST_F(Accounts, BadInputGetsClearErrorsAndStoresNothing) {
   EXPECT_EQ(bad_json.status, 400);
   EXPECT_EQ(json_at(bad_json.body, "error.code"), "invalid_json");
 
-  std::string big = R"({"email":"a@example.fr","password":"un mot de passe","handle":")" + std::string(70 * 1024, 'x') + "\"}";
+  std::string big =
+      R"({"email":"a@example.fr","password":"un mot de passe","handle":")" + std::string(70 * 1024, 'x') + "\"}";
   auto too_large = post("/api/v1/auth/register", big);
   EXPECT_EQ(too_large.status, 413);
   EXPECT_EQ(json_at(too_large.body, "error.code"), "payload_too_large");
 
-  auto utf8 = post("/api/v1/auth/register", "{\"email\":\"a@example.fr\",\"password\":\"un mot de passe\",\"handle\":\"x\xC3\x28y\"}");
+  auto utf8 = post("/api/v1/auth/register",
+                   "{\"email\":\"a@example.fr\",\"password\":\"un mot de passe\",\"handle\":\"x\xC3\x28y\"}");
   EXPECT_EQ(utf8.status, 400);
   EXPECT_EQ(json_at(utf8.body, "error.code"), "invalid_json");
 
@@ -182,14 +185,17 @@ TEST_F(Accounts, UnknownRoutesAndMethods) {
 TEST_F(Accounts, PatchMe) {
   auto token = register_user("ines@example.fr", "Inès");
   register_user("taken@example.fr", "Pris");
-  auto r = http_call(svc_->port(), "PATCH", "/api/v1/me", R"({"handle":"Inès B","locale":"en","timezone":"America/Guadeloupe"})",
+  auto r = http_call(svc_->port(), "PATCH", "/api/v1/me",
+                     R"({"handle":"Inès B","locale":"en","timezone":"America/Guadeloupe"})",
                      {{"Authorization", "Bearer " + token}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json_at(r.body, "user.handle"), "Inès B");
   EXPECT_EQ(json_at(r.body, "user.timezone"), "America/Guadeloupe");
-  auto taken = http_call(svc_->port(), "PATCH", "/api/v1/me", R"({"handle":"PRIS"})", {{"Authorization", "Bearer " + token}});
+  auto taken =
+      http_call(svc_->port(), "PATCH", "/api/v1/me", R"({"handle":"PRIS"})", {{"Authorization", "Bearer " + token}});
   EXPECT_EQ(taken.status, 409);
-  auto bad = http_call(svc_->port(), "PATCH", "/api/v1/me", R"({"timezone":"../../etc/passwd"})", {{"Authorization", "Bearer " + token}});
+  auto bad = http_call(svc_->port(), "PATCH", "/api/v1/me", R"({"timezone":"../../etc/passwd"})",
+                       {{"Authorization", "Bearer " + token}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(json_at(bad.body, "error.field"), "timezone");
   // Nothing changed by the refused requests.
@@ -253,7 +259,8 @@ TEST_F(Accounts, PasswordHashingQueueIsBoundedAnd503sPastIt) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i)
     threads.emplace_back([&, i] {
-      auto r = post("/api/v1/auth/register", reg_body("q" + std::to_string(i) + "@example.fr", "q" + std::to_string(i)));
+      auto r =
+          post("/api/v1/auth/register", reg_body("q" + std::to_string(i) + "@example.fr", "q" + std::to_string(i)));
       if (r.status == 201) ++ok;
       if (r.status == 503 && !r.header("retry-after").empty()) ++unavailable;
     });
@@ -267,8 +274,8 @@ TEST_F(Accounts, PasswordHashingQueueIsBoundedAnd503sPastIt) {
 TEST_F(Accounts, RegistrationsAreLimitedPerAddressWithIPv6ByItsSlash64) {
   start({{"COLIBRI_RATE_REGISTER_PER_ADDRESS", "3/3600"}});
   auto from = [&](const std::string& ip, int i) {
-    return post("/api/v1/auth/register", reg_body("r" + std::to_string(i) + "@example.fr", "r" + std::to_string(i)),
-                {}, {{"X-Real-IP", ip}})
+    return post("/api/v1/auth/register", reg_body("r" + std::to_string(i) + "@example.fr", "r" + std::to_string(i)), {},
+                {{"X-Real-IP", ip}})
         .status;
   };
   EXPECT_EQ(from("2001:db8:5:6::1", 1), 201);
@@ -288,7 +295,8 @@ TEST_F(Accounts, OnlyTheOperatorMakesAdminsAndOnlyOfVerifiedAccounts) {
   EXPECT_EQ(json_at(reg.body, "user.is_admin"), "false");
   auto token = *json_at(reg.body, "token");
   auto admin = [&](const std::string& action, const std::string& email) {
-    auto cmd = "COLIBRI_PG_URL='" + db_url_ + "' " + bin_dir() + "/colibri-admin " + action + " '" + email + "' >/dev/null 2>&1";
+    auto cmd = "COLIBRI_PG_URL='" + db_url_ + "' " + bin_dir() + "/colibri-admin " + action + " '" + email +
+               "' >/dev/null 2>&1";
     return WEXITSTATUS(std::system(cmd.c_str()));
   };
   EXPECT_EQ(admin("grant", "ops@example.fr"), 1);  // not verified
@@ -388,7 +396,8 @@ TEST_F(Accounts, ADatabaseThatStopsAnsweringGets503sAndAnUnreadyReadyzThenRecove
   // While it hangs, new requests are refused at once.
   bool refused = false;
   for (int i = 0; i < 50 && !refused; ++i) {
-    auto r = http_call(svc_->port(), "GET", "/api/v1/me", {}, {{"Authorization", "Bearer " + token}}, std::chrono::seconds(5));
+    auto r = http_call(svc_->port(), "GET", "/api/v1/me", {}, {{"Authorization", "Bearer " + token}},
+                       std::chrono::seconds(5));
     refused = r.status == 503;
     if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -407,7 +416,8 @@ TEST_F(Accounts, ADatabaseThatStopsAnsweringGets503sAndAnUnreadyReadyzThenRecove
 
 TEST_F(Accounts, ChangingThePasswordNeedsTheCurrentOneAndEndsEveryOtherSession) {
   auto phone = register_user("paul@example.fr", "Paul");
-  auto laptop = *json_at(post("/api/v1/auth/login", R"({"email":"paul@example.fr","password":"un mot de passe"})").body, "token");
+  auto laptop =
+      *json_at(post("/api/v1/auth/login", R"({"email":"paul@example.fr","password":"un mot de passe"})").body, "token");
   auto put = [&](const std::string& body, const std::string& token) {
     return http_call(svc_->port(), "PUT", "/api/v1/me/password", body, {{"Authorization", "Bearer " + token}});
   };
@@ -447,9 +457,12 @@ TEST_F(Accounts, ErasureAsksForThePasswordAndGuessesAreThrottled) {
 
 TEST_F(Accounts, ASessionUnusedForThirtyDaysHasExpired) {
   auto idle = register_user("idle@example.fr", "Dormeur");
-  auto recent = *json_at(post("/api/v1/auth/login", R"({"email":"idle@example.fr","password":"un mot de passe"})").body, "token");
-  pg_->psql(db_name(), "UPDATE sessions SET last_seen_at = now() - interval '31 days' WHERE id = (SELECT min(id) FROM sessions)");
-  pg_->psql(db_name(), "UPDATE sessions SET last_seen_at = now() - interval '29 days' WHERE id = (SELECT max(id) FROM sessions)");
+  auto recent =
+      *json_at(post("/api/v1/auth/login", R"({"email":"idle@example.fr","password":"un mot de passe"})").body, "token");
+  pg_->psql(db_name(),
+            "UPDATE sessions SET last_seen_at = now() - interval '31 days' WHERE id = (SELECT min(id) FROM sessions)");
+  pg_->psql(db_name(),
+            "UPDATE sessions SET last_seen_at = now() - interval '29 days' WHERE id = (SELECT max(id) FROM sessions)");
   EXPECT_EQ(get("/api/v1/me", idle).status, 401);
   EXPECT_EQ(get("/api/v1/me", recent).status, 200);
 }
@@ -464,8 +477,11 @@ TEST_F(Accounts, AnAdminSuspendsAnAccountItsSessionsEndAndLoginSaysWhyThenLiftsI
   auto as = [](const std::string& t) { return std::map<std::string, std::string>{{"Authorization", "Bearer " + t}}; };
   EXPECT_EQ(http_call(svc_->port(), "POST", path, R"({"reason":"spam"})", as(user)).status, 403);  // not an admin
   EXPECT_EQ(http_call(svc_->port(), "POST", path, "{}", as(admin)).status, 400);                   // a reason is needed
-  EXPECT_EQ(http_call(svc_->port(), "POST", "/api/v1/admin/users/987654/suspend", R"({"reason":"x"})", as(admin)).status, 404);
-  ASSERT_EQ(http_call(svc_->port(), "POST", path, R"({"reason":"Messages insultants répétés"})", as(admin)).status, 204);
+  EXPECT_EQ(
+      http_call(svc_->port(), "POST", "/api/v1/admin/users/987654/suspend", R"({"reason":"x"})", as(admin)).status,
+      404);
+  ASSERT_EQ(http_call(svc_->port(), "POST", path, R"({"reason":"Messages insultants répétés"})", as(admin)).status,
+            204);
   EXPECT_EQ(get("/api/v1/me", user).status, 401);  // every session ended
   auto refused = post("/api/v1/auth/login", R"({"email":"tom@example.fr","password":"un mot de passe"})");
   EXPECT_EQ(refused.status, 403);

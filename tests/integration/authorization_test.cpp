@@ -4,7 +4,6 @@
 // that two requests are both past their checks before either commits, or
 // injects a fault between a state change and its effect.
 #include <pqxx/pqxx>
-
 #include <thread>
 
 #include "colibri/core/clock.hpp"
@@ -27,7 +26,8 @@ class Authorization : public Community {
     return false;
   }
   std::string put_role(const std::string& gid, const person& who, const char* role, const person& by) {
-    auto r = call("PUT", "/api/v1/groups/" + gid + "/members/" + who.id, std::string(R"({"role":")") + role + "\"}", by);
+    auto r =
+        call("PUT", "/api/v1/groups/" + gid + "/members/" + who.id, std::string(R"({"role":")") + role + "\"}", by);
     EXPECT_EQ(r.status, 204) << r.body;
     return gid;
   }
@@ -65,7 +65,8 @@ TEST_F(Authorization, AModeratorCannotRemoveTheOwnerEvenThroughAReportTheyFiled)
   auto mod = someone("Moderatrice");
   member(gid, mod.id);
   put_role(gid, mod, "moderator", owner);
-  auto rep = post("/api/v1/reports", R"({"user_id":)" + owner.id + R"(,"group_id":)" + gid + R"(,"reason":"other"})", mod);
+  auto rep =
+      post("/api/v1/reports", R"({"user_id":)" + owner.id + R"(,"group_id":)" + gid + R"(,"reason":"other"})", mod);
   ASSERT_EQ(rep.status, 201) << rep.body;
   auto r = post("/api/v1/reports/" + *json_at(rep.body, "report.id") + "/resolve", R"({"action":"remove"})", mod);
   EXPECT_EQ(r.status, 403) << r.body;
@@ -73,7 +74,8 @@ TEST_F(Authorization, AModeratorCannotRemoveTheOwnerEvenThroughAReportTheyFiled)
            R"({"action":"mute","duration_minutes":60})", mod);
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_EQ(one("SELECT role FROM memberships WHERE group_id = " + gid + " AND user_id = " + owner.id), "owner");
-  EXPECT_EQ(one("SELECT muted_until IS NULL FROM memberships WHERE group_id = " + gid + " AND user_id = " + owner.id), "t");
+  EXPECT_EQ(one("SELECT muted_until IS NULL FROM memberships WHERE group_id = " + gid + " AND user_id = " + owner.id),
+            "t");
   EXPECT_EQ(one("SELECT state FROM reports"), "open");
 }
 
@@ -124,8 +126,8 @@ TEST_F(Authorization, AScheduledPostIsPublishedUnderTheNameOfWhoeverLastEditedIt
   auto mod = someone("Editeur");
   member(gid, mod.id);
   put_role(gid, mod, "moderator", owner);
-  auto created = post("/api/v1/groups/" + gid + "/scheduled-posts", R"({"body":"Bonjour","repeat":"daily","time":"09:00"})",
-                      owner);
+  auto created = post("/api/v1/groups/" + gid + "/scheduled-posts",
+                      R"({"body":"Bonjour","repeat":"daily","time":"09:00"})", owner);
   ASSERT_EQ(created.status, 201) << created.body;
   auto pid = *json_at(created.body, "scheduled_post.id");
   auto edited = call("PATCH", "/api/v1/scheduled-posts/" + pid, R"({"body":"Autre chose"})", mod);
@@ -220,8 +222,8 @@ TEST_F(Authorization, RepliesReactionsAndThreadsAreCheckedBeforeAnythingIsStored
   // thread whose first post was refused was created empty (201).
   auto root = admin("Veille");
   auto gid = make_group(root, "Contrôles", "open");
-  ASSERT_EQ(call("PUT", "/api/v1/groups/" + gid + "/watched-words", R"({"rules":[{"pattern":"interdit","action":"block"}]})",
-                 root)
+  ASSERT_EQ(call("PUT", "/api/v1/groups/" + gid + "/watched-words",
+                 R"({"rules":[{"pattern":"interdit","action":"block"}]})", root)
                 .status,
             200);
   auto r = post("/api/v1/rooms/group:" + gid + "/events",
@@ -252,15 +254,16 @@ TEST_F(Authorization, AnApprovalAndItsPostCommitTogetherOrNotAtAll) {
   auto gid = make_group(root, "Retenus", "open");
   auto x = someone("Auteur");
   member(gid, x.id);
-  ASSERT_EQ(call("PUT", "/api/v1/groups/" + gid + "/watched-words", R"({"rules":[{"pattern":"acheter","action":"hold"}]})",
-                 root)
+  ASSERT_EQ(call("PUT", "/api/v1/groups/" + gid + "/watched-words",
+                 R"({"rules":[{"pattern":"acheter","action":"hold"}]})", root)
                 .status,
             200);
   auto held = send_message("group:" + gid, "Où acheter des patchs ?", "h1", x);
   ASSERT_EQ(held.status, 202) << held.body;
   auto hid = *json_at(held.body, "held_post.id");
   // The fault: the room log refuses to store anything in this room for now.
-  sql("CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$; "
+  sql("CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END "
+      "$$; "
       "CREATE TRIGGER refuse_events BEFORE INSERT ON room_events FOR EACH ROW EXECUTE FUNCTION refuse_events()");
   EXPECT_GE(post("/api/v1/held-posts/" + hid + "/approve", "{}", root).status, 500);
   EXPECT_EQ(one("SELECT state FROM held_posts WHERE id = " + hid), "held");
@@ -276,7 +279,8 @@ TEST_F(Authorization, AHideAndItsDeleteEventCommitTogetherOrNotAtAll) {
   member(gid, x.id);
   member(gid, y.id);
   auto [seq, rid] = post_and_report("group:" + gid, "Message blessant", x, y);
-  sql("CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$; "
+  sql("CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END "
+      "$$; "
       "CREATE TRIGGER refuse_events BEFORE INSERT ON room_events FOR EACH ROW EXECUTE FUNCTION refuse_events()");
   EXPECT_GE(post("/api/v1/reports/" + rid + "/resolve", R"({"action":"hide"})", root).status, 500);
   EXPECT_EQ(one("SELECT state FROM reports WHERE id = " + rid), "open");
@@ -331,8 +335,10 @@ TEST_F(Authorization, JoiningAChildWhileLeavingItsParentLeavesNoChildMembershipB
   tj.join();
   tl.join();
   EXPECT_EQ(left, 204);
-  EXPECT_EQ(count("SELECT count(*) FROM memberships m WHERE m.group_id = " + child + " AND NOT EXISTS (SELECT 1 FROM "
-                  "memberships p WHERE p.group_id = " + parent + " AND p.user_id = m.user_id)"),
+  EXPECT_EQ(count("SELECT count(*) FROM memberships m WHERE m.group_id = " + child +
+                  " AND NOT EXISTS (SELECT 1 FROM "
+                  "memberships p WHERE p.group_id = " +
+                  parent + " AND p.user_id = m.user_id)"),
             0)
       << "join " << joined;
 }

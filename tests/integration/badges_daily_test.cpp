@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <thread>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "colibri/badges/daily.hpp"
 #include "colibri/badges/posts.hpp"
@@ -34,9 +34,10 @@ class DailyPass : public ::testing::Test {
   }
   std::int64_t person(const std::string& handle, const std::string& tz, const std::string& locale = "fr") {
     pqxx::work w(*c_);
-    auto id = w.exec_params1("INSERT INTO users (email, handle, password_hash, timezone, locale) VALUES ($1, $4, 'x', $2, $3) "
-                             "RETURNING id",
-                             handle + "@example.fr", tz, locale, handle)[0]
+    auto id = w.exec_params1(
+                   "INSERT INTO users (email, handle, password_hash, timezone, locale) VALUES ($1, $4, 'x', $2, $3) "
+                   "RETURNING id",
+                   handle + "@example.fr", tz, locale, handle)[0]
                   .as<std::int64_t>();
     w.commit();
     return id;
@@ -46,9 +47,10 @@ class DailyPass : public ::testing::Test {
     pqxx::work w(*c_);
     auto n = w.exec_params1("SELECT count(*) FROM quit_attempts WHERE user_id = $1", user)[0].as<int>();
     w.exec_params("UPDATE quit_attempts SET current = false WHERE user_id = $1", user);
-    auto id = w.exec_params1("INSERT INTO quit_attempts (user_id, attempt, quit_date, share) VALUES ($1, $2, $3::date, "
-                             "'groups') RETURNING id",
-                             user, n + 1, quit_date)[0]
+    auto id = w.exec_params1(
+                   "INSERT INTO quit_attempts (user_id, attempt, quit_date, share) VALUES ($1, $2, $3::date, "
+                   "'groups') RETURNING id",
+                   user, n + 1, quit_date)[0]
                   .as<std::int64_t>();
     w.commit();
     return id;
@@ -84,11 +86,13 @@ class DailyPass : public ::testing::Test {
   // schedule columns: "once_at = ..." or "local_time = ..., weekdays = ...".
   std::int64_t post(std::int64_t gid, std::int64_t author, const std::string& repeat, const std::string& when,
                     const std::string& tz, const char* active_from, const char* weekdays = "NULL") {
-    auto id = scalar("INSERT INTO scheduled_posts (group_id, author_id, body, repeat, once_at, local_time, timezone, "
-                     "active_from, weekdays) VALUES (" + std::to_string(gid) + ", " + std::to_string(author) + ", 'post " + repeat +
-                     "', '" + repeat + "', " + (repeat == "once" ? "'" + when + "'" : std::string("NULL")) + ", " +
-                     (repeat == "once" ? std::string("NULL") : "'" + when + "'") + ", '" + tz + "', '" + active_from +
-                     "', " + weekdays + ") RETURNING id");
+    auto id = scalar(
+        "INSERT INTO scheduled_posts (group_id, author_id, body, repeat, once_at, local_time, timezone, "
+        "active_from, weekdays) VALUES (" +
+        std::to_string(gid) + ", " + std::to_string(author) + ", 'post " + repeat + "', '" + repeat + "', " +
+        (repeat == "once" ? "'" + when + "'" : std::string("NULL")) + ", " +
+        (repeat == "once" ? std::string("NULL") : "'" + when + "'") + ", '" + tz + "', '" + active_from + "', " +
+        weekdays + ") RETURNING id");
     return id;
   }
 
@@ -109,29 +113,44 @@ TEST_F(DailyPass, ThreeYearsAcrossDstInTwoTimeZonesEverythingExactlyOnce) {
     auto a = std::to_string(id);
     SCOPED_TRACE(tz);
     EXPECT_EQ(scalar("SELECT count(*) FROM daily_congrats WHERE attempt_id = " + a), 120);
-    EXPECT_EQ(scalar("SELECT count(DISTINCT day) FROM daily_congrats WHERE attempt_id = " + a + " AND day BETWEEN 1 AND 120"), 120);
+    EXPECT_EQ(
+        scalar("SELECT count(DISTINCT day) FROM daily_congrats WHERE attempt_id = " + a + " AND day BETWEEN 1 AND 120"),
+        120);
     // Each on its local day, at the local morning (the passes run every two hours).
-    EXPECT_EQ(scalar("SELECT count(*) FROM daily_congrats d JOIN quit_attempts q ON q.id = d.attempt_id WHERE d.attempt_id = " +
-                     a + " AND (sent_at AT TIME ZONE '" + tz + "')::date = q.quit_date + d.day AND d.local_date = q.quit_date + d.day "
-                     "AND (sent_at AT TIME ZONE '" + tz + "')::time >= '09:00' AND (sent_at AT TIME ZONE '" + tz + "')::time < '11:00'"),
-              120);
+    EXPECT_EQ(
+        scalar(
+            "SELECT count(*) FROM daily_congrats d JOIN quit_attempts q ON q.id = d.attempt_id WHERE d.attempt_id = " +
+            a + " AND (sent_at AT TIME ZONE '" + tz +
+            "')::date = q.quit_date + d.day AND d.local_date = q.quit_date + d.day "
+            "AND (sent_at AT TIME ZONE '" +
+            tz + "')::time >= '09:00' AND (sent_at AT TIME ZONE '" + tz + "')::time < '11:00'"),
+        120);
     // Milestones of three years: 1 day .. 2 years, each once, on the calendar day.
     EXPECT_EQ(scalar("SELECT count(*) FROM badge_grants WHERE attempt_id = " + a), 12);
     pqxx::work w(*c_);
-    auto q = *core::parse_date(w.exec1("SELECT to_char(quit_date, 'YYYY-MM-DD') FROM quit_attempts WHERE id = " + a)[0].as<std::string>());
+    auto q = *core::parse_date(
+        w.exec1("SELECT to_char(quit_date, 'YYYY-MM-DD') FROM quit_attempts WHERE id = " + a)[0].as<std::string>());
     for (auto r : w.exec("SELECT milestone, to_char(falls_on, 'YYYY-MM-DD'), "
-                         "(granted_at AT TIME ZONE '" + tz + "')::date = falls_on, (granted_at AT TIME ZONE '" + tz +
+                         "(granted_at AT TIME ZONE '" +
+                         tz + "')::date = falls_on, (granted_at AT TIME ZONE '" + tz +
                          "')::time >= '09:00' FROM badge_grants WHERE attempt_id = " + a)) {
-      EXPECT_EQ(r[1].as<std::string>(), core::format_date(quit::falls_on(r[0].as<std::string>(), q))) << r[0].as<std::string>();
+      EXPECT_EQ(r[1].as<std::string>(), core::format_date(quit::falls_on(r[0].as<std::string>(), q)))
+          << r[0].as<std::string>();
       EXPECT_TRUE(r[2].as<bool>() && r[3].as<bool>()) << r[0].as<std::string>();
     }
     w.commit();
   }
   // One notification per congratulation and per badge (never two badges on one day here).
-  EXPECT_EQ(scalar("SELECT count(*) FROM notifications WHERE kind = 'daily_congrats' AND user_id = " + std::to_string(paris)), 120);
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM notifications WHERE kind = 'daily_congrats' AND user_id = " + std::to_string(paris)),
+      120);
   EXPECT_EQ(scalar("SELECT count(*) FROM notifications WHERE kind = 'badge' AND user_id = " + std::to_string(ny)), 12);
-  EXPECT_EQ(scalar("SELECT count(*) FROM notifications WHERE title = 'Day 12 without tobacco!' AND user_id = " + std::to_string(ny)), 1);
-  EXPECT_EQ(scalar("SELECT count(*) FROM notifications WHERE title = 'Jour 120 sans tabac !' AND user_id = " + std::to_string(paris)), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM notifications WHERE title = 'Day 12 without tobacco!' AND user_id = " +
+                   std::to_string(ny)),
+            1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM notifications WHERE title = 'Jour 120 sans tabac !' AND user_id = " +
+                   std::to_string(paris)),
+            1);
   // Passes again over the same years: nothing more.
   auto before = scalar("SELECT count(*) FROM notifications");
   run(at("2026-02-20T00:00:00Z"), at("2029-03-01T00:00:00Z"), minutes(24 * 60 * 7));
@@ -157,7 +176,8 @@ TEST_F(DailyPass, APastDateIsGrantedAtOnceWithOneSummaryAndARelapseStartsANewCou
   auto second = attempt(p, "2026-01-20");
   run(at("2026-01-20T00:00:00Z"), at("2026-01-24T12:00:00Z"), minutes(60));
   EXPECT_EQ(scalar("SELECT count(*) FROM badge_grants WHERE attempt_id = " + std::to_string(first)), 9);
-  EXPECT_EQ(scalar("SELECT count(*) FROM badge_grants WHERE attempt_id = " + std::to_string(second)), 2);  // 1 and 3 days
+  EXPECT_EQ(scalar("SELECT count(*) FROM badge_grants WHERE attempt_id = " + std::to_string(second)),
+            2);  // 1 and 3 days
   EXPECT_EQ(scalar("SELECT max(day) FROM daily_congrats WHERE attempt_id = " + std::to_string(second)), 4);
   EXPECT_EQ(scalar("SELECT count(*) FROM notifications WHERE body LIKE '%rechute%' OR title LIKE '%rechute%'"), 0);
 }
@@ -193,24 +213,32 @@ TEST_F(DailyPass, ScheduledPostsOncePerOccurrenceAtTheirLocalTimeAcrossDst) {
   // 20 March .. 2 April and 20 October .. 4 November: 14 + 16 days.
   EXPECT_EQ(runs(morning), 30);
   EXPECT_EQ(runs(night), 30);
-  EXPECT_EQ(runs(morning, " AND (published_at AT TIME ZONE 'Europe/Paris')::time BETWEEN '09:00' AND '09:14:59' "
-                          "AND (published_at AT TIME ZONE 'Europe/Paris')::date = local_date"), 30);
+  EXPECT_EQ(runs(morning,
+                 " AND (published_at AT TIME ZONE 'Europe/Paris')::time BETWEEN '09:00' AND '09:14:59' "
+                 "AND (published_at AT TIME ZONE 'Europe/Paris')::date = local_date"),
+            30);
   // The night post: one per local date, 02:30 local or, on 29 March, the first instant after the gap.
-  EXPECT_EQ(scalar("SELECT count(DISTINCT local_date) FROM scheduled_post_runs WHERE post_id = " + std::to_string(night)), 30);
+  EXPECT_EQ(
+      scalar("SELECT count(DISTINCT local_date) FROM scheduled_post_runs WHERE post_id = " + std::to_string(night)),
+      30);
   EXPECT_EQ(runs(night, " AND local_date = '2026-03-29' AND occurrence = '2026-03-29T01:30:00Z'"), 1);
   EXPECT_EQ(runs(night, " AND local_date = '2026-10-25'"), 1);
   // Mondays and Thursdays in New York, at 18:00 New York time whatever the offset.
   // 2 March .. 2 April: 10; 22 October .. 2 November: 4; and Monday 19 October, still
   // today in New York when the scheduler comes back at 20 October 00:00 UTC: late.
   EXPECT_EQ(runs(weekly), 10 + 4 + 1);
-  EXPECT_EQ(runs(weekly, " AND extract(isodow FROM local_date) IN (1, 4) AND (occurrence AT TIME ZONE "
-                         "'America/New_York')::time = '18:00' AND published_at - occurrence < interval '15 minutes'"), 14);
+  EXPECT_EQ(runs(weekly,
+                 " AND extract(isodow FROM local_date) IN (1, 4) AND (occurrence AT TIME ZONE "
+                 "'America/New_York')::time = '18:00' AND published_at - occurrence < interval '15 minutes'"),
+            14);
   EXPECT_EQ(runs(weekly, " AND local_date = '2026-10-19' AND published_at = '2026-10-20T00:00:00Z'"), 1);
   // Every run is one event in the group's room, in order, with no hole.
   auto room = "'group:" + std::to_string(gid) + "'";
   EXPECT_EQ(scalar("SELECT count(*) FROM room_events WHERE room = " + room), 75);
   EXPECT_EQ(scalar("SELECT count(*) FROM scheduled_post_runs r JOIN room_events e ON e.room = r.room AND e.seq = r.seq "
-                   "AND e.author_id = " + std::to_string(mod) + " AND e.kind = 'message' AND e.body LIKE 'post %'"), 75);
+                   "AND e.author_id = " +
+                   std::to_string(mod) + " AND e.kind = 'message' AND e.body LIKE 'post %'"),
+            75);
   EXPECT_EQ(scalar("SELECT last_seq FROM rooms WHERE name = " + room), 75);
   // Passing over the same weeks again publishes nothing.
   EXPECT_EQ(run_posts(at("2026-03-01T00:00:00Z"), at("2026-04-03T00:00:00Z"), minutes(60 * 7)), 0u);
@@ -251,7 +279,8 @@ TEST_F(DailyPass, ThreeSchedulersAtOncePublishEachOccurrenceOnce) {
   exec("UPDATE groups SET celebrations_post_at = '10:30' WHERE id = " + std::to_string(gid));
   auto sharer = person("partage", "Europe/Paris");
   attempt(sharer, "2026-11-10");
-  exec("INSERT INTO memberships (group_id, user_id) VALUES (" + std::to_string(gid) + ", " + std::to_string(sharer) + ")");
+  exec("INSERT INTO memberships (group_id, user_id) VALUES (" + std::to_string(gid) + ", " + std::to_string(sharer) +
+       ")");
   std::vector<std::thread> schedulers;
   std::atomic<std::size_t> published{0};
   for (int i = 0; i < 3; ++i)
@@ -274,7 +303,8 @@ TEST_F(DailyPass, TheCelebrationPostNamesOnlyThoseWhoShareInTheirOwnGroups) {
   auto mod = person("benevole", "Europe/Paris");
   auto gid = group("Les fêtés", mod);
   auto other = group("Ailleurs", mod);
-  exec("UPDATE groups SET celebrations_post_at = '10:00' WHERE id IN (" + std::to_string(gid) + ", " + std::to_string(other) + ")");
+  exec("UPDATE groups SET celebrations_post_at = '10:00' WHERE id IN (" + std::to_string(gid) + ", " +
+       std::to_string(other) + ")");
   auto member = [&](std::int64_t g, const std::string& handle, const char* quit, const char* share) {
     auto u = person(handle, "Europe/Paris");
     attempt(u, quit);
@@ -282,21 +312,26 @@ TEST_F(DailyPass, TheCelebrationPostNamesOnlyThoseWhoShareInTheirOwnGroups) {
     exec("INSERT INTO memberships (group_id, user_id) VALUES (" + std::to_string(g) + ", " + std::to_string(u) + ")");
     return u;
   };
-  member(gid, "alice", "2026-11-10", "groups");     // day 12
-  member(gid, "bruno", "2026-10-22", "groups");     // 1 month today
-  member(gid, "discrete", "2026-11-15", "private"); // never named
+  member(gid, "alice", "2026-11-10", "groups");       // day 12
+  member(gid, "bruno", "2026-10-22", "groups");       // 1 month today
+  member(gid, "discrete", "2026-11-15", "private");   // never named
   member(other, "ailleurs", "2026-11-20", "groups");  // named in her own group only
-  badges::run_due(*c_, at("2026-11-22T08:30:00Z"));  // bruno's one-month badge
+  badges::run_due(*c_, at("2026-11-22T08:30:00Z"));   // bruno's one-month badge
   EXPECT_EQ(run_posts(at("2026-11-22T08:00:00Z"), at("2026-11-22T08:59:00Z"), minutes(10)), 0u);  // before 10:00 Paris
   EXPECT_EQ(run_posts(at("2026-11-22T09:00:00Z"), at("2026-11-22T12:00:00Z"), minutes(10)), 2u);
   pqxx::work w(*c_);
-  auto body = w.exec1("SELECT body FROM room_events WHERE kind = 'system' AND room = 'group:" + std::to_string(gid) + "'")[0]
-                  .as<std::string>();
-  EXPECT_EQ(body, "Les fêtés du jour 🎉 alice (jour 12), bruno (jour 31 : 1 mois sans tabac). Bravo à eux, chaque jour compte !");
-  auto elsewhere = w.exec1("SELECT body FROM room_events WHERE room = 'group:" + std::to_string(other) + "'")[0].as<std::string>();
+  auto body =
+      w.exec1("SELECT body FROM room_events WHERE kind = 'system' AND room = 'group:" + std::to_string(gid) + "'")[0]
+          .as<std::string>();
+  EXPECT_EQ(
+      body,
+      "Les fêtés du jour 🎉 alice (jour 12), bruno (jour 31 : 1 mois sans tabac). Bravo à eux, chaque jour compte !");
+  auto elsewhere =
+      w.exec1("SELECT body FROM room_events WHERE room = 'group:" + std::to_string(other) + "'")[0].as<std::string>();
   EXPECT_NE(elsewhere.find("ailleurs (jour 2)"), std::string::npos);
   EXPECT_EQ(w.exec1("SELECT count(*) FROM room_events WHERE body LIKE '%discrete%'")[0].as<int>(), 0);
-  EXPECT_EQ(w.exec1("SELECT count(*) FROM room_events WHERE room = 'group:" + std::to_string(gid) + "' AND body LIKE '%ailleurs%'")[0]
+  EXPECT_EQ(w.exec1("SELECT count(*) FROM room_events WHERE room = 'group:" + std::to_string(gid) +
+                    "' AND body LIKE '%ailleurs%'")[0]
                 .as<int>(),
             0);
   w.commit();
@@ -309,23 +344,30 @@ TEST_F(DailyPass, AHundredAndFiftyCelebratedFitInOnePostAndLaterGroupsStillGetTh
   auto big = group("Très grand groupe", mod);
   auto later = group("Groupe suivant", mod);
   ASSERT_LT(big, later);
-  exec("UPDATE groups SET celebrations_post_at = '10:00' WHERE id IN (" + std::to_string(big) + ", " + std::to_string(later) + ")");
-  exec("INSERT INTO users (email, handle, password_hash) SELECT 'p' || i || '@example.fr', "
-       "'un pseudo assez long numéro ' || i, 'x' FROM generate_series(1, 150) i");
-  exec("INSERT INTO quit_attempts (user_id, attempt, quit_date, share) SELECT id, 1, '2026-11-17', 'groups' FROM users "
-       "WHERE handle LIKE 'un pseudo%'");
-  exec("INSERT INTO memberships (group_id, user_id) SELECT " + std::to_string(big) + ", id FROM users WHERE handle LIKE 'un pseudo%'");
+  exec("UPDATE groups SET celebrations_post_at = '10:00' WHERE id IN (" + std::to_string(big) + ", " +
+       std::to_string(later) + ")");
+  exec(
+      "INSERT INTO users (email, handle, password_hash) SELECT 'p' || i || '@example.fr', "
+      "'un pseudo assez long numéro ' || i, 'x' FROM generate_series(1, 150) i");
+  exec(
+      "INSERT INTO quit_attempts (user_id, attempt, quit_date, share) SELECT id, 1, '2026-11-17', 'groups' FROM users "
+      "WHERE handle LIKE 'un pseudo%'");
+  exec("INSERT INTO memberships (group_id, user_id) SELECT " + std::to_string(big) +
+       ", id FROM users WHERE handle LIKE 'un pseudo%'");
   auto solo = person("seule", "Europe/Paris");
   attempt(solo, "2026-11-20");
-  exec("INSERT INTO memberships (group_id, user_id) VALUES (" + std::to_string(later) + ", " + std::to_string(solo) + ")");
+  exec("INSERT INTO memberships (group_id, user_id) VALUES (" + std::to_string(later) + ", " + std::to_string(solo) +
+       ")");
   EXPECT_EQ(run_posts(at("2026-11-22T09:00:00Z"), at("2026-11-22T09:30:00Z"), minutes(10)), 2u);
   pqxx::work w(*c_);
-  auto body = w.exec1("SELECT body FROM room_events WHERE kind = 'system' AND room = 'group:" + std::to_string(big) + "'")[0]
-                  .as<std::string>();
+  auto body =
+      w.exec1("SELECT body FROM room_events WHERE kind = 'system' AND room = 'group:" + std::to_string(big) + "'")[0]
+          .as<std::string>();
   EXPECT_LE(*core::code_points(body), 4000u);
   EXPECT_NE(body.find(" autres. Bravo à eux"), std::string::npos) << body.substr(body.size() - 200);
   EXPECT_EQ(body.find("Les fêtés du jour 🎉 un pseudo assez long numéro "), 0u);
-  EXPECT_EQ(w.exec1("SELECT count(*) FROM room_events WHERE room = 'group:" + std::to_string(later) + "'")[0].as<int>(), 1);
+  EXPECT_EQ(w.exec1("SELECT count(*) FROM room_events WHERE room = 'group:" + std::to_string(later) + "'")[0].as<int>(),
+            1);
   w.commit();
 }
 
@@ -338,7 +380,7 @@ TEST_F(DailyPass, AHiddenMessagesEvidenceGoesNinetyDaysAfterItsReportIsResolved)
   };
   report("'2026-08-01T10:00:00Z'", "resolved");  // 112 days before
   report("'2026-09-10T10:00:00Z'", "resolved");  // 72 days before: kept
-  report("NULL", "open");                         // still open: kept
+  report("NULL", "open");                        // still open: kept
   EXPECT_EQ(badges::purge_evidence(*c_, at("2026-11-21T10:00:00Z")), 1);
   EXPECT_EQ(scalar("SELECT count(*) FROM reports WHERE evidence IS NOT NULL"), 2);
   EXPECT_EQ(badges::purge_evidence(*c_, at("2026-11-21T10:00:00Z")), 0);  // idempotent

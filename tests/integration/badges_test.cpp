@@ -80,18 +80,19 @@ TEST(Badges, ThreeInstancesAndTheLeaderKilledNoDuplicateNothingMissed) {
   std::vector<std::unique_ptr<service_process>> s;
   s.push_back(std::make_unique<service_process>("badges", env, free_port()));
   s[0]->wait_healthy();  // migrations applied
-  shared_postgres().psql(name,
-                         "INSERT INTO users (email, handle, password_hash, timezone) SELECT 'm' || i || '@example.fr', "
-                         "'m' || i, 'x', 'Europe/Paris' FROM generate_series(1, 20) i; "
-                         "INSERT INTO quit_attempts (user_id, attempt, quit_date, share) SELECT id, 1, DATE '2026-03-20', "
-                         "'groups' FROM users; "
-                         // A group of all twenty with a post every morning at 08:00 and today's celebrated at 10:00.
-                         "INSERT INTO groups (name, celebrations_post_at) VALUES ('Colibris', '10:00'); "
-                         "INSERT INTO memberships (group_id, user_id, role) SELECT g.id, u.id, CASE WHEN u.handle = 'm1' "
-                         "THEN 'moderator' ELSE 'member' END FROM groups g, users u; "
-                         "INSERT INTO scheduled_posts (group_id, author_id, body, repeat, local_time, active_from) "
-                         "SELECT g.id, u.id, 'Bonjour à tous !', 'daily', '08:00', '2026-03-26T00:00:00Z' FROM groups g, users u "
-                         "WHERE u.handle = 'm1'");
+  shared_postgres().psql(
+      name,
+      "INSERT INTO users (email, handle, password_hash, timezone) SELECT 'm' || i || '@example.fr', "
+      "'m' || i, 'x', 'Europe/Paris' FROM generate_series(1, 20) i; "
+      "INSERT INTO quit_attempts (user_id, attempt, quit_date, share) SELECT id, 1, DATE '2026-03-20', "
+      "'groups' FROM users; "
+      // A group of all twenty with a post every morning at 08:00 and today's celebrated at 10:00.
+      "INSERT INTO groups (name, celebrations_post_at) VALUES ('Colibris', '10:00'); "
+      "INSERT INTO memberships (group_id, user_id, role) SELECT g.id, u.id, CASE WHEN u.handle = 'm1' "
+      "THEN 'moderator' ELSE 'member' END FROM groups g, users u; "
+      "INSERT INTO scheduled_posts (group_id, author_id, body, repeat, local_time, active_from) "
+      "SELECT g.id, u.id, 'Bonjour à tous !', 'daily', '08:00', '2026-03-26T00:00:00Z' FROM groups g, users u "
+      "WHERE u.handle = 'm1'");
   for (int i = 0; i < 2; ++i) {
     s.push_back(std::make_unique<service_process>("badges", env, free_port()));
     s.back()->wait_healthy();
@@ -120,15 +121,17 @@ TEST(Badges, ThreeInstancesAndTheLeaderKilledNoDuplicateNothingMissed) {
   EXPECT_EQ(q("SELECT count(*) FROM daily_congrats WHERE (sent_at AT TIME ZONE 'Europe/Paris')::time < '09:00'"), "0");
   // One week (27 March), once each, one notification each.
   EXPECT_EQ(q("SELECT count(*) FROM badge_grants WHERE milestone = '1w'"), "20");
-  EXPECT_EQ(q("SELECT count(*) FROM notifications WHERE kind = 'badge' AND title = 'Nouveau badge : 1 semaine sans tabac'"),
-            "20");
+  EXPECT_EQ(
+      q("SELECT count(*) FROM notifications WHERE kind = 'badge' AND title = 'Nouveau badge : 1 semaine sans tabac'"),
+      "20");
   // The posts: one a day each from 26 March (the clock starts at 13:00 that
   // day: today's come late), no day twice, none missed; every one an event of
   // the room, which has no hole.
   for (const char* t : {"scheduled_post_runs", "celebration_posts"}) {
-    auto runs = q(std::string("SELECT min(local_date) || ' ' || count(*) || ' ' || count(DISTINCT local_date) || ' ' || "
-                              "(max(local_date) - min(local_date) + 1) FROM ") +
-                  (std::string(t) == "celebration_posts" ? "(SELECT on_date AS local_date FROM celebration_posts) x" : t));
+    auto runs =
+        q(std::string("SELECT min(local_date) || ' ' || count(*) || ' ' || count(DISTINCT local_date) || ' ' || "
+                      "(max(local_date) - min(local_date) + 1) FROM ") +
+          (std::string(t) == "celebration_posts" ? "(SELECT on_date AS local_date FROM celebration_posts) x" : t));
     char first[16] = {0};
     int count = 0, distinct = 0, span = 0;
     ASSERT_EQ(std::sscanf(runs.c_str(), "%15s %d %d %d", first, &count, &distinct, &span), 4) << t << ": " << runs;
@@ -141,9 +144,10 @@ TEST(Badges, ThreeInstancesAndTheLeaderKilledNoDuplicateNothingMissed) {
             q("SELECT (SELECT count(*) FROM scheduled_post_runs) + (SELECT count(*) FROM celebration_posts)"));
   EXPECT_EQ(q("SELECT last_seq FROM rooms"), q("SELECT count(*) FROM room_events"));
   // (Here a tick is 12 simulated minutes: later posts may say "late" too.)
-  EXPECT_EQ(q("SELECT count(*) FROM room_events e JOIN scheduled_post_runs r ON r.room = e.room AND r.seq = e.seq "
-              "WHERE r.local_date = '2026-03-26' AND e.body LIKE '%programmé pour le 26/03/2026 à 08:00%publié en retard.)'"),
-            "1");
+  EXPECT_EQ(
+      q("SELECT count(*) FROM room_events e JOIN scheduled_post_runs r ON r.room = e.room AND r.seq = e.seq "
+        "WHERE r.local_date = '2026-03-26' AND e.body LIKE '%programmé pour le 26/03/2026 à 08:00%publié en retard.)'"),
+      "1");
   EXPECT_EQ(q("SELECT count(*) FROM room_events WHERE kind = 'system' AND body LIKE 'Les fêtés du jour 🎉 m1 (jour %'"),
             q("SELECT count(*) FROM celebration_posts"));
 }

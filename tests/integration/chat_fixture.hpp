@@ -19,7 +19,6 @@
 
 namespace colibri::test {
 
-
 struct frame_info {
   std::string type, room;
   std::int64_t seq = 0, event_id = 0;
@@ -63,8 +62,9 @@ class chat_fixture : public ::testing::Test {
 
   // Registers a user; returns {token, id}.
   std::pair<std::string, std::string> user(const std::string& name) {
-    auto r = http_call(groups_->port(), "POST", "/api/v1/auth/register",
-                       R"({"email":")" + name + R"(@example.fr","password":"un mot de passe","handle":")" + name + R"("})");
+    auto r =
+        http_call(groups_->port(), "POST", "/api/v1/auth/register",
+                  R"({"email":")" + name + R"(@example.fr","password":"un mot de passe","handle":")" + name + R"("})");
     EXPECT_EQ(r.status, 201) << r.body;
     return {json_at(r.body, "token").value_or(""), json_at(r.body, "user.id").value_or("0")};
   }
@@ -74,8 +74,8 @@ class chat_fixture : public ::testing::Test {
     return id;
   }
   void member(const std::string& gid, const std::string& uid, const std::string& extra = "") {
-    sql("INSERT INTO memberships (group_id, user_id" + std::string(extra.empty() ? "" : ", muted_until") + ") VALUES (" +
-        gid + ", " + uid + (extra.empty() ? "" : ", " + extra) + ")");
+    sql("INSERT INTO memberships (group_id, user_id" + std::string(extra.empty() ? "" : ", muted_until") +
+        ") VALUES (" + gid + ", " + uid + (extra.empty() ? "" : ", " + extra) + ")");
   }
 
   // Presence frames are skipped unless the test is about them.
@@ -104,7 +104,7 @@ class chat_fixture : public ::testing::Test {
   // messages (pausing `pace` between sends), then reads until it holds every
   // event of its room. Returns each client's event seqs.
   std::vector<std::vector<std::int64_t>> load(int rooms, int per_room_clients, int per_client,
-                                               std::chrono::microseconds pace, std::function<void()> during = {}) {
+                                              std::chrono::microseconds pace, std::function<void()> during = {}) {
     std::vector<std::string> room_names;
     std::vector<std::pair<std::string, std::string>> users;
     for (int r = 0; r < rooms; ++r) {
@@ -124,36 +124,40 @@ class chat_fixture : public ::testing::Test {
     std::vector<std::string> failures;
     for (int i = 0; i < clients; ++i) {
       threads.emplace_back([&, i] {
-       // A connection the gateway drops fails the test with its logs, never
-       // aborts the test binary from a client thread.
-       try {
-        auto room = room_names[i / per_room_clients];
-        auto c = connect(gateways_[i % 2]->port(), users[i].first);
-        c->send(R"({"type":"subscribe","room":")" + room + R"(","since":0})");
-        auto sub = info(c->read().value_or(""));
-        EXPECT_EQ(sub.type, "subscribed");
-        ++subscribed;
-        for (int w = 0; w < 6000 && subscribed < clients; ++w) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        for (int m = 0; m < per_client; ++m) {
-          c->send(R"({"type":"send","room":")" + room + R"(","body":"Courage, tiens bon !","client_msg_id":"c)" +
-                  std::to_string(i) + "-" + std::to_string(m) + "\"}");
-          if (pace.count()) std::this_thread::sleep_for(pace);
+        // A connection the gateway drops fails the test with its logs, never
+        // aborts the test binary from a client thread.
+        try {
+          auto room = room_names[i / per_room_clients];
+          auto c = connect(gateways_[i % 2]->port(), users[i].first);
+          c->send(R"({"type":"subscribe","room":")" + room + R"(","since":0})");
+          auto sub = info(c->read().value_or(""));
+          EXPECT_EQ(sub.type, "subscribed");
+          ++subscribed;
+          for (int w = 0; w < 6000 && subscribed < clients; ++w)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          for (int m = 0; m < per_client; ++m) {
+            c->send(R"({"type":"send","room":")" + room + R"(","body":"Courage, tiens bon !","client_msg_id":"c)" +
+                    std::to_string(i) + "-" + std::to_string(m) + "\"}");
+            if (pace.count()) std::this_thread::sleep_for(pace);
+          }
+          int acks = 0;
+          std::size_t expected = static_cast<std::size_t>(per_room_clients * per_client);
+          while (seen[i].size() < expected || acks < per_client) {
+            auto f = c->read(std::chrono::seconds(30));
+            if (!f) break;
+            auto fi = info(*f);
+            if (fi.type == "event")
+              seen[i].push_back(fi.seq);
+            else if (fi.type == "ack")
+              ++acks;
+            else
+              ADD_FAILURE() << *f;
+          }
+          EXPECT_EQ(acks, per_client);
+        } catch (const std::exception& e) {
+          std::lock_guard lk(failures_mutex);
+          failures.push_back("client " + std::to_string(i) + ": " + e.what());
         }
-        int acks = 0;
-        std::size_t expected = static_cast<std::size_t>(per_room_clients * per_client);
-        while (seen[i].size() < expected || acks < per_client) {
-          auto f = c->read(std::chrono::seconds(30));
-          if (!f) break;
-          auto fi = info(*f);
-          if (fi.type == "event") seen[i].push_back(fi.seq);
-          else if (fi.type == "ack") ++acks;
-          else ADD_FAILURE() << *f;
-        }
-        EXPECT_EQ(acks, per_client);
-       } catch (const std::exception& e) {
-        std::lock_guard lk(failures_mutex);
-        failures.push_back("client " + std::to_string(i) + ": " + e.what());
-       }
       });
     }
     if (during) during();

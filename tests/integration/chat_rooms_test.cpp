@@ -180,8 +180,8 @@ TEST_F(ChatRooms, AGatewayKilledDuringLoadItsClientsResumeOnTheOtherAndMissNothi
           first = false;
         }
         auto msg = [&](int m) {
-          return R"({"type":"send","room":")" + room + R"(","body":"tiens bon","client_msg_id":"s)" + std::to_string(i) +
-                 "-" + std::to_string(m) + "\"}";
+          return R"({"type":"send","room":")" + room + R"(","body":"tiens bon","client_msg_id":"s)" +
+                 std::to_string(i) + "-" + std::to_string(m) + "\"}";
         };
         // After a reconnect, whatever was not acked is sent again, same client_msg_id.
         if (sender)
@@ -205,8 +205,11 @@ TEST_F(ChatRooms, AGatewayKilledDuringLoadItsClientsResumeOnTheOtherAndMissNothi
           }
           auto fi = info(*f);
           if (fi.type == "event") {
-            if (fi.seq == (seen[i].empty() ? 0 : seen[i].back()) + 1) seen[i].push_back(fi.seq);
-            else ADD_FAILURE() << "client " << i << " got seq " << fi.seq << " after " << (seen[i].empty() ? 0 : seen[i].back());
+            if (fi.seq == (seen[i].empty() ? 0 : seen[i].back()) + 1)
+              seen[i].push_back(fi.seq);
+            else
+              ADD_FAILURE() << "client " << i << " got seq " << fi.seq << " after "
+                            << (seen[i].empty() ? 0 : seen[i].back());
           } else if (fi.type == "ack") {
             // Acks come back in send order per connection.
             for (int m = 0; m < sent; ++m)
@@ -252,7 +255,8 @@ TEST_F(ChatRooms, ASlowConsumerIsClosedWith4008WhileOthersKeepTheirDelivery) {
   auto w = connect(gateways_[1]->port(), writer_u.first);
   std::thread writer([&] {
     for (int m = 0; m < 1500; ++m)
-      w->send(R"({"type":"send","room":")" + room + R"(","body":")" + body + R"(","client_msg_id":"w)" + std::to_string(m) + "\"}");
+      w->send(R"({"type":"send","room":")" + room + R"(","body":")" + body + R"(","client_msg_id":"w)" +
+              std::to_string(m) + "\"}");
     int acks = 0;
     while (acks < 1500) {
       auto f = w->read(std::chrono::seconds(30));
@@ -301,7 +305,8 @@ TEST_F(ChatRooms, EditDeleteAndReactFollowAuthorshipAndRoles) {
   };
   auto msg = ask(*a, R"({"type":"send","room":")" + room + R"(","body":"premier","client_msg_id":"1"})");
   ASSERT_EQ(info(msg).seq, 1);
-  EXPECT_EQ(info(ask(*a, R"({"type":"edit","room":")" + room + R"j(","seq":1,"body":"premier (corrigé)"})j")).type, "ack");
+  EXPECT_EQ(info(ask(*a, R"({"type":"edit","room":")" + room + R"j(","seq":1,"body":"premier (corrigé)"})j")).type,
+            "ack");
   auto foreign = ask(*b, R"({"type":"edit","room":")" + room + R"(","seq":1,"body":"pirate"})");
   EXPECT_EQ(json_at(foreign, "code"), "forbidden");
   EXPECT_EQ(json_at(ask(*b, R"({"type":"delete","room":")" + room + R"(","seq":1})"), "code"), "forbidden");
@@ -310,7 +315,8 @@ TEST_F(ChatRooms, EditDeleteAndReactFollowAuthorshipAndRoles) {
   EXPECT_EQ(json_at(ask(*b, R"({"type":"react","room":")" + room + R"(","seq":1,"emoji":"👏"})"), "field"), "on");
   EXPECT_EQ(json_at(ask(*a, R"({"type":"edit","room":")" + room + R"(","seq":99,"body":"x"})"), "code"), "not_found");
   EXPECT_EQ(info(ask(*m, R"({"type":"delete","room":")" + room + R"(","seq":1})")).type, "ack");
-  EXPECT_EQ(json_at(ask(*a, R"({"type":"edit","room":")" + room + R"(","seq":1,"body":"trop tard"})"), "code"), "not_found");
+  EXPECT_EQ(json_at(ask(*a, R"({"type":"edit","room":")" + room + R"(","seq":1,"body":"trop tard"})"), "code"),
+            "not_found");
   EXPECT_EQ(sql("SELECT string_agg(kind || ':' || coalesce(target_seq::text, '-'), ',' ORDER BY seq) FROM room_events"),
             "message:-,edit:1,reaction:1,delete:1\n");
 }
@@ -356,7 +362,8 @@ TEST_F(ChatRooms, RateLimitThenClose4029AndASocketCapPerUser) {
   int acks = 0, limited = 0;
   for (int i = 0; i < 30 && !c->closed(); ++i) {
     try {
-      c->send(R"({"type":"send","room":"group:)" + gid + R"(","body":"encore","client_msg_id":"r)" + std::to_string(i) + "\"}");
+      c->send(R"({"type":"send","room":"group:)" + gid + R"(","body":"encore","client_msg_id":"r)" + std::to_string(i) +
+              "\"}");
     } catch (...) {
       break;
     }
@@ -416,7 +423,8 @@ TEST_F(ChatRooms, WhatIsPublishedForAUserReachesEveryOneOfTheirSocketsAndNobodyE
   auto a1 = connect(gateways_[0]->port(), ana.first);
   auto a2 = connect(gateways_[1]->port(), ana.first);
   auto l = connect(gateways_[0]->port(), leo.first);
-  std::string frame = R"({"type":"notification","notification":{"id":1,"kind":"welcome","title":"Bienvenue","body":"Les règles du groupe","data":{},"at":"2026-11-23T09:00:00.000Z","read":false}})";
+  std::string frame =
+      R"({"type":"notification","notification":{"id":1,"kind":"welcome","title":"Bienvenue","body":"Les règles du groupe","data":{},"at":"2026-11-23T09:00:00.000Z","read":false}})";
   // Publish until both gateways have subscribed the user's channel (bounded).
   std::optional<std::string> got1, got2;
   for (int i = 0; i < 50 && !(got1 && got2); ++i) {

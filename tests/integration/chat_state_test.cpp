@@ -40,7 +40,8 @@ class ChatState : public chat_fixture {
     want.insert(want.begin(), '\n');
     want.push_back('\n');
     for (int i = 0; i < 100; ++i) {
-      auto out = run_checked({"redis-cli", "-p", std::to_string(redis_.port()), "PUBSUB", "NUMSUB", "colibri:user:" + uid});
+      auto out =
+          run_checked({"redis-cli", "-p", std::to_string(redis_.port()), "PUBSUB", "NUMSUB", "colibri:user:" + uid});
       if (out.find(want) != std::string::npos) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -54,8 +55,8 @@ class ChatState : public chat_fixture {
     return n;
   }
   void ring(const notify::notification& n) {
-    run_checked({"redis-cli", "-p", std::to_string(redis_.port()), "PUBLISH", "colibri:user:" + std::to_string(n.user_id),
-                 notify::notification_frame(n)});
+    run_checked({"redis-cli", "-p", std::to_string(redis_.port()), "PUBLISH",
+                 "colibri:user:" + std::to_string(n.user_id), notify::notification_frame(n)});
   }
 };
 
@@ -130,7 +131,7 @@ TEST_F(ChatState, UnreadCountsFollowMessagesAndReadMarkersOnEverySocketOfTheRead
   };
   b1->send(R"({"type":"read","room":")" + room + R"(","seq":1})");
   EXPECT_EQ(read_state(*b1), "1/1");
-  EXPECT_EQ(read_state(*b2), "1/1");  // the other device follows
+  EXPECT_EQ(read_state(*b2), "1/1");                                // the other device follows
   b1->send(R"({"type":"read","room":")" + room + R"(","seq":0})");  // markers never go back
   EXPECT_EQ(read_state(*b1), "1/1");
   b1->send(R"({"type":"read","room":")" + room + R"(","seq":1000000000})");  // never past the last event

@@ -38,8 +38,8 @@ class Community : public chat_fixture {
                          const std::string& visibility = "listed", const std::string& parent = "") {
     auto r = post("/api/v1/groups",
                   R"({"name":")" + name + R"(","description":"d","rules":"Règle 1 : bienveillance.","join_policy":")" +
-                      policy + R"(","visibility":")" + visibility + "\"" + (parent.empty() ? "" : ",\"parent_id\":" + parent) +
-                      "}",
+                      policy + R"(","visibility":")" + visibility + "\"" +
+                      (parent.empty() ? "" : ",\"parent_id\":" + parent) + "}",
                   owner);
     EXPECT_EQ(r.status, 201) << r.body;
     return json_at(r.body, "group.id").value_or("0");
@@ -55,17 +55,18 @@ class Community : public chat_fixture {
                 R"({"kind":"message","body":")" + body + R"(","client_msg_id":")" + cmid + "\"}", p);
   }  // `author` posts `body` in `room` and `reporter` reports it (reason
   // abuse): the message's seq and the report's id.
-  std::pair<std::string, std::string> post_and_report(const std::string& room, const std::string& body, const person& author,
-                                                      const person& reporter, const std::string& note = "") {
+  std::pair<std::string, std::string> post_and_report(const std::string& room, const std::string& body,
+                                                      const person& author, const person& reporter,
+                                                      const std::string& note = "") {
     auto posted = send_message(room, body, "reported-" + author.id, author);
     EXPECT_EQ(posted.status, 201) << posted.body;
     auto seq = json_at(posted.body, "event.seq").value_or("0");
-    auto rep = post("/api/v1/reports",
-                    R"({"room":")" + room + R"(","seq":)" + seq + R"(,"reason":"abuse","note":")" + note + "\"}", reporter);
+    auto rep =
+        post("/api/v1/reports",
+             R"({"room":")" + room + R"(","seq":)" + seq + R"(,"reason":"abuse","note":")" + note + "\"}", reporter);
     EXPECT_EQ(rep.status, 201) << rep.body;
     return {seq, json_at(rep.body, "report.id").value_or("0")};
   }
-
 };
 
 }  // namespace colibri::test

@@ -1,8 +1,8 @@
 // End-to-end: groups, joining with a motivation, the welcome ritual, threads,
 // moderation, watched words, privacy and the caller's rights, against the
 // running groups service and two chat gateways on real PostgreSQL and Redis.
-#include "community_fixture.hpp"
 #include "colibri/core/clock.hpp"
+#include "community_fixture.hpp"
 
 namespace colibri::test {
 namespace {
@@ -30,9 +30,10 @@ TEST_F(Community, JoinWithAMotivationThenTheWelcomeRitual) {
   r = post("/api/v1/groups/" + gid + "/join", R"({"motivation":"J'arrête demain, j'ai besoin de vous."})", newcomer);
   ASSERT_EQ(r.status, 202) << r.body;
   auto rid = *json_at(r.body, "join_request.id");
-  EXPECT_EQ(post("/api/v1/groups/" + gid + "/join", R"({"motivation":"J'arrête demain, j'ai besoin de vous."})", newcomer)
-                .status,
-            409);
+  EXPECT_EQ(
+      post("/api/v1/groups/" + gid + "/join", R"({"motivation":"J'arrête demain, j'ai besoin de vous."})", newcomer)
+          .status,
+      409);
   // Not a member yet: the group's content stays closed.
   EXPECT_EQ(get("/api/v1/rooms/group:" + gid + "/events", newcomer).status, 403);
 
@@ -55,7 +56,8 @@ TEST_F(Community, JoinWithAMotivationThenTheWelcomeRitual) {
   auto notes = get("/api/v1/notifications", newcomer);
   ASSERT_EQ(notes.status, 200);
   EXPECT_EQ(json_at(notes.body, "notifications.0.kind"), "welcome");
-  EXPECT_NE(json_at(notes.body, "notifications.0.body").value_or("").find("Règle 1 : bienveillance."), std::string::npos);
+  EXPECT_NE(json_at(notes.body, "notifications.0.body").value_or("").find("Règle 1 : bienveillance."),
+            std::string::npos);
   // The moderators and the welcome team: a newcomer to greet.
   for (const auto* p : {&root, &colibri}) {
     auto n = get("/api/v1/notifications", *p);
@@ -76,7 +78,8 @@ TEST_F(Community, JoinWithAMotivationThenTheWelcomeRitual) {
   r = post("/api/v1/groups/" + gid + "/join-requests/" + *json_at(r.body, "join_request.id") + "/reject",
            R"({"reason":"Groupe réservé aux personnes qui arrêtent."})", root);
   EXPECT_EQ(r.status, 204);
-  EXPECT_NE(get("/api/v1/notifications", other).body.find("Groupe réservé aux personnes qui arrêtent."), std::string::npos);
+  EXPECT_NE(get("/api/v1/notifications", other).body.find("Groupe réservé aux personnes qui arrêtent."),
+            std::string::npos);
   EXPECT_EQ(get("/api/v1/rooms/group:" + gid + "/events", other).status, 403);
 }
 
@@ -89,7 +92,8 @@ TEST_F(Community, NonMembersSeeAndDoNothingAndChildrenNeedTheirParent) {
   member(gid, m.id);
   auto posted = send_message("group:" + gid, "Bonjour à tous", "m1", m);
   ASSERT_EQ(posted.status, 201) << posted.body;
-  auto thread = post("/api/v1/groups/" + gid + "/threads", R"({"title":"Les envies du soir","body":"Comment tenir ?"})", m);
+  auto thread =
+      post("/api/v1/groups/" + gid + "/threads", R"({"title":"Les envies du soir","body":"Comment tenir ?"})", m);
   ASSERT_EQ(thread.status, 201) << thread.body;
 
   auto outsider = someone("Dehors");
@@ -146,7 +150,8 @@ TEST_F(Community, ReportsReachTheGroupsModeratorsWhoHideMuteAndRemindPrivately) 
   auto posted = send_message("group:" + a, "Message déplacé", "x1", x);
   ASSERT_EQ(posted.status, 201);
   auto seq = *json_at(posted.body, "event.seq");
-  auto rep = post("/api/v1/reports", R"({"room":"group:)" + a + R"(","seq":)" + seq + R"(,"reason":"abuse","note":"blessant"})", y);
+  auto rep = post("/api/v1/reports",
+                  R"({"room":"group:)" + a + R"(","seq":)" + seq + R"(,"reason":"abuse","note":"blessant"})", y);
   ASSERT_EQ(rep.status, 201) << rep.body;
   auto rid = *json_at(rep.body, "report.id");
 
@@ -174,7 +179,10 @@ TEST_F(Community, ReportsReachTheGroupsModeratorsWhoHideMuteAndRemindPrivately) 
   int room_events = count("SELECT count(*) FROM room_events WHERE room = 'group:" + a + "'");
   rep = post("/api/v1/reports", R"({"user_id":)" + x.id + R"(,"group_id":)" + a + R"(,"reason":"abuse"})", y);
   ASSERT_EQ(rep.status, 201) << rep.body;
-  ASSERT_EQ(post("/api/v1/reports/" + *json_at(rep.body, "report.id") + "/resolve", R"({"action":"remind_rules"})", mod_a).status, 204);
+  ASSERT_EQ(
+      post("/api/v1/reports/" + *json_at(rep.body, "report.id") + "/resolve", R"({"action":"remind_rules"})", mod_a)
+          .status,
+      204);
   EXPECT_NE(get("/api/v1/notifications", x).body.find("Pas d'insultes, jamais."), std::string::npos);
   EXPECT_EQ(get("/api/v1/notifications", y).body.find("Pas d'insultes, jamais."), std::string::npos);
   EXPECT_EQ(count("SELECT count(*) FROM room_events WHERE room = 'group:" + a + "'"), room_events);
@@ -215,12 +223,15 @@ TEST_F(Community, ReportsReachTheGroupsModeratorsWhoHideMuteAndRemindPrivately) 
   EXPECT_NE(get("/api/v1/notifications", x).body.find("Pause demandée"), std::string::npos);
   EXPECT_EQ(send_message("group:" + a, "Encore", "x5", x).status, 403);
   rep = post("/api/v1/reports", R"({"user_id":)" + x.id + R"(,"group_id":)" + a + R"(,"reason":"abuse"})", y);
-  ASSERT_EQ(post("/api/v1/reports/" + *json_at(rep.body, "report.id") + "/resolve", R"({"action":"remove","note":"exclu"})", mod_a)
+  ASSERT_EQ(post("/api/v1/reports/" + *json_at(rep.body, "report.id") + "/resolve",
+                 R"({"action":"remove","note":"exclu"})", mod_a)
                 .status,
             204);
   EXPECT_EQ(count("SELECT count(*) FROM memberships WHERE user_id = " + x.id), 0);
   EXPECT_EQ(get("/api/v1/rooms/group:" + a + "/events", x).status, 403);
-  EXPECT_EQ(count("SELECT count(*) FROM room_events WHERE room = 'group:" + a + "' AND kind = 'leave' AND author_id = " + x.id), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM room_events WHERE room = 'group:" + a +
+                  "' AND kind = 'leave' AND author_id = " + x.id),
+            1);
   log = get("/api/v1/groups/" + a + "/audit", mod_a);
   for (const char* action : {"\"unmute\"", "\"remove\""}) EXPECT_NE(log.body.find(action), std::string::npos) << action;
 }
@@ -232,12 +243,15 @@ TEST_F(Community, WatchedWordsHoldFlagAndBlock) {
   auto y = someone("Yann");
   member(gid, x.id);
   member(gid, y.id);
-  auto r = call("PUT", "/api/v1/groups/" + gid + "/watched-words",
-                R"({"rules":[{"pattern":"acheter","action":"hold"},{"pattern":"Insulte","action":"block"},{"pattern":"arnaque","action":"flag"}]})",
-                root);
+  auto r = call(
+      "PUT", "/api/v1/groups/" + gid + "/watched-words",
+      R"({"rules":[{"pattern":"acheter","action":"hold"},{"pattern":"Insulte","action":"block"},{"pattern":"arnaque","action":"flag"}]})",
+      root);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(call("PUT", "/api/v1/groups/" + gid + "/watched-words", R"({"rules":[{"pattern":"x","action":"ban"}]})", root).status,
-            400);
+  EXPECT_EQ(
+      call("PUT", "/api/v1/groups/" + gid + "/watched-words", R"({"rules":[{"pattern":"x","action":"ban"}]})", root)
+          .status,
+      400);
   EXPECT_EQ(call("PUT", "/api/v1/groups/" + gid + "/watched-words", R"({"rules":[]})", x).status, 403);
 
   auto held = send_message("group:" + gid, "Où ACHETER des patchs pas chers ?", "h1", x);
@@ -272,7 +286,8 @@ TEST_F(Community, WatchedWordsHoldFlagAndBlock) {
 
   // The socket screens alike: held (the others never see it), blocked, flagged.
   auto xs = connect(gateways_[0]->port(), x.token);
-  xs->send(R"({"type":"send","id":"1","room":"group:)" + gid + R"(","body":"Je peux acheter pour toi","client_msg_id":"s1"})");
+  xs->send(R"({"type":"send","id":"1","room":"group:)" + gid +
+           R"(","body":"Je peux acheter pour toi","client_msg_id":"s1"})");
   auto held_frame = xs->read_until("\"held\"");
   ASSERT_TRUE(held_frame);
   EXPECT_TRUE(json_at(*held_frame, "held_post_id")) << *held_frame;
@@ -280,7 +295,8 @@ TEST_F(Community, WatchedWordsHoldFlagAndBlock) {
   auto refused = xs->read_until("\"error\"");
   ASSERT_TRUE(refused);
   EXPECT_EQ(json_at(*refused, "code"), "validation_failed") << *refused;
-  xs->send(R"({"type":"send","id":"3","room":"group:)" + gid + R"(","body":"Encore une arnaque","client_msg_id":"s3"})");
+  xs->send(R"({"type":"send","id":"3","room":"group:)" + gid +
+           R"(","body":"Encore une arnaque","client_msg_id":"s3"})");
   ASSERT_TRUE(xs->read_until("\"ack\""));
   for (int i = 0; i < 20; ++i) {
     auto f = ws->read();
@@ -364,9 +380,14 @@ TEST_F(Community, ThreadsListByActivityWithUnreadAndLocking) {
   EXPECT_EQ(json_at(r.body, "error.field"), "group_id");
   auto elsewhere = make_group(root, "Ailleurs", "open");
   ASSERT_EQ(post("/api/v1/groups/" + elsewhere + "/join", "{}", x).status, 201);
-  EXPECT_EQ(post("/api/v1/reports", R"({"room":")" + room + R"(","seq":)" + dm_seq + R"(,"reason":"abuse","group_id":)" + elsewhere + "}", x).status,
-            404);
-  EXPECT_EQ(post("/api/v1/reports", R"({"room":")" + room + R"(","seq":)" + dm_seq + R"(,"reason":"abuse","group_id":)" + gid + "}", x).status,
+  EXPECT_EQ(
+      post("/api/v1/reports",
+           R"({"room":")" + room + R"(","seq":)" + dm_seq + R"(,"reason":"abuse","group_id":)" + elsewhere + "}", x)
+          .status,
+      404);
+  EXPECT_EQ(post("/api/v1/reports",
+                 R"({"room":")" + room + R"(","seq":)" + dm_seq + R"(,"reason":"abuse","group_id":)" + gid + "}", x)
+                .status,
             201);
   EXPECT_EQ(call("PUT", "/api/v1/blocks/" + x.id, "", y).status, 204);
   EXPECT_EQ(send_message(room, "Tu es là ?", "d2", x).status, 403);
@@ -400,15 +421,16 @@ TEST_F(Community, InvitationsAreSingleUseBoundAndExpireAndOwnersStay) {
 
   // Registering with an invitation: the account and the membership together, or neither.
   auto fresh = *json_at(post("/api/v1/groups/" + pro + "/invitations", "{}", root).body, "invitation.code");
-  auto reg = http_call(groups_->port(), "POST", "/api/v1/auth/register",
-                       R"({"email":"infirmier@example.fr","password":"un mot de passe","handle":"Infirmier","invitation":")" +
-                           fresh + "\"}");
+  auto reg =
+      http_call(groups_->port(), "POST", "/api/v1/auth/register",
+                R"({"email":"infirmier@example.fr","password":"un mot de passe","handle":"Infirmier","invitation":")" +
+                    fresh + "\"}");
   ASSERT_EQ(reg.status, 201) << reg.body;
   person nurse{*json_at(reg.body, "token"), *json_at(reg.body, "user.id"), "Infirmier"};
   EXPECT_EQ(json_at(get("/api/v1/groups/" + pro, nurse).body, "group.my_membership.role"), "member");
-  auto again = http_call(groups_->port(), "POST", "/api/v1/auth/register",
-                         R"({"email":"aide@example.fr","password":"un mot de passe","handle":"Aide","invitation":")" +
-                             fresh + "\"}");
+  auto again = http_call(
+      groups_->port(), "POST", "/api/v1/auth/register",
+      R"({"email":"aide@example.fr","password":"un mot de passe","handle":"Aide","invitation":")" + fresh + "\"}");
   EXPECT_EQ(again.status, 400) << again.body;
   EXPECT_EQ(json_at(again.body, "error.field"), "invitation");
   EXPECT_EQ(count("SELECT count(*) FROM users WHERE email = 'aide@example.fr'"), 0);
@@ -430,7 +452,8 @@ TEST_F(Community, TheTwoSpacesAreSeededOnceInFrench) {
     seeded.wait_healthy();
   }
   EXPECT_EQ(count("SELECT count(*) FROM groups WHERE slug IS NOT NULL"), 11);
-  EXPECT_EQ(one("SELECT join_policy || '/' || visibility FROM groups WHERE slug = 'je-ne-fume-plus'"), "request/listed");
+  EXPECT_EQ(one("SELECT join_policy || '/' || visibility FROM groups WHERE slug = 'je-ne-fume-plus'"),
+            "request/listed");
   EXPECT_EQ(one("SELECT join_policy || '/' || visibility FROM groups WHERE slug = 'e-mediation'"), "invite/hidden");
   EXPECT_EQ(count("SELECT count(*) FROM groups c JOIN groups p ON p.id = c.parent_id WHERE p.slug = 'je-ne-fume-plus' "
                   "AND c.slug IN ('vapotage', 'grossesse', 'rechute', 'machine-a-cafe')"),
@@ -472,7 +495,8 @@ TEST_F(Community, QuitProfileAttemptsAndProgress) {
   EXPECT_EQ(json_at(p.body, "progress.next_milestone.key"), "2w");
   EXPECT_EQ(json_at(p.body, "progress.next_milestone.name"), "2 semaines sans tabac");
   EXPECT_NE(json_at(p.body, "progress.health_fact.source").value_or("").find("who.int"), std::string::npos);
-  auto en = http_get(groups_->port(), "/api/v1/me/progress", {{"Authorization", "Bearer " + q.token}, {"Accept-Language", "en"}});
+  auto en = http_get(groups_->port(), "/api/v1/me/progress",
+                     {{"Authorization", "Bearer " + q.token}, {"Accept-Language", "en"}});
   EXPECT_EQ(json_at(en.body, "progress.next_milestone.name"), "2 weeks without tobacco");
 
   // Same date: the attempt is updated; a new date (after a relapse): a new attempt, the first kept.
@@ -536,7 +560,8 @@ TEST_F(Community, CelebrationsShowOnlySharingMembersOfTheGroupOnce) {
   }
   // The volunteer's own celebration is there too (they share); an old attempt's badge shows nowhere.
   sql("INSERT INTO badge_grants (attempt_id, user_id, milestone, falls_on, granted_at) SELECT id, user_id, '1w', "
-      "quit_date + 7, now() FROM quit_attempts WHERE user_id = " + sharer.id);
+      "quit_date + 7, now() FROM quit_attempts WHERE user_id = " +
+      sharer.id);
   auto list = get("/api/v1/groups/" + gid + "/celebrations", volunteer);
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_NE(list.body.find("Alice"), std::string::npos);
@@ -557,8 +582,9 @@ TEST_F(Community, CelebrationsShowOnlySharingMembersOfTheGroupOnce) {
   auto twice = post("/api/v1/celebrations/" + cid + "/congratulated", "", second);
   EXPECT_EQ(twice.status, 409);
   EXPECT_NE(twice.body.find("Colibri"), std::string::npos);
-  EXPECT_EQ(json_at(get("/api/v1/groups/" + gid + "/celebrations", second).body, "celebrations.0.congratulated_by.handle"),
-            "Colibri");
+  EXPECT_EQ(
+      json_at(get("/api/v1/groups/" + gid + "/celebrations", second).body, "celebrations.0.congratulated_by.handle"),
+      "Colibri");
 
   // Badges: a sharer's current ones to the members of their groups; a private quitter's to nobody else.
   auto b = get("/api/v1/users/" + sharer.id + "/badges", volunteer);
@@ -567,8 +593,10 @@ TEST_F(Community, CelebrationsShowOnlySharingMembersOfTheGroupOnce) {
   EXPECT_EQ(get("/api/v1/users/" + sharer.id + "/badges", outsider).status, 404);
   EXPECT_EQ(get("/api/v1/users/" + secret.id + "/badges", volunteer).status, 404);
   EXPECT_EQ(get("/api/v1/users/" + secret.id + "/badges", secret).status, 200);
-  ASSERT_EQ(call("PATCH", "/api/v1/me", R"({"quit":{"date":")" + one("SELECT to_char((now() AT TIME ZONE 'UTC')::date - 2, 'YYYY-MM-DD')") +
-                                             R"(","share":"groups"}})", sharer)
+  ASSERT_EQ(call("PATCH", "/api/v1/me",
+                 R"({"quit":{"date":")" + one("SELECT to_char((now() AT TIME ZONE 'UTC')::date - 2, 'YYYY-MM-DD')") +
+                     R"(","share":"groups"}})",
+                 sharer)
                 .status,
             200);  // a new attempt: the old badge stays in her own history only
   EXPECT_EQ(get("/api/v1/users/" + sharer.id + "/badges", volunteer).body.find("1w"), std::string::npos);
@@ -588,7 +616,8 @@ TEST_F(Community, ExportThenErasure) {
 
   auto ex = get("/api/v1/me/export", z);
   ASSERT_EQ(ex.status, 200) << ex.body;
-  for (const char* needle : {"ZoeSecrete@example.fr", "Trois jours sans fumer", "\"memberships\"", "\"welcome\"", "\"scheduled_posts\""})
+  for (const char* needle :
+       {"ZoeSecrete@example.fr", "Trois jours sans fumer", "\"memberships\"", "\"welcome\"", "\"scheduled_posts\""})
     EXPECT_NE(ex.body.find(needle), std::string::npos) << needle;
   EXPECT_EQ(ex.body.find("password"), std::string::npos);
   EXPECT_EQ(ex.body.find("token"), std::string::npos);
@@ -606,7 +635,9 @@ TEST_F(Community, ExportThenErasure) {
   EXPECT_NE(events.body.find("membre supprimé"), std::string::npos);
   EXPECT_EQ(get("/api/v1/notifications", root).body.find("ZoeSecrete"), std::string::npos);
   EXPECT_EQ(count("SELECT count(*) FROM users WHERE handle LIKE '%ZoeSecrete%' OR email LIKE '%ZoeSecrete%'"), 0);
-  EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE title LIKE '%ZoeSecrete%' OR body LIKE '%ZoeSecrete%' OR data::text LIKE '%Zo%'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE title LIKE '%ZoeSecrete%' OR body LIKE '%ZoeSecrete%' OR "
+                  "data::text LIKE '%Zo%'"),
+            0);
   EXPECT_EQ(count("SELECT count(*) FROM memberships WHERE user_id = " + z.id), 0);
   // The handle is free again for someone else.
   EXPECT_EQ(someone("ZoeSecrete").handle, "ZoeSecrete");
@@ -623,9 +654,10 @@ TEST_F(Community, BadInputGetsTheContractsErrorsAndStoresNothing) {
   ASSERT_EQ(req_b.status, 202);
   auto rid_b = *json_at(req_b.body, "join_request.id");
   auto snapshot = [&] {
-    return one("SELECT (SELECT count(*) FROM groups) || '/' || (SELECT count(*) FROM join_requests) || '/' || "
-               "(SELECT count(*) FROM threads) || '/' || (SELECT count(*) FROM reports) || '/' || "
-               "(SELECT count(*) FROM room_events) || '/' || (SELECT count(*) FROM memberships)");
+    return one(
+        "SELECT (SELECT count(*) FROM groups) || '/' || (SELECT count(*) FROM join_requests) || '/' || "
+        "(SELECT count(*) FROM threads) || '/' || (SELECT count(*) FROM reports) || '/' || "
+        "(SELECT count(*) FROM room_events) || '/' || (SELECT count(*) FROM memberships)");
   };
   auto before = snapshot();
   std::string long_title(201, 't');
@@ -640,32 +672,42 @@ TEST_F(Community, BadInputGetsTheContractsErrorsAndStoresNothing) {
   std::vector<bad> cases = {
       {"GET", "/api/v1/groups", "", &nobody, 401, "unauthenticated"},
       {"POST", "/api/v1/groups", "{not json", &root, 400, "invalid_json"},
-      {"POST", "/api/v1/groups", R"({"name":1,"join_policy":"open","visibility":"listed"})", &root, 400, "validation_failed"},
-      {"POST", "/api/v1/groups", R"({"name":"x","join_policy":"everyone","visibility":"listed"})", &root, 400, "validation_failed"},
+      {"POST", "/api/v1/groups", R"({"name":1,"join_policy":"open","visibility":"listed"})", &root, 400,
+       "validation_failed"},
+      {"POST", "/api/v1/groups", R"({"name":"x","join_policy":"everyone","visibility":"listed"})", &root, 400,
+       "validation_failed"},
       {"POST", "/api/v1/groups", R"({"name":"x","join_policy":"open","visibility":"listed"})", &m, 403, "forbidden"},
       {"GET", "/api/v1/groups/999999", "", &m, 404, "not_found"},
       {"GET", "/api/v1/groups/abc", "", &m, 404, "not_found"},
       {"GET", "/api/v1/groups/99999999999999999999", "", &m, 404, "not_found"},
       {"POST", "/api/v1/groups/" + a + "/join", R"({"motivation":12345678901})", &asker, 400, "validation_failed"},
       {"POST", "/api/v1/groups/" + a + "/join-requests/" + rid_b + "/approve", "{}", &root, 404, "not_found"},
-      {"POST", "/api/v1/groups/" + a + "/threads", R"({"title":")" + long_title + R"(","body":"x"})", &m, 400, "validation_failed"},
-      {"POST", "/api/v1/groups/" + a + "/threads", R"({"title":"t","body":")" + long_body + R"("})", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/groups/" + a + "/threads", R"({"title":")" + long_title + R"(","body":"x"})", &m, 400,
+       "validation_failed"},
+      {"POST", "/api/v1/groups/" + a + "/threads", R"({"title":"t","body":")" + long_body + R"("})", &m, 400,
+       "validation_failed"},
       {"POST", "/api/v1/groups/" + a + "/threads", R"({"title":"t"})", &m, 400, "validation_failed"},
       {"GET", "/api/v1/groups/" + a + "/threads?limit=0", "", &m, 400, "validation_failed"},
       {"GET", "/api/v1/groups/" + a + "/threads?before=-3", "", &m, 400, "validation_failed"},
       {"GET", "/api/v1/rooms/bogus/events", "", &m, 404, "not_found"},
       {"GET", "/api/v1/rooms/group:" + a + "/events?after=1&before=5", "", &m, 400, "validation_failed"},
-      {"POST", "/api/v1/rooms/group:" + a + "/events", R"({"kind":"message","body":"x"})", &m, 400, "validation_failed"},
-      {"POST", "/api/v1/rooms/group:" + a + "/events", R"({"kind":"delete","body":"x","client_msg_id":"c"})", &m, 400, "validation_failed"},
-      {"POST", "/api/v1/rooms/group:" + a + "/events", R"({"kind":"message","body":"","client_msg_id":"c"})", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/rooms/group:" + a + "/events", R"({"kind":"message","body":"x"})", &m, 400,
+       "validation_failed"},
+      {"POST", "/api/v1/rooms/group:" + a + "/events", R"({"kind":"delete","body":"x","client_msg_id":"c"})", &m, 400,
+       "validation_failed"},
+      {"POST", "/api/v1/rooms/group:" + a + "/events", R"({"kind":"message","body":"","client_msg_id":"c"})", &m, 400,
+       "validation_failed"},
       {"POST", "/api/v1/rooms/group:" + a + "/events", "[1,2]", &m, 400, "invalid_json"},
-      {"POST", "/api/v1/reports", R"({"room":"group:)" + a + R"(","seq":1,"reason":"boring"})", &m, 400, "validation_failed"},
+      {"POST", "/api/v1/reports", R"({"room":"group:)" + a + R"(","seq":1,"reason":"boring"})", &m, 400,
+       "validation_failed"},
       {"POST", "/api/v1/reports", R"({"room":"group:)" + a + R"(","reason":"spam"})", &m, 400, "validation_failed"},
       {"POST", "/api/v1/reports", R"({"room":"group:)" + a + R"(","seq":999,"reason":"spam"})", &m, 404, "not_found"},
       {"POST", "/api/v1/reports/999999/resolve", R"({"action":"hide"})", &root, 404, "not_found"},
       {"POST", "/api/v1/reports/1/resolve", R"({"action":"explode"})", &root, 400, "validation_failed"},
-      {"POST", "/api/v1/groups/" + a + "/mutes", R"({"user_id":)" + m.id + R"(,"until":"hier","reason":"x"})", &root, 400, "validation_failed"},
-      {"POST", "/api/v1/groups/" + a + "/mutes", R"({"user_id":)" + m.id + R"(,"until":"2020-01-01T00:00:00Z","reason":"x"})", &root, 400, "validation_failed"},
+      {"POST", "/api/v1/groups/" + a + "/mutes", R"({"user_id":)" + m.id + R"(,"until":"hier","reason":"x"})", &root,
+       400, "validation_failed"},
+      {"POST", "/api/v1/groups/" + a + "/mutes",
+       R"({"user_id":)" + m.id + R"(,"until":"2020-01-01T00:00:00Z","reason":"x"})", &root, 400, "validation_failed"},
       {"PUT", "/api/v1/groups/" + a + "/members/" + m.id, R"({"role":"king"})", &root, 400, "validation_failed"},
       {"PUT", "/api/v1/groups/" + a + "/members/999999", R"({"role":"moderator"})", &root, 404, "not_found"},
       {"POST", "/api/v1/notifications/read", R"({"up_to_id":"tous"})", &m, 400, "validation_failed"},
@@ -680,7 +722,8 @@ TEST_F(Community, BadInputGetsTheContractsErrorsAndStoresNothing) {
       {"PATCH", "/api/v1/groups/" + a, R"({"welcome_group_id":999999})", &root, 404, "not_found"},
       {"GET", "/api/v1/groups/" + a + "/join-requests?state=maybe", "", &root, 400, "validation_failed"},
       {"POST", "/api/v1/groups/" + a + "/join-requests/abc/reject", "{}", &root, 404, "not_found"},
-      {"POST", "/api/v1/groups/" + b + "/join-requests/" + rid_b + "/reject", R"({"reason":7})", &root, 400, "validation_failed"},
+      {"POST", "/api/v1/groups/" + b + "/join-requests/" + rid_b + "/reject", R"({"reason":7})", &root, 400,
+       "validation_failed"},
       {"POST", "/api/v1/groups/" + a + "/invitations", R"({"email":false})", &root, 400, "validation_failed"},
       {"POST", "/api/v1/groups/" + a + "/invitations", "{}", &m, 403, "forbidden"},
       {"GET", "/api/v1/groups/" + a + "/members?limit=500", "", &m, 400, "validation_failed"},
@@ -696,12 +739,16 @@ TEST_F(Community, BadInputGetsTheContractsErrorsAndStoresNothing) {
       {"GET", "/api/v1/groups/" + a + "/reports?state=all", "", &root, 400, "validation_failed"},
       {"GET", "/api/v1/groups/" + a + "/reports", "", &m, 403, "forbidden"},
       {"POST", "/api/v1/reports", R"({"user_id":)" + m.id + R"(,"reason":"spam"})", &asker, 400, "validation_failed"},
-      {"POST", "/api/v1/reports", R"({"user_id":)" + m.id + R"(,"group_id":)" + b + R"(,"reason":"spam"})", &root, 404, "not_found"},
-      {"POST", "/api/v1/groups/" + a + "/mutes", R"({"user_id":999999,"until":"2099-01-01T00:00:00Z","reason":"x"})", &root, 404, "not_found"},
-      {"POST", "/api/v1/groups/" + a + "/mutes", R"({"until":"2099-01-01T00:00:00Z","reason":"x"})", &root, 400, "validation_failed"},
+      {"POST", "/api/v1/reports", R"({"user_id":)" + m.id + R"(,"group_id":)" + b + R"(,"reason":"spam"})", &root, 404,
+       "not_found"},
+      {"POST", "/api/v1/groups/" + a + "/mutes", R"({"user_id":999999,"until":"2099-01-01T00:00:00Z","reason":"x"})",
+       &root, 404, "not_found"},
+      {"POST", "/api/v1/groups/" + a + "/mutes", R"({"until":"2099-01-01T00:00:00Z","reason":"x"})", &root, 400,
+       "validation_failed"},
       {"DELETE", "/api/v1/groups/" + a + "/mutes/999999", "", &root, 404, "not_found"},
       {"PUT", "/api/v1/groups/" + a + "/watched-words", R"({"rules":"acheter"})", &root, 400, "validation_failed"},
-      {"PUT", "/api/v1/groups/" + a + "/watched-words", R"({"rules":[{"pattern":"","action":"flag"}]})", &root, 400, "validation_failed"},
+      {"PUT", "/api/v1/groups/" + a + "/watched-words", R"({"rules":[{"pattern":"","action":"flag"}]})", &root, 400,
+       "validation_failed"},
       {"GET", "/api/v1/groups/" + a + "/watched-words", "", &m, 403, "forbidden"},
       {"GET", "/api/v1/groups/" + a + "/held-posts?limit=abc", "", &root, 400, "validation_failed"},
       {"POST", "/api/v1/held-posts/999999/approve", "", &root, 404, "not_found"},
@@ -735,25 +782,25 @@ TEST_F(Community, ScheduledPostsModeratorsScheduleEditAndDeleteAndBadInputStores
   struct bad {
     std::string body, field;
   };
-  for (const auto& b : {bad{R"({"repeat":"daily","time":"09:00"})", "body"},
-                        bad{R"({"body":"","repeat":"daily","time":"09:00"})", "body"},
-                        bad{R"({"body":")" + std::string(3801, 'a') + R"(","repeat":"daily","time":"09:00"})", "body"},
-                        bad{R"({"body":"x\u0000y","repeat":"daily","time":"09:00"})", "body"},
-                        bad{R"({"body":"x","repeat":"hourly","time":"09:00"})", "repeat"},
-                        bad{R"({"body":"x","repeat":"daily","time":"25:00"})", "time"},
-                        bad{R"({"body":"x","repeat":"daily","time":"9h"})", "time"},
-                        bad{R"({"body":"x","repeat":"daily"})", "time"},
-                        bad{R"({"body":"x","repeat":"weekly","time":"09:00"})", "weekdays"},
-                        bad{R"({"body":"x","repeat":"weekly","time":"09:00","weekdays":[0]})", "weekdays"},
-                        bad{R"({"body":"x","repeat":"weekly","time":"09:00","weekdays":[]})", "weekdays"},
-                        bad{R"({"body":"x","repeat":"weekly","time":"09:00","weekdays":["lundi"]})", "weekdays"},
-                        bad{R"({"body":"x","repeat":"daily","time":"09:00","timezone":"Mars/Olympus_Mons"})", "timezone"},
-                        bad{R"({"body":"x","repeat":"daily","time":"09:00","timezone":"../etc/passwd"})", "timezone"},
-                        bad{R"({"body":"x","repeat":"once"})", "at"},
-                        bad{R"({"body":"x","repeat":"once","at":"2020-01-01T09:00:00Z"})", "at"},
-                        bad{R"({"body":"x","repeat":"once","at":"2026-02-30T09:00:00Z"})", "at"},
-                        bad{R"({"body":"x","repeat":"once","at":"2099-01-01T09:00:00Z"})", "at"},
-                        bad{R"({"body":"x","repeat":"once","at":"demain"})", "at"}}) {
+  for (const auto& b :
+       {bad{R"({"repeat":"daily","time":"09:00"})", "body"},
+        bad{R"({"body":"","repeat":"daily","time":"09:00"})", "body"},
+        bad{R"({"body":")" + std::string(3801, 'a') + R"(","repeat":"daily","time":"09:00"})", "body"},
+        bad{R"({"body":"x\u0000y","repeat":"daily","time":"09:00"})", "body"},
+        bad{R"({"body":"x","repeat":"hourly","time":"09:00"})", "repeat"},
+        bad{R"({"body":"x","repeat":"daily","time":"25:00"})", "time"},
+        bad{R"({"body":"x","repeat":"daily","time":"9h"})", "time"}, bad{R"({"body":"x","repeat":"daily"})", "time"},
+        bad{R"({"body":"x","repeat":"weekly","time":"09:00"})", "weekdays"},
+        bad{R"({"body":"x","repeat":"weekly","time":"09:00","weekdays":[0]})", "weekdays"},
+        bad{R"({"body":"x","repeat":"weekly","time":"09:00","weekdays":[]})", "weekdays"},
+        bad{R"({"body":"x","repeat":"weekly","time":"09:00","weekdays":["lundi"]})", "weekdays"},
+        bad{R"({"body":"x","repeat":"daily","time":"09:00","timezone":"Mars/Olympus_Mons"})", "timezone"},
+        bad{R"({"body":"x","repeat":"daily","time":"09:00","timezone":"../etc/passwd"})", "timezone"},
+        bad{R"({"body":"x","repeat":"once"})", "at"},
+        bad{R"({"body":"x","repeat":"once","at":"2020-01-01T09:00:00Z"})", "at"},
+        bad{R"({"body":"x","repeat":"once","at":"2026-02-30T09:00:00Z"})", "at"},
+        bad{R"({"body":"x","repeat":"once","at":"2099-01-01T09:00:00Z"})", "at"},
+        bad{R"({"body":"x","repeat":"once","at":"demain"})", "at"}}) {
     auto r = post(base, b.body, modo);
     EXPECT_EQ(r.status, 400) << b.body << " " << r.body;
     EXPECT_EQ(json_at(r.body, "error.code"), "validation_failed") << b.body;
@@ -762,7 +809,8 @@ TEST_F(Community, ScheduledPostsModeratorsScheduleEditAndDeleteAndBadInputStores
   EXPECT_EQ(post(base, "{nope", modo).status, 400);
   EXPECT_EQ(count("SELECT count(*) FROM scheduled_posts"), 0);
   // Moderators only.
-  auto weekly = R"({"body":"Point du lundi : comment s'est passée votre semaine ?","repeat":"weekly","time":"09:00","weekdays":[5,1,1]})";
+  auto weekly =
+      R"({"body":"Point du lundi : comment s'est passée votre semaine ?","repeat":"weekly","time":"09:00","weekdays":[5,1,1]})";
   EXPECT_EQ(post(base, weekly, plain).status, 403);
   EXPECT_EQ(post(base, weekly, stranger).status, 403);
   EXPECT_EQ(get(base, plain).status, 403);
@@ -784,8 +832,10 @@ TEST_F(Community, ScheduledPostsModeratorsScheduleEditAndDeleteAndBadInputStores
   EXPECT_EQ(json_at(r.body, "scheduled_post.at"), "null");
 
   auto tomorrow = core::format_rfc3339(core::system_clock().now() + std::chrono::hours(24));
-  r = post(base, R"({"body":"Webinaire demain soir !","repeat":"once","at":")" + tomorrow + R"(","timezone":"America/Montreal"})",
-           modo);
+  r = post(
+      base,
+      R"({"body":"Webinaire demain soir !","repeat":"once","at":")" + tomorrow + R"(","timezone":"America/Montreal"})",
+      modo);
   ASSERT_EQ(r.status, 201) << r.body;
   auto oid = *json_at(r.body, "scheduled_post.id");
   EXPECT_EQ(json_at(r.body, "scheduled_post.next_at"), json_at(r.body, "scheduled_post.at"));
@@ -805,7 +855,8 @@ TEST_F(Community, ScheduledPostsModeratorsScheduleEditAndDeleteAndBadInputStores
   r = edit(oid, R"({"repeat":"daily"})", modo);  // a daily post needs its time
   EXPECT_EQ(json_at(r.body, "error.field"), "time");
   EXPECT_EQ(one("SELECT repeat || ' ' || to_char(local_time, 'HH24:MI') || ' ' || array_to_string(weekdays, ',') "
-                "FROM scheduled_posts WHERE id = " + wid),
+                "FROM scheduled_posts WHERE id = " +
+                wid),
             "weekly 09:00 1,5");
   EXPECT_EQ(edit(wid, R"({"time":"10:15"})", plain).status, 403);
   EXPECT_EQ(edit(wid, R"({"time":"10:15"})", stranger).status, 403);
@@ -817,7 +868,8 @@ TEST_F(Community, ScheduledPostsModeratorsScheduleEditAndDeleteAndBadInputStores
   EXPECT_EQ(json_at(r.body, "scheduled_post.body"), "Point du lundi : comment s'est passée votre semaine ?");
   // A one-off post already out is not edited again: a new one is scheduled instead.
   sql("INSERT INTO scheduled_post_runs (post_id, local_date, occurrence, room, seq, published_at) SELECT id, "
-      "current_date, once_at, 'group:" + gid + "', 1, now() FROM scheduled_posts WHERE id = " + oid);
+      "current_date, once_at, 'group:" +
+      gid + "', 1, now() FROM scheduled_posts WHERE id = " + oid);
   r = edit(oid, R"({"body":"Autre chose"})", modo);
   EXPECT_EQ(r.status, 409) << r.body;
   EXPECT_EQ(json_at(get(base, modo).body, "scheduled_posts.1.next_at"), "null");

@@ -40,7 +40,8 @@ TEST_F(Deletion, AMessageItsAuthorDeletedIsGoneFromTheTableAndEveryReadPath) {
   member(gid, bruno.id);
   std::string room = "group:" + gid;
   auto ws = connect(gateways_[0]->port(), alice.token);
-  ws->send(R"({"type":"send","room":")" + room + R"(","body":"Je suis Alice Martin, 06 12 34 56 78","client_msg_id":"a1"})");
+  ws->send(R"({"type":"send","room":")" + room +
+           R"(","body":"Je suis Alice Martin, 06 12 34 56 78","client_msg_id":"a1"})");
   auto ack = ws->read_until("\"ack\"");
   ASSERT_TRUE(ack);
   auto seq = std::to_string(info(*ack).seq);
@@ -87,8 +88,9 @@ TEST_F(Deletion, AfterErasureNothingTheyWroteNoAddressAndNoHandleRemainsAnywhere
   // of every table, Redis, and the services' logs are scanned.
   const std::string email = "zebulon7@example.fr";
   // Someone tried this address before the account existed: a throttle row.
-  EXPECT_EQ(http_call(api_port(), "POST", "/api/v1/auth/login", R"({"email":"ZEBULON7@example.fr","password":"x"})").status,
-            401);
+  EXPECT_EQ(
+      http_call(api_port(), "POST", "/api/v1/auth/login", R"({"email":"ZEBULON7@example.fr","password":"x"})").status,
+      401);
   auto root = admin("Racine");
   auto gid = make_group(root, "Espace", "open");
   auto inv = post("/api/v1/groups/" + gid + "/invitations", R"({"email":")" + email + "\"}", root);
@@ -112,34 +114,48 @@ TEST_F(Deletion, AfterErasureNothingTheyWroteNoAddressAndNoHandleRemainsAnywhere
   auto conv = post("/api/v1/conversations", R"({"user_ids":[)" + friend_.id + "]}", z);
   ASSERT_EQ(conv.status, 201) << conv.body;
   ASSERT_EQ(send_message(*json_at(conv.body, "conversation.room"), "marqueur-beta message privé", "z2", z).status, 201);
-  ASSERT_EQ(post("/api/v1/groups/" + gid + "/threads", R"({"title":"marqueur-gamma sujet","body":"marqueur-delta"})", z).status, 201);
-  ASSERT_EQ(post("/api/v1/reports", R"({"user_id":)" + friend_.id + R"(,"group_id":)" + gid +
-                                        R"(,"reason":"other","note":"marqueur-epsilon note"})",
+  ASSERT_EQ(post("/api/v1/groups/" + gid + "/threads", R"({"title":"marqueur-gamma sujet","body":"marqueur-delta"})", z)
+                .status,
+            201);
+  ASSERT_EQ(post("/api/v1/reports",
+                 R"({"user_id":)" + friend_.id + R"(,"group_id":)" + gid +
+                     R"(,"reason":"other","note":"marqueur-epsilon note"})",
                  z)
                 .status,
             201);
-  ASSERT_EQ(post("/api/v1/groups/" + own + "/scheduled-posts", R"({"body":"marqueur-zeta","repeat":"daily","time":"09:00"})", z)
+  ASSERT_EQ(post("/api/v1/groups/" + own + "/scheduled-posts",
+                 R"({"body":"marqueur-zeta","repeat":"daily","time":"09:00"})", z)
                 .status,
             201);
   // A newcomer notification to the moderators names them under both handles.
   sql("INSERT INTO notifications (user_id, kind, title, body, data) VALUES (" + friend_.id +
-      ", 'newcomer', 'Un nouveau membre', 'Zorglub9 vient de rejoindre', '{\"user_id\": " + z.id + ", \"handle\": \"Zorglub9\"}')");
+      ", 'newcomer', 'Un nouveau membre', 'Zorglub9 vient de rejoindre', '{\"user_id\": " + z.id +
+      ", \"handle\": \"Zorglub9\"}')");
   // A reset link and an email change waiting for their mail (no sender runs
   // here: the outbox still holds them), and the invitation opened through nginx.
   ASSERT_EQ(call("POST", "/api/v1/auth/password-reset", R"({"email":")" + email + "\"}", {}).status, 202);
-  ASSERT_EQ(call("PUT", "/api/v1/me/email", R"({"password":"un mot de passe","email":"zebulon.ailleurs@example.fr"})", z).status,
-            202);
-  EXPECT_EQ(call("POST", "/api/v1/invitations/" + *json_at(inv.body, "invitation.code") + "/accept", "", z).status, 403);  // bound to an address not proved yet
+  ASSERT_EQ(
+      call("PUT", "/api/v1/me/email", R"({"password":"un mot de passe","email":"zebulon.ailleurs@example.fr"})", z)
+          .status,
+      202);
+  EXPECT_EQ(call("POST", "/api/v1/invitations/" + *json_at(inv.body, "invitation.code") + "/accept", "", z).status,
+            403);  // bound to an address not proved yet
   EXPECT_GT(count("SELECT count(*) FROM mail_outbox WHERE user_id = " + z.id), 2);
   auto del = call("DELETE", "/api/v1/me", R"({"password":"un mot de passe"})", z);
   ASSERT_EQ(del.status, 202) << del.body;
 
-  std::vector<std::string> needles{"marqueur-", email, "zebulon7", "Zebulon7", "Zorglub9", "zebulon.ailleurs",
+  std::vector<std::string> needles{"marqueur-",
+                                   email,
+                                   "zebulon7",
+                                   "Zebulon7",
+                                   "Zorglub9",
+                                   "zebulon.ailleurs",
                                    *json_at(inv.body, "invitation.code")};
   // Every column of a text-like type, in every table of the database.
-  auto columns = sql("SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = 'public' "
-                     "AND (data_type IN ('text', 'character varying', 'jsonb', 'json', 'bytea', 'tsvector', 'ARRAY') "
-                     "OR udt_name IN ('citext')) ORDER BY 1");
+  auto columns =
+      sql("SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = 'public' "
+          "AND (data_type IN ('text', 'character varying', 'jsonb', 'json', 'bytea', 'tsvector', 'ARRAY') "
+          "OR udt_name IN ('citext')) ORDER BY 1");
   // One query over every column: each hit as "table.column|needle".
   std::string needle_array = "ARRAY[";
   for (std::size_t i = 0; i < needles.size(); ++i) needle_array += (i ? ",'" : "'") + needles[i] + "'";
@@ -154,8 +170,8 @@ TEST_F(Deletion, AfterErasureNothingTheyWroteNoAddressAndNoHandleRemainsAnywhere
     if (tc.empty()) continue;
     auto dot = tc.find('.');
     auto table = tc.substr(0, dot), column = tc.substr(dot + 1);
-    scan += std::string(scanned ? " UNION " : "") + "SELECT '" + tc + "|' || n FROM \"" + table + "\", unnest(" + needle_array +
-            ") n WHERE lower(\"" + column + "\"::text) LIKE '%' || lower(n) || '%'";
+    scan += std::string(scanned ? " UNION " : "") + "SELECT '" + tc + "|' || n FROM \"" + table + "\", unnest(" +
+            needle_array + ") n WHERE lower(\"" + column + "\"::text) LIKE '%' || lower(n) || '%'";
     ++scanned;
   }
   EXPECT_EQ(one(scan), "") << "columns holding what they wrote or used (table.column|text)";
@@ -171,8 +187,10 @@ TEST_F(Deletion, AfterErasureNothingTheyWroteNoAddressAndNoHandleRemainsAnywhere
     access = front_->access_log();
   }
   EXPECT_NE(access.find("\"DELETE /api/v1/me\""), std::string::npos) << access;  // the log these calls wrote
-  std::vector<std::pair<std::string, std::string>> logs{{"nginx access log", access}, {"nginx error log", front_->error_log()}};
-  for (const auto* svc : {groups_.get(), gateways_[0].get(), gateways_[1].get()}) logs.emplace_back("a service log", svc->log_text());
+  std::vector<std::pair<std::string, std::string>> logs{{"nginx access log", access},
+                                                        {"nginx error log", front_->error_log()}};
+  for (const auto* svc : {groups_.get(), gateways_[0].get(), gateways_[1].get()})
+    logs.emplace_back("a service log", svc->log_text());
   for (const auto& [name, log] : logs)
     for (const auto& n : needles) EXPECT_EQ(log.find(n), std::string::npos) << name << " holds " << n;
   // The group they alone owned has an owner again: its moderator.

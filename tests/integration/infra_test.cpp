@@ -63,7 +63,8 @@ TEST(Migrations, AChangedAppliedMigrationIsRefused) {
   std::vector<pg::migration> edited = {{1, "first", "CREATE TABLE a (x bigint)"}};
   EXPECT_THROW(pg::migrate(c, edited), pg::migration_error);
   // A failing migration leaves nothing half-applied.
-  std::vector<pg::migration> broken = {{1, "first", "CREATE TABLE a (x int)"}, {2, "bad", "CREATE TABLE b (y int); SELEC 1"}};
+  std::vector<pg::migration> broken = {{1, "first", "CREATE TABLE a (x int)"},
+                                       {2, "bad", "CREATE TABLE b (y int); SELEC 1"}};
   EXPECT_ANY_THROW(pg::migrate(c, broken));
   pqxx::work w(c);
   EXPECT_EQ(w.exec("SELECT count(*) FROM pg_tables WHERE tablename = 'b'")[0][0].as<int>(), 0);
@@ -169,9 +170,11 @@ struct redis_pair {
   redis::options o;
   std::vector<std::string> got;
   int connects = 0, disconnects = 0;
-  redis::subscriber sub{io.get_executor(), o,
-                        {[this](std::string_view ch, std::string_view m) { got.push_back(std::string(ch) + "=" + std::string(m)); },
-                         [this] { ++disconnects; }, [this] { ++connects; }}};
+  redis::subscriber sub{
+      io.get_executor(),
+      o,
+      {[this](std::string_view ch, std::string_view m) { got.push_back(std::string(ch) + "=" + std::string(m)); },
+       [this] { ++disconnects; }, [this] { ++connects; }}};
   redis::publisher pub{io.get_executor(), o};
 };
 

@@ -19,7 +19,8 @@ namespace {
 class DefaultLimits : public chat_fixture {
  protected:
   void configure(std::map<std::string, std::string>& env) override {
-    for (auto k : {"COLIBRI_RATE_EVENTS", "COLIBRI_RATE_WINDOW_SECONDS", "COLIBRI_RATE_HISTORY", "COLIBRI_RATE_SUBSCRIBE"})
+    for (auto k :
+         {"COLIBRI_RATE_EVENTS", "COLIBRI_RATE_WINDOW_SECONDS", "COLIBRI_RATE_HISTORY", "COLIBRI_RATE_SUBSCRIBE"})
       env.erase(k);
   }
   http_result post_event(const std::string& token, const std::string& room, int i) {
@@ -112,8 +113,10 @@ TEST_F(DefaultLimits, ExpensiveReadsArePagedOrBoundedAndEveryWriteIsCharged) {
     auto leave = http_call(groups_->port(), "DELETE", "/api/v1/groups/" + gid + "/members/me", {}, auth);
     auto join = http_call(groups_->port(), "POST", "/api/v1/groups/" + gid + "/join", "{}", auth);
     for (const auto* r : {&leave, &join}) {
-      if (r->status == 429) ++refused;
-      else ++done;
+      if (r->status == 429)
+        ++refused;
+      else
+        ++done;
     }
   }
   EXPECT_GE(refused, 1);
@@ -198,8 +201,10 @@ TEST_F(Limits, ASocketFollowsAtMostAHundredRooms) {
   for (const auto& r : rooms) {
     c->send(R"({"type":"subscribe","room":")" + r + R"("})");
     auto f = c->read().value_or("");
-    if (info(f).type == "subscribed") ++subscribed;
-    else refusal = f;
+    if (info(f).type == "subscribed")
+      ++subscribed;
+    else
+      refusal = f;
   }
   EXPECT_EQ(subscribed, 100);
   EXPECT_EQ(json_at(refusal, "code"), "validation_failed");
@@ -218,8 +223,8 @@ TEST_F(Limits, ABackfillOrHistoryOfLargeMessagesIsPagedAndNeverCloses4008) {
   for (int i = 0; i < 4000; ++i) big += "\xF0\x9F\x98\x80";
   auto w = connect(gateways_[0]->port(), writer.first);
   for (int i = 0; i < 300; ++i)
-    w->send(R"({"type":"send","room":")" + room + R"(","body":")" + big + R"(","client_msg_id":"g)" + std::to_string(i) +
-            "\"}");
+    w->send(R"({"type":"send","room":")" + room + R"(","body":")" + big + R"(","client_msg_id":"g)" +
+            std::to_string(i) + "\"}");
   for (int acks = 0; acks < 300;) {
     auto f = w->read(std::chrono::seconds(30));
     ASSERT_TRUE(f);
@@ -277,7 +282,8 @@ TEST_F(Limits, AnonymousSocketsAreCappedPerAddressAndTheCapFreesAtHello) {
   quiet[0]->send(R"({"type":"hello","token":")" + u.first + R"("})");
   auto w = quiet[0]->read().value_or("");
   EXPECT_TRUE(tcp_port_open(gw.port())) << "gateway died";
-  ASSERT_EQ(info(w).type, "welcome") << w << " closed " << (quiet[0]->closed() ? quiet[0]->closed()->code : -1) << gw.log_tail();
+  ASSERT_EQ(info(w).type, "welcome") << w << " closed " << (quiet[0]->closed() ? quiet[0]->closed()->code : -1)
+                                     << gw.log_tail();
   ws_client seventh(gw.port());
   seventh.send(R"({"type":"hello","token":")" + u.first + R"("})");
   EXPECT_EQ(info(seventh.read().value_or("")).type, "welcome");

@@ -47,8 +47,9 @@ class Recovery : public ::testing::Test {
   // Registers; returns {token, id}.
   std::pair<std::string, std::string> enrol(const std::string& email, const std::string& handle,
                                             const std::string& extra = "") {
-    auto r = call("POST", "/api/v1/auth/register",
-                  R"({"email":")" + email + R"(","password":")" + k_password + R"(","handle":")" + handle + "\"" + extra + "}");
+    auto r = call(
+        "POST", "/api/v1/auth/register",
+        R"({"email":")" + email + R"(","password":")" + k_password + R"(","handle":")" + handle + "\"" + extra + "}");
     EXPECT_EQ(r.status, 201) << r.body;
     return {json_at(r.body, "token").value_or(""), json_at(r.body, "user.id").value_or("0")};
   }
@@ -143,14 +144,18 @@ TEST_F(Recovery, AResetAnswersAlikeForAnyAddressAndItsLinkSetsThePasswordOnceEnd
   auto weak = call("POST", "/api/v1/auth/password-reset/confirm", R"({"token":")" + link + R"(","password":"court"})");
   EXPECT_EQ(weak.status, 400);
   EXPECT_EQ(json_at(weak.body, "error.field"), "password");
-  EXPECT_EQ(call("POST", "/api/v1/auth/password-reset/confirm", R"({"token":"x","password":"un nouveau secret"})").status, 400);
-  EXPECT_EQ(call("POST", "/api/v1/auth/password-reset/confirm", R"({"token":")" + link + R"(","password":"un nouveau secret"})")
+  EXPECT_EQ(
+      call("POST", "/api/v1/auth/password-reset/confirm", R"({"token":"x","password":"un nouveau secret"})").status,
+      400);
+  EXPECT_EQ(call("POST", "/api/v1/auth/password-reset/confirm",
+                 R"({"token":")" + link + R"(","password":"un nouveau secret"})")
                 .status,
             204);
   EXPECT_EQ(call("GET", "/api/v1/me", "", token).status, 401);  // every session ended
   EXPECT_EQ(login("nina@example.fr", k_password), 401);
   EXPECT_EQ(login("nina@example.fr", "un nouveau secret"), 200);
-  auto reuse = call("POST", "/api/v1/auth/password-reset/confirm", R"({"token":")" + link + R"(","password":"encore un autre"})");
+  auto reuse = call("POST", "/api/v1/auth/password-reset/confirm",
+                    R"({"token":")" + link + R"(","password":"encore un autre"})");
   EXPECT_EQ(reuse.status, 400);
   EXPECT_EQ(json_at(reuse.body, "error.field"), "token");
   // The address was proved by the link.
@@ -164,9 +169,10 @@ TEST_F(Recovery, AResetAnswersAlikeForAnyAddressAndItsLinkSetsThePasswordOnceEnd
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   one("UPDATE account_tokens SET expires_at = now() - interval '1 second'");
-  EXPECT_EQ(call("POST", "/api/v1/auth/password-reset/confirm", R"({"token":")" + late + R"(","password":"encore un autre"})")
-                .status,
-            400);
+  EXPECT_EQ(
+      call("POST", "/api/v1/auth/password-reset/confirm", R"({"token":")" + late + R"(","password":"encore un autre"})")
+          .status,
+      400);
   EXPECT_EQ(login("nina@example.fr", "un nouveau secret"), 200);
   expect_logs_clean({"nina@example.fr", "personne@example.fr", link, late});
 }
@@ -174,26 +180,32 @@ TEST_F(Recovery, AResetAnswersAlikeForAnyAddressAndItsLinkSetsThePasswordOnceEnd
 TEST_F(Recovery, ResetRequestsFloodNoInboxAndStillAnswerAlike) {
   enrol("sam@example.fr", "Sam");
   EXPECT_TRUE(outbox_drained());
-  for (int i = 0; i < 12; ++i) EXPECT_EQ(call("POST", "/api/v1/auth/password-reset", R"({"email":"sam@example.fr"})").status, 202);
+  for (int i = 0; i < 12; ++i)
+    EXPECT_EQ(call("POST", "/api/v1/auth/password-reset", R"({"email":"sam@example.fr"})").status, 202);
   EXPECT_TRUE(outbox_drained());
   int resets = 0;
-  for (const auto& m : catcher_.all()) resets += m.to == "sam@example.fr" && m.text.find("#/reset?token=") != std::string::npos;
+  for (const auto& m : catcher_.all())
+    resets += m.to == "sam@example.fr" && m.text.find("#/reset?token=") != std::string::npos;
   EXPECT_EQ(resets, 5);  // the recipient's budget: 5 an hour
 }
 
 TEST_F(Recovery, AnEmailChangeNeedsThePasswordAndCountsOnlyOnceTheNewAddressIsProved) {
   auto [token, id] = enrol("ana@example.fr", "Ana");
-  auto other_session = json_at(call("POST", "/api/v1/auth/login", R"({"email":"ana@example.fr","password":")" + k_password + "\"}").body,
-                               "token")
-                           .value_or("");
+  auto other_session =
+      json_at(call("POST", "/api/v1/auth/login", R"({"email":"ana@example.fr","password":")" + k_password + "\"}").body,
+              "token")
+          .value_or("");
   auto wrong = call("PUT", "/api/v1/me/email", R"({"password":"pas le bon","email":"ana.neuve@example.fr"})", token);
   EXPECT_EQ(wrong.status, 403);
   EXPECT_EQ(json_at(wrong.body, "error.field"), "password");
-  auto bad = call("PUT", "/api/v1/me/email", R"({"password":")" + k_password + R"(","email":"pas une adresse"})", token);
+  auto bad =
+      call("PUT", "/api/v1/me/email", R"({"password":")" + k_password + R"(","email":"pas une adresse"})", token);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(json_at(bad.body, "error.field"), "email");
-  ASSERT_EQ(call("PUT", "/api/v1/me/email", R"({"password":")" + k_password + R"(","email":"ana.neuve@example.fr"})", token).status,
-            202);
+  ASSERT_EQ(
+      call("PUT", "/api/v1/me/email", R"({"password":")" + k_password + R"(","email":"ana.neuve@example.fr"})", token)
+          .status,
+      202);
   EXPECT_EQ(call("GET", "/api/v1/me", "", other_session).status, 401);  // other sessions ended
   auto me = call("GET", "/api/v1/me", "", token).body;
   EXPECT_EQ(json_at(me, "user.email"), "ana@example.fr");  // not before it is proved
@@ -211,7 +223,9 @@ TEST_F(Recovery, AnEmailChangeNeedsThePasswordAndCountsOnlyOnceTheNewAddressIsPr
 
   // An address another account uses: the same answer here, a word to its owner, nothing changes.
   enrol("bea@example.fr", "Béa");
-  ASSERT_EQ(call("PUT", "/api/v1/me/email", R"({"password":")" + k_password + R"(","email":"BEA@example.fr"})", token).status, 202);
+  ASSERT_EQ(
+      call("PUT", "/api/v1/me/email", R"({"password":")" + k_password + R"(","email":"BEA@example.fr"})", token).status,
+      202);
   EXPECT_TRUE(catcher_.wait_for("BEA@example.fr", "déjà celle de votre compte"));
   EXPECT_EQ(json_at(call("GET", "/api/v1/me", "", token).body, "user.email"), "ana.neuve@example.fr");
   EXPECT_EQ(login("bea@example.fr", k_password), 200);
@@ -221,17 +235,18 @@ TEST_F(Recovery, AnEmailChangeNeedsThePasswordAndCountsOnlyOnceTheNewAddressIsPr
 TEST_F(Recovery, AnEmailBoundInvitationCountsOnlyOnceTheAddressIsProved) {
   auto [root_token, root_id] = enrol("racine@example.fr", "Racine");
   one("UPDATE users SET is_admin = true WHERE id = " + root_id);
-  auto group = call("POST", "/api/v1/groups",
-                    R"({"name":"Espace pro","description":"d","rules":"Règle 1 : bienveillance.","join_policy":"invite","visibility":"listed"})",
-                    root_token);
+  auto group = call(
+      "POST", "/api/v1/groups",
+      R"({"name":"Espace pro","description":"d","rules":"Règle 1 : bienveillance.","join_policy":"invite","visibility":"listed"})",
+      root_token);
   ASSERT_EQ(group.status, 201) << group.body;
   auto gid = *json_at(group.body, "group.id");
   auto inv = call("POST", "/api/v1/groups/" + gid + "/invitations", R"({"email":"docteure@example.fr"})", root_token);
   ASSERT_EQ(inv.status, 201) << inv.body;
   auto code = *json_at(inv.body, "invitation.code");
   auto reg = call("POST", "/api/v1/auth/register",
-                  R"({"email":"docteure@example.fr","password":")" + k_password + R"(","handle":"Docteure","invitation":")" + code +
-                      "\"}");
+                  R"({"email":"docteure@example.fr","password":")" + k_password +
+                      R"(","handle":"Docteure","invitation":")" + code + "\"}");
   ASSERT_EQ(reg.status, 201) << reg.body;
   EXPECT_EQ(json_at(reg.body, "invitation_pending"), "true");
   auto token = *json_at(reg.body, "token");
@@ -250,8 +265,10 @@ TEST_F(Recovery, MailTheRelayCannotTakeIsRetriedWithBackoffThenSent) {
   // The first attempt fails: the message stays, with its error and a later try.
   std::string row;
   for (int i = 0; i < 300; ++i) {
-    row = one("SELECT attempts || '|' || (last_error IS NOT NULL) || '|' || (next_attempt_at > now() + interval '20 seconds') "
-              "FROM mail_outbox");
+    row =
+        one("SELECT attempts || '|' || (last_error IS NOT NULL) || '|' || (next_attempt_at > now() + interval '20 "
+            "seconds') "
+            "FROM mail_outbox");
     if (row.rfind("1|true|", 0) == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -47,14 +47,17 @@ class RoomLog : public ::testing::Test {
 };
 
 // Runs `n` appends concurrently on `io` through `log`, recording (room, seq).
-void spawn_appends(asio::io_context& io, std::shared_ptr<roomlog::room_log> log, std::vector<roomlog::append_request> reqs,
-                   std::vector<roomlog::append_result>& out, std::atomic<int>& failures) {
+void spawn_appends(asio::io_context& io, std::shared_ptr<roomlog::room_log> log,
+                   std::vector<roomlog::append_request> reqs, std::vector<roomlog::append_result>& out,
+                   std::atomic<int>& failures) {
   out.resize(reqs.size());
   for (std::size_t i = 0; i < reqs.size(); ++i) {
     auto task = [log, r = reqs[i], &out, i, &failures]() mutable -> awaitable<void> {
       auto res = co_await log->append(std::move(r));
-      if (res) out[i] = *res;
-      else ++failures;
+      if (res)
+        out[i] = *res;
+      else
+        ++failures;
     };
     asio::co_spawn(io, std::move(task), [&failures](std::exception_ptr ep) {
       if (ep) ++failures;
@@ -193,8 +196,9 @@ TEST_F(RoomLog, NewEventsArePublishedAfterCommitDuplicatesAreNot) {
   ro.port = shared_redis().port();
   std::vector<std::string> frames;
   bool subscribed = false;
-  redis::subscriber sub(io.get_executor(), ro,
-                        {[&](std::string_view, std::string_view m) { frames.emplace_back(m); }, [] {}, [&] { subscribed = true; }});
+  redis::subscriber sub(
+      io.get_executor(), ro,
+      {[&](std::string_view, std::string_view m) { frames.emplace_back(m); }, [] {}, [&] { subscribed = true; }});
   sub.subscribe(roomlog::room_channel("group:7"));
   sub.start();
   redis::publisher pub(io.get_executor(), ro);

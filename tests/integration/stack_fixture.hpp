@@ -32,7 +32,8 @@ inline std::string read_file(const std::string& path) {
 
 inline std::string fill(std::string text, const std::map<std::string, std::string>& values) {
   for (const auto& [k, v] : values)
-    for (auto pos = text.find(k); pos != std::string::npos; pos = text.find(k, pos + v.size())) text.replace(pos, k.size(), v);
+    for (auto pos = text.find(k); pos != std::string::npos; pos = text.find(k, pos + v.size()))
+      text.replace(pos, k.size(), v);
   return text;
 }
 
@@ -41,8 +42,8 @@ inline std::string fill(std::string text, const std::map<std::string, std::strin
 class front {
  public:
   // Per-address limits as scripts/colibri sets them, unless a test narrows them.
-  front(unsigned short port, unsigned short groups_port, unsigned short chat_port, std::string conn_per_address = "1000",
-        std::string api_rate = "100", std::string api_burst = "400")
+  front(unsigned short port, unsigned short groups_port, unsigned short chat_port,
+        std::string conn_per_address = "1000", std::string api_rate = "100", std::string api_burst = "400")
       : port_(port) {
     std::string src = COLIBRI_SOURCE_DIR;
     std::string d = dir_.path();
@@ -66,7 +67,8 @@ class front {
   ~front() { stop(); }
   void start() {
     std::string d = dir_.path();
-    proc_ = process(as_run_user({"nginx", "-p", d + "/nginx", "-c", d + "/nginx/nginx.conf"}), {}, d + "/nginx-stdout.log");
+    proc_ =
+        process(as_run_user({"nginx", "-p", d + "/nginx", "-c", d + "/nginx/nginx.conf"}), {}, d + "/nginx-stdout.log");
     for (int i = 0; i < 200 && !tcp_port_open(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
     if (!tcp_port_open(port_))
       throw std::runtime_error("nginx did not start: " + proc_.log_tail() + read_file(d + "/log/nginx-error.log"));

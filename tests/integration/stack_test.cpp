@@ -1,9 +1,9 @@
 // End-to-end through nginx with the configuration the local stack uses
 // (deploy/nginx/*): one origin for the REST API, the WebSocket and the static
 // client.
-#include "stack_fixture.hpp"
-
 #include <thread>
+
+#include "stack_fixture.hpp"
 
 using namespace colibri::test;
 
@@ -86,10 +86,11 @@ TEST_F(Stack, NginxsAccessLogNeverHoldsAnInvitationCode) {
   auto [admin, admin_id] = reg("admin");
   sql("UPDATE users SET is_admin = true WHERE id = " + admin_id);
   auto auth = [](const std::string& t) { return std::map<std::string, std::string>{{"Authorization", "Bearer " + t}}; };
-  auto g = http_call(http_port_, "POST", "/api/v1/groups", R"({"name":"Sur invitation","join_policy":"invite","visibility":"hidden"})",
-                     auth(admin));
+  auto g = http_call(http_port_, "POST", "/api/v1/groups",
+                     R"({"name":"Sur invitation","join_policy":"invite","visibility":"hidden"})", auth(admin));
   ASSERT_EQ(g.status, 201) << g.body;
-  auto inv = http_call(http_port_, "POST", "/api/v1/groups/" + *json_at(g.body, "group.id") + "/invitations", "{}", auth(admin));
+  auto inv = http_call(http_port_, "POST", "/api/v1/groups/" + *json_at(g.body, "group.id") + "/invitations", "{}",
+                       auth(admin));
   ASSERT_EQ(inv.status, 201) << inv.body;
   auto code = *json_at(inv.body, "invitation.code");
   auto [guest, guest_id] = reg("invitee");

@@ -33,8 +33,10 @@ class WebClient : public stack_fixture {
     auto p = browser_->new_page();
     p->viewport(1280, 900, false);
     p->go(fronts_[front_index]->origin() + "/" + hash);
-    p->eval("(() => { window.__errors = []; addEventListener('error', (e) => __errors.push(String(e.message))); "
-            "addEventListener('unhandledrejection', (e) => __errors.push(String(e.reason && e.reason.message || e.reason))); })()");
+    p->eval(
+        "(() => { window.__errors = []; addEventListener('error', (e) => __errors.push(String(e.message))); "
+        "addEventListener('unhandledrejection', (e) => __errors.push(String(e.reason && e.reason.message || "
+        "e.reason))); })()");
     return p;
   }
   static std::string text_of(page& p, const std::string& css) {
@@ -50,7 +52,8 @@ class WebClient : public stack_fixture {
     return p.text("[...document.querySelectorAll('ol.messages li .body')].map((e) => e.textContent).join('|')");
   }
   static bool shows_message(page& p, const std::string& body, milliseconds timeout) {
-    return p.wait_for("[...document.querySelectorAll('ol.messages li .body')].some((e) => e.textContent === " + page::quote(body) + ")",
+    return p.wait_for("[...document.querySelectorAll('ol.messages li .body')].some((e) => e.textContent === " +
+                          page::quote(body) + ")",
                       timeout);
   }
   static void send(page& p, const std::string& body) {
@@ -78,9 +81,10 @@ TEST_F(WebClient, NewcomerJoinsIsWelcomedChatsLiveSurvivesACutAndCountsDays) {
   auto admin_token = *json_at(reg.body, "token");
   sql("UPDATE users SET is_admin = true");
   std::map<std::string, std::string> auth{{"Authorization", "Bearer " + admin_token}};
-  auto g = http_call(http_port_, "POST", "/api/v1/groups",
-                     R"({"name":"Les Colibris","description":"Entraide au quotidien","rules":"Bienveillance avant tout.","join_policy":"request","visibility":"listed"})",
-                     auth);
+  auto g = http_call(
+      http_port_, "POST", "/api/v1/groups",
+      R"({"name":"Les Colibris","description":"Entraide au quotidien","rules":"Bienveillance avant tout.","join_policy":"request","visibility":"listed"})",
+      auth);
   ASSERT_EQ(g.status, 201) << g.body;
   auto gid = *json_at(g.body, "group.id");
 
@@ -102,7 +106,8 @@ TEST_F(WebClient, NewcomerJoinsIsWelcomedChatsLiveSurvivesACutAndCountsDays) {
   EXPECT_NE(field_error(*newcomer, "password").find("8"), std::string::npos);
   newcomer->type("input[name=password]", "arreter-pour-de-bon");
   newcomer->click("form button[type=submit]");
-  ASSERT_TRUE(newcomer->wait_for("location.hash === '#/groups' && document.querySelector('ul.tree a')")) << text_of(*newcomer, "main");
+  ASSERT_TRUE(newcomer->wait_for("location.hash === '#/groups' && document.querySelector('ul.tree a')"))
+      << text_of(*newcomer, "main");
   shots(*newcomer, "groups");
 
   // Asks to join with a motivation (too short first).
@@ -163,7 +168,9 @@ TEST_F(WebClient, NewcomerJoinsIsWelcomedChatsLiveSurvivesACutAndCountsDays) {
   fronts_[1]->start();
   ASSERT_TRUE(shows_message(*newcomer, "Pendant la coupure 3", seconds(20))) << messages(*newcomer);
   auto all = messages(*newcomer);
-  auto one = all.find("Bienvenue Nadia, on est là !|Merci ! Jour 1 pour moi.|Pendant la coupure 1|Pendant la coupure 2|Pendant la coupure 3");
+  auto one = all.find(
+      "Bienvenue Nadia, on est là !|Merci ! Jour 1 pour moi.|Pendant la coupure 1|Pendant la coupure 2|Pendant la "
+      "coupure 3");
   EXPECT_NE(one, std::string::npos) << all;
   EXPECT_EQ(all.find("Pendant la coupure 1", all.find("Pendant la coupure 1") + 1), std::string::npos) << all;
   EXPECT_EQ(newcomer->eval("document.querySelectorAll('ol.messages li.message').length"), "5");
@@ -174,12 +181,14 @@ TEST_F(WebClient, NewcomerJoinsIsWelcomedChatsLiveSurvivesACutAndCountsDays) {
   ASSERT_EQ(troll.status, 201);
   sql("INSERT INTO memberships (group_id, user_id) SELECT " + gid + ", id FROM users WHERE handle = 'Vendeur'");
   std::map<std::string, std::string> troll_auth{{"Authorization", "Bearer " + *json_at(troll.body, "token")}};
-  auto spam = http_call(http_port_, "POST", "/api/v1/rooms/group:" + gid + "/events",
-                        R"({"kind":"message","body":"Achetez mes cigarettes pas chères !","client_msg_id":"s1"})", troll_auth);
+  auto spam =
+      http_call(http_port_, "POST", "/api/v1/rooms/group:" + gid + "/events",
+                R"({"kind":"message","body":"Achetez mes cigarettes pas chères !","client_msg_id":"s1"})", troll_auth);
   ASSERT_EQ(spam.status, 201) << spam.body;
   ASSERT_TRUE(shows_message(*newcomer, "Achetez mes cigarettes pas chères !", seconds(5)));
-  newcomer->eval("[...document.querySelectorAll('ol.messages li')].find((li) => li.textContent.includes('Achetez'))"
-                 ".querySelector('.actions button.link').click()");
+  newcomer->eval(
+      "[...document.querySelectorAll('ol.messages li')].find((li) => li.textContent.includes('Achetez'))"
+      ".querySelector('.actions button.link').click()");
   ASSERT_TRUE(newcomer->wait_for("document.querySelector('form.report select')"));
   newcomer->eval("(() => { const s = document.querySelector('form.report select'); s.value = 'spam'; })()");
   newcomer->click("form.report button[type=submit]");
@@ -190,18 +199,21 @@ TEST_F(WebClient, NewcomerJoinsIsWelcomedChatsLiveSurvivesACutAndCountsDays) {
   mod->click("[data-report] .row button");
   // The moderators' other forms: a scheduled post without its time.
   mod->type("[data-field=body] textarea[name=body]", "Point du soir : comment ça va ?");
-  mod->eval("[...document.querySelectorAll('button[type=submit]')].find((b) => b.textContent === 'Programmer').click()");
+  mod->eval(
+      "[...document.querySelectorAll('button[type=submit]')].find((b) => b.textContent === 'Programmer').click()");
   EXPECT_FALSE(field_error(*mod, "time").empty());
   EXPECT_TRUE(newcomer->wait_for(
-      "![...document.querySelectorAll('ol.messages li .body')].some((e) => e.textContent.includes('Achetez'))", seconds(5)))
+      "![...document.querySelectorAll('ol.messages li .body')].some((e) => e.textContent.includes('Achetez'))",
+      seconds(5)))
       << messages(*newcomer);
 
   // An empty message: the API's sentence under the composer.
   newcomer->click(".composer button[type=submit]");
   EXPECT_FALSE(field_error(*newcomer, "body").empty());
   // A private message to the moderator, found in her list.
-  newcomer->eval("[...document.querySelectorAll('ol.messages li')].find((li) => li.textContent.includes('Bienvenue Nadia'))"
-                 ".querySelectorAll('.actions button.link')[1].click()");
+  newcomer->eval(
+      "[...document.querySelectorAll('ol.messages li')].find((li) => li.textContent.includes('Bienvenue Nadia'))"
+      ".querySelectorAll('.actions button.link')[1].click()");
   ASSERT_TRUE(newcomer->wait_for("location.hash.startsWith('#/dm/') && document.querySelector('.composer textarea')"));
   send(*newcomer, "Merci pour l'accueil, Hélène.");
   ASSERT_TRUE(shows_message(*newcomer, "Merci pour l'accueil, Hélène.", seconds(5)));
@@ -229,10 +241,11 @@ TEST_F(WebClient, NewcomerJoinsIsWelcomedChatsLiveSurvivesACutAndCountsDays) {
   newcomer->eval("(() => { document.querySelector('input[name=\"quit.date\"]').value = '1949-12-31'; })()");
   newcomer->click("main form button[type=submit]");
   EXPECT_NE(field_error(*newcomer, "quit.date").find("1950"), std::string::npos);
-  newcomer->eval("(() => { const d = new Date(Date.now() - 10 * 86400000); "
-                 "document.querySelector('input[name=\"quit.date\"]').value = d.toISOString().slice(0, 10); "
-                 "document.querySelector('input[name=\"quit.cigarettes_per_day\"]').value = '20'; "
-                 "document.querySelector('input[value=groups]').checked = true; })()");
+  newcomer->eval(
+      "(() => { const d = new Date(Date.now() - 10 * 86400000); "
+      "document.querySelector('input[name=\"quit.date\"]').value = d.toISOString().slice(0, 10); "
+      "document.querySelector('input[name=\"quit.cigarettes_per_day\"]').value = '20'; "
+      "document.querySelector('input[value=groups]').checked = true; })()");
   newcomer->click("main form button[type=submit]");
   ASSERT_TRUE(newcomer->wait_for("location.hash === '#/progress' && document.querySelector('.stat .value')"));
   auto days = text_of(*newcomer, ".stat .value");
@@ -242,7 +255,8 @@ TEST_F(WebClient, NewcomerJoinsIsWelcomedChatsLiveSurvivesACutAndCountsDays) {
 
   // English on request, the API's sentences too.
   newcomer->eval("[...document.querySelectorAll('#nav button')].find((b) => b.textContent === 'English').click()");
-  ASSERT_TRUE(newcomer->wait_for("document.querySelector('main h1') && document.querySelector('main h1').textContent === 'My journey'"));
+  ASSERT_TRUE(newcomer->wait_for(
+      "document.querySelector('main h1') && document.querySelector('main h1').textContent === 'My journey'"));
   newcomer->go(fronts_[1]->origin() + "/#/profile");
   ASSERT_TRUE(newcomer->wait_for("document.querySelector('input[name=\"quit.date\"]')"));
   newcomer->eval("(() => { document.querySelector('input[name=\"quit.date\"]').value = '1949-12-31'; })()");
@@ -314,7 +328,8 @@ TEST_F(WebClient, ANewcomerVerifiesFromTheMailResetsAForgottenPasswordChangesThe
   p->type("form[aria-label='Changer de mot de passe'] input[name=current_password]", "seconde clé secrète");
   p->type("form[aria-label='Changer de mot de passe'] input[name=password]", "troisième clé secrète");
   p->click("form[aria-label='Changer de mot de passe'] button[type=submit]");
-  ASSERT_TRUE(p->wait_for("document.getElementById('status').textContent.includes('Mot de passe changé')", seconds(10)));
+  ASSERT_TRUE(
+      p->wait_for("document.getElementById('status').textContent.includes('Mot de passe changé')", seconds(10)));
 
   // Changes the email: it counts once the new address is proved.
   p->type("form[aria-label=\"Changer d'adresse e-mail\"] input[name=email]", renewed);

@@ -34,8 +34,7 @@ std::vector<std::optional<session>> find_sessions(pqxx::transaction_base& w, con
       "  WHERE s.id = live.id AND live.last_seen_at < now() - interval '1 minute') "
       "SELECT i, id, user_id FROM live";
   auto r = pg::exec_prepared(w, "colibri_find_sessions", sql, pg::text_array(hashes), k_idle_days);
-  for (auto row : r)
-    out[row[0].as<std::size_t>() - 1] = session{row[1].as<std::int64_t>(), row[2].as<std::int64_t>()};
+  for (auto row : r) out[row[0].as<std::size_t>() - 1] = session{row[1].as<std::int64_t>(), row[2].as<std::int64_t>()};
   return out;
 }
 

@@ -4,14 +4,16 @@
 
 namespace colibri::auth {
 
-std::optional<int> throttle_reserve(pqxx::work& w, const std::vector<throttle_rule>& rules, std::chrono::seconds window) {
+std::optional<int> throttle_reserve(pqxx::work& w, const std::vector<throttle_rule>& rules,
+                                    std::chrono::seconds window) {
   std::optional<int> wait;
   for (const auto& r : rules) {
     auto res = w.exec_params1(
         "INSERT INTO login_throttle AS t (key, window_start, failures) VALUES ($1, now(), 1) "
         "ON CONFLICT (key) DO UPDATE SET "
         "  failures = CASE WHEN t.window_start + make_interval(secs => $2) > now() THEN t.failures + 1 ELSE 1 END, "
-        "  window_start = CASE WHEN t.window_start + make_interval(secs => $2) > now() THEN t.window_start ELSE now() END "
+        "  window_start = CASE WHEN t.window_start + make_interval(secs => $2) > now() THEN t.window_start ELSE now() "
+        "END "
         "RETURNING failures, ceil(extract(epoch FROM window_start + make_interval(secs => $2) - now()))::int",
         r.key, static_cast<double>(window.count()));
     if (res[0].as<int>() > r.max_failures) wait = std::max(wait.value_or(1), std::max(1, res[1].as<int>()));

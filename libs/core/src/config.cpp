@@ -42,8 +42,14 @@ config::config(int argc, const char* const* argv) {
   }
   for (int i = 1; i < argc; ++i) {
     std::string_view a(argv[i]);
-    if (a == "--help" || a == "-h") { help_ = true; continue; }
-    if (!a.starts_with("--")) { errors_.push_back("unexpected argument '" + std::string(a) + "'"); continue; }
+    if (a == "--help" || a == "-h") {
+      help_ = true;
+      continue;
+    }
+    if (!a.starts_with("--")) {
+      errors_.push_back("unexpected argument '" + std::string(a) + "'");
+      continue;
+    }
     std::string name, value;
     if (auto eq = a.find('='); eq != std::string_view::npos) {
       name = flag_to_env(a.substr(0, eq));
@@ -103,9 +109,12 @@ bool config::boolean(std::string_view name, bool def) {
   if (r) {
     std::string s = *r;
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (s == "1" || s == "true" || s == "yes" || s == "on") v = true;
-    else if (s == "0" || s == "false" || s == "no" || s == "off") v = false;
-    else fail(name, "'" + *r + "' is not a boolean (true/false)");
+    if (s == "1" || s == "true" || s == "yes" || s == "on")
+      v = true;
+    else if (s == "0" || s == "false" || s == "no" || s == "off")
+      v = false;
+    else
+      fail(name, "'" + *r + "' is not a boolean (true/false)");
   }
   settings_.push_back({std::string(name), v ? "true" : "false", r == nullptr});
   return v;

@@ -19,10 +19,14 @@ std::function<void(std::string_view)> g_sink;
 
 std::string_view level_name(level l) {
   switch (l) {
-    case level::debug: return "debug";
-    case level::info: return "info";
-    case level::warn: return "warn";
-    case level::error: return "error";
+    case level::debug:
+      return "debug";
+    case level::info:
+      return "info";
+    case level::warn:
+      return "warn";
+    case level::error:
+      return "error";
   }
   return "info";
 }
@@ -35,7 +39,10 @@ void set_service(std::string_view name) {
 void set_level(level l) { g_level = static_cast<int>(l); }
 bool parse_level(std::string_view s, level& out) {
   for (auto l : {level::debug, level::info, level::warn, level::error})
-    if (s == level_name(l)) { out = l; return true; }
+    if (s == level_name(l)) {
+      out = l;
+      return true;
+    }
   return false;
 }
 void set_sink(std::function<void(std::string_view)> sink) {
@@ -63,13 +70,27 @@ void append_escaped(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += "\\u00";

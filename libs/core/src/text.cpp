@@ -7,8 +7,14 @@
 namespace colibri::core {
 
 bool parse_lang(std::string_view s, lang& out) {
-  if (s == "fr") { out = lang::fr; return true; }
-  if (s == "en") { out = lang::en; return true; }
+  if (s == "fr") {
+    out = lang::fr;
+    return true;
+  }
+  if (s == "en") {
+    out = lang::en;
+    return true;
+  }
   return false;
 }
 
@@ -37,13 +43,21 @@ lang lang_from_accept_language(std::string_view header) {
       auto params = trim(item.substr(semi + 1));
       if (params.size() > 2 && params[0] == 'q' && params[1] == '=') {
         std::string qs(params.substr(2));
-        try { q = std::stod(qs); } catch (...) { q = 0; }
+        try {
+          q = std::stod(qs);
+        } catch (...) {
+          q = 0;
+        }
       }
     }
     std::string primary;
-    for (char c : tag.substr(0, tag.find('-'))) primary += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char c : tag.substr(0, tag.find('-')))
+      primary += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     lang l;
-    if (parse_lang(primary, l) && q > best_q) { best_q = q; best = l; }
+    if (parse_lang(primary, l) && q > best_q) {
+      best_q = q;
+      best = l;
+    }
   }
   return best;
 }

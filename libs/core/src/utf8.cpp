@@ -12,13 +12,13 @@ std::size_t sequence_length(std::string_view s, std::size_t i) {
   if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
   if (c >= 0xE0 && c <= 0xEF) {
     if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
+    if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
     if (c == 0xED && b(1) >= 0xA0) return 0;  // UTF-16 surrogate
     return 3;
   }
   if (c >= 0xF0 && c <= 0xF4) {
     if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
+    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
     if (c == 0xF4 && b(1) >= 0x90) return 0;  // above U+10FFFF
     return 4;
   }
@@ -43,10 +43,19 @@ char32_t next_code_point(std::string_view s, std::size_t& i) {
   auto c = static_cast<unsigned char>(s[i]);
   auto cont = [&](std::size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(s[i + k]) & 0x3F); };
   char32_t cp;
-  if (c < 0x80) { cp = c; i += 1; }
-  else if (c < 0xE0) { cp = (static_cast<char32_t>(c & 0x1F) << 6) | cont(1); i += 2; }
-  else if (c < 0xF0) { cp = (static_cast<char32_t>(c & 0x0F) << 12) | (cont(1) << 6) | cont(2); i += 3; }
-  else { cp = (static_cast<char32_t>(c & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3); i += 4; }
+  if (c < 0x80) {
+    cp = c;
+    i += 1;
+  } else if (c < 0xE0) {
+    cp = (static_cast<char32_t>(c & 0x1F) << 6) | cont(1);
+    i += 2;
+  } else if (c < 0xF0) {
+    cp = (static_cast<char32_t>(c & 0x0F) << 12) | (cont(1) << 6) | cont(2);
+    i += 3;
+  } else {
+    cp = (static_cast<char32_t>(c & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3);
+    i += 4;
+  }
   return cp;
 }
 

@@ -9,8 +9,11 @@ namespace log = colibri::log;
 TEST(Log, SecretFieldsAreNeverWritten) {
   std::string captured;
   log::set_sink([&](std::string_view line) { captured += line; });
-  log::info("login", {{"token", "abcdef0123"}, {"password", "hunter2"}, {"Authorization", "Bearer xyz"},
-                      {"user_id", 42}, {"note", "a \"quoted\"\nline"}});
+  log::info("login", {{"token", "abcdef0123"},
+                      {"password", "hunter2"},
+                      {"Authorization", "Bearer xyz"},
+                      {"user_id", 42},
+                      {"note", "a \"quoted\"\nline"}});
   log::set_sink(nullptr);
   EXPECT_EQ(captured.find("abcdef0123"), std::string::npos);
   EXPECT_EQ(captured.find("hunter2"), std::string::npos);
@@ -24,9 +27,10 @@ TEST(Log, AnErrorKeepsItsFirstLineNotThePostgresRowItFailedOn) {
   // Audit F22: "request failed" logged PostgreSQL's DETAIL with whole rows.
   std::string captured;
   log::set_sink([&](std::string_view line) { captured += line; });
-  log::error("request failed", {{"error", "ERROR:  new row for relation \"notifications\" violates check constraint "
-                                          "\"notifications_body_check\"\nDETAIL:  Failing row contains (7, 42, welcome, "
-                                          "Bienvenue, Je suis Alice Martin)."}});
+  log::error("request failed", {{"error",
+                                 "ERROR:  new row for relation \"notifications\" violates check constraint "
+                                 "\"notifications_body_check\"\nDETAIL:  Failing row contains (7, 42, welcome, "
+                                 "Bienvenue, Je suis Alice Martin)."}});
   log::set_sink(nullptr);
   EXPECT_NE(captured.find("violates check constraint"), std::string::npos);
   EXPECT_EQ(captured.find("Alice Martin"), std::string::npos) << captured;

@@ -8,14 +8,22 @@ namespace colibri::http {
 
 std::string_view to_string(method m) {
   switch (m) {
-    case method::get: return "GET";
-    case method::head: return "HEAD";
-    case method::post: return "POST";
-    case method::put: return "PUT";
-    case method::patch: return "PATCH";
-    case method::delete_: return "DELETE";
-    case method::options: return "OPTIONS";
-    case method::other: return "OTHER";
+    case method::get:
+      return "GET";
+    case method::head:
+      return "HEAD";
+    case method::post:
+      return "POST";
+    case method::put:
+      return "PUT";
+    case method::patch:
+      return "PATCH";
+    case method::delete_:
+      return "DELETE";
+    case method::options:
+      return "OPTIONS";
+    case method::other:
+      return "OTHER";
   }
   return "OTHER";
 }
@@ -42,7 +50,8 @@ std::string_view request::bearer_token() const {
   constexpr std::string_view prefix = "Bearer ";
   if (h.size() <= prefix.size()) return {};
   for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(h[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) return {};
+    if (std::tolower(static_cast<unsigned char>(h[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+      return {};
   auto t = h.substr(prefix.size());
   while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
   while (!t.empty() && t.back() == ' ') t.remove_suffix(1);

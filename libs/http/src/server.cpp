@@ -23,14 +23,22 @@ namespace {
 
 method to_method(bhttp::verb v) {
   switch (v) {
-    case bhttp::verb::get: return method::get;
-    case bhttp::verb::head: return method::head;
-    case bhttp::verb::post: return method::post;
-    case bhttp::verb::put: return method::put;
-    case bhttp::verb::patch: return method::patch;
-    case bhttp::verb::delete_: return method::delete_;
-    case bhttp::verb::options: return method::options;
-    default: return method::other;
+    case bhttp::verb::get:
+      return method::get;
+    case bhttp::verb::head:
+      return method::head;
+    case bhttp::verb::post:
+      return method::post;
+    case bhttp::verb::put:
+      return method::put;
+    case bhttp::verb::patch:
+      return method::patch;
+    case bhttp::verb::delete_:
+      return method::delete_;
+    case bhttp::verb::options:
+      return method::options;
+    default:
+      return method::other;
   }
 }
 
@@ -143,7 +151,9 @@ struct server::impl : std::enable_shared_from_this<impl> {
       res = response::error(core::errc::internal, req.lang);
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    log::info("request", {{"method", to_string(req.verb)}, {"route", *m.pattern}, {"status", res.status},
+    log::info("request", {{"method", to_string(req.verb)},
+                          {"route", *m.pattern},
+                          {"status", res.status},
                           {"ms", static_cast<std::int64_t>(ms.count())}});
     co_return res;
   }
@@ -166,7 +176,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
     }
     stream.expires_after(std::chrono::seconds(10));
     bws::stream<beast::tcp_stream> hs(std::move(stream));
-    hs.set_option(bws::stream_base::decorator([](bws::response_type& res) { res.set(bhttp::field::server, "colibri"); }));
+    hs.set_option(
+        bws::stream_base::decorator([](bws::response_type& res) { res.set(bhttp::field::server, "colibri"); }));
     auto [ec] = co_await hs.async_accept(breq, as_tuple(use_awaitable));
     if (ec) co_return;
     beast::get_lowest_layer(hs).expires_never();
@@ -277,7 +288,8 @@ void server::start() {
   impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
   impl_->acceptor.bind(ep);
   impl_->acceptor.listen(asio::socket_base::max_listen_connections);
-  asio::co_spawn(impl_->io, [self = impl_]() { return self->accept_loop(); }, asio::detached);
+  asio::co_spawn(
+      impl_->io, [self = impl_]() { return self->accept_loop(); }, asio::detached);
 }
 
 void server::stop() {

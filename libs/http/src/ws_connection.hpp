@@ -16,15 +16,14 @@
 // takes them. Keep-alive: a ping after idle_timeout/2 of silence, the
 // connection dropped after idle_timeout.
 #include <array>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "colibri/http/websocket.hpp"
 
@@ -85,8 +84,8 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
   std::unique_ptr<asio::steady_timer> close_timer_;
   std::string in_;  // received, not parsed yet from in_pos_
   std::size_t in_pos_ = 0;
-  std::string msg_;           // the fragmented message being received
-  std::uint8_t msg_op_ = 0;   // its opcode; 0 when none is in progress
+  std::string msg_;             // the fragmented message being received
+  std::uint8_t msg_op_ = 0;     // its opcode; 0 when none is in progress
   std::vector<out_frame> out_;  // from out_head_: queued; a deque would allocate even when empty
   std::size_t out_head_ = 0;
   std::size_t out_offset_ = 0;  // bytes of out_[out_head_] already written

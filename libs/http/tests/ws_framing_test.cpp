@@ -2,12 +2,11 @@
 // raw loopback socket: what RFC 6455 asks of a server, and what our gateway
 // relies on (gathered writes, bounded queue, close handshake, keep-alive).
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -64,8 +63,9 @@ class raw_client {
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("connect");
-    send_raw("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    send_raw(
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     while (buf_.find("\r\n\r\n") == std::string::npos)
       if (!fill()) throw std::runtime_error("no handshake answer");
     auto end = buf_.find("\r\n\r\n") + 4;
@@ -75,7 +75,9 @@ class raw_client {
   }
   ~raw_client() { ::close(fd_); }
 
-  void send_raw(const std::string& bytes) { ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size())); }
+  void send_raw(const std::string& bytes) {
+    ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+  }
 
   // A client frame: masked unless told otherwise.
   static std::string encode(unsigned opcode, const std::string& payload, bool fin = true, bool masked = true,
@@ -130,7 +132,10 @@ class raw_client {
   // The close code of the server's close frame, skipping data frames.
   int close_code() {
     while (auto f = next())
-      if (f->opcode == 8) return f->payload.size() >= 2 ? (static_cast<unsigned char>(f->payload[0]) << 8) | static_cast<unsigned char>(f->payload[1]) : 1005;
+      if (f->opcode == 8)
+        return f->payload.size() >= 2
+                   ? (static_cast<unsigned char>(f->payload[0]) << 8) | static_cast<unsigned char>(f->payload[1])
+                   : 1005;
     return -1;
   }
 
@@ -404,7 +409,8 @@ TEST(HttpServer, HeadAnswersTheHeaderWithoutTheBodySoKeepAliveStaysInStep) {
   // F17: HEAD was answered with the GET handler's body.
   asio::io_context io;
   http::router routes;
-  routes.get("/thing", [](http::request&) -> awaitable<http::response> { co_return http::response::json(200, R"({"a":1})"); });
+  routes.get("/thing",
+             [](http::request&) -> awaitable<http::response> { co_return http::response::json(200, R"({"a":1})"); });
   http::server_options o;
   o.port = 0;
   http::server server(io, o, routes);

@@ -95,7 +95,7 @@ std::optional<bool> fields::boolean(std::string_view key, presence p) {
 }
 
 std::optional<std::vector<std::int64_t>> fields::integers(std::string_view key, presence p, std::int64_t min,
-                                                         std::int64_t max, std::size_t max_items) {
+                                                          std::int64_t max, std::size_t max_items) {
   auto v = get(key, p);
   if (!v) return std::nullopt;
   auto a = v->as_array();
@@ -108,8 +108,10 @@ std::optional<std::vector<std::int64_t>> fields::integers(std::string_view key, 
   for (const auto& item : *a) {
     auto i = item.as_int();
     if (!i || *i < min || *i > max) {
-      fail(key, {"Chaque nombre doit être un entier compris entre " + std::to_string(min) + " et " + std::to_string(max) + ".",
-                 "Each number must be an integer between " + std::to_string(min) + " and " + std::to_string(max) + "."});
+      fail(key,
+           {"Chaque nombre doit être un entier compris entre " + std::to_string(min) + " et " + std::to_string(max) +
+                ".",
+            "Each number must be an integer between " + std::to_string(min) + " and " + std::to_string(max) + "."});
       return std::nullopt;
     }
     out.push_back(*i);
@@ -133,8 +135,8 @@ core::result<value> body_object(std::string_view body) {
   auto doc = parse(body);
   if (!doc) return doc.err();
   if (!doc->as_object())
-    return core::error::make(core::errc::invalid_json,
-                             {"Le corps de la requête doit être un objet JSON.", "The request body must be a JSON object."});
+    return core::error::make(core::errc::invalid_json, {"Le corps de la requête doit être un objet JSON.",
+                                                        "The request body must be a JSON object."});
   return doc;
 }
 

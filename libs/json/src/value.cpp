@@ -15,12 +15,19 @@ const value* value::find(std::string_view key) const {
 
 std::string_view value::type_name() const {
   switch (v.index()) {
-    case 0: return "null";
-    case 1: return "boolean";
-    case 2: case 3: return "number";
-    case 4: return "string";
-    case 5: return "array";
-    default: return "object";
+    case 0:
+      return "null";
+    case 1:
+      return "boolean";
+    case 2:
+    case 3:
+      return "number";
+    case 4:
+      return "string";
+    case 5:
+      return "array";
+    default:
+      return "object";
   }
 }
 
@@ -64,12 +71,24 @@ bool convert(simdjson::dom::element e, value& out, int depth, core::error& err) 
     return false;
   }
   switch (e.type()) {
-    case element_type::NULL_VALUE: out.v = nullptr; return true;
-    case element_type::BOOL: out.v = bool(e.get_bool()); return true;
-    case element_type::INT64: out.v = std::int64_t(e.get_int64()); return true;
-    case element_type::UINT64: out.v = double(e.get_double()); return true;
-    case element_type::DOUBLE: out.v = double(e.get_double()); return true;
-    case element_type::STRING: out.v = std::string(std::string_view(e.get_string())); return true;
+    case element_type::NULL_VALUE:
+      out.v = nullptr;
+      return true;
+    case element_type::BOOL:
+      out.v = bool(e.get_bool());
+      return true;
+    case element_type::INT64:
+      out.v = std::int64_t(e.get_int64());
+      return true;
+    case element_type::UINT64:
+      out.v = double(e.get_double());
+      return true;
+    case element_type::DOUBLE:
+      out.v = double(e.get_double());
+      return true;
+    case element_type::STRING:
+      out.v = std::string(std::string_view(e.get_string()));
+      return true;
     case element_type::ARRAY: {
       auto arr = std::make_shared<array>();
       for (auto child : e.get_array()) {

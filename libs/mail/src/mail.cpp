@@ -15,8 +15,8 @@
 namespace colibri::mail {
 
 void enqueue(pqxx::transaction_base& w, std::optional<std::int64_t> user_id, std::string_view kind, const message& m) {
-  w.exec_params("INSERT INTO mail_outbox (user_id, kind, to_address, subject, body) VALUES ($1, $2, $3, $4, $5)", user_id,
-                std::string(kind), m.to, m.subject, m.text);
+  w.exec_params("INSERT INTO mail_outbox (user_id, kind, to_address, subject, body) VALUES ($1, $2, $3, $4, $5)",
+                user_id, std::string(kind), m.to, m.subject, m.text);
 }
 
 namespace {
@@ -66,8 +66,8 @@ std::string rfc5322_date(core::time_point now) {
   static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-                tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+                months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
 }
 
@@ -250,14 +250,17 @@ int outbox_sender::pass(pqxx::connection& c) {
     // Claimed with a lease: another sender (after a takeover) leaves them
     // alone for five minutes; a sender that dies mid-send retries after it.
     pqxx::work w(c);
-    for (auto r : w.exec_params("UPDATE mail_outbox SET attempts = attempts + 1, "
-                                "next_attempt_at = now() + interval '5 minutes' WHERE id IN ("
-                                "  SELECT id FROM mail_outbox WHERE next_attempt_at <= now() ORDER BY next_attempt_at, id "
-                                "  LIMIT $1 FOR UPDATE SKIP LOCKED) "
-                                "RETURNING id, kind, to_address, subject, body, attempts",
-                                s_.batch))
-      due.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(),
-                     {r[2].as<std::string>(), r[3].as<std::string>(), r[4].as<std::string>()}, r[5].as<int>()});
+    for (auto r :
+         w.exec_params("UPDATE mail_outbox SET attempts = attempts + 1, "
+                       "next_attempt_at = now() + interval '5 minutes' WHERE id IN ("
+                       "  SELECT id FROM mail_outbox WHERE next_attempt_at <= now() ORDER BY next_attempt_at, id "
+                       "  LIMIT $1 FOR UPDATE SKIP LOCKED) "
+                       "RETURNING id, kind, to_address, subject, body, attempts",
+                       s_.batch))
+      due.push_back({r[0].as<std::int64_t>(),
+                     r[1].as<std::string>(),
+                     {r[2].as<std::string>(), r[3].as<std::string>(), r[4].as<std::string>()},
+                     r[5].as<int>()});
     w.commit();
   }
   std::sort(due.begin(), due.end(), [](const claimed& a, const claimed& b) { return a.id < b.id; });
@@ -274,13 +277,16 @@ int outbox_sender::pass(pqxx::connection& c) {
       log::error("mail given up", {{"mail_id", d.id}, {"kind", d.kind}, {"attempts", d.attempts}, {"error", *err}});
     } else {
       auto wait = backoff(d.attempts);
-      w.exec_params("UPDATE mail_outbox SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3 "
-                    "WHERE id = $1",
-                    d.id, static_cast<double>(wait.count()), *err);
+      w.exec_params(
+          "UPDATE mail_outbox SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3 "
+          "WHERE id = $1",
+          d.id, static_cast<double>(wait.count()), *err);
       ++failed_;
-      log::warn("mail not sent, will retry",
-                {{"mail_id", d.id}, {"kind", d.kind}, {"attempt", d.attempts}, {"retry_in_s", static_cast<std::int64_t>(wait.count())},
-                 {"error", *err}});
+      log::warn("mail not sent, will retry", {{"mail_id", d.id},
+                                              {"kind", d.kind},
+                                              {"attempt", d.attempts},
+                                              {"retry_in_s", static_cast<std::int64_t>(wait.count())},
+                                              {"error", *err}});
     }
     w.commit();
   }

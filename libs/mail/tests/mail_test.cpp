@@ -1,18 +1,21 @@
 // The message as the relay receives it: headers that no value can break,
 // a subject and body that survive in UTF-8, the retry schedule.
+#include "colibri/mail/mail.hpp"
+
 #include <gtest/gtest.h>
 #include <sodium.h>
-
-#include "colibri/mail/mail.hpp"
 
 namespace colibri::mail {
 namespace {
 
 std::string header(const std::string& raw, const std::string& name) {
   auto at = raw.find("\r\n" + name + ": ");
-  if (raw.rfind(name + ": ", 0) == 0) at = 0;
-  else if (at == std::string::npos) return {};
-  else at += 2;
+  if (raw.rfind(name + ": ", 0) == 0)
+    at = 0;
+  else if (at == std::string::npos)
+    return {};
+  else
+    at += 2;
   auto end = raw.find("\r\n", at);
   return raw.substr(at + name.size() + 2, end - at - name.size() - 2);
 }
@@ -23,8 +26,8 @@ std::string unbase64(const std::string& b64) {
     if (c != '\r' && c != '\n') clean += c;
   std::string out(clean.size(), '\0');
   std::size_t len = 0;
-  EXPECT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), clean.data(), clean.size(), nullptr,
-                              &len, nullptr, sodium_base64_VARIANT_ORIGINAL),
+  EXPECT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), clean.data(), clean.size(),
+                              nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL),
             0);
   out.resize(len);
   return out;

@@ -21,30 +21,84 @@ bool invisible(char32_t c) {
 char32_t look_alike(char32_t c) {
   if (c >= 0xFF01 && c <= 0xFF5E) return c - 0xFEE0;
   switch (c) {
-    case U'а': case U'А': case U'α': case U'Α': return U'a';
-    case U'В': case U'Β': return U'b';
-    case U'с': case U'С': return U'c';
-    case U'ԁ': return U'd';
-    case U'е': case U'Е': case U'Ε': return U'e';
-    case U'һ': case U'Н': case U'Η': return U'h';
-    case U'і': case U'І': case U'ι': case U'Ι': return U'i';
-    case U'ј': case U'Ј': return U'j';
-    case U'К': case U'κ': case U'Κ': return U'k';
-    case U'ӏ': return U'l';
-    case U'М': case U'Μ': return U'm';
-    case U'Ν': return U'n';
-    case U'о': case U'О': case U'ο': case U'Ο': return U'o';
-    case U'р': case U'Р': case U'ρ': case U'Ρ': return U'p';
-    case U'ԛ': return U'q';
-    case U'ѕ': case U'Ѕ': return U's';
-    case U'Т': case U'τ': case U'Τ': return U't';
-    case U'υ': return U'u';
-    case U'ν': return U'v';
-    case U'ԝ': return U'w';
-    case U'х': case U'Х': case U'χ': case U'Χ': return U'x';
-    case U'у': case U'У': case U'Υ': return U'y';
-    case U'Ζ': return U'z';
-    default: return 0;
+    case U'а':
+    case U'А':
+    case U'α':
+    case U'Α':
+      return U'a';
+    case U'В':
+    case U'Β':
+      return U'b';
+    case U'с':
+    case U'С':
+      return U'c';
+    case U'ԁ':
+      return U'd';
+    case U'е':
+    case U'Е':
+    case U'Ε':
+      return U'e';
+    case U'һ':
+    case U'Н':
+    case U'Η':
+      return U'h';
+    case U'і':
+    case U'І':
+    case U'ι':
+    case U'Ι':
+      return U'i';
+    case U'ј':
+    case U'Ј':
+      return U'j';
+    case U'К':
+    case U'κ':
+    case U'Κ':
+      return U'k';
+    case U'ӏ':
+      return U'l';
+    case U'М':
+    case U'Μ':
+      return U'm';
+    case U'Ν':
+      return U'n';
+    case U'о':
+    case U'О':
+    case U'ο':
+    case U'Ο':
+      return U'o';
+    case U'р':
+    case U'Р':
+    case U'ρ':
+    case U'Ρ':
+      return U'p';
+    case U'ԛ':
+      return U'q';
+    case U'ѕ':
+    case U'Ѕ':
+      return U's';
+    case U'Т':
+    case U'τ':
+    case U'Τ':
+      return U't';
+    case U'υ':
+      return U'u';
+    case U'ν':
+      return U'v';
+    case U'ԝ':
+      return U'w';
+    case U'х':
+    case U'Х':
+    case U'χ':
+    case U'Χ':
+      return U'x';
+    case U'у':
+    case U'У':
+    case U'Υ':
+      return U'y';
+    case U'Ζ':
+      return U'z';
+    default:
+      return 0;
   }
 }
 
@@ -76,9 +130,12 @@ std::string fold_case(std::string_view text) {
     char32_t c = core::next_code_point(text, i);
     if (invisible(c)) continue;
     if (auto l = look_alike(c)) c = l;
-    if (c >= U'A' && c <= U'Z') c += 32;
-    else if (c >= 0xC0 && c <= 0xDE && c != 0xD7) c += 32;  // À..Þ, not ×
-    else if (c == 0x152) c = 0x153;                         // Œ
+    if (c >= U'A' && c <= U'Z')
+      c += 32;
+    else if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
+      c += 32;  // À..Þ, not ×
+    else if (c == 0x152)
+      c = 0x153;  // Œ
     append_utf8(out, c);
   }
   return out;
@@ -86,8 +143,8 @@ std::string fold_case(std::string_view text) {
 
 std::vector<watched_hit> load_watched(pqxx::transaction_base& w, std::int64_t group_id) {
   std::vector<watched_hit> out;
-  for (auto r : pg::exec_prepared(w, "colibri_watched_words", "SELECT pattern, action FROM watched_words WHERE group_id = $1",
-                                  group_id))
+  for (auto r : pg::exec_prepared(w, "colibri_watched_words",
+                                  "SELECT pattern, action FROM watched_words WHERE group_id = $1", group_id))
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>()});
   return out;
 }
@@ -121,12 +178,14 @@ std::vector<std::int64_t> moderators_of(pqxx::transaction_base& w, std::int64_t 
 }
 
 std::int64_t hold_post(pqxx::work& w, const held_request& p, std::vector<notify::notification>& notes) {
-  auto r = w.exec_params("INSERT INTO held_posts (group_id, room, author_id, client_msg_id, body, reply_to, pattern) "
-                         "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
-                         p.group_id, p.room, p.author_id, p.client_msg_id, p.body, p.reply_to, p.pattern);
+  auto r = w.exec_params(
+      "INSERT INTO held_posts (group_id, room, author_id, client_msg_id, body, reply_to, pattern) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+      p.group_id, p.room, p.author_id, p.client_msg_id, p.body, p.reply_to, p.pattern);
   if (r.empty())  // a retry of a post already held
-    return w.exec_params1("SELECT id FROM held_posts WHERE room = $1 AND author_id = $2 AND client_msg_id = $3", p.room,
-                          p.author_id, p.client_msg_id)[0]
+    return w
+        .exec_params1("SELECT id FROM held_posts WHERE room = $1 AND author_id = $2 AND client_msg_id = $3", p.room,
+                      p.author_id, p.client_msg_id)[0]
         .as<std::int64_t>();
   auto id = r[0][0].as<std::int64_t>();
   json::writer d;
@@ -142,12 +201,18 @@ std::int64_t hold_post(pqxx::work& w, const held_request& p, std::vector<notify:
 
 std::vector<notify::notification> flag_report(pqxx::work& w, std::int64_t group_id, const roomlog::event& ev,
                                               const std::string& pattern) {
-  auto id = w.exec_params1("INSERT INTO reports (group_id, room, seq, target_user_id, reason, note) "
-                           "VALUES ($1, $2, $3, $4, 'watched_word', $5) RETURNING id",
-                           group_id, ev.room, ev.seq, ev.author_id, "« " + pattern + " »")[0]
+  auto id = w.exec_params1(
+                 "INSERT INTO reports (group_id, room, seq, target_user_id, reason, note) "
+                 "VALUES ($1, $2, $3, $4, 'watched_word', $5) RETURNING id",
+                 group_id, ev.room, ev.seq, ev.author_id, "« " + pattern + " »")[0]
                 .as<std::int64_t>();
   json::writer d;
-  d.begin_object().field("group_id", group_id).field("report_id", id).field("room", ev.room).field("seq", ev.seq).end_object();
+  d.begin_object()
+      .field("group_id", group_id)
+      .field("report_id", id)
+      .field("room", ev.room)
+      .field("seq", ev.seq)
+      .end_object();
   return notify::insert_for(w, moderators_of(w, group_id), "report", {"Message signalé", "Post flagged"},
                             {"Un message contient le mot surveillé « " + pattern + " ».",
                              "A post holds the watched word \"" + pattern + "\"."},

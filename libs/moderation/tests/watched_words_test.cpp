@@ -27,9 +27,9 @@ TEST(WatchedWords, InvisibleCharactersAndLookAlikeLettersDoNotHideAWord) {
   // F17: "ar\u200Bnaque" or a Cyrillic "а" went through every rule.
   std::vector<watched_hit> rules{{"arnaque", "block"}};
   EXPECT_TRUE(match_watched(rules, "une ar\u200Bna\u00ADque"));
-  EXPECT_TRUE(match_watched(rules, "une \u0430rn\u0430que"));        // Cyrillic а
+  EXPECT_TRUE(match_watched(rules, "une \u0430rn\u0430que"));       // Cyrillic а
   EXPECT_TRUE(match_watched(rules, "une \uFF21\uFF32\uFF2Eaque"));  // full-width ARN
-  EXPECT_TRUE(match_watched(rules, "une ARNΑQUE"));                  // Greek Alpha
+  EXPECT_TRUE(match_watched(rules, "une ARNΑQUE"));                 // Greek Alpha
   EXPECT_FALSE(match_watched(rules, "une arme"));
   EXPECT_EQ(fold_case("pr\u200Dé\uFE0Fvu"), "prévu");
 }

@@ -1,20 +1,19 @@
 #include "colibri/notify/notifications.hpp"
 
-#include "colibri/pg/sql_array.hpp"
-
 #include <array>
 
 #include "colibri/core/clock.hpp"
 #include "colibri/json/value.hpp"
 #include "colibri/json/writer.hpp"
+#include "colibri/pg/sql_array.hpp"
 #include "colibri/roomlog/event.hpp"
 
 namespace colibri::notify {
 
 namespace {
-constexpr std::array<std::string_view, 11> k_kinds = {"welcome",     "newcomer",      "badge",          "daily_congrats",
-                                                      "join_request", "join_approved", "mention",        "reply",
-                                                      "event_reminder", "moderation",  "report"};
+constexpr std::array<std::string_view, 11> k_kinds = {"welcome",        "newcomer",      "badge",   "daily_congrats",
+                                                      "join_request",   "join_approved", "mention", "reply",
+                                                      "event_reminder", "moderation",    "report"};
 
 constexpr const char* k_columns =
     "id, user_id, kind, title, body, data::text, (extract(epoch FROM created_at) * 1000)::bigint, read_at IS NOT NULL";
@@ -80,8 +79,9 @@ std::vector<notification> insert_for(pqxx::work& w, const std::vector<std::int64
   std::vector<notification> out;
   if (users.empty()) return out;
   std::vector<std::optional<std::int64_t>> ids(users.begin(), users.end());
-  auto res = w.exec_params("SELECT id, locale FROM users WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL ORDER BY id",
-                           pg::bigint_array(ids));
+  auto res =
+      w.exec_params("SELECT id, locale FROM users WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL ORDER BY id",
+                    pg::bigint_array(ids));
   for (auto r : res) {
     core::lang l = core::lang::fr;
     core::parse_lang(r[1].as<std::string>(), l);
@@ -90,7 +90,8 @@ std::vector<notification> insert_for(pqxx::work& w, const std::vector<std::int64
   return out;
 }
 
-std::vector<notification> page_after(pqxx::work& w, std::int64_t user_id, std::int64_t after, bool only_unread, int limit) {
+std::vector<notification> page_after(pqxx::work& w, std::int64_t user_id, std::int64_t after, bool only_unread,
+                                     int limit) {
   auto res = w.exec_params(std::string("SELECT ") + k_columns +
                                " FROM notifications WHERE user_id = $1 AND id > $2 AND ($3 = false OR read_at IS NULL) "
                                "ORDER BY id LIMIT $4",

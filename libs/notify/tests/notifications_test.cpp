@@ -1,7 +1,8 @@
+#include "colibri/notify/notifications.hpp"
+
 #include <gtest/gtest.h>
 
 #include "colibri/json/value.hpp"
-#include "colibri/notify/notifications.hpp"
 
 using namespace colibri;
 

@@ -12,7 +12,9 @@ leader_lock::leader_lock(std::string url, long long key, std::function<void(bool
 
 leader_lock::~leader_lock() { stop(); }
 
-void leader_lock::start() { thread_ = std::thread([this] { loop(); }); }
+void leader_lock::start() {
+  thread_ = std::thread([this] { loop(); });
+}
 
 void leader_lock::stop() {
   {

@@ -69,7 +69,8 @@ int migrate(pqxx::connection& conn, const std::vector<migration>& migrations) {
     ++count;
   }
   for (const auto& [version, nc] : applied) {
-    bool known = std::any_of(migrations.begin(), migrations.end(), [&](const migration& m) { return m.version == version; });
+    bool known =
+        std::any_of(migrations.begin(), migrations.end(), [&](const migration& m) { return m.version == version; });
     if (!known)
       log::warn("database has a migration this binary does not know (newer binary ran?)", {{"version", version}});
   }

@@ -8,8 +8,10 @@ std::string array(const std::vector<std::optional<T>>& v, F element) {
   std::string out = "{";
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (i) out += ',';
-    if (v[i]) element(out, *v[i]);
-    else out += "NULL";
+    if (v[i])
+      element(out, *v[i]);
+    else
+      out += "NULL";
   }
   out += '}';
   return out;

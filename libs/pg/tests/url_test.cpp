@@ -8,7 +8,8 @@ using colibri::pg::with_connect_timeout;
 TEST(PgUrl, AddsConnectTimeoutAndKeepalivesToUrlsAndConninfo) {
   // A server that stops answering is given up on by the client, not only a
   // refused connection (F24).
-  const std::string ka = "keepalives=1&keepalives_idle=5&keepalives_interval=2&keepalives_count=3&tcp_user_timeout=10000";
+  const std::string ka =
+      "keepalives=1&keepalives_idle=5&keepalives_interval=2&keepalives_count=3&tcp_user_timeout=10000";
   EXPECT_EQ(with_connect_timeout("postgresql://u@127.0.0.1:5432/db", 2, "svc"),
             "postgresql://u@127.0.0.1:5432/db?connect_timeout=2&" + ka + "&application_name=svc");
   EXPECT_EQ(with_connect_timeout("postgresql://u@h/db?sslmode=disable", 3, "svc"),
@@ -26,7 +27,8 @@ TEST(PgErrors, ConnectionFailuresAreRecognised) {
 }
 
 TEST(SqlArrays, QuoteAndNull) {
-  EXPECT_EQ(colibri::pg::text_array({std::string("a"), std::nullopt, std::string("q\"b\\c,{}")}), R"({"a",NULL,"q\"b\\c,{}"})");
+  EXPECT_EQ(colibri::pg::text_array({std::string("a"), std::nullopt, std::string("q\"b\\c,{}")}),
+            R"({"a",NULL,"q\"b\\c,{}"})");
   EXPECT_EQ(colibri::pg::bigint_array({1, std::nullopt, -3}), "{1,NULL,-3}");
   EXPECT_EQ(colibri::pg::bool_array({true, false, std::nullopt}), "{t,f,NULL}");
   EXPECT_EQ(colibri::pg::text_array({}), "{}");

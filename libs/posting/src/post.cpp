@@ -8,20 +8,27 @@ namespace {
 
 ratelimit::action action_of(kind k) {
   switch (k) {
-    case kind::message: return ratelimit::action::post;
+    case kind::message:
+      return ratelimit::action::post;
     case kind::edit:
-    case kind::remove: return ratelimit::action::edit;
-    case kind::react: return ratelimit::action::react;
+    case kind::remove:
+      return ratelimit::action::edit;
+    case kind::react:
+      return ratelimit::action::react;
   }
   return ratelimit::action::post;
 }
 
 const char* log_kind(kind k) {
   switch (k) {
-    case kind::message: return "message";
-    case kind::edit: return "edit";
-    case kind::remove: return "delete";
-    case kind::react: return "reaction";
+    case kind::message:
+      return "message";
+    case kind::edit:
+      return "edit";
+    case kind::remove:
+      return "delete";
+    case kind::react:
+      return "reaction";
   }
   return "message";
 }
@@ -45,9 +52,9 @@ target_state find_message(pqxx::connection& c, const std::string& room, std::int
 }
 
 core::error not_own() {
-  return core::error::make(core::errc::forbidden,
-                           {"Vous ne pouvez modifier que vos propres messages.", "You can only change your own messages."},
-                           "seq");
+  return core::error::make(
+      core::errc::forbidden,
+      {"Vous ne pouvez modifier que vos propres messages.", "You can only change your own messages."}, "seq");
 }
 
 core::error reply_not_found() {
@@ -58,8 +65,9 @@ core::error reply_not_found() {
 }  // namespace
 
 core::error target_not_found() {
-  return core::error::make(core::errc::not_found,
-                           {"Ce message n'existe pas ou a été supprimé.", "This message does not exist or was deleted."}, "seq");
+  return core::error::make(
+      core::errc::not_found,
+      {"Ce message n'existe pas ou a été supprimé.", "This message does not exist or was deleted."}, "seq");
 }
 
 awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r) {
@@ -98,8 +106,8 @@ awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r) {
   if (hit && hit->action == "block") co_return moderation::blocked_word(field);
   if (hit && hit->action == "hold") {
     if (r.kind != kind::message) co_return moderation::blocked_word(field);
-    moderation::held_request h{access->group_id, r.room, r.author_id, r.client_msg_id.value_or(""), *r.body, r.reply_to,
-                               hit->pattern};
+    moderation::held_request h{access->group_id, r.room,     r.author_id, r.client_msg_id.value_or(""),
+                               *r.body,          r.reply_to, hit->pattern};
     auto job = [h = std::move(h)](pqxx::connection& c) {
       pqxx::work w(c);
       std::vector<notify::notification> notes;

@@ -21,12 +21,14 @@ std::vector<celebrated> celebrations_of(pqxx::work& w, std::int64_t group_id, co
       "(extract(epoch FROM c.congratulated_at) * 1000)::bigint FROM celebrations c JOIN users u ON u.id = c.user_id "
       "JOIN quit_attempts a ON a.id = c.attempt_id AND a.current AND a.share = 'groups' "
       "JOIN memberships m ON m.group_id = c.group_id AND m.user_id = c.user_id "
-      "LEFT JOIN users v ON v.id = c.congratulated_by WHERE c.group_id = $1 AND c.on_date = $2::date ORDER BY c.day, u.handle",
+      "LEFT JOIN users v ON v.id = c.congratulated_by WHERE c.group_id = $1 AND c.on_date = $2::date ORDER BY c.day, "
+      "u.handle",
       group_id, date);
   std::vector<celebrated> out;
   for (auto r : res)
     out.push_back({r[0].as<std::int64_t>(), r[1].as<std::int64_t>(), r[2].as<std::string>(), r[3].as<std::int64_t>(),
-                   pg::opt<std::string>(r[4]), pg::opt<std::int64_t>(r[5]), r[6].as<std::string>(), pg::opt<std::int64_t>(r[7])});
+                   pg::opt<std::string>(r[4]), pg::opt<std::int64_t>(r[5]), r[6].as<std::string>(),
+                   pg::opt<std::int64_t>(r[7])});
   return out;
 }
 

@@ -16,9 +16,10 @@ date add_months(date d, int n) {
 
 date add_days(date d, int n) { return year_month_day(sys_days(d) + days(n)); }
 
-constexpr const char* k_who = "OMS, « Tabac : les bienfaits de l'arrêt » / WHO, \"Tobacco: health benefits of smoking "
-                              "cessation\", https://www.who.int/news-room/questions-and-answers/item/"
-                              "tobacco-health-benefits-of-smoking-cessation";
+constexpr const char* k_who =
+    "OMS, « Tabac : les bienfaits de l'arrêt » / WHO, \"Tobacco: health benefits of smoking "
+    "cessation\", https://www.who.int/news-room/questions-and-answers/item/"
+    "tobacco-health-benefits-of-smoking-cessation";
 
 }  // namespace
 
@@ -99,29 +100,36 @@ progress progress_on(const profile& p, date today) {
 
 const health_fact& fact_for(std::int64_t days) {
   static const std::vector<std::pair<std::int64_t, health_fact>> stages{
-      {0, {{"Vingt minutes après la dernière cigarette, le rythme cardiaque et la tension artérielle baissent ; après 12 "
-            "heures, le taux de monoxyde de carbone dans le sang redevient normal.",
-            "Twenty minutes after the last cigarette, heart rate and blood pressure drop; after 12 hours, the carbon "
-            "monoxide level in the blood drops to normal."},
-           k_who}},
-      {14, {{"Entre 2 et 12 semaines après l'arrêt, la circulation s'améliore et la fonction pulmonaire augmente.",
-             "Within 2 to 12 weeks of quitting, circulation improves and lung function increases."},
-            k_who}},
-      {30, {{"Entre 1 et 9 mois après l'arrêt, la toux et l'essoufflement diminuent.",
-             "Within 1 to 9 months of quitting, coughing and shortness of breath decrease."},
-            k_who}},
-      {365, {{"Un an après l'arrêt, le risque de maladie coronarienne est environ la moitié de celui d'un fumeur.",
-              "One year after quitting, the risk of coronary heart disease is about half that of a smoker."},
-             k_who}},
-      {1826, {{"Cinq à quinze ans après l'arrêt, le risque d'accident vasculaire cérébral rejoint celui d'un non-fumeur.",
-               "Five to fifteen years after quitting, the risk of stroke is reduced to that of a non-smoker."},
-              k_who}},
-      {3652, {{"Dix ans après l'arrêt, le risque de cancer du poumon est environ la moitié de celui d'un fumeur.",
-               "Ten years after quitting, the risk of lung cancer falls to about half that of a smoker."},
-              k_who}},
-      {5479, {{"Quinze ans après l'arrêt, le risque de maladie coronarienne est celui d'un non-fumeur.",
-               "Fifteen years after quitting, the risk of coronary heart disease is that of a non-smoker."},
-              k_who}},
+      {0,
+       {{"Vingt minutes après la dernière cigarette, le rythme cardiaque et la tension artérielle baissent ; après 12 "
+         "heures, le taux de monoxyde de carbone dans le sang redevient normal.",
+         "Twenty minutes after the last cigarette, heart rate and blood pressure drop; after 12 hours, the carbon "
+         "monoxide level in the blood drops to normal."},
+        k_who}},
+      {14,
+       {{"Entre 2 et 12 semaines après l'arrêt, la circulation s'améliore et la fonction pulmonaire augmente.",
+         "Within 2 to 12 weeks of quitting, circulation improves and lung function increases."},
+        k_who}},
+      {30,
+       {{"Entre 1 et 9 mois après l'arrêt, la toux et l'essoufflement diminuent.",
+         "Within 1 to 9 months of quitting, coughing and shortness of breath decrease."},
+        k_who}},
+      {365,
+       {{"Un an après l'arrêt, le risque de maladie coronarienne est environ la moitié de celui d'un fumeur.",
+         "One year after quitting, the risk of coronary heart disease is about half that of a smoker."},
+        k_who}},
+      {1826,
+       {{"Cinq à quinze ans après l'arrêt, le risque d'accident vasculaire cérébral rejoint celui d'un non-fumeur.",
+         "Five to fifteen years after quitting, the risk of stroke is reduced to that of a non-smoker."},
+        k_who}},
+      {3652,
+       {{"Dix ans après l'arrêt, le risque de cancer du poumon est environ la moitié de celui d'un fumeur.",
+         "Ten years after quitting, the risk of lung cancer falls to about half that of a smoker."},
+        k_who}},
+      {5479,
+       {{"Quinze ans après l'arrêt, le risque de maladie coronarienne est celui d'un non-fumeur.",
+         "Fifteen years after quitting, the risk of coronary heart disease is that of a non-smoker."},
+        k_who}},
   };
   const health_fact* out = &stages.front().second;
   for (const auto& [from, f] : stages)

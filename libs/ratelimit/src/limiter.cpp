@@ -1,12 +1,10 @@
 #include "colibri/ratelimit/limiter.hpp"
 
+#include <arpa/inet.h>
 #include <sodium.h>
 
-#include <cctype>
-
-#include <arpa/inet.h>
-
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -51,10 +49,9 @@ bucket_rule read_rule(core::config& cfg, std::string_view name, bucket_rule def)
   auto v = cfg.str(name, d);
   auto slash = v.find('/');
   long long n = 0, s = 0;
-  bool ok = slash != std::string::npos &&
-            std::from_chars(v.data(), v.data() + slash, n).ec == std::errc{} &&
-            std::from_chars(v.data() + slash + 1, v.data() + v.size(), s).ec == std::errc{} && n >= 1 &&
-            n <= 1000000 && s >= 1 && s <= 86400;
+  bool ok = slash != std::string::npos && std::from_chars(v.data(), v.data() + slash, n).ec == std::errc{} &&
+            std::from_chars(v.data() + slash + 1, v.data() + v.size(), s).ec == std::errc{} && n >= 1 && n <= 1000000 &&
+            s >= 1 && s <= 86400;
   if (!ok) {
     cfg.fail(name, "expected N/S: N requests in a burst, N per S seconds (1..1000000 / 1..86400)");
     return def;
@@ -92,7 +89,8 @@ std::string recipient_subject(std::string_view email) {
   std::string folded(email);
   for (auto& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   unsigned char digest[crypto_generichash_BYTES_MIN];
-  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(folded.data()), folded.size(), nullptr, 0);
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(folded.data()), folded.size(),
+                     nullptr, 0);
   char hex[sizeof digest * 2 + 1];
   sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
   return std::string("m:") + hex;
@@ -119,21 +117,36 @@ limiter::limiter(redis::publisher* pub, settings s) : pub_(pub), s_(std::move(s)
 
 limiter::cost limiter::cost_of(action a) const {
   switch (a) {
-    case action::post: return {"write", s_.write, 1};
-    case action::edit: return {"write", s_.write, 1};
-    case action::react: return {"write", s_.write, 1};
-    case action::report: return {"write", s_.write, 3};
-    case action::join: return {"write", s_.write, 3};
-    case action::create: return {"write", s_.write, 5};
-    case action::quit_profile: return {"write", s_.write, 5};
-    case action::history: return {"history", s_.history, 1};
-    case action::expensive_read: return {"history", s_.history, 2};
-    case action::subscribe: return {"subscribe", s_.subscribe, 1};
-    case action::mark_read: return {"subscribe", s_.subscribe, 1};
-    case action::typing: return {"typing", s_.typing, 1};
-    case action::register_account: return {"register", s_.register_account, 1};
-    case action::login: return {"login", s_.login, 1};
-    case action::mail: return {"mail", s_.mail, 1};
+    case action::post:
+      return {"write", s_.write, 1};
+    case action::edit:
+      return {"write", s_.write, 1};
+    case action::react:
+      return {"write", s_.write, 1};
+    case action::report:
+      return {"write", s_.write, 3};
+    case action::join:
+      return {"write", s_.write, 3};
+    case action::create:
+      return {"write", s_.write, 5};
+    case action::quit_profile:
+      return {"write", s_.write, 5};
+    case action::history:
+      return {"history", s_.history, 1};
+    case action::expensive_read:
+      return {"history", s_.history, 2};
+    case action::subscribe:
+      return {"subscribe", s_.subscribe, 1};
+    case action::mark_read:
+      return {"subscribe", s_.subscribe, 1};
+    case action::typing:
+      return {"typing", s_.typing, 1};
+    case action::register_account:
+      return {"register", s_.register_account, 1};
+    case action::login:
+      return {"login", s_.login, 1};
+    case action::mail:
+      return {"mail", s_.mail, 1};
   }
   return {"write", s_.write, 1};
 }

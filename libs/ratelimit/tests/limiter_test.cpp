@@ -32,15 +32,18 @@ TEST(Limiter, WithoutRedisTheLocalBucketDecides) {
   ratelimit::limiter l(nullptr, {});
   asio::io_context io;
   int allowed = 0, refused = 0;
-  asio::co_spawn(io, [&]() -> awaitable<void> {
-    for (int i = 0; i < 200; ++i) {
-      auto d = co_await l.take(ratelimit::user_subject(42), action::typing, "group:7");
-      (d.allowed ? allowed : refused)++;
-    }
-    // Another room: its own typing bucket.
-    auto d = co_await l.take(ratelimit::user_subject(42), action::typing, "group:8");
-    EXPECT_TRUE(d.allowed);
-  }, asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> awaitable<void> {
+        for (int i = 0; i < 200; ++i) {
+          auto d = co_await l.take(ratelimit::user_subject(42), action::typing, "group:7");
+          (d.allowed ? allowed : refused)++;
+        }
+        // Another room: its own typing bucket.
+        auto d = co_await l.take(ratelimit::user_subject(42), action::typing, "group:8");
+        EXPECT_TRUE(d.allowed);
+      },
+      asio::detached);
   io.run();
   EXPECT_EQ(allowed, 1);
   EXPECT_EQ(refused, 199);

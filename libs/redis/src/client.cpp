@@ -31,8 +31,7 @@ using namespace std::chrono;
 
 // Bridges hiredis's event hooks (addRead/addWrite/cleanup) to Asio waits.
 struct watcher : std::enable_shared_from_this<watcher> {
-  watcher(const asio::strand<asio::any_io_executor>& strand, redisAsyncContext* ac)
-      : sd(strand, ac->c.fd), ac(ac) {}
+  watcher(const asio::strand<asio::any_io_executor>& strand, redisAsyncContext* ac) : sd(strand, ac->c.fd), ac(ac) {}
 
   void arm_read() {
     if (dead || reading || !want_read) return;
@@ -47,17 +46,26 @@ struct watcher : std::enable_shared_from_this<watcher> {
   void arm_write() {
     if (dead || writing || !want_write) return;
     writing = true;
-    sd.async_wait(asio::posix::stream_descriptor::wait_write, [self = shared_from_this()](boost::system::error_code ec) {
-      self->writing = false;
-      if (self->dead || ec) return;
-      if (self->want_write) redisAsyncHandleWrite(self->ac);
-      self->arm_write();
-    });
+    sd.async_wait(asio::posix::stream_descriptor::wait_write,
+                  [self = shared_from_this()](boost::system::error_code ec) {
+                    self->writing = false;
+                    if (self->dead || ec) return;
+                    if (self->want_write) redisAsyncHandleWrite(self->ac);
+                    self->arm_write();
+                  });
   }
 
-  static void add_read(void* p) { auto w = static_cast<watcher*>(p); w->want_read = true; w->arm_read(); }
+  static void add_read(void* p) {
+    auto w = static_cast<watcher*>(p);
+    w->want_read = true;
+    w->arm_read();
+  }
   static void del_read(void* p) { static_cast<watcher*>(p)->want_read = false; }
-  static void add_write(void* p) { auto w = static_cast<watcher*>(p); w->want_write = true; w->arm_write(); }
+  static void add_write(void* p) {
+    auto w = static_cast<watcher*>(p);
+    w->want_write = true;
+    w->arm_write();
+  }
   static void del_write(void* p) { static_cast<watcher*>(p)->want_write = false; }
   static void cleanup(void* p) {
     auto w = static_cast<watcher*>(p);
@@ -78,8 +86,12 @@ class connection : public std::enable_shared_from_this<connection> {
   enum class mode { command, subscribe };
 
   connection(asio::any_io_executor ex, options opts, mode m)
-      : strand_(asio::make_strand(ex)), opts_(std::move(opts)), mode_(m), retry_timer_(strand_),
-        heartbeat_timer_(strand_), backoff_(opts_.reconnect_min) {}
+      : strand_(asio::make_strand(ex)),
+        opts_(std::move(opts)),
+        mode_(m),
+        retry_timer_(strand_),
+        heartbeat_timer_(strand_),
+        backoff_(opts_.reconnect_min) {}
 
   subscriber::handlers handlers;
 
@@ -161,13 +173,15 @@ class connection : public std::enable_shared_from_this<connection> {
     std::unique_ptr<std::shared_ptr<pending_call>> held(static_cast<std::shared_ptr<pending_call>*>(priv));
     auto reply = static_cast<redisReply*>(r);
     if (reply && reply->type == REDIS_REPLY_INTEGER) return (*held)->finish(reply->integer);
-    if (reply && reply->type == REDIS_REPLY_ERROR) log::warn("redis call failed", {{"error", std::string(reply->str, reply->len)}});
+    if (reply && reply->type == REDIS_REPLY_ERROR)
+      log::warn("redis call failed", {{"error", std::string(reply->str, reply->len)}});
     (*held)->finish(std::nullopt);
   }
 
   static void on_command_reply(redisAsyncContext*, void* r, void*) {
     auto reply = static_cast<redisReply*>(r);
-    if (reply && reply->type == REDIS_REPLY_ERROR) log::warn("redis command failed", {{"error", std::string(reply->str, reply->len)}});
+    if (reply && reply->type == REDIS_REPLY_ERROR)
+      log::warn("redis command failed", {{"error", std::string(reply->str, reply->len)}});
   }
 
   void subscribe(std::string channel, bool on, std::function<void()> on_ready) {
@@ -375,8 +389,8 @@ class connection : public std::enable_shared_from_this<connection> {
   redisAsyncContext* ac_ = nullptr;
   std::shared_ptr<watcher> watcher_;
   std::shared_ptr<connection> keepalive_;
-  std::set<std::string> channels_;     // wanted
-  std::set<std::string> confirmed_;    // subscribed on this connection
+  std::set<std::string> channels_;   // wanted
+  std::set<std::string> confirmed_;  // subscribed on this connection
   std::map<std::string, std::vector<std::function<void()>>> waiting_;
   bool stopped_ = true;
   bool pending_ready_ = false;
@@ -401,7 +415,8 @@ void publisher::publish(std::string channel, std::string message) {
   conn_->command(std::move(args));
 }
 void publisher::command(std::vector<std::string> args) { conn_->command(std::move(args)); }
-awaitable<std::optional<std::int64_t>> publisher::call(std::vector<std::string> args, std::chrono::milliseconds timeout) {
+awaitable<std::optional<std::int64_t>> publisher::call(std::vector<std::string> args,
+                                                       std::chrono::milliseconds timeout) {
   auto init = [this, &args, timeout](auto handler) {
     auto h = std::make_shared<decltype(handler)>(std::move(handler));
     conn_->call(std::move(args), timeout, [h](std::optional<std::int64_t> r) {

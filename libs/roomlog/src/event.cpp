@@ -18,10 +18,14 @@ std::optional<room_ref> parse_room(std::string_view name) {
   auto prefix = name.substr(0, colon);
   auto digits = name.substr(colon + 1);
   room_ref r{};
-  if (prefix == "group") r.kind = room_kind::group;
-  else if (prefix == "thread") r.kind = room_kind::thread;
-  else if (prefix == "dm") r.kind = room_kind::dm;
-  else return std::nullopt;
+  if (prefix == "group")
+    r.kind = room_kind::group;
+  else if (prefix == "thread")
+    r.kind = room_kind::thread;
+  else if (prefix == "dm")
+    r.kind = room_kind::dm;
+  else
+    return std::nullopt;
   if (digits.empty() || digits.size() > 16 || digits.front() == '0') return std::nullopt;
   auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), r.id);
   if (ec != std::errc{} || p != digits.data() + digits.size() || r.id < 1 || r.id > (std::int64_t{1} << 53))

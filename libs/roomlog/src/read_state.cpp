@@ -7,7 +7,7 @@
 namespace colibri::roomlog {
 
 std::vector<read_state> read_states_of(pqxx::transaction_base& w, const std::vector<std::int64_t>& users,
-                                      const std::vector<std::string>& rooms) {
+                                       const std::vector<std::string>& rooms) {
   std::vector<std::optional<std::int64_t>> u(users.begin(), users.end());
   std::vector<std::optional<std::string>> r(rooms.begin(), rooms.end());
   static const std::string sql =

@@ -54,23 +54,27 @@ std::optional<idem_key> key_of(const append_request& r) {
 // room's requests numbered in request order. One row comes back per request:
 // its ordinal, whether it was a retry, and the stored event.
 constexpr const char* k_append_statement = "colibri_room_log_append";
-const std::string k_append_sql = std::string(
-    "WITH req AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], "
-    "  $7::text[], $8::boolean[], $9::bigint[]) WITH ORDINALITY "
-    "  AS r(room, kind, author_id, client_msg_id, body, target_seq, emoji, reaction_on, reply_to, i)), "
-    "old AS (SELECT r.i, e.* FROM req r JOIN room_events e ON e.room = r.room AND e.author_id = r.author_id "
-    "  AND e.client_msg_id = r.client_msg_id), "
-    "fresh AS (SELECT r.*, count(*) OVER (PARTITION BY r.room) AS n, "
-    "  row_number() OVER (PARTITION BY r.room ORDER BY r.i) AS k FROM req r WHERE r.i NOT IN (SELECT i FROM old)), "
-    "alloc AS (INSERT INTO rooms AS rm (name, last_seq) SELECT room, count(*) FROM fresh GROUP BY room ORDER BY room "
-    "  ON CONFLICT (name) DO UPDATE SET last_seq = rm.last_seq + EXCLUDED.last_seq RETURNING name, last_seq), "
-    "numbered AS (SELECT f.*, a.last_seq - f.n + f.k AS seq FROM fresh f JOIN alloc a ON a.name = f.room), "
-    "ins AS (INSERT INTO room_events (room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, "
-    "  reaction_on, reply_to) SELECT room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, "
-    "  reaction_on, reply_to FROM numbered ORDER BY room, seq RETURNING *) "
-    "SELECT n.i, false, ") + k_event_columns +
+const std::string k_append_sql =
+    std::string(
+        "WITH req AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], "
+        "  $7::text[], $8::boolean[], $9::bigint[]) WITH ORDINALITY "
+        "  AS r(room, kind, author_id, client_msg_id, body, target_seq, emoji, reaction_on, reply_to, i)), "
+        "old AS (SELECT r.i, e.* FROM req r JOIN room_events e ON e.room = r.room AND e.author_id = r.author_id "
+        "  AND e.client_msg_id = r.client_msg_id), "
+        "fresh AS (SELECT r.*, count(*) OVER (PARTITION BY r.room) AS n, "
+        "  row_number() OVER (PARTITION BY r.room ORDER BY r.i) AS k FROM req r WHERE r.i NOT IN (SELECT i FROM old)), "
+        "alloc AS (INSERT INTO rooms AS rm (name, last_seq) SELECT room, count(*) FROM fresh GROUP BY room ORDER BY "
+        "room "
+        "  ON CONFLICT (name) DO UPDATE SET last_seq = rm.last_seq + EXCLUDED.last_seq RETURNING name, last_seq), "
+        "numbered AS (SELECT f.*, a.last_seq - f.n + f.k AS seq FROM fresh f JOIN alloc a ON a.name = f.room), "
+        "ins AS (INSERT INTO room_events (room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, "
+        "  reaction_on, reply_to) SELECT room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, "
+        "  reaction_on, reply_to FROM numbered ORDER BY room, seq RETURNING *) "
+        "SELECT n.i, false, ") +
+    k_event_columns +
     " FROM ins e JOIN numbered n ON n.room = e.room AND n.seq = e.seq LEFT JOIN users u ON u.id = e.author_id "
-    "UNION ALL SELECT e.i, true, " + k_event_columns + " FROM old e LEFT JOIN users u ON u.id = e.author_id";
+    "UNION ALL SELECT e.i, true, " +
+    k_event_columns + " FROM old e LEFT JOIN users u ON u.id = e.author_id";
 
 // One statement over the batch's first occurrences; a retry repeated inside
 // the batch gets its first occurrence's event.
@@ -103,9 +107,9 @@ std::vector<append_result> write_batch_once(pqxx::connection& c, const std::vect
   }
   c.prepare(k_append_statement, k_append_sql);  // registered with the server on first use
   pqxx::nontransaction w(c);
-  auto res = w.exec_prepared(k_append_statement, text_array(room), text_array(kind), bigint_array(author),
-                             text_array(cmid), text_array(body), bigint_array(target), text_array(emoji), bool_array(on),
-                             bigint_array(reply));
+  auto res =
+      w.exec_prepared(k_append_statement, text_array(room), text_array(kind), bigint_array(author), text_array(cmid),
+                      text_array(body), bigint_array(target), text_array(emoji), bool_array(on), bigint_array(reply));
   if (res.size() != sent.size()) throw std::logic_error("room log: one row per request expected");
   for (auto row : res) {
     auto& o = out[sent.at(row[0].as<std::size_t>() - 1)];
@@ -145,18 +149,22 @@ core::result<void> room_log::validate(const append_request& r, const options& o)
   bool authored = r.kind != "system";
   if (authored && !r.author_id) return invalid("author", {"Auteur manquant.", "Missing author."});
   if (has_nul(r.body) || has_nul(r.emoji) || has_nul(r.client_msg_id))
-    return invalid("body", {"Le texte contient un caractère interdit (U+0000).", "The text holds a forbidden character (U+0000)."});
+    return invalid("body", {"Le texte contient un caractère interdit (U+0000).",
+                            "The text holds a forbidden character (U+0000)."});
   if (r.client_msg_id) {
     auto n = core::code_points(*r.client_msg_id);
     if (!n || *n < 1 || *n > 64)
-      return invalid("client_msg_id", {"client_msg_id doit faire de 1 à 64 caractères.", "client_msg_id must be 1 to 64 characters."});
+      return invalid("client_msg_id",
+                     {"client_msg_id doit faire de 1 à 64 caractères.", "client_msg_id must be 1 to 64 characters."});
   }
   bool needs_body = r.kind == "message" || r.kind == "edit" || r.kind == "system";
   if (needs_body) {
     auto n = r.body ? core::code_points(*r.body) : std::optional<std::size_t>{};
     if (!n || *n < 1 || *n > o.max_body_code_points)
-      return invalid("body", {"Le message doit contenir entre 1 et " + std::to_string(o.max_body_code_points) + " caractères.",
-                              "The message must be between 1 and " + std::to_string(o.max_body_code_points) + " characters long."});
+      return invalid(
+          "body",
+          {"Le message doit contenir entre 1 et " + std::to_string(o.max_body_code_points) + " caractères.",
+           "The message must be between 1 and " + std::to_string(o.max_body_code_points) + " characters long."});
   }
   bool targets = r.kind == "edit" || r.kind == "delete" || r.kind == "reaction";
   if (targets && (!r.target_seq || *r.target_seq < 1))
@@ -164,7 +172,9 @@ core::result<void> room_log::validate(const append_request& r, const options& o)
   if (r.kind == "reaction") {
     auto n = r.emoji ? core::code_points(*r.emoji) : std::optional<std::size_t>{};
     if (!n || *n < 1 || *n > 16) return invalid("emoji", {"Réaction invalide.", "Invalid reaction."});
-    if (!r.on) return invalid("on", {"Indiquez si la réaction est ajoutée ou retirée.", "Say whether the reaction is added or removed."});
+    if (!r.on)
+      return invalid(
+          "on", {"Indiquez si la réaction est ajoutée ou retirée.", "Say whether the reaction is added or removed."});
   }
   if (r.reply_to && *r.reply_to < 1) return invalid("reply_to", {"Réponse invalide.", "Invalid reply."});
   return {};
@@ -197,11 +207,12 @@ core::result<event> append_in(pqxx::work& w, const append_request& r, const opti
   // The room's row is locked until the caller's commit: like a batch, this
   // leaves no hole, and one room per transaction cannot deadlock.
   auto res = w.exec_params(
-      std::string("WITH alloc AS (INSERT INTO rooms AS rm (name, last_seq) VALUES ($1, 1) "
-                  "  ON CONFLICT (name) DO UPDATE SET last_seq = rm.last_seq + 1 RETURNING last_seq), "
-                  "ins AS (INSERT INTO room_events (room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, "
-                  "  reaction_on, reply_to) SELECT $1, last_seq, $2, $3, $4, $5, $6, $7, $8, $9 FROM alloc RETURNING *) "
-                  "SELECT ") +
+      std::string(
+          "WITH alloc AS (INSERT INTO rooms AS rm (name, last_seq) VALUES ($1, 1) "
+          "  ON CONFLICT (name) DO UPDATE SET last_seq = rm.last_seq + 1 RETURNING last_seq), "
+          "ins AS (INSERT INTO room_events (room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, "
+          "  reaction_on, reply_to) SELECT $1, last_seq, $2, $3, $4, $5, $6, $7, $8, $9 FROM alloc RETURNING *) "
+          "SELECT ") +
           k_event_columns + " FROM ins e LEFT JOIN users u ON u.id = e.author_id",
       r.room, r.kind, r.author_id, r.client_msg_id, r.body, r.target_seq, r.emoji, r.on, r.reply_to);
   return read_event(res.at(0));
@@ -212,12 +223,13 @@ std::vector<page> read_after_many(pqxx::work& w, const std::vector<std::string>&
   std::vector<std::optional<std::string>> r(rooms.begin(), rooms.end());
   std::vector<std::optional<std::int64_t>> a(after.begin(), after.end());
   // One more than asked per room, to know whether there are more.
-  auto res = w.exec_params(std::string("SELECT k.i, x.* FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS k(room, since, i) "
-                                       "CROSS JOIN LATERAL (SELECT ") +
-                               k_event_columns +
-                               " FROM room_events e LEFT JOIN users u ON u.id = e.author_id "
-                               "WHERE e.room = k.room AND e.seq > k.since ORDER BY e.seq LIMIT $3) x ORDER BY k.i, 4",
-                           pg::text_array(r), pg::bigint_array(a), limit + 1);
+  auto res = w.exec_params(
+      std::string("SELECT k.i, x.* FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS k(room, since, i) "
+                  "CROSS JOIN LATERAL (SELECT ") +
+          k_event_columns +
+          " FROM room_events e LEFT JOIN users u ON u.id = e.author_id "
+          "WHERE e.room = k.room AND e.seq > k.since ORDER BY e.seq LIMIT $3) x ORDER BY k.i, 4",
+      pg::text_array(r), pg::bigint_array(a), limit + 1);
   std::vector<page> out(rooms.size());
   for (auto row : res) {
     auto& p = out[row[0].as<std::size_t>() - 1];

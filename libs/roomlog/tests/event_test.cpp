@@ -1,7 +1,8 @@
+#include "colibri/roomlog/event.hpp"
+
 #include <gtest/gtest.h>
 
 #include "colibri/json/value.hpp"
-#include "colibri/roomlog/event.hpp"
 
 using namespace colibri::roomlog;
 

@@ -1,6 +1,6 @@
-#include "colibri/schema/migrations.hpp"
-
 #include <gtest/gtest.h>
+
+#include "colibri/schema/migrations.hpp"
 
 TEST(Schema, MigrationsAreEmbeddedInStrictlyIncreasingOrder) {
   const auto& m = colibri::schema::migrations();

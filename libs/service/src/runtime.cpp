@@ -31,8 +31,10 @@ common_settings read_common(core::config& cfg, std::string name, std::string_vie
   s.http.trusted_proxies = cfg.list("COLIBRI_TRUSTED_PROXIES", "127.0.0.1");
   std::string level = cfg.str("COLIBRI_LOG_LEVEL", "info");
   log::level l;
-  if (log::parse_level(level, l)) log::set_level(l);
-  else cfg.fail("COLIBRI_LOG_LEVEL", "must be debug, info, warn or error");
+  if (log::parse_level(level, l))
+    log::set_level(l);
+  else
+    cfg.fail("COLIBRI_LOG_LEVEL", "must be debug, info, warn or error");
   return s;
 }
 

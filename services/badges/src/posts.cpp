@@ -2,7 +2,6 @@
 
 #include "colibri/core/log.hpp"
 #include "colibri/core/utf8.hpp"
-
 #include "colibri/quit/celebrations.hpp"
 #include "colibri/quit/milestones.hpp"
 #include "colibri/roomlog/room_log.hpp"
@@ -58,10 +57,11 @@ std::optional<roomlog::event> publish_post(pqxx::connection& c, const due_post& 
   pqxx::work w(c);
   auto room = "group:" + std::to_string(p.group_id);
   // The claim: a concurrent scheduler waits here, then finds the key taken.
-  auto claimed = w.exec_params("INSERT INTO scheduled_post_runs (post_id, local_date, occurrence, room, seq, published_at) "
-                               "SELECT id, $2::date, $3::timestamptz, $4, 0, $5::timestamptz FROM scheduled_posts WHERE id = $1 "
-                               "ON CONFLICT DO NOTHING RETURNING 1",
-                               p.id, p.local_date, p.occurrence, room, now);
+  auto claimed = w.exec_params(
+      "INSERT INTO scheduled_post_runs (post_id, local_date, occurrence, room, seq, published_at) "
+      "SELECT id, $2::date, $3::timestamptz, $4, 0, $5::timestamptz FROM scheduled_posts WHERE id = $1 "
+      "ON CONFLICT DO NOTHING RETURNING 1",
+      p.id, p.local_date, p.occurrence, room, now);
   if (claimed.empty()) return std::nullopt;  // published meanwhile, or deleted
   auto body = p.body;
   if (p.late) body += "\n\n(Message programmé pour le " + p.planned + ", publié en retard.)";
@@ -71,8 +71,8 @@ std::optional<roomlog::event> publish_post(pqxx::connection& c, const due_post& 
   req.author_id = p.author_id;
   req.body = std::move(body);
   auto ev = append(w, req);
-  w.exec_params("UPDATE scheduled_post_runs SET seq = $3 WHERE post_id = $1 AND local_date = $2::date", p.id, p.local_date,
-                ev.seq);
+  w.exec_params("UPDATE scheduled_post_runs SET seq = $3 WHERE post_id = $1 AND local_date = $2::date", p.id,
+                p.local_date, ev.seq);
   w.commit();
   return ev;
 }
@@ -84,7 +84,8 @@ std::string celebration_text(const std::vector<quit::celebrated>& list, std::siz
   const std::string head = "Les fêtés du jour 🎉 ", tail = ". Bravo à eux, chaque jour compte !";
   auto length = [](const std::string& t) { return core::code_points(t).value_or(t.size()); };
   // Room for the longest "… et N autres" too.
-  std::size_t budget = max_code_points - length(head) - length(tail) - length(" … et " + std::to_string(list.size()) + " autres");
+  std::size_t budget =
+      max_code_points - length(head) - length(tail) - length(" … et " + std::to_string(list.size()) + " autres");
   std::string names;
   std::size_t used = 0, named = 0;
   for (const auto& x : list) {
@@ -107,9 +108,10 @@ std::string celebration_text(const std::vector<quit::celebrated>& list, std::siz
 std::optional<roomlog::event> celebration_post(pqxx::connection& c, std::int64_t group_id, const std::string& on_date,
                                                const std::string& now) {
   pqxx::work w(c);
-  auto claimed = w.exec_params("INSERT INTO celebration_posts (group_id, on_date, published_at) "
-                               "VALUES ($1, $2::date, $3::timestamptz) ON CONFLICT DO NOTHING RETURNING 1",
-                               group_id, on_date, now);
+  auto claimed = w.exec_params(
+      "INSERT INTO celebration_posts (group_id, on_date, published_at) "
+      "VALUES ($1, $2::date, $3::timestamptz) ON CONFLICT DO NOTHING RETURNING 1",
+      group_id, on_date, now);
   if (claimed.empty()) return std::nullopt;
   auto list = quit::celebrations_of(w, group_id, on_date);
   std::optional<roomlog::event> ev;
@@ -169,9 +171,10 @@ posts_result run_posts(pqxx::connection& c, core::time_point now) {
 
 int purge_evidence(pqxx::connection& c, core::time_point now) {
   pqxx::work w(c);
-  auto r = w.exec_params("UPDATE reports SET evidence = NULL WHERE evidence IS NOT NULL AND state = 'resolved' "
-                         "AND resolved_at < $1::timestamptz - make_interval(hours => $2)",
-                         core::format_rfc3339(now), static_cast<int>(k_evidence_kept.count()));
+  auto r = w.exec_params(
+      "UPDATE reports SET evidence = NULL WHERE evidence IS NOT NULL AND state = 'resolved' "
+      "AND resolved_at < $1::timestamptz - make_interval(hours => $2)",
+      core::format_rfc3339(now), static_cast<int>(k_evidence_kept.count()));
   w.commit();
   return static_cast<int>(r.affected_rows());
 }

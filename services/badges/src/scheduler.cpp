@@ -8,7 +8,10 @@
 namespace colibri::badges {
 
 scheduler::scheduler(std::string pg_url, redis::publisher* pub, const core::clock& clock, scheduler_settings s)
-    : url_(pg::with_connect_timeout(pg_url, 2, "colibri-badges-scheduler")), pub_(pub), clock_(clock), s_(s),
+    : url_(pg::with_connect_timeout(pg_url, 2, "colibri-badges-scheduler")),
+      pub_(pub),
+      clock_(clock),
+      s_(s),
       lock_(std::move(pg_url), k_leader_key) {}
 
 scheduler::~scheduler() { stop(); }

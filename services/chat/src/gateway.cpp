@@ -5,9 +5,9 @@
 #include "colibri/auth/sessions.hpp"
 #include "colibri/chat/hub.hpp"
 #include "colibri/chat/session.hpp"
-#include "colibri/pg/sql_array.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/notify/notifications.hpp"
+#include "colibri/pg/sql_array.hpp"
 
 namespace colibri::chat {
 
@@ -40,10 +40,15 @@ std::vector<std::optional<identity>> identify_batch(pqxx::connection& c, const s
     if (s) users.push_back(s->user_id);
   std::unordered_map<std::int64_t, identity> by_user;
   if (!users.empty())
-    for (auto row : w.exec_params("SELECT id, handle, locale, timezone, is_admin FROM users WHERE id = ANY($1::bigint[])",
-                                  pg::bigint_array(users)))
-      by_user[row[0].as<std::int64_t>()] = identity{0, row[0].as<std::int64_t>(), row[1].as<std::string>(),
-                                                    row[2].as<std::string>(), row[3].as<std::string>(), row[4].as<bool>()};
+    for (auto row :
+         w.exec_params("SELECT id, handle, locale, timezone, is_admin FROM users WHERE id = ANY($1::bigint[])",
+                       pg::bigint_array(users)))
+      by_user[row[0].as<std::int64_t>()] = identity{0,
+                                                    row[0].as<std::int64_t>(),
+                                                    row[1].as<std::string>(),
+                                                    row[2].as<std::string>(),
+                                                    row[3].as<std::string>(),
+                                                    row[4].as<bool>()};
   w.commit();
   std::vector<std::optional<identity>> out(tokens.size());
   for (std::size_t i = 0; i < tokens.size(); ++i) {
@@ -77,13 +82,14 @@ gateway::gateway(asio::any_io_executor ex, pg::pool& db, std::shared_ptr<roomlog
       s_(std::move(s)),
       identities_(pg::batcher<std::string, std::optional<identity>>::create(ex, db, identify_batch)),
       limits_(limits) {
-  access_ = pg::batcher<room_query, room_access>::create(ex, db, [](pqxx::connection& c, const std::vector<room_query>& qs) {
-    pqxx::work w(c);
-    auto [users, rooms] = users_and_rooms(qs);
-    auto out = check_access_many(w, users, rooms);
-    w.commit();
-    return out;
-  });
+  access_ =
+      pg::batcher<room_query, room_access>::create(ex, db, [](pqxx::connection& c, const std::vector<room_query>& qs) {
+        pqxx::work w(c);
+        auto [users, rooms] = users_and_rooms(qs);
+        auto out = check_access_many(w, users, rooms);
+        w.commit();
+        return out;
+      });
   int page_max = s_.history_max;
   backfills_ = pg::batcher<room_query, backfill>::create(
       ex, db, [page_max](pqxx::connection& c, const std::vector<room_query>& qs) {
@@ -138,7 +144,8 @@ http::ws_handler gateway::handler() {
   // and a coroutine's parameters would live as long as the socket.
   return [self = shared_from_this()](std::shared_ptr<http::websocket> ws, http::request req) -> awaitable<void> {
     auto address = ratelimit::address_subject(req.remote_address);
-    if (!self->admit_anonymous(address)) return refuse(std::move(ws), close_code::try_again_later, "too many connections");
+    if (!self->admit_anonymous(address))
+      return refuse(std::move(ws), close_code::try_again_later, "too many connections");
     auto s = std::make_shared<session>(self, ws, address);
     {
       std::lock_guard lk(self->mutex_);
@@ -240,7 +247,8 @@ void gateway::revoke(std::int64_t session_id) {
         if (auto p = w.lock()) targets.push_back(p);
   }
   for (auto& s : targets) s->post_close(close_code::token_revoked, "session revoked");
-  if (!targets.empty()) log::info("sockets closed after revocation", {{"count", static_cast<std::int64_t>(targets.size())}});
+  if (!targets.empty())
+    log::info("sockets closed after revocation", {{"count", static_cast<std::int64_t>(targets.size())}});
 }
 
 awaitable<void> gateway::recheck_sessions() {

@@ -113,9 +113,8 @@ awaitable<hub::joined> hub::join(std::string room, std::shared_ptr<session> s) {
     // The room's last seq is read once Redis has confirmed the subscription:
     // whatever is published after that read arrives here, or leaves a hole
     // that PostgreSQL fills.
-    sub_.subscribe(roomlog::room_channel(room), [self = shared_from_this(), room] {
-      asio::co_spawn(self->ex_, self->init(room), asio::detached);
-    });
+    sub_.subscribe(roomlog::room_channel(room),
+                   [self = shared_from_this(), room] { asio::co_spawn(self->ex_, self->init(room), asio::detached); });
   }
   asio::steady_timer wait(co_await asio::this_coro::executor);
   for (int i = 0; i < 1000; ++i) {
@@ -219,7 +218,8 @@ void hub::on_message(std::string_view channel, std::string_view frame) {
   drain_locked(room, r);
 }
 
-void hub::deliver_locked(const std::string&, room_state& r, std::int64_t seq, std::shared_ptr<const std::string> frame) {
+void hub::deliver_locked(const std::string&, room_state& r, std::int64_t seq,
+                         std::shared_ptr<const std::string> frame) {
   r.last = seq;
   for (auto& [p, w] : r.subs)
     if (auto s = w.lock()) s->post_event(r.name, seq, frame);
@@ -283,7 +283,8 @@ awaitable<void> hub::fill(std::string room, std::chrono::milliseconds delay) {
     if (it == rooms_.end()) co_return;
     auto& r = it->second;
     for (const auto& e : page.events)
-      if (e.seq == r.last + 1) deliver_locked(room, r, e.seq, std::make_shared<const std::string>(roomlog::event_frame(e)));
+      if (e.seq == r.last + 1)
+        deliver_locked(room, r, e.seq, std::make_shared<const std::string>(roomlog::event_frame(e)));
     if (!page.has_more) {
       r.filling = false;
       drain_locked(room, r);

@@ -19,14 +19,15 @@ using asio::use_awaitable;
 
 namespace {
 const core::error& not_member() {
-  static const core::error e = core::error::make(
-      core::errc::forbidden, {"Vous ne faites pas partie de ce groupe.", "You are not a member of this group."}, "room");
+  static const core::error e =
+      core::error::make(core::errc::forbidden,
+                        {"Vous ne faites pas partie de ce groupe.", "You are not a member of this group."}, "room");
   return e;
 }
 const core::error& cannot_send() {
   static const core::error e = core::error::make(
-      core::errc::forbidden,
-      {"Vous ne pouvez pas écrire ici pour le moment.", "You cannot post here for the moment."}, "room");
+      core::errc::forbidden, {"Vous ne pouvez pas écrire ici pour le moment.", "You cannot post here for the moment."},
+      "room");
   return e;
 }
 constexpr std::int64_t k_max_id = std::int64_t{1} << 53;
@@ -44,9 +45,8 @@ void session::stop_being_anonymous() {
 }
 
 void session::post_close(std::uint16_t code, std::string reason) {
-  asio::post(ws_->executor(), [self = shared_from_this(), code, r = std::move(reason)]() mutable {
-    self->close(code, std::move(r));
-  });
+  asio::post(ws_->executor(),
+             [self = shared_from_this(), code, r = std::move(reason)]() mutable { self->close(code, std::move(r)); });
 }
 
 void session::deliver(std::shared_ptr<const std::string> frame) {
@@ -82,8 +82,8 @@ awaitable<void> session::run() {
     if (!frame) break;
     if (closing_) continue;  // closing: the peer's last frames are not acted on
     if (!frame->text) {
-      send_error(nullptr, core::error::make(core::errc::invalid_json,
-                                            {"Seuls les messages texte (JSON) sont acceptés.", "Only text (JSON) frames are accepted."}));
+      send_error(nullptr, core::error::make(core::errc::invalid_json, {"Seuls les messages texte (JSON) sont acceptés.",
+                                                                       "Only text (JSON) frames are accepted."}));
       continue;
     }
     try {
@@ -107,7 +107,8 @@ void session::leave_all() {
   subs_.clear();
 }
 
-void session::post_event(std::shared_ptr<const std::string> room, std::int64_t seq, std::shared_ptr<const std::string> frame) {
+void session::post_event(std::shared_ptr<const std::string> room, std::int64_t seq,
+                         std::shared_ptr<const std::string> frame) {
   bool first;
   {
     std::lock_guard lk(inbox_mutex_);
@@ -155,7 +156,7 @@ void session::on_event(const std::string& room, std::int64_t seq, std::shared_pt
     return;
   }
   if (seq == 0) return deliver(std::move(frame));  // held back during the backfill
-  if (seq <= sub.cursor) return;  // already sent (backfill overlap)
+  if (seq <= sub.cursor) return;                   // already sent (backfill overlap)
   sub.cursor = seq;
   deliver(std::move(frame));
 }
@@ -164,8 +165,9 @@ awaitable<void> session::handle(const std::string& text) {
   auto doc = json::parse(text);
   if (!doc) co_return send_error(nullptr, doc.err());
   if (!doc->as_object())
-    co_return send_error(nullptr, core::error::make(core::errc::invalid_json,
-                                                    {"Chaque message doit être un objet JSON.", "Each frame must be a JSON object."}));
+    co_return send_error(
+        nullptr, core::error::make(core::errc::invalid_json,
+                                   {"Chaque message doit être un objet JSON.", "Each frame must be a JSON object."}));
   // The reply carries the request's id back, as the client sent it.
   std::string id_json;
   const std::string* id = nullptr;
@@ -177,8 +179,9 @@ awaitable<void> session::handle(const std::string& text) {
     } else if (auto i = v->as_int()) {
       id_json = std::to_string(*i);
     } else {
-      co_return send_error(nullptr, core::error::validation("id", {"L'identifiant de requête doit être un texte court ou un entier.",
-                                                                  "The request id must be a short string or an integer."}));
+      co_return send_error(
+          nullptr, core::error::validation("id", {"L'identifiant de requête doit être un texte court ou un entier.",
+                                                  "The request id must be a short string or an integer."}));
     }
     id = &id_json;
   }
@@ -188,16 +191,17 @@ awaitable<void> session::handle(const std::string& text) {
 
   if (user_id_ == 0) {
     if (*type != "hello")
-      co_return send_error(id, core::error::make(core::errc::unauthenticated,
-                                                 {"Le premier message doit être « hello ».", "The first frame must be \"hello\"."}));
+      co_return send_error(
+          id, core::error::make(core::errc::unauthenticated,
+                                {"Le premier message doit être « hello ».", "The first frame must be \"hello\"."}));
     auto token = f.text("token", json::required, 1, 256);
     auto after = f.integer("notifications_after", json::optional, 0, k_max_id);
     if (auto e = f.error()) co_return send_error(id, *e);
     co_return co_await hello(id, *token, after);
   }
   if (*type == "hello")
-    co_return send_error(id, core::error::make(core::errc::conflict,
-                                               {"Cette connexion est déjà identifiée.", "This connection is already authenticated."}));
+    co_return send_error(id, core::error::make(core::errc::conflict, {"Cette connexion est déjà identifiée.",
+                                                                      "This connection is already authenticated."}));
   // Every frame type has its budget in the shared limiter (send, edit,
   // delete and react inside posting::post; typing and read below).
   if (*type == "subscribe" || *type == "unsubscribe" || *type == "history") {
@@ -215,7 +219,6 @@ awaitable<void> session::handle(const std::string& text) {
   co_return send_error(id, core::error::validation("type", {"Type de message inconnu : " + *type + ".",
                                                             "Unknown frame type: " + *type + "."}));
 }
-
 
 awaitable<core::result<room_access>> session::access(const std::string& room) {
   auto ref = roomlog::parse_room(room);
@@ -246,11 +249,11 @@ awaitable<void> session::subscribe(const std::string* id, json::fields& f) {
   auto since = f.integer("since", json::optional, 0, k_max_id).value_or(0);
   if (auto e = f.error()) co_return send_error(id, *e);
   if (!subs_.count(*room) && subs_.size() >= gw_->settings().max_subscriptions)
-    co_return send_error(id, core::error::validation(
-                                 "room", {"Trop de salons suivis sur cette connexion (" +
-                                              std::to_string(gw_->settings().max_subscriptions) + " au plus).",
-                                          "Too many rooms followed on this connection (at most " +
-                                              std::to_string(gw_->settings().max_subscriptions) + ")."}));
+    co_return send_error(
+        id, core::error::validation("room", {"Trop de salons suivis sur cette connexion (" +
+                                                 std::to_string(gw_->settings().max_subscriptions) + " au plus).",
+                                             "Too many rooms followed on this connection (at most " +
+                                                 std::to_string(gw_->settings().max_subscriptions) + ")."}));
   auto a = co_await require_member(id, *room);
   if (!a) co_return;
 
@@ -512,10 +515,12 @@ awaitable<void> session::write_read(std::string room) {
   auto st = co_await gw_->db().run(std::move(job));
   // Every socket of the user, on every gateway, updates its count.
   gw_->publisher().publish(roomlog::user_channel(user_id_), roomlog::unread_frame(room, st));
-  if (reads_.size() > gw_->settings().max_subscriptions) std::erase_if(reads_, [](const auto& kv) { return !kv.second.waiting; });
+  if (reads_.size() > gw_->settings().max_subscriptions)
+    std::erase_if(reads_, [](const auto& kv) { return !kv.second.waiting; });
 }
 
-awaitable<void> session::hello(const std::string* id, const std::string& token, std::optional<std::int64_t> notifications_after) {
+awaitable<void> session::hello(const std::string* id, const std::string& token,
+                               std::optional<std::int64_t> notifications_after) {
   auto found = co_await gw_->identify(token);
   if (closing_) co_return;  // the hello timer fired meanwhile
   if (!found) {

@@ -7,10 +7,9 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
-
-#include <pqxx/pqxx>
 
 #include "colibri/core/text.hpp"
 
@@ -27,13 +26,13 @@ std::string issue_account_token(pqxx::work& w, std::int64_t user_id, std::string
                                 std::chrono::seconds ttl);
 
 // `change`: the address is a new one replacing the account's current address.
-void mail_verification(pqxx::work& w, std::int64_t user_id, const std::string& to, const std::string& handle, core::lang l,
-                       const std::string& public_url, const std::string& token, bool change);
+void mail_verification(pqxx::work& w, std::int64_t user_id, const std::string& to, const std::string& handle,
+                       core::lang l, const std::string& public_url, const std::string& token, bool change);
 void mail_reset(pqxx::work& w, std::int64_t user_id, const std::string& to, const std::string& handle, core::lang l,
                 const std::string& public_url, const std::string& token);
 // To the old address when a change is asked: who did not ask knows at once.
-void mail_change_notice(pqxx::work& w, std::int64_t user_id, const std::string& to, const std::string& handle, core::lang l,
-                        const std::string& public_url);
+void mail_change_notice(pqxx::work& w, std::int64_t user_id, const std::string& to, const std::string& handle,
+                        core::lang l, const std::string& public_url);
 // To an address another account already uses (said to its owner, never to the asker).
 void mail_address_in_use(pqxx::work& w, const std::string& to, core::lang l, const std::string& public_url);
 

@@ -28,16 +28,18 @@ std::string issue_account_token(pqxx::work& w, std::int64_t uid, std::string_vie
                                 std::chrono::seconds ttl) {
   std::string p(purpose);
   if (!invitation_id) {
-    auto kept = w.exec_params("SELECT invitation_id FROM account_tokens WHERE user_id = $1 AND purpose = $2 "
-                              "AND invitation_id IS NOT NULL AND lower(email) = lower($3) ORDER BY created_at DESC LIMIT 1",
-                              uid, p, email);
+    auto kept = w.exec_params(
+        "SELECT invitation_id FROM account_tokens WHERE user_id = $1 AND purpose = $2 "
+        "AND invitation_id IS NOT NULL AND lower(email) = lower($3) ORDER BY created_at DESC LIMIT 1",
+        uid, p, email);
     if (!kept.empty()) invitation_id = kept[0][0].as<std::int64_t>();
   }
   w.exec_params("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2", uid, p);
   auto token = auth::new_token();
-  w.exec_params("INSERT INTO account_tokens (token_hash, user_id, purpose, email, invitation_id, expires_at) "
-                "VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))",
-                auth::token_hash(token), uid, p, email, invitation_id, static_cast<double>(ttl.count()));
+  w.exec_params(
+      "INSERT INTO account_tokens (token_hash, user_id, purpose, email, invitation_id, expires_at) "
+      "VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))",
+      auth::token_hash(token), uid, p, email, invitation_id, static_cast<double>(ttl.count()));
   return token;
 }
 
@@ -48,7 +50,8 @@ const char* k_signature_en = "\n\n— Colibri, the peer-support community for qu
 
 void queue(pqxx::work& w, std::optional<std::int64_t> uid, std::string_view kind, const std::string& to, core::lang l,
            const core::text& subject, const core::text& body) {
-  mail::enqueue(w, uid, kind, {to, subject.in(l), body.in(l) + (l == core::lang::en ? k_signature_en : k_signature_fr)});
+  mail::enqueue(w, uid, kind,
+                {to, subject.in(l), body.in(l) + (l == core::lang::en ? k_signature_en : k_signature_fr)});
 }
 
 }  // namespace
@@ -57,55 +60,76 @@ void mail_verification(pqxx::work& w, std::int64_t uid, const std::string& to, c
                        const std::string& public_url, const std::string& token, bool change) {
   auto link = public_url + "/#/verify?token=" + token;
   if (change)
-    queue(w, uid, "verify_new_email", to, l, {"Confirmez votre nouvelle adresse e-mail", "Confirm your new email address"},
-          {"Bonjour " + handle + ",\n\nVous avez demandé à utiliser cette adresse pour votre compte Colibri. Elle ne "
-           "comptera qu'une fois confirmée : ouvrez ce lien pour la confirmer.\n\n" + link +
+    queue(w, uid, "verify_new_email", to, l,
+          {"Confirmez votre nouvelle adresse e-mail", "Confirm your new email address"},
+          {"Bonjour " + handle +
+               ",\n\nVous avez demandé à utiliser cette adresse pour votre compte Colibri. Elle ne "
+               "comptera qu'une fois confirmée : ouvrez ce lien pour la confirmer.\n\n" +
+               link +
                "\n\nLe lien est valable 7 jours. Si vous n'avez rien demandé, ignorez ce message : rien ne change.",
-           "Hello " + handle + ",\n\nYou asked to use this address for your Colibri account. It counts only once "
-           "confirmed: open this link to confirm it.\n\n" + link +
+           "Hello " + handle +
+               ",\n\nYou asked to use this address for your Colibri account. It counts only once "
+               "confirmed: open this link to confirm it.\n\n" +
+               link +
                "\n\nThe link works for 7 days. If you did not ask for this, ignore this message: nothing changes."});
   else
-    queue(w, uid, "verify_email", to, l, {"Bienvenue sur Colibri : confirmez votre adresse e-mail", "Welcome to Colibri: confirm your email address"},
-          {"Bonjour " + handle + ",\n\nBienvenue sur Colibri. Pour confirmer votre adresse e-mail (elle vous permettra de "
-           "retrouver votre compte si vous oubliez votre mot de passe), ouvrez ce lien :\n\n" + link +
-               "\n\nLe lien est valable 7 jours. Si vous n'avez pas créé de compte, ignorez ce message.",
-           "Hello " + handle + ",\n\nWelcome to Colibri. To confirm your email address (it lets you recover your account "
-           "if you forget your password), open this link:\n\n" + link +
-               "\n\nThe link works for 7 days. If you did not create an account, ignore this message."});
+    queue(w, uid, "verify_email", to, l,
+          {"Bienvenue sur Colibri : confirmez votre adresse e-mail", "Welcome to Colibri: confirm your email address"},
+          {"Bonjour " + handle +
+               ",\n\nBienvenue sur Colibri. Pour confirmer votre adresse e-mail (elle vous permettra de "
+               "retrouver votre compte si vous oubliez votre mot de passe), ouvrez ce lien :\n\n" +
+               link + "\n\nLe lien est valable 7 jours. Si vous n'avez pas créé de compte, ignorez ce message.",
+           "Hello " + handle +
+               ",\n\nWelcome to Colibri. To confirm your email address (it lets you recover your account "
+               "if you forget your password), open this link:\n\n" +
+               link + "\n\nThe link works for 7 days. If you did not create an account, ignore this message."});
 }
 
 void mail_reset(pqxx::work& w, std::int64_t uid, const std::string& to, const std::string& handle, core::lang l,
                 const std::string& public_url, const std::string& token) {
   auto link = public_url + "/#/reset?token=" + token;
-  queue(w, uid, "password_reset", to, l, {"Choisir un nouveau mot de passe Colibri", "Choose a new Colibri password"},
-        {"Bonjour " + handle + ",\n\nUn nouveau mot de passe a été demandé pour votre compte Colibri. Pour le choisir, "
-         "ouvrez ce lien :\n\n" + link +
-             "\n\nLe lien est valable une heure et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce message : "
-             "votre mot de passe ne change pas.",
-         "Hello " + handle + ",\n\nA new password was asked for your Colibri account. To choose it, open this link:\n\n" +
-             link +
-             "\n\nThe link works for one hour, once. If you did not ask for it, ignore this message: your password does "
-             "not change."});
+  queue(
+      w, uid, "password_reset", to, l, {"Choisir un nouveau mot de passe Colibri", "Choose a new Colibri password"},
+      {"Bonjour " + handle +
+           ",\n\nUn nouveau mot de passe a été demandé pour votre compte Colibri. Pour le choisir, "
+           "ouvrez ce lien :\n\n" +
+           link +
+           "\n\nLe lien est valable une heure et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce message "
+           ": "
+           "votre mot de passe ne change pas.",
+       "Hello " + handle + ",\n\nA new password was asked for your Colibri account. To choose it, open this link:\n\n" +
+           link +
+           "\n\nThe link works for one hour, once. If you did not ask for it, ignore this message: your password does "
+           "not change."});
 }
 
 void mail_change_notice(pqxx::work& w, std::int64_t uid, const std::string& to, const std::string& handle, core::lang l,
                         const std::string& public_url) {
-  queue(w, uid, "email_change_notice", to, l, {"Changement d'adresse e-mail demandé", "Email address change asked"},
-        {"Bonjour " + handle + ",\n\nUne nouvelle adresse e-mail a été demandée pour votre compte Colibri ; elle ne "
-         "comptera qu'une fois confirmée depuis cette nouvelle adresse. Les autres sessions ouvertes ont été fermées.\n\n"
-         "Si ce n'était pas vous, choisissez sans attendre un nouveau mot de passe (« Mot de passe oublié ») : " +
-             public_url + "/#/forgot",
-         "Hello " + handle + ",\n\nA new email address was asked for your Colibri account; it counts only once confirmed "
-         "from that address. Your other open sessions were closed.\n\nIf this was not you, choose a new password now "
-         "(\"Forgotten password\"): " + public_url + "/#/forgot"});
+  queue(
+      w, uid, "email_change_notice", to, l, {"Changement d'adresse e-mail demandé", "Email address change asked"},
+      {"Bonjour " + handle +
+           ",\n\nUne nouvelle adresse e-mail a été demandée pour votre compte Colibri ; elle ne "
+           "comptera qu'une fois confirmée depuis cette nouvelle adresse. Les autres sessions ouvertes ont été "
+           "fermées.\n\n"
+           "Si ce n'était pas vous, choisissez sans attendre un nouveau mot de passe (« Mot de passe oublié ») : " +
+           public_url + "/#/forgot",
+       "Hello " + handle +
+           ",\n\nA new email address was asked for your Colibri account; it counts only once confirmed "
+           "from that address. Your other open sessions were closed.\n\nIf this was not you, choose a new password now "
+           "(\"Forgotten password\"): " +
+           public_url + "/#/forgot"});
 }
 
 void mail_address_in_use(pqxx::work& w, const std::string& to, core::lang l, const std::string& public_url) {
-  queue(w, std::nullopt, "address_in_use", to, l, {"Cette adresse a déjà un compte Colibri", "This address already has a Colibri account"},
-        {"Bonjour,\n\nQuelqu'un a voulu lier cette adresse à un autre compte Colibri ; elle est déjà celle de votre compte, "
-         "rien n'a changé. Si c'était vous et que vous avez oublié votre mot de passe : " + public_url + "/#/forgot",
+  queue(w, std::nullopt, "address_in_use", to, l,
+        {"Cette adresse a déjà un compte Colibri", "This address already has a Colibri account"},
+        {"Bonjour,\n\nQuelqu'un a voulu lier cette adresse à un autre compte Colibri ; elle est déjà celle de votre "
+         "compte, "
+         "rien n'a changé. Si c'était vous et que vous avez oublié votre mot de passe : " +
+             public_url + "/#/forgot",
          "Hello,\n\nSomeone tried to link this address to another Colibri account; it already belongs to your account, "
-         "nothing changed. If this was you and you forgot your password: " + public_url + "/#/forgot"});
+         "nothing changed. If this was you and you forgot your password: " +
+             public_url + "/#/forgot"});
 }
 
 }  // namespace detail
@@ -113,8 +137,9 @@ void mail_address_in_use(pqxx::work& w, const std::string& to, core::lang l, con
 namespace {
 
 core::error link_invalid() {
-  return core::error::validation("token", {"Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez-en un nouveau.",
-                                           "This link no longer works (already used or expired). Ask for a new one."});
+  return core::error::validation("token",
+                                 {"Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez-en un nouveau.",
+                                  "This link no longer works (already used or expired). Ask for a new one."});
 }
 
 // The token of a link, shape-checked before any lookup.
@@ -148,10 +173,11 @@ awaitable<response> accounts::verify_email(request& req) {
     try {
       pqxx::work w(c);
       // Single use: the link is spent by the transaction that uses it.
-      auto t = w.exec_params("DELETE FROM account_tokens t USING users u WHERE t.token_hash = $1 AND t.purpose = 'verify' "
-                             "AND t.expires_at > now() AND u.id = t.user_id AND u.deleted_at IS NULL "
-                             "RETURNING t.user_id, t.email, t.invitation_id, lower(t.email) = lower(u.email), u.email",
-                             hash);
+      auto t = w.exec_params(
+          "DELETE FROM account_tokens t USING users u WHERE t.token_hash = $1 AND t.purpose = 'verify' "
+          "AND t.expires_at > now() AND u.id = t.user_id AND u.deleted_at IS NULL "
+          "RETURNING t.user_id, t.email, t.invitation_id, lower(t.email) = lower(u.email), u.email",
+          hash);
       verified out;
       if (t.empty()) {
         out.err = link_invalid();
@@ -164,11 +190,12 @@ awaitable<response> accounts::verify_email(request& req) {
       } else {
         // An email change: the new address counts from now; the old one is
         // remembered only for erasure.
-        w.exec_params("INSERT INTO user_addresses (user_id, email) VALUES ($1, $2) "
-                      "ON CONFLICT (user_id, email) DO UPDATE SET used_until = now()",
-                      out.uid, t[0][4].as<std::string>());
-        w.exec_params("UPDATE users SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1", out.uid,
-                      email);
+        w.exec_params(
+            "INSERT INTO user_addresses (user_id, email) VALUES ($1, $2) "
+            "ON CONFLICT (user_id, email) DO UPDATE SET used_until = now()",
+            out.uid, t[0][4].as<std::string>());
+        w.exec_params("UPDATE users SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1",
+                      out.uid, email);
       }
       if (!t[0][2].is_null()) {
         // The invitation bound to this address, given at registration: it
@@ -184,9 +211,10 @@ awaitable<response> accounts::verify_email(request& req) {
       return out;
     } catch (const pqxx::unique_violation&) {
       verified out;
-      out.err = core::error::make(core::errc::conflict,
-                                  {"Cette adresse est déjà celle d'un autre compte.", "This address already belongs to another account."},
-                                  "email");
+      out.err = core::error::make(
+          core::errc::conflict,
+          {"Cette adresse est déjà celle d'un autre compte.", "This address already belongs to another account."},
+          "email");
       return out;
     }
   };
@@ -212,15 +240,16 @@ awaitable<response> accounts::resend_verification(request& req) {
     pqxx::work w(c);
     auto u = w.exec_params1(
         "SELECT u.email, u.handle, u.locale, u.email_verified_at IS NOT NULL, "
-        "(SELECT t.email FROM account_tokens t WHERE t.user_id = u.id AND t.purpose = 'verify' AND t.expires_at > now() "
+        "(SELECT t.email FROM account_tokens t WHERE t.user_id = u.id AND t.purpose = 'verify' AND t.expires_at > "
+        "now() "
         "  AND lower(t.email) <> lower(u.email) ORDER BY t.created_at DESC LIMIT 1) FROM users u WHERE u.id = $1",
         uid);
     bool change = !u[4].is_null();
     if (!change && u[3].as<bool>()) return false;
     auto to = change ? u[4].as<std::string>() : u[0].as<std::string>();
     auto link = detail::issue_account_token(w, uid, "verify", to, std::nullopt, ttl);
-    detail::mail_verification(w, uid, to, u[1].as<std::string>(), detail::lang_of(u[2].as<std::string>()), public_url, link,
-                              change);
+    detail::mail_verification(w, uid, to, u[1].as<std::string>(), detail::lang_of(u[2].as<std::string>()), public_url,
+                              link, change);
     w.commit();
     return true;
   };
@@ -243,8 +272,8 @@ awaitable<response> accounts::request_reset(request& req) {
   auto public_url = s_.public_url;
   auto job = [e = *email, ttl, public_url](pqxx::connection& c) {
     pqxx::work w(c);
-    auto u = w.exec_params("SELECT id, email, handle, locale FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL",
-                           e);
+    auto u = w.exec_params(
+        "SELECT id, email, handle, locale FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL", e);
     if (u.empty()) return;
     auto uid = u[0][0].as<std::int64_t>();
     auto link = detail::issue_account_token(w, uid, "reset", std::nullopt, std::nullopt, ttl);
@@ -267,8 +296,9 @@ awaitable<response> accounts::confirm_reset(request& req) {
   // A dead link is told before the costly hash.
   auto alive = [link](pqxx::connection& c) {
     pqxx::nontransaction r(c);
-    return !r.exec_params("SELECT 1 FROM account_tokens WHERE token_hash = $1 AND purpose = 'reset' AND expires_at > now()",
-                          link)
+    return !r.exec_params(
+                 "SELECT 1 FROM account_tokens WHERE token_hash = $1 AND purpose = 'reset' AND expires_at > now()",
+                 link)
                 .empty();
   };
   bool usable = co_await db_.run(std::move(alive));
@@ -281,9 +311,10 @@ awaitable<response> accounts::confirm_reset(request& req) {
   };
   auto job = [link, hashed](pqxx::connection& c) -> reset {
     pqxx::work w(c);
-    auto t = w.exec_params("DELETE FROM account_tokens t USING users u WHERE t.token_hash = $1 AND t.purpose = 'reset' "
-                           "AND t.expires_at > now() AND u.id = t.user_id AND u.deleted_at IS NULL RETURNING t.user_id",
-                           link);
+    auto t = w.exec_params(
+        "DELETE FROM account_tokens t USING users u WHERE t.token_hash = $1 AND t.purpose = 'reset' "
+        "AND t.expires_at > now() AND u.id = t.user_id AND u.deleted_at IS NULL RETURNING t.user_id",
+        link);
     reset out;
     if (t.empty()) {
       out.err = link_invalid();
@@ -293,9 +324,10 @@ awaitable<response> accounts::confirm_reset(request& req) {
     // The link came through the address: it is proved too. Every session
     // ends (whoever knew the old password is out), and the account's login
     // throttle starts afresh.
-    w.exec_params("UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now()), "
-                  "updated_at = now() WHERE id = $1",
-                  out.uid, hashed);
+    w.exec_params(
+        "UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now()), "
+        "updated_at = now() WHERE id = $1",
+        out.uid, hashed);
     out.ended = auth::revoke_sessions(w, out.uid);
     auth::throttle_clear(w, "acct:" + std::to_string(out.uid));
     w.commit();
@@ -318,7 +350,8 @@ awaitable<response> accounts::change_email(request& req) {
   auto email = f.text("email", json::required, 3, 254);
   if (email) check_email(f, "email", *email);
   if (auto e = f.error()) co_return response::error(*e, req.lang);
-  if (auto e = co_await confirm_password(who->user_id, *password, "password", ratelimit::address_subject(req.remote_address)))
+  if (auto e = co_await confirm_password(who->user_id, *password, "password",
+                                         ratelimit::address_subject(req.remote_address)))
     co_return response::error(*e, req.lang);
   // Named, not a braced list: no temporary lives across a co_await (ADR 0002).
   std::vector<std::string> budgets{ratelimit::user_subject(who->user_id), ratelimit::recipient_subject(*email)};
@@ -334,14 +367,16 @@ awaitable<response> accounts::change_email(request& req) {
   };
   auto job = [uid, keep, ttl, public_url, to = *email](pqxx::connection& c) -> asked {
     pqxx::work w(c);
-    auto u = w.exec_params1("SELECT email, handle, locale, EXISTS (SELECT 1 FROM users o WHERE lower(o.email) = lower($2) "
-                            "AND o.id <> $1), lower(email) = lower($2) FROM users WHERE id = $1 FOR UPDATE",
-                            uid, to);
+    auto u = w.exec_params1(
+        "SELECT email, handle, locale, EXISTS (SELECT 1 FROM users o WHERE lower(o.email) = lower($2) "
+        "AND o.id <> $1), lower(email) = lower($2) FROM users WHERE id = $1 FOR UPDATE",
+        uid, to);
     auto current = u[0].as<std::string>(), handle = u[1].as<std::string>();
     auto l = detail::lang_of(u[2].as<std::string>());
     asked out;
     if (u[4].as<bool>()) {
-      out.err = core::error::validation("email", {"C'est déjà l'adresse de votre compte.", "This is already your account's address."});
+      out.err = core::error::validation(
+          "email", {"C'est déjà l'adresse de votre compte.", "This is already your account's address."});
       return out;
     }
     // Whether the address is taken is told to its owner, never here.

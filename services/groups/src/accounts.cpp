@@ -3,17 +3,17 @@
 #include <algorithm>
 #include <optional>
 
+#include "account_mail.hpp"
 #include "colibri/auth/sessions.hpp"
 #include "colibri/auth/throttle.hpp"
+#include "colibri/auth/token.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/groups/authn.hpp"
+#include "colibri/groups/quit_profile.hpp"
 #include "colibri/groups/validate.hpp"
 #include "colibri/json/fields.hpp"
 #include "colibri/json/writer.hpp"
-#include "colibri/auth/token.hpp"
-#include "colibri/groups/quit_profile.hpp"
-#include "account_mail.hpp"
 #include "common.hpp"
 
 namespace colibri::groups {
@@ -54,8 +54,8 @@ constexpr const char* k_user_columns =
 
 // The k_user_columns of a row, starting at column `at`.
 user_row read_user(const pqxx::row& r, int at = 0) {
-  return {r[at].as<std::int64_t>(),    r[at + 1].as<std::string>(), r[at + 2].as<std::string>(),
-          r[at + 3].as<std::string>(), r[at + 4].as<std::string>(), r[at + 5].as<bool>(),
+  return {r[at].as<std::int64_t>(),     r[at + 1].as<std::string>(), r[at + 2].as<std::string>(),
+          r[at + 3].as<std::string>(),  r[at + 4].as<std::string>(), r[at + 5].as<bool>(),
           r[at + 6].as<std::int64_t>(), r[at + 7].as<bool>()};
 }
 
@@ -84,7 +84,8 @@ void write_user(json::writer& w, const user_row& u, const std::string& quit_memb
 }
 
 response user_response(int status, const user_row& u, const std::string* token, const std::string& quit_member = {},
-                       const std::optional<std::string>& pending_email = std::nullopt, bool invitation_pending = false) {
+                       const std::optional<std::string>& pending_email = std::nullopt,
+                       bool invitation_pending = false) {
   json::writer w;
   w.begin_object().key("user");
   write_user(w, u, quit_member, pending_email);
@@ -104,18 +105,19 @@ std::string conflicting_field(const pqxx::unique_violation& e) {
 
 core::error conflict_for(const std::string& field) {
   if (field == "email")
-    return core::error::make(core::errc::conflict,
-                             {"Un compte existe déjà avec cette adresse e-mail.", "An account already uses this email address."},
-                             "email");
-  return core::error::make(core::errc::conflict,
-                           {"Ce pseudo est déjà pris. Merci d'en choisir un autre.", "This handle is taken. Please choose another."},
-                           "handle");
+    return core::error::make(
+        core::errc::conflict,
+        {"Un compte existe déjà avec cette adresse e-mail.", "An account already uses this email address."}, "email");
+  return core::error::make(
+      core::errc::conflict,
+      {"Ce pseudo est déjà pris. Merci d'en choisir un autre.", "This handle is taken. Please choose another."},
+      "handle");
 }
 
 const core::error& bad_credentials() {
-  static const core::error e = core::error::make(
-      core::errc::unauthenticated,
-      {"Adresse e-mail ou mot de passe incorrect.", "Incorrect email address or password."});
+  static const core::error e =
+      core::error::make(core::errc::unauthenticated,
+                        {"Adresse e-mail ou mot de passe incorrect.", "Incorrect email address or password."});
   return e;
 }
 
@@ -131,8 +133,8 @@ std::optional<std::string> read_locale(json::fields& f) {
 
 }  // namespace
 
-accounts::accounts(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log, asio::any_io_executor cpu,
-                   ratelimit::limiter& limits, account_settings s)
+accounts::accounts(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log,
+                   asio::any_io_executor cpu, ratelimit::limiter& limits, account_settings s)
     : db_(db), pub_(pub), log_(std::move(log)), cpu_(std::move(cpu)), limits_(limits), s_(std::move(s)) {}
 
 void accounts::add_routes(http::router& r) {
@@ -159,9 +161,7 @@ namespace {
 awaitable<std::string> hash_job(std::string password, auth::argon2_params p) {
   co_return auth::hash_password(password, p);
 }
-awaitable<bool> verify_job(std::string hash, std::string password) {
-  co_return auth::verify_password(hash, password);
-}
+awaitable<bool> verify_job(std::string hash, std::string password) { co_return auth::verify_password(hash, password); }
 }  // namespace
 
 // A place in the bounded hashing queue, held for one hash or verification.
@@ -192,7 +192,8 @@ awaitable<bool> accounts::verify(std::string hash, std::string password) {
 }
 
 awaitable<response> accounts::register_user(request& req) {
-  if (auto d = co_await limits_.take(ratelimit::address_subject(req.remote_address), ratelimit::action::register_account);
+  if (auto d =
+          co_await limits_.take(ratelimit::address_subject(req.remote_address), ratelimit::action::register_account);
       !d.allowed)
     co_return response::error(d.error(), req.lang);
   auto doc = json::body_object(req.body);
@@ -207,8 +208,8 @@ awaitable<response> accounts::register_user(request& req) {
   if (handle) check_handle(f, "handle", *handle);
   if (timezone) check_timezone(f, "timezone", *timezone);
   auto invitation = f.text("invitation", json::optional, 1, 64);
-  auto bad_invitation = core::error::validation(
-      "invitation", {"Cette invitation n'existe pas ou n'est plus valable.", "This invitation does not exist or has expired."});
+  auto bad_invitation = core::error::validation("invitation", {"Cette invitation n'existe pas ou n'est plus valable.",
+                                                               "This invitation does not exist or has expired."});
   if (invitation && !auth::plausible_token(*invitation)) f.fail("invitation", bad_invitation.message);
   if (auto e = f.error()) co_return response::error(*e, req.lang);
 
@@ -320,11 +321,12 @@ awaitable<response> accounts::login(request& req) {
   auto find = [&, window, max_account, max_address](pqxx::connection& c) {
     pqxx::work w(c);
     lookup out;
-    auto r = w.exec_params1(std::string("SELECT coalesce('acct:' || u.id, 'mail:' || lower($1)), u.password_hash, "
-                                        "CASE WHEN u.suspended_at IS NOT NULL THEN coalesce(u.suspended_reason, '') END, ") +
-                                k_user_columns +
-                                " FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1) AND u.deleted_at IS NULL",
-                            *email);
+    auto r = w.exec_params1(
+        std::string("SELECT coalesce('acct:' || u.id, 'mail:' || lower($1)), u.password_hash, "
+                    "CASE WHEN u.suspended_at IS NOT NULL THEN coalesce(u.suspended_reason, '') END, ") +
+            k_user_columns +
+            " FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1) AND u.deleted_at IS NULL",
+        *email);
     out.rules = {{r[0].as<std::string>(), max_account}, {"addr:" + address, max_address}};
     if (!r[1].is_null()) {
       out.hash = r[1].as<std::string>();
@@ -348,10 +350,10 @@ awaitable<response> accounts::login(request& req) {
   if (!ok || !found.user) co_return response::error(bad_credentials(), req.lang);  // the reservation stays: a failure
   // Suspended: said (with the reason) only to whoever knows the password.
   if (found.suspended_reason)
-    co_return response::error(core::error::make(core::errc::forbidden,
-                                                {"Ce compte est suspendu : " + *found.suspended_reason,
-                                                 "This account is suspended: " + *found.suspended_reason}),
-                              req.lang);
+    co_return response::error(
+        core::error::make(core::errc::forbidden, {"Ce compte est suspendu : " + *found.suspended_reason,
+                                                  "This account is suspended: " + *found.suspended_reason}),
+        req.lang);
   std::optional<std::string> rehashed;
   if (auth::needs_rehash(found.hash, s_.argon2)) rehashed = co_await hash(*password);
   auto ttl = s_.session_ttl;
@@ -370,8 +372,8 @@ awaitable<response> accounts::login(request& req) {
   co_return user_response(200, user, &token);
 }
 
-awaitable<std::optional<core::error>> accounts::confirm_password(std::int64_t uid, std::string password, std::string field,
-                                                                 std::string address) {
+awaitable<std::optional<core::error>> accounts::confirm_password(std::int64_t uid, std::string password,
+                                                                 std::string field, std::string address) {
   auto window = s_.throttle_window;
   std::vector<auth::throttle_rule> rules{{"acct:" + std::to_string(uid), s_.max_failures_per_account},
                                          {"addr:" + address, s_.max_failures_per_address}};
@@ -445,7 +447,8 @@ awaitable<response> accounts::delete_me(request& req) {
   if (auto e = f.error()) co_return response::error(*e, req.lang);
   // Irreversible: the password again, not only the token (a phone left
   // unlocked must not erase someone's account).
-  if (auto e = co_await confirm_password(who->user_id, *password, "password", ratelimit::address_subject(req.remote_address)))
+  if (auto e = co_await confirm_password(who->user_id, *password, "password",
+                                         ratelimit::address_subject(req.remote_address)))
     co_return response::error(*e, req.lang);
   auto uid = who->user_id;
   auto job = [uid](pqxx::connection& c) {
@@ -463,31 +466,38 @@ awaitable<response> accounts::delete_me(request& req) {
              uid)) {
       auto gid = g[0].as<std::int64_t>();
       if (!g[2].is_null()) {
-        w.exec_params("UPDATE memberships SET role = 'owner' WHERE group_id = $1 AND user_id = $2", gid, g[2].as<std::int64_t>());
-        detail::audit(w, gid, g[2].as<std::int64_t>(), "owner_after_erasure", std::nullopt, std::nullopt, std::nullopt, "");
+        w.exec_params("UPDATE memberships SET role = 'owner' WHERE group_id = $1 AND user_id = $2", gid,
+                      g[2].as<std::int64_t>());
+        detail::audit(w, gid, g[2].as<std::int64_t>(), "owner_after_erasure", std::nullopt, std::nullopt, std::nullopt,
+                      "");
         continue;
       }
       std::vector<std::int64_t> admins;
-      for (auto a : w.exec("SELECT id FROM users WHERE is_admin AND deleted_at IS NULL")) admins.push_back(a[0].as<std::int64_t>());
+      for (auto a : w.exec("SELECT id FROM users WHERE is_admin AND deleted_at IS NULL"))
+        admins.push_back(a[0].as<std::int64_t>());
       json::writer d;
       d.begin_object().field("group_id", gid).field("action", "group_without_owner").end_object();
-      auto more = notify::insert_for(w, admins, "moderation", {"Un groupe sans responsable", "A group without an owner"},
-                                     {"Le groupe « " + g[1].as<std::string>() + " » n'a plus de responsable ni de modérateur.",
-                                      "The group \"" + g[1].as<std::string>() + "\" has no owner or moderator left."},
-                                     d.release());
+      auto more =
+          notify::insert_for(w, admins, "moderation", {"Un groupe sans responsable", "A group without an owner"},
+                             {"Le groupe « " + g[1].as<std::string>() + " » n'a plus de responsable ni de modérateur.",
+                              "The group \"" + g[1].as<std::string>() + "\" has no owner or moderator left."},
+                             d.release());
       notes.insert(notes.end(), more.begin(), more.end());
     }
     // What others received about them (newcomer, join request) names them,
     // under every handle they used: no more.
     std::vector<std::string> handles{detail::handle_of(w, uid)};
-    for (auto h : w.exec_params("SELECT handle FROM user_handles WHERE user_id = $1", uid)) handles.push_back(h[0].as<std::string>());
+    for (auto h : w.exec_params("SELECT handle FROM user_handles WHERE user_id = $1", uid))
+      handles.push_back(h[0].as<std::string>());
     for (const auto& h : handles)
-      w.exec_params("UPDATE notifications SET title = replace(title, $2, 'membre supprimé'), "
-                    "body = replace(body, $2, 'membre supprimé'), data = data - 'handle' "
-                    "WHERE data ->> 'user_id' = $1::text",
-                    uid, h);
+      w.exec_params(
+          "UPDATE notifications SET title = replace(title, $2, 'membre supprimé'), "
+          "body = replace(body, $2, 'membre supprimé'), data = data - 'handle' "
+          "WHERE data ->> 'user_id' = $1::text",
+          uid, h);
     // Every address they used: today's and those an email change replaced.
-    std::vector<std::string> emails{w.exec_params1("SELECT lower(email) FROM users WHERE id = $1", uid)[0].as<std::string>()};
+    std::vector<std::string> emails{
+        w.exec_params1("SELECT lower(email) FROM users WHERE id = $1", uid)[0].as<std::string>()};
     for (auto a : w.exec_params("SELECT lower(email) FROM user_addresses WHERE user_id = $1", uid))
       emails.push_back(a[0].as<std::string>());
     // Everything they wrote: messages, edits and direct messages lose their
@@ -507,10 +517,8 @@ awaitable<response> accounts::delete_me(request& req) {
           "UPDATE admin_audit SET reason = '' WHERE actor_id = $1",
           "UPDATE users SET suspended_reason = NULL WHERE id = $1",
           "UPDATE join_requests SET reason = NULL WHERE decided_by = $1",
-          "DELETE FROM scheduled_posts WHERE author_id = $1",
-          "DELETE FROM user_handles WHERE user_id = $1",
-          "DELETE FROM user_addresses WHERE user_id = $1",
-          "DELETE FROM account_tokens WHERE user_id = $1",
+          "DELETE FROM scheduled_posts WHERE author_id = $1", "DELETE FROM user_handles WHERE user_id = $1",
+          "DELETE FROM user_addresses WHERE user_id = $1", "DELETE FROM account_tokens WHERE user_id = $1",
           "DELETE FROM mail_outbox WHERE user_id = $1"})
       w.exec_params(sql, uid);
     w.exec_params("DELETE FROM login_throttle WHERE key = 'acct:' || $1::text", uid);
@@ -519,21 +527,21 @@ awaitable<response> accounts::delete_me(request& req) {
       w.exec_params("DELETE FROM login_throttle WHERE key = 'mail:' || $1", email);
       w.exec_params("DELETE FROM mail_outbox WHERE lower(to_address) = $1", email);
     }
-    for (const char* sql : {"DELETE FROM memberships WHERE user_id = $1", "DELETE FROM join_requests WHERE user_id = $1",
-                            "DELETE FROM notifications WHERE user_id = $1", "DELETE FROM read_markers WHERE user_id = $1",
-                            "DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1",
-                            "DELETE FROM held_posts WHERE author_id = $1",
-                            "DELETE FROM conversation_members WHERE user_id = $1",
-                            "DELETE FROM quit_attempts WHERE user_id = $1"})
+    for (const char* sql :
+         {"DELETE FROM memberships WHERE user_id = $1", "DELETE FROM join_requests WHERE user_id = $1",
+          "DELETE FROM notifications WHERE user_id = $1", "DELETE FROM read_markers WHERE user_id = $1",
+          "DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1", "DELETE FROM held_posts WHERE author_id = $1",
+          "DELETE FROM conversation_members WHERE user_id = $1", "DELETE FROM quit_attempts WHERE user_id = $1"})
       w.exec_params(sql, uid);
     // The row stays as a tombstone: their events still point to it, shown as
     // "membre supprimé"; nothing in it identifies them any more. Their
     // sessions were revoked above (the ids are announced after the commit);
     // the rows, with their times, go.
-    w.exec_params("UPDATE users SET handle = 'membre supprimé', email = 'deleted-' || id || '@deleted.invalid', "
-                  "password_hash = '!', is_admin = false, locale = 'fr', timezone = 'Europe/Paris', deleted_at = now(), "
-                  "updated_at = now() WHERE id = $1",
-                  uid);
+    w.exec_params(
+        "UPDATE users SET handle = 'membre supprimé', email = 'deleted-' || id || '@deleted.invalid', "
+        "password_hash = '!', is_admin = false, locale = 'fr', timezone = 'Europe/Paris', deleted_at = now(), "
+        "updated_at = now() WHERE id = $1",
+        uid);
     w.exec_params("DELETE FROM sessions WHERE user_id = $1", uid);
     w.commit();
     return std::pair{std::move(sessions), std::move(notes)};
@@ -571,7 +579,8 @@ awaitable<response> accounts::suspend(request& req, bool on) {
       out.err = core::error::make(core::errc::forbidden, {"Réservé aux administrateurs.", "For administrators only."});
       return out;
     }
-    if (!target || w.exec_params("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", *target).empty()) {
+    if (!target ||
+        w.exec_params("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", *target).empty()) {
       out.err = detail::not_found({"Ce compte n'existe pas.", "This account does not exist."});
       return out;
     }
@@ -622,10 +631,11 @@ awaitable<response> accounts::get_me(request& req) {
     pqxx::work w(c);
     auto r = w.exec_params(std::string("SELECT ") + k_user_columns + " FROM users WHERE id = $1", uid);
     // A new address asked for, waiting for its confirmation.
-    auto p = w.exec_params("SELECT t.email FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = $1 "
-                           "AND t.purpose = 'verify' AND t.expires_at > now() AND lower(t.email) <> lower(u.email) "
-                           "ORDER BY t.created_at DESC LIMIT 1",
-                           uid);
+    auto p = w.exec_params(
+        "SELECT t.email FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = $1 "
+        "AND t.purpose = 'verify' AND t.expires_at > now() AND lower(t.email) <> lower(u.email) "
+        "ORDER BY t.created_at DESC LIMIT 1",
+        uid);
     std::optional<std::string> pending;
     if (!p.empty()) pending = p[0][0].as<std::string>();
     auto out = std::tuple{read_user(r.at(0)), quit_field(w, uid), pending};
@@ -663,7 +673,8 @@ awaitable<response> accounts::patch_me(request& req) {
   if (auto e = f.error()) co_return response::error(*e, req.lang);
   // A new quit date recomputes badges: it costs more than a name change.
   if (quit)
-    if (auto d = co_await limits_.take(ratelimit::user_subject(who->user_id), ratelimit::action::quit_profile); !d.allowed)
+    if (auto d = co_await limits_.take(ratelimit::user_subject(who->user_id), ratelimit::action::quit_profile);
+        !d.allowed)
       co_return response::error(d.error(), req.lang);
 
   auto uid = who->user_id;
@@ -679,13 +690,15 @@ awaitable<response> accounts::patch_me(request& req) {
       // The handle given up is remembered, only so that erasure can scrub it
       // from other people's notifications.
       if (handle)
-        w.exec_params("INSERT INTO user_handles (user_id, handle) SELECT id, handle FROM users WHERE id = $1 AND handle <> $2 "
-                      "ON CONFLICT (user_id, handle) DO UPDATE SET used_until = now()",
-                      uid, *handle);
-      auto r = w.exec_params(std::string("UPDATE users SET handle = coalesce($2, handle), locale = coalesce($3, locale), "
-                                         "timezone = coalesce($4, timezone), updated_at = now() WHERE id = $1 RETURNING ") +
-                                 k_user_columns,
-                             uid, handle, locale, timezone);
+        w.exec_params(
+            "INSERT INTO user_handles (user_id, handle) SELECT id, handle FROM users WHERE id = $1 AND handle <> $2 "
+            "ON CONFLICT (user_id, handle) DO UPDATE SET used_until = now()",
+            uid, *handle);
+      auto r =
+          w.exec_params(std::string("UPDATE users SET handle = coalesce($2, handle), locale = coalesce($3, locale), "
+                                    "timezone = coalesce($4, timezone), updated_at = now() WHERE id = $1 RETURNING ") +
+                            k_user_columns,
+                        uid, handle, locale, timezone);
       // The quit date is checked against the person's (possibly new) time zone.
       if (quit)
         if (auto saved = save_quit(w, uid, *quit); !saved) return {{}, false, saved.err(), {}};

@@ -2,11 +2,12 @@
 // (the default) appears nowhere but in their own view; one who shares it with
 // their groups appears to the members of those groups only, and only with
 // their current attempt (earlier attempts are their own history).
+#include "colibri/quit/celebrations.hpp"
+
 #include "colibri/core/clock.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/community.hpp"
 #include "colibri/groups/quit_profile.hpp"
-#include "colibri/quit/celebrations.hpp"
 #include "colibri/quit/milestones.hpp"
 #include "common.hpp"
 
@@ -41,7 +42,8 @@ awaitable<response> community::badge_catalogue(request& req) {
   if (!who) co_return fail(who.err(), req);
   json::writer j;
   j.begin_object().key("badges").begin_array();
-  for (const auto& m : quit::catalogue()) j.begin_object().field("key", m.key).field("name", m.name.in(req.lang)).end_object();
+  for (const auto& m : quit::catalogue())
+    j.begin_object().field("key", m.key).field("name", m.name.in(req.lang)).end_object();
   j.end_array().end_object();
   co_return response::json(200, j.release());
 }
@@ -77,11 +79,13 @@ awaitable<response> community::user_badges(request& req) {
   auto job = [uid, t = *target, lang](pqxx::connection& c) -> core::result<std::string> {
     pqxx::nontransaction w(c);
     // Their own view, or a member of a group they share while they share their quit.
-    bool visible = uid == t || !w.exec_params("SELECT 1 FROM quit_attempts a WHERE a.user_id = $2 AND a.current "
-                                              "AND a.share = 'groups' AND EXISTS (SELECT 1 FROM memberships x JOIN "
-                                              "memberships y ON x.group_id = y.group_id WHERE x.user_id = $1 AND y.user_id = $2)",
-                                              uid, t)
-                                     .empty();
+    bool visible =
+        uid == t || !w.exec_params(
+                          "SELECT 1 FROM quit_attempts a WHERE a.user_id = $2 AND a.current "
+                          "AND a.share = 'groups' AND EXISTS (SELECT 1 FROM memberships x JOIN "
+                          "memberships y ON x.group_id = y.group_id WHERE x.user_id = $1 AND y.user_id = $2)",
+                          uid, t)
+                         .empty();
     if (!visible) return no_such_person();
     auto res = w.exec_params(
         "SELECT g.milestone, to_char(g.falls_on, 'YYYY-MM-DD'), (extract(epoch FROM g.granted_at) * 1000)::bigint "
@@ -107,8 +111,8 @@ awaitable<response> community::celebrations(request& req) {
   std::optional<std::string> date;
   if (auto d = req.query_param("date")) {
     if (!core::parse_date(*d))
-      co_return fail(core::error::validation("date", {"date doit exister et s'écrire AAAA-MM-JJ.",
-                                                      "date must exist and read YYYY-MM-DD."}),
+      co_return fail(core::error::validation(
+                         "date", {"date doit exister et s'écrire AAAA-MM-JJ.", "date must exist and read YYYY-MM-DD."}),
                      req);
     date = std::string(*d);
   }
@@ -124,7 +128,8 @@ awaitable<response> community::celebrations(request& req) {
     // quit date or a relapse (F19).
     auto today = local_today(w, uid);
     auto on = date.value_or(core::format_date(today));
-    if (date && *date != core::format_date(today) && *date != core::format_date(std::chrono::sys_days(today) - std::chrono::days(1)))
+    if (date && *date != core::format_date(today) &&
+        *date != core::format_date(std::chrono::sys_days(today) - std::chrono::days(1)))
       return core::error::validation("date", {"Seules les fêtes d'aujourd'hui et d'hier se consultent.",
                                               "Only today's and yesterday's celebrations can be read."});
     auto list = quit::celebrations_of(w, gid, on);
@@ -135,16 +140,22 @@ awaitable<response> community::celebrations(request& req) {
       j.begin_object().field("id", x.id);
       j.key("user").begin_object().field("id", x.user_id).field("handle", x.handle).end_object();
       j.field("day", x.day).key("milestone");
-      if (!x.milestone) j.null();
+      if (!x.milestone)
+        j.null();
       else {
         const auto* m = quit::find_milestone(*x.milestone);
         j.begin_object().field("key", *x.milestone).field("name", m ? m->name.in(lang) : "").end_object();
       }
       j.key("congratulated_by");
-      if (!x.congratulated_by) j.null();
-      else j.begin_object().field("id", *x.congratulated_by).field("handle", x.congratulated_by_handle).end_object();
+      if (!x.congratulated_by)
+        j.null();
+      else
+        j.begin_object().field("id", *x.congratulated_by).field("handle", x.congratulated_by_handle).end_object();
       j.key("congratulated_at");
-      if (!x.congratulated_ms) j.null(); else j.value(core::format_rfc3339_ms(*x.congratulated_ms));
+      if (!x.congratulated_ms)
+        j.null();
+      else
+        j.value(core::format_rfc3339_ms(*x.congratulated_ms));
       j.end_object();
     }
     j.end_array().end_object();
@@ -164,15 +175,17 @@ awaitable<response> community::congratulated(request& req) {
   auto uid = who->user_id;
   auto job = [uid, cid = *cid, missing](pqxx::connection& c) -> std::optional<core::error> {
     pqxx::work w(c);
-    auto r = w.exec_params("SELECT c.group_id, c.congratulated_by, coalesce(v.handle, '') FROM celebrations c "
-                           "LEFT JOIN users v ON v.id = c.congratulated_by WHERE c.id = $1 FOR UPDATE OF c",
-                           cid);
+    auto r = w.exec_params(
+        "SELECT c.group_id, c.congratulated_by, coalesce(v.handle, '') FROM celebrations c "
+        "LEFT JOIN users v ON v.id = c.congratulated_by WHERE c.id = $1 FOR UPDATE OF c",
+        cid);
     if (r.empty()) return missing;
     auto g = load_group(w, r[0][0].as<std::int64_t>(), uid);
     if (!g.member()) return missing;
     if (!r[0][1].is_null()) {
       auto by = r[0][2].as<std::string>();
-      return core::error::make(core::errc::conflict, {"Déjà félicité par " + by + ".", "Already congratulated by " + by + "."});
+      return core::error::make(core::errc::conflict,
+                               {"Déjà félicité par " + by + ".", "Already congratulated by " + by + "."});
     }
     w.exec_params("UPDATE celebrations SET congratulated_by = $2, congratulated_at = now() WHERE id = $1", cid, uid);
     w.commit();

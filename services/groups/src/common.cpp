@@ -1,4 +1,3 @@
-#include "colibri/moderation/watched_words.hpp"
 #include "common.hpp"
 
 #include <algorithm>
@@ -7,6 +6,7 @@
 #include "colibri/auth/token.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/moderation/watched_words.hpp"
 #include "colibri/pg/field.hpp"
 #include "colibri/pg/prepared.hpp"
 #include "colibri/pg/sql_array.hpp"
@@ -14,7 +14,6 @@
 namespace colibri::groups::detail {
 
 namespace {
-
 
 std::optional<std::int64_t> parse_id(std::string_view s) {
   std::int64_t v = 0;
@@ -28,7 +27,8 @@ constexpr const char* k_group_select =
     "(extract(epoch FROM g.created_at) * 1000)::bigint, "
     "(SELECT count(*) FROM memberships c WHERE c.group_id = g.id), g.welcome_group_id, "
     "coalesce(m.role, '') AS role, (extract(epoch FROM m.muted_until) * 1000)::bigint, "
-    "(SELECT r.id FROM join_requests r WHERE r.group_id = g.id AND r.user_id = $1 AND r.state = 'pending') AS pending_request, "
+    "(SELECT r.id FROM join_requests r WHERE r.group_id = g.id AND r.user_id = $1 AND r.state = 'pending') AS "
+    "pending_request, "
     "g.parent_id IS NULL OR EXISTS (SELECT 1 FROM memberships p WHERE p.group_id = g.parent_id AND p.user_id = $1), "
     "coalesce((SELECT u.is_admin FROM users u WHERE u.id = $1), false) AS admin, "
     // Whether the parent is visible to the caller, up the whole chain: walking
@@ -104,10 +104,11 @@ group_view load_group(pqxx::transaction_base& w, std::int64_t group_id, std::int
 
 std::vector<group_view> visible_groups(pqxx::work& w, std::int64_t user_id, std::int64_t after, int limit) {
   // group_view::visible(), in SQL, so that a page holds `limit` visible groups.
-  auto res = w.exec_params("SELECT * FROM (" + std::string(k_group_select) +
-                               "WHERE g.id > $2) x WHERE x.role <> '' OR x.admin OR (x.visibility = 'listed' AND x.parent_visible) "
-                               "ORDER BY x.id LIMIT $3",
-                           user_id, after, limit);
+  auto res = w.exec_params(
+      "SELECT * FROM (" + std::string(k_group_select) +
+          "WHERE g.id > $2) x WHERE x.role <> '' OR x.admin OR (x.visibility = 'listed' AND x.parent_visible) "
+          "ORDER BY x.id LIMIT $3",
+      user_id, after, limit);
   std::vector<group_view> out;
   for (auto r : res) out.push_back(read_group(r));
   return out;
@@ -116,18 +117,27 @@ std::vector<group_view> visible_groups(pqxx::work& w, std::int64_t user_id, std:
 void write_group(json::writer& w, const group_view& g) {
   w.begin_object();
   w.field("id", g.id).key("parent_id");
-  if (g.parent_id) w.value(*g.parent_id); else w.null();
+  if (g.parent_id)
+    w.value(*g.parent_id);
+  else
+    w.null();
   w.field("name", g.name).field("description", g.description).field("rules", g.rules);
   w.field("join_policy", g.join_policy).field("visibility", g.visibility);
   w.field("room", "group:" + std::to_string(g.id));
   w.field("member_count", g.member_count);
   w.field("timezone", g.timezone).key("celebrations_post_at");
-  if (g.celebrations_post_at) w.value(*g.celebrations_post_at); else w.null();
+  if (g.celebrations_post_at)
+    w.value(*g.celebrations_post_at);
+  else
+    w.null();
   w.field("created_at", core::format_rfc3339_ms(g.created_ms));
   w.key("my_membership");
   if (g.member()) {
     w.begin_object().field("state", "member").field("role", g.role).key("muted_until");
-    if (g.muted_until_ms) w.value(core::format_rfc3339_ms(*g.muted_until_ms)); else w.null();
+    if (g.muted_until_ms)
+      w.value(core::format_rfc3339_ms(*g.muted_until_ms));
+    else
+      w.null();
     w.end_object();
   } else if (g.pending_request_id) {
     w.begin_object().field("state", "pending").field("request_id", *g.pending_request_id).end_object();
@@ -155,8 +165,8 @@ core::error group_not_found() {
   return core::error::make(core::errc::not_found, {"Ce groupe n'existe pas.", "This group does not exist."});
 }
 core::error members_only() {
-  return core::error::make(core::errc::forbidden,
-                           {"Ce contenu est réservé aux membres du groupe.", "This content is for the group's members only."});
+  return core::error::make(core::errc::forbidden, {"Ce contenu est réservé aux membres du groupe.",
+                                                   "This content is for the group's members only."});
 }
 core::error moderators_only() {
   return core::error::make(core::errc::forbidden,
@@ -167,14 +177,15 @@ core::error not_found(core::text what) { return core::error::make(core::errc::no
 void audit(pqxx::work& w, std::int64_t group_id, std::int64_t actor_id, std::string_view action,
            std::optional<std::int64_t> target_user_id, std::optional<std::string> room, std::optional<std::int64_t> seq,
            std::string_view reason) {
-  w.exec_params("INSERT INTO audit_log (group_id, actor_id, action, target_user_id, room, seq, reason) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                group_id, actor_id, std::string(action), target_user_id, room, seq, std::string(reason));
+  w.exec_params(
+      "INSERT INTO audit_log (group_id, actor_id, action, target_user_id, room, seq, reason) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      group_id, actor_id, std::string(action), target_user_id, room, seq, std::string(reason));
 }
 
 std::vector<notify::notification> welcome(pqxx::work& w, const group_view& g, std::int64_t user_id) {
-  auto rules_fr = g.rules.empty() ? std::string("Bienveillance, respect et entraide : ici, personne n'est jugé.")
-                                  : g.rules;
+  auto rules_fr =
+      g.rules.empty() ? std::string("Bienveillance, respect et entraide : ici, personne n'est jugé.") : g.rules;
   auto rules_en = g.rules.empty() ? std::string("Kindness, respect and mutual help: nobody is judged here.") : g.rules;
   core::text title{"Bienvenue dans « " + g.name + " »", "Welcome to \"" + g.name + "\""};
   core::text body{
@@ -202,9 +213,9 @@ std::vector<notify::notification> welcome(pqxx::work& w, const group_view& g, st
   nd.begin_object().field("group_id", g.id).field("room", "group:" + std::to_string(g.id)).field("user_id", user_id);
   nd.field("handle", handle).end_object();
   auto more = notify::insert_for(w, greeters, "newcomer", {"Un nouveau membre à accueillir", "A newcomer to greet"},
-                           {handle + " vient de rejoindre « " + g.name + " ». Un petit mot de bienvenue ?",
-                            handle + " has just joined \"" + g.name + "\". A word of welcome?"},
-                           nd.release());
+                                 {handle + " vient de rejoindre « " + g.name + " ». Un petit mot de bienvenue ?",
+                                  handle + " has just joined \"" + g.name + "\". A word of welcome?"},
+                                 nd.release());
   out.insert(out.end(), more.begin(), more.end());
   return out;
 }
@@ -214,15 +225,17 @@ void remove_from_subtree(pqxx::work& w, std::int64_t group_id, std::int64_t user
   // holds it (holds_parent) until its commit, and the DELETE below then sees
   // that new child membership too.
   w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2 FOR UPDATE", group_id, user_id);
-  w.exec_params("WITH RECURSIVE tree AS (SELECT id FROM groups WHERE id = $1 UNION ALL "
-                "SELECT g.id FROM groups g JOIN tree t ON g.parent_id = t.id) "
-                "DELETE FROM memberships WHERE user_id = $2 AND group_id IN (SELECT id FROM tree)",
-                group_id, user_id);
+  w.exec_params(
+      "WITH RECURSIVE tree AS (SELECT id FROM groups WHERE id = $1 UNION ALL "
+      "SELECT g.id FROM groups g JOIN tree t ON g.parent_id = t.id) "
+      "DELETE FROM memberships WHERE user_id = $2 AND group_id IN (SELECT id FROM tree)",
+      group_id, user_id);
 }
 
 bool holds_parent(pqxx::work& w, const group_view& g, std::int64_t user_id) {
   if (!g.parent_id) return true;
-  return !w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2 FOR SHARE", *g.parent_id, user_id)
+  return !w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2 FOR SHARE", *g.parent_id,
+                        user_id)
               .empty();
 }
 
@@ -231,12 +244,14 @@ std::string role_in(pqxx::work& w, std::int64_t group_id, std::int64_t user_id) 
   return r.empty() ? std::string() : r[0][0].as<std::string>();
 }
 
-std::optional<core::error> may_act_on(pqxx::work& w, std::int64_t group_id, std::int64_t actor_id, std::int64_t target_id) {
+std::optional<core::error> may_act_on(pqxx::work& w, std::int64_t group_id, std::int64_t actor_id,
+                                      std::int64_t target_id) {
   // The owners' rows are locked so that two owners acting on each other at
   // once are ordered: the second sees what the first did.
   w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND role = 'owner' FOR UPDATE", group_id);
   auto actor = role_in(w, group_id, actor_id);
-  bool admin = w.exec_params1("SELECT coalesce((SELECT is_admin FROM users WHERE id = $1), false)", actor_id)[0].as<bool>();
+  bool admin =
+      w.exec_params1("SELECT coalesce((SELECT is_admin FROM users WHERE id = $1), false)", actor_id)[0].as<bool>();
   if (actor != "owner" && actor != "moderator" && !admin) return moderators_only();
   auto target = role_in(w, group_id, target_id);
   if (target.empty())
@@ -251,22 +266,26 @@ std::optional<core::error> may_act_on(pqxx::work& w, std::int64_t group_id, std:
 std::optional<core::error> keeps_an_owner(pqxx::work& w, std::int64_t group_id, std::int64_t leaving_id) {
   w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND role = 'owner' FOR UPDATE", group_id);
   if (role_in(w, group_id, leaving_id) == "owner" &&
-      w.exec_params1("SELECT count(*) FROM memberships WHERE group_id = $1 AND role = 'owner'", group_id)[0].as<int>() == 1)
+      w.exec_params1("SELECT count(*) FROM memberships WHERE group_id = $1 AND role = 'owner'", group_id)[0]
+              .as<int>() == 1)
     return last_owner();
   return std::nullopt;
 }
 
 std::int64_t space_of(pqxx::work& w, std::int64_t group_id) {
-  return w.exec_params1("WITH RECURSIVE up AS (SELECT id, parent_id, 0 AS depth FROM groups WHERE id = $1 UNION ALL "
-                        "SELECT g.id, g.parent_id, up.depth + 1 FROM groups g JOIN up ON g.id = up.parent_id WHERE up.depth < 64) "
-                        "SELECT id FROM up ORDER BY depth DESC LIMIT 1",
-                        group_id)[0]
+  return w
+      .exec_params1(
+          "WITH RECURSIVE up AS (SELECT id, parent_id, 0 AS depth FROM groups WHERE id = $1 UNION ALL "
+          "SELECT g.id, g.parent_id, up.depth + 1 FROM groups g JOIN up ON g.id = up.parent_id WHERE up.depth < 64) "
+          "SELECT id FROM up ORDER BY depth DESC LIMIT 1",
+          group_id)[0]
       .as<std::int64_t>();
 }
 
 core::error last_owner() {
-  return core::error::make(core::errc::conflict, {"Le groupe doit garder au moins un responsable : nommez-en un autre d'abord.",
-                                                  "The group must keep an owner: appoint another one first."});
+  return core::error::make(core::errc::conflict,
+                           {"Le groupe doit garder au moins un responsable : nommez-en un autre d'abord.",
+                            "The group must keep an owner: appoint another one first."});
 }
 
 void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns) {
@@ -283,18 +302,19 @@ awaitable<void> announce(std::shared_ptr<roomlog::room_log> log, std::int64_t gr
     auto res = co_await log->append(std::move(r));
     if (!res) log::warn("membership event refused", {{"group_id", group_id}, {"user_id", user_id}, {"kind", kind}});
   } catch (const std::exception& e) {
-    log::warn("membership event not stored", {{"group_id", group_id}, {"user_id", user_id}, {"kind", kind}, {"error", e.what()}});
+    log::warn("membership event not stored",
+              {{"group_id", group_id}, {"user_id", user_id}, {"kind", kind}, {"error", e.what()}});
   }
 }
 
 core::error already_member() {
-  return core::error::make(core::errc::conflict, {"Vous êtes déjà membre de ce groupe.", "You are already a member of this group."});
+  return core::error::make(core::errc::conflict,
+                           {"Vous êtes déjà membre de ce groupe.", "You are already a member of this group."});
 }
 
 core::error parent_first(const std::string& parent) {
-  return core::error::make(core::errc::forbidden,
-                           {"Rejoignez d'abord le groupe parent « " + parent + " ».",
-                            "Join the parent group \"" + parent + "\" first."});
+  return core::error::make(core::errc::forbidden, {"Rejoignez d'abord le groupe parent « " + parent + " ».",
+                                                   "Join the parent group \"" + parent + "\" first."});
 }
 
 std::string name_of(pqxx::work& w, std::optional<std::int64_t> gid) {
@@ -305,31 +325,35 @@ std::string name_of(pqxx::work& w, std::optional<std::int64_t> gid) {
 
 // Adds a member and runs the welcome ritual; empty when they already were one.
 std::optional<std::vector<notify::notification>> add_member(pqxx::work& w, const group_view& g, std::int64_t user_id) {
-  auto r = w.exec_params("INSERT INTO memberships (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
-                         g.id, user_id);
+  auto r = w.exec_params(
+      "INSERT INTO memberships (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1", g.id, user_id);
   if (r.empty()) return std::nullopt;
-  w.exec_params("UPDATE join_requests SET state = 'approved', decided_at = now() WHERE group_id = $1 AND user_id = $2 "
-                "AND state = 'pending'",
-                g.id, user_id);
+  w.exec_params(
+      "UPDATE join_requests SET state = 'approved', decided_at = now() WHERE group_id = $1 AND user_id = $2 "
+      "AND state = 'pending'",
+      g.id, user_id);
   return welcome(w, g, user_id);
 }
 
 core::error invitation_invalid() {
-  return not_found({"Cette invitation n'existe pas ou n'est plus valable.", "This invitation does not exist or has expired."});
+  return not_found(
+      {"Cette invitation n'existe pas ou n'est plus valable.", "This invitation does not exist or has expired."});
 }
 
 std::optional<invitation_ref> find_invitation(pqxx::work& w, std::int64_t uid, const std::string& code) {
-  auto r = w.exec_params("SELECT i.id, i.email IS NOT NULL FROM invitations i WHERE i.code_hash = $1 AND i.used_at IS NULL "
-                         "AND i.expires_at > now() AND (i.email IS NULL OR lower(i.email) = "
-                         "(SELECT lower(email) FROM users WHERE id = $2)) FOR UPDATE",
-                         auth::token_hash(code), uid);
+  auto r = w.exec_params(
+      "SELECT i.id, i.email IS NOT NULL FROM invitations i WHERE i.code_hash = $1 AND i.used_at IS NULL "
+      "AND i.expires_at > now() AND (i.email IS NULL OR lower(i.email) = "
+      "(SELECT lower(email) FROM users WHERE id = $2)) FOR UPDATE",
+      auth::token_hash(code), uid);
   if (r.empty()) return std::nullopt;
   return invitation_ref{r[0][0].as<std::int64_t>(), r[0][1].as<bool>()};
 }
 
 core::result<invitation_accepted> accept_invitation(pqxx::work& w, std::int64_t uid, std::int64_t invitation_id) {
-  auto r = w.exec_params("SELECT group_id FROM invitations WHERE id = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE",
-                         invitation_id);
+  auto r = w.exec_params(
+      "SELECT group_id FROM invitations WHERE id = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE",
+      invitation_id);
   if (r.empty()) return invitation_invalid();
   auto gid = r[0][0].as<std::int64_t>();
   auto g = load_group(w, gid, uid);

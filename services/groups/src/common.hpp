@@ -5,11 +5,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "colibri/core/result.hpp"
 #include "colibri/http/message.hpp"
@@ -46,8 +45,8 @@ struct group_view {
   std::string role;  // empty: not a member
   std::optional<std::int64_t> muted_until_ms;
   std::optional<std::int64_t> pending_request_id;
-  bool parent_member = true;  // member of the parent (true for a root)
-  bool admin = false;         // platform admin
+  bool parent_member = true;   // member of the parent (true for a root)
+  bool admin = false;          // platform admin
   bool parent_visible = true;  // the parent is visible to the caller, up the whole chain (true for a root)
 
   bool member() const { return !role.empty(); }
@@ -122,7 +121,8 @@ std::string role_in(pqxx::work& w, std::int64_t group_id, std::int64_t user_id);
 // transaction (the owners' rows locked, so that two owners acting on each
 // other are ordered): moderators act on plain members only; owners and
 // platform admins on anyone. nullopt when allowed.
-std::optional<core::error> may_act_on(pqxx::work& w, std::int64_t group_id, std::int64_t actor_id, std::int64_t target_id);
+std::optional<core::error> may_act_on(pqxx::work& w, std::int64_t group_id, std::int64_t actor_id,
+                                      std::int64_t target_id);
 // conflict (last_owner) when the member leaving is the group's last owner.
 std::optional<core::error> keeps_an_owner(pqxx::work& w, std::int64_t group_id, std::int64_t leaving_id);
 core::error last_owner();

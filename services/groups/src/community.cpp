@@ -34,8 +34,10 @@ void community::add_routes(http::router& r) {
   r.patch("/api/v1/groups/{id}", [this](request& q) { return patch_group(q); });
   r.post("/api/v1/groups/{id}/join", [this](request& q) { return join(q); });
   r.get("/api/v1/groups/{id}/join-requests", [this](request& q) { return list_join_requests(q); });
-  r.post("/api/v1/groups/{id}/join-requests/{rid}/approve", [this](request& q) { return decide_join_request(q, true); });
-  r.post("/api/v1/groups/{id}/join-requests/{rid}/reject", [this](request& q) { return decide_join_request(q, false); });
+  r.post("/api/v1/groups/{id}/join-requests/{rid}/approve",
+         [this](request& q) { return decide_join_request(q, true); });
+  r.post("/api/v1/groups/{id}/join-requests/{rid}/reject",
+         [this](request& q) { return decide_join_request(q, false); });
   r.post("/api/v1/groups/{id}/invitations", [this](request& q) { return create_invitation(q); });
   r.post("/api/v1/invitations/{code}/accept", [this](request& q) { return accept_invitation(q); });
   r.get("/api/v1/groups/{id}/members", [this](request& q) { return list_members(q); });
@@ -45,7 +47,8 @@ void community::add_routes(http::router& r) {
   r.get("/api/v1/groups/{id}/threads", [this](request& q) { return list_threads(q); });
   r.post("/api/v1/groups/{id}/threads", [this](request& q) { return create_thread(q); });
   r.post("/api/v1/threads/{tid}/lock", [this](request& q) { return thread_flag(q, "locked", true, "lock_thread"); });
-  r.post("/api/v1/threads/{tid}/unlock", [this](request& q) { return thread_flag(q, "locked", false, "unlock_thread"); });
+  r.post("/api/v1/threads/{tid}/unlock",
+         [this](request& q) { return thread_flag(q, "locked", false, "unlock_thread"); });
   r.post("/api/v1/threads/{tid}/pin", [this](request& q) { return thread_flag(q, "pinned", true, "pin_thread"); });
   r.post("/api/v1/threads/{tid}/unpin", [this](request& q) { return thread_flag(q, "pinned", false, "unpin_thread"); });
   r.get("/api/v1/rooms/{room}/events", [this](request& q) { return list_events(q); });
@@ -91,11 +94,14 @@ struct in_group {
 };
 
 // With an action: the caller is charged its cost in the shared limiter first.
-awaitable<core::result<in_group>> caller_in_group(pg::pool& db, const request& req, ratelimit::limiter* limits = nullptr,
+awaitable<core::result<in_group>> caller_in_group(pg::pool& db, const request& req,
+                                                  ratelimit::limiter* limits = nullptr,
                                                   ratelimit::action a = ratelimit::action::edit) {
   core::result<caller> who;
-  if (limits) who = co_await authenticate(db, req, *limits, a);
-  else who = co_await authenticate(db, req);
+  if (limits)
+    who = co_await authenticate(db, req, *limits, a);
+  else
+    who = co_await authenticate(db, req);
   if (!who) co_return who.err();
   auto gid = id_param(req, "id");
   if (!gid) co_return group_not_found();
@@ -125,7 +131,8 @@ void check_choice(json::fields& f, std::string_view key, const std::optional<std
   if (!v || allowed.count(*v)) return;
   std::string list;
   for (auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-  f.fail(key, {"Valeur non reconnue ; valeurs possibles : " + list + ".", "Unknown value; possible values: " + list + "."});
+  f.fail(key,
+         {"Valeur non reconnue ; valeurs possibles : " + list + ".", "Unknown value; possible values: " + list + "."});
 }
 
 }  // namespace
@@ -177,20 +184,24 @@ awaitable<response> community::create_group(request& req) {
   if (auto e = f.error()) co_return fail(*e, req);
 
   auto uid = who->user_id;
-  auto job = [=, d = description.value_or(""), r = rules.value_or("")](pqxx::connection& c) -> core::result<group_view> {
+  auto job = [=, d = description.value_or(""),
+              r = rules.value_or("")](pqxx::connection& c) -> core::result<group_view> {
     pqxx::work w(c);
     bool admin = w.exec_params1("SELECT is_admin FROM users WHERE id = $1", uid)[0].as<bool>();
     if (parent) {
       auto p = load_group(w, *parent, uid);
-      if (!p.visible()) return core::error::make(core::errc::not_found, {"Le groupe parent n'existe pas.", "The parent group does not exist."}, "parent_id");
+      if (!p.visible())
+        return core::error::make(core::errc::not_found,
+                                 {"Le groupe parent n'existe pas.", "The parent group does not exist."}, "parent_id");
       if (!p.moderator() && !admin) return moderators_only();
     } else if (!admin) {
-      return core::error::make(core::errc::forbidden, {"Seuls les administrateurs créent des espaces.",
-                                                       "Only administrators create spaces."});
+      return core::error::make(core::errc::forbidden,
+                               {"Seuls les administrateurs créent des espaces.", "Only administrators create spaces."});
     }
-    auto id = w.exec_params1("INSERT INTO groups (parent_id, name, description, rules, join_policy, visibility) "
-                             "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                             parent, *name, d, r, *policy, *visibility)[0]
+    auto id = w.exec_params1(
+                   "INSERT INTO groups (parent_id, name, description, rules, join_policy, visibility) "
+                   "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                   parent, *name, d, r, *policy, *visibility)[0]
                   .as<std::int64_t>();
     w.exec_params("INSERT INTO memberships (group_id, user_id, role) VALUES ($1, $2, 'owner')", id, uid);
     audit(w, id, uid, "create_group", std::nullopt, std::nullopt, std::nullopt, "");
@@ -240,21 +251,26 @@ awaitable<response> community::patch_group(request& req) {
     // its members are told of each newcomer.
     if (welcome_group) {
       auto team = load_group(w, *welcome_group, uid);
-      auto bad = [](core::text t) { return core::error::make(core::errc::forbidden, std::move(t), "welcome_group_id"); };
+      auto bad = [](core::text t) {
+        return core::error::make(core::errc::forbidden, std::move(t), "welcome_group_id");
+      };
       if (!team.visible())
-        return core::error::make(core::errc::not_found, {"Ce groupe n'existe pas.", "This group does not exist."}, "welcome_group_id");
+        return core::error::make(core::errc::not_found, {"Ce groupe n'existe pas.", "This group does not exist."},
+                                 "welcome_group_id");
       if (!team.moderator() && !team.admin)
-        return bad({"L'équipe d'accueil doit être un groupe que vous modérez.", "The welcome team must be a group you moderate."});
+        return bad({"L'équipe d'accueil doit être un groupe que vous modérez.",
+                    "The welcome team must be a group you moderate."});
       if (space_of(w, *welcome_group) != space_of(w, gid))
-        return bad({"L'équipe d'accueil doit être dans le même espace.", "The welcome team must be in the same space."});
+        return bad(
+            {"L'équipe d'accueil doit être dans le même espace.", "The welcome team must be in the same space."});
     }
-    w.exec_params("UPDATE groups SET name = coalesce($2, name), description = coalesce($3, description), "
-                  "rules = coalesce($4, rules), join_policy = coalesce($5, join_policy), "
-                  "visibility = coalesce($6, visibility), welcome_group_id = coalesce($7, welcome_group_id), "
-                  "timezone = coalesce($8, timezone), "
-                  "celebrations_post_at = CASE WHEN $9 THEN $10::time ELSE celebrations_post_at END WHERE id = $1",
-                  gid, name, description, rules, policy, visibility, welcome_group, timezone, set_celebrations,
-                  celebrations_at);
+    w.exec_params(
+        "UPDATE groups SET name = coalesce($2, name), description = coalesce($3, description), "
+        "rules = coalesce($4, rules), join_policy = coalesce($5, join_policy), "
+        "visibility = coalesce($6, visibility), welcome_group_id = coalesce($7, welcome_group_id), "
+        "timezone = coalesce($8, timezone), "
+        "celebrations_post_at = CASE WHEN $9 THEN $10::time ELSE celebrations_post_at END WHERE id = $1",
+        gid, name, description, rules, policy, visibility, welcome_group, timezone, set_celebrations, celebrations_at);
     audit(w, gid, uid, "update_group", std::nullopt, std::nullopt, std::nullopt, "");
     auto g = load_group(w, gid, uid);
     w.commit();
@@ -275,14 +291,16 @@ awaitable<response> community::join(request& req) {
   json::fields f(*doc);
   // Platform admins enter directly (a new space has nobody to approve them yet).
   bool direct = g.join_policy == "open" || g.admin;
-  auto motivation = f.text("motivation", direct || g.join_policy != "request" ? json::optional : json::required, 10, 2000);
+  auto motivation =
+      f.text("motivation", direct || g.join_policy != "request" ? json::optional : json::required, 10, 2000);
   if (auto e = f.error()) co_return fail(*e, req);
   if (!direct && g.join_policy == "invite")
     co_return fail(core::error::make(core::errc::forbidden, {"Ce groupe est accessible sur invitation seulement.",
                                                              "This group is by invitation only."}),
                    req);
   if (g.pending_request_id)
-    co_return fail(core::error::make(core::errc::conflict, {"Votre demande est déjà en attente.", "Your request is already pending."}),
+    co_return fail(core::error::make(core::errc::conflict,
+                                     {"Votre demande est déjà en attente.", "Your request is already pending."}),
                    req);
   auto uid = in->who.user_id;
   struct joined {
@@ -307,29 +325,33 @@ awaitable<response> community::join(request& req) {
       }
       out.notes = std::move(*notes);
       if (g.admin)  // the first owner of a group nobody runs yet
-        w.exec_params("UPDATE memberships SET role = 'owner' WHERE group_id = $1 AND user_id = $2 AND NOT EXISTS "
-                      "(SELECT 1 FROM memberships o WHERE o.group_id = $1 AND o.role = 'owner')",
-                      g.id, uid);
+        w.exec_params(
+            "UPDATE memberships SET role = 'owner' WHERE group_id = $1 AND user_id = $2 AND NOT EXISTS "
+            "(SELECT 1 FROM memberships o WHERE o.group_id = $1 AND o.role = 'owner')",
+            g.id, uid);
       out.g = load_group(w, g.id, uid);
     } else {
       try {
         pqxx::subtransaction s(w, "join_request");
-        auto r = s.exec_params1("INSERT INTO join_requests (group_id, user_id, motivation) VALUES ($1, $2, $3) "
-                                "RETURNING id, (extract(epoch FROM created_at) * 1000)::bigint",
-                                g.id, uid, *motivation);
+        auto r = s.exec_params1(
+            "INSERT INTO join_requests (group_id, user_id, motivation) VALUES ($1, $2, $3) "
+            "RETURNING id, (extract(epoch FROM created_at) * 1000)::bigint",
+            g.id, uid, *motivation);
         s.commit();
         out.request_id = r[0].as<std::int64_t>();
         out.created_ms = r[1].as<std::int64_t>();
       } catch (const pqxx::unique_violation&) {
-        out.err = core::error::make(core::errc::conflict, {"Votre demande est déjà en attente.", "Your request is already pending."});
+        out.err = core::error::make(core::errc::conflict,
+                                    {"Votre demande est déjà en attente.", "Your request is already pending."});
         return out;
       }
       auto handle = handle_of(w, uid);
       json::writer d;
       d.begin_object().field("group_id", g.id).field("request_id", out.request_id).field("user_id", uid).end_object();
       out.notes = notify::insert_for(w, moderation::moderators_of(w, g.id), "join_request",
-                               {"Nouvelle demande pour « " + g.name + " »", "New request for \"" + g.name + "\""},
-                               {handle + " demande à rejoindre le groupe.", handle + " asks to join the group."}, d.release());
+                                     {"Nouvelle demande pour « " + g.name + " »", "New request for \"" + g.name + "\""},
+                                     {handle + " demande à rejoindre le groupe.", handle + " asks to join the group."},
+                                     d.release());
     }
     w.commit();
     return out;
@@ -354,7 +376,8 @@ awaitable<response> community::list_join_requests(request& req) {
   if (!in->g.moderator()) co_return fail(moderators_only(), req);
   auto state = req.query_param("state").value_or("pending");
   if (state != "pending" && state != "approved" && state != "rejected")
-    co_return fail(core::error::validation("state", {"state : pending, approved ou rejected.", "state: pending, approved or rejected."}),
+    co_return fail(core::error::validation(
+                       "state", {"state : pending, approved ou rejected.", "state: pending, approved or rejected."}),
                    req);
   auto limit = limit_param(req, s_.page_default, s_.page_max);
   if (!limit) co_return fail(limit.err(), req);
@@ -369,7 +392,11 @@ awaitable<response> community::list_join_requests(request& req) {
     w.commit();
     return page_json("join_requests", res, n, [&](json::writer& j, const pqxx::row& r) {
       j.begin_object().field("id", r[0].as<std::int64_t>());
-      j.key("user").begin_object().field("id", r[1].as<std::int64_t>()).field("handle", r[2].as<std::string>()).end_object();
+      j.key("user")
+          .begin_object()
+          .field("id", r[1].as<std::int64_t>())
+          .field("handle", r[2].as<std::string>())
+          .end_object();
       j.field("motivation", r[3].as<std::string>()).field("state", r[4].as<std::string>());
       j.field("reason", r[5].as<std::string>());
       j.field("created_at", core::format_rfc3339_ms(r[6].as<std::int64_t>())).end_object();
@@ -400,9 +427,10 @@ awaitable<response> community::decide_join_request(request& req, bool approve) {
   auto job = [=](pqxx::connection& c) {
     pqxx::work w(c);
     decided out;
-    auto r = w.exec_params("UPDATE join_requests SET state = $3, reason = $4, decided_by = $5, decided_at = now() "
-                           "WHERE id = $1 AND group_id = $2 AND state = 'pending' RETURNING user_id",
-                           *rid, g.id, approve ? "approved" : "rejected", reason, mod);
+    auto r = w.exec_params(
+        "UPDATE join_requests SET state = $3, reason = $4, decided_by = $5, decided_at = now() "
+        "WHERE id = $1 AND group_id = $2 AND state = 'pending' RETURNING user_id",
+        *rid, g.id, approve ? "approved" : "rejected", reason, mod);
     if (r.empty()) {
       out.err = missing;
       return out;
@@ -410,9 +438,8 @@ awaitable<response> community::decide_join_request(request& req, bool approve) {
     out.user_id = r[0][0].as<std::int64_t>();
     if (approve) {
       if (!holds_parent(w, g, out.user_id)) {
-        out.err = core::error::make(core::errc::conflict,
-                                    {"Cette personne n'est plus membre du groupe parent.",
-                                     "This person is no longer a member of the parent group."});
+        out.err = core::error::make(core::errc::conflict, {"Cette personne n'est plus membre du groupe parent.",
+                                                           "This person is no longer a member of the parent group."});
         return out;
       }
       auto notes = add_member(w, g, out.user_id);
@@ -423,12 +450,12 @@ awaitable<response> community::decide_join_request(request& req, bool approve) {
       d.begin_object().field("group_id", g.id).field("request_id", *rid).end_object();
       auto why = reason.value_or("");
       out.notes = notify::insert_for(w, {out.user_id}, "moderation",
-                               {"Votre demande pour « " + g.name + " »", "Your request for \"" + g.name + "\""},
-                               {"Votre demande n'a pas été acceptée." + (why.empty() ? "" : " Motif : " + why) +
-                                    " Vous pouvez en refaire une quand vous le souhaitez.",
-                                "Your request was not accepted." + (why.empty() ? "" : " Reason: " + why) +
-                                    " You may ask again whenever you wish."},
-                               d.release());
+                                     {"Votre demande pour « " + g.name + " »", "Your request for \"" + g.name + "\""},
+                                     {"Votre demande n'a pas été acceptée." + (why.empty() ? "" : " Motif : " + why) +
+                                          " Vous pouvez en refaire une quand vous le souhaitez.",
+                                      "Your request was not accepted." + (why.empty() ? "" : " Reason: " + why) +
+                                          " You may ask again whenever you wish."},
+                                     d.release());
       audit(w, g.id, mod, "reject_join", out.user_id, std::nullopt, std::nullopt, why);
     }
     w.commit();
@@ -456,10 +483,11 @@ awaitable<response> community::create_invitation(request& req) {
   auto ttl = s_.invitation_ttl;
   auto job = [=, hash = auth::token_hash(code)](pqxx::connection& c) {
     pqxx::work w(c);
-    auto r = w.exec_params1("INSERT INTO invitations (group_id, code_hash, email, created_by, expires_at) "
-                            "VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5)) "
-                            "RETURNING (extract(epoch FROM expires_at) * 1000)::bigint",
-                            gid, hash, email, uid, static_cast<int>(ttl.count()));
+    auto r = w.exec_params1(
+        "INSERT INTO invitations (group_id, code_hash, email, created_by, expires_at) "
+        "VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5)) "
+        "RETURNING (extract(epoch FROM expires_at) * 1000)::bigint",
+        gid, hash, email, uid, static_cast<int>(ttl.count()));
     audit(w, gid, uid, "invite", std::nullopt, std::nullopt, std::nullopt, "");
     w.commit();
     return r[0].as<std::int64_t>();
@@ -522,7 +550,9 @@ awaitable<response> community::set_role(request& req) {
   auto in = co_await caller_in_group(db_, req, &limits_, ratelimit::action::edit);
   if (!in) co_return fail(in.err(), req);
   if (in->g.role != "owner" && !in->g.admin)
-    co_return fail(core::error::make(core::errc::forbidden, {"Réservé aux responsables du groupe.", "For the group's owners only."}), req);
+    co_return fail(core::error::make(core::errc::forbidden,
+                                     {"Réservé aux responsables du groupe.", "For the group's owners only."}),
+                   req);
   auto target = id_param(req, "uid");
   auto doc = json::body_object(req.body);
   if (!doc) co_return fail(doc.err(), req);
@@ -539,7 +569,8 @@ awaitable<response> community::set_role(request& req) {
     auto r = w.exec_params("UPDATE memberships SET role = $3 WHERE group_id = $1 AND user_id = $2 RETURNING 1", gid,
                            *target, *role);
     if (r.empty()) return missing;
-    if (w.exec_params1("SELECT count(*) FROM memberships WHERE group_id = $1 AND role = 'owner'", gid)[0].as<int>() == 0)
+    if (w.exec_params1("SELECT count(*) FROM memberships WHERE group_id = $1 AND role = 'owner'", gid)[0].as<int>() ==
+        0)
       return core::error::make(core::errc::conflict, {"Le groupe doit garder au moins un responsable.",
                                                       "The group must keep at least one owner."});
     audit(w, gid, actor, "set_role:" + *role, *target, std::nullopt, std::nullopt, "");

@@ -47,20 +47,25 @@ std::vector<notify::notification> remind_rules(pqxx::work& w, const group_view& 
   json::writer d;
   d.begin_object().field("group_id", g.id).field("action", "remind_rules").end_object();
   auto rules = g.rules.empty() ? std::string() : "\n\n" + g.rules;
-  return notify::insert_for(w, {user_id}, "moderation", {"Un petit rappel des règles", "A gentle reminder of the rules"},
-                      {"L'équipe de modération de « " + g.name + " » vous rappelle les règles du groupe, pour que chacun "
-                       "s'y sente bien." + rules,
-                       "The moderators of \"" + g.name + "\" remind you of the group's rules, so that everyone feels "
-                       "welcome." + rules},
-                      d.release());
+  return notify::insert_for(w, {user_id}, "moderation",
+                            {"Un petit rappel des règles", "A gentle reminder of the rules"},
+                            {"L'équipe de modération de « " + g.name +
+                                 " » vous rappelle les règles du groupe, pour que chacun "
+                                 "s'y sente bien." +
+                                 rules,
+                             "The moderators of \"" + g.name +
+                                 "\" remind you of the group's rules, so that everyone feels "
+                                 "welcome." +
+                                 rules},
+                            d.release());
 }
 
 std::vector<notify::notification> tell(pqxx::work& w, const group_view& g, std::int64_t user_id, const core::text& body,
                                        std::string_view action) {
   json::writer d;
   d.begin_object().field("group_id", g.id).field("action", action).end_object();
-  return notify::insert_for(w, {user_id}, "moderation", {"Message de la modération", "A word from the moderators"}, body,
-                      d.release());
+  return notify::insert_for(w, {user_id}, "moderation", {"Message de la modération", "A word from the moderators"},
+                            body, d.release());
 }
 
 std::string until_text(std::int64_t ms) { return core::format_rfc3339_ms(ms); }
@@ -87,7 +92,8 @@ awaitable<response> community::create_report(request& req) {
   if (f.ok() && !room && !target)
     f.fail("room", {"Signalez un message (room, seq) ou une personne (user_id).",
                     "Report a message (room, seq) or a person (user_id)."});
-  if (f.ok() && room && !roomlog::parse_room(*room)) f.fail("room", {"Ce salon n'existe pas.", "This room does not exist."});
+  if (f.ok() && room && !roomlog::parse_room(*room))
+    f.fail("room", {"Ce salon n'existe pas.", "This room does not exist."});
   if (f.ok() && !room && !group)
     f.fail("group_id", {"Indiquez le groupe où cela s'est passé.", "Say in which group it happened."});
   if (auto e = f.error()) co_return fail(*e, req);
@@ -107,12 +113,16 @@ awaitable<response> community::create_report(request& req) {
       if (auto ok = may_read(s); !ok) return {ok.err(), {}};
       s_group = s.access.group_id;
       if (!s_group && !group)
-        return {core::error::validation("group_id", {"Pour un message privé, indiquez le groupe que vous partagez avec cette personne.",
-                                                     "For a direct message, name the group you share with this person."}),
+        return {core::error::validation(
+                    "group_id", {"Pour un message privé, indiquez le groupe que vous partagez avec cette personne.",
+                                 "For a direct message, name the group you share with this person."}),
                 {}};
       gid = s_group ? s_group : *group;
       auto ev = w.exec_params("SELECT author_id FROM room_events WHERE room = $1 AND seq = $2", *room, *seq);
-      if (ev.empty()) return {core::error::make(core::errc::not_found, {"Ce message n'existe pas.", "This message does not exist."}, "seq"), {}};
+      if (ev.empty())
+        return {core::error::make(core::errc::not_found, {"Ce message n'existe pas.", "This message does not exist."},
+                                  "seq"),
+                {}};
       if (!ev[0][0].is_null()) target_user = ev[0][0].as<std::int64_t>();
     } else {
       gid = *group;
@@ -124,20 +134,23 @@ awaitable<response> community::create_report(request& req) {
     // be a member of the group whose moderators will read the report.
     if ((!room || !s_group) && target_user &&
         w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2", gid, *target_user).empty())
-      return {core::error::make(core::errc::not_found, {"Cette personne n'est pas membre du groupe.",
-                                                        "This person is not a member of the group."},
-                                "user_id"),
-              {}};
-    auto id = w.exec_params1("INSERT INTO reports (group_id, reporter_id, room, seq, target_user_id, reason, note) "
-                             "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                             gid, uid, room, seq, target_user, *reason, note.value_or(""))[0]
+      return {
+          core::error::make(core::errc::not_found,
+                            {"Cette personne n'est pas membre du groupe.", "This person is not a member of the group."},
+                            "user_id"),
+          {}};
+    auto id = w.exec_params1(
+                   "INSERT INTO reports (group_id, reporter_id, room, seq, target_user_id, reason, note) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                   gid, uid, room, seq, target_user, *reason, note.value_or(""))[0]
                   .as<std::int64_t>();
     json::writer d;
     d.begin_object().field("group_id", gid).field("report_id", id).end_object();
-    out.notes = notify::insert_for(w, moderation::moderators_of(w, gid), "report", {"Nouveau signalement", "New report"},
-                             {"Un signalement attend votre attention dans « " + g.name + " ».",
-                              "A report awaits your attention in \"" + g.name + "\"."},
-                             d.release());
+    out.notes =
+        notify::insert_for(w, moderation::moderators_of(w, gid), "report", {"Nouveau signalement", "New report"},
+                           {"Un signalement attend votre attention dans « " + g.name + " ».",
+                            "A report awaits your attention in \"" + g.name + "\"."},
+                           d.release());
     out.id = id;
     w.commit();
     return out;
@@ -165,7 +178,8 @@ awaitable<response> community::list_reports(request& req) {
     auto res = w.exec_params(
         "SELECT r.id, r.room, r.seq, r.reason, r.note, r.state, coalesce(r.action, ''), "
         "(extract(epoch FROM r.created_at) * 1000)::bigint, r.reporter_id, coalesce(ru.handle, ''), r.target_user_id, "
-        "coalesce(tu.handle, ''), e.kind, coalesce(r.evidence, e.body) FROM reports r LEFT JOIN users ru ON ru.id = r.reporter_id "
+        "coalesce(tu.handle, ''), e.kind, coalesce(r.evidence, e.body) FROM reports r LEFT JOIN users ru ON ru.id = "
+        "r.reporter_id "
         "LEFT JOIN users tu ON tu.id = r.target_user_id "
         "LEFT JOIN room_events e ON e.room = r.room AND e.seq = r.seq "
         "WHERE r.group_id = $1 AND r.state = $2 ORDER BY r.id LIMIT $3",
@@ -174,26 +188,45 @@ awaitable<response> community::list_reports(request& req) {
     return page_json("reports", res, n, [&](json::writer& j, const pqxx::row& r) {
       j.begin_object().field("id", r[0].as<std::int64_t>()).field("group_id", gid);
       j.key("room");
-      if (r[1].is_null()) j.null(); else j.value(r[1].as<std::string>());
+      if (r[1].is_null())
+        j.null();
+      else
+        j.value(r[1].as<std::string>());
       j.key("seq");
-      if (r[2].is_null()) j.null(); else j.value(r[2].as<std::int64_t>());
-      j.field("reason", r[3].as<std::string>()).field("note", r[4].as<std::string>()).field("state", r[5].as<std::string>());
+      if (r[2].is_null())
+        j.null();
+      else
+        j.value(r[2].as<std::int64_t>());
+      j.field("reason", r[3].as<std::string>())
+          .field("note", r[4].as<std::string>())
+          .field("state", r[5].as<std::string>());
       j.key("action");
-      if (r[6].as<std::string>().empty()) j.null(); else j.value(r[6].as<std::string>());
+      if (r[6].as<std::string>().empty())
+        j.null();
+      else
+        j.value(r[6].as<std::string>());
       j.field("created_at", core::format_rfc3339_ms(r[7].as<std::int64_t>()));
       j.key("reporter");
-      if (r[8].is_null()) j.null();
-      else j.begin_object().field("id", r[8].as<std::int64_t>()).field("handle", r[9].as<std::string>()).end_object();
+      if (r[8].is_null())
+        j.null();
+      else
+        j.begin_object().field("id", r[8].as<std::int64_t>()).field("handle", r[9].as<std::string>()).end_object();
       j.key("target");
-      if (r[10].is_null()) j.null();
-      else j.begin_object().field("id", r[10].as<std::int64_t>()).field("handle", r[11].as<std::string>()).end_object();
+      if (r[10].is_null())
+        j.null();
+      else
+        j.begin_object().field("id", r[10].as<std::int64_t>()).field("handle", r[11].as<std::string>()).end_object();
       // What was reported, as it was written: once hidden, from the report's
       // evidence (the room no longer holds it); gone if its author deleted it.
       j.key("event");
-      if (r[12].is_null()) j.null();
+      if (r[12].is_null())
+        j.null();
       else {
         j.begin_object().field("kind", r[12].as<std::string>()).key("body");
-        if (r[13].is_null()) j.null(); else j.value(r[13].as<std::string>());
+        if (r[13].is_null())
+          j.null();
+        else
+          j.value(r[13].as<std::string>());
         j.end_object();
       }
       j.end_object();
@@ -218,7 +251,8 @@ awaitable<response> community::resolve_report(request& req) {
     f.fail("action", {"Action inconnue : dismiss, hide, remind_rules, mute ou remove.",
                       "Unknown action: dismiss, hide, remind_rules, mute or remove."});
   if (f.ok() && *action == "mute" && !minutes)
-    f.fail("duration_minutes", {"Indiquez la durée de la mise en sourdine (minutes).", "Give the mute's duration (minutes)."});
+    f.fail("duration_minutes",
+           {"Indiquez la durée de la mise en sourdine (minutes).", "Give the mute's duration (minutes)."});
   if (auto e = f.error()) co_return fail(*e, req);
   auto uid = who->user_id;
   struct resolved {
@@ -234,7 +268,8 @@ awaitable<response> community::resolve_report(request& req) {
   auto job = [=](pqxx::connection& c) {
     pqxx::work w(c);
     resolved out;
-    auto r = w.exec_params("SELECT group_id, room, seq, target_user_id, state FROM reports WHERE id = $1 FOR UPDATE", *rid);
+    auto r =
+        w.exec_params("SELECT group_id, room, seq, target_user_id, state FROM reports WHERE id = $1 FOR UPDATE", *rid);
     if (r.empty()) {
       out.err = report_not_found();
       return out;
@@ -247,7 +282,8 @@ awaitable<response> community::resolve_report(request& req) {
       return out;
     }
     if (r[0][4].as<std::string>() != "open") {
-      out.err = core::error::make(core::errc::conflict, {"Ce signalement est déjà traité.", "This report is already resolved."});
+      out.err = core::error::make(core::errc::conflict,
+                                  {"Ce signalement est déjà traité.", "This report is already resolved."});
       return out;
     }
     if (!r[0][1].is_null()) out.room = r[0][1].as<std::string>();
@@ -255,8 +291,8 @@ awaitable<response> community::resolve_report(request& req) {
     if (!r[0][3].is_null()) out.target = r[0][3].as<std::int64_t>();
     const auto& a = *action;
     if ((a == "hide" && !out.seq) || (a != "dismiss" && a != "hide" && !out.target)) {
-      out.err = core::error::validation("action", {"Cette action ne s'applique pas à ce signalement.",
-                                                   "This action does not apply to this report."});
+      out.err = core::error::validation(
+          "action", {"Cette action ne s'applique pas à ce signalement.", "This action does not apply to this report."});
       return out;
     }
     if (a == "mute" || a == "remove") {
@@ -270,28 +306,31 @@ awaitable<response> community::resolve_report(request& req) {
     if (a == "remind_rules") {
       out.notes = remind_rules(w, g, *out.target);
     } else if (a == "mute") {
-      auto until = w.exec_params1("UPDATE memberships SET muted_until = now() + make_interval(mins => $3) "
-                                  "WHERE group_id = $1 AND user_id = $2 RETURNING (extract(epoch FROM muted_until) * 1000)::bigint",
-                                  g.id, *out.target, static_cast<int>(*minutes));
+      auto until = w.exec_params1(
+          "UPDATE memberships SET muted_until = now() + make_interval(mins => $3) "
+          "WHERE group_id = $1 AND user_id = $2 RETURNING (extract(epoch FROM muted_until) * 1000)::bigint",
+          g.id, *out.target, static_cast<int>(*minutes));
       out.notes = tell(w, g, *out.target,
-                       {"Vous ne pourrez pas écrire dans « " + g.name + " » jusqu'au " + until_text(until[0].as<std::int64_t>()) +
-                            " (UTC). Vous pouvez toujours lire les échanges.",
+                       {"Vous ne pourrez pas écrire dans « " + g.name + " » jusqu'au " +
+                            until_text(until[0].as<std::int64_t>()) + " (UTC). Vous pouvez toujours lire les échanges.",
                         "You cannot write in \"" + g.name + "\" until " + until_text(until[0].as<std::int64_t>()) +
                             " (UTC). You can still read the conversations."},
                        "mute");
     } else if (a == "remove") {
       remove_from_subtree(w, g.id, *out.target);
-      out.notes = tell(w, g, *out.target,
-                       {"Vous ne faites plus partie de « " + g.name + " ».", "You are no longer a member of \"" + g.name + "\"."},
-                       "remove");
+      out.notes = tell(
+          w, g, *out.target,
+          {"Vous ne faites plus partie de « " + g.name + " ».", "You are no longer a member of \"" + g.name + "\"."},
+          "remove");
     }
     if (a == "hide") {
       // The text is kept as the reports' evidence (for the moderators, until
       // 90 days after resolution), then the `delete` event, which commits
       // with the resolution, removes it from the room for everyone else.
-      w.exec_params("UPDATE reports r SET evidence = e.body FROM room_events e WHERE e.room = $1 AND e.seq = $2 "
-                    "AND r.room = $1 AND r.seq = $2 AND r.evidence IS NULL",
-                    *out.room, *out.seq);
+      w.exec_params(
+          "UPDATE reports r SET evidence = e.body FROM room_events e WHERE e.room = $1 AND e.seq = $2 "
+          "AND r.room = $1 AND r.seq = $2 AND r.evidence IS NULL",
+          *out.room, *out.seq);
       roomlog::append_request d;
       d.room = *out.room;
       d.kind = "delete";
@@ -304,8 +343,9 @@ awaitable<response> community::resolve_report(request& req) {
       }
       out.hidden = std::move(*ev);
     }
-    w.exec_params("UPDATE reports SET state = 'resolved', action = $2, resolved_by = $3, resolved_at = now() WHERE id = $1",
-                  *rid, a, uid);
+    w.exec_params(
+        "UPDATE reports SET state = 'resolved', action = $2, resolved_by = $3, resolved_at = now() WHERE id = $1", *rid,
+        a, uid);
     audit(w, g.id, uid, a, out.target, out.room, out.seq, note.value_or(""));
     w.commit();
     return out;
@@ -333,7 +373,8 @@ awaitable<response> community::mute(request& req) {
   if (until) {
     t = core::parse_rfc3339(*until);
     if (!t || *t <= core::system_clock().now())
-      f.fail("until", {"until doit être une date RFC 3339 dans le futur.", "until must be an RFC 3339 time in the future."});
+      f.fail("until",
+             {"until doit être une date RFC 3339 dans le futur.", "until must be an RFC 3339 time in the future."});
   }
   if (auto e = f.error()) co_return fail(*e, req);
   auto uid = who->user_id;
@@ -344,19 +385,21 @@ awaitable<response> community::mute(request& req) {
       if (e->field.empty()) e->field = "user_id";
       return *e;
     }
-    auto r = w.exec_params("UPDATE memberships SET muted_until = to_timestamp($3::double precision / 1000) "
-                           "WHERE group_id = $1 AND user_id = $2 RETURNING 1",
-                           g.id, *target, until_ms);
+    auto r = w.exec_params(
+        "UPDATE memberships SET muted_until = to_timestamp($3::double precision / 1000) "
+        "WHERE group_id = $1 AND user_id = $2 RETURNING 1",
+        g.id, *target, until_ms);
     if (r.empty())
-      return core::error::make(core::errc::not_found, {"Cette personne n'est pas membre du groupe.",
-                                                       "This person is not a member of the group."},
-                               "user_id");
+      return core::error::make(
+          core::errc::not_found,
+          {"Cette personne n'est pas membre du groupe.", "This person is not a member of the group."}, "user_id");
     audit(w, g.id, uid, "mute", *target, std::nullopt, std::nullopt, *reason);
-    auto notes = tell(w, g, *target,
-                      {"Vous ne pourrez pas écrire dans « " + g.name + " » jusqu'au " + until_text(until_ms) +
-                           " (UTC). Motif : " + *reason,
-                       "You cannot write in \"" + g.name + "\" until " + until_text(until_ms) + " (UTC). Reason: " + *reason},
-                      "mute");
+    auto notes =
+        tell(w, g, *target,
+             {"Vous ne pourrez pas écrire dans « " + g.name + " » jusqu'au " + until_text(until_ms) +
+                  " (UTC). Motif : " + *reason,
+              "You cannot write in \"" + g.name + "\" until " + until_text(until_ms) + " (UTC). Reason: " + *reason},
+             "mute");
     w.commit();
     return notes;
   };
@@ -398,14 +441,16 @@ awaitable<response> community::put_watched_words(request& req) {
   if (!doc) co_return fail(doc.err(), req);
   auto rules = doc->find("rules");
   if (!rules || !rules->as_array() || rules->as_array()->size() > 500)
-    co_return fail(core::error::validation("rules", {"rules : une liste d'au plus 500 règles.", "rules: a list of at most 500 rules."}),
+    co_return fail(core::error::validation(
+                       "rules", {"rules : une liste d'au plus 500 règles.", "rules: a list of at most 500 rules."}),
                    req);
   std::vector<std::pair<std::string, std::string>> list;
   std::size_t i = 0;
   for (const auto& v : *rules->as_array()) {
     auto prefix = "rules[" + std::to_string(i++) + "]";
     if (!v.as_object())
-      co_return fail(core::error::validation(prefix, {"Chaque règle est un objet {pattern, action}.", "Each rule is an object {pattern, action}."}),
+      co_return fail(core::error::validation(prefix, {"Chaque règle est un objet {pattern, action}.",
+                                                      "Each rule is an object {pattern, action}."}),
                      req);
     json::fields f(v, prefix);
     auto pattern = f.text("pattern", json::required, 1, 100);
@@ -420,10 +465,12 @@ awaitable<response> community::put_watched_words(request& req) {
     pqxx::work w(c);
     w.exec_params("DELETE FROM watched_words WHERE group_id = $1", gid);
     for (const auto& [p, a] : list)
-      w.exec_params("INSERT INTO watched_words (group_id, pattern, action) VALUES ($1, $2, $3) "
-                    "ON CONFLICT (group_id, pattern) DO UPDATE SET action = EXCLUDED.action",
-                    gid, p, a);
-    audit(w, gid, uid, "watched_words", std::nullopt, std::nullopt, std::nullopt, std::to_string(list.size()) + " rules");
+      w.exec_params(
+          "INSERT INTO watched_words (group_id, pattern, action) VALUES ($1, $2, $3) "
+          "ON CONFLICT (group_id, pattern) DO UPDATE SET action = EXCLUDED.action",
+          gid, p, a);
+    audit(w, gid, uid, "watched_words", std::nullopt, std::nullopt, std::nullopt,
+          std::to_string(list.size()) + " rules");
     w.commit();
   };
   co_await db_.run(std::move(job));
@@ -458,14 +505,19 @@ awaitable<response> community::list_held(request& req) {
   auto job = [gid = g->id, n = *limit](pqxx::connection& c) {
     pqxx::work w(c);
     auto res = w.exec_params(
-        "SELECT h.id, h.room, h.author_id, u.handle, h.body, h.pattern, (extract(epoch FROM h.created_at) * 1000)::bigint "
+        "SELECT h.id, h.room, h.author_id, u.handle, h.body, h.pattern, (extract(epoch FROM h.created_at) * "
+        "1000)::bigint "
         "FROM held_posts h JOIN users u ON u.id = h.author_id WHERE h.group_id = $1 AND h.state = 'held' "
         "ORDER BY h.id LIMIT $2",
         gid, n + 1);
     w.commit();
     return page_json("held_posts", res, n, [&](json::writer& j, const pqxx::row& r) {
       j.begin_object().field("id", r[0].as<std::int64_t>()).field("room", r[1].as<std::string>());
-      j.key("author").begin_object().field("id", r[2].as<std::int64_t>()).field("handle", r[3].as<std::string>()).end_object();
+      j.key("author")
+          .begin_object()
+          .field("id", r[2].as<std::int64_t>())
+          .field("handle", r[3].as<std::string>())
+          .end_object();
       j.field("body", r[4].as<std::string>()).field("pattern", r[5].as<std::string>());
       j.field("created_at", core::format_rfc3339_ms(r[6].as<std::int64_t>())).end_object();
     });
@@ -489,9 +541,10 @@ awaitable<response> community::decide_held(request& req, bool approve) {
   auto job = [=](pqxx::connection& c) {
     pqxx::work w(c);
     held out;
-    auto r = w.exec_params("SELECT group_id, room, author_id, client_msg_id, body, reply_to FROM held_posts "
-                           "WHERE id = $1 AND state = 'held' FOR UPDATE",
-                           *hid);
+    auto r = w.exec_params(
+        "SELECT group_id, room, author_id, client_msg_id, body, reply_to FROM held_posts "
+        "WHERE id = $1 AND state = 'held' FOR UPDATE",
+        *hid);
     if (r.empty()) {
       out.err = missing;
       return out;
@@ -552,7 +605,8 @@ awaitable<response> community::list_audit(request& req) {
   auto job = [gid = g->id, n = *limit, b = *before](pqxx::connection& c) {
     pqxx::work w(c);
     auto res = w.exec_params(
-        "SELECT a.id, a.actor_id, coalesce(au.handle, ''), a.action, a.target_user_id, coalesce(tu.handle, ''), a.room, "
+        "SELECT a.id, a.actor_id, coalesce(au.handle, ''), a.action, a.target_user_id, coalesce(tu.handle, ''), "
+        "a.room, "
         "a.seq, a.reason, (extract(epoch FROM a.created_at) * 1000)::bigint FROM audit_log a "
         "LEFT JOIN users au ON au.id = a.actor_id LEFT JOIN users tu ON tu.id = a.target_user_id "
         "WHERE a.group_id = $1 AND ($2::bigint IS NULL OR a.id < $2) ORDER BY a.id DESC LIMIT $3",
@@ -561,17 +615,29 @@ awaitable<response> community::list_audit(request& req) {
     return page_json("entries", res, n, [&](json::writer& j, const pqxx::row& r) {
       j.begin_object().field("id", r[0].as<std::int64_t>());
       j.key("actor");
-      if (r[1].is_null()) j.null();
-      else j.begin_object().field("id", r[1].as<std::int64_t>()).field("handle", r[2].as<std::string>()).end_object();
+      if (r[1].is_null())
+        j.null();
+      else
+        j.begin_object().field("id", r[1].as<std::int64_t>()).field("handle", r[2].as<std::string>()).end_object();
       j.field("action", r[3].as<std::string>());
       j.key("target");
-      if (r[4].is_null()) j.null();
-      else j.begin_object().field("id", r[4].as<std::int64_t>()).field("handle", r[5].as<std::string>()).end_object();
+      if (r[4].is_null())
+        j.null();
+      else
+        j.begin_object().field("id", r[4].as<std::int64_t>()).field("handle", r[5].as<std::string>()).end_object();
       j.key("room");
-      if (r[6].is_null()) j.null(); else j.value(r[6].as<std::string>());
+      if (r[6].is_null())
+        j.null();
+      else
+        j.value(r[6].as<std::string>());
       j.key("seq");
-      if (r[7].is_null()) j.null(); else j.value(r[7].as<std::int64_t>());
-      j.field("reason", r[8].as<std::string>()).field("at", core::format_rfc3339_ms(r[9].as<std::int64_t>())).end_object();
+      if (r[7].is_null())
+        j.null();
+      else
+        j.value(r[7].as<std::int64_t>());
+      j.field("reason", r[8].as<std::string>())
+          .field("at", core::format_rfc3339_ms(r[9].as<std::int64_t>()))
+          .end_object();
     });
   };
   co_return response::json(200, co_await db_.run(std::move(job)));

@@ -44,10 +44,9 @@ core::result<void> may_write(const room_standing& s) {
                                                      "You cannot write in this group for now."});
   if (s.access.locked)
     return core::error::make(core::errc::forbidden, {"Cette discussion est verrouillée.", "This thread is locked."});
-  return core::error::make(core::errc::forbidden,
-                           {"Vous ne pouvez pas écrire dans cette conversation.", "You cannot write in this conversation."});
+  return core::error::make(core::errc::forbidden, {"Vous ne pouvez pas écrire dans cette conversation.",
+                                                   "You cannot write in this conversation."});
 }
-
 
 awaitable<core::result<roomlog::room_access>> rest_room_policy::writable(std::int64_t uid, const std::string& room) {
   struct answer {

@@ -24,8 +24,8 @@ constexpr std::size_t k_body_max = 3800;
 
 struct post {
   std::string body, repeat, timezone;
-  std::optional<std::string> at;  // RFC 3339 (once)
-  std::optional<std::string> time;  // HH:MM (daily, weekly)
+  std::optional<std::string> at;                      // RFC 3339 (once)
+  std::optional<std::string> time;                    // HH:MM (daily, weekly)
   std::optional<std::vector<std::int64_t>> weekdays;  // weekly
 };
 
@@ -48,10 +48,13 @@ core::result<post> read_post(std::string_view body, post base, bool creating) {
   if (at) {
     auto t = core::parse_rfc3339(*at);
     auto now = core::system_clock().now();
-    if (!t) f.fail("at", {"La date doit s'écrire comme 2026-12-24T18:00:00+01:00.", "The instant must read like 2026-12-24T18:00:00+01:00."});
+    if (!t)
+      f.fail("at", {"La date doit s'écrire comme 2026-12-24T18:00:00+01:00.",
+                    "The instant must read like 2026-12-24T18:00:00+01:00."});
     else if (*t <= now || *t > now + std::chrono::days(366))
       f.fail("at", {"Choisissez un moment dans l'année qui vient.", "Choose an instant within the coming year."});
-    else at = core::format_rfc3339(*t);
+    else
+      at = core::format_rfc3339(*t);
   }
   if (auto e = f.error()) return *e;
   post p = std::move(base);
@@ -65,14 +68,17 @@ core::result<post> read_post(std::string_view body, post base, bool creating) {
     weekdays->erase(std::unique(weekdays->begin(), weekdays->end()), weekdays->end());
     p.weekdays = weekdays;
   }
-  if (p.repeat == "once") p.time.reset(), p.weekdays.reset();
-  else p.at.reset();
+  if (p.repeat == "once")
+    p.time.reset(), p.weekdays.reset();
+  else
+    p.at.reset();
   if (p.repeat == "daily") p.weekdays.reset();
   auto missing = [](const char* key, core::text t) { return core::error::validation(key, std::move(t)); };
   if (p.repeat == "once" && !p.at)
     return missing("at", {"Indiquez quand publier ce message (at).", "Say when to publish this post (at)."});
   if (p.repeat != "once" && !p.time)
-    return missing("time", {"Indiquez l'heure de publication (time, HH:MM).", "Say at what time to publish (time, HH:MM)."});
+    return missing("time",
+                   {"Indiquez l'heure de publication (time, HH:MM).", "Say at what time to publish (time, HH:MM)."});
   if (p.repeat == "weekly" && !p.weekdays)
     return missing("weekdays", {"Indiquez les jours (weekdays, 1 = lundi … 7 = dimanche).",
                                 "Say on which days (weekdays, 1 = Monday … 7 = Sunday)."});
@@ -103,7 +109,8 @@ constexpr const char* k_post_select =
     "      AND (s.repeat = 'daily' OR extract(isodow FROM x.d)::smallint = ANY (s.weekdays)) "
     "      AND NOT EXISTS (SELECT 1 FROM scheduled_post_runs r WHERE r.post_id = s.id AND r.local_date = x.d)) "
     "  END) * 1000)::bigint, "
-    "  (SELECT (extract(epoch FROM max(r.published_at)) * 1000)::bigint FROM scheduled_post_runs r WHERE r.post_id = s.id), "
+    "  (SELECT (extract(epoch FROM max(r.published_at)) * 1000)::bigint FROM scheduled_post_runs r WHERE r.post_id = "
+    "s.id), "
     "  (extract(epoch FROM s.created_at) * 1000)::bigint, (extract(epoch FROM s.updated_at) * 1000)::bigint "
     "FROM scheduled_posts s LEFT JOIN users u ON u.id = s.author_id ";
 
@@ -118,16 +125,26 @@ std::optional<std::vector<std::int64_t>> weekdays_of(const pqxx::field& f) {
 
 void write_time(json::writer& j, std::string_view key, const pqxx::field& ms) {
   j.key(key);
-  if (ms.is_null()) j.null(); else j.value(core::format_rfc3339_ms(ms.as<std::int64_t>()));
+  if (ms.is_null())
+    j.null();
+  else
+    j.value(core::format_rfc3339_ms(ms.as<std::int64_t>()));
 }
 
 void write_post(json::writer& j, const pqxx::row& r) {
   j.begin_object().field("id", r[0].as<std::int64_t>()).field("group_id", r[1].as<std::int64_t>());
-  j.key("author").begin_object().field("id", r[2].as<std::int64_t>()).field("handle", r[3].as<std::string>()).end_object();
+  j.key("author")
+      .begin_object()
+      .field("id", r[2].as<std::int64_t>())
+      .field("handle", r[3].as<std::string>())
+      .end_object();
   j.field("body", r[4].as<std::string>()).field("repeat", r[5].as<std::string>());
   write_time(j, "at", r[6]);
   j.key("time");
-  if (r[7].is_null()) j.null(); else j.value(r[7].as<std::string>());
+  if (r[7].is_null())
+    j.null();
+  else
+    j.value(r[7].as<std::string>());
   j.key("weekdays");
   if (auto days = weekdays_of(r[8])) {
     j.begin_array();
@@ -212,9 +229,10 @@ awaitable<response> community::create_scheduled_post(request& req) {
   auto job = [uid, gid = *gid, p = std::move(*p)](pqxx::connection& c) -> core::result<std::string> {
     pqxx::work w(c);
     if (auto e = moderates(w, gid, uid)) return *e;
-    auto id = w.exec_params1("INSERT INTO scheduled_posts (group_id, author_id, body, repeat, once_at, local_time, weekdays, "
-                             "timezone) VALUES ($1, $2, $3, $4, $5::timestamptz, $6::time, $7::smallint[], $8) RETURNING id",
-                             gid, uid, p.body, p.repeat, p.at, p.time, weekdays_sql(p.weekdays), p.timezone)[0]
+    auto id = w.exec_params1(
+                   "INSERT INTO scheduled_posts (group_id, author_id, body, repeat, once_at, local_time, weekdays, "
+                   "timezone) VALUES ($1, $2, $3, $4, $5::timestamptz, $6::time, $7::smallint[], $8) RETURNING id",
+                   gid, uid, p.body, p.repeat, p.at, p.time, weekdays_sql(p.weekdays), p.timezone)[0]
                   .as<std::int64_t>();
     audit(w, gid, uid, "schedule_post", std::nullopt, std::nullopt, std::nullopt, "");
     auto out = post_json(w, id);
@@ -235,12 +253,13 @@ awaitable<response> community::edit_scheduled_post(request& req) {
     pqxx::work w(c);
     auto gid = moderated_post(w, pid, uid);
     if (!gid) return gid.err();
-    auto r = w.exec_params1("SELECT body, repeat, timezone, once_at::text, to_char(local_time, 'HH24:MI'), "
-                            "array_to_string(weekdays, ','), EXISTS (SELECT 1 FROM scheduled_post_runs r WHERE r.post_id = s.id) "
-                            "FROM scheduled_posts s WHERE id = $1",
-                            pid);
-    post base{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), pg::opt<std::string>(r[3]),
-              pg::opt<std::string>(r[4]), weekdays_of(r[5])};
+    auto r = w.exec_params1(
+        "SELECT body, repeat, timezone, once_at::text, to_char(local_time, 'HH24:MI'), "
+        "array_to_string(weekdays, ','), EXISTS (SELECT 1 FROM scheduled_post_runs r WHERE r.post_id = s.id) "
+        "FROM scheduled_posts s WHERE id = $1",
+        pid);
+    post base{r[0].as<std::string>(),     r[1].as<std::string>(),     r[2].as<std::string>(),
+              pg::opt<std::string>(r[3]), pg::opt<std::string>(r[4]), weekdays_of(r[5])};
     if (base.repeat == "once" && r[6].as<bool>())
       return core::error::make(core::errc::conflict, {"Ce message a déjà été publié : programmez-en un nouveau.",
                                                       "This post was already published: schedule a new one."});
@@ -249,10 +268,11 @@ awaitable<response> community::edit_scheduled_post(request& req) {
     // An edited recurring post starts again from now: no occurrence earlier
     // today is published because of the edit. It is published under the
     // name of whoever wrote it last: nobody puts words in another's mouth.
-    w.exec_params("UPDATE scheduled_posts SET body = $2, repeat = $3, once_at = $4::timestamptz, local_time = $5::time, "
-                  "weekdays = $6::smallint[], timezone = $7, active_from = now(), updated_at = now(), author_id = $8 "
-                  "WHERE id = $1",
-                  pid, p->body, p->repeat, p->at, p->time, weekdays_sql(p->weekdays), p->timezone, uid);
+    w.exec_params(
+        "UPDATE scheduled_posts SET body = $2, repeat = $3, once_at = $4::timestamptz, local_time = $5::time, "
+        "weekdays = $6::smallint[], timezone = $7, active_from = now(), updated_at = now(), author_id = $8 "
+        "WHERE id = $1",
+        pid, p->body, p->repeat, p->at, p->time, weekdays_sql(p->weekdays), p->timezone, uid);
     audit(w, *gid, uid, "edit_scheduled_post", std::nullopt, std::nullopt, std::nullopt, "");
     auto out = post_json(w, pid);
     w.commit();

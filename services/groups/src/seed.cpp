@@ -39,22 +39,25 @@ const seed_group k_groups[] = {
      "request", "listed"},
     {"equipe-accueil", "je-ne-fume-plus", "Équipe d'accueil",
      "Les Colibris qui accueillent les nouveaux membres et félicitent les fêtés du jour.", "invite", "hidden"},
-    {"vapotage", "je-ne-fume-plus", "Vapotage", "Questions et conseils sur la cigarette électronique pour arrêter de fumer.",
+    {"vapotage", "je-ne-fume-plus", "Vapotage",
+     "Questions et conseils sur la cigarette électronique pour arrêter de fumer.", "open", "listed"},
+    {"grossesse", "je-ne-fume-plus", "Grossesse", "Arrêter de fumer pendant la grossesse, en parler entre parents.",
      "open", "listed"},
-    {"grossesse", "je-ne-fume-plus", "Grossesse", "Arrêter de fumer pendant la grossesse, en parler entre parents.", "open",
+    {"rechute", "je-ne-fume-plus", "Rechute", "Une rechute n'est pas un échec : on en parle, et on repart ensemble.",
+     "open", "listed"},
+    {"machine-a-cafe", "je-ne-fume-plus", "Machine à café", "Pour parler de tout et de rien, sans tabac.", "open",
      "listed"},
-    {"rechute", "je-ne-fume-plus", "Rechute", "Une rechute n'est pas un échec : on en parle, et on repart ensemble.", "open",
-     "listed"},
-    {"machine-a-cafe", "je-ne-fume-plus", "Machine à café", "Pour parler de tout et de rien, sans tabac.", "open", "listed"},
     {"e-mediation", nullptr, "Espace professionnel e-médiation",
      "Espace privé des professionnels de santé et des patients experts : échanges, webinaires, documents de "
      "référence.",
      "invite", "hidden"},
-    {"pro-general", "e-mediation", "Général", "Échanges entre tous les membres de l'espace professionnel.", "open", "listed"},
+    {"pro-general", "e-mediation", "Général", "Échanges entre tous les membres de l'espace professionnel.", "open",
+     "listed"},
     {"structures-de-sante", "e-mediation", "Structures de santé",
      "Centres d'addictologie, CSAPA, maisons de santé, pharmacies : se connaître et s'orienter.", "open", "listed"},
     {"entreprises-sante-travail", "e-mediation", "Entreprises et santé au travail",
-     "Services de santé au travail et entreprises engagés dans la prévention des conduites addictives.", "open", "listed"},
+     "Services de santé au travail et entreprises engagés dans la prévention des conduites addictives.", "open",
+     "listed"},
     {"projet-intervision", "e-mediation", "Projet : intervision",
      "Préparer les séances d'intervision (analyse de cas anonymisés, avec le consentement des patients).", "request",
      "listed"},
@@ -73,14 +76,16 @@ int community::seed(pqxx::connection& c) {
       rules = k_self_help_rules;
     else
       rules = k_pro_rules;
-    auto r = w.exec_params("INSERT INTO groups (slug, parent_id, name, description, rules, join_policy, visibility) "
-                           "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (slug) DO NOTHING RETURNING id",
-                           g.slug, parent, g.name, g.description, rules, g.join_policy, g.visibility);
+    auto r = w.exec_params(
+        "INSERT INTO groups (slug, parent_id, name, description, rules, join_policy, visibility) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (slug) DO NOTHING RETURNING id",
+        g.slug, parent, g.name, g.description, rules, g.join_policy, g.visibility);
     created += static_cast<int>(r.size());
   }
   // The welcome team greets the self-help group's newcomers.
-  w.exec("UPDATE groups SET welcome_group_id = (SELECT id FROM groups WHERE slug = 'equipe-accueil') "
-         "WHERE slug = 'je-ne-fume-plus' AND welcome_group_id IS NULL");
+  w.exec(
+      "UPDATE groups SET welcome_group_id = (SELECT id FROM groups WHERE slug = 'equipe-accueil') "
+      "WHERE slug = 'je-ne-fume-plus' AND welcome_group_id IS NULL");
   w.commit();
   if (created) log::info("groups seeded", {{"created", created}});
   return created;

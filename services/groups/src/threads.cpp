@@ -22,11 +22,16 @@ namespace {
 
 void write_thread(json::writer& j, const pqxx::row& r) {
   auto id = r[0].as<std::int64_t>();
-  j.begin_object().field("id", id).field("group_id", r[1].as<std::int64_t>()).field("room", "thread:" + std::to_string(id));
+  j.begin_object()
+      .field("id", id)
+      .field("group_id", r[1].as<std::int64_t>())
+      .field("room", "thread:" + std::to_string(id));
   j.field("title", r[2].as<std::string>());
   j.key("author");
-  if (r[3].is_null()) j.null();
-  else j.begin_object().field("id", r[3].as<std::int64_t>()).field("handle", r[4].as<std::string>()).end_object();
+  if (r[3].is_null())
+    j.null();
+  else
+    j.begin_object().field("id", r[3].as<std::int64_t>()).field("handle", r[4].as<std::string>()).end_object();
   j.field("locked", r[5].as<bool>()).field("pinned", r[6].as<bool>());
   j.field("created_at", core::format_rfc3339_ms(r[7].as<std::int64_t>()));
   j.field("last_activity_at", core::format_rfc3339_ms(r[8].as<std::int64_t>()));
@@ -75,12 +80,13 @@ awaitable<response> community::list_threads(request& req) {
     // One statement for the common case (a member): membership and page together.
     static const std::string sql =
         std::string(k_thread_select) +
-            "WHERE t.group_id = $1 AND EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = $1 AND m.user_id = $2) "
-            "AND ($3::bigint IS NULL OR (t.last_activity_at, t.id) < "
-            "  (SELECT b.last_activity_at, b.id FROM threads b WHERE b.id = $3 AND b.group_id = $1)) "
-            "ORDER BY t.last_activity_at DESC, t.id DESC LIMIT $4";
+        "WHERE t.group_id = $1 AND EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = $1 AND m.user_id = $2) "
+        "AND ($3::bigint IS NULL OR (t.last_activity_at, t.id) < "
+        "  (SELECT b.last_activity_at, b.id FROM threads b WHERE b.id = $3 AND b.group_id = $1)) "
+        "ORDER BY t.last_activity_at DESC, t.id DESC LIMIT $4";
     auto res = pg::exec_prepared(w, "colibri_list_threads", sql, gid, uid, b, n + 1);
-    if (res.empty() && w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2", gid, uid).empty()) {
+    if (res.empty() &&
+        w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2", gid, uid).empty()) {
       auto g = load_group(w, gid, uid);
       return g.visible() ? members_only() : group_not_found();
     }
@@ -161,7 +167,8 @@ awaitable<response> community::thread_flag(request& req, const char* column, boo
   auto missing = not_found({"Cette discussion n'existe pas.", "This thread does not exist."});
   if (!tid) co_return fail(missing, req);
   auto uid = who->user_id;
-  auto job = [=, col = std::string(column), act = std::string(action)](pqxx::connection& c) -> core::result<std::string> {
+  auto job = [=, col = std::string(column),
+              act = std::string(action)](pqxx::connection& c) -> core::result<std::string> {
     pqxx::work w(c);
     auto r = w.exec_params("SELECT group_id FROM threads WHERE id = $1", *tid);
     if (r.empty()) return missing;
@@ -191,7 +198,8 @@ awaitable<response> community::list_events(request& req) {
   auto after = query_id(req, "after");
   if (!after) co_return fail(after.err(), req);
   if (*before && *after)
-    co_return fail(core::error::validation("before", {"before ou after, pas les deux.", "before or after, not both."}), req);
+    co_return fail(core::error::validation("before", {"before ou after, pas les deux.", "before or after, not both."}),
+                   req);
   auto room = ref->name();
   auto uid = who->user_id;
   auto check = [uid, room](pqxx::connection& c) {
@@ -202,8 +210,10 @@ awaitable<response> community::list_events(request& req) {
   };
   if (auto ok = co_await db_.run(std::move(check)); !ok) co_return fail(ok.err(), req);
   roomlog::page p;
-  if (*after) p = co_await log_->read_after(room, **after, *limit);
-  else p = co_await log_->read_before(room, before->value_or(std::numeric_limits<std::int64_t>::max()), *limit);
+  if (*after)
+    p = co_await log_->read_after(room, **after, *limit);
+  else
+    p = co_await log_->read_before(room, before->value_or(std::numeric_limits<std::int64_t>::max()), *limit);
   json::writer j;
   j.begin_object().key("events").begin_array();
   for (const auto& e : p.events) j.raw(roomlog::event_json(e));
@@ -221,7 +231,8 @@ awaitable<response> community::post_event(request& req) {
   json::fields f(*doc);
   auto kind = f.text("kind", json::required, 1, 16);
   if (kind && *kind != "message")
-    f.fail("kind", {"Seuls les messages (« message ») se publient ici.", "Only messages (\"message\") are posted here."});
+    f.fail("kind",
+           {"Seuls les messages (« message ») se publient ici.", "Only messages (\"message\") are posted here."});
   auto body = f.text("body", json::required, 1, log_->opts().max_body_code_points);
   auto cmid = f.text("client_msg_id", json::required, 1, 64);
   auto reply_to = f.integer("reply_to", json::optional, 1, k_max_id);
@@ -261,15 +272,23 @@ pqxx::result conversations_of(pqxx::work& w, std::int64_t uid, std::optional<std
       "    FROM conversation_members o JOIN users u ON u.id = o.user_id WHERE o.conversation_id = c.conversation_id) "
       "FROM conversation_members c LEFT JOIN rooms r ON r.name = 'dm:' || c.conversation_id "
       "LEFT JOIN read_markers m ON m.user_id = c.user_id AND m.room = 'dm:' || c.conversation_id "
-      "WHERE c.user_id = $1 AND ($2::bigint IS NULL OR c.conversation_id = $2) ORDER BY 4 DESC NULLS LAST, 1 DESC LIMIT 200",
+      "WHERE c.user_id = $1 AND ($2::bigint IS NULL OR c.conversation_id = $2) ORDER BY 4 DESC NULLS LAST, 1 DESC "
+      "LIMIT 200",
       uid, only);
 }
 
 void write_conversation(json::writer& j, const pqxx::row& r) {
   auto cid = r[0].as<std::int64_t>();
-  j.begin_object().field("id", cid).field("room", "dm:" + std::to_string(cid)).key("members").raw(r[4].as<std::string>());
+  j.begin_object()
+      .field("id", cid)
+      .field("room", "dm:" + std::to_string(cid))
+      .key("members")
+      .raw(r[4].as<std::string>());
   j.field("last_seq", r[1].as<std::int64_t>()).field("read_seq", r[2].as<std::int64_t>()).key("last_activity_at");
-  if (r[3].is_null()) j.null(); else j.value(core::format_rfc3339_ms(r[3].as<std::int64_t>()));
+  if (r[3].is_null())
+    j.null();
+  else
+    j.value(core::format_rfc3339_ms(r[3].as<std::int64_t>()));
   j.end_object();
 }
 
@@ -301,8 +320,10 @@ awaitable<response> community::create_conversation(request& req) {
   if (ok)
     for (const auto& v : *ids->as_array()) {
       auto n = v.as_int();
-      if (!n || *n < 1 || *n > k_max_id) ok = false;
-      else if (*n != who->user_id) others.push_back(*n);
+      if (!n || *n < 1 || *n > k_max_id)
+        ok = false;
+      else if (*n != who->user_id)
+        others.push_back(*n);
     }
   std::sort(others.begin(), others.end());
   others.erase(std::unique(others.begin(), others.end()), others.end());
@@ -316,14 +337,15 @@ awaitable<response> community::create_conversation(request& req) {
     std::vector<std::optional<std::int64_t>> o(others.begin(), others.end());
     auto arr = pg::bigint_array(o);
     // Each must share a group with the caller, and neither may have blocked the other.
-    auto ok = w.exec_params1(
-        "SELECT count(*) FROM unnest($2::bigint[]) AS x(id) JOIN users u ON u.id = x.id AND u.deleted_at IS NULL "
-        "WHERE EXISTS (SELECT 1 FROM memberships a JOIN memberships b ON a.group_id = b.group_id "
-        "  WHERE a.user_id = $1 AND b.user_id = x.id) "
-        "AND NOT EXISTS (SELECT 1 FROM blocks k WHERE (k.blocker_id = $1 AND k.blocked_id = x.id) "
-        "  OR (k.blocker_id = x.id AND k.blocked_id = $1))",
-        uid, arr)[0]
-                  .as<std::size_t>();
+    auto ok =
+        w.exec_params1(
+             "SELECT count(*) FROM unnest($2::bigint[]) AS x(id) JOIN users u ON u.id = x.id AND u.deleted_at IS NULL "
+             "WHERE EXISTS (SELECT 1 FROM memberships a JOIN memberships b ON a.group_id = b.group_id "
+             "  WHERE a.user_id = $1 AND b.user_id = x.id) "
+             "AND NOT EXISTS (SELECT 1 FROM blocks k WHERE (k.blocker_id = $1 AND k.blocked_id = x.id) "
+             "  OR (k.blocker_id = x.id AND k.blocked_id = $1))",
+             uid, arr)[0]
+            .as<std::size_t>();
     if (ok != others.size())
       return core::error::make(core::errc::forbidden,
                                {"Vous ne pouvez écrire qu'aux personnes avec qui vous partagez un groupe.",
@@ -346,7 +368,8 @@ awaitable<response> community::create_conversation(request& req) {
       cid = existing[0][0].as<std::int64_t>();
     } else {
       cid = w.exec("INSERT INTO conversations DEFAULT VALUES RETURNING id")[0][0].as<std::int64_t>();
-      w.exec_params("INSERT INTO conversation_members (conversation_id, user_id) SELECT $1, unnest($2::bigint[])", cid, all_arr);
+      w.exec_params("INSERT INTO conversation_members (conversation_id, user_id) SELECT $1, unnest($2::bigint[])", cid,
+                    all_arr);
     }
     json::writer j;
     j.begin_object().key("conversation");
@@ -372,9 +395,10 @@ awaitable<response> community::block_user(request& req, bool on) {
     // Any id answers alike (204): whether an account exists, or was erased,
     // is nobody's to learn here (F14). Only live accounts are stored.
     if (on)
-      w.exec_params("INSERT INTO blocks (blocker_id, blocked_id) SELECT $1, id FROM users WHERE id = $2 AND deleted_at IS NULL "
-                    "ON CONFLICT DO NOTHING",
-                    uid, *target);
+      w.exec_params(
+          "INSERT INTO blocks (blocker_id, blocked_id) SELECT $1, id FROM users WHERE id = $2 AND deleted_at IS NULL "
+          "ON CONFLICT DO NOTHING",
+          uid, *target);
     else
       w.exec_params("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2", uid, *target);
     w.commit();

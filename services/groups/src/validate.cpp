@@ -22,15 +22,15 @@ script script_of(char32_t c) {
 
 bool is_letter(char32_t c) {
   if ((c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z')) return true;
-  if (c >= 0xC0 && c <= 0x24F) return c != 0xD7 && c != 0xF7;  // Latin-1 letters, Latin Extended-A/B
-  if (c >= 0x1E00 && c <= 0x1EFF) return true;                   // Latin Extended Additional
-  if (c >= 0x386 && c <= 0x3FF) return c != 0x387;               // Greek
+  if (c >= 0xC0 && c <= 0x24F) return c != 0xD7 && c != 0xF7;   // Latin-1 letters, Latin Extended-A/B
+  if (c >= 0x1E00 && c <= 0x1EFF) return true;                  // Latin Extended Additional
+  if (c >= 0x386 && c <= 0x3FF) return c != 0x387;              // Greek
   if (c >= 0x400 && c <= 0x4FF) return c < 0x482 || c > 0x489;  // Cyrillic
-  if (c >= 0x5D0 && c <= 0x5EA) return true;                     // Hebrew
-  if (c >= 0x620 && c <= 0x64A) return true;                     // Arabic
+  if (c >= 0x5D0 && c <= 0x5EA) return true;                    // Hebrew
+  if (c >= 0x620 && c <= 0x64A) return true;                    // Arabic
   if (c >= 0x3041 && c <= 0x30FF) return c != 0x30FB;           // Hiragana, Katakana
-  if (c >= 0x4E00 && c <= 0x9FFF) return true;                   // CJK
-  if (c >= 0xAC00 && c <= 0xD7A3) return true;                   // Hangul
+  if (c >= 0x4E00 && c <= 0x9FFF) return true;                  // CJK
+  if (c >= 0xAC00 && c <= 0xD7A3) return true;                  // Hangul
   return false;
 }
 }  // namespace
@@ -109,7 +109,8 @@ void check_handle(json::fields& f, std::string_view key, const std::string& hand
     f.fail(key, {"Le pseudo mélange plusieurs alphabets (par exemple latin et cyrillique) : gardez-en un seul.",
                  "The handle mixes alphabets (Latin and Cyrillic, for example): keep to one."});
   else if (reserved_handle(handle))
-    f.fail(key, {"Ce pseudo est réservé. Merci d'en choisir un autre.", "This handle is reserved. Please choose another."});
+    f.fail(key,
+           {"Ce pseudo est réservé. Merci d'en choisir un autre.", "This handle is reserved. Please choose another."});
 }
 
 void check_timezone(json::fields& f, std::string_view key, const std::string& tz) {

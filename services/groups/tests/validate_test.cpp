@@ -32,7 +32,7 @@ TEST(Handle, OneAlphabetPerHandleSoNobodyLooksLikeAModerator) {
   EXPECT_TRUE(mixed_scripts("Al\u03B9ce"));  // Greek iota
   EXPECT_FALSE(mixed_scripts("Élodie 75"));
   EXPECT_FALSE(mixed_scripts("\u041D\u0430\u0442\u0430\u0448\u0430"));  // Наташа
-  EXPECT_FALSE(mixed_scripts("\u3055\u304F\u3089\u685C"));  // kana and kanji together
+  EXPECT_FALSE(mixed_scripts("\u3055\u304F\u3089\u685C"));              // kana and kanji together
 }
 
 TEST(Handle, NobodyAliveMayPassAsAnErasedMember) {

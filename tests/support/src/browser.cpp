@@ -85,21 +85,20 @@ bool page::wait_for(const std::string& js, std::chrono::milliseconds timeout) {
 }
 
 void page::click(const std::string& css) {
-  if (!wait_for("document.querySelector(" + quote(css) + ")"))
-    throw std::runtime_error("nothing to click: " + css);
+  if (!wait_for("document.querySelector(" + quote(css) + ")")) throw std::runtime_error("nothing to click: " + css);
   eval("document.querySelector(" + quote(css) + ").click()");
 }
 
 void page::type(const std::string& css, const std::string& text) {
-  if (!wait_for("document.querySelector(" + quote(css) + ")"))
-    throw std::runtime_error("nothing to type into: " + css);
+  if (!wait_for("document.querySelector(" + quote(css) + ")")) throw std::runtime_error("nothing to type into: " + css);
   eval("(() => { const e = document.querySelector(" + quote(css) + "); e.focus(); e.value = ''; })()");
   call("Input.insertText", "{\"text\":" + quote(text) + "}");
 }
 
 void page::viewport(int width, int height, bool mobile) {
-  call("Emulation.setDeviceMetricsOverride", "{\"width\":" + std::to_string(width) + ",\"height\":" + std::to_string(height) +
-                                                 ",\"deviceScaleFactor\":1,\"mobile\":" + (mobile ? "true" : "false") + "}");
+  call("Emulation.setDeviceMetricsOverride",
+       "{\"width\":" + std::to_string(width) + ",\"height\":" + std::to_string(height) +
+           ",\"deviceScaleFactor\":1,\"mobile\":" + (mobile ? "true" : "false") + "}");
 }
 
 void page::screenshot(const std::string& png_path) {
@@ -112,11 +111,12 @@ void page::screenshot(const std::string& png_path) {
 browser::browser() {
   const char* bin = std::getenv("COLIBRI_CHROMIUM");
   std::string profile = dir_.path() + "/profile";
-  proc_ = process({bin ? bin : "/usr/bin/chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                   "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
-                   "--disable-component-update", "--disable-sync", "--mute-audio", "--remote-debugging-address=127.0.0.1",
-                   "--remote-debugging-port=0", "--user-data-dir=" + profile, "about:blank"},
-                  {}, dir_.path() + "/chromium.log");
+  proc_ = process(
+      {bin ? bin : "/usr/bin/chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+       "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
+       "--disable-component-update", "--disable-sync", "--mute-audio", "--remote-debugging-address=127.0.0.1",
+       "--remote-debugging-port=0", "--user-data-dir=" + profile, "about:blank"},
+      {}, dir_.path() + "/chromium.log");
   // Chromium writes the port it chose and the browser's endpoint here.
   std::string port, path;
   for (int i = 0; i < 600 && path.empty(); ++i) {
@@ -138,13 +138,15 @@ browser::~browser() {
 
 json::value browser::call(const std::string& method, const std::string& params_json, const std::string& session) {
   auto id = next_id_++;
-  std::string msg = "{\"id\":" + std::to_string(id) + ",\"method\":" + page::quote(method) + ",\"params\":" + params_json;
+  std::string msg =
+      "{\"id\":" + std::to_string(id) + ",\"method\":" + page::quote(method) + ",\"params\":" + params_json;
   if (!session.empty()) msg += ",\"sessionId\":" + page::quote(session);
   ws_->send(msg + "}");
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < until) {
     auto frame = ws_->read(std::chrono::seconds(30));
-    if (std::getenv("COLIBRI_CDP_DEBUG")) fprintf(stderr, "cdp <- %s\n", frame ? frame->substr(0, 300).c_str() : "(none)");
+    if (std::getenv("COLIBRI_CDP_DEBUG"))
+      fprintf(stderr, "cdp <- %s\n", frame ? frame->substr(0, 300).c_str() : "(none)");
     if (!frame) break;
     auto doc = json::parse(*frame);
     if (!doc) continue;
@@ -167,9 +169,11 @@ std::unique_ptr<page> browser::new_page() {
     return *s;
   };
   auto ctx = text(call("Target.createBrowserContext", "{}"), "browserContextId");
-  auto target = text(call("Target.createTarget", "{\"url\":\"about:blank\",\"browserContextId\":" + page::quote(ctx) + "}"),
-                     "targetId");
-  auto session = text(call("Target.attachToTarget", "{\"targetId\":" + page::quote(target) + ",\"flatten\":true}"), "sessionId");
+  auto target =
+      text(call("Target.createTarget", "{\"url\":\"about:blank\",\"browserContextId\":" + page::quote(ctx) + "}"),
+           "targetId");
+  auto session =
+      text(call("Target.attachToTarget", "{\"targetId\":" + page::quote(target) + ",\"flatten\":true}"), "sessionId");
   std::unique_ptr<page> p(new page(*this, session));
   p->call("Page.enable");
   p->call("Runtime.enable");

@@ -1,11 +1,11 @@
 #include "colibri/test/client.hpp"
 
-#include <set>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <set>
 
 #include "colibri/json/value.hpp"
 
@@ -56,11 +56,13 @@ http_result http_call(unsigned short port, const std::string& method, const std:
   if (!body.empty() && !has_type) req.set(bhttp::field::content_type, "application/json");
   req.body() = body;
   req.prepare_payload();
-  auto ec = run_with_timeout(io, timeout, [&](auto h) { bhttp::async_write(stream, req, h); }, stream);
+  auto ec = run_with_timeout(
+      io, timeout, [&](auto h) { bhttp::async_write(stream, req, h); }, stream);
   if (ec) throw boost::system::system_error(ec, "http write");
   beast::flat_buffer buf;
   bhttp::response<bhttp::string_body> res;
-  ec = run_with_timeout(io, timeout, [&](auto h) { bhttp::async_read(stream, buf, res, h); }, stream);
+  ec = run_with_timeout(
+      io, timeout, [&](auto h) { bhttp::async_read(stream, buf, res, h); }, stream);
   if (ec) throw boost::system::system_error(ec, "http read");
   http_result out;
   out.status = res.result_int();
@@ -97,7 +99,8 @@ ws_client::ws_client(unsigned short port, const std::string& path, const std::st
   }
   s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   if (!origin.empty())
-    impl_->ws.set_option(bws::stream_base::decorator([origin](bws::request_type& r) { r.set(bhttp::field::origin, origin); }));
+    impl_->ws.set_option(
+        bws::stream_base::decorator([origin](bws::request_type& r) { r.set(bhttp::field::origin, origin); }));
   bws::response_type res;
   boost::system::error_code ec = asio::error::would_block;
   impl_->ws.async_handshake(res, "127.0.0.1", path, [&](boost::system::error_code e) { ec = e; });

@@ -2,14 +2,14 @@
 
 #include <sodium.h>
 
-#include "colibri/test/client.hpp"
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "colibri/test/client.hpp"
 
 namespace colibri::test {
 
@@ -21,8 +21,8 @@ std::string unbase64(std::string_view in) {
     if (c != '\r' && c != '\n' && c != ' ') clean += c;
   std::string out(clean.size(), '\0');
   std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), clean.data(), clean.size(), nullptr, &len,
-                        nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), clean.data(), clean.size(), nullptr,
+                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
     throw std::runtime_error("mail: bad base64");
   out.resize(len);
   return out;
@@ -142,7 +142,8 @@ std::string link_token(const std::string& text, const std::string& route) {
   if (at == std::string::npos) return {};
   at += key.size();
   auto end = at;
-  while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '-' || text[end] == '_'))
+  while (end < text.size() &&
+         (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '-' || text[end] == '_'))
     ++end;
   return text.substr(at, end - at);
 }

@@ -55,7 +55,8 @@ std::vector<std::string> as_run_user(std::vector<std::string> argv) {
 }
 
 namespace {
-pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, const std::string& log) {
+pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+            const std::string& log) {
   std::vector<std::string> envs;
   for (char** e = environ; e && *e; ++e) {
     std::string kv(*e);

@@ -4,11 +4,10 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace colibri::auth {
 
@@ -38,6 +37,7 @@ std::vector<std::optional<session>> find_sessions(pqxx::transaction_base& w, con
 bool revoke_session(pqxx::work& w, std::int64_t session_id);
 // Revokes every live session of the account but `keep`; returns their ids,
 // for the caller to announce after its commit.
-std::vector<std::int64_t> revoke_sessions(pqxx::work& w, std::int64_t user_id, std::optional<std::int64_t> keep = std::nullopt);
+std::vector<std::int64_t> revoke_sessions(pqxx::work& w, std::int64_t user_id,
+                                          std::optional<std::int64_t> keep = std::nullopt);
 
 }  // namespace colibri::auth

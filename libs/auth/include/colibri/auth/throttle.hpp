@@ -11,10 +11,9 @@
 // N. A success gives its reservation back.
 #include <chrono>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace colibri::auth {
 
@@ -26,7 +25,8 @@ struct throttle_rule {
 // Counts one attempt against every rule. When a rule is over its limit,
 // returns the seconds to wait: the caller then rolls the transaction back, so
 // that a refused attempt counts nothing. Otherwise nullopt (commit).
-std::optional<int> throttle_reserve(pqxx::work& w, const std::vector<throttle_rule>& rules, std::chrono::seconds window);
+std::optional<int> throttle_reserve(pqxx::work& w, const std::vector<throttle_rule>& rules,
+                                    std::chrono::seconds window);
 // The attempt reserved under `key` was not a failure.
 void throttle_release(pqxx::work& w, const std::string& key);
 void throttle_clear(pqxx::work& w, const std::string& key);

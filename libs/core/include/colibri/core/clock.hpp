@@ -51,9 +51,7 @@ class manual_clock final : public clock {
   void advance(millis d) { ms_ += d.count(); }
 
  private:
-  static std::int64_t to_ms(time_point t) {
-    return std::chrono::duration_cast<millis>(t.time_since_epoch()).count();
-  }
+  static std::int64_t to_ms(time_point t) { return std::chrono::duration_cast<millis>(t.time_since_epoch()).count(); }
   std::atomic<std::int64_t> ms_;
 };
 

@@ -33,12 +33,10 @@ int http_status(errc e);
 struct error {
   errc code = errc::internal;
   text message;
-  std::string field;       // optional JSON path of the offending field
-  int retry_after_s = 0;   // for rate_limited / unavailable
+  std::string field;      // optional JSON path of the offending field
+  int retry_after_s = 0;  // for rate_limited / unavailable
 
-  static error make(errc c, text msg, std::string field = {}) {
-    return error{c, std::move(msg), std::move(field), 0};
-  }
+  static error make(errc c, text msg, std::string field = {}) { return error{c, std::move(msg), std::move(field), 0}; }
   static error validation(std::string field, text msg) {
     return make(errc::validation_failed, std::move(msg), std::move(field));
   }
@@ -62,11 +60,20 @@ class [[nodiscard]] result {
   result(error e) : v_(std::move(e)) {}
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
-  T& value() { assert(ok()); return std::get<0>(v_); }
-  const T& value() const { assert(ok()); return std::get<0>(v_); }
+  T& value() {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const {
+    assert(ok());
+    return std::get<0>(v_);
+  }
   T& operator*() { return value(); }
   T* operator->() { return &value(); }
-  const error& err() const { assert(!ok()); return std::get<1>(v_); }
+  const error& err() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
 
  private:
   std::variant<T, error> v_;
@@ -79,7 +86,10 @@ class [[nodiscard]] result<void> {
   result(error e) : e_(std::move(e)), ok_(false) {}
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const error& err() const { assert(!ok_); return e_; }
+  const error& err() const {
+    assert(!ok_);
+    return e_;
+  }
 
  private:
   error e_;

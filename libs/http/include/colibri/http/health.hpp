@@ -9,7 +9,7 @@
 namespace colibri::http {
 
 struct readiness_check {
-  std::string name;                       // "postgresql", "redis"
+  std::string name;                        // "postgresql", "redis"
   std::function<awaitable<bool>()> probe;  // must not throw; bounded in time
 };
 

@@ -19,14 +19,14 @@ std::string_view to_string(method m);
 
 struct request {
   method verb = method::get;
-  std::string target;  // as received
-  std::string path;    // percent-decoded, without the query
+  std::string target;                                        // as received
+  std::string path;                                          // percent-decoded, without the query
   std::vector<std::pair<std::string, std::string>> query;    // decoded
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
-  std::string remote_address;  // the client, as told by a trusted proxy, else the peer
+  std::string remote_address;                              // the client, as told by a trusted proxy, else the peer
   std::map<std::string, std::string, std::less<>> params;  // from the route pattern
-  core::lang lang = core::lang::fr;                      // from Accept-Language
+  core::lang lang = core::lang::fr;                        // from Accept-Language
 
   std::string_view header(std::string_view lower_name) const;
   std::optional<std::string_view> query_param(std::string_view name) const;

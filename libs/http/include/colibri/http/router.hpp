@@ -26,7 +26,7 @@ class router {
   struct match {
     const handler* h = nullptr;
     const std::string* pattern = nullptr;  // for logs: never the raw path (it may hold a code)
-    std::string allow;  // when the path exists with other methods
+    std::string allow;                     // when the path exists with other methods
   };
   match find(request& req) const;
 

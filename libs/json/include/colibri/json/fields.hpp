@@ -29,8 +29,8 @@ class fields {
   std::optional<std::int64_t> integer(std::string_view key, presence p, std::int64_t min, std::int64_t max);
   std::optional<bool> boolean(std::string_view key, presence p);
   // An array of 1..max_items integers, each within min..max.
-  std::optional<std::vector<std::int64_t>> integers(std::string_view key, presence p, std::int64_t min, std::int64_t max,
-                                                    std::size_t max_items);
+  std::optional<std::vector<std::int64_t>> integers(std::string_view key, presence p, std::int64_t min,
+                                                    std::int64_t max, std::size_t max_items);
   // A nested object; its own errors are reported with the "key." prefix.
   std::optional<fields> object(std::string_view key, presence p);
   // Present (even null).

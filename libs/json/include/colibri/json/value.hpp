@@ -21,8 +21,7 @@ using object = std::vector<std::pair<std::string, value>>;
 struct big_number {};  // an integer beyond int64, or a non-integral number
 
 struct value {
-  std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, std::shared_ptr<array>,
-               std::shared_ptr<object>>
+  std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, std::shared_ptr<array>, std::shared_ptr<object>>
       v;
 
   bool is_null() const { return v.index() == 0; }

@@ -26,7 +26,10 @@ class writer {
   writer& raw(std::string_view json);
 
   template <class T>
-  writer& field(std::string_view k, const T& v) { key(k); return value(v); }
+  writer& field(std::string_view k, const T& v) {
+    key(k);
+    return value(v);
+  }
 
   const std::string& str() const { return out_; }
   std::string release() { return std::move(out_); }

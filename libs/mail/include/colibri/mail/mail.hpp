@@ -16,11 +16,10 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 #include <thread>
-
-#include <pqxx/pqxx>
 
 #include "colibri/core/clock.hpp"
 

@@ -8,11 +8,10 @@
 // invisible characters, look-alike letters).
 #include <cstdint>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "colibri/core/result.hpp"
 #include "colibri/notify/notifications.hpp"

@@ -8,11 +8,10 @@
 // Writers call insert() inside their own transaction, commit, then publish().
 #include <cstdint>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "colibri/core/text.hpp"
 #include "colibri/redis/client.hpp"
@@ -22,8 +21,8 @@ namespace colibri::notify {
 struct notification {
   std::int64_t id = 0;
   std::int64_t user_id = 0;
-  std::string kind;       // welcome, newcomer, badge, ... (docs/protocol.md)
-  std::string title;      // rendered in the user's language
+  std::string kind;   // welcome, newcomer, badge, ... (docs/protocol.md)
+  std::string title;  // rendered in the user's language
   std::string body;
   std::string data_json;  // a JSON object
   std::int64_t at_ms = 0;
@@ -46,14 +45,16 @@ notification insert(pqxx::work& w, std::int64_t user_id, std::string_view kind, 
 // Stores one notification per recipient (live accounts only), each in the
 // recipient's own language.
 std::vector<notification> insert_for(pqxx::work& w, const std::vector<std::int64_t>& users, std::string_view kind,
-                                     const core::text& title, const core::text& body, std::string_view data_json = "{}");
+                                     const core::text& title, const core::text& body,
+                                     std::string_view data_json = "{}");
 // The user's notifications with id > after: the newest `limit` of them,
 // in ascending id order.
 std::vector<notification> latest_after(pqxx::work& w, std::int64_t user_id, std::int64_t after, int limit);
 
 // The user's notifications with id > after (only unread ones if asked), the
 // oldest `limit` of them, ascending: REST pages.
-std::vector<notification> page_after(pqxx::work& w, std::int64_t user_id, std::int64_t after, bool only_unread, int limit);
+std::vector<notification> page_after(pqxx::work& w, std::int64_t user_id, std::int64_t after, bool only_unread,
+                                     int limit);
 
 // After commit: to the user's sockets on every gateway.
 void publish(redis::publisher& pub, const notification& n);

@@ -48,7 +48,7 @@ class batcher : public std::enable_shared_from_this<batcher<In, Out>> {
       auto ex = asio::get_associated_executor(handler);
       auto h = std::make_shared<decltype(handler)>(std::move(handler));
       pending p{std::move(in), [h, ex](std::exception_ptr ep, Out out) {
-                  asio::post(ex, [h, ep, out = std::move(out)]() mutable { std::move(*h)(ep, std::move(out)); });
+                  asio::post(ex, [h, ep, out = std::move(out)]() mutable { std::move (*h)(ep, std::move(out)); });
                 }};
       asio::post(self->strand_, [self, p = std::move(p)]() mutable { self->enqueue(std::move(p)); });
     };
@@ -65,7 +65,12 @@ class batcher : public std::enable_shared_from_this<batcher<In, Out>> {
   };
 
   batcher(asio::any_io_executor ex, pool& db, job_fn job, batcher_options o, done_fn done)
-      : strand_(asio::make_strand(ex)), db_(db), job_(std::move(job)), done_(std::move(done)), opts_(o), timer_(strand_) {}
+      : strand_(asio::make_strand(ex)),
+        db_(db),
+        job_(std::move(job)),
+        done_(std::move(done)),
+        opts_(o),
+        timer_(strand_) {}
 
   void enqueue(pending p) {
     if (pending_.size() >= opts_.queue_max) {
@@ -79,7 +84,8 @@ class batcher : public std::enable_shared_from_this<batcher<In, Out>> {
   void maybe_flush() {
     while (!pending_.empty() && inflight_ < opts_.max_inflight && (due_ || pending_.size() >= opts_.batch_max)) {
       auto n = std::min(pending_.size(), opts_.batch_max);
-      std::vector<pending> batch(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + n));
+      std::vector<pending> batch(std::make_move_iterator(pending_.begin()),
+                                 std::make_move_iterator(pending_.begin() + n));
       pending_.erase(pending_.begin(), pending_.begin() + n);
       ++inflight_;
       asio::co_spawn(strand_, flush(std::move(batch)), [self = this->shared_from_this()](std::exception_ptr) {

@@ -1,7 +1,6 @@
 #pragma once
 // A nullable column as std::optional.
 #include <optional>
-
 #include <pqxx/pqxx>
 
 namespace colibri::pg {

@@ -3,11 +3,10 @@
 // PostgreSQL advisory lock so that several processes may start together; each
 // applied migration's checksum (md5 of its text) is recorded, and a process
 // refuses to start if an applied migration's text has since changed.
+#include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace colibri::pg {
 

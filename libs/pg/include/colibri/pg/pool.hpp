@@ -12,14 +12,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <type_traits>
 #include <variant>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "colibri/core/result.hpp"
 #include "colibri/net/asio.hpp"

@@ -4,10 +4,9 @@
 // milliseconds for the CTEs over arrays). libpqxx registers a prepared
 // statement with the server on its first use on a connection, and again on a
 // new connection; preparing the same name with the same text is a no-op.
+#include <pqxx/pqxx>
 #include <string>
 #include <utility>
-
-#include <pqxx/pqxx>
 
 namespace colibri::pg {
 

@@ -51,9 +51,9 @@ struct request {
 };
 
 struct outcome {
-  roomlog::event ev;        // when appended
-  bool duplicate = false;   // a retry of a stored message: nothing new
-  bool held = false;        // kept for the moderators
+  roomlog::event ev;       // when appended
+  bool duplicate = false;  // a retry of a stored message: nothing new
+  bool held = false;       // kept for the moderators
   std::int64_t held_id = 0;
 };
 

@@ -6,10 +6,9 @@
 // post in the group's room.
 #include <cstdint>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace colibri::quit {
 

@@ -43,12 +43,12 @@ struct profile {
 };
 
 struct progress {
-  std::int64_t days = 0;                 // local calendar days without tobacco (0 before and on the quit date)
-  std::int64_t days_until = 0;           // a countdown when the quit date is ahead
+  std::int64_t days = 0;        // local calendar days without tobacco (0 before and on the quit date)
+  std::int64_t days_until = 0;  // a countdown when the quit date is ahead
   std::optional<std::int64_t> cigarettes_not_smoked;
   std::optional<std::int64_t> money_saved_cents;
   std::optional<std::int64_t> minutes_regained;  // 11 minutes per cigarette not smoked (Shaw et al., BMJ 2000)
-  const milestone* next = nullptr;       // the next milestone, if any is left
+  const milestone* next = nullptr;               // the next milestone, if any is left
   std::optional<date> next_on;
 };
 

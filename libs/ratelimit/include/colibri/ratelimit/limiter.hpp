@@ -38,30 +38,30 @@ struct bucket_rule {
 // expensively) is listed here with its cost, so that the policy reads in one
 // place (docs/architecture.md, "Rate limits").
 enum class action {
-  post,          // a message (socket send, REST post, thread post): write, 1
-  edit,          // edit, delete: write, 1
-  react,         // write, 1
-  report,        // write, 3 (each notifies every moderator)
-  join,          // join, leave, join request: write, 3 (notifications, room events)
-  create,        // a thread or a conversation: write, 5
-  quit_profile,  // a quit-date change: write, 5 (badges computed)
-  history,       // socket history page: history bucket (10 per 10 s), 1
-  expensive_read,  // export, listing every group, celebrations: history bucket, 2
-  subscribe,     // socket subscribe/unsubscribe: subscribe bucket (30, 3/s), 1
-  mark_read,     // notifications marked read: subscribe bucket, 1
-  typing,        // per room: 1 per 3 s; extra ones are dropped silently
+  post,              // a message (socket send, REST post, thread post): write, 1
+  edit,              // edit, delete: write, 1
+  react,             // write, 1
+  report,            // write, 3 (each notifies every moderator)
+  join,              // join, leave, join request: write, 3 (notifications, room events)
+  create,            // a thread or a conversation: write, 5
+  quit_profile,      // a quit-date change: write, 5 (badges computed)
+  history,           // socket history page: history bucket (10 per 10 s), 1
+  expensive_read,    // export, listing every group, celebrations: history bucket, 2
+  subscribe,         // socket subscribe/unsubscribe: subscribe bucket (30, 3/s), 1
+  mark_read,         // notifications marked read: subscribe bucket, 1
+  typing,            // per room: 1 per 3 s; extra ones are dropped silently
   register_account,  // per address: register bucket, 1
-  login,         // per address: login bucket (anonymous), 1
-  mail,          // a mail sent at someone's request (verification, reset,
-                 // email change): mail bucket, 1, per person and per
-                 // recipient address (hashed), so nobody floods an inbox
+  login,             // per address: login bucket (anonymous), 1
+  mail,              // a mail sent at someone's request (verification, reset,
+                     // email change): mail bucket, 1, per person and per
+                     // recipient address (hashed), so nobody floods an inbox
 };
 
 struct settings {
-  bucket_rule write{20, 2};          // 20 in a burst, 20 per 10 s
-  bucket_rule history{10, 1};        // 10 per 10 s
+  bucket_rule write{20, 2};    // 20 in a burst, 20 per 10 s
+  bucket_rule history{10, 1};  // 10 per 10 s
   bucket_rule subscribe{30, 3};
-  bucket_rule typing{1, 1.0 / 3};    // once per 3 s per room
+  bucket_rule typing{1, 1.0 / 3};  // once per 3 s per room
   // Per address: sized for carrier-grade NAT, hundreds of phones behind one
   // address at night.
   bucket_rule register_account{60, 60.0 / 3600};  // 60 in a burst, 60 an hour

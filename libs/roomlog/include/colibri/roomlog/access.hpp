@@ -7,10 +7,9 @@
 // bounds how long a removal or a mute takes to reach an open socket) and by
 // the REST service.
 #include <cstdint>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace colibri::roomlog {
 
@@ -19,7 +18,7 @@ struct room_access {
   bool moderator = false;
   bool can_send = false;  // member, not muted, thread not locked (moderators may still post), not blocked
   bool muted = false;
-  bool locked = false;       // a locked thread
+  bool locked = false;        // a locked thread
   std::int64_t group_id = 0;  // the group of a group or thread room; 0 for a conversation
 };
 

@@ -27,10 +27,10 @@ struct append_request {
   std::optional<std::int64_t> author_id;
   std::optional<std::string> client_msg_id;  // makes a retry idempotent
   std::optional<std::string> body;
-  std::optional<std::int64_t> target_seq;    // edit, delete, reaction
-  std::optional<std::string> emoji;          // reaction
-  std::optional<bool> on;                    // reaction added / removed
-  std::optional<std::int64_t> reply_to;      // message replying to a seq
+  std::optional<std::int64_t> target_seq;  // edit, delete, reaction
+  std::optional<std::string> emoji;        // reaction
+  std::optional<bool> on;                  // reaction added / removed
+  std::optional<std::int64_t> reply_to;    // message replying to a seq
 };
 
 struct event {

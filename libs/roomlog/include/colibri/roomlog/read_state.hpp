@@ -4,10 +4,9 @@
 // after the marker, not deleted, counted up to k_unread_cap (clients show
 // "999+").
 #include <cstdint>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace colibri::roomlog {
 
@@ -21,7 +20,7 @@ struct read_state {
 read_state read_state_of(pqxx::transaction_base& w, std::int64_t user_id, const std::string& room);
 // The same for many (user, room) pairs in one statement; one answer each, in order.
 std::vector<read_state> read_states_of(pqxx::transaction_base& w, const std::vector<std::int64_t>& users,
-                                      const std::vector<std::string>& rooms);
+                                       const std::vector<std::string>& rooms);
 // Moves the user's marker to seq (if later) and returns the new state.
 read_state mark_read(pqxx::work& w, std::int64_t user_id, const std::string& room, std::int64_t seq);
 // The socket's `unread {room, read_seq, unread}` frame.

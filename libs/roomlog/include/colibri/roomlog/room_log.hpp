@@ -29,7 +29,7 @@ namespace colibri::roomlog {
 struct options {
   std::size_t batch_max = 256;
   std::chrono::microseconds batch_delay{2000};
-  std::size_t max_inflight = 2;  // batches being written at once
+  std::size_t max_inflight = 2;    // batches being written at once
   std::size_t queue_max = 100000;  // past it: unavailable
   std::size_t max_body_code_points = 4000;
 };
@@ -61,7 +61,8 @@ void publish(redis::publisher& pub, const event& ev);
 class room_log : public std::enable_shared_from_this<room_log> {
  public:
   // pub may be null (tools that only write).
-  static std::shared_ptr<room_log> create(asio::any_io_executor ex, pg::pool& db, redis::publisher* pub, options o = {});
+  static std::shared_ptr<room_log> create(asio::any_io_executor ex, pg::pool& db, redis::publisher* pub,
+                                          options o = {});
 
   // validation_failed for a malformed request; otherwise the committed event.
   // Throws pg::unavailable when PostgreSQL cannot take it (nothing stored).

@@ -14,9 +14,8 @@
 // (`AT TIME ZONE`), DST included. The caller publishes the returned
 // notifications after the commit.
 #include <chrono>
-#include <vector>
-
 #include <pqxx/pqxx>
+#include <vector>
 
 #include "colibri/core/clock.hpp"
 #include "colibri/notify/notifications.hpp"

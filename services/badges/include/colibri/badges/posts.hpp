@@ -13,9 +13,8 @@
 // room log's append_in), so the run's key makes it exactly once whatever the
 // number of schedulers. The caller publishes the returned events' frames
 // after the commit.
-#include <vector>
-
 #include <pqxx/pqxx>
+#include <vector>
 
 #include "colibri/core/clock.hpp"
 #include "colibri/roomlog/event.hpp"

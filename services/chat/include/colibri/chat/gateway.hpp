@@ -13,15 +13,15 @@
 #include <unordered_map>
 #include <vector>
 
-#include "colibri/moderation/watched_words.hpp"
-#include "colibri/roomlog/access.hpp"
 #include "colibri/core/config.hpp"
 #include "colibri/http/websocket.hpp"
+#include "colibri/moderation/watched_words.hpp"
 #include "colibri/pg/batcher.hpp"
 #include "colibri/pg/pool.hpp"
 #include "colibri/posting/post.hpp"
 #include "colibri/ratelimit/limiter.hpp"
 #include "colibri/redis/client.hpp"
+#include "colibri/roomlog/access.hpp"
 #include "colibri/roomlog/read_state.hpp"
 #include "colibri/roomlog/room_log.hpp"
 

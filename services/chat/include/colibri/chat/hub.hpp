@@ -77,8 +77,10 @@ class hub : public std::enable_shared_from_this<hub> {
     std::optional<std::int64_t> online_count;
   };
   // op: join, leave or refresh; force publishes the count even if unchanged.
-  void presence_locked(const std::string& room, std::string_view op, const std::vector<std::int64_t>& users, bool force);
-  void deliver_locked(const std::string& room, room_state& r, std::int64_t seq, std::shared_ptr<const std::string> frame);
+  void presence_locked(const std::string& room, std::string_view op, const std::vector<std::int64_t>& users,
+                       bool force);
+  void deliver_locked(const std::string& room, room_state& r, std::int64_t seq,
+                      std::shared_ptr<const std::string> frame);
   void drain_locked(const std::string& room, room_state& r);
   void schedule_fill(const std::string& room, std::chrono::milliseconds delay);
   awaitable<void> fill(std::string room, std::chrono::milliseconds delay);

@@ -6,19 +6,19 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <mutex>
-#include <vector>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
-#include "colibri/roomlog/access.hpp"
 #include "colibri/core/result.hpp"
-#include "colibri/json/fields.hpp"
 #include "colibri/http/websocket.hpp"
+#include "colibri/json/fields.hpp"
 #include "colibri/net/asio.hpp"
 #include "colibri/posting/post.hpp"
+#include "colibri/roomlog/access.hpp"
 #include "colibri/roomlog/room_log.hpp"
 
 namespace colibri::chat {

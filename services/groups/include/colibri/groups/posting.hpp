@@ -4,15 +4,14 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <pqxx/pqxx>
-
 #include "colibri/core/result.hpp"
-#include "colibri/net/asio.hpp"
 #include "colibri/moderation/watched_words.hpp"
+#include "colibri/net/asio.hpp"
 #include "colibri/pg/pool.hpp"
 #include "colibri/posting/post.hpp"
 #include "colibri/redis/client.hpp"
@@ -30,7 +29,6 @@ room_standing standing(pqxx::transaction_base& w, std::int64_t user_id, const st
 core::result<void> may_read(const room_standing& s);   // not_found / forbidden
 core::result<void> may_write(const room_standing& s);  // also muted, locked, blocked
 core::error room_not_found();
-
 
 // The REST door of the one posting policy (colibri/posting/post.hpp): room
 // access read per request (404 for a hidden group), the group's watched

@@ -4,9 +4,8 @@
 // word never appears anywhere public), other fields update the current one.
 #include <cstdint>
 #include <optional>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "colibri/core/result.hpp"
 #include "colibri/json/fields.hpp"

@@ -39,7 +39,8 @@ class ws_client {
  public:
   // Connects and upgrades; on refusal, handshake_status() holds the HTTP status.
   // receive_buffer > 0 shrinks the socket's kernel buffer (slow-consumer tests).
-  ws_client(unsigned short port, const std::string& path = "/ws", const std::string& origin = {}, int receive_buffer = 0);
+  ws_client(unsigned short port, const std::string& path = "/ws", const std::string& origin = {},
+            int receive_buffer = 0);
   ~ws_client();
   bool open() const;
   int handshake_status() const;

@@ -1,9 +1,10 @@
 #pragma once
 // Child processes, free ports and temporary folders for integration tests.
+#include <sys/types.h>
+
 #include <chrono>
 #include <map>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace colibri::test {

@@ -39,7 +39,7 @@ class redis_server {
   redis_server();
   ~redis_server();
   void start();
-  void stop();      // SIGTERM
+  void stop();       // SIGTERM
   void kill_hard();  // SIGKILL
   // SIGSTOP / SIGCONT: the connections stay open and nothing answers.
   void pause();
