@@ -5,7 +5,8 @@
 function(colibri_warnings target)
   # -Wmismatched-new-delete: g++ 12 false positive on Asio coroutine frame allocation.
   # -Wrestrict: g++ 12 false positive on std::string concatenation at -O2 (GCC bug 105329).
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-mismatched-new-delete -Wno-restrict)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-mismatched-new-delete -Wno-restrict
+                                           $<$<BOOL:${COLIBRI_WERROR}>:-Werror>)
 endfunction()
 
 function(colibri_library name)
