@@ -1,6 +1,5 @@
-// colibri-badges: the scheduler (leader-elected through PostgreSQL).
-#include <optional>
-
+// colibri-badges: the scheduler (leader-elected through PostgreSQL), which
+// also sends the mail outbox.
 #include "colibri/badges/scheduler.hpp"
 #include "colibri/http/health.hpp"
 #include "colibri/json/writer.hpp"
@@ -12,30 +11,15 @@ using namespace colibri;
 int main(int argc, char** argv) {
   return service::guarded_main("badges", argc, argv, [](core::config& cfg) {
     auto common = service::read_common(cfg, "badges", "127.0.0.1:8083");
-    badges::scheduler_settings ss;
-    ss.tick = std::chrono::milliseconds(cfg.integer("COLIBRI_BADGES_TICK_MS", 30000, 100, 3600000));
-    ss.daily.morning = std::chrono::minutes(cfg.integer("COLIBRI_CONGRATS_LOCAL_MINUTE", 9 * 60, 0, 24 * 60 - 1));
-    // Tests and demonstrations only: a clock that starts at this instant and
-    // runs this many times faster (unset: the real time).
-    auto clock_start = cfg.str("COLIBRI_CLOCK_START", "");
-    auto clock_factor = cfg.integer("COLIBRI_CLOCK_FACTOR", 1, 1, 1000000);
-    std::optional<core::time_point> start;
-    if (!clock_start.empty()) {
-      start = core::parse_rfc3339(clock_start);
-      if (!start) cfg.fail("COLIBRI_CLOCK_START", "must be an RFC 3339 time");
-    }
-    // Mail (the outbox): sent by the leader, through one relay.
-    mail::sender_settings ms;
-    ms.smtp.url = cfg.str("COLIBRI_SMTP_URL", "", true);
-    ms.smtp.from = cfg.str("COLIBRI_MAIL_FROM", ms.smtp.from);
-    ms.poll = std::chrono::milliseconds(cfg.integer("COLIBRI_MAIL_POLL_MS", 1000, 50, 600000));
+    auto ss = badges::read_scheduler_settings(cfg);
+    auto ms = mail::read_sender_settings(cfg);
     service::finish_config(cfg);
 
     service::runtime rt(common);
     rt.migrate();
     core::system_clock real_clock;
     std::optional<core::accelerated_clock> fast;
-    if (start) fast.emplace(*start, static_cast<double>(clock_factor));
+    if (ss.clock_start) fast.emplace(*ss.clock_start, ss.clock_factor);
     const core::clock& clock = fast ? static_cast<const core::clock&>(*fast) : real_clock;
     badges::scheduler sched(common.pg.url, &rt.publisher(), clock, ss);
     sched.start();
@@ -51,12 +35,12 @@ int main(int argc, char** argv) {
       co_return http::response::json(200, w.release());
     });
     http::server server(rt.io(), common.http, routes);
-    int rc = rt.run(server, [&] {
+    auto stop = [&] {
       mailer.stop();
       sched.stop();
-    });
-    mailer.stop();
-    sched.stop();
+    };
+    int rc = rt.run(server, stop);
+    stop();
     return rc;
   });
 }

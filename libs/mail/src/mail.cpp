@@ -189,6 +189,14 @@ std::optional<std::string> send(const smtp_settings& s, const message& m) {
   return std::string(curl_easy_strerror(rc)) + (code ? " (SMTP " + std::to_string(code) + ")" : "");
 }
 
+sender_settings read_sender_settings(core::config& cfg) {
+  sender_settings s;
+  s.smtp.url = cfg.str("COLIBRI_SMTP_URL", "", true);
+  s.smtp.from = cfg.str("COLIBRI_MAIL_FROM", s.smtp.from);
+  s.poll = std::chrono::milliseconds(cfg.integer("COLIBRI_MAIL_POLL_MS", 1000, 50, 600000));
+  return s;
+}
+
 std::chrono::seconds backoff(int failed_attempts) {
   auto n = std::clamp(failed_attempts, 1, 8);
   return std::min(std::chrono::seconds(3600), std::chrono::seconds(30) * (1 << (n - 1)));

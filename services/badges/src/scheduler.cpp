@@ -7,6 +7,19 @@
 
 namespace colibri::badges {
 
+scheduler_settings read_scheduler_settings(core::config& cfg) {
+  scheduler_settings s;
+  s.tick = std::chrono::milliseconds(cfg.integer("COLIBRI_BADGES_TICK_MS", 30000, 100, 3600000));
+  s.daily.morning = std::chrono::minutes(cfg.integer("COLIBRI_CONGRATS_LOCAL_MINUTE", 9 * 60, 0, 24 * 60 - 1));
+  auto start = cfg.str("COLIBRI_CLOCK_START", "");
+  s.clock_factor = static_cast<double>(cfg.integer("COLIBRI_CLOCK_FACTOR", 1, 1, 1000000));
+  if (!start.empty()) {
+    s.clock_start = core::parse_rfc3339(start);
+    if (!s.clock_start) cfg.fail("COLIBRI_CLOCK_START", "must be an RFC 3339 time");
+  }
+  return s;
+}
+
 scheduler::scheduler(std::string pg_url, redis::publisher* pub, const core::clock& clock, scheduler_settings s)
     : url_(pg::with_connect_timeout(pg_url, 2, "colibri-badges-scheduler")),
       pub_(pub),

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "colibri/core/clock.hpp"
+#include "colibri/core/config.hpp"
 
 namespace colibri::mail {
 
@@ -60,6 +61,9 @@ struct sender_settings {
   int max_attempts = 12;  // about seven hours of retries
   int batch = 20;
 };
+
+// COLIBRI_SMTP_URL (secret: never logged), COLIBRI_MAIL_FROM, COLIBRI_MAIL_POLL_MS.
+sender_settings read_sender_settings(core::config& cfg);
 
 // The delay before attempt n+1 after n failed ones: 30 s doubling, at most 1 h.
 std::chrono::seconds backoff(int failed_attempts);

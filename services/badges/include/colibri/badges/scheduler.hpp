@@ -10,11 +10,13 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "colibri/badges/daily.hpp"
 #include "colibri/core/clock.hpp"
+#include "colibri/core/config.hpp"
 #include "colibri/pg/leader.hpp"
 #include "colibri/redis/client.hpp"
 
@@ -26,7 +28,15 @@ inline constexpr long long k_leader_key = 0x636f6c6962726902;  // "colibri\x02"
 struct scheduler_settings {
   std::chrono::milliseconds tick{30000};
   daily_settings daily;
+  // Tests and demonstrations only: a clock that starts at this instant and
+  // runs clock_factor times faster (unset: the real time).
+  std::optional<core::time_point> clock_start;
+  double clock_factor = 1;
 };
+
+// COLIBRI_BADGES_TICK_MS, COLIBRI_CONGRATS_LOCAL_MINUTE, COLIBRI_CLOCK_START,
+// COLIBRI_CLOCK_FACTOR.
+scheduler_settings read_scheduler_settings(core::config& cfg);
 
 class scheduler {
  public:
