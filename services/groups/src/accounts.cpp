@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "account_mail.hpp"
+#include "account_rows.hpp"
 #include "colibri/auth/sessions.hpp"
 #include "colibri/auth/throttle.hpp"
 #include "colibri/auth/token.hpp"
@@ -38,22 +39,14 @@ account_settings read_account_settings(core::config& cfg) {
   return s;
 }
 
-namespace {
+namespace detail {
 
-struct user_row {
-  std::int64_t id = 0;
-  std::string email, handle, locale, timezone;
-  bool is_admin = false;
-  std::int64_t created_ms = 0;
-  bool email_verified = false;
-};
-
-constexpr const char* k_user_columns =
+const char* const k_user_columns =
     "id, email, handle, locale, timezone, is_admin, (extract(epoch FROM created_at) * 1000)::bigint, "
     "email_verified_at IS NOT NULL";
 
 // The k_user_columns of a row, starting at column `at`.
-user_row read_user(const pqxx::row& r, int at = 0) {
+user_row read_user(const pqxx::row& r, int at) {
   return {r[at].as<std::int64_t>(),     r[at + 1].as<std::string>(), r[at + 2].as<std::string>(),
           r[at + 3].as<std::string>(),  r[at + 4].as<std::string>(), r[at + 5].as<bool>(),
           r[at + 6].as<std::int64_t>(), r[at + 7].as<bool>()};
@@ -71,8 +64,8 @@ std::string quit_field(pqxx::transaction_base& w, std::int64_t uid) {
 }
 
 // The caller's own view of their account (the email is never shown to others).
-void write_user(json::writer& w, const user_row& u, const std::string& quit_member = {},
-                const std::optional<std::string>& pending_email = std::nullopt) {
+void write_user(json::writer& w, const user_row& u, const std::string& quit_member,
+                const std::optional<std::string>& pending_email) {
   w.begin_object();
   w.field("id", u.id).field("handle", u.handle).field("email", u.email).field("email_verified", u.email_verified);
   if (pending_email) w.field("pending_email", *pending_email);
@@ -83,9 +76,8 @@ void write_user(json::writer& w, const user_row& u, const std::string& quit_memb
   w.end_object();
 }
 
-response user_response(int status, const user_row& u, const std::string* token, const std::string& quit_member = {},
-                       const std::optional<std::string>& pending_email = std::nullopt,
-                       bool invitation_pending = false) {
+response user_response(int status, const user_row& u, const std::string* token, const std::string& quit_member,
+                       const std::optional<std::string>& pending_email, bool invitation_pending) {
   json::writer w;
   w.begin_object().key("user");
   write_user(w, u, quit_member, pending_email);
@@ -131,7 +123,9 @@ std::optional<std::string> read_locale(json::fields& f) {
   return l;
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 accounts::accounts(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log,
                    asio::any_io_executor cpu, ratelimit::limiter& limits, account_settings s)
@@ -408,204 +402,6 @@ awaitable<std::optional<core::error>> accounts::confirm_password(std::int64_t ui
   co_return std::nullopt;
 }
 
-awaitable<response> accounts::change_password(request& req) {
-  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
-  if (!who) co_return response::error(who.err(), req.lang);
-  auto doc = json::body_object(req.body);
-  if (!doc) co_return response::error(doc.err(), req.lang);
-  json::fields f(*doc);
-  auto current = f.text("current_password", json::required, 1, k_password_max);
-  auto password = f.text("password", json::required, k_password_min, k_password_max);
-  if (auto e = f.error()) co_return response::error(*e, req.lang);
-  if (auto e = co_await confirm_password(who->user_id, *current, "current_password",
-                                         ratelimit::address_subject(req.remote_address)))
-    co_return response::error(*e, req.lang);
-  auto hashed = co_await hash(*password);
-  auto uid = who->user_id, keep = who->session_id;
-  // The new password, and every other session ended (a leaked password is
-  // dealt with by changing it): in one transaction.
-  auto job = [uid, keep, hashed](pqxx::connection& c) {
-    pqxx::work w(c);
-    w.exec_params("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1", uid, hashed);
-    auto ended = auth::revoke_sessions(w, uid, keep);
-    w.commit();
-    return ended;
-  };
-  auto ended = co_await db_.run(std::move(job));
-  for (auto sid : ended) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
-  log::info("password changed", {{"user_id", uid}, {"sessions_ended", static_cast<std::int64_t>(ended.size())}});
-  co_return response::no_content();
-}
-
-awaitable<response> accounts::delete_me(request& req) {
-  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
-  if (!who) co_return response::error(who.err(), req.lang);
-  auto doc = json::body_object(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
-  if (!doc) co_return response::error(doc.err(), req.lang);
-  json::fields f(*doc);
-  auto password = f.text("password", json::required, 1, k_password_max);
-  if (auto e = f.error()) co_return response::error(*e, req.lang);
-  // Irreversible: the password again, not only the token (a phone left
-  // unlocked must not erase someone's account).
-  if (auto e = co_await confirm_password(who->user_id, *password, "password",
-                                         ratelimit::address_subject(req.remote_address)))
-    co_return response::error(*e, req.lang);
-  auto uid = who->user_id;
-  auto job = [uid](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto sessions = auth::revoke_sessions(w, uid);
-    // Groups they alone own get an owner first: the longest-serving
-    // moderator, or, without one, the platform admins are told.
-    std::vector<notify::notification> notes;
-    for (auto g : w.exec_params(
-             "SELECT m.group_id, g.name, (SELECT o.user_id FROM memberships o WHERE o.group_id = m.group_id "
-             "  AND o.role = 'moderator' ORDER BY o.joined_at, o.user_id LIMIT 1) "
-             "FROM memberships m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1 AND m.role = 'owner' "
-             "AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.group_id = m.group_id AND o.role = 'owner' "
-             "  AND o.user_id <> $1) FOR UPDATE OF m",
-             uid)) {
-      auto gid = g[0].as<std::int64_t>();
-      if (!g[2].is_null()) {
-        w.exec_params("UPDATE memberships SET role = 'owner' WHERE group_id = $1 AND user_id = $2", gid,
-                      g[2].as<std::int64_t>());
-        detail::audit(w, gid, g[2].as<std::int64_t>(), "owner_after_erasure", std::nullopt, std::nullopt, std::nullopt,
-                      "");
-        continue;
-      }
-      std::vector<std::int64_t> admins;
-      for (auto a : w.exec("SELECT id FROM users WHERE is_admin AND deleted_at IS NULL"))
-        admins.push_back(a[0].as<std::int64_t>());
-      json::writer d;
-      d.begin_object().field("group_id", gid).field("action", "group_without_owner").end_object();
-      auto more =
-          notify::insert_for(w, admins, "moderation", {"Un groupe sans responsable", "A group without an owner"},
-                             {"Le groupe « " + g[1].as<std::string>() + " » n'a plus de responsable ni de modérateur.",
-                              "The group \"" + g[1].as<std::string>() + "\" has no owner or moderator left."},
-                             d.release());
-      notes.insert(notes.end(), more.begin(), more.end());
-    }
-    // What others received about them (newcomer, join request) names them,
-    // under every handle they used: no more.
-    std::vector<std::string> handles{detail::handle_of(w, uid)};
-    for (auto h : w.exec_params("SELECT handle FROM user_handles WHERE user_id = $1", uid))
-      handles.push_back(h[0].as<std::string>());
-    for (const auto& h : handles)
-      w.exec_params(
-          "UPDATE notifications SET title = replace(title, $2, 'membre supprimé'), "
-          "body = replace(body, $2, 'membre supprimé'), data = data - 'handle' "
-          "WHERE data ->> 'user_id' = $1::text",
-          uid, h);
-    // Every address they used: today's and those an email change replaced.
-    std::vector<std::string> emails{
-        w.exec_params1("SELECT lower(email) FROM users WHERE id = $1", uid)[0].as<std::string>()};
-    for (auto a : w.exec_params("SELECT lower(email) FROM user_addresses WHERE user_id = $1", uid))
-      emails.push_back(a[0].as<std::string>());
-    // Everything they wrote: messages, edits and direct messages lose their
-    // text (the events stay, so that conversations keep their shape),
-    // reactions their emoji, threads their title, reports their note and the
-    // evidence of what they wrote, the moderation log the reasons they gave,
-    // their scheduled posts go; invitations sent to their address and the
-    // login throttle rows that hold it or their id are deleted.
-    for (const char* sql :
-         {"UPDATE room_events SET body = NULL, emoji = CASE WHEN emoji IS NULL THEN NULL ELSE '' END "
-          "WHERE author_id = $1 AND (body IS NOT NULL OR emoji IS NOT NULL)",
-          "UPDATE threads SET title = 'Discussion d''un membre supprimé' WHERE author_id = $1",
-          "UPDATE reports SET note = '' WHERE reporter_id = $1",
-          "UPDATE reports r SET evidence = NULL FROM room_events e WHERE r.evidence IS NOT NULL AND e.room = r.room "
-          "  AND e.seq = r.seq AND e.author_id = $1",
-          "UPDATE audit_log SET reason = '' WHERE actor_id = $1",
-          "UPDATE admin_audit SET reason = '' WHERE actor_id = $1",
-          "UPDATE users SET suspended_reason = NULL WHERE id = $1",
-          "UPDATE join_requests SET reason = NULL WHERE decided_by = $1",
-          "DELETE FROM scheduled_posts WHERE author_id = $1", "DELETE FROM user_handles WHERE user_id = $1",
-          "DELETE FROM user_addresses WHERE user_id = $1", "DELETE FROM account_tokens WHERE user_id = $1",
-          "DELETE FROM mail_outbox WHERE user_id = $1"})
-      w.exec_params(sql, uid);
-    w.exec_params("DELETE FROM login_throttle WHERE key = 'acct:' || $1::text", uid);
-    for (const auto& email : emails) {
-      w.exec_params("DELETE FROM invitations WHERE lower(email) = $1", email);
-      w.exec_params("DELETE FROM login_throttle WHERE key = 'mail:' || $1", email);
-      w.exec_params("DELETE FROM mail_outbox WHERE lower(to_address) = $1", email);
-    }
-    for (const char* sql :
-         {"DELETE FROM memberships WHERE user_id = $1", "DELETE FROM join_requests WHERE user_id = $1",
-          "DELETE FROM notifications WHERE user_id = $1", "DELETE FROM read_markers WHERE user_id = $1",
-          "DELETE FROM blocks WHERE blocker_id = $1 OR blocked_id = $1", "DELETE FROM held_posts WHERE author_id = $1",
-          "DELETE FROM conversation_members WHERE user_id = $1", "DELETE FROM quit_attempts WHERE user_id = $1"})
-      w.exec_params(sql, uid);
-    // The row stays as a tombstone: their events still point to it, shown as
-    // "membre supprimé"; nothing in it identifies them any more. Their
-    // sessions were revoked above (the ids are announced after the commit);
-    // the rows, with their times, go.
-    w.exec_params(
-        "UPDATE users SET handle = 'membre supprimé', email = 'deleted-' || id || '@deleted.invalid', "
-        "password_hash = '!', is_admin = false, locale = 'fr', timezone = 'Europe/Paris', deleted_at = now(), "
-        "updated_at = now() WHERE id = $1",
-        uid);
-    w.exec_params("DELETE FROM sessions WHERE user_id = $1", uid);
-    w.commit();
-    return std::pair{std::move(sessions), std::move(notes)};
-  };
-  auto [sessions, notes] = co_await db_.run(std::move(job));
-  // After the commit: every gateway closes the sockets of these sessions.
-  for (auto sid : sessions) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
-  for (const auto& n : notes) notify::publish(pub_, n);
-  log::info("account erased", {{"user_id", uid}});
-  co_return response::json(202, R"({"erased":true})");
-}
-
-awaitable<response> accounts::suspend(request& req, bool on) {
-  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
-  if (!who) co_return response::error(who.err(), req.lang);
-  auto target = detail::id_param(req, "uid");
-  std::string reason;
-  if (on) {
-    auto doc = json::body_object(req.body);
-    if (!doc) co_return response::error(doc.err(), req.lang);
-    json::fields f(*doc);
-    auto r = f.text("reason", json::required, 1, 500);
-    if (auto e = f.error()) co_return response::error(*e, req.lang);
-    reason = *r;
-  }
-  auto actor = who->user_id;
-  struct done {
-    std::optional<core::error> err;
-    std::vector<std::int64_t> ended;
-  };
-  auto job = [actor, target, on, reason](pqxx::connection& c) {
-    pqxx::work w(c);
-    done out;
-    if (!w.exec_params1("SELECT is_admin FROM users WHERE id = $1", actor)[0].as<bool>()) {
-      out.err = core::error::make(core::errc::forbidden, {"Réservé aux administrateurs.", "For administrators only."});
-      return out;
-    }
-    if (!target ||
-        w.exec_params("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", *target).empty()) {
-      out.err = detail::not_found({"Ce compte n'existe pas.", "This account does not exist."});
-      return out;
-    }
-    if (*target == actor) {
-      out.err = core::error::make(core::errc::conflict, {"Vous ne pouvez pas suspendre votre propre compte.",
-                                                         "You cannot suspend your own account."});
-      return out;
-    }
-    if (on) {
-      w.exec_params("UPDATE users SET suspended_at = now(), suspended_reason = $2 WHERE id = $1", *target, reason);
-      out.ended = auth::revoke_sessions(w, *target);
-    } else {
-      w.exec_params("UPDATE users SET suspended_at = NULL, suspended_reason = NULL WHERE id = $1", *target);
-    }
-    w.exec_params("INSERT INTO admin_audit (actor_id, action, target_user_id, reason) VALUES ($1, $2, $3, $4)", actor,
-                  on ? "suspend" : "lift_suspension", *target, reason);
-    w.commit();
-    return out;
-  };
-  auto out = co_await db_.run(std::move(job));
-  if (out.err) co_return response::error(*out.err, req.lang);
-  for (auto sid : out.ended) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
-  co_return response::no_content();
-}
-
 awaitable<response> accounts::logout(request& req) {
   auto who = co_await authenticate(db_, req);
   if (!who) co_return response::error(who.err(), req.lang);
@@ -621,98 +417,6 @@ awaitable<response> accounts::logout(request& req) {
   // against PostgreSQL when it reconnects.
   pub_.publish(auth::k_revoked_channel, std::to_string(sid));
   co_return response::no_content();
-}
-
-awaitable<response> accounts::get_me(request& req) {
-  auto who = co_await authenticate(db_, req);
-  if (!who) co_return response::error(who.err(), req.lang);
-  auto uid = who->user_id;
-  auto load = [uid](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto r = w.exec_params(std::string("SELECT ") + k_user_columns + " FROM users WHERE id = $1", uid);
-    // A new address asked for, waiting for its confirmation.
-    auto p = w.exec_params(
-        "SELECT t.email FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = $1 "
-        "AND t.purpose = 'verify' AND t.expires_at > now() AND lower(t.email) <> lower(u.email) "
-        "ORDER BY t.created_at DESC LIMIT 1",
-        uid);
-    std::optional<std::string> pending;
-    if (!p.empty()) pending = p[0][0].as<std::string>();
-    auto out = std::tuple{read_user(r.at(0)), quit_field(w, uid), pending};
-    w.commit();
-    return out;
-  };
-  auto [user, quit_json, pending] = co_await db_.run(std::move(load));
-  co_return user_response(200, user, nullptr, quit_json, pending);
-}
-
-awaitable<response> accounts::get_progress(request& req) {
-  auto who = co_await authenticate(db_, req);
-  if (!who) co_return response::error(who.err(), req.lang);
-  auto uid = who->user_id;
-  auto lang = req.lang;
-  auto load = [uid, lang](pqxx::connection& c) {
-    pqxx::nontransaction w(c);
-    return progress_json(w, uid, lang);
-  };
-  co_return response::json(200, co_await db_.run(std::move(load)));
-}
-
-awaitable<response> accounts::patch_me(request& req) {
-  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
-  if (!who) co_return response::error(who.err(), req.lang);
-  auto doc = json::body_object(req.body);
-  if (!doc) co_return response::error(doc.err(), req.lang);
-  json::fields f(*doc);
-  auto handle = f.text("handle", json::optional, 2, 32);
-  auto locale = read_locale(f);
-  auto timezone = f.text("timezone", json::optional, 1, 64);
-  if (handle) check_handle(f, "handle", *handle);
-  if (timezone) check_timezone(f, "timezone", *timezone);
-  auto quit = read_quit(f);
-  if (auto e = f.error()) co_return response::error(*e, req.lang);
-  // A new quit date recomputes badges: it costs more than a name change.
-  if (quit)
-    if (auto d = co_await limits_.take(ratelimit::user_subject(who->user_id), ratelimit::action::quit_profile);
-        !d.allowed)
-      co_return response::error(d.error(), req.lang);
-
-  auto uid = who->user_id;
-  struct updated {
-    user_row user;
-    bool conflict = false;
-    std::optional<core::error> err;
-    std::string quit_json;
-  };
-  auto update = [&, uid](pqxx::connection& c) -> updated {
-    try {
-      pqxx::work w(c);
-      // The handle given up is remembered, only so that erasure can scrub it
-      // from other people's notifications.
-      if (handle)
-        w.exec_params(
-            "INSERT INTO user_handles (user_id, handle) SELECT id, handle FROM users WHERE id = $1 AND handle <> $2 "
-            "ON CONFLICT (user_id, handle) DO UPDATE SET used_until = now()",
-            uid, *handle);
-      auto r =
-          w.exec_params(std::string("UPDATE users SET handle = coalesce($2, handle), locale = coalesce($3, locale), "
-                                    "timezone = coalesce($4, timezone), updated_at = now() WHERE id = $1 RETURNING ") +
-                            k_user_columns,
-                        uid, handle, locale, timezone);
-      // The quit date is checked against the person's (possibly new) time zone.
-      if (quit)
-        if (auto saved = save_quit(w, uid, *quit); !saved) return {{}, false, saved.err(), {}};
-      updated out{read_user(r.at(0)), false, {}, quit_field(w, uid)};
-      w.commit();
-      return out;
-    } catch (const pqxx::unique_violation&) {
-      return {{}, true, {}, {}};
-    }
-  };
-  auto out = co_await db_.run(std::move(update));
-  if (out.conflict) co_return response::error(conflict_for("handle"), req.lang);
-  if (out.err) co_return response::error(*out.err, req.lang);
-  co_return user_response(200, out.user, nullptr, out.quit_json);
 }
 
 }  // namespace colibri::groups
