@@ -356,3 +356,78 @@ TEST_F(WebClient, ANewcomerVerifiesFromTheMailResetsAForgottenPasswordChangesThe
             401);
   EXPECT_EQ(p->text("JSON.stringify(window.__errors)"), "[]");
 }
+
+namespace {
+
+// axe-core (npm, tests/web): `npm ci --prefix tests/web` (scripts/colibri test does it).
+std::string axe_source() {
+  auto path = std::string(COLIBRI_SOURCE_DIR) + "/tests/web/node_modules/axe-core/axe.min.js";
+  auto src = read_file(path);
+  if (src.empty()) throw std::runtime_error("axe-core is missing: npm ci --prefix tests/web (" + path + ")");
+  return src;
+}
+
+}  // namespace
+
+TEST_F(WebClient, EveryPageMeetsWcag21AAAtPhoneAndDesktopWidthsLoggedOutAndIn) {
+  // Issue 15, item 6: axe-core's WCAG 2.1 A and AA rules on every page.
+  static const std::string axe = axe_source();
+  auto reg = http_call(http_port_, "POST", "/api/v1/auth/register",
+                       R"({"email":"axe@example.fr","password":"un mot de passe","handle":"Axelle"})");
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  auto token = *json_at(reg.body, "token");
+  sql("UPDATE users SET is_admin = true WHERE id = " + *json_at(reg.body, "user.id"));
+  std::map<std::string, std::string> auth{{"Authorization", "Bearer " + token}};
+  auto g = http_call(
+      http_port_, "POST", "/api/v1/groups",
+      R"({"name":"Entraide","description":"Le groupe","rules":"Bienveillance.","join_policy":"open","visibility":"listed"})",
+      auth);
+  ASSERT_EQ(g.status, 201) << g.body;
+  auto gid = *json_at(g.body, "group.id");
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(http_call(http_port_, "POST", "/api/v1/rooms/group:" + gid + "/events",
+                        R"({"kind":"message","body":"Courage, jour )" + std::to_string(i) +
+                            R"( !","client_msg_id":"axe)" + std::to_string(i) + "\"}",
+                        auth)
+                  .status,
+              201);
+  auto th = http_call(http_port_, "POST", "/api/v1/groups/" + gid + "/threads",
+                      R"({"title":"Les envies du soir","body":"Comment tenez-vous le soir ?"})", auth);
+  ASSERT_EQ(th.status, 201) << th.body;
+  auto tid = *json_at(th.body, "thread.id");
+
+  auto p = open(0, "#/login");
+  auto check = [&](const std::string& hash) {
+    p->go(fronts_[0]->origin() + "/" + hash);
+    ASSERT_TRUE(p->wait_for("document.querySelector('main h1') !== null", seconds(10))) << hash;
+    // Live content settles, and the status toast is either shown or gone (not mid-fade).
+    p->eval(
+        "(() => { window.__errors = window.__errors || []; addEventListener('error', (e) => "
+        "__errors.push(String(e.message))); })()");
+    std::this_thread::sleep_for(milliseconds(300));
+    ASSERT_TRUE(
+        p->wait_for("(() => { const s = document.getElementById('status'); const o = getComputedStyle(s).opacity; "
+                    "return o === '1' || (o === '0' && !s.textContent); })()",
+                    seconds(10)));
+    for (auto [w, h, mobile] : {std::tuple{390, 844, true}, std::tuple{1280, 900, false}}) {
+      p->viewport(w, h, mobile);
+      if (p->eval("typeof axe") != "\"object\"") p->eval("(() => { " + axe + "\n; return true; })()");
+      auto violations = p->eval(
+          "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+          ".then((r) => r.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' "
+          "')).join(', ')))");
+      EXPECT_EQ(violations, "[]") << hash << " at " << w << " px";
+    }
+    EXPECT_EQ(p->text("JSON.stringify(window.__errors)"), "[]") << hash;
+  };
+  for (const auto* hash : {"#/login", "#/register", "#/forgot"}) check(hash);
+  p->eval("localStorage.setItem('colibri.token', " + page::quote(token) + ")");
+  p->go(fronts_[0]->origin() + "/?signed-in#/groups");  // a new load: the client signs in with the stored token
+  ASSERT_TRUE(
+      p->wait_for("location.hash === '#/groups' && document.querySelector('nav a[href=\"#/account\"]')", seconds(10)));
+  for (const auto& hash :
+       {std::string("#/groups"), "#/groups/" + gid, "#/groups/" + gid + "/threads",
+        "#/groups/" + gid + "/threads/" + tid, "#/groups/" + gid + "/moderation", std::string("#/messages"),
+        std::string("#/notifications"), std::string("#/progress"), std::string("#/profile"), std::string("#/account")})
+    check(hash);
+}

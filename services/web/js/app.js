@@ -212,7 +212,8 @@ async function threadView(gid, tid) {
   const { threads } = await get(`/groups/${gid}/threads?limit=200`);
   const th = threads.find((x) => String(x.id) === String(tid));
   const room = roomView(app, `thread:${tid}`, { title: th ? th.title : t("threads") });
-  const el = h("div", {}, h("a", { href: `#/groups/${gid}/threads` }, `← ${t("threads")}`), room);
+  const el = h("div", {}, h("a", { href: `#/groups/${gid}/threads` }, `← ${t("threads")}`),
+    h("h1", {}, th ? th.title : t("threads")), room);
   el.cleanup = room.cleanup;
   return el;
 }

@@ -15,12 +15,14 @@ export function roomView(app, room, { title, subtitle, members } = {}) {
   const handles = new Map(); // user id -> handle
   if (members) members.then((pairs) => { for (const [id, handle] of pairs) if (!handles.has(id)) handles.set(id, handle); });
   let first = Infinity, last = 0, hasMore = false, loadingOlder = false;
-  const list = h("ol", { class: "messages", role: "log", "aria-live": "polite", "aria-label": title || t("room") });
+  // The live region wraps the list, so that the list keeps its list semantics.
+  const list = h("ol", { class: "messages", "aria-label": title || t("room") });
   const olderButton = h("button", { type: "button", class: "link older", hidden: true, onclick: () => older() }, t("older"));
   const empty = h("p", { class: "empty" }, t("no_messages"));
   const typingLine = h("p", { class: "typing", "aria-live": "polite" });
   const unreadBadge = h("span", { class: "badge", hidden: true });
-  const scroller = h("div", { class: "scroller" }, olderButton, empty, list);
+  const scroller = h("div", { class: "scroller" }, olderButton, empty,
+    h("div", { role: "log", "aria-live": "polite" }, list));
   scroller.addEventListener("scroll", () => {
     if (scroller.scrollTop < 40 && hasMore && !loadingOlder) older();
     if (atBottom()) markRead();

@@ -91,5 +91,9 @@ export function announce(text) {
   s.textContent = text;
   s.classList.add("visible");
   clearTimeout(statusTimer);
-  statusTimer = setTimeout(() => s.classList.remove("visible"), 5000);
+  // Faded out, it is emptied too: no invisible text left on the page.
+  statusTimer = setTimeout(() => {
+    s.classList.remove("visible");
+    statusTimer = setTimeout(() => { s.textContent = ""; }, 400);
+  }, 5000);
 }
