@@ -30,14 +30,16 @@ class DefaultLimits : public chat_fixture {
   }
 };
 
-// The default burst of 20, refilled so slowly (20 an hour) that how long a
-// loaded machine takes to send the burst cannot change what is counted.
+// The default bursts (20 writes, 10 history pages), refilled so slowly (per
+// hour) that how long a loaded machine takes to send a burst cannot change
+// what is counted.
 class SlowRefill : public DefaultLimits {
  protected:
   void configure(std::map<std::string, std::string>& env) override {
     DefaultLimits::configure(env);
     env["COLIBRI_RATE_EVENTS"] = "20";
     env["COLIBRI_RATE_WINDOW_SECONDS"] = "3600";
+    env["COLIBRI_RATE_HISTORY"] = "10/3600";
   }
 };
 
@@ -80,7 +82,7 @@ TEST_F(SlowRefill, ARestPostBurstIsCutAtTheSocketsBudgetAndBothDoorsShareIt) {
   EXPECT_EQ(json_at(c->read().value_or(""), "code"), "rate_limited");
 }
 
-TEST_F(DefaultLimits, WithRedisDownEachInstanceStillEnforcesTheBudgetOnItsOwn) {
+TEST_F(SlowRefill, WithRedisDownEachInstanceStillEnforcesTheBudgetOnItsOwn) {
   auto gid = group("sans redis");
   auto u = user("sansredis");
   member(gid, u.second);
@@ -154,7 +156,7 @@ TEST_F(DefaultLimits, TypingFramesReachAnObserverOncePerThreeSecondsWhateverTheF
   EXPECT_EQ(count_frames(*o, "typing", std::chrono::milliseconds(1500)), 1);
 }
 
-TEST_F(DefaultLimits, HistoryIsAnsweredTenTimesPerTenSecondsThenRateLimited) {
+TEST_F(SlowRefill, HistoryIsAnsweredTenTimesThenRateLimited) {
   auto gid = group("histoire");
   auto u = user("lecteur");
   member(gid, u.second);
