@@ -282,7 +282,7 @@ awaitable<void> gateway::recheck_subscriptions() {
   if (held.empty()) co_return;
   std::vector<std::int64_t> users;
   std::vector<std::string> rooms;
-  std::vector<std::shared_ptr<session>> sessions;
+  std::vector<std::shared_ptr<room_listener>> sessions;
   for (auto& h : held)
     if (auto s = h.s.lock(); s && s->user_id() != 0) {
       users.push_back(s->user_id());

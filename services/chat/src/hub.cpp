@@ -1,9 +1,9 @@
 #include "colibri/chat/hub.hpp"
 
+#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <cstdio>
 #include <random>
 
-#include "colibri/chat/session.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/json/value.hpp"
 
@@ -51,9 +51,22 @@ std::string random_id() {
 }
 }  // namespace
 
-hub::hub(asio::any_io_executor ex, std::shared_ptr<roomlog::room_log> log, redis::subscriber& sub,
-         redis::publisher& pub, presence_settings ps)
-    : ex_(std::move(ex)), log_(std::move(log)), sub_(sub), pub_(pub), presence_(ps), gateway_id_(random_id()) {}
+awaitable<std::int64_t> redis_room_source::last_seq(std::string room) { return log_->last_seq(std::move(room)); }
+
+awaitable<roomlog::page> redis_room_source::read_after(std::string room, std::int64_t after_seq, int limit) {
+  return log_->read_after(std::move(room), after_seq, limit);
+}
+
+void redis_room_source::subscribe(const std::string& room, std::function<void()> on_live) {
+  sub_.subscribe(roomlog::room_channel(room), std::move(on_live));
+}
+
+void redis_room_source::unsubscribe(const std::string& room) { sub_.unsubscribe(roomlog::room_channel(room)); }
+
+void redis_room_source::command(std::vector<std::string> args) { pub_.command(std::move(args)); }
+
+hub::hub(asio::any_io_executor ex, std::shared_ptr<room_source> source, presence_settings ps)
+    : ex_(std::move(ex)), source_(std::move(source)), presence_(ps), gateway_id_(random_id()) {}
 
 void hub::presence_locked(const std::string& room, std::string_view op, const std::vector<std::int64_t>& users,
                           bool force) {
@@ -68,7 +81,7 @@ void hub::presence_locked(const std::string& room, std::string_view op, const st
                                 std::string(op),
                                 force ? "1" : "0"};
   for (auto u : users) args.push_back(gateway_id_ + "|" + std::to_string(u));
-  pub_.command(std::move(args));
+  source_->command(std::move(args));
 }
 
 awaitable<void> hub::presence_loop() {
@@ -98,43 +111,67 @@ std::vector<hub::held> hub::subscriptions() const {
   return out;
 }
 
-awaitable<hub::joined> hub::join(std::string room, std::shared_ptr<session> s) {
-  bool first = false, counted = false;
+// A join waiting for the room's state that another coroutine reads: woken
+// (from any thread) through a one-slot channel when the state is ready or
+// dropped, or by its deadline.
+struct hub::waiter {
+  explicit waiter(asio::any_io_executor ex) : signal(std::move(ex), 1) {}
+  asio::experimental::concurrent_channel<void(boost::system::error_code)> signal;
+};
+
+void hub::wake_locked(room_state& r) {
+  for (auto& w : r.waiters) w->signal.try_send(boost::system::error_code{});
+  r.waiters.clear();
+}
+
+awaitable<hub::joined> hub::join(std::string room, std::shared_ptr<room_listener> s) {
   auto uid = s->user_id();
+  auto ex = co_await asio::this_coro::executor;
+  bool counted = false;
+  std::shared_ptr<waiter> w;
   {
     std::lock_guard lk(mutex_);
-    auto [it, inserted] = rooms_.try_emplace(room);
+    auto [it, first] = rooms_.try_emplace(room);
     auto& r = it->second;
-    if (inserted) r.name = std::make_shared<const std::string>(room);
+    if (first) r.name = std::make_shared<const std::string>(room);
     counted = r.subs.insert_or_assign(s.get(), s).second && ++r.users[uid] == 1;
-    first = inserted;
-  }
-  if (first) {
-    // The room's last seq is read once Redis has confirmed the subscription:
-    // whatever is published after that read arrives here, or leaves a hole
-    // that PostgreSQL fills.
-    sub_.subscribe(roomlog::room_channel(room),
-                   [self = shared_from_this(), room] { asio::co_spawn(self->ex_, self->init(room), asio::detached); });
-  }
-  asio::steady_timer wait(co_await asio::this_coro::executor);
-  for (int i = 0; i < 1000; ++i) {
-    {
-      std::lock_guard lk(mutex_);
-      auto it = rooms_.find(room);
-      if (it == rooms_.end()) break;
-      auto& r = it->second;
-      if (r.ready) {
-        // Sent once the room's channel is live here, so this gateway hears
-        // the count too; forced when no count was heard yet.
-        if (counted) presence_locked(room, "join", {uid}, /*force=*/!r.online_count);
-        co_return joined{r.last, r.online_count};
-      }
+    if (r.ready) co_return joined_locked(room, r, uid, counted);
+    w = std::make_shared<waiter>(ex);
+    r.waiters.push_back(w);
+    if (first) {
+      // The room's last seq is read once Redis has confirmed the
+      // subscription: whatever is published after that read arrives here, or
+      // leaves a hole that PostgreSQL fills.
+      source_->subscribe(
+          room, [self = shared_from_this(), room] { asio::co_spawn(self->ex_, self->init(room), asio::detached); });
     }
-    // The room's state is being read (by this join or another one).
-    wait.expires_after(5ms);
-    co_await wait.async_wait(asio::use_awaitable);
   }
+  // The state is being read (by this join or another one).
+  asio::steady_timer deadline(ex);
+  deadline.expires_after(presence_.join_deadline);
+  deadline.async_wait([w](boost::system::error_code ec) {
+    if (!ec) w->signal.cancel();
+  });
+  co_await w->signal.async_receive(asio::as_tuple(asio::use_awaitable));
+  deadline.cancel();
+  {
+    std::lock_guard lk(mutex_);
+    auto it = rooms_.find(room);
+    // Dropped meanwhile (PostgreSQL could not be read; a later join may
+    // have started again without this one): the next join tries again.
+    if (it == rooms_.end() || !it->second.subs.contains(s.get()))
+      throw core::dependency_unavailable("room state unavailable");
+    if (it->second.ready) co_return joined_locked(room, it->second, uid, counted);
+  }
+  leave(room, s.get());  // the deadline passed
   throw core::dependency_unavailable("room state not ready");
+}
+
+hub::joined hub::joined_locked(const std::string& room, room_state& r, std::int64_t uid, bool counted) {
+  // Sent once the room's channel is live here, so this gateway hears the
+  // count too; forced when no count was heard yet.
+  if (counted) presence_locked(room, "join", {uid}, /*force=*/!r.online_count);
+  return joined{r.last, r.online_count};
 }
 
 awaitable<void> hub::init(std::string room) {
@@ -145,12 +182,15 @@ awaitable<void> hub::init(std::string room) {
   }
   std::int64_t last = 0;
   try {
-    last = co_await log_->last_seq(room);
+    last = co_await source_->last_seq(room);
   } catch (const std::exception& e) {
     log::warn("room state unavailable", {{"room", room}, {"error", e.what()}});
     std::lock_guard lk(mutex_);
-    rooms_.erase(room);  // waiting joins fail (unavailable); the next one tries again
-    sub_.unsubscribe(roomlog::room_channel(room));
+    if (auto it = rooms_.find(room); it != rooms_.end()) {
+      wake_locked(it->second);  // waiting joins fail (unavailable); the next one tries again
+      rooms_.erase(it);
+    }
+    source_->unsubscribe(room);
     co_return;
   }
   std::lock_guard lk(mutex_);
@@ -159,9 +199,10 @@ awaitable<void> hub::init(std::string room) {
   auto& r = it->second;
   r.last = last;
   r.ready = true;
+  wake_locked(r);
   if (r.subs.empty()) {  // everyone left meanwhile
     rooms_.erase(it);
-    sub_.unsubscribe(roomlog::room_channel(room));
+    source_->unsubscribe(room);
     co_return;
   }
   drain_locked(room, r);
@@ -170,7 +211,7 @@ awaitable<void> hub::init(std::string room) {
   if (redis_epoch_ != epoch) schedule_fill(room, 0ms);
 }
 
-void hub::leave(const std::string& room, session* s) {
+void hub::leave(const std::string& room, room_listener* s) {
   std::lock_guard lk(mutex_);
   auto it = rooms_.find(room);
   if (it == rooms_.end()) return;
@@ -184,7 +225,7 @@ void hub::leave(const std::string& room, session* s) {
   }
   if (r.subs.empty() && r.ready) {
     rooms_.erase(it);
-    sub_.unsubscribe(roomlog::room_channel(room));
+    source_->unsubscribe(room);
   }
 }
 
@@ -277,7 +318,7 @@ awaitable<void> hub::fill(std::string room, std::chrono::milliseconds delay) {
       }
       from = it->second.last;
     }
-    auto page = co_await log_->read_after(room, from, 500);
+    auto page = co_await source_->read_after(room, from, 500);
     std::lock_guard lk(mutex_);
     auto it = rooms_.find(room);
     if (it == rooms_.end()) co_return;

@@ -77,7 +77,8 @@ int run(service_settings s) {
            if (ep) log::warn("session recheck failed; will retry at the next reconnect");
          });
        }});
-  the_hub = std::make_shared<hub>(rt.io().get_executor(), log, subscriber, rt.publisher(), s.presence);
+  the_hub = std::make_shared<hub>(rt.io().get_executor(),
+                                  std::make_shared<redis_room_source>(log, subscriber, rt.publisher()), s.presence);
   gw->set_hub(the_hub);
   gw->set_subscriber(&subscriber);
   subscriber.subscribe(auth::k_revoked_channel);

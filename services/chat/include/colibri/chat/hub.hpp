@@ -6,6 +6,7 @@
 // PostgreSQL (the record). After a Redis outage every room catches up from
 // PostgreSQL. Each frame is serialised once and shared by every recipient.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,7 +21,51 @@
 
 namespace colibri::chat {
 
-class session;
+// Who the hub delivers a room's events to (a socket's session; a test's
+// recorder). post_event may be called from any thread.
+class room_listener {
+ public:
+  virtual ~room_listener() = default;
+  virtual std::int64_t user_id() const = 0;
+  // A room event (seq > 0) or an ephemeral frame (seq 0); the room name and
+  // the frame are shared by every recipient.
+  virtual void post_event(std::shared_ptr<const std::string> room, std::int64_t seq,
+                          std::shared_ptr<const std::string> frame) = 0;
+  // The user may no longer read this room (removed from the group).
+  virtual void post_lose_room(std::string room) = 0;
+};
+
+// Where a room's events come from: the record (PostgreSQL, through the room
+// log), the doorbell (a Redis channel per room) and the presence script.
+// redis_room_source is the real one; the hub's unit tests use a fake.
+class room_source {
+ public:
+  virtual ~room_source() = default;
+  virtual awaitable<std::int64_t> last_seq(std::string room) = 0;
+  virtual awaitable<roomlog::page> read_after(std::string room, std::int64_t after_seq, int limit) = 0;
+  // on_live runs once whatever is published on the room's channel from then
+  // on reaches hub::on_message (or at once while the doorbell is down).
+  virtual void subscribe(const std::string& room, std::function<void()> on_live) = 0;
+  virtual void unsubscribe(const std::string& room) = 0;
+  // Fire-and-forget Redis command (the presence script).
+  virtual void command(std::vector<std::string> args) = 0;
+};
+
+class redis_room_source : public room_source {
+ public:
+  redis_room_source(std::shared_ptr<roomlog::room_log> log, redis::subscriber& sub, redis::publisher& pub)
+      : log_(std::move(log)), sub_(sub), pub_(pub) {}
+  awaitable<std::int64_t> last_seq(std::string room) override;
+  awaitable<roomlog::page> read_after(std::string room, std::int64_t after_seq, int limit) override;
+  void subscribe(const std::string& room, std::function<void()> on_live) override;
+  void unsubscribe(const std::string& room) override;
+  void command(std::vector<std::string> args) override;
+
+ private:
+  std::shared_ptr<roomlog::room_log> log_;
+  redis::subscriber& sub_;
+  redis::publisher& pub_;
+};
 
 // Presence: how many distinct users hold a room open, across gateways. Each
 // gateway keeps, per room, a Redis sorted set of "gateway|user" entries that
@@ -32,12 +77,13 @@ struct presence_settings {
   std::chrono::milliseconds refresh_every{20000};
   // While Redis is lost: how often each room is read from PostgreSQL.
   std::chrono::milliseconds poll_every{1000};
+  // How long a join waits for the room's state read by another join.
+  std::chrono::milliseconds join_deadline{5000};
 };
 
 class hub : public std::enable_shared_from_this<hub> {
  public:
-  hub(asio::any_io_executor ex, std::shared_ptr<roomlog::room_log> log, redis::subscriber& sub, redis::publisher& pub,
-      presence_settings ps = {});
+  hub(asio::any_io_executor ex, std::shared_ptr<room_source> source, presence_settings ps = {});
 
   struct joined {
     std::int64_t last = 0;                     // see join()
@@ -45,9 +91,11 @@ class hub : public std::enable_shared_from_this<hub> {
   };
   // Registers s for the room's live events (delivered to s->post_event) and
   // returns the last seq the hub has delivered or will deliver next from.
-  // Every later event reaches s, in order, once.
-  awaitable<joined> join(std::string room, std::shared_ptr<session> s);
-  void leave(const std::string& room, session* s);
+  // Every later event reaches s, in order, once. Waits (up to
+  // join_deadline) for the room's state when another join is reading it;
+  // throws core::dependency_unavailable when it cannot be read.
+  awaitable<joined> join(std::string room, std::shared_ptr<room_listener> s);
+  void leave(const std::string& room, room_listener* s);
   // Every refresh_every: renews this gateway's presence entries.
   awaitable<void> presence_loop();
 
@@ -60,16 +108,18 @@ class hub : public std::enable_shared_from_this<hub> {
 
   struct held {
     std::string room;
-    std::weak_ptr<session> s;
+    std::weak_ptr<room_listener> s;
   };
   // Every (room, session) subscription held on this gateway.
   std::vector<held> subscriptions() const;
 
  private:
+  struct waiter;  // a join waiting for the room's state (hub.cpp)
   struct room_state {
     std::shared_ptr<const std::string> name;  // shared by every delivery
-    std::map<session*, std::weak_ptr<session>> subs;
-    bool ready = false;  // `last` read from PostgreSQL
+    std::map<room_listener*, std::weak_ptr<room_listener>> subs;
+    std::vector<std::shared_ptr<waiter>> waiters;  // woken when ready or dropped
+    bool ready = false;                            // `last` read from PostgreSQL
     std::int64_t last = 0;
     std::map<std::int64_t, std::shared_ptr<const std::string>> early;  // seq > last + 1
     bool filling = false;
@@ -86,10 +136,12 @@ class hub : public std::enable_shared_from_this<hub> {
   awaitable<void> fill(std::string room, std::chrono::milliseconds delay);
   awaitable<void> init(std::string room);
 
+  void wake_locked(room_state& r);
+  // What join returns for a ready room, presence counted.
+  joined joined_locked(const std::string& room, room_state& r, std::int64_t uid, bool counted);
+
   asio::any_io_executor ex_;
-  std::shared_ptr<roomlog::room_log> log_;
-  redis::subscriber& sub_;
-  redis::publisher& pub_;
+  std::shared_ptr<room_source> source_;
   presence_settings presence_;
   std::string gateway_id_;  // random, names this process's presence entries
   mutable std::mutex mutex_;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "colibri/chat/hub.hpp"
 #include "colibri/core/result.hpp"
 #include "colibri/http/websocket.hpp"
 #include "colibri/json/fields.hpp"
@@ -40,7 +41,7 @@ inline constexpr std::uint16_t rate_limited = 4029;
 
 // A session is the socket's door of the posting policy: room access cached
 // per socket for access_ttl, watched words cached per gateway.
-class session : public std::enable_shared_from_this<session>, public posting::room_policy {
+class session : public std::enable_shared_from_this<session>, public posting::room_policy, public room_listener {
  public:
   // address: the client's address subject, counted as anonymous until hello.
   session(std::shared_ptr<gateway> gw, std::shared_ptr<http::websocket> ws, std::string address);
@@ -53,11 +54,12 @@ class session : public std::enable_shared_from_this<session>, public posting::ro
   void post_close(std::uint16_t code, std::string reason);
   // A room event (seq > 0) or an ephemeral frame (seq 0) from the hub.
   // The room name is shared by every recipient, like the frame.
-  void post_event(std::shared_ptr<const std::string> room, std::int64_t seq, std::shared_ptr<const std::string> frame);
+  void post_event(std::shared_ptr<const std::string> room, std::int64_t seq,
+                  std::shared_ptr<const std::string> frame) override;
   // Set once, before the session is registered anywhere; read-only after.
-  std::int64_t user_id() const { return user_id_; }
+  std::int64_t user_id() const override { return user_id_; }
   // The user may no longer read this room (removed from the group).
-  void post_lose_room(std::string room);
+  void post_lose_room(std::string room) override;
 
  private:
   void deliver(std::shared_ptr<const std::string> frame);
