@@ -9,7 +9,6 @@
 #include "colibri/core/log.hpp"
 #include "colibri/json/fields.hpp"
 #include "colibri/json/writer.hpp"
-#include "colibri/notify/notifications.hpp"
 #include "colibri/roomlog/read_state.hpp"
 #include "session_shared.hpp"
 
@@ -292,51 +291,6 @@ awaitable<void> session::hello(const std::string* id, const std::string& token,
     co_await ready_timer->async_wait(as_tuple(use_awaitable));
   }
   co_await replay_notifications(*notifications_after);
-}
-
-awaitable<void> session::replay_notifications(std::int64_t after) {
-  auto uid = user_id_;
-  auto job = [uid, after](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto out = notify::latest_after(w, uid, after, k_replay_max);
-    w.commit();
-    return out;
-  };
-  std::vector<notify::notification> missed;
-  try {
-    missed = co_await gw_->db().run(std::move(job));
-  } catch (...) {
-    // The client is told (unavailable) and may list them over REST.
-    release_held_notifications();
-    throw;
-  }
-  for (const auto& n : missed) {
-    replayed_.insert(n.id);
-    deliver(std::make_shared<const std::string>(notify::notification_frame(n)));
-  }
-  release_held_notifications();
-}
-
-void session::release_held_notifications() {
-  replaying_ = false;
-  auto held = std::move(held_notifications_);
-  for (auto& [nid, frame] : held) on_user_frame(std::move(frame), nid);
-}
-
-void session::post_user_frame(std::shared_ptr<const std::string> frame, std::optional<std::int64_t> notification_id) {
-  asio::post(ws_->executor(), [self = shared_from_this(), f = std::move(frame), notification_id]() mutable {
-    self->on_user_frame(std::move(f), notification_id);
-  });
-}
-
-void session::on_user_frame(std::shared_ptr<const std::string> frame, std::optional<std::int64_t> notification_id) {
-  if (!notification_id) return deliver(std::move(frame));
-  if (replaying_) {
-    if (held_notifications_.size() < k_replay_max) held_notifications_.emplace_back(*notification_id, std::move(frame));
-    return;
-  }
-  if (replayed_.count(*notification_id)) return;  // already sent by the replay
-  deliver(std::move(frame));
 }
 
 void session::send_error(const std::string* id, const core::error& e, bool fatal) {

@@ -1,5 +1,6 @@
 #pragma once
-// What the socket session's two files share (session.cpp, session_rooms.cpp).
+// What the socket session's files share (session.cpp: frames and hello;
+// session_rooms.cpp: subscriptions; session_notifications.cpp: replay).
 #include <cstdint>
 
 #include "colibri/core/result.hpp"
