@@ -1,3 +1,4 @@
+#include "colibri/core/messages.hpp"
 #include "colibri/core/result.hpp"
 
 namespace colibri::core {
@@ -61,38 +62,35 @@ int http_status(errc e) {
 error default_error(errc c) {
   switch (c) {
     case errc::invalid_json:
-      return error::make(c,
-                         {"Le corps de la requête n'est pas un JSON valide.", "The request body is not valid JSON."});
+      return error::make(c, core::message(core::msg::invalid_json));
     case errc::validation_failed:
-      return error::make(c, {"Certaines informations sont invalides.", "Some fields are invalid."});
+      return error::make(c, core::message(core::msg::validation_failed));
     case errc::unauthenticated:
-      return error::make(c, {"Merci de vous connecter.", "Please log in."});
+      return error::make(c, core::message(core::msg::unauthenticated));
     case errc::forbidden:
-      return error::make(c, {"Vous n'avez pas accès à cette ressource.", "You do not have access to this resource."});
+      return error::make(c, core::message(core::msg::forbidden));
     case errc::not_found:
-      return error::make(c, {"Cette ressource n'existe pas.", "This resource does not exist."});
+      return error::make(c, core::message(core::msg::not_found));
     case errc::method_not_allowed:
-      return error::make(c, {"Cette méthode n'est pas permise ici.", "This method is not allowed here."});
+      return error::make(c, core::message(core::msg::method_not_allowed));
     case errc::conflict:
-      return error::make(c, {"Cette ressource existe déjà.", "This resource already exists."});
+      return error::make(c, core::message(core::msg::conflict));
     case errc::payload_too_large:
-      return error::make(c, {"La requête est trop volumineuse.", "The request is too large."});
+      return error::make(c, core::message(core::msg::payload_too_large));
     case errc::rate_limited: {
-      auto e = error::make(
-          c, {"Trop de tentatives. Merci de patienter un peu.", "Too many attempts. Please wait a little."});
+      auto e = error::make(c, core::message(core::msg::rate_limited));
       e.retry_after_s = 60;
       return e;
     }
     case errc::unavailable: {
-      auto e = error::make(c, {"Le service est momentanément indisponible. Merci de réessayer dans un instant.",
-                               "The service is temporarily unavailable. Please try again in a moment."});
+      auto e = error::make(c, core::message(core::msg::unavailable));
       e.retry_after_s = 5;
       return e;
     }
     case errc::internal:
       break;
   }
-  return error::make(errc::internal, {"Une erreur interne est survenue.", "An internal error occurred."});
+  return error::make(errc::internal, core::message(core::msg::internal));
 }
 
 }  // namespace colibri::core

@@ -8,6 +8,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "ws_connection.hpp"
 
 namespace colibri::http {
@@ -213,8 +214,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
           ec == asio::error::eof || ec == asio::error::operation_aborted)
         break;
       if (ec) {
-        auto e = core::error::make(core::errc::validation_failed,
-                                   {"La requête HTTP est mal formée.", "The HTTP request is malformed."});
+        auto e = core::error::make(core::errc::validation_failed, core::message(core::msg::malformed_http));
         co_await write(stream, response::error(e, core::lang::fr), 11, false);
         break;
       }

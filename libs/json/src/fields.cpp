@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "colibri/core/messages.hpp"
 #include "colibri/core/utf8.hpp"
 
 namespace colibri::json {
@@ -28,7 +29,7 @@ bool fields::is_null(std::string_view key) const {
 const value* fields::get(std::string_view key, presence p) {
   auto v = obj_->find(key);
   if (!v || v->is_null()) {
-    if (p == required) fail(key, {"Ce champ est obligatoire.", "This field is required."});
+    if (p == required) fail(key, core::message(core::msg::field_required));
     return nullptr;
   }
   return v;
@@ -39,23 +40,23 @@ std::optional<std::string> fields::text(std::string_view key, presence p, std::s
   if (!v) return std::nullopt;
   auto s = v->as_string();
   if (!s) {
-    fail(key, {"Ce champ doit être un texte.", "This field must be a string."});
+    fail(key, core::message(core::msg::field_not_string));
     return std::nullopt;
   }
   auto n = core::code_points(*s);
   if (!n) {
-    fail(key, {"Ce texte n'est pas de l'UTF-8 valide.", "This text is not valid UTF-8."});
+    fail(key, core::message(core::msg::field_not_utf8));
     return std::nullopt;
   }
   // PostgreSQL's text cannot hold U+0000 (libpq would cut the text there).
   if (s->find('\0') != std::string::npos) {
-    fail(key, {"Le texte contient un caractère interdit (U+0000).", "The text holds a forbidden character (U+0000)."});
+    fail(key, core::message(core::msg::nul_character));
     return std::nullopt;
   }
   if (*n < min_cp || *n > max_cp) {
     auto lo = std::to_string(min_cp), hi = std::to_string(max_cp);
     if (*n < min_cp && min_cp == 1)
-      fail(key, {"Ce champ ne peut pas être vide.", "This field cannot be empty."});
+      fail(key, core::message(core::msg::field_empty));
     else
       fail(key, {"Ce texte doit contenir entre " + lo + " et " + hi + " caractères.",
                  "This text must be between " + lo + " and " + hi + " characters long."});
@@ -70,9 +71,9 @@ std::optional<std::int64_t> fields::integer(std::string_view key, presence p, st
   auto i = v->as_int();
   if (!i) {
     if (v->as_double())
-      fail(key, {"Ce nombre est hors limites ou n'est pas entier.", "This number is out of range or not an integer."});
+      fail(key, core::message(core::msg::number_out_of_range));
     else
-      fail(key, {"Ce champ doit être un nombre entier.", "This field must be an integer."});
+      fail(key, core::message(core::msg::field_not_integer));
     return std::nullopt;
   }
   if (*i < min || *i > max) {
@@ -88,7 +89,7 @@ std::optional<bool> fields::boolean(std::string_view key, presence p) {
   if (!v) return std::nullopt;
   auto b = v->as_bool();
   if (!b) {
-    fail(key, {"Ce champ doit valoir true ou false.", "This field must be true or false."});
+    fail(key, core::message(core::msg::field_not_boolean));
     return std::nullopt;
   }
   return *b;
@@ -123,7 +124,7 @@ std::optional<fields> fields::object(std::string_view key, presence p) {
   auto v = get(key, p);
   if (!v) return std::nullopt;
   if (!v->as_object()) {
-    fail(key, {"Ce champ doit être un objet.", "This field must be an object."});
+    fail(key, core::message(core::msg::field_not_object));
     return std::nullopt;
   }
   fields nested(*v, path(key));
@@ -134,9 +135,7 @@ std::optional<fields> fields::object(std::string_view key, presence p) {
 core::result<value> body_object(std::string_view body) {
   auto doc = parse(body);
   if (!doc) return doc.err();
-  if (!doc->as_object())
-    return core::error::make(core::errc::invalid_json, {"Le corps de la requête doit être un objet JSON.",
-                                                        "The request body must be a JSON object."});
+  if (!doc->as_object()) return core::error::make(core::errc::invalid_json, core::message(core::msg::body_not_object));
   return doc;
 }
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "colibri/core/messages.hpp"
+
 namespace colibri::json {
 
 const value* value::find(std::string_view key) const {
@@ -67,7 +69,7 @@ const std::string* find_duplicate(const object& obj) {
 bool convert(simdjson::dom::element e, value& out, int depth, core::error& err) {
   using simdjson::dom::element_type;
   if (depth > k_max_depth) {
-    err = invalid({"Le JSON est trop imbriqué.", "The JSON is nested too deeply."});
+    err = invalid(core::message(core::msg::json_too_deep));
     return false;
   }
   switch (e.type()) {
@@ -128,10 +130,9 @@ core::result<value> parse(std::string_view text) {
   simdjson::padded_string padded(text);
   simdjson::dom::element root;
   auto ec = parser.parse(padded).get(root);
-  if (ec == simdjson::UTF8_ERROR)
-    return invalid({"Le texte envoyé n'est pas de l'UTF-8 valide.", "The text sent is not valid UTF-8."});
+  if (ec == simdjson::UTF8_ERROR) return invalid(core::message(core::msg::body_not_utf8));
   if (ec == simdjson::CAPACITY || ec == simdjson::DEPTH_ERROR)
-    return invalid({"Le JSON est trop imbriqué ou trop grand.", "The JSON is nested too deeply or too large."});
+    return invalid(core::message(core::msg::json_too_deep_or_large));
   if (ec) return core::default_error(core::errc::invalid_json);
   value out;
   core::error err;

@@ -1,5 +1,6 @@
 #include "colibri/moderation/watched_words.hpp"
 
+#include "colibri/core/messages.hpp"
 #include "colibri/core/utf8.hpp"
 #include "colibri/json/writer.hpp"
 #include "colibri/pg/prepared.hpp"
@@ -163,9 +164,7 @@ std::optional<watched_hit> match_watched(const std::vector<watched_hit>& rules, 
 }
 
 core::error blocked_word(std::string field) {
-  return core::error::validation(std::move(field),
-                                 {"Ce message contient un terme que ce groupe n'accepte pas. Merci de le reformuler.",
-                                  "This message holds a term this group does not accept. Please rephrase it."});
+  return core::error::validation(std::move(field), core::message(core::msg::blocked_word));
 }
 
 std::vector<std::int64_t> moderators_of(pqxx::transaction_base& w, std::int64_t group_id) {
@@ -190,11 +189,11 @@ std::int64_t hold_post(pqxx::work& w, const held_request& p, std::vector<notify:
   auto id = r[0][0].as<std::int64_t>();
   json::writer d;
   d.begin_object().field("group_id", p.group_id).field("held_post_id", id).field("room", p.room).end_object();
-  auto more = notify::insert_for(w, moderators_of(w, p.group_id), "moderation",
-                                 {"Un message attend votre validation", "A post awaits your approval"},
-                                 {"Un message retenu par le mot surveillé « " + p.pattern + " » attend votre décision.",
-                                  "A post held by the watched word \"" + p.pattern + "\" awaits your decision."},
-                                 d.release());
+  auto more =
+      notify::insert_for(w, moderators_of(w, p.group_id), "moderation", core::message(core::msg::note_post_held),
+                         {"Un message retenu par le mot surveillé « " + p.pattern + " » attend votre décision.",
+                          "A post held by the watched word \"" + p.pattern + "\" awaits your decision."},
+                         d.release());
   notes.insert(notes.end(), more.begin(), more.end());
   return id;
 }
@@ -213,7 +212,7 @@ std::vector<notify::notification> flag_report(pqxx::work& w, std::int64_t group_
       .field("room", ev.room)
       .field("seq", ev.seq)
       .end_object();
-  return notify::insert_for(w, moderators_of(w, group_id), "report", {"Message signalé", "Post flagged"},
+  return notify::insert_for(w, moderators_of(w, group_id), "report", core::message(core::msg::note_post_flagged),
                             {"Un message contient le mot surveillé « " + pattern + " ».",
                              "A post holds the watched word \"" + pattern + "\"."},
                             d.release());

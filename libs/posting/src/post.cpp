@@ -1,5 +1,6 @@
 #include "colibri/posting/post.hpp"
 
+#include "colibri/core/messages.hpp"
 #include "colibri/notify/notifications.hpp"
 
 namespace colibri::posting {
@@ -52,22 +53,17 @@ target_state find_message(pqxx::connection& c, const std::string& room, std::int
 }
 
 core::error not_own() {
-  return core::error::make(
-      core::errc::forbidden,
-      {"Vous ne pouvez modifier que vos propres messages.", "You can only change your own messages."}, "seq");
+  return core::error::make(core::errc::forbidden, core::message(core::msg::own_messages_only), "seq");
 }
 
 core::error reply_not_found() {
-  return core::error::validation("reply_to", {"Le message auquel vous répondez n'existe pas dans ce salon.",
-                                              "The message you reply to does not exist in this room."});
+  return core::error::validation("reply_to", core::message(core::msg::reply_target_missing));
 }
 
 }  // namespace
 
 core::error target_not_found() {
-  return core::error::make(
-      core::errc::not_found,
-      {"Ce message n'existe pas ou a été supprimé.", "This message does not exist or was deleted."}, "seq");
+  return core::error::make(core::errc::not_found, core::message(core::msg::message_not_found), "seq");
 }
 
 awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r) {
@@ -147,6 +143,13 @@ awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r) {
     for (const auto& n : notes) notify::publish(d.pub, n);
   }
   co_return o;
+}
+
+core::error cannot_write(const roomlog::room_access& a) {
+  auto m = a.muted    ? core::msg::cannot_write_here
+           : a.locked ? core::msg::thread_locked
+                      : core::msg::cannot_write_conversation;
+  return core::error::make(core::errc::forbidden, core::message(m));
 }
 
 }  // namespace colibri::posting

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/core/utf8.hpp"
 #include "colibri/pg/field.hpp"
 #include "colibri/pg/sql_array.hpp"
@@ -143,19 +144,16 @@ core::error invalid(std::string field, core::text t) { return core::error::valid
 }  // namespace
 
 core::result<void> room_log::validate(const append_request& r, const options& o) {
-  if (!parse_room(r.room)) return invalid("room", {"Ce salon n'existe pas.", "This room does not exist."});
+  if (!parse_room(r.room)) return invalid("room", core::message(core::msg::room_not_found));
   static const std::set<std::string> kinds{"message", "edit", "delete", "reaction", "join", "leave", "system"};
-  if (!kinds.count(r.kind)) return invalid("kind", {"Type d'événement inconnu.", "Unknown event kind."});
+  if (!kinds.count(r.kind)) return invalid("kind", core::message(core::msg::bad_event_kind));
   bool authored = r.kind != "system";
-  if (authored && !r.author_id) return invalid("author", {"Auteur manquant.", "Missing author."});
+  if (authored && !r.author_id) return invalid("author", core::message(core::msg::missing_author));
   if (has_nul(r.body) || has_nul(r.emoji) || has_nul(r.client_msg_id))
-    return invalid("body", {"Le texte contient un caractère interdit (U+0000).",
-                            "The text holds a forbidden character (U+0000)."});
+    return invalid("body", core::message(core::msg::nul_character));
   if (r.client_msg_id) {
     auto n = core::code_points(*r.client_msg_id);
-    if (!n || *n < 1 || *n > 64)
-      return invalid("client_msg_id",
-                     {"client_msg_id doit faire de 1 à 64 caractères.", "client_msg_id must be 1 to 64 characters."});
+    if (!n || *n < 1 || *n > 64) return invalid("client_msg_id", core::message(core::msg::bad_client_msg_id));
   }
   bool needs_body = r.kind == "message" || r.kind == "edit" || r.kind == "system";
   if (needs_body) {
@@ -167,16 +165,13 @@ core::result<void> room_log::validate(const append_request& r, const options& o)
            "The message must be between 1 and " + std::to_string(o.max_body_code_points) + " characters long."});
   }
   bool targets = r.kind == "edit" || r.kind == "delete" || r.kind == "reaction";
-  if (targets && (!r.target_seq || *r.target_seq < 1))
-    return invalid("seq", {"Le message visé est manquant.", "The target message is missing."});
+  if (targets && (!r.target_seq || *r.target_seq < 1)) return invalid("seq", core::message(core::msg::missing_target));
   if (r.kind == "reaction") {
     auto n = r.emoji ? core::code_points(*r.emoji) : std::optional<std::size_t>{};
-    if (!n || *n < 1 || *n > 16) return invalid("emoji", {"Réaction invalide.", "Invalid reaction."});
-    if (!r.on)
-      return invalid(
-          "on", {"Indiquez si la réaction est ajoutée ou retirée.", "Say whether the reaction is added or removed."});
+    if (!n || *n < 1 || *n > 16) return invalid("emoji", core::message(core::msg::invalid_reaction));
+    if (!r.on) return invalid("on", core::message(core::msg::reaction_needs_on));
   }
-  if (r.reply_to && *r.reply_to < 1) return invalid("reply_to", {"Réponse invalide.", "Invalid reply."});
+  if (r.reply_to && *r.reply_to < 1) return invalid("reply_to", core::message(core::msg::invalid_reply));
   return {};
 }
 

@@ -7,6 +7,7 @@
 #include "colibri/chat/hub.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/json/fields.hpp"
 #include "colibri/json/writer.hpp"
 #include "colibri/roomlog/read_state.hpp"
@@ -66,8 +67,7 @@ awaitable<void> session::run() {
     if (!frame) break;
     if (closing_) continue;  // closing: the peer's last frames are not acted on
     if (!frame->text) {
-      send_error(nullptr, core::error::make(core::errc::invalid_json, {"Seuls les messages texte (JSON) sont acceptés.",
-                                                                       "Only text (JSON) frames are accepted."}));
+      send_error(nullptr, core::error::make(core::errc::invalid_json, core::message(core::msg::text_frames_only)));
       continue;
     }
     try {
@@ -149,9 +149,8 @@ awaitable<void> session::handle(const std::string& text) {
   auto doc = json::parse(text);
   if (!doc) co_return send_error(nullptr, doc.err());
   if (!doc->as_object())
-    co_return send_error(
-        nullptr, core::error::make(core::errc::invalid_json,
-                                   {"Chaque message doit être un objet JSON.", "Each frame must be a JSON object."}));
+    co_return send_error(nullptr,
+                         core::error::make(core::errc::invalid_json, core::message(core::msg::frame_not_object)));
   // The reply carries the request's id back, as the client sent it.
   std::string id_json;
   const std::string* id = nullptr;
@@ -163,9 +162,7 @@ awaitable<void> session::handle(const std::string& text) {
     } else if (auto i = v->as_int()) {
       id_json = std::to_string(*i);
     } else {
-      co_return send_error(
-          nullptr, core::error::validation("id", {"L'identifiant de requête doit être un texte court ou un entier.",
-                                                  "The request id must be a short string or an integer."}));
+      co_return send_error(nullptr, core::error::validation("id", core::message(core::msg::bad_request_id)));
     }
     id = &id_json;
   }
@@ -175,17 +172,14 @@ awaitable<void> session::handle(const std::string& text) {
 
   if (user_id_ == 0) {
     if (*type != "hello")
-      co_return send_error(
-          id, core::error::make(core::errc::unauthenticated,
-                                {"Le premier message doit être « hello ».", "The first frame must be \"hello\"."}));
+      co_return send_error(id, core::error::make(core::errc::unauthenticated, core::message(core::msg::hello_first)));
     auto token = f.text("token", json::required, 1, 256);
     auto after = f.integer("notifications_after", json::optional, 0, k_max_id);
     if (auto e = f.error()) co_return send_error(id, *e);
     co_return co_await hello(id, *token, after);
   }
   if (*type == "hello")
-    co_return send_error(id, core::error::make(core::errc::conflict, {"Cette connexion est déjà identifiée.",
-                                                                      "This connection is already authenticated."}));
+    co_return send_error(id, core::error::make(core::errc::conflict, core::message(core::msg::already_authenticated)));
   // Every frame type has its budget in the shared limiter (send, edit,
   // delete and react inside posting::post; typing and read below).
   if (*type == "subscribe" || *type == "unsubscribe" || *type == "history") {
@@ -206,7 +200,7 @@ awaitable<void> session::handle(const std::string& text) {
 
 awaitable<core::result<room_access>> session::access(const std::string& room) {
   auto ref = roomlog::parse_room(room);
-  if (!ref) co_return core::error::validation("room", {"Ce salon n'existe pas.", "This room does not exist."});
+  if (!ref) co_return core::error::validation("room", core::message(core::msg::room_not_found));
   auto now = std::chrono::steady_clock::now();
   if (auto it = access_.find(room); it != access_.end() && it->second.until > now) co_return it->second.a;
   auto a = co_await gw_->check_access(user_id_, ref->name());
@@ -233,10 +227,7 @@ awaitable<void> session::hello(const std::string* id, const std::string& token,
   auto found = co_await gw_->identify(token);
   if (closing_) co_return;  // the hello timer fired meanwhile
   if (!found) {
-    send_error(id,
-               core::error::make(core::errc::unauthenticated,
-                                 {"Votre session a expiré ou n'est plus valide. Merci de vous reconnecter.",
-                                  "Your session has expired or is no longer valid. Please log in again."}),
+    send_error(id, core::error::make(core::errc::unauthenticated, core::message(core::msg::session_expired)),
                /*fatal=*/true);
     close(close_code::token_revoked, "invalid or revoked token");
     co_return;
@@ -257,10 +248,7 @@ awaitable<void> session::hello(const std::string* id, const std::string& token,
       });
     };
   if (!gw_->bind(found->session_id, found->user_id, shared_from_this(), std::move(on_ready))) {
-    send_error(id,
-               core::error::make(core::errc::forbidden,
-                                 {"Trop de connexions ouvertes pour ce compte. Fermez un autre onglet ou appareil.",
-                                  "Too many open connections for this account. Close another tab or device."}),
+    send_error(id, core::error::make(core::errc::forbidden, core::message(core::msg::too_many_sockets)),
                /*fatal=*/true);
     close(close_code::policy, "too many connections");
     co_return;

@@ -8,6 +8,7 @@
 #include "colibri/chat/session.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/json/fields.hpp"
 #include "colibri/json/writer.hpp"
 #include "colibri/notify/notifications.hpp"
@@ -149,7 +150,11 @@ awaitable<core::result<room_access>> session::writable(std::int64_t, const std::
   auto a = co_await access(room);
   if (!a) co_return a.err();
   if (!a->member) co_return not_member();
-  if (!a->can_send) co_return cannot_send();
+  if (!a->can_send) {
+    auto e = posting::cannot_write(*a);
+    e.field = "room";
+    co_return e;
+  }
   co_return *a;
 }
 
@@ -195,8 +200,7 @@ awaitable<void> session::history(const std::string* id, json::fields& f) {
   auto before = f.integer("before", json::optional, 1, k_max_id);
   auto after = f.integer("after", json::optional, 0, k_max_id);
   auto limit = f.integer("limit", json::optional, 1, gw_->settings().history_max).value_or(50);
-  if (before && after)
-    f.fail("before", {"Indiquez « before » ou « after », pas les deux.", "Give \"before\" or \"after\", not both."});
+  if (before && after) f.fail("before", core::message(core::msg::before_or_after));
   if (auto e = f.error()) co_return send_error(id, *e);
   auto a = co_await require_member(id, *room);
   if (!a) co_return;

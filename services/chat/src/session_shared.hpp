@@ -3,20 +3,13 @@
 // session_rooms.cpp: subscriptions; session_notifications.cpp: replay).
 #include <cstdint>
 
+#include "colibri/core/messages.hpp"
 #include "colibri/core/result.hpp"
 
 namespace colibri::chat::detail {
 
 inline const core::error& not_member() {
-  static const core::error e =
-      core::error::make(core::errc::forbidden,
-                        {"Vous ne faites pas partie de ce groupe.", "You are not a member of this group."}, "room");
-  return e;
-}
-inline const core::error& cannot_send() {
-  static const core::error e = core::error::make(
-      core::errc::forbidden, {"Vous ne pouvez pas écrire ici pour le moment.", "You cannot post here for the moment."},
-      "room");
+  static const core::error e = core::error::make(core::errc::forbidden, core::message(core::msg::members_only), "room");
   return e;
 }
 inline constexpr std::int64_t k_max_id = std::int64_t{1} << 53;

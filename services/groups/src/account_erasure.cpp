@@ -10,6 +10,7 @@
 #include "colibri/auth/token.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/groups/accounts.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/quit_profile.hpp"
@@ -65,7 +66,7 @@ awaitable<response> accounts::delete_me(request& req) {
       json::writer d;
       d.begin_object().field("group_id", gid).field("action", "group_without_owner").end_object();
       auto more =
-          notify::insert_for(w, admins, "moderation", {"Un groupe sans responsable", "A group without an owner"},
+          notify::insert_for(w, admins, "moderation", core::message(core::msg::note_group_without_owner),
                              {"Le groupe « " + g[1].as<std::string>() + " » n'a plus de responsable ni de modérateur.",
                               "The group \"" + g[1].as<std::string>() + "\" has no owner or moderator left."},
                              d.release());
@@ -163,17 +164,16 @@ awaitable<response> accounts::suspend(request& req, bool on) {
     pqxx::work w(c);
     done out;
     if (!w.exec_params1("SELECT is_admin FROM users WHERE id = $1", actor)[0].as<bool>()) {
-      out.err = core::error::make(core::errc::forbidden, {"Réservé aux administrateurs.", "For administrators only."});
+      out.err = core::error::make(core::errc::forbidden, core::message(core::msg::admins_only));
       return out;
     }
     if (!target ||
         w.exec_params("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", *target).empty()) {
-      out.err = detail::not_found({"Ce compte n'existe pas.", "This account does not exist."});
+      out.err = detail::not_found(core::message(core::msg::account_not_found));
       return out;
     }
     if (*target == actor) {
-      out.err = core::error::make(core::errc::conflict, {"Vous ne pouvez pas suspendre votre propre compte.",
-                                                         "You cannot suspend your own account."});
+      out.err = core::error::make(core::errc::conflict, core::message(core::msg::cannot_suspend_self));
       return out;
     }
     if (on) {

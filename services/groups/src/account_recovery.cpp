@@ -7,6 +7,7 @@
 #include "colibri/auth/throttle.hpp"
 #include "colibri/auth/token.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/groups/accounts.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/validate.hpp"
@@ -60,8 +61,7 @@ void mail_verification(pqxx::work& w, std::int64_t uid, const std::string& to, c
                        const std::string& public_url, const std::string& token, bool change) {
   auto link = public_url + "/#/verify?token=" + token;
   if (change)
-    queue(w, uid, "verify_new_email", to, l,
-          {"Confirmez votre nouvelle adresse e-mail", "Confirm your new email address"},
+    queue(w, uid, "verify_new_email", to, l, core::message(core::msg::mail_verify_new_email_subject),
           {"Bonjour " + handle +
                ",\n\nVous avez demandé à utiliser cette adresse pour votre compte Colibri. Elle ne "
                "comptera qu'une fois confirmée : ouvrez ce lien pour la confirmer.\n\n" +
@@ -73,8 +73,7 @@ void mail_verification(pqxx::work& w, std::int64_t uid, const std::string& to, c
                link +
                "\n\nThe link works for 7 days. If you did not ask for this, ignore this message: nothing changes."});
   else
-    queue(w, uid, "verify_email", to, l,
-          {"Bienvenue sur Colibri : confirmez votre adresse e-mail", "Welcome to Colibri: confirm your email address"},
+    queue(w, uid, "verify_email", to, l, core::message(core::msg::mail_verify_email_subject),
           {"Bonjour " + handle +
                ",\n\nBienvenue sur Colibri. Pour confirmer votre adresse e-mail (elle vous permettra de "
                "retrouver votre compte si vous oubliez votre mot de passe), ouvrez ce lien :\n\n" +
@@ -89,7 +88,7 @@ void mail_reset(pqxx::work& w, std::int64_t uid, const std::string& to, const st
                 const std::string& public_url, const std::string& token) {
   auto link = public_url + "/#/reset?token=" + token;
   queue(
-      w, uid, "password_reset", to, l, {"Choisir un nouveau mot de passe Colibri", "Choose a new Colibri password"},
+      w, uid, "password_reset", to, l, core::message(core::msg::mail_reset_subject),
       {"Bonjour " + handle +
            ",\n\nUn nouveau mot de passe a été demandé pour votre compte Colibri. Pour le choisir, "
            "ouvrez ce lien :\n\n" +
@@ -106,7 +105,7 @@ void mail_reset(pqxx::work& w, std::int64_t uid, const std::string& to, const st
 void mail_change_notice(pqxx::work& w, std::int64_t uid, const std::string& to, const std::string& handle, core::lang l,
                         const std::string& public_url) {
   queue(
-      w, uid, "email_change_notice", to, l, {"Changement d'adresse e-mail demandé", "Email address change asked"},
+      w, uid, "email_change_notice", to, l, core::message(core::msg::mail_change_notice_subject),
       {"Bonjour " + handle +
            ",\n\nUne nouvelle adresse e-mail a été demandée pour votre compte Colibri ; elle ne "
            "comptera qu'une fois confirmée depuis cette nouvelle adresse. Les autres sessions ouvertes ont été "
@@ -121,8 +120,7 @@ void mail_change_notice(pqxx::work& w, std::int64_t uid, const std::string& to, 
 }
 
 void mail_address_in_use(pqxx::work& w, const std::string& to, core::lang l, const std::string& public_url) {
-  queue(w, std::nullopt, "address_in_use", to, l,
-        {"Cette adresse a déjà un compte Colibri", "This address already has a Colibri account"},
+  queue(w, std::nullopt, "address_in_use", to, l, core::message(core::msg::mail_address_in_use_subject),
         {"Bonjour,\n\nQuelqu'un a voulu lier cette adresse à un autre compte Colibri ; elle est déjà celle de votre "
          "compte, "
          "rien n'a changé. Si c'était vous et que vous avez oublié votre mot de passe : " +
@@ -136,11 +134,7 @@ void mail_address_in_use(pqxx::work& w, const std::string& to, core::lang l, con
 
 namespace {
 
-core::error link_invalid() {
-  return core::error::validation("token",
-                                 {"Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez-en un nouveau.",
-                                  "This link no longer works (already used or expired). Ask for a new one."});
-}
+core::error link_invalid() { return core::error::validation("token", core::message(core::msg::link_invalid)); }
 
 // The token of a link, shape-checked before any lookup.
 std::optional<std::string> read_token(json::fields& f) {
@@ -211,10 +205,7 @@ awaitable<response> accounts::verify_email(request& req) {
       return out;
     } catch (const pqxx::unique_violation&) {
       verified out;
-      out.err = core::error::make(
-          core::errc::conflict,
-          {"Cette adresse est déjà celle d'un autre compte.", "This address already belongs to another account."},
-          "email");
+      out.err = core::error::make(core::errc::conflict, core::message(core::msg::address_taken), "email");
       return out;
     }
   };
@@ -375,8 +366,7 @@ awaitable<response> accounts::change_email(request& req) {
     auto l = detail::lang_of(u[2].as<std::string>());
     asked out;
     if (u[4].as<bool>()) {
-      out.err = core::error::validation(
-          "email", {"C'est déjà l'adresse de votre compte.", "This is already your account's address."});
+      out.err = core::error::validation("email", core::message(core::msg::same_address));
       return out;
     }
     // Whether the address is taken is told to its owner, never here.

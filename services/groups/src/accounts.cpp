@@ -10,6 +10,7 @@
 #include "colibri/auth/token.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/quit_profile.hpp"
 #include "colibri/groups/validate.hpp"
@@ -96,20 +97,13 @@ std::string conflicting_field(const pqxx::unique_violation& e) {
 }
 
 core::error conflict_for(const std::string& field) {
-  if (field == "email")
-    return core::error::make(
-        core::errc::conflict,
-        {"Un compte existe déjà avec cette adresse e-mail.", "An account already uses this email address."}, "email");
-  return core::error::make(
-      core::errc::conflict,
-      {"Ce pseudo est déjà pris. Merci d'en choisir un autre.", "This handle is taken. Please choose another."},
-      "handle");
+  if (field == "email") return core::error::make(core::errc::conflict, core::message(core::msg::email_taken), "email");
+  return core::error::make(core::errc::conflict, core::message(core::msg::handle_taken), "handle");
 }
 
 const core::error& bad_credentials() {
   static const core::error e =
-      core::error::make(core::errc::unauthenticated,
-                        {"Adresse e-mail ou mot de passe incorrect.", "Incorrect email address or password."});
+      core::error::make(core::errc::unauthenticated, core::message(core::msg::bad_credentials));
   return e;
 }
 
@@ -117,7 +111,7 @@ std::optional<std::string> read_locale(json::fields& f) {
   auto l = f.text("locale", json::optional, 2, 2);
   core::lang parsed;
   if (l && !core::parse_lang(*l, parsed)) {
-    f.fail("locale", {"La langue doit être « fr » ou « en ».", "The language must be \"fr\" or \"en\"."});
+    f.fail("locale", core::message(core::msg::bad_locale));
     return std::nullopt;
   }
   return l;
@@ -202,8 +196,7 @@ awaitable<response> accounts::register_user(request& req) {
   if (handle) check_handle(f, "handle", *handle);
   if (timezone) check_timezone(f, "timezone", *timezone);
   auto invitation = f.text("invitation", json::optional, 1, 64);
-  auto bad_invitation = core::error::validation("invitation", {"Cette invitation n'existe pas ou n'est plus valable.",
-                                                               "This invitation does not exist or has expired."});
+  auto bad_invitation = core::error::validation("invitation", core::message(core::msg::invitation_invalid));
   if (invitation && !auth::plausible_token(*invitation)) f.fail("invitation", bad_invitation.message);
   if (auto e = f.error()) co_return response::error(*e, req.lang);
 
@@ -390,8 +383,7 @@ awaitable<std::optional<core::error>> accounts::confirm_password(std::int64_t ui
     co_return e;
   }
   bool right = co_await verify(found.hash, std::move(password));
-  if (!right)
-    co_return core::error::make(core::errc::forbidden, {"Mot de passe incorrect.", "Incorrect password."}, field);
+  if (!right) co_return core::error::make(core::errc::forbidden, core::message(core::msg::bad_password), field);
   auto release = [rules](pqxx::connection& c) {
     pqxx::work w(c);
     auth::throttle_clear(w, rules[0].key);

@@ -1,6 +1,7 @@
 #include "colibri/groups/authn.hpp"
 
 #include "colibri/auth/sessions.hpp"
+#include "colibri/core/messages.hpp"
 
 namespace colibri::groups {
 
@@ -12,10 +13,7 @@ awaitable<core::result<caller>> authenticate(pg::pool& db, const http::request& 
     return auth::find_session(w, token);
   };
   auto s = co_await db.run(std::move(lookup));
-  if (!s)
-    co_return core::error::make(core::errc::unauthenticated,
-                                {"Votre session a expiré ou n'est plus valide. Merci de vous reconnecter.",
-                                 "Your session has expired or is no longer valid. Please log in again."});
+  if (!s) co_return core::error::make(core::errc::unauthenticated, core::message(core::msg::session_expired));
   co_return caller{s->user_id, s->id};
 }
 

@@ -5,6 +5,7 @@
 #include "colibri/quit/celebrations.hpp"
 
 #include "colibri/core/clock.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/community.hpp"
 #include "colibri/groups/quit_profile.hpp"
@@ -30,10 +31,7 @@ void write_grants(json::writer& j, const pqxx::result& res, core::lang l, bool w
   j.end_array();
 }
 
-core::error no_such_person() {
-  return not_found({"Cette personne n'existe pas ou ne partage pas son parcours.",
-                    "This person does not exist or does not share their journey."});
-}
+core::error no_such_person() { return not_found(core::message(core::msg::journey_not_shared)); }
 
 }  // namespace
 
@@ -110,10 +108,7 @@ awaitable<response> community::celebrations(request& req) {
   if (!gid) co_return fail(group_not_found(), req);
   std::optional<std::string> date;
   if (auto d = req.query_param("date")) {
-    if (!core::parse_date(*d))
-      co_return fail(core::error::validation(
-                         "date", {"date doit exister et s'écrire AAAA-MM-JJ.", "date must exist and read YYYY-MM-DD."}),
-                     req);
+    if (!core::parse_date(*d)) co_return fail(core::error::validation("date", core::message(core::msg::bad_date)), req);
     date = std::string(*d);
   }
   auto uid = who->user_id;
@@ -130,8 +125,7 @@ awaitable<response> community::celebrations(request& req) {
     auto on = date.value_or(core::format_date(today));
     if (date && *date != core::format_date(today) &&
         *date != core::format_date(std::chrono::sys_days(today) - std::chrono::days(1)))
-      return core::error::validation("date", {"Seules les fêtes d'aujourd'hui et d'hier se consultent.",
-                                              "Only today's and yesterday's celebrations can be read."});
+      return core::error::validation("date", core::message(core::msg::celebrations_today_or_yesterday));
     auto list = quit::celebrations_of(w, gid, on);
     w.commit();
     json::writer j;
@@ -170,7 +164,7 @@ awaitable<response> community::congratulated(request& req) {
   auto who = co_await authenticate(db_, req, limits_, ratelimit::action::react);
   if (!who) co_return fail(who.err(), req);
   auto cid = id_param(req, "cid");
-  auto missing = not_found({"Cette célébration n'existe pas.", "This celebration does not exist."});
+  auto missing = not_found(core::message(core::msg::celebration_not_found));
   if (!cid) co_return fail(missing, req);
   auto uid = who->user_id;
   auto job = [uid, cid = *cid, missing](pqxx::connection& c) -> std::optional<core::error> {

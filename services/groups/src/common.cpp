@@ -6,6 +6,7 @@
 #include "colibri/auth/token.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/moderation/watched_words.hpp"
 #include "colibri/pg/field.hpp"
 #include "colibri/pg/prepared.hpp"
@@ -162,15 +163,11 @@ std::optional<core::error> not_moderator(const group_view& g) {
 }
 
 core::error group_not_found() {
-  return core::error::make(core::errc::not_found, {"Ce groupe n'existe pas.", "This group does not exist."});
+  return core::error::make(core::errc::not_found, core::message(core::msg::group_not_found));
 }
-core::error members_only() {
-  return core::error::make(core::errc::forbidden, {"Ce contenu est réservé aux membres du groupe.",
-                                                   "This content is for the group's members only."});
-}
+core::error members_only() { return core::error::make(core::errc::forbidden, core::message(core::msg::members_only)); }
 core::error moderators_only() {
-  return core::error::make(core::errc::forbidden,
-                           {"Réservé aux modérateurs du groupe.", "For the group's moderators only."});
+  return core::error::make(core::errc::forbidden, core::message(core::msg::moderators_only));
 }
 core::error not_found(core::text what) { return core::error::make(core::errc::not_found, std::move(what)); }
 
@@ -212,7 +209,7 @@ std::vector<notify::notification> welcome(pqxx::work& w, const group_view& g, st
   json::writer nd;
   nd.begin_object().field("group_id", g.id).field("room", "group:" + std::to_string(g.id)).field("user_id", user_id);
   nd.field("handle", handle).end_object();
-  auto more = notify::insert_for(w, greeters, "newcomer", {"Un nouveau membre à accueillir", "A newcomer to greet"},
+  auto more = notify::insert_for(w, greeters, "newcomer", core::message(core::msg::note_newcomer),
                                  {handle + " vient de rejoindre « " + g.name + " ». Un petit mot de bienvenue ?",
                                   handle + " has just joined \"" + g.name + "\". A word of welcome?"},
                                  nd.release());
@@ -254,12 +251,9 @@ std::optional<core::error> may_act_on(pqxx::work& w, std::int64_t group_id, std:
       w.exec_params1("SELECT coalesce((SELECT is_admin FROM users WHERE id = $1), false)", actor_id)[0].as<bool>();
   if (actor != "owner" && actor != "moderator" && !admin) return moderators_only();
   auto target = role_in(w, group_id, target_id);
-  if (target.empty())
-    return not_found({"Cette personne n'est pas membre du groupe.", "This person is not a member of the group."});
+  if (target.empty()) return not_found(core::message(core::msg::not_a_member));
   if (target != "member" && actor != "owner" && !admin)
-    return core::error::make(core::errc::forbidden,
-                             {"Seuls les responsables du groupe agissent sur un modérateur ou un responsable.",
-                              "Only the group's owners act on a moderator or an owner."});
+    return core::error::make(core::errc::forbidden, core::message(core::msg::owners_act_on_moderators));
   return std::nullopt;
 }
 
@@ -282,11 +276,7 @@ std::int64_t space_of(pqxx::work& w, std::int64_t group_id) {
       .as<std::int64_t>();
 }
 
-core::error last_owner() {
-  return core::error::make(core::errc::conflict,
-                           {"Le groupe doit garder au moins un responsable : nommez-en un autre d'abord.",
-                            "The group must keep an owner: appoint another one first."});
-}
+core::error last_owner() { return core::error::make(core::errc::conflict, core::message(core::msg::last_owner)); }
 
 void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns) {
   for (const auto& n : ns) notify::publish(pub, n);
@@ -308,8 +298,7 @@ awaitable<void> announce(std::shared_ptr<roomlog::room_log> log, std::int64_t gr
 }
 
 core::error already_member() {
-  return core::error::make(core::errc::conflict,
-                           {"Vous êtes déjà membre de ce groupe.", "You are already a member of this group."});
+  return core::error::make(core::errc::conflict, core::message(core::msg::already_member));
 }
 
 core::error parent_first(const std::string& parent) {
@@ -335,10 +324,7 @@ std::optional<std::vector<notify::notification>> add_member(pqxx::work& w, const
   return welcome(w, g, user_id);
 }
 
-core::error invitation_invalid() {
-  return not_found(
-      {"Cette invitation n'existe pas ou n'est plus valable.", "This invitation does not exist or has expired."});
-}
+core::error invitation_invalid() { return not_found(core::message(core::msg::invitation_invalid)); }
 
 std::optional<invitation_ref> find_invitation(pqxx::work& w, std::int64_t uid, const std::string& code) {
   auto r = w.exec_params(
@@ -371,12 +357,7 @@ core::result<invitation_accepted> use_invitation(pqxx::work& w, std::int64_t uid
   if (!found) return invitation_invalid();
   if (found->email_bound &&
       w.exec_params1("SELECT email_verified_at IS NULL FROM users WHERE id = $1", uid)[0].as<bool>())
-    return core::error::make(core::errc::forbidden,
-                             {"Cette invitation est liée à votre adresse e-mail : confirmez-la d'abord (lien reçu par "
-                              "courriel), puis rouvrez l'invitation.",
-                              "This invitation is bound to your email address: confirm it first (link sent by mail), "
-                              "then open the invitation again."},
-                             "email");
+    return core::error::make(core::errc::forbidden, core::message(core::msg::invitation_needs_verified_email), "email");
   return accept_invitation(w, uid, found->id);
 }
 

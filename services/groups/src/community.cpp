@@ -7,6 +7,7 @@
 #include "colibri/auth/token.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/validate.hpp"
 #include "colibri/json/fields.hpp"
@@ -184,12 +185,10 @@ awaitable<response> community::create_group(request& req) {
     if (parent) {
       auto p = load_group(w, *parent, uid);
       if (!p.visible())
-        return core::error::make(core::errc::not_found,
-                                 {"Le groupe parent n'existe pas.", "The parent group does not exist."}, "parent_id");
+        return core::error::make(core::errc::not_found, core::message(core::msg::parent_not_found), "parent_id");
       if (!p.moderator() && !admin) return moderators_only();
     } else if (!admin) {
-      return core::error::make(core::errc::forbidden,
-                               {"Seuls les administrateurs créent des espaces.", "Only administrators create spaces."});
+      return core::error::make(core::errc::forbidden, core::message(core::msg::admins_create_spaces));
     }
     auto id = w.exec_params1(
                    "INSERT INTO groups (parent_id, name, description, rules, join_policy, visibility) "
@@ -231,9 +230,7 @@ awaitable<response> community::patch_group(request& req) {
   if (auto e = f.error()) co_return fail(*e, req);
   // Who may see and enter a group is the owners' decision.
   if ((policy || visibility) && in->g.role != "owner" && !in->g.admin)
-    co_return fail(core::error::make(core::errc::forbidden,
-                                     {"Seuls les responsables du groupe changent qui peut le voir et y entrer.",
-                                      "Only the group's owners change who may see and enter it."},
+    co_return fail(core::error::make(core::errc::forbidden, core::message(core::msg::owners_change_access),
                                      policy ? "join_policy" : "visibility"),
                    req);
   auto gid = in->g.id;
@@ -248,14 +245,10 @@ awaitable<response> community::patch_group(request& req) {
         return core::error::make(core::errc::forbidden, std::move(t), "welcome_group_id");
       };
       if (!team.visible())
-        return core::error::make(core::errc::not_found, {"Ce groupe n'existe pas.", "This group does not exist."},
-                                 "welcome_group_id");
-      if (!team.moderator() && !team.admin)
-        return bad({"L'équipe d'accueil doit être un groupe que vous modérez.",
-                    "The welcome team must be a group you moderate."});
+        return core::error::make(core::errc::not_found, core::message(core::msg::group_not_found), "welcome_group_id");
+      if (!team.moderator() && !team.admin) return bad(core::message(core::msg::welcome_team_moderated));
       if (space_of(w, *welcome_group) != space_of(w, gid))
-        return bad(
-            {"L'équipe d'accueil doit être dans le même espace.", "The welcome team must be in the same space."});
+        return bad(core::message(core::msg::welcome_team_same_space));
     }
     w.exec_params(
         "UPDATE groups SET name = coalesce($2, name), description = coalesce($3, description), "

@@ -1,6 +1,7 @@
 // The caller's notifications, and their rights over their data: export
 // (GDPR art. 15/20) and erasure (art. 17).
 #include "colibri/core/clock.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/community.hpp"
 #include "colibri/json/fields.hpp"
@@ -55,7 +56,7 @@ awaitable<response> community::list_notifications(request& req) {
   if (!after) co_return fail(after.err(), req);
   auto unread = req.query_param("unread");
   if (unread && *unread != "true" && *unread != "false")
-    co_return fail(core::error::validation("unread", {"unread : true ou false.", "unread: true or false."}), req);
+    co_return fail(core::error::validation("unread", core::message(core::msg::bad_unread)), req);
   bool only_unread = unread && *unread == "true";
   auto uid = who->user_id;
   auto job = [uid, only_unread, n = *limit, a = after->value_or(0)](pqxx::connection& c) {

@@ -5,6 +5,7 @@
 #include "colibri/auth/token.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/community.hpp"
 #include "colibri/groups/validate.hpp"
@@ -31,13 +32,9 @@ awaitable<response> community::join(request& req) {
       f.text("motivation", direct || g.join_policy != "request" ? json::optional : json::required, 10, 2000);
   if (auto e = f.error()) co_return fail(*e, req);
   if (!direct && g.join_policy == "invite")
-    co_return fail(core::error::make(core::errc::forbidden, {"Ce groupe est accessible sur invitation seulement.",
-                                                             "This group is by invitation only."}),
-                   req);
+    co_return fail(core::error::make(core::errc::forbidden, core::message(core::msg::invitation_only)), req);
   if (g.pending_request_id)
-    co_return fail(core::error::make(core::errc::conflict,
-                                     {"Votre demande est déjà en attente.", "Your request is already pending."}),
-                   req);
+    co_return fail(core::error::make(core::errc::conflict, core::message(core::msg::request_pending)), req);
   auto uid = in->who.user_id;
   struct joined {
     std::optional<core::error> err;
@@ -77,8 +74,7 @@ awaitable<response> community::join(request& req) {
         out.request_id = r[0].as<std::int64_t>();
         out.created_ms = r[1].as<std::int64_t>();
       } catch (const pqxx::unique_violation&) {
-        out.err = core::error::make(core::errc::conflict,
-                                    {"Votre demande est déjà en attente.", "Your request is already pending."});
+        out.err = core::error::make(core::errc::conflict, core::message(core::msg::request_pending));
         return out;
       }
       auto handle = handle_of(w, uid);
@@ -112,9 +108,7 @@ awaitable<response> community::list_join_requests(request& req) {
   if (!in->g.moderator()) co_return fail(moderators_only(), req);
   auto state = req.query_param("state").value_or("pending");
   if (state != "pending" && state != "approved" && state != "rejected")
-    co_return fail(core::error::validation(
-                       "state", {"state : pending, approved ou rejected.", "state: pending, approved or rejected."}),
-                   req);
+    co_return fail(core::error::validation("state", core::message(core::msg::bad_request_state)), req);
   auto limit = limit_param(req, s_.page_default, s_.page_max);
   if (!limit) co_return fail(limit.err(), req);
   auto gid = in->g.id;
@@ -146,7 +140,7 @@ awaitable<response> community::decide_join_request(request& req, bool approve) {
   if (!in) co_return fail(in.err(), req);
   if (!in->g.moderator()) co_return fail(moderators_only(), req);
   auto rid = id_param(req, "rid");
-  auto missing = not_found({"Cette demande n'existe pas.", "This request does not exist."});
+  auto missing = not_found(core::message(core::msg::join_request_not_found));
   if (!rid) co_return fail(missing, req);
   auto doc = json::body_object(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
   if (!doc) co_return fail(doc.err(), req);
@@ -174,8 +168,7 @@ awaitable<response> community::decide_join_request(request& req, bool approve) {
     out.user_id = r[0][0].as<std::int64_t>();
     if (approve) {
       if (!holds_parent(w, g, out.user_id)) {
-        out.err = core::error::make(core::errc::conflict, {"Cette personne n'est plus membre du groupe parent.",
-                                                           "This person is no longer a member of the parent group."});
+        out.err = core::error::make(core::errc::conflict, core::message(core::msg::left_parent_group));
         return out;
       }
       auto notes = add_member(w, g, out.user_id);
@@ -286,9 +279,7 @@ awaitable<response> community::set_role(request& req) {
   auto in = co_await caller_in_group(db_, req, &limits_, ratelimit::action::edit);
   if (!in) co_return fail(in.err(), req);
   if (in->g.role != "owner" && !in->g.admin)
-    co_return fail(core::error::make(core::errc::forbidden,
-                                     {"Réservé aux responsables du groupe.", "For the group's owners only."}),
-                   req);
+    co_return fail(core::error::make(core::errc::forbidden, core::message(core::msg::owners_only)), req);
   auto target = id_param(req, "uid");
   auto doc = json::body_object(req.body);
   if (!doc) co_return fail(doc.err(), req);
@@ -296,7 +287,7 @@ awaitable<response> community::set_role(request& req) {
   auto role = f.text("role", json::required, 1, 16);
   check_choice(f, "role", role, std::set<std::string>{"member", "moderator", "owner"});
   if (auto e = f.error()) co_return fail(*e, req);
-  auto missing = not_found({"Cette personne n'est pas membre du groupe.", "This person is not a member of the group."});
+  auto missing = not_found(core::message(core::msg::not_a_member));
   if (!target) co_return fail(missing, req);
   auto gid = in->g.id;
   auto actor = in->who.user_id;
@@ -307,8 +298,7 @@ awaitable<response> community::set_role(request& req) {
     if (r.empty()) return missing;
     if (w.exec_params1("SELECT count(*) FROM memberships WHERE group_id = $1 AND role = 'owner'", gid)[0].as<int>() ==
         0)
-      return core::error::make(core::errc::conflict, {"Le groupe doit garder au moins un responsable.",
-                                                      "The group must keep at least one owner."});
+      return core::error::make(core::errc::conflict, core::message(core::msg::last_owner));
     audit(w, gid, actor, "set_role:" + *role, *target, std::nullopt, std::nullopt, "");
     w.commit();
     return std::nullopt;
@@ -322,7 +312,7 @@ awaitable<response> community::remove_member(request& req) {
   if (!in) co_return fail(in.err(), req);
   bool leaving = req.param("uid") == "me";
   auto target = leaving ? std::optional<std::int64_t>(in->who.user_id) : id_param(req, "uid");
-  auto missing = not_found({"Cette personne n'est pas membre du groupe.", "This person is not a member of the group."});
+  auto missing = not_found(core::message(core::msg::not_a_member));
   if (!target) co_return fail(missing, req);
   if (*target == in->who.user_id) leaving = true;
   if (!leaving && !in->g.moderator()) co_return fail(moderators_only(), req);

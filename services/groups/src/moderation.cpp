@@ -5,6 +5,7 @@
 
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/community.hpp"
 #include "colibri/groups/posting.hpp"
@@ -25,7 +26,7 @@ const std::set<std::string>& report_reasons() {
 }
 
 core::error report_not_found() {
-  return core::error::make(core::errc::not_found, {"Ce signalement n'existe pas.", "This report does not exist."});
+  return core::error::make(core::errc::not_found, core::message(core::msg::report_not_found));
 }
 
 // The group a moderator acts in, from the {id} parameter: visible, and the caller moderates it.
@@ -48,8 +49,7 @@ std::vector<notify::notification> remind_rules(pqxx::work& w, const group_view& 
   json::writer d;
   d.begin_object().field("group_id", g.id).field("action", "remind_rules").end_object();
   auto rules = g.rules.empty() ? std::string() : "\n\n" + g.rules;
-  return notify::insert_for(w, {user_id}, "moderation",
-                            {"Un petit rappel des règles", "A gentle reminder of the rules"},
+  return notify::insert_for(w, {user_id}, "moderation", core::message(core::msg::note_rules_reminder),
                             {"L'équipe de modération de « " + g.name +
                                  " » vous rappelle les règles du groupe, pour que chacun "
                                  "s'y sente bien." +
@@ -65,8 +65,8 @@ std::vector<notify::notification> tell(pqxx::work& w, const group_view& g, std::
                                        std::string_view action) {
   json::writer d;
   d.begin_object().field("group_id", g.id).field("action", action).end_object();
-  return notify::insert_for(w, {user_id}, "moderation", {"Message de la modération", "A word from the moderators"},
-                            body, d.release());
+  return notify::insert_for(w, {user_id}, "moderation", core::message(core::msg::note_moderators_word), body,
+                            d.release());
 }
 
 std::string until_text(std::int64_t ms) { return core::format_rfc3339_ms(ms); }
@@ -85,18 +85,12 @@ awaitable<response> community::create_report(request& req) {
   auto group = f.integer("group_id", json::optional, 1, k_max_id);
   auto reason = f.text("reason", json::required, 1, 32);
   auto note = f.text("note", json::optional, 0, 2000);
-  if (reason && !report_reasons().count(*reason))
-    f.fail("reason", {"Motif inconnu : abuse, spam, dangerous_advice, distress, privacy ou other.",
-                      "Unknown reason: abuse, spam, dangerous_advice, distress, privacy or other."});
+  if (reason && !report_reasons().count(*reason)) f.fail("reason", core::message(core::msg::bad_report_reason));
   if (f.ok() && room.has_value() != seq.has_value())
-    f.fail(room ? "seq" : "room", {"Un message se désigne par room et seq.", "A message is named by room and seq."});
-  if (f.ok() && !room && !target)
-    f.fail("room", {"Signalez un message (room, seq) ou une personne (user_id).",
-                    "Report a message (room, seq) or a person (user_id)."});
-  if (f.ok() && room && !roomlog::parse_room(*room))
-    f.fail("room", {"Ce salon n'existe pas.", "This room does not exist."});
-  if (f.ok() && !room && !group)
-    f.fail("group_id", {"Indiquez le groupe où cela s'est passé.", "Say in which group it happened."});
+    f.fail(room ? "seq" : "room", core::message(core::msg::report_message_needs_room_and_seq));
+  if (f.ok() && !room && !target) f.fail("room", core::message(core::msg::report_needs_target));
+  if (f.ok() && room && !roomlog::parse_room(*room)) f.fail("room", core::message(core::msg::room_not_found));
+  if (f.ok() && !room && !group) f.fail("group_id", core::message(core::msg::report_needs_group));
   if (auto e = f.error()) co_return fail(*e, req);
   auto uid = who->user_id;
   struct made {
@@ -114,16 +108,11 @@ awaitable<response> community::create_report(request& req) {
       if (auto ok = may_read(s); !ok) return {ok.err(), {}};
       s_group = s.access.group_id;
       if (!s_group && !group)
-        return {core::error::validation(
-                    "group_id", {"Pour un message privé, indiquez le groupe que vous partagez avec cette personne.",
-                                 "For a direct message, name the group you share with this person."}),
-                {}};
+        return {core::error::validation("group_id", core::message(core::msg::report_direct_needs_group)), {}};
       gid = s_group ? s_group : *group;
       auto ev = w.exec_params("SELECT author_id FROM room_events WHERE room = $1 AND seq = $2", *room, *seq);
       if (ev.empty())
-        return {core::error::make(core::errc::not_found, {"Ce message n'existe pas.", "This message does not exist."},
-                                  "seq"),
-                {}};
+        return {core::error::make(core::errc::not_found, core::message(core::msg::message_not_found), "seq"), {}};
       if (!ev[0][0].is_null()) target_user = ev[0][0].as<std::int64_t>();
     } else {
       gid = *group;
@@ -135,11 +124,7 @@ awaitable<response> community::create_report(request& req) {
     // be a member of the group whose moderators will read the report.
     if ((!room || !s_group) && target_user &&
         w.exec_params("SELECT 1 FROM memberships WHERE group_id = $1 AND user_id = $2", gid, *target_user).empty())
-      return {
-          core::error::make(core::errc::not_found,
-                            {"Cette personne n'est pas membre du groupe.", "This person is not a member of the group."},
-                            "user_id"),
-          {}};
+      return {core::error::make(core::errc::not_found, core::message(core::msg::not_a_member), "user_id"), {}};
     auto id = w.exec_params1(
                    "INSERT INTO reports (group_id, reporter_id, room, seq, target_user_id, reason, note) "
                    "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -148,7 +133,7 @@ awaitable<response> community::create_report(request& req) {
     json::writer d;
     d.begin_object().field("group_id", gid).field("report_id", id).end_object();
     out.notes =
-        notify::insert_for(w, moderation::moderators_of(w, gid), "report", {"Nouveau signalement", "New report"},
+        notify::insert_for(w, moderation::moderators_of(w, gid), "report", core::message(core::msg::note_new_report),
                            {"Un signalement attend votre attention dans « " + g.name + " ».",
                             "A report awaits your attention in \"" + g.name + "\"."},
                            d.release());
@@ -171,7 +156,7 @@ awaitable<response> community::list_reports(request& req) {
   if (!g) co_return fail(g.err(), req);
   auto state = std::string(req.query_param("state").value_or("open"));
   if (state != "open" && state != "resolved")
-    co_return fail(core::error::validation("state", {"state : open ou resolved.", "state: open or resolved."}), req);
+    co_return fail(core::error::validation("state", core::message(core::msg::bad_report_state)), req);
   auto limit = limit_param(req, s_.page_default, s_.page_max);
   if (!limit) co_return fail(limit.err(), req);
   auto job = [gid = g->id, state, n = *limit](pqxx::connection& c) {
@@ -248,12 +233,8 @@ awaitable<response> community::resolve_report(request& req) {
   auto minutes = f.integer("duration_minutes", json::optional, 1, 60 * 24 * 365);
   auto note = f.text("note", json::optional, 0, 2000);
   static const std::set<std::string> actions{"dismiss", "hide", "remind_rules", "mute", "remove"};
-  if (action && !actions.count(*action))
-    f.fail("action", {"Action inconnue : dismiss, hide, remind_rules, mute ou remove.",
-                      "Unknown action: dismiss, hide, remind_rules, mute or remove."});
-  if (f.ok() && *action == "mute" && !minutes)
-    f.fail("duration_minutes",
-           {"Indiquez la durée de la mise en sourdine (minutes).", "Give the mute's duration (minutes)."});
+  if (action && !actions.count(*action)) f.fail("action", core::message(core::msg::bad_report_action));
+  if (f.ok() && *action == "mute" && !minutes) f.fail("duration_minutes", core::message(core::msg::mute_needs_minutes));
   if (auto e = f.error()) co_return fail(*e, req);
   auto uid = who->user_id;
   struct resolved {
@@ -283,8 +264,7 @@ awaitable<response> community::resolve_report(request& req) {
       return out;
     }
     if (r[0][4].as<std::string>() != "open") {
-      out.err = core::error::make(core::errc::conflict,
-                                  {"Ce signalement est déjà traité.", "This report is already resolved."});
+      out.err = core::error::make(core::errc::conflict, core::message(core::msg::report_resolved));
       return out;
     }
     if (!r[0][1].is_null()) out.room = r[0][1].as<std::string>();
@@ -292,8 +272,7 @@ awaitable<response> community::resolve_report(request& req) {
     if (!r[0][3].is_null()) out.target = r[0][3].as<std::int64_t>();
     const auto& a = *action;
     if ((a == "hide" && !out.seq) || (a != "dismiss" && a != "hide" && !out.target)) {
-      out.err = core::error::validation(
-          "action", {"Cette action ne s'applique pas à ce signalement.", "This action does not apply to this report."});
+      out.err = core::error::validation("action", core::message(core::msg::action_not_for_report));
       return out;
     }
     if (a == "mute" || a == "remove") {

@@ -4,6 +4,7 @@
 
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/community.hpp"
 #include "colibri/groups/posting.hpp"
@@ -30,9 +31,7 @@ awaitable<response> community::mute(request& req) {
   std::optional<core::time_point> t;
   if (until) {
     t = core::parse_rfc3339(*until);
-    if (!t || *t <= core::system_clock().now())
-      f.fail("until",
-             {"until doit être une date RFC 3339 dans le futur.", "until must be an RFC 3339 time in the future."});
+    if (!t || *t <= core::system_clock().now()) f.fail("until", core::message(core::msg::bad_mute_until));
   }
   if (auto e = f.error()) co_return fail(*e, req);
   auto uid = who->user_id;
@@ -47,10 +46,7 @@ awaitable<response> community::mute(request& req) {
         "UPDATE memberships SET muted_until = to_timestamp($3::double precision / 1000) "
         "WHERE group_id = $1 AND user_id = $2 RETURNING 1",
         g.id, *target, until_ms);
-    if (r.empty())
-      return core::error::make(
-          core::errc::not_found,
-          {"Cette personne n'est pas membre du groupe.", "This person is not a member of the group."}, "user_id");
+    if (r.empty()) return core::error::make(core::errc::not_found, core::message(core::msg::not_a_member), "user_id");
     audit(w, g.id, uid, "mute", *target, std::nullopt, std::nullopt, *reason);
     auto notes =
         tell(w, g, *target,
@@ -73,7 +69,7 @@ awaitable<response> community::unmute(request& req) {
   auto g = co_await moderated_group(db_, req, who->user_id);
   if (!g) co_return fail(g.err(), req);
   auto target = id_param(req, "uid");
-  auto missing = not_found({"Cette personne n'est pas membre du groupe.", "This person is not a member of the group."});
+  auto missing = not_found(core::message(core::msg::not_a_member));
   if (!target) co_return fail(missing, req);
   auto uid = who->user_id;
   auto job = [=, gid = g->id](pqxx::connection& c) -> std::optional<core::error> {
@@ -99,22 +95,18 @@ awaitable<response> community::put_watched_words(request& req) {
   if (!doc) co_return fail(doc.err(), req);
   auto rules = doc->find("rules");
   if (!rules || !rules->as_array() || rules->as_array()->size() > 500)
-    co_return fail(core::error::validation(
-                       "rules", {"rules : une liste d'au plus 500 règles.", "rules: a list of at most 500 rules."}),
-                   req);
+    co_return fail(core::error::validation("rules", core::message(core::msg::watched_rules_list)), req);
   std::vector<std::pair<std::string, std::string>> list;
   std::size_t i = 0;
   for (const auto& v : *rules->as_array()) {
     auto prefix = "rules[" + std::to_string(i++) + "]";
     if (!v.as_object())
-      co_return fail(core::error::validation(prefix, {"Chaque règle est un objet {pattern, action}.",
-                                                      "Each rule is an object {pattern, action}."}),
-                     req);
+      co_return fail(core::error::validation(prefix, core::message(core::msg::watched_rule_not_object)), req);
     json::fields f(v, prefix);
     auto pattern = f.text("pattern", json::required, 1, 100);
     auto action = f.text("action", json::required, 1, 8);
     if (action && *action != "flag" && *action != "hold" && *action != "block")
-      f.fail("action", {"action : flag, hold ou block.", "action: flag, hold or block."});
+      f.fail("action", core::message(core::msg::bad_watched_action));
     if (auto e = f.error()) co_return fail(*e, req);
     list.emplace_back(*pattern, *action);
   }
@@ -187,7 +179,7 @@ awaitable<response> community::decide_held(request& req, bool approve) {
   auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto hid = id_param(req, "hid");
-  auto missing = not_found({"Ce message retenu n'existe pas.", "This held post does not exist."});
+  auto missing = not_found(core::message(core::msg::held_post_not_found));
   if (!hid) co_return fail(missing, req);
   auto uid = who->user_id;
   auto opts = log_->opts();

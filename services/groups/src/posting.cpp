@@ -1,6 +1,7 @@
 #include "colibri/groups/posting.hpp"
 
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/moderation/watched_words.hpp"
 #include "common.hpp"
 
@@ -9,7 +10,7 @@ namespace colibri::groups {
 using namespace detail;
 
 core::error room_not_found() {
-  return core::error::make(core::errc::not_found, {"Ce salon n'existe pas.", "This room does not exist."});
+  return core::error::make(core::errc::not_found, core::message(core::msg::room_not_found));
 }
 
 room_standing standing(pqxx::transaction_base& w, std::int64_t uid, const std::string& room) {
@@ -39,13 +40,7 @@ core::result<void> may_read(const room_standing& s) {
 core::result<void> may_write(const room_standing& s) {
   if (auto r = may_read(s); !r) return r;
   if (s.access.can_send) return {};
-  if (s.access.muted)
-    return core::error::make(core::errc::forbidden, {"Vous ne pouvez pas écrire dans ce groupe pour le moment.",
-                                                     "You cannot write in this group for now."});
-  if (s.access.locked)
-    return core::error::make(core::errc::forbidden, {"Cette discussion est verrouillée.", "This thread is locked."});
-  return core::error::make(core::errc::forbidden, {"Vous ne pouvez pas écrire dans cette conversation.",
-                                                   "You cannot write in this conversation."});
+  return posting::cannot_write(s.access);
 }
 
 awaitable<core::result<roomlog::room_access>> rest_room_policy::writable(std::int64_t uid, const std::string& room) {

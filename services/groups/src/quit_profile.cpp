@@ -1,6 +1,7 @@
 #include "colibri/groups/quit_profile.hpp"
 
 #include "colibri/core/clock.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/pg/field.hpp"
 
 namespace colibri::groups {
@@ -14,21 +15,19 @@ std::optional<quit_input> read_quit(json::fields& f) {
   out.pack_price_cents = q->integer("pack_price_cents", json::optional, 1, 100000);
   out.pack_size = q->integer("pack_size", json::optional, 1, 100);
   auto share = q->text("share", json::optional, 1, 16);
-  if (share && *share != "private" && *share != "groups")
-    q->fail("share", {"share : « private » ou « groups ».", "share: \"private\" or \"groups\"."});
+  if (share && *share != "private" && *share != "groups") q->fail("share", core::message(core::msg::bad_share));
   if (share) out.share = *share;
   if (date) {
     auto d = core::parse_date(*date);
     if (!d)
-      q->fail("date", {"La date doit exister et s'écrire AAAA-MM-JJ.", "The date must exist and read YYYY-MM-DD."});
+      q->fail("date", core::message(core::msg::bad_date));
     else if (*d < quit::date{std::chrono::year(1950), std::chrono::January, std::chrono::day(1)})
-      q->fail("date", {"La date ne peut pas être antérieure à 1950.", "The date cannot be before 1950."});
+      q->fail("date", core::message(core::msg::date_before_1950));
     else
       out.quit_date = *d;
   }
   if (out.pack_price_cents.has_value() != out.pack_size.has_value() && f.ok())
-    q->fail(out.pack_size ? "pack_price_cents" : "pack_size",
-            {"Le prix et la taille du paquet vont ensemble.", "Pack price and pack size go together."});
+    q->fail(out.pack_size ? "pack_price_cents" : "pack_size", core::message(core::msg::pack_price_and_size));
   if (!f.ok()) return std::nullopt;
   return out;
 }
@@ -44,8 +43,7 @@ core::result<void> save_quit(pqxx::work& w, std::int64_t user_id, const quit_inp
   auto today = local_today(w, user_id);
   auto limit = std::chrono::year_month_day(std::chrono::sys_days(today) + std::chrono::days(366));
   if (q.quit_date > limit)
-    return core::error::validation(
-        "quit.date", {"La date d'arrêt peut être au plus dans un an.", "The quit date can be at most a year ahead."});
+    return core::error::validation("quit.date", core::message(core::msg::quit_date_within_a_year));
   auto date = core::format_date(q.quit_date);
   auto cur = w.exec_params(
       "SELECT attempt, to_char(quit_date, 'YYYY-MM-DD') FROM quit_attempts "

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "colibri/core/clock.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/community.hpp"
 #include "colibri/groups/validate.hpp"
@@ -42,17 +43,16 @@ core::result<post> read_post(std::string_view body, post base, bool creating) {
   auto weekdays = f.integers("weekdays", json::optional, 1, 7, 7);
   auto tz = f.text("timezone", json::optional, 1, 64);
   if (repeat && *repeat != "once" && *repeat != "daily" && *repeat != "weekly")
-    f.fail("repeat", {"repeat : « once », « daily » ou « weekly ».", "repeat: \"once\", \"daily\" or \"weekly\"."});
+    f.fail("repeat", core::message(core::msg::bad_repeat));
   if (tz) check_timezone(f, "timezone", *tz);
   if (time) check_local_time(f, "time", *time);
   if (at) {
     auto t = core::parse_rfc3339(*at);
     auto now = core::system_clock().now();
     if (!t)
-      f.fail("at", {"La date doit s'écrire comme 2026-12-24T18:00:00+01:00.",
-                    "The instant must read like 2026-12-24T18:00:00+01:00."});
+      f.fail("at", core::message(core::msg::bad_instant));
     else if (*t <= now || *t > now + std::chrono::days(366))
-      f.fail("at", {"Choisissez un moment dans l'année qui vient.", "Choose an instant within the coming year."});
+      f.fail("at", core::message(core::msg::schedule_within_a_year));
     else
       at = core::format_rfc3339(*t);
   }
@@ -74,14 +74,10 @@ core::result<post> read_post(std::string_view body, post base, bool creating) {
     p.at.reset();
   if (p.repeat == "daily") p.weekdays.reset();
   auto missing = [](const char* key, core::text t) { return core::error::validation(key, std::move(t)); };
-  if (p.repeat == "once" && !p.at)
-    return missing("at", {"Indiquez quand publier ce message (at).", "Say when to publish this post (at)."});
-  if (p.repeat != "once" && !p.time)
-    return missing("time",
-                   {"Indiquez l'heure de publication (time, HH:MM).", "Say at what time to publish (time, HH:MM)."});
+  if (p.repeat == "once" && !p.at) return missing("at", core::message(core::msg::schedule_needs_at));
+  if (p.repeat != "once" && !p.time) return missing("time", core::message(core::msg::schedule_needs_time));
   if (p.repeat == "weekly" && !p.weekdays)
-    return missing("weekdays", {"Indiquez les jours (weekdays, 1 = lundi … 7 = dimanche).",
-                                "Say on which days (weekdays, 1 = Monday … 7 = Sunday)."});
+    return missing("weekdays", core::message(core::msg::schedule_needs_weekdays));
   return p;
 }
 
@@ -170,9 +166,7 @@ std::string post_json(pqxx::work& w, std::int64_t id) {
   return j.release();
 }
 
-core::error post_not_found() {
-  return not_found({"Ce message programmé n'existe pas.", "This scheduled post does not exist."});
-}
+core::error post_not_found() { return not_found(core::message(core::msg::scheduled_post_not_found)); }
 
 // The caller's standing in a group for its scheduled posts, inside the
 // transaction that changes them.
@@ -261,8 +255,7 @@ awaitable<response> community::edit_scheduled_post(request& req) {
     post base{r[0].as<std::string>(),     r[1].as<std::string>(),     r[2].as<std::string>(),
               pg::opt<std::string>(r[3]), pg::opt<std::string>(r[4]), weekdays_of(r[5])};
     if (base.repeat == "once" && r[6].as<bool>())
-      return core::error::make(core::errc::conflict, {"Ce message a déjà été publié : programmez-en un nouveau.",
-                                                      "This post was already published: schedule a new one."});
+      return core::error::make(core::errc::conflict, core::message(core::msg::already_published));
     auto p = read_post(body, std::move(base), false);
     if (!p) return p.err();
     // An edited recurring post starts again from now: no occurrence earlier

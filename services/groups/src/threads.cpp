@@ -4,6 +4,7 @@
 
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
+#include "colibri/core/messages.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/community.hpp"
 #include "colibri/groups/posting.hpp"
@@ -164,7 +165,7 @@ awaitable<response> community::thread_flag(request& req, const char* column, boo
   auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto tid = id_param(req, "tid");
-  auto missing = not_found({"Cette discussion n'existe pas.", "This thread does not exist."});
+  auto missing = not_found(core::message(core::msg::thread_not_found));
   if (!tid) co_return fail(missing, req);
   auto uid = who->user_id;
   auto job = [=, col = std::string(column),
@@ -198,8 +199,7 @@ awaitable<response> community::list_events(request& req) {
   auto after = query_id(req, "after");
   if (!after) co_return fail(after.err(), req);
   if (*before && *after)
-    co_return fail(core::error::validation("before", {"before ou after, pas les deux.", "before or after, not both."}),
-                   req);
+    co_return fail(core::error::validation("before", core::message(core::msg::before_or_after)), req);
   auto room = ref->name();
   auto uid = who->user_id;
   auto check = [uid, room](pqxx::connection& c) {
@@ -230,9 +230,7 @@ awaitable<response> community::post_event(request& req) {
   if (!doc) co_return fail(doc.err(), req);
   json::fields f(*doc);
   auto kind = f.text("kind", json::required, 1, 16);
-  if (kind && *kind != "message")
-    f.fail("kind",
-           {"Seuls les messages (« message ») se publient ici.", "Only messages (\"message\") are posted here."});
+  if (kind && *kind != "message") f.fail("kind", core::message(core::msg::only_messages_posted));
   auto body = f.text("body", json::required, 1, log_->opts().max_body_code_points);
   auto cmid = f.text("client_msg_id", json::required, 1, 64);
   auto reply_to = f.integer("reply_to", json::optional, 1, k_max_id);
@@ -328,9 +326,7 @@ awaitable<response> community::create_conversation(request& req) {
   std::sort(others.begin(), others.end());
   others.erase(std::unique(others.begin(), others.end()), others.end());
   if (!ok || others.empty())
-    co_return fail(core::error::validation("user_ids", {"user_ids : de 1 à 20 identifiants d'autres personnes.",
-                                                        "user_ids: 1 to 20 ids of other people."}),
-                   req);
+    co_return fail(core::error::validation("user_ids", core::message(core::msg::bad_dm_user_ids)), req);
   auto uid = who->user_id;
   auto job = [uid, others](pqxx::connection& c) -> core::result<std::string> {
     pqxx::work w(c);
@@ -347,10 +343,7 @@ awaitable<response> community::create_conversation(request& req) {
              uid, arr)[0]
             .as<std::size_t>();
     if (ok != others.size())
-      return core::error::make(core::errc::forbidden,
-                               {"Vous ne pouvez écrire qu'aux personnes avec qui vous partagez un groupe.",
-                                "You can only write to people you share a group with."},
-                               "user_ids");
+      return core::error::make(core::errc::forbidden, core::message(core::msg::dm_shared_group_only), "user_ids");
     std::vector<std::optional<std::int64_t>> all(o);
     all.push_back(uid);
     auto all_arr = pg::bigint_array(all);
@@ -387,7 +380,7 @@ awaitable<response> community::block_user(request& req, bool on) {
   auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
   if (!who) co_return fail(who.err(), req);
   auto target = id_param(req, "uid");
-  auto missing = not_found({"Cette personne n'existe pas.", "This person does not exist."});
+  auto missing = not_found(core::message(core::msg::person_not_found));
   if (!target || *target == who->user_id) co_return fail(missing, req);
   auto uid = who->user_id;
   auto job = [=](pqxx::connection& c) -> std::optional<core::error> {

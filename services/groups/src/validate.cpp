@@ -1,5 +1,6 @@
 #include "colibri/groups/validate.hpp"
 
+#include "colibri/core/messages.hpp"
 #include "colibri/core/text.hpp"
 #include "colibri/core/utf8.hpp"
 
@@ -97,26 +98,20 @@ bool valid_email(std::string_view e) {
 }
 
 void check_email(json::fields& f, std::string_view key, const std::string& email) {
-  if (!valid_email(email))
-    f.fail(key, {"Cette adresse e-mail ne semble pas valide.", "This email address does not look valid."});
+  if (!valid_email(email)) f.fail(key, core::message(core::msg::bad_email));
 }
 
 void check_handle(json::fields& f, std::string_view key, const std::string& handle) {
   if (!valid_handle(handle))
-    f.fail(key, {"Le pseudo doit faire de 2 à 32 caractères : lettres, chiffres, espaces, « _ », « . » ou « - ».",
-                 "The handle must be 2 to 32 characters: letters, digits, spaces, '_', '.' or '-'."});
+    f.fail(key, core::message(core::msg::handle_shape));
   else if (mixed_scripts(handle))
-    f.fail(key, {"Le pseudo mélange plusieurs alphabets (par exemple latin et cyrillique) : gardez-en un seul.",
-                 "The handle mixes alphabets (Latin and Cyrillic, for example): keep to one."});
+    f.fail(key, core::message(core::msg::handle_mixed_scripts));
   else if (reserved_handle(handle))
-    f.fail(key,
-           {"Ce pseudo est réservé. Merci d'en choisir un autre.", "This handle is reserved. Please choose another."});
+    f.fail(key, core::message(core::msg::handle_reserved));
 }
 
 void check_timezone(json::fields& f, std::string_view key, const std::string& tz) {
-  if (!core::valid_timezone(tz))
-    f.fail(key, {"Ce fuseau horaire est inconnu (exemple : « Europe/Paris »).",
-                 "This time zone is unknown (for example \"Europe/Paris\")."});
+  if (!core::valid_timezone(tz)) f.fail(key, core::message(core::msg::bad_timezone));
 }
 
 bool valid_local_time(std::string_view t) {
@@ -126,8 +121,7 @@ bool valid_local_time(std::string_view t) {
 }
 
 void check_local_time(json::fields& f, std::string_view key, const std::string& hhmm) {
-  if (!valid_local_time(hhmm))
-    f.fail(key, {"L'heure doit s'écrire HH:MM, de 00:00 à 23:59.", "The time must read HH:MM, from 00:00 to 23:59."});
+  if (!valid_local_time(hhmm)) f.fail(key, core::message(core::msg::bad_time_of_day));
 }
 
 std::string ascii_lower(std::string_view s) {

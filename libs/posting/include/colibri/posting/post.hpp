@@ -69,5 +69,8 @@ awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r);
 // The refusals post() answers, for doors that answer them before (the
 // socket's strikes count rate_limited).
 core::error target_not_found();
+// Why a member may not send in a room (muted, a locked thread, a blocked
+// conversation): one refusal for REST and the socket.
+core::error cannot_write(const roomlog::room_access& a);
 
 }  // namespace colibri::posting
