@@ -145,6 +145,57 @@ TEST(Pool, ABoundedQueueTurnsOverloadIntoUnavailable) {
   EXPECT_GE(ok.load(), 2);
 }
 
+// What transact() keeps: the work of a job that returned, nothing of one
+// that returned a failure (a core::result in error, an outcome with `err`)
+// or threw.
+TEST(Pool, TransactCommitsWhatSucceedsAndRollsBackFailuresAndThrows) {
+  auto url = shared_postgres().create_database();
+  pg::pool p({url, 1});
+  auto insert = [](std::string v) { return [v](pqxx::work& w) { w.exec_params("INSERT INTO t (v) VALUES ($1)", v); }; };
+  run_sync([&]() -> awaitable<bool> {
+    auto ddl = [](pqxx::work& w) { w.exec("CREATE TABLE t (v text PRIMARY KEY)"); };
+    co_await p.transact(std::move(ddl));
+    co_await p.transact(insert("kept"));
+    auto refused = [](pqxx::work& w) -> core::result<int> {
+      w.exec("INSERT INTO t (v) VALUES ('refused')");
+      return core::default_error(core::errc::conflict);
+    };
+    auto r = co_await p.transact(std::move(refused));
+    EXPECT_FALSE(r.ok());
+    struct outcome {
+      std::optional<core::error> err;
+    };
+    auto marked = [](pqxx::work& w) {
+      w.exec("INSERT INTO t (v) VALUES ('marked')");
+      return outcome{core::default_error(core::errc::forbidden)};
+    };
+    auto o = co_await p.transact(std::move(marked));
+    EXPECT_TRUE(o.err.has_value());
+    auto good = [](pqxx::work& w) -> core::result<int> {
+      w.exec("INSERT INTO t (v) VALUES ('good')");
+      return 1;
+    };
+    EXPECT_TRUE((co_await p.transact(std::move(good))).ok());
+    try {
+      auto thrower = [](pqxx::work& w) {
+        w.exec("INSERT INTO t (v) VALUES ('thrown')");
+        throw std::runtime_error("job failed");
+      };
+      co_await p.transact(std::move(thrower));
+      ADD_FAILURE() << "the job's exception did not reach the caller";
+    } catch (const std::runtime_error&) {
+    }
+    auto list = [](pqxx::nontransaction& n) {
+      std::vector<std::string> out;
+      for (auto r : n.exec("SELECT v FROM t ORDER BY v")) out.push_back(r[0].as<std::string>());
+      return out;
+    };
+    auto kept = co_await p.read(std::move(list));
+    EXPECT_EQ(kept, (std::vector<std::string>{"good", "kept"}));
+    co_return true;
+  }());
+}
+
 // A subscriber and a publisher on `own`, recording messages as "channel=message".
 struct redis_pair {
   explicit redis_pair(redis_server& own) : o(options_for(own)) {}

@@ -72,6 +72,17 @@ class pool {
   template <class F>
   awaitable<std::invoke_result_t<F&, pqxx::connection&>> run(F f);
 
+  // The two shapes of a job, so that no caller opens or commits a
+  // transaction by hand:
+  // read(f): f(pqxx::nontransaction&), statements without BEGIN/COMMIT (one
+  // statement, or reads that need no common snapshot).
+  template <class F>
+  auto read(F f);
+  // transact(f): f(pqxx::work&) in one transaction, committed when f
+  // returns, rolled back when it throws or returns a failure (see failed()).
+  template <class F>
+  auto transact(F f);
+
   void stop();
   std::size_t queued() const;
   // PostgreSQL answered lately and no job is stalled: what /readyz reports.
@@ -106,6 +117,41 @@ class pool {
   std::unique_ptr<std::atomic<std::int64_t>[]> busy_since_ms_;
   std::atomic<bool> ping_in_flight_{false};
 };
+
+// A job's value that says "nothing of this may stay": a core::result in
+// error, or an outcome whose optional `err` is set.
+template <class T>
+bool failed(const T& v) {
+  if constexpr (requires { v.ok(); })
+    return !v.ok();
+  else if constexpr (requires { v.err.has_value(); })
+    return v.err.has_value();
+  else
+    return false;
+}
+
+template <class F>
+auto pool::read(F f) {
+  return run([f = std::move(f)](pqxx::connection& c) mutable {
+    pqxx::nontransaction n(c);
+    return f(n);
+  });
+}
+
+template <class F>
+auto pool::transact(F f) {
+  return run([f = std::move(f)](pqxx::connection& c) mutable {
+    pqxx::work w(c);
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, pqxx::work&>>) {
+      f(w);
+      w.commit();
+    } else {
+      auto out = f(w);
+      if (!failed(out)) w.commit();
+      return out;
+    }
+  });
+}
 
 template <class F>
 awaitable<std::invoke_result_t<F&, pqxx::connection&>> pool::run(F f) {
