@@ -16,6 +16,7 @@ struct entry {
 // In the enum's order (checked at compile time below).
 constexpr entry k_catalogue[] = {
     {msg::account_not_found, "Ce compte n'existe pas.", "This account does not exist."},
+    {msg::account_suspended, "Ce compte est suspendu : {reason}", "This account is suspended: {reason}"},
     {msg::action_not_for_report, "Cette action ne s'applique pas à ce signalement.",
      "This action does not apply to this report."},
     {msg::address_taken, "Cette adresse est déjà celle d'un autre compte.",
@@ -23,9 +24,12 @@ constexpr entry k_catalogue[] = {
     {msg::admins_create_spaces, "Seuls les administrateurs créent des espaces.", "Only administrators create spaces."},
     {msg::admins_only, "Réservé aux administrateurs.", "For administrators only."},
     {msg::already_authenticated, "Cette connexion est déjà identifiée.", "This connection is already authenticated."},
+    {msg::already_congratulated, "Déjà félicité par {handle}.", "Already congratulated by {handle}."},
     {msg::already_member, "Vous êtes déjà membre de ce groupe.", "You are already a member of this group."},
     {msg::already_published, "Ce message a déjà été publié : programmez-en un nouveau.",
      "This post was already published: schedule a new one."},
+    {msg::bad_choice, "Valeur non reconnue ; valeurs possibles : {values}.",
+     "Unknown value; possible values: {values}."},
     {msg::bad_client_msg_id, "client_msg_id doit faire de 1 à 64 caractères.",
      "client_msg_id must be 1 to 64 characters."},
     {msg::bad_credentials, "Adresse e-mail ou mot de passe incorrect.", "Incorrect email address or password."},
@@ -34,8 +38,10 @@ constexpr entry k_catalogue[] = {
      "user_ids: 1 to 20 ids of other people."},
     {msg::bad_email, "Cette adresse e-mail ne semble pas valide.", "This email address does not look valid."},
     {msg::bad_event_kind, "Type d'événement inconnu.", "Unknown event kind."},
+    {msg::bad_id, "{name} doit être un identifiant positif.", "{name} must be a positive id."},
     {msg::bad_instant, "La date doit s'écrire comme 2026-12-24T18:00:00+01:00.",
      "The instant must read like 2026-12-24T18:00:00+01:00."},
+    {msg::bad_limit, "limit doit être un entier entre 1 et {max}.", "limit must be an integer between 1 and {max}."},
     {msg::bad_locale, "La langue doit être « fr » ou « en ».", "The language must be \"fr\" or \"en\"."},
     {msg::bad_mute_until, "until doit être une date RFC 3339 dans le futur.",
      "until must be an RFC 3339 time in the future."},
@@ -74,6 +80,8 @@ constexpr entry k_catalogue[] = {
      "Only today's and yesterday's celebrations can be read."},
     {msg::conflict, "Cette ressource existe déjà.", "This resource already exists."},
     {msg::date_before_1950, "La date ne peut pas être antérieure à 1950.", "The date cannot be before 1950."},
+    {msg::default_rules, "Bienveillance, respect et entraide : ici, personne n'est jugé.",
+     "Kindness, respect and mutual help: nobody is judged here."},
     {msg::dm_shared_group_only, "Vous ne pouvez écrire qu'aux personnes avec qui vous partagez un groupe.",
      "You can only write to people you share a group with."},
     {msg::email_taken, "Un compte existe déjà avec cette adresse e-mail.",
@@ -152,6 +160,7 @@ constexpr entry k_catalogue[] = {
     {msg::owners_only, "Réservé aux responsables du groupe.", "For the group's owners only."},
     {msg::pack_price_and_size, "Le prix et la taille du paquet vont ensemble.",
      "Pack price and pack size go together."},
+    {msg::parent_first, "Rejoignez d'abord le groupe parent « {group} ».", "Join the parent group \"{group}\" first."},
     {msg::parent_not_found, "Le groupe parent n'existe pas.", "The parent group does not exist."},
     {msg::payload_too_large, "La requête est trop volumineuse.", "The request is too large."},
     {msg::person_not_found, "Cette personne n'existe pas.", "This person does not exist."},
@@ -201,12 +210,47 @@ constexpr entry k_catalogue[] = {
     {msg::welcome_team_same_space, "L'équipe d'accueil doit être dans le même espace.",
      "The welcome team must be in the same space."},
     {msg::note_group_without_owner, "Un groupe sans responsable", "A group without an owner"},
+    {msg::note_group_without_owner_body, "Le groupe « {group} » n'a plus de responsable ni de modérateur.",
+     "The group \"{group}\" has no owner or moderator left."},
+    {msg::note_join_request, "Nouvelle demande pour « {group} »", "New request for \"{group}\""},
+    {msg::note_join_request_body, "{handle} demande à rejoindre le groupe.", "{handle} asks to join the group."},
     {msg::note_moderators_word, "Message de la modération", "A word from the moderators"},
+    {msg::note_muted_because, "Vous ne pourrez pas écrire dans « {group} » jusqu'au {until} (UTC). Motif : {reason}",
+     "You cannot write in \"{group}\" until {until} (UTC). Reason: {reason}"},
+    {msg::note_muted_body,
+     "Vous ne pourrez pas écrire dans « {group} » jusqu'au {until} (UTC). Vous pouvez toujours lire les échanges.",
+     "You cannot write in \"{group}\" until {until} (UTC). You can still read the conversations."},
     {msg::note_new_report, "Nouveau signalement", "New report"},
+    {msg::note_new_report_body, "Un signalement attend votre attention dans « {group} ».",
+     "A report awaits your attention in \"{group}\"."},
     {msg::note_newcomer, "Un nouveau membre à accueillir", "A newcomer to greet"},
+    {msg::note_newcomer_body, "{handle} vient de rejoindre « {group} ». Un petit mot de bienvenue ?",
+     "{handle} has just joined \"{group}\". A word of welcome?"},
     {msg::note_post_flagged, "Message signalé", "Post flagged"},
     {msg::note_post_held, "Un message attend votre validation", "A post awaits your approval"},
+    {msg::note_post_rejected_body, "Votre message n'a pas été publié dans « {group} ». N'hésitez pas à le reformuler.",
+     "Your post was not published in \"{group}\". Feel free to rephrase it."},
+    {msg::note_removed_body, "Vous ne faites plus partie de « {group} ».",
+     "You are no longer a member of \"{group}\"."},
+    {msg::note_request_declined, "Votre demande pour « {group} »", "Your request for \"{group}\""},
+    {msg::note_request_declined_because,
+     "Votre demande n'a pas été acceptée. Motif : {reason} Vous pouvez en refaire une quand vous le souhaitez.",
+     "Your request was not accepted. Reason: {reason} You may ask again whenever you wish."},
+    {msg::note_request_declined_body,
+     "Votre demande n'a pas été acceptée. Vous pouvez en refaire une quand vous le souhaitez.",
+     "Your request was not accepted. You may ask again whenever you wish."},
     {msg::note_rules_reminder, "Un petit rappel des règles", "A gentle reminder of the rules"},
+    {msg::note_rules_reminder_body,
+     "L'équipe de modération de « {group} » vous rappelle les règles du groupe, pour que chacun s'y sente bien.{rules}",
+     "The moderators of \"{group}\" remind you of the group's rules, so that everyone feels welcome.{rules}"},
+    {msg::note_welcome, "Bienvenue dans « {group} »", "Welcome to \"{group}\""},
+    {msg::note_welcome_body,
+     "Nous sommes heureux de vous accueillir. Voici les règles du groupe :\n\n{rules}\n\nBesoin d'aide, à toute heure "
+     "? Écrivez dans le salon du groupe : quelqu'un vous répondra. Les modérateurs sont là pour vous. Vous pouvez "
+     "aussi appeler Tabac Info Service au 39 89 (service gratuit).",
+     "We are glad to welcome you. Here are the group's rules:\n\n{rules}\n\nNeed help, at any hour? Write in the "
+     "group's room: someone will answer. The moderators are there for you. You can also call Tabac Info Service on 39 "
+     "89 (free service)."},
     {msg::mail_address_in_use_subject, "Cette adresse a déjà un compte Colibri",
      "This address already has a Colibri account"},
     {msg::mail_change_notice_subject, "Changement d'adresse e-mail demandé", "Email address change asked"},
@@ -234,6 +278,22 @@ std::array<text, std::size(k_catalogue)> build() {
 const text& message(msg m) {
   static const auto texts = build();
   return texts.at(static_cast<std::size_t>(m));
+}
+
+namespace {
+std::string fill(std::string s, std::initializer_list<std::pair<std::string_view, std::string>> args) {
+  for (const auto& [name, value] : args) {
+    auto key = "{" + std::string(name) + "}";
+    for (auto at = s.find(key); at != std::string::npos; at = s.find(key, at + value.size()))
+      s.replace(at, key.size(), value);
+  }
+  return s;
+}
+}  // namespace
+
+text message(msg m, std::initializer_list<std::pair<std::string_view, std::string>> args) {
+  const auto& t = message(m);
+  return text{fill(t.fr, args), fill(t.en, args)};
 }
 
 }  // namespace colibri::core

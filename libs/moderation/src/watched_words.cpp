@@ -17,90 +17,45 @@ bool invisible(char32_t c) {
          (c >= 0x2060 && c <= 0x206F) || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF;
 }
 
+// Each Latin letter and the Cyrillic and Greek letters drawn like it.
+struct look_alikes {
+  char32_t latin;
+  const char32_t* others;
+};
+constexpr look_alikes k_look_alikes[] = {
+    {U'a', U"аАαΑ"},
+    {U'b', U"ВΒ"},
+    {U'c', U"сС"},
+    {U'd', U"ԁ"},
+    {U'e', U"еЕΕ"},
+    {U'h', U"һНΗ"},
+    {U'i', U"іІιΙ"},
+    {U'j', U"јЈ"},
+    {U'k', U"КκΚ"},
+    {U'l', U"ӏ"},
+    {U'm', U"МΜ"},
+    {U'n', U"Ν"},
+    {U'o', U"оОοΟ"},
+    {U'p', U"рРρΡ"},
+    {U'q', U"ԛ"},
+    {U's', U"ѕЅ"},
+    {U't', U"ТτΤ"},
+    {U'u', U"υ"},
+    {U'v', U"ν"},
+    {U'w', U"ԝ"},
+    {U'x', U"хХχΧ"},
+    {U'y', U"уУΥ"},
+    {U'z', U"Ζ"},
+};
+
 // Cyrillic and Greek letters drawn like Latin ones, and full-width ASCII:
 // the letter they pass for (lower case), or 0.
 char32_t look_alike(char32_t c) {
   if (c >= 0xFF01 && c <= 0xFF5E) return c - 0xFEE0;
-  switch (c) {
-    case U'а':
-    case U'А':
-    case U'α':
-    case U'Α':
-      return U'a';
-    case U'В':
-    case U'Β':
-      return U'b';
-    case U'с':
-    case U'С':
-      return U'c';
-    case U'ԁ':
-      return U'd';
-    case U'е':
-    case U'Е':
-    case U'Ε':
-      return U'e';
-    case U'һ':
-    case U'Н':
-    case U'Η':
-      return U'h';
-    case U'і':
-    case U'І':
-    case U'ι':
-    case U'Ι':
-      return U'i';
-    case U'ј':
-    case U'Ј':
-      return U'j';
-    case U'К':
-    case U'κ':
-    case U'Κ':
-      return U'k';
-    case U'ӏ':
-      return U'l';
-    case U'М':
-    case U'Μ':
-      return U'm';
-    case U'Ν':
-      return U'n';
-    case U'о':
-    case U'О':
-    case U'ο':
-    case U'Ο':
-      return U'o';
-    case U'р':
-    case U'Р':
-    case U'ρ':
-    case U'Ρ':
-      return U'p';
-    case U'ԛ':
-      return U'q';
-    case U'ѕ':
-    case U'Ѕ':
-      return U's';
-    case U'Т':
-    case U'τ':
-    case U'Τ':
-      return U't';
-    case U'υ':
-      return U'u';
-    case U'ν':
-      return U'v';
-    case U'ԝ':
-      return U'w';
-    case U'х':
-    case U'Х':
-    case U'χ':
-    case U'Χ':
-      return U'x';
-    case U'у':
-    case U'У':
-    case U'Υ':
-      return U'y';
-    case U'Ζ':
-      return U'z';
-    default:
-      return 0;
-  }
+  for (const auto& l : k_look_alikes)
+    for (const char32_t* o = l.others; *o; ++o)
+      if (*o == c) return l.latin;
+  return 0;
 }
 
 void append_utf8(std::string& out, char32_t c) {

@@ -122,13 +122,9 @@ awaitable<gateway::watched_rules> gateway::watched_words(std::int64_t group_id) 
     std::lock_guard lk(mutex_);
     if (auto it = watched_.find(group_id); it != watched_.end() && it->second.expires > now) co_return it->second.rules;
   }
-  auto load = [group_id](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto rules = moderation::load_watched(w, group_id);
-    w.commit();
-    return rules;
-  };
-  watched_rules rules = std::make_shared<const std::vector<moderation::watched_hit>>(co_await db_.run(std::move(load)));
+  auto load = [group_id](pqxx::nontransaction& w) { return moderation::load_watched(w, group_id); };
+  watched_rules rules =
+      std::make_shared<const std::vector<moderation::watched_hit>>(co_await db_.read(std::move(load)));
   std::lock_guard lk(mutex_);
   if (watched_.size() > 10000) watched_.clear();  // bounded: one entry per group written in
   watched_[group_id] = {now + s_.access_ttl, rules};
@@ -262,18 +258,16 @@ awaitable<void> gateway::recheck_sessions() {
   }
   ids += '}';
   if (ids == "{}") co_return;
-  auto find_dead = [ids](pqxx::connection& c) {
-    pqxx::work w(c);
+  auto find_dead = [ids](pqxx::nontransaction& w) {
     std::vector<std::int64_t> out;
     for (auto row : w.exec_params("SELECT x FROM unnest($1::bigint[]) AS x WHERE NOT EXISTS ("
                                   " SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = x"
                                   " AND s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL)",
                                   ids))
       out.push_back(row[0].as<std::int64_t>());
-    w.commit();
     return out;
   };
-  auto dead = co_await db_.run(std::move(find_dead));
+  auto dead = co_await db_.read(std::move(find_dead));
   for (auto id : dead) revoke(id);
 }
 
@@ -289,13 +283,8 @@ awaitable<void> gateway::recheck_subscriptions() {
       rooms.push_back(h.room);
       sessions.push_back(std::move(s));
     }
-  auto query = [users, rooms](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto out = check_access_many(w, users, rooms);
-    w.commit();
-    return out;
-  };
-  auto access = co_await db_.run(std::move(query));
+  auto query = [users, rooms](pqxx::nontransaction& w) { return check_access_many(w, users, rooms); };
+  auto access = co_await db_.read(std::move(query));
   for (std::size_t i = 0; i < sessions.size(); ++i)
     if (!access[i].member) sessions[i]->post_lose_room(rooms[i]);
 }

@@ -12,15 +12,10 @@ using namespace detail;
 
 awaitable<void> session::replay_notifications(std::int64_t after) {
   auto uid = user_id_;
-  auto job = [uid, after](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto out = notify::latest_after(w, uid, after, k_replay_max);
-    w.commit();
-    return out;
-  };
+  auto job = [uid, after](pqxx::work& w) { return notify::latest_after(w, uid, after, k_replay_max); };
   std::vector<notify::notification> missed;
   try {
-    missed = co_await gw_->db().run(std::move(job));
+    missed = co_await gw_->db().transact(std::move(job));
   } catch (...) {
     // The client is told (unavailable) and may list them over REST.
     release_held_notifications();

@@ -286,13 +286,8 @@ awaitable<void> session::write_read(std::string room) {
   auto seq = *it->second.pending;
   it->second = {std::chrono::steady_clock::now(), std::nullopt, false};
   auto uid = user_id_;
-  auto job = [uid, room, seq](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto st = roomlog::mark_read(w, uid, room, seq);
-    w.commit();
-    return st;
-  };
-  auto st = co_await gw_->db().run(std::move(job));
+  auto job = [uid, room, seq](pqxx::work& w) { return roomlog::mark_read(w, uid, room, seq); };
+  auto st = co_await gw_->db().transact(std::move(job));
   // Every socket of the user, on every gateway, updates its count.
   gw_->publisher().publish(roomlog::user_channel(user_id_), roomlog::unread_frame(room, st));
   if (reads_.size() > gw_->settings().max_subscriptions)

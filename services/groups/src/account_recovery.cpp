@@ -13,7 +13,15 @@
 #include "colibri/groups/validate.hpp"
 #include "colibri/json/fields.hpp"
 #include "colibri/mail/mail.hpp"
-#include "common.hpp"
+#include "errors.hpp"
+#include "joining.hpp"
+#include "params.hpp"
+#include "repo/accounts.hpp"
+#include "repo/audit.hpp"
+#include "repo/groups.hpp"
+#include "repo/memberships.hpp"
+#include "repo/users.hpp"
+#include "views.hpp"
 
 namespace colibri::groups {
 
@@ -27,20 +35,8 @@ core::lang lang_of(std::string_view locale) { return locale == "en" ? core::lang
 std::string issue_account_token(pqxx::work& w, std::int64_t uid, std::string_view purpose,
                                 const std::optional<std::string>& email, std::optional<std::int64_t> invitation_id,
                                 std::chrono::seconds ttl) {
-  std::string p(purpose);
-  if (!invitation_id) {
-    auto kept = w.exec_params(
-        "SELECT invitation_id FROM account_tokens WHERE user_id = $1 AND purpose = $2 "
-        "AND invitation_id IS NOT NULL AND lower(email) = lower($3) ORDER BY created_at DESC LIMIT 1",
-        uid, p, email);
-    if (!kept.empty()) invitation_id = kept[0][0].as<std::int64_t>();
-  }
-  w.exec_params("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2", uid, p);
   auto token = auth::new_token();
-  w.exec_params(
-      "INSERT INTO account_tokens (token_hash, user_id, purpose, email, invitation_id, expires_at) "
-      "VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))",
-      auth::token_hash(token), uid, p, email, invitation_id, static_cast<double>(ttl.count()));
+  repo::replace_account_token(w, uid, std::string(purpose), auth::token_hash(token), email, invitation_id, ttl);
   return token;
 }
 
@@ -163,45 +159,30 @@ awaitable<response> accounts::verify_email(request& req) {
     std::vector<notify::notification> notes;
     std::int64_t joined_group = 0;
   };
-  auto job = [hash = auth::token_hash(*token)](pqxx::connection& c) -> verified {
+  auto job = [hash = auth::token_hash(*token)](pqxx::work& w) -> verified {
     try {
-      pqxx::work w(c);
       // Single use: the link is spent by the transaction that uses it.
-      auto t = w.exec_params(
-          "DELETE FROM account_tokens t USING users u WHERE t.token_hash = $1 AND t.purpose = 'verify' "
-          "AND t.expires_at > now() AND u.id = t.user_id AND u.deleted_at IS NULL "
-          "RETURNING t.user_id, t.email, t.invitation_id, lower(t.email) = lower(u.email), u.email",
-          hash);
+      auto t = repo::spend_verification(w, hash);
       verified out;
-      if (t.empty()) {
+      if (!t) {
         out.err = link_invalid();
         return out;
       }
-      out.uid = t[0][0].as<std::int64_t>();
-      auto email = t[0][1].as<std::string>();
-      if (t[0][3].as<bool>()) {
-        w.exec_params("UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1", out.uid);
-      } else {
-        // An email change: the new address counts from now; the old one is
-        // remembered only for erasure.
-        w.exec_params(
-            "INSERT INTO user_addresses (user_id, email) VALUES ($1, $2) "
-            "ON CONFLICT (user_id, email) DO UPDATE SET used_until = now()",
-            out.uid, t[0][4].as<std::string>());
-        w.exec_params("UPDATE users SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1",
-                      out.uid, email);
-      }
-      if (!t[0][2].is_null()) {
+      out.uid = t->user_id;
+      if (t->same_address)
+        repo::mark_email_verified(w, out.uid);
+      else  // an email change: the old address is remembered only for erasure
+        repo::replace_email(w, out.uid, t->current_email, t->email);
+      if (t->invitation_id) {
         // The invitation bound to this address, given at registration: it
         // counts now. Gone stale meanwhile (used, expired): the address is
         // proved all the same.
-        auto joined = detail::accept_invitation(w, out.uid, t[0][2].as<std::int64_t>());
+        auto joined = detail::accept_invitation(w, out.uid, *t->invitation_id);
         if (joined) {
           out.notes = std::move(joined->notes);
           out.joined_group = joined->g.id;
         }
       }
-      w.commit();
       return out;
     } catch (const pqxx::unique_violation&) {
       verified out;
@@ -209,7 +190,7 @@ awaitable<response> accounts::verify_email(request& req) {
       return out;
     }
   };
-  auto out = co_await db_.run(std::move(job));
+  auto out = co_await db_.transact(std::move(job));
   if (out.err) co_return response::error(*out.err, req.lang);
   for (const auto& n : out.notes) notify::publish(pub_, n);
   if (out.joined_group) co_await detail::announce(log_, out.joined_group, out.uid, "join");
@@ -217,34 +198,23 @@ awaitable<response> accounts::verify_email(request& req) {
   co_return response::no_content();
 }
 
-awaitable<response> accounts::resend_verification(request& req) {
-  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
-  if (!who) co_return response::error(who.err(), req.lang);
-  if (auto d = co_await limits_.take(ratelimit::user_subject(who->user_id), ratelimit::action::mail); !d.allowed)
+awaitable<response> accounts::resend_verification(request& req, const caller& who) {
+  if (auto d = co_await limits_.take(ratelimit::user_subject(who.user_id), ratelimit::action::mail); !d.allowed)
     co_return response::error(d.error(), req.lang);
-  auto uid = who->user_id;
+  auto uid = who.user_id;
   auto ttl = s_.verify_ttl;
   auto public_url = s_.public_url;
   // The address waiting to be proved: a pending change's, else the
   // account's own if not proved yet; nothing once everything is proved.
-  auto job = [uid, ttl, public_url](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto u = w.exec_params1(
-        "SELECT u.email, u.handle, u.locale, u.email_verified_at IS NOT NULL, "
-        "(SELECT t.email FROM account_tokens t WHERE t.user_id = u.id AND t.purpose = 'verify' AND t.expires_at > "
-        "now() "
-        "  AND lower(t.email) <> lower(u.email) ORDER BY t.created_at DESC LIMIT 1) FROM users u WHERE u.id = $1",
-        uid);
-    bool change = !u[4].is_null();
-    if (!change && u[3].as<bool>()) return false;
-    auto to = change ? u[4].as<std::string>() : u[0].as<std::string>();
+  auto job = [uid, ttl, public_url](pqxx::work& w) {
+    auto u = repo::mail_target_of(w, uid);
+    bool change = u.pending_email.has_value();
+    if (!change && u.verified) return;
+    auto to = change ? *u.pending_email : u.email;
     auto link = detail::issue_account_token(w, uid, "verify", to, std::nullopt, ttl);
-    detail::mail_verification(w, uid, to, u[1].as<std::string>(), detail::lang_of(u[2].as<std::string>()), public_url,
-                              link, change);
-    w.commit();
-    return true;
+    detail::mail_verification(w, uid, to, u.handle, detail::lang_of(u.locale), public_url, link, change);
   };
-  co_await db_.run(std::move(job));
+  co_await db_.transact(std::move(job));
   co_return accepted();
 }
 
@@ -261,18 +231,13 @@ awaitable<response> accounts::request_reset(request& req) {
     co_return accepted();
   auto ttl = std::chrono::duration_cast<std::chrono::seconds>(s_.reset_ttl);
   auto public_url = s_.public_url;
-  auto job = [e = *email, ttl, public_url](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto u = w.exec_params(
-        "SELECT id, email, handle, locale FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL", e);
-    if (u.empty()) return;
-    auto uid = u[0][0].as<std::int64_t>();
-    auto link = detail::issue_account_token(w, uid, "reset", std::nullopt, std::nullopt, ttl);
-    detail::mail_reset(w, uid, u[0][1].as<std::string>(), u[0][2].as<std::string>(),
-                       detail::lang_of(u[0][3].as<std::string>()), public_url, link);
-    w.commit();
+  auto job = [e = *email, ttl, public_url](pqxx::work& w) {
+    auto u = repo::live_account_by_email(w, e);
+    if (!u) return;
+    auto link = detail::issue_account_token(w, u->user_id, "reset", std::nullopt, std::nullopt, ttl);
+    detail::mail_reset(w, u->user_id, u->email, u->handle, detail::lang_of(u->locale), public_url, link);
   };
-  co_await db_.run(std::move(job));
+  co_await db_.transact(std::move(job));
   co_return accepted();
 }
 
@@ -285,14 +250,8 @@ awaitable<response> accounts::confirm_reset(request& req) {
   if (auto e = f.error()) co_return response::error(*e, req.lang);
   auto link = auth::token_hash(*token);
   // A dead link is told before the costly hash.
-  auto alive = [link](pqxx::connection& c) {
-    pqxx::nontransaction r(c);
-    return !r.exec_params(
-                 "SELECT 1 FROM account_tokens WHERE token_hash = $1 AND purpose = 'reset' AND expires_at > now()",
-                 link)
-                .empty();
-  };
-  bool usable = co_await db_.run(std::move(alive));
+  auto alive = [link](pqxx::nontransaction& r) { return repo::reset_link_alive(r, link); };
+  bool usable = co_await db_.read(std::move(alive));
   if (!usable) co_return response::error(link_invalid(), req.lang);
   auto hashed = co_await hash(*password);
   struct reset {
@@ -300,40 +259,30 @@ awaitable<response> accounts::confirm_reset(request& req) {
     std::int64_t uid = 0;
     std::vector<std::int64_t> ended;
   };
-  auto job = [link, hashed](pqxx::connection& c) -> reset {
-    pqxx::work w(c);
-    auto t = w.exec_params(
-        "DELETE FROM account_tokens t USING users u WHERE t.token_hash = $1 AND t.purpose = 'reset' "
-        "AND t.expires_at > now() AND u.id = t.user_id AND u.deleted_at IS NULL RETURNING t.user_id",
-        link);
+  auto job = [link, hashed](pqxx::work& w) -> reset {
+    auto spent = repo::spend_reset(w, link);
     reset out;
-    if (t.empty()) {
+    if (!spent) {
       out.err = link_invalid();
       return out;
     }
-    out.uid = t[0][0].as<std::int64_t>();
+    out.uid = *spent;
     // The link came through the address: it is proved too. Every session
     // ends (whoever knew the old password is out), and the account's login
     // throttle starts afresh.
-    w.exec_params(
-        "UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now()), "
-        "updated_at = now() WHERE id = $1",
-        out.uid, hashed);
+    repo::reset_password(w, out.uid, hashed);
     out.ended = auth::revoke_sessions(w, out.uid);
     auth::throttle_clear(w, "acct:" + std::to_string(out.uid));
-    w.commit();
     return out;
   };
-  auto out = co_await db_.run(std::move(job));
+  auto out = co_await db_.transact(std::move(job));
   if (out.err) co_return response::error(*out.err, req.lang);
   for (auto sid : out.ended) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
   log::info("password reset", {{"user_id", out.uid}, {"sessions_ended", static_cast<std::int64_t>(out.ended.size())}});
   co_return response::no_content();
 }
 
-awaitable<response> accounts::change_email(request& req) {
-  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::edit);
-  if (!who) co_return response::error(who.err(), req.lang);
+awaitable<response> accounts::change_email(request& req, const caller& who) {
   auto doc = json::body_object(req.body);
   if (!doc) co_return response::error(doc.err(), req.lang);
   json::fields f(*doc);
@@ -341,36 +290,33 @@ awaitable<response> accounts::change_email(request& req) {
   auto email = f.text("email", json::required, 3, 254);
   if (email) check_email(f, "email", *email);
   if (auto e = f.error()) co_return response::error(*e, req.lang);
-  if (auto e = co_await confirm_password(who->user_id, *password, "password",
-                                         ratelimit::address_subject(req.remote_address)))
+  if (auto e =
+          co_await confirm_password(who.user_id, *password, "password", ratelimit::address_subject(req.remote_address)))
     co_return response::error(*e, req.lang);
   // Named, not a braced list: no temporary lives across a co_await (ADR 0002).
-  std::vector<std::string> budgets{ratelimit::user_subject(who->user_id), ratelimit::recipient_subject(*email)};
+  std::vector<std::string> budgets{ratelimit::user_subject(who.user_id), ratelimit::recipient_subject(*email)};
   for (const auto& subject : budgets)
     if (auto d = co_await limits_.take(subject, ratelimit::action::mail); !d.allowed)
       co_return response::error(d.error(), req.lang);
-  auto uid = who->user_id, keep = who->session_id;
+  auto uid = who.user_id, keep = who.session_id;
   auto ttl = s_.verify_ttl;
   auto public_url = s_.public_url;
   struct asked {
     std::optional<core::error> err;
     std::vector<std::int64_t> ended;
   };
-  auto job = [uid, keep, ttl, public_url, to = *email](pqxx::connection& c) -> asked {
-    pqxx::work w(c);
-    auto u = w.exec_params1(
-        "SELECT email, handle, locale, EXISTS (SELECT 1 FROM users o WHERE lower(o.email) = lower($2) "
-        "AND o.id <> $1), lower(email) = lower($2) FROM users WHERE id = $1 FOR UPDATE",
-        uid, to);
-    auto current = u[0].as<std::string>(), handle = u[1].as<std::string>();
-    auto l = detail::lang_of(u[2].as<std::string>());
+  auto job = [uid, keep, ttl, public_url, to = *email](pqxx::work& w) -> asked {
+    auto u = repo::lock_for_email_change(w, uid, to);
+    const auto& current = u.account.email;
+    const auto& handle = u.account.handle;
+    auto l = detail::lang_of(u.account.locale);
     asked out;
-    if (u[4].as<bool>()) {
+    if (u.same) {
       out.err = core::error::validation("email", core::message(core::msg::same_address));
       return out;
     }
     // Whether the address is taken is told to its owner, never here.
-    if (u[3].as<bool>()) {
+    if (u.taken_by_other) {
       detail::mail_address_in_use(w, to, l, public_url);
     } else {
       auto link = detail::issue_account_token(w, uid, "verify", to, std::nullopt, ttl);
@@ -378,10 +324,9 @@ awaitable<response> accounts::change_email(request& req) {
     }
     detail::mail_change_notice(w, uid, current, handle, l, public_url);
     out.ended = auth::revoke_sessions(w, uid, keep);
-    w.commit();
     return out;
   };
-  auto out = co_await db_.run(std::move(job));
+  auto out = co_await db_.transact(std::move(job));
   if (out.err) co_return response::error(*out.err, req.lang);
   for (auto sid : out.ended) pub_.publish(auth::k_revoked_channel, std::to_string(sid));
   co_return accepted();

@@ -10,21 +10,11 @@
 #include "colibri/http/message.hpp"
 #include "colibri/json/fields.hpp"
 #include "colibri/json/writer.hpp"
+#include "repo/accounts.hpp"
 
 namespace colibri::groups::detail {
 
-struct user_row {
-  std::int64_t id = 0;
-  std::string email, handle, locale, timezone;
-  bool is_admin = false;
-  std::int64_t created_ms = 0;
-  bool email_verified = false;
-};
-
-// The columns read_user reads, in order.
-extern const char* const k_user_columns;
-// The k_user_columns of a row, starting at column `at`.
-user_row read_user(const pqxx::row& r, int at = 0);
+using repo::user_row;
 // The quit profile's JSON value ({...} or null), for write_user.
 std::string quit_field(pqxx::transaction_base& w, std::int64_t uid);
 // The caller's own view of their account (the email is never shown to others).
@@ -38,6 +28,8 @@ http::response user_response(int status, const user_row& u, const std::string* t
 std::string conflicting_field(const pqxx::unique_violation& e);
 core::error conflict_for(const std::string& field);
 const core::error& bad_credentials();
+// rate_limited, with the wait the login throttle asks for.
+core::error throttled(int retry_after_s);
 // An optional "locale" ("fr" or "en"; a validation error otherwise).
 std::optional<std::string> read_locale(json::fields& f);
 

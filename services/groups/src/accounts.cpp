@@ -16,7 +16,14 @@
 #include "colibri/groups/validate.hpp"
 #include "colibri/json/fields.hpp"
 #include "colibri/json/writer.hpp"
-#include "common.hpp"
+#include "errors.hpp"
+#include "joining.hpp"
+#include "params.hpp"
+#include "repo/audit.hpp"
+#include "repo/groups.hpp"
+#include "repo/memberships.hpp"
+#include "repo/users.hpp"
+#include "views.hpp"
 
 namespace colibri::groups {
 
@@ -41,17 +48,6 @@ account_settings read_account_settings(core::config& cfg) {
 }
 
 namespace detail {
-
-const char* const k_user_columns =
-    "id, email, handle, locale, timezone, is_admin, (extract(epoch FROM created_at) * 1000)::bigint, "
-    "email_verified_at IS NOT NULL";
-
-// The k_user_columns of a row, starting at column `at`.
-user_row read_user(const pqxx::row& r, int at) {
-  return {r[at].as<std::int64_t>(),     r[at + 1].as<std::string>(), r[at + 2].as<std::string>(),
-          r[at + 3].as<std::string>(),  r[at + 4].as<std::string>(), r[at + 5].as<bool>(),
-          r[at + 6].as<std::int64_t>(), r[at + 7].as<bool>()};
-}
 
 // The quit profile's JSON value ({...} or null), for write_user.
 std::string quit_field(pqxx::transaction_base& w, std::int64_t uid) {
@@ -107,6 +103,12 @@ const core::error& bad_credentials() {
   return e;
 }
 
+core::error throttled(int retry_after_s) {
+  auto e = core::default_error(core::errc::rate_limited);
+  e.retry_after_s = retry_after_s;
+  return e;
+}
+
 std::optional<std::string> read_locale(json::fields& f) {
   auto l = f.text("locale", json::optional, 2, 2);
   core::lang parsed;
@@ -126,21 +128,25 @@ accounts::accounts(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog:
     : db_(db), pub_(pub), log_(std::move(log)), cpu_(std::move(cpu)), limits_(limits), s_(std::move(s)) {}
 
 void accounts::add_routes(http::router& r) {
+  using ratelimit::action;
   r.post("/api/v1/auth/register", [this](request& q) { return register_user(q); });
   r.post("/api/v1/auth/login", [this](request& q) { return login(q); });
-  r.post("/api/v1/auth/logout", [this](request& q) { return logout(q); });
-  r.get("/api/v1/me", [this](request& q) { return get_me(q); });
-  r.patch("/api/v1/me", [this](request& q) { return patch_me(q); });
-  r.get("/api/v1/me/progress", [this](request& q) { return get_progress(q); });
-  r.put("/api/v1/me/password", [this](request& q) { return change_password(q); });
-  r.del("/api/v1/me", [this](request& q) { return delete_me(q); });
-  r.put("/api/v1/me/email", [this](request& q) { return change_email(q); });
+  r.post("/api/v1/auth/logout", signed_in(db_, member(this, &accounts::logout)));
+  r.get("/api/v1/me", signed_in(db_, member(this, &accounts::get_me)));
+  r.patch("/api/v1/me", signed_in(db_, limits_, action::edit, member(this, &accounts::patch_me)));
+  r.get("/api/v1/me/progress", signed_in(db_, member(this, &accounts::get_progress)));
+  r.put("/api/v1/me/password", signed_in(db_, limits_, action::edit, member(this, &accounts::change_password)));
+  r.del("/api/v1/me", signed_in(db_, limits_, action::edit, member(this, &accounts::delete_me)));
+  r.put("/api/v1/me/email", signed_in(db_, limits_, action::edit, member(this, &accounts::change_email)));
   r.post("/api/v1/auth/verify", [this](request& q) { return verify_email(q); });
-  r.post("/api/v1/auth/verify/resend", [this](request& q) { return resend_verification(q); });
+  r.post("/api/v1/auth/verify/resend",
+         signed_in(db_, limits_, action::edit, member(this, &accounts::resend_verification)));
   r.post("/api/v1/auth/password-reset", [this](request& q) { return request_reset(q); });
   r.post("/api/v1/auth/password-reset/confirm", [this](request& q) { return confirm_reset(q); });
-  r.post("/api/v1/admin/users/{uid}/suspend", [this](request& q) { return suspend(q, true); });
-  r.del("/api/v1/admin/users/{uid}/suspend", [this](request& q) { return suspend(q, false); });
+  r.post("/api/v1/admin/users/{uid}/suspend",
+         signed_in(db_, limits_, action::edit, member(this, &accounts::suspend, true)));
+  r.del("/api/v1/admin/users/{uid}/suspend",
+        signed_in(db_, limits_, action::edit, member(this, &accounts::suspend, false)));
 }
 
 namespace {
@@ -149,6 +155,7 @@ namespace {
 awaitable<std::string> hash_job(std::string password, auth::argon2_params p) {
   co_return auth::hash_password(password, p);
 }
+
 awaitable<bool> verify_job(std::string hash, std::string password) { co_return auth::verify_password(hash, password); }
 }  // namespace
 
@@ -202,22 +209,14 @@ awaitable<response> accounts::register_user(request& req) {
 
   // The cheap check before the costly hash: a taken address or handle
   // answers at once (the insert below still settles a race).
-  auto taken = [e = *email, h = *handle](pqxx::connection& c) {
-    pqxx::nontransaction r(c);
-    auto res = r.exec_params(
-        "SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1)), "
-        "EXISTS (SELECT 1 FROM users WHERE lower(handle) = lower($2) AND deleted_at IS NULL)",
-        e, h);
-    return res[0][0].as<bool>() ? std::string("email") : res[0][1].as<bool>() ? std::string("handle") : std::string();
-  };
-  if (auto field = co_await db_.run(std::move(taken)); !field.empty())
+  auto taken = [e = *email, h = *handle](pqxx::nontransaction& r) { return repo::taken_field(r, e, h); };
+  if (auto field = co_await db_.read(std::move(taken)); !field.empty())
     co_return response::error(conflict_for(field), req.lang);
   std::string password_hash = co_await hash(*password);
   auto ttl = s_.session_ttl;
   struct created {
     user_row user;
     std::string token;
-    std::string conflict;
     std::optional<core::error> err;
     std::vector<notify::notification> notes;
     std::int64_t joined_group = 0;
@@ -227,20 +226,15 @@ awaitable<response> accounts::register_user(request& req) {
   auto public_url = s_.public_url;
   // Never an admin: admins are made by the operator (colibri-admin).
   auto insert = [&, ttl, verify_ttl, public_url, locale = locale.value_or("fr"),
-                 tz = timezone.value_or("Europe/Paris")](pqxx::connection& c) -> created {
+                 tz = timezone.value_or("Europe/Paris")](pqxx::work& w) -> created {
     try {
-      pqxx::work w(c);
-      auto r = w.exec_params(std::string("INSERT INTO users (email, handle, password_hash, locale, timezone) "
-                                         "VALUES ($1, $2, $3, $4, $5) RETURNING ") +
-                                 k_user_columns,
-                             *email, *handle, password_hash, locale, tz);
-      created out{read_user(r[0]), {}, {}, {}, {}, 0, false};
+      created out{repo::insert_user(w, *email, *handle, password_hash, locale, tz), {}, {}, {}, 0, false};
       out.token = auth::create_session(w, out.user.id, ttl);
       // With an invitation, the account and the membership come together or
       // not at all; one bound to this address waits until it is proved.
       std::optional<std::int64_t> waiting;
       if (invitation) {
-        auto found = detail::find_invitation(w, out.user.id, *invitation);
+        auto found = repo::find_invitation(w, out.user.id, auth::token_hash(*invitation));
         if (!found) {
           out.err = bad_invitation;
           return out;
@@ -260,14 +254,13 @@ awaitable<response> accounts::register_user(request& req) {
       out.invitation_pending = waiting.has_value();
       auto link = detail::issue_account_token(w, out.user.id, "verify", *email, waiting, verify_ttl);
       detail::mail_verification(w, out.user.id, *email, *handle, detail::lang_of(locale), public_url, link, false);
-      w.commit();
       return out;
     } catch (const pqxx::unique_violation& e) {
-      return created{{}, {}, conflicting_field(e).empty() ? "email" : conflicting_field(e), {}, {}, 0, false};
+      auto field = conflicting_field(e);
+      return created{{}, {}, conflict_for(field.empty() ? "email" : field), {}, 0, false};
     }
   };
-  auto out = co_await db_.run(std::move(insert));
-  if (!out.conflict.empty()) co_return response::error(conflict_for(out.conflict), req.lang);
+  auto out = co_await db_.transact(std::move(insert));
   if (out.err) co_return response::error(*out.err, req.lang);
   for (const auto& n : out.notes) notify::publish(pub_, n);
   if (out.joined_group) co_await detail::announce(log_, out.joined_group, out.user.id, "join");
@@ -294,68 +287,49 @@ awaitable<response> accounts::login(request& req) {
   auto window = s_.throttle_window;
   int max_account = s_.max_failures_per_account, max_address = s_.max_failures_per_address;
   struct lookup {
-    std::optional<int> wait;
-    std::optional<user_row> user;
-    std::string hash;
+    std::optional<core::error> err;  // throttled: rolled back, a refused attempt counts nothing
+    repo::login_row row;
     std::vector<auth::throttle_rule> rules;
-    std::optional<std::string> suspended_reason;
   };
   // The account is found first, so that its throttle is keyed by its id: any
   // spelling of the address that the lookup folds to it (Kelvin sign, dotted
   // capital I, accented capitals) counts against the same key. An unknown
   // address is keyed by the lookup's own folding, lower() in PostgreSQL. The
   // attempt is reserved in the same transaction, before the password is checked.
-  auto find = [&, window, max_account, max_address](pqxx::connection& c) {
-    pqxx::work w(c);
+  auto find = [&, window, max_account, max_address](pqxx::work& w) {
     lookup out;
-    auto r = w.exec_params1(
-        std::string("SELECT coalesce('acct:' || u.id, 'mail:' || lower($1)), u.password_hash, "
-                    "CASE WHEN u.suspended_at IS NOT NULL THEN coalesce(u.suspended_reason, '') END, ") +
-            k_user_columns +
-            " FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1) AND u.deleted_at IS NULL",
-        *email);
-    out.rules = {{r[0].as<std::string>(), max_account}, {"addr:" + address, max_address}};
-    if (!r[1].is_null()) {
-      out.hash = r[1].as<std::string>();
-      if (!r[2].is_null()) out.suspended_reason = r[2].as<std::string>();
-      out.user = read_user(r, 3);
-    }
-    out.wait = auth::throttle_reserve(w, out.rules, window);
-    if (out.wait) return out;  // rolled back: a refused attempt counts nothing
-    w.commit();
+    out.row = repo::login_lookup(w, *email);
+    out.rules = {{out.row.throttle_key, max_account}, {"addr:" + address, max_address}};
+    if (auto wait = auth::throttle_reserve(w, out.rules, window)) out.err = throttled(*wait);
     return out;
   };
-  auto found = co_await db_.run(std::move(find));
-  if (found.wait) {
-    auto e = core::default_error(core::errc::rate_limited);
-    e.retry_after_s = *found.wait;
+  auto found = co_await db_.transact(std::move(find));
+  if (found.err) {
     log::warn("login throttled", {});
-    co_return response::error(e, req.lang);
+    co_return response::error(*found.err, req.lang);
   }
+  const auto& row = found.row;
   // An unknown email costs the same hashing time as a wrong password.
-  bool ok = co_await verify(found.user ? found.hash : auth::dummy_hash(s_.argon2), *password);
-  if (!ok || !found.user) co_return response::error(bad_credentials(), req.lang);  // the reservation stays: a failure
+  bool ok = co_await verify(row.user ? row.password_hash : auth::dummy_hash(s_.argon2), *password);
+  if (!ok || !row.user) co_return response::error(bad_credentials(), req.lang);  // the reservation stays: a failure
   // Suspended: said (with the reason) only to whoever knows the password.
-  if (found.suspended_reason)
+  if (row.suspended_reason)
     co_return response::error(
-        core::error::make(core::errc::forbidden, {"Ce compte est suspendu : " + *found.suspended_reason,
-                                                  "This account is suspended: " + *found.suspended_reason}),
+        core::error::make(core::errc::forbidden,
+                          core::message(core::msg::account_suspended, {{"reason", *row.suspended_reason}})),
         req.lang);
   std::optional<std::string> rehashed;
-  if (auth::needs_rehash(found.hash, s_.argon2)) rehashed = co_await hash(*password);
+  if (auth::needs_rehash(row.password_hash, s_.argon2)) rehashed = co_await hash(*password);
   auto ttl = s_.session_ttl;
-  auto user = *found.user;
+  auto user = *row.user;
   auto rules = found.rules;
-  auto open_session = [&, ttl](pqxx::connection& c) {
-    pqxx::work w(c);
+  auto open_session = [&, ttl](pqxx::work& w) {
     auth::throttle_clear(w, rules[0].key);
     auth::throttle_release(w, rules[1].key);
-    if (rehashed) w.exec_params("UPDATE users SET password_hash = $2 WHERE id = $1", user.id, *rehashed);
-    auto t = auth::create_session(w, user.id, ttl);
-    w.commit();
-    return t;
+    if (rehashed) repo::set_password_hash(w, user.id, *rehashed);
+    return auth::create_session(w, user.id, ttl);
   };
-  auto token = co_await db_.run(std::move(open_session));
+  auto token = co_await db_.transact(std::move(open_session));
   co_return user_response(200, user, &token);
 }
 
@@ -365,45 +339,31 @@ awaitable<std::optional<core::error>> accounts::confirm_password(std::int64_t ui
   std::vector<auth::throttle_rule> rules{{"acct:" + std::to_string(uid), s_.max_failures_per_account},
                                          {"addr:" + address, s_.max_failures_per_address}};
   struct stored {
-    std::optional<int> wait;
+    std::optional<core::error> err;  // throttled: rolled back, a refused attempt counts nothing
     std::string hash;
   };
-  auto reserve = [uid, rules, window](pqxx::connection& c) {
-    pqxx::work w(c);
+  auto reserve = [uid, rules, window](pqxx::work& w) {
     stored out;
-    out.hash = w.exec_params1("SELECT password_hash FROM users WHERE id = $1", uid)[0].as<std::string>();
-    out.wait = auth::throttle_reserve(w, rules, window);
-    if (!out.wait) w.commit();  // else rolled back: a refused attempt counts nothing
+    out.hash = repo::password_hash_of(w, uid);
+    if (auto wait = auth::throttle_reserve(w, rules, window)) out.err = throttled(*wait);
     return out;
   };
-  auto found = co_await db_.run(std::move(reserve));
-  if (found.wait) {
-    auto e = core::default_error(core::errc::rate_limited);
-    e.retry_after_s = *found.wait;
-    co_return e;
-  }
+  auto found = co_await db_.transact(std::move(reserve));
+  if (found.err) co_return found.err;
   bool right = co_await verify(found.hash, std::move(password));
   if (!right) co_return core::error::make(core::errc::forbidden, core::message(core::msg::bad_password), field);
-  auto release = [rules](pqxx::connection& c) {
-    pqxx::work w(c);
+  auto release = [rules](pqxx::work& w) {
     auth::throttle_clear(w, rules[0].key);
     auth::throttle_release(w, rules[1].key);
-    w.commit();
   };
-  co_await db_.run(std::move(release));
+  co_await db_.transact(std::move(release));
   co_return std::nullopt;
 }
 
-awaitable<response> accounts::logout(request& req) {
-  auto who = co_await authenticate(db_, req);
-  if (!who) co_return response::error(who.err(), req.lang);
-  auto sid = who->session_id;
-  auto revoke = [sid](pqxx::connection& c) {
-    pqxx::work w(c);
-    auth::revoke_session(w, sid);
-    w.commit();
-  };
-  co_await db_.run(std::move(revoke));
+awaitable<response> accounts::logout(request& req, const caller& who) {
+  auto sid = who.session_id;
+  auto revoke = [sid](pqxx::work& w) { auth::revoke_session(w, sid); };
+  co_await db_.transact(std::move(revoke));
   // Committed first: the token is dead for every new request now, and a
   // gateway cut from Redis that misses this message re-checks its sessions
   // against PostgreSQL when it reconnects.

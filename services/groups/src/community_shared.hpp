@@ -9,7 +9,14 @@
 #include "colibri/json/fields.hpp"
 #include "colibri/pg/pool.hpp"
 #include "colibri/ratelimit/limiter.hpp"
-#include "common.hpp"
+#include "errors.hpp"
+#include "joining.hpp"
+#include "params.hpp"
+#include "repo/audit.hpp"
+#include "repo/groups.hpp"
+#include "repo/memberships.hpp"
+#include "repo/users.hpp"
+#include "views.hpp"
 
 namespace colibri::groups::detail {
 
@@ -19,11 +26,9 @@ struct in_group {
   group_view g;
 };
 
-// With limits: the caller is charged the action's cost in the shared limiter
-// first. A group the caller cannot see is not_found.
-awaitable<core::result<in_group>> caller_in_group(pg::pool& db, const request& req,
-                                                  ratelimit::limiter* limits = nullptr,
-                                                  ratelimit::action a = ratelimit::action::edit);
+// The group named by {id}, as the (authenticated) caller sees it: not_found
+// when they cannot see it.
+awaitable<core::result<in_group>> caller_in_group(pg::pool& db, const request& req, const caller& who);
 const std::set<std::string>& policies();
 const std::set<std::string>& visibilities();
 // A field whose value must be one of `allowed` (when present).

@@ -1,55 +1,34 @@
 // The caller's notifications, and their rights over their data: export
 // (GDPR art. 15/20) and erasure (art. 17).
+#include "api.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/messages.hpp"
 #include "colibri/groups/authn.hpp"
 #include "colibri/groups/community.hpp"
 #include "colibri/json/fields.hpp"
-#include "common.hpp"
+#include "errors.hpp"
+#include "joining.hpp"
+#include "params.hpp"
+#include "repo/audit.hpp"
+#include "repo/export.hpp"
+#include "repo/groups.hpp"
+#include "repo/memberships.hpp"
+#include "repo/users.hpp"
+#include "views.hpp"
 
 namespace colibri::groups {
 
 using namespace detail;
 
-namespace {
-
-// Rows of a query as a JSON array of objects, one key per column; times are
-// returned by the query as epoch milliseconds in columns named "*_at".
-void rows_array(json::writer& j, const pqxx::result& res) {
-  j.begin_array();
-  for (auto r : res) {
-    j.begin_object();
-    for (int c = 0; c < static_cast<int>(r.size()); ++c) {
-      std::string name = res.column_name(c);
-      j.key(name);
-      if (r[c].is_null()) {
-        j.null();
-        continue;
-      }
-      auto type = r[c].type();
-      if (name.size() > 3 && name.compare(name.size() - 3, 3, "_at") == 0)
-        j.value(core::format_rfc3339_ms(r[c].as<std::int64_t>()));
-      else if (type == 20 || type == 23)
-        j.value(r[c].as<std::int64_t>());  // int8, int4
-      else if (type == 16)
-        j.value(r[c].as<bool>());
-      else if (type == 3802)
-        j.raw(r[c].as<std::string>());  // jsonb
-      else
-        j.value(r[c].as<std::string>());
-    }
-    j.end_object();
-  }
-  j.end_array();
+void me_api::add_routes(http::router& r) {
+  using ratelimit::action;
+  r.get("/api/v1/notifications", signed_in(db_, member(this, &me_api::list_notifications)));
+  r.post("/api/v1/notifications/read",
+         signed_in(db_, limits_, action::mark_read, member(this, &me_api::read_notifications)));
+  r.get("/api/v1/me/export", signed_in(db_, limits_, action::expensive_read, member(this, &me_api::export_me)));
 }
 
-std::string ms(const char* column) { return std::string("(extract(epoch FROM ") + column + ") * 1000)::bigint"; }
-
-}  // namespace
-
-awaitable<response> community::list_notifications(request& req) {
-  auto who = co_await authenticate(db_, req);
-  if (!who) co_return fail(who.err(), req);
+awaitable<response> me_api::list_notifications(request& req, const caller& who) {
   auto limit = limit_param(req, s_.page_default, s_.page_max);
   if (!limit) co_return fail(limit.err(), req);
   auto after = query_id(req, "after");
@@ -58,128 +37,35 @@ awaitable<response> community::list_notifications(request& req) {
   if (unread && *unread != "true" && *unread != "false")
     co_return fail(core::error::validation("unread", core::message(core::msg::bad_unread)), req);
   bool only_unread = unread && *unread == "true";
-  auto uid = who->user_id;
-  auto job = [uid, only_unread, n = *limit, a = after->value_or(0)](pqxx::connection& c) {
-    pqxx::work w(c);
-    auto page = notify::page_after(w, uid, a, only_unread, n + 1);
-    w.commit();
-    json::writer j;
-    j.begin_object().key("notifications").begin_array();
-    for (std::size_t i = 0; i < page.size() && static_cast<int>(i) < n; ++i) j.raw(notify::notification_json(page[i]));
-    j.end_array().field("has_more", static_cast<int>(page.size()) > n).end_object();
-    return j.release();
+  auto uid = who.user_id;
+  auto job = [uid, only_unread, n = *limit, a = after->value_or(0)](pqxx::work& w) {
+    return notify::page_after(w, uid, a, only_unread, n + 1);
   };
-  co_return response::json(200, co_await db_.run(std::move(job)));
+  auto page = co_await db_.transact(std::move(job));
+  auto n = *limit;
+  json::writer j;
+  j.begin_object().key("notifications").begin_array();
+  for (std::size_t i = 0; i < page.size() && static_cast<int>(i) < n; ++i) j.raw(notify::notification_json(page[i]));
+  j.end_array().field("has_more", static_cast<int>(page.size()) > n).end_object();
+  co_return response::json(200, j.release());
 }
 
-awaitable<response> community::read_notifications(request& req) {
-  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::mark_read);
-  if (!who) co_return fail(who.err(), req);
+awaitable<response> me_api::read_notifications(request& req, const caller& who) {
   auto doc = json::body_object(req.body);
   if (!doc) co_return fail(doc.err(), req);
   json::fields f(*doc);
   auto up_to = f.integer("up_to_id", json::required, 1, k_max_id);
   if (auto e = f.error()) co_return fail(*e, req);
-  auto uid = who->user_id;
-  auto job = [uid, up = *up_to](pqxx::connection& c) {
-    pqxx::work w(c);
-    w.exec_params("UPDATE notifications SET read_at = now() WHERE user_id = $1 AND id <= $2 AND read_at IS NULL", uid,
-                  up);
-    w.commit();
-  };
-  co_await db_.run(std::move(job));
+  auto uid = who.user_id;
+  auto job = [uid, up = *up_to](pqxx::work& w) { repo::mark_notifications_read(w, uid, up); };
+  co_await db_.transact(std::move(job));
   co_return response::no_content();
 }
 
-awaitable<response> community::export_me(request& req) {
-  auto who = co_await authenticate(db_, req, limits_, ratelimit::action::expensive_read);
-  if (!who) co_return fail(who.err(), req);
-  auto uid = who->user_id;
-  auto job = [uid](pqxx::connection& c) {
-    pqxx::work w(c);
-    json::writer j;
-    j.begin_object()
-        .field("format", "colibri-export-1")
-        .field("exported_at", core::format_rfc3339(core::system_clock().now()));
-    auto section = [&](const char* key, const std::string& sql) {
-      j.key(key);
-      rows_array(j, w.exec_params(sql, uid));
-    };
-    section("account", "SELECT id, email, handle, locale, timezone, is_admin, " + ms("created_at") +
-                           " AS created_at, " + ms("updated_at") + " AS updated_at FROM users WHERE id = $1");
-    section("sessions", "SELECT id, " + ms("created_at") + " AS created_at, " + ms("last_seen_at") +
-                            " AS last_seen_at, " + ms("expires_at") + " AS expires_at, " + ms("revoked_at") +
-                            " AS revoked_at FROM sessions WHERE user_id = $1 ORDER BY id");
-    section("quit_attempts",
-            "SELECT attempt, to_char(quit_date, 'YYYY-MM-DD') AS quit_date, cigarettes_per_day, "
-            "pack_price_cents, pack_size, share, current, " +
-                ms("created_at") + " AS created_at FROM quit_attempts WHERE user_id = $1 ORDER BY attempt");
-    section("badges", "SELECT a.attempt, g.milestone, to_char(g.falls_on, 'YYYY-MM-DD') AS falls_on, " +
-                          ms("g.granted_at") +
-                          " AS granted_at FROM badge_grants g JOIN quit_attempts a ON a.id = g.attempt_id "
-                          "WHERE g.user_id = $1 ORDER BY g.id");
-    section("memberships", "SELECT m.group_id, g.name AS group_name, m.role, " + ms("m.joined_at") + " AS joined_at, " +
-                               ms("m.muted_until") +
-                               " AS muted_until_at FROM memberships m JOIN groups g ON g.id = m.group_id "
-                               "WHERE m.user_id = $1 ORDER BY m.group_id");
-    section("join_requests", "SELECT id, group_id, motivation, state, reason, " + ms("created_at") +
-                                 " AS created_at, " + ms("decided_at") +
-                                 " AS decided_at FROM join_requests WHERE user_id = $1 ORDER BY id");
-    section("events", "SELECT room, seq, kind, body, target_seq, emoji, reaction_on, reply_to, client_msg_id, " +
-                          ms("created_at") + " AS created_at FROM room_events WHERE author_id = $1 ORDER BY id");
-    section("held_posts", "SELECT id, room, body, state, " + ms("created_at") +
-                              " AS created_at FROM held_posts WHERE author_id = $1 ORDER BY id");
-    section("scheduled_posts", "SELECT id, group_id, body, repeat, " + ms("once_at") +
-                                   " AS once_at, "
-                                   "to_char(local_time, 'HH24:MI') AS local_time, weekdays, timezone, " +
-                                   ms("created_at") +
-                                   " AS created_at FROM scheduled_posts WHERE author_id = $1 ORDER BY id");
-    section("read_markers", "SELECT room, seq FROM read_markers WHERE user_id = $1 ORDER BY room");
-    section("notifications", "SELECT id, kind, title, body, data, " + ms("created_at") + " AS created_at, " +
-                                 ms("read_at") + " AS read_at FROM notifications WHERE user_id = $1 ORDER BY id");
-    section("reports_filed", "SELECT id, group_id, room, seq, target_user_id, reason, note, state, " +
-                                 ms("created_at") + " AS created_at FROM reports WHERE reporter_id = $1 ORDER BY id");
-    // Moderation about them: what was done, when, and the report's reason
-    // category; never who reported them, the notes or the moderator's name.
-    section("moderation_about_me", "SELECT a.group_id, a.action, " + ms("a.created_at") +
-                                       " AS created_at FROM audit_log a "
-                                       "WHERE a.target_user_id = $1 ORDER BY a.id");
-    section("reports_about_me", "SELECT r.group_id, r.reason, r.state, r.action, " + ms("r.created_at") +
-                                    " AS created_at, " + ms("r.resolved_at") +
-                                    " AS resolved_at FROM reports r WHERE r.target_user_id = $1 "
-                                    "OR EXISTS (SELECT 1 FROM room_events e WHERE e.room = r.room AND e.seq = r.seq "
-                                    "AND e.author_id = $1) ORDER BY r.id");
-    section("suspension", "SELECT " + ms("suspended_at") +
-                              " AS suspended_at, suspended_reason FROM users "
-                              "WHERE id = $1 AND suspended_at IS NOT NULL");
-    section("threads", "SELECT id, group_id, title, " + ms("created_at") +
-                           " AS created_at FROM threads WHERE author_id = $1 "
-                           "ORDER BY id");
-    section("daily_congrats", "SELECT day, to_char(local_date, 'YYYY-MM-DD') AS local_date, " + ms("sent_at") +
-                                  " AS sent_at FROM daily_congrats WHERE user_id = $1 ORDER BY local_date");
-    section("celebrations",
-            "SELECT group_id, to_char(on_date, 'YYYY-MM-DD') AS on_date, day, milestone, "
-            "congratulated_by IS NOT NULL AS congratulated FROM celebrations WHERE user_id = $1 ORDER BY id");
-    section("invitations_sent",
-            "SELECT group_id, email, " + ms("created_at") + " AS created_at, " + ms("expires_at") +
-                " AS expires_at, used_by IS NOT NULL AS used FROM invitations WHERE created_by = $1 ORDER BY id");
-    section("invitation_used",
-            "SELECT group_id, " + ms("used_at") + " AS used_at FROM invitations WHERE used_by = $1 ORDER BY id");
-    section("conversations",
-            "SELECT c.conversation_id, (SELECT json_agg(json_build_object('id', u.id, 'handle', u.handle) "
-            "ORDER BY u.id) FROM conversation_members o JOIN users u ON u.id = o.user_id "
-            "WHERE o.conversation_id = c.conversation_id)::jsonb AS members "
-            "FROM conversation_members c WHERE c.user_id = $1 ORDER BY 1");
-    section("blocks",
-            "SELECT blocked_id, " + ms("created_at") + " AS created_at FROM blocks WHERE blocker_id = $1 ORDER BY 1");
-    j.end_object();
-    w.commit();
-    return j.release();
-  };
-  auto body = co_await db_.run(std::move(job));
-  auto res = response::json(200, std::move(body));
-  res.headers.emplace_back("Content-Disposition", "attachment; filename=\"colibri-export.json\"");
-  co_return res;
+awaitable<response> me_api::export_me(request& req, const caller& who) {
+  auto uid = who.user_id;
+  auto job = [uid](pqxx::work& w) { return repo::export_account(w, uid); };
+  co_return response::json(200, co_await db_.transact(std::move(job)));
 }
 
 }  // namespace colibri::groups

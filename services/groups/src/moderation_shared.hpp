@@ -6,7 +6,14 @@
 #include <vector>
 
 #include "colibri/pg/pool.hpp"
-#include "common.hpp"
+#include "errors.hpp"
+#include "joining.hpp"
+#include "params.hpp"
+#include "repo/audit.hpp"
+#include "repo/groups.hpp"
+#include "repo/memberships.hpp"
+#include "repo/users.hpp"
+#include "views.hpp"
 
 namespace colibri::groups::detail {
 

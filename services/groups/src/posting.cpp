@@ -1,9 +1,16 @@
 #include "colibri/groups/posting.hpp"
 
 #include "colibri/core/log.hpp"
-#include "colibri/core/messages.hpp"
 #include "colibri/moderation/watched_words.hpp"
-#include "common.hpp"
+#include "errors.hpp"
+#include "joining.hpp"
+#include "params.hpp"
+#include "repo/audit.hpp"
+#include "repo/groups.hpp"
+#include "repo/memberships.hpp"
+#include "repo/threads.hpp"
+#include "repo/users.hpp"
+#include "views.hpp"
 
 namespace colibri::groups {
 
@@ -21,12 +28,11 @@ room_standing standing(pqxx::transaction_base& w, std::int64_t uid, const std::s
     std::optional<std::int64_t> gid;
     if (ref && ref->kind == roomlog::room_kind::group) gid = ref->id;
     if (ref && ref->kind == roomlog::room_kind::thread) {
-      auto r = w.exec_params("SELECT group_id FROM threads WHERE id = $1", ref->id);
-      if (!r.empty()) gid = r[0][0].as<std::int64_t>();
+      gid = repo::thread_group(w, ref->id);
     }
     // A thread exists only for its group's members: elsewhere it answers as
     // an unknown id does (F14), whether its group is listed or not.
-    s.hidden_group = !gid || ref->kind == roomlog::room_kind::thread || !load_group(w, *gid, uid).visible();
+    s.hidden_group = !gid || ref->kind == roomlog::room_kind::thread || !repo::load_group(w, *gid, uid).visible();
   }
   return s;
 }
@@ -49,8 +55,7 @@ awaitable<core::result<roomlog::room_access>> rest_room_policy::writable(std::in
     roomlog::room_access access;
     std::vector<moderation::watched_hit> rules;
   };
-  auto job = [uid, room](pqxx::connection& c) {
-    pqxx::nontransaction r(c);  // reads only: no BEGIN/COMMIT round trips
+  auto job = [uid, room](pqxx::nontransaction& r) {  // reads only: no BEGIN/COMMIT round trips
     answer out;
     auto s = standing(r, uid, room);
     out.ok = may_write(s);
@@ -58,7 +63,7 @@ awaitable<core::result<roomlog::room_access>> rest_room_policy::writable(std::in
     if (out.ok && s.access.group_id) out.rules = moderation::load_watched(r, s.access.group_id);
     return out;
   };
-  auto a = co_await db_.run(std::move(job));
+  auto a = co_await db_.read(std::move(job));
   if (!a.ok) co_return a.ok.err();
   rules_group_ = a.access.group_id;
   rules_ = std::make_shared<const std::vector<moderation::watched_hit>>(std::move(a.rules));
@@ -67,12 +72,9 @@ awaitable<core::result<roomlog::room_access>> rest_room_policy::writable(std::in
 
 awaitable<posting::watched_rules> rest_room_policy::watched(std::int64_t group_id) {
   if (rules_ && rules_group_ == group_id) co_return rules_;
-  auto job = [group_id](pqxx::connection& c) {
-    pqxx::nontransaction r(c);
-    return moderation::load_watched(r, group_id);
-  };
+  auto job = [group_id](pqxx::nontransaction& r) { return moderation::load_watched(r, group_id); };
   rules_group_ = group_id;
-  rules_ = std::make_shared<const std::vector<moderation::watched_hit>>(co_await db_.run(std::move(job)));
+  rules_ = std::make_shared<const std::vector<moderation::watched_hit>>(co_await db_.read(std::move(job)));
   co_return rules_;
 }
 

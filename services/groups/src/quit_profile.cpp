@@ -3,6 +3,7 @@
 #include "colibri/core/clock.hpp"
 #include "colibri/core/messages.hpp"
 #include "colibri/pg/field.hpp"
+#include "repo/quit.hpp"
 
 namespace colibri::groups {
 
@@ -33,10 +34,7 @@ std::optional<quit_input> read_quit(json::fields& f) {
 }
 
 quit::date local_today(pqxx::transaction_base& w, std::int64_t user_id) {
-  auto s = w.exec_params1("SELECT to_char((now() AT TIME ZONE timezone)::date, 'YYYY-MM-DD') FROM users WHERE id = $1",
-                          user_id)[0]
-               .as<std::string>();
-  return *core::parse_date(s);
+  return *core::parse_date(repo::local_today(w, user_id));
 }
 
 core::result<void> save_quit(pqxx::work& w, std::int64_t user_id, const quit_input& q) {
@@ -44,75 +42,45 @@ core::result<void> save_quit(pqxx::work& w, std::int64_t user_id, const quit_inp
   auto limit = std::chrono::year_month_day(std::chrono::sys_days(today) + std::chrono::days(366));
   if (q.quit_date > limit)
     return core::error::validation("quit.date", core::message(core::msg::quit_date_within_a_year));
-  auto date = core::format_date(q.quit_date);
-  auto cur = w.exec_params(
-      "SELECT attempt, to_char(quit_date, 'YYYY-MM-DD') FROM quit_attempts "
-      "WHERE user_id = $1 AND current FOR UPDATE",
-      user_id);
-  if (!cur.empty() && cur[0][1].as<std::string>() == date) {
-    w.exec_params(
-        "UPDATE quit_attempts SET cigarettes_per_day = $2, pack_price_cents = $3, pack_size = $4, share = $5, "
-        "updated_at = now() WHERE user_id = $1 AND current",
-        user_id, q.cigarettes_per_day, q.pack_price_cents, q.pack_size, q.share);
+  repo::attempt_row a{
+      core::format_date(q.quit_date), 1, q.cigarettes_per_day, q.pack_price_cents, q.pack_size, q.share};
+  auto cur = repo::lock_current_attempt(w, user_id);
+  if (cur && cur->quit_date == a.quit_date) {
+    repo::update_current_attempt(w, user_id, a);
     return {};
   }
-  int attempt = cur.empty() ? 1 : cur[0][0].as<int>() + 1;
-  w.exec_params("UPDATE quit_attempts SET current = false, updated_at = now() WHERE user_id = $1 AND current", user_id);
-  w.exec_params(
-      "INSERT INTO quit_attempts (user_id, attempt, quit_date, cigarettes_per_day, pack_price_cents, pack_size, "
-      "share) VALUES ($1, $2, $3::date, $4, $5, $6, $7)",
-      user_id, attempt, date, q.cigarettes_per_day, q.pack_price_cents, q.pack_size, q.share);
+  if (cur) a.attempt = cur->attempt + 1;
+  repo::start_attempt(w, user_id, a);
   return {};
 }
 
 void write_quit(json::writer& j, pqxx::transaction_base& w, std::int64_t user_id) {
-  auto r = w.exec_params(
-      "SELECT to_char(quit_date, 'YYYY-MM-DD'), attempt, cigarettes_per_day, pack_price_cents, "
-      "pack_size, share FROM quit_attempts WHERE user_id = $1 AND current",
-      user_id);
+  auto a = repo::current_attempt(w, user_id);
   j.key("quit");
-  if (r.empty()) {
+  if (!a) {
     j.null();
     return;
   }
-  j.begin_object().field("date", r[0][0].as<std::string>()).field("attempt", r[0][1].as<std::int64_t>());
-  for (int c : {2, 3, 4}) {
-    j.key(c == 2 ? "cigarettes_per_day" : c == 3 ? "pack_price_cents" : "pack_size");
-    if (r[0][c].is_null())
-      j.null();
-    else
-      j.value(r[0][c].as<std::int64_t>());
-  }
-  j.field("share", r[0][5].as<std::string>()).end_object();
+  j.begin_object().field("date", a->quit_date).field("attempt", a->attempt);
+  j.field("cigarettes_per_day", a->cigarettes_per_day).field("pack_price_cents", a->pack_price_cents);
+  j.field("pack_size", a->pack_size).field("share", a->share).end_object();
 }
 
 std::string progress_json(pqxx::transaction_base& w, std::int64_t user_id, core::lang l) {
-  auto r = w.exec_params(
-      "SELECT to_char(quit_date, 'YYYY-MM-DD'), attempt, cigarettes_per_day, pack_price_cents, pack_size "
-      "FROM quit_attempts WHERE user_id = $1 AND current",
-      user_id);
+  auto a = repo::current_attempt(w, user_id);
   json::writer j;
   j.begin_object().key("progress");
-  if (r.empty()) {
+  if (!a) {
     j.null().end_object();
     return j.release();
   }
-  quit::profile p{*core::parse_date(r[0][0].as<std::string>()), pg::opt<int>(r[0][2]), pg::opt<int>(r[0][3]),
-                  pg::opt<int>(r[0][4])};
+  quit::profile p{*core::parse_date(a->quit_date), a->cigarettes_per_day, a->pack_price_cents, a->pack_size};
   auto today = local_today(w, user_id);
   auto g = quit::progress_on(p, today);
-  auto opt_field = [&](const char* k, const std::optional<std::int64_t>& v) {
-    j.key(k);
-    if (v)
-      j.value(*v);
-    else
-      j.null();
-  };
-  j.begin_object().field("quit_date", r[0][0].as<std::string>()).field("attempt", r[0][1].as<std::int64_t>());
+  j.begin_object().field("quit_date", a->quit_date).field("attempt", a->attempt);
   j.field("today", core::format_date(today)).field("days", g.days).field("days_until", g.days_until);
-  opt_field("cigarettes_not_smoked", g.cigarettes_not_smoked);
-  opt_field("money_saved_cents", g.money_saved_cents);
-  opt_field("minutes_regained", g.minutes_regained);
+  j.field("cigarettes_not_smoked", g.cigarettes_not_smoked).field("money_saved_cents", g.money_saved_cents);
+  j.field("minutes_regained", g.minutes_regained);
   j.key("next_milestone");
   if (g.next)
     j.begin_object()

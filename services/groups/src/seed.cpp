@@ -1,6 +1,7 @@
 // The two spaces of the mission (README, "What it is"), in French, created at start when missing.
 #include "colibri/core/log.hpp"
 #include "colibri/groups/community.hpp"
+#include "repo/groups.hpp"
 
 namespace colibri::groups {
 
@@ -69,23 +70,17 @@ int community::seed(pqxx::connection& c) {
   pqxx::work w(c);
   int created = 0;
   for (const auto& g : k_groups) {
-    std::optional<std::int64_t> parent;
-    if (g.parent) parent = w.exec_params1("SELECT id FROM groups WHERE slug = $1", g.parent)[0].as<std::int64_t>();
     std::string rules;
     if (std::string_view(g.slug) == "je-ne-fume-plus" || (g.parent && std::string_view(g.parent) == "je-ne-fume-plus"))
       rules = k_self_help_rules;
     else
       rules = k_pro_rules;
-    auto r = w.exec_params(
-        "INSERT INTO groups (slug, parent_id, name, description, rules, join_policy, visibility) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (slug) DO NOTHING RETURNING id",
-        g.slug, parent, g.name, g.description, rules, g.join_policy, g.visibility);
-    created += static_cast<int>(r.size());
+    repo::new_group ng{std::nullopt, g.name, g.description, rules, g.join_policy, g.visibility};
+    if (repo::insert_seed_group(w, g.slug, g.parent ? std::optional<std::string>(g.parent) : std::nullopt, ng))
+      ++created;
   }
   // The welcome team greets the self-help group's newcomers.
-  w.exec(
-      "UPDATE groups SET welcome_group_id = (SELECT id FROM groups WHERE slug = 'equipe-accueil') "
-      "WHERE slug = 'je-ne-fume-plus' AND welcome_group_id IS NULL");
+  repo::name_welcome_team(w, "je-ne-fume-plus", "equipe-accueil");
   w.commit();
   if (created) log::info("groups seeded", {{"created", created}});
   return created;

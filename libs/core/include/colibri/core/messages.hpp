@@ -3,6 +3,11 @@
 // title and mail subject, in French and English (libs/core/src/messages.cpp).
 // The same refusal reads the same wherever it happens, over REST or the
 // socket: code names the message, never its words (tests/lint/messages.py).
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
 #include "colibri/core/text.hpp"
 
 namespace colibri::core {
@@ -10,20 +15,25 @@ namespace colibri::core {
 enum class msg {
   // Refusals and errors.
   account_not_found,
+  account_suspended,
   action_not_for_report,
   address_taken,
   admins_create_spaces,
   admins_only,
   already_authenticated,
+  already_congratulated,
   already_member,
   already_published,
+  bad_choice,
   bad_client_msg_id,
   bad_credentials,
   bad_date,
   bad_dm_user_ids,
   bad_email,
   bad_event_kind,
+  bad_id,
   bad_instant,
+  bad_limit,
   bad_locale,
   bad_mute_until,
   bad_password,
@@ -49,6 +59,7 @@ enum class msg {
   celebrations_today_or_yesterday,
   conflict,
   date_before_1950,
+  default_rules,
   dm_shared_group_only,
   email_taken,
   field_empty,
@@ -99,6 +110,7 @@ enum class msg {
   owners_change_access,
   owners_only,
   pack_price_and_size,
+  parent_first,
   parent_not_found,
   payload_too_large,
   person_not_found,
@@ -134,13 +146,28 @@ enum class msg {
   welcome_team_same_space,
   // Notification titles.
   note_group_without_owner,
+  note_group_without_owner_body,
+  note_join_request,
+  note_join_request_body,
   note_moderators_word,
+  note_muted_because,
+  note_muted_body,
   note_new_report,
+  note_new_report_body,
   note_newcomer,
+  note_newcomer_body,
   note_post_flagged,
   note_post_held,
+  note_post_rejected_body,
+  note_removed_body,
+  note_request_declined,
+  note_request_declined_because,
+  note_request_declined_body,
   note_rules_reminder,
   // Mail subjects.
+  note_rules_reminder_body,
+  note_welcome,
+  note_welcome_body,
   mail_address_in_use_subject,
   mail_change_notice_subject,
   mail_reset_subject,
@@ -151,5 +178,7 @@ enum class msg {
 
 // The sentence in both languages.
 const text& message(msg m);
+// A sentence with parameters: each "{name}" replaced by its value.
+text message(msg m, std::initializer_list<std::pair<std::string_view, std::string>> args);
 
 }  // namespace colibri::core

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,11 @@ class writer {
   writer& value(int n) { return value(static_cast<std::int64_t>(n)); }
   writer& value(bool b);
   writer& null();
+  // An absent value is written as null.
+  template <class T>
+  writer& value(const std::optional<T>& v) {
+    return v ? value(*v) : null();
+  }
   // Inserts already-serialised JSON as one value.
   writer& raw(std::string_view json);
 

@@ -119,13 +119,16 @@ class pool {
 };
 
 // A job's value that says "nothing of this may stay": a core::result in
-// error, or an outcome whose optional `err` is set.
+// error, an outcome whose optional `err` is set, or an optional error that
+// is set.
 template <class T>
 bool failed(const T& v) {
   if constexpr (requires { v.ok(); })
     return !v.ok();
   else if constexpr (requires { v.err.has_value(); })
     return v.err.has_value();
+  else if constexpr (requires { v.has_value() && v->retry_after_s; })
+    return v.has_value();
   else
     return false;
 }

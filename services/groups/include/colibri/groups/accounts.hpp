@@ -10,6 +10,7 @@
 
 #include "colibri/auth/password.hpp"
 #include "colibri/core/config.hpp"
+#include "colibri/groups/authn.hpp"
 #include "colibri/http/router.hpp"
 #include "colibri/json/value.hpp"
 #include "colibri/net/asio.hpp"
@@ -48,15 +49,15 @@ class accounts {
  private:
   awaitable<http::response> register_user(http::request& req);
   awaitable<http::response> login(http::request& req);
-  awaitable<http::response> logout(http::request& req);
-  awaitable<http::response> get_me(http::request& req);
-  awaitable<http::response> patch_me(http::request& req);
-  awaitable<http::response> get_progress(http::request& req);
-  awaitable<http::response> change_password(http::request& req);
+  awaitable<http::response> logout(http::request& req, const caller& who);
+  awaitable<http::response> get_me(http::request& req, const caller& who);
+  awaitable<http::response> patch_me(http::request& req, const caller& who);
+  awaitable<http::response> get_progress(http::request& req, const caller& who);
+  awaitable<http::response> change_password(http::request& req, const caller& who);
   // Admins: POST (with a reason) / DELETE /api/v1/admin/users/{uid}/suspend.
-  awaitable<http::response> suspend(http::request& req, bool on);
+  awaitable<http::response> suspend(http::request& req, const caller& who, bool on);
   // Erasure (DELETE /api/v1/me), with the password.
-  awaitable<http::response> delete_me(http::request& req);
+  awaitable<http::response> delete_me(http::request& req, const caller& who);
   // The caller's password, checked like a login: counted against the
   // account's and the address's throttle before the hash is verified (429
   // past it); forbidden, naming `field`, when wrong. nullopt when right.
@@ -66,10 +67,10 @@ class accounts {
   // /auth/verify/resend, /auth/password-reset, /auth/password-reset/confirm,
   // PUT /api/v1/me/email.
   awaitable<http::response> verify_email(http::request& req);
-  awaitable<http::response> resend_verification(http::request& req);
+  awaitable<http::response> resend_verification(http::request& req, const caller& who);
   awaitable<http::response> request_reset(http::request& req);
   awaitable<http::response> confirm_reset(http::request& req);
-  awaitable<http::response> change_email(http::request& req);
+  awaitable<http::response> change_email(http::request& req, const caller& who);
   // An anonymous request's JSON body, once the client address's login budget
   // allowed it (login, mailed links, reset requests).
   awaitable<core::result<json::value>> anonymous_body(http::request& req);

@@ -1,0 +1,137 @@
+#pragma once
+// The community's REST resources, one class each, registering its own routes
+// (route-level authentication: colibri/groups/authn.hpp signed_in) and
+// sharing one api_context. colibri::groups::community assembles them.
+#include <memory>
+
+#include "colibri/groups/authn.hpp"
+#include "colibri/groups/community.hpp"
+#include "colibri/http/router.hpp"
+#include "colibri/pg/pool.hpp"
+#include "colibri/posting/post.hpp"
+#include "colibri/ratelimit/limiter.hpp"
+#include "colibri/redis/client.hpp"
+#include "colibri/roomlog/room_log.hpp"
+
+namespace colibri::groups {
+
+// What every resource handler shares.
+struct api_context {
+  pg::pool& db;
+  redis::publisher& pub;
+  std::shared_ptr<roomlog::room_log> log;
+  ratelimit::limiter& limits;
+  community_settings s;
+};
+
+class api_base {
+ protected:
+  explicit api_base(api_context& c) : db_(c.db), pub_(c.pub), log_(c.log), limits_(c.limits), s_(c.s) {}
+  // The doors of the one posting policy (colibri/posting/post.hpp).
+  posting::doors doors() { return {db_, pub_, *log_, limits_}; }
+
+  pg::pool& db_;
+  redis::publisher& pub_;
+  std::shared_ptr<roomlog::room_log> log_;
+  ratelimit::limiter& limits_;
+  const community_settings& s_;
+};
+
+// Groups and membership: the group tree, joining, the moderators' queue, invitations, members and roles.
+class groups_api : api_base {
+ public:
+  explicit groups_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  awaitable<http::response> list_groups(http::request& req, const caller& who);
+  awaitable<http::response> create_group(http::request& req, const caller& who);
+  awaitable<http::response> get_group(http::request& req, const caller& who);
+  awaitable<http::response> patch_group(http::request& req, const caller& who);
+  awaitable<http::response> join(http::request& req, const caller& who);
+  awaitable<http::response> list_join_requests(http::request& req, const caller& who);
+  awaitable<http::response> decide_join_request(http::request& req, const caller& who, bool approve);
+  awaitable<http::response> create_invitation(http::request& req, const caller& who);
+  awaitable<http::response> accept_invitation(http::request& req, const caller& who);
+  awaitable<http::response> list_members(http::request& req, const caller& who);
+  awaitable<http::response> set_role(http::request& req, const caller& who);
+  awaitable<http::response> remove_member(http::request& req, const caller& who);
+};
+
+// Threads, room events over REST (the same room log as the socket), direct conversations and blocks.
+class rooms_api : api_base {
+ public:
+  explicit rooms_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  awaitable<http::response> list_threads(http::request& req, const caller& who);
+  awaitable<http::response> create_thread(http::request& req, const caller& who);
+  awaitable<http::response> thread_flag(http::request& req, const caller& who, const char* column, bool on,
+                                        const char* action);
+  awaitable<http::response> list_events(http::request& req, const caller& who);
+  awaitable<http::response> post_event(http::request& req, const caller& who);
+  awaitable<http::response> create_conversation(http::request& req, const caller& who);
+  awaitable<http::response> list_conversations(http::request& req, const caller& who);
+  awaitable<http::response> block_user(http::request& req, const caller& who, bool on);
+};
+
+// Moderation: reports, mutes, watched words, held posts and the audit log.
+class moderation_api : api_base {
+ public:
+  explicit moderation_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  awaitable<http::response> create_report(http::request& req, const caller& who);
+  awaitable<http::response> list_reports(http::request& req, const caller& who);
+  awaitable<http::response> resolve_report(http::request& req, const caller& who);
+  awaitable<http::response> mute(http::request& req, const caller& who);
+  awaitable<http::response> unmute(http::request& req, const caller& who);
+  awaitable<http::response> put_watched_words(http::request& req, const caller& who);
+  awaitable<http::response> get_watched_words(http::request& req, const caller& who);
+  awaitable<http::response> list_held(http::request& req, const caller& who);
+  awaitable<http::response> decide_held(http::request& req, const caller& who, bool approve);
+  awaitable<http::response> list_audit(http::request& req, const caller& who);
+};
+
+// Quit and badges: the catalogue, a person's badges and "les fêtés du jour".
+class badges_api : api_base {
+ public:
+  explicit badges_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  awaitable<http::response> badge_catalogue(http::request& req, const caller& who);
+  awaitable<http::response> my_badges(http::request& req, const caller& who);
+  awaitable<http::response> user_badges(http::request& req, const caller& who);
+  awaitable<http::response> celebrations(http::request& req, const caller& who);
+  awaitable<http::response> congratulated(http::request& req, const caller& who);
+};
+
+// Posts moderators schedule into their group's room.
+class scheduled_posts_api : api_base {
+ public:
+  explicit scheduled_posts_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  awaitable<http::response> list_scheduled_posts(http::request& req, const caller& who);
+  awaitable<http::response> create_scheduled_post(http::request& req, const caller& who);
+  awaitable<http::response> edit_scheduled_post(http::request& req, const caller& who);
+  awaitable<http::response> delete_scheduled_post(http::request& req, const caller& who);
+};
+
+// The caller's notifications and their data (export).
+class me_api : api_base {
+ public:
+  explicit me_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  awaitable<http::response> list_notifications(http::request& req, const caller& who);
+  awaitable<http::response> read_notifications(http::request& req, const caller& who);
+  awaitable<http::response> export_me(http::request& req, const caller& who);
+};
+
+}  // namespace colibri::groups

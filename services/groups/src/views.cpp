@@ -1,0 +1,56 @@
+#include "views.hpp"
+
+#include "colibri/core/clock.hpp"
+
+namespace colibri::groups::detail {
+
+void write_group(json::writer& w, const repo::group_view& g) {
+  w.begin_object();
+  w.field("id", g.id).key("parent_id");
+  if (g.parent_id)
+    w.value(*g.parent_id);
+  else
+    w.null();
+  w.field("name", g.name).field("description", g.description).field("rules", g.rules);
+  w.field("join_policy", g.join_policy).field("visibility", g.visibility);
+  w.field("room", "group:" + std::to_string(g.id));
+  w.field("member_count", g.member_count);
+  w.field("timezone", g.timezone).key("celebrations_post_at");
+  if (g.celebrations_post_at)
+    w.value(*g.celebrations_post_at);
+  else
+    w.null();
+  w.field("created_at", core::format_rfc3339_ms(g.created_ms));
+  w.key("my_membership");
+  if (g.member()) {
+    w.begin_object().field("state", "member").field("role", g.role).key("muted_until");
+    if (g.muted_until_ms)
+      w.value(core::format_rfc3339_ms(*g.muted_until_ms));
+    else
+      w.null();
+    w.end_object();
+  } else if (g.pending_request_id) {
+    w.begin_object().field("state", "pending").field("request_id", *g.pending_request_id).end_object();
+  } else {
+    w.null();
+  }
+  w.end_object();
+}
+
+http::response group_response(int status, const repo::group_view& g) {
+  json::writer w;
+  w.begin_object().key("group");
+  write_group(w, g);
+  w.end_object();
+  return http::response::json(status, w.release());
+}
+
+void write_person(json::writer& j, std::string_view key, std::optional<std::int64_t> id, const std::string& handle) {
+  j.key(key);
+  if (id)
+    j.begin_object().field("id", *id).field("handle", handle).end_object();
+  else
+    j.null();
+}
+
+}  // namespace colibri::groups::detail

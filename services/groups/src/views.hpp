@@ -1,0 +1,36 @@
+#pragma once
+// JSON shapes the group handlers share.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "colibri/http/message.hpp"
+#include "colibri/json/writer.hpp"
+#include "repo/groups.hpp"
+
+namespace colibri::groups::detail {
+
+void write_group(json::writer& w, const repo::group_view& g);
+http::response group_response(int status, const repo::group_view& g);
+// "<key>": {"id", "handle"} of a person, or null when there is none.
+void write_person(json::writer& j, std::string_view key, std::optional<std::int64_t> id, const std::string& handle);
+
+// {"<key>": [...], "has_more": bool} from rows read with one more than the
+// page holds, to know whether there are more; write_row(writer, row)
+// writes one item.
+template <class Row, class F>
+std::string page_json(std::string_view key, const std::vector<Row>& rows, int n, F write_row) {
+  json::writer j;
+  j.begin_object().key(key).begin_array();
+  int i = 0;
+  for (const auto& r : rows) {
+    if (i++ == n) break;
+    write_row(j, r);
+  }
+  j.end_array().field("has_more", static_cast<int>(rows.size()) > n).end_object();
+  return j.release();
+}
+
+}  // namespace colibri::groups::detail
