@@ -3,9 +3,9 @@
 sentence pair written inline anywhere else in the production code, and every
 message of the catalogue used somewhere.
 
-Deliberate exceptions: the badge catalogue (libs/quit/src/milestones.cpp, the
-names and descriptions of milestones are content, not messages) and mail
-bodies (templates built around a link and a handle, not literal pairs)."""
+Sentences with values use {placeholders} (core::message(m, {{"name", v}})).
+Deliberate exception: the badge catalogue (libs/quit/src/milestones.cpp, the
+names and descriptions of milestones are content, not messages)."""
 import pathlib
 import re
 import sys
@@ -16,6 +16,9 @@ EXCEPTIONS = {root / "libs/quit/src/milestones.cpp"}
 S = r'"(?:[^"\\\n]|\\.)*"'
 LIT = r"(?:%s\s*)+" % S
 PAIR = re.compile(r"\{\s*(%s),\s*(%s)\}" % (LIT, LIT))
+# A pair built around values: {"Bonjour " + handle + ..., "Hello " + handle + ...}.
+TERM = r'(?:[\w.]+(?:\(\))?\s*\+\s*)?"(?:[^"\\\n]|\\.)*[A-Za-z\u00c0-\u00ff] (?:[^"\\\n]|\\.)*"'
+BUILT = re.compile(r"\{\s*%s[^;{}]*?,\s*%s" % (TERM, TERM))
 
 
 def joined(lits):
@@ -36,6 +39,11 @@ for path in sources:
     used.update(re.findall(r"msg::([a-z_0-9]+)", text) if path != CATALOGUE else [])
     if path == CATALOGUE or path in EXCEPTIONS:
         continue
+    for m in BUILT.finditer(text):
+        if "+" in m.group(0):
+            line = text[:m.start()].count("\n") + 1
+            problems.append(f"{path.relative_to(root)}:{line}: sentence pair built inline: add it to the catalogue "
+                            "with {placeholders}")
     for m in PAIR.finditer(text):
         fr, en = joined(m.group(1)), joined(m.group(2))
         if sentence(fr, en):

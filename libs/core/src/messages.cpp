@@ -108,6 +108,10 @@ constexpr entry k_catalogue[] = {
      "This handle is taken. Please choose another."},
     {msg::held_post_not_found, "Ce message retenu n'existe pas.", "This held post does not exist."},
     {msg::hello_first, "Le premier message doit être « hello ».", "The first frame must be \"hello\"."},
+    {msg::integer_list, "Ce champ doit être une liste de 1 à {max} nombres entiers.",
+     "This field must be a list of 1 to {max} integers."},
+    {msg::integer_list_item, "Chaque nombre doit être un entier compris entre {min} et {max}.",
+     "Each number must be an integer between {min} and {max}."},
     {msg::internal, "Une erreur interne est survenue.", "An internal error occurred."},
     {msg::invalid_json, "Le corps de la requête n'est pas un JSON valide.", "The request body is not valid JSON."},
     {msg::invalid_reaction, "Réaction invalide.", "Invalid reaction."},
@@ -123,9 +127,11 @@ constexpr entry k_catalogue[] = {
     {msg::join_request_not_found, "Cette demande n'existe pas.", "This request does not exist."},
     {msg::journey_not_shared, "Cette personne n'existe pas ou ne partage pas son parcours.",
      "This person does not exist or does not share their journey."},
+    {msg::json_duplicate_key, "Le JSON contient une clé en double : {key}.", "The JSON has a duplicate key: {key}."},
     {msg::json_too_deep, "Le JSON est trop imbriqué.", "The JSON is nested too deeply."},
     {msg::json_too_deep_or_large, "Le JSON est trop imbriqué ou trop grand.",
      "The JSON is nested too deeply or too large."},
+    {msg::json_too_many_keys, "Un objet JSON a plus de {max} clés.", "A JSON object has more than {max} keys."},
     {msg::last_owner, "Le groupe doit garder au moins un responsable : nommez-en un autre d'abord.",
      "The group must keep an owner: appoint another one first."},
     {msg::left_parent_group, "Cette personne n'est plus membre du groupe parent.",
@@ -135,6 +141,8 @@ constexpr entry k_catalogue[] = {
     {msg::malformed_http, "La requête HTTP est mal formée.", "The HTTP request is malformed."},
     {msg::members_only, "Ce contenu est réservé aux membres du groupe.",
      "This content is for the group's members only."},
+    {msg::message_length, "Le message doit contenir entre 1 et {max} caractères.",
+     "The message must be between 1 and {max} characters long."},
     {msg::message_not_found, "Ce message n'existe pas ou a été supprimé.",
      "This message does not exist or was deleted."},
     {msg::method_not_allowed, "Cette méthode n'est pas permise ici.", "This method is not allowed here."},
@@ -149,6 +157,8 @@ constexpr entry k_catalogue[] = {
      "The text holds a forbidden character (U+0000)."},
     {msg::number_out_of_range, "Ce nombre est hors limites ou n'est pas entier.",
      "This number is out of range or not an integer."},
+    {msg::number_range, "Ce nombre doit être compris entre {min} et {max}.",
+     "This number must be between {min} and {max}."},
     {msg::only_messages_posted, "Seuls les messages (« message ») se publient ici.",
      "Only messages (\"message\") are posted here."},
     {msg::own_messages_only, "Vous ne pouvez modifier que vos propres messages.",
@@ -194,13 +204,18 @@ constexpr entry k_catalogue[] = {
     {msg::session_expired, "Votre session a expiré ou n'est plus valide. Merci de vous reconnecter.",
      "Your session has expired or is no longer valid. Please log in again."},
     {msg::text_frames_only, "Seuls les messages texte (JSON) sont acceptés.", "Only text (JSON) frames are accepted."},
+    {msg::text_length, "Ce texte doit contenir entre {min} et {max} caractères.",
+     "This text must be between {min} and {max} characters long."},
     {msg::thread_locked, "Cette discussion est verrouillée.", "This thread is locked."},
     {msg::thread_not_found, "Cette discussion n'existe pas.", "This thread does not exist."},
+    {msg::too_many_rooms, "Trop de salons suivis sur cette connexion ({max} au plus).",
+     "Too many rooms followed on this connection (at most {max})."},
     {msg::too_many_sockets, "Trop de connexions ouvertes pour ce compte. Fermez un autre onglet ou appareil.",
      "Too many open connections for this account. Close another tab or device."},
     {msg::unauthenticated, "Merci de vous connecter.", "Please log in."},
     {msg::unavailable, "Le service est momentanément indisponible. Merci de réessayer dans un instant.",
      "The service is temporarily unavailable. Please try again in a moment."},
+    {msg::unknown_frame, "Type de message inconnu : {type}.", "Unknown frame type: {type}."},
     {msg::validation_failed, "Certaines informations sont invalides.", "Some fields are invalid."},
     {msg::watched_rule_not_object, "Chaque règle est un objet {pattern, action}.",
      "Each rule is an object {pattern, action}."},
@@ -227,7 +242,11 @@ constexpr entry k_catalogue[] = {
     {msg::note_newcomer_body, "{handle} vient de rejoindre « {group} ». Un petit mot de bienvenue ?",
      "{handle} has just joined \"{group}\". A word of welcome?"},
     {msg::note_post_flagged, "Message signalé", "Post flagged"},
+    {msg::note_post_flagged_body, "Un message contient le mot surveillé « {word} ».",
+     "A post holds the watched word \"{word}\"."},
     {msg::note_post_held, "Un message attend votre validation", "A post awaits your approval"},
+    {msg::note_post_held_body, "Un message retenu par le mot surveillé « {word} » attend votre décision.",
+     "A post held by the watched word \"{word}\" awaits your decision."},
     {msg::note_post_rejected_body, "Votre message n'a pas été publié dans « {group} ». N'hésitez pas à le reformuler.",
      "Your post was not published in \"{group}\". Feel free to rephrase it."},
     {msg::note_removed_body, "Vous ne faites plus partie de « {group} ».",
@@ -251,12 +270,45 @@ constexpr entry k_catalogue[] = {
      "We are glad to welcome you. Here are the group's rules:\n\n{rules}\n\nNeed help, at any hour? Write in the "
      "group's room: someone will answer. The moderators are there for you. You can also call Tabac Info Service on 39 "
      "89 (free service)."},
+    {msg::mail_address_in_use_body,
+     "Bonjour,\n\nQuelqu'un a voulu lier cette adresse à un autre compte Colibri ; elle est déjà celle de votre "
+     "compte, rien n'a changé. Si c'était vous et que vous avez oublié votre mot de passe : {url}/#/forgot",
+     "Hello,\n\nSomeone tried to link this address to another Colibri account; it already belongs to your account, "
+     "nothing changed. If this was you and you forgot your password: {url}/#/forgot"},
     {msg::mail_address_in_use_subject, "Cette adresse a déjà un compte Colibri",
      "This address already has a Colibri account"},
+    {msg::mail_change_notice_body,
+     "Bonjour {handle},\n\nUne nouvelle adresse e-mail a été demandée pour votre compte Colibri ; elle ne comptera "
+     "qu'une fois confirmée depuis cette nouvelle adresse. Les autres sessions ouvertes ont été fermées.\n\nSi ce "
+     "n'était pas vous, choisissez sans attendre un nouveau mot de passe (« Mot de passe oublié ») : {url}/#/forgot",
+     "Hello {handle},\n\nA new email address was asked for your Colibri account; it counts only once confirmed from "
+     "that address. Your other open sessions were closed.\n\nIf this was not you, choose a new password now "
+     "(\"Forgotten password\"): {url}/#/forgot"},
     {msg::mail_change_notice_subject, "Changement d'adresse e-mail demandé", "Email address change asked"},
+    {msg::mail_reset_body,
+     "Bonjour {handle},\n\nUn nouveau mot de passe a été demandé pour votre compte Colibri. Pour le choisir, ouvrez ce "
+     "lien :\n\n{link}\n\nLe lien est valable une heure et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez "
+     "ce message : votre mot de passe ne change pas.",
+     "Hello {handle},\n\nA new password was asked for your Colibri account. To choose it, open this "
+     "link:\n\n{link}\n\nThe link works for one hour, once. If you did not ask for it, ignore this message: your "
+     "password does not change."},
     {msg::mail_reset_subject, "Choisir un nouveau mot de passe Colibri", "Choose a new Colibri password"},
+    {msg::mail_verify_email_body,
+     "Bonjour {handle},\n\nBienvenue sur Colibri. Pour confirmer votre adresse e-mail (elle vous permettra de "
+     "retrouver votre compte si vous oubliez votre mot de passe), ouvrez ce lien :\n\n{link}\n\nLe lien est valable 7 "
+     "jours. Si vous n'avez pas créé de compte, ignorez ce message.",
+     "Hello {handle},\n\nWelcome to Colibri. To confirm your email address (it lets you recover your account if you "
+     "forget your password), open this link:\n\n{link}\n\nThe link works for 7 days. If you did not create an account, "
+     "ignore this message."},
     {msg::mail_verify_email_subject, "Bienvenue sur Colibri : confirmez votre adresse e-mail",
      "Welcome to Colibri: confirm your email address"},
+    {msg::mail_verify_new_email_body,
+     "Bonjour {handle},\n\nVous avez demandé à utiliser cette adresse pour votre compte Colibri. Elle ne comptera "
+     "qu'une fois confirmée : ouvrez ce lien pour la confirmer.\n\n{link}\n\nLe lien est valable 7 jours. Si vous "
+     "n'avez rien demandé, ignorez ce message : rien ne change.",
+     "Hello {handle},\n\nYou asked to use this address for your Colibri account. It counts only once confirmed: open "
+     "this link to confirm it.\n\n{link}\n\nThe link works for 7 days. If you did not ask for this, ignore this "
+     "message: nothing changes."},
     {msg::mail_verify_new_email_subject, "Confirmez votre nouvelle adresse e-mail", "Confirm your new email address"},
 };
 constexpr bool in_enum_order() {
@@ -281,13 +333,29 @@ const text& message(msg m) {
 }
 
 namespace {
-std::string fill(std::string s, std::initializer_list<std::pair<std::string_view, std::string>> args) {
-  for (const auto& [name, value] : args) {
-    auto key = "{" + std::string(name) + "}";
-    for (auto at = s.find(key); at != std::string::npos; at = s.find(key, at + value.size()))
-      s.replace(at, key.size(), value);
+// One pass over the template: a value is never read as a template itself
+// (a handle that reads "{link}" stays as written).
+std::string fill(const std::string& t, std::initializer_list<std::pair<std::string_view, std::string>> args) {
+  std::string out;
+  out.reserve(t.size());
+  for (std::size_t i = 0; i < t.size();) {
+    if (t[i] == '{') {
+      auto close = t.find('}', i);
+      if (close != std::string::npos) {
+        std::string_view name(t.data() + i + 1, close - i - 1);
+        const std::string* value = nullptr;
+        for (const auto& [k, v] : args)
+          if (k == name) value = &v;
+        if (value) {
+          out += *value;
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    out += t[i++];
   }
-  return s;
+  return out;
 }
 }  // namespace
 

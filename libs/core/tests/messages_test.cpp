@@ -22,6 +22,31 @@ TEST(Messages, EveryMessageHasBothLanguagesAndNoTwoMessagesReadAlike) {
   }
 }
 
+// Both languages name the same values: a French sentence never loses the
+// group's name the English one shows.
+TEST(Messages, BothLanguagesHaveTheSamePlaceholders) {
+  auto names = [](const std::string& s) {
+    std::multiset<std::string> out;
+    for (auto at = s.find('{'); at != std::string::npos; at = s.find('{', at + 1))
+      if (auto close = s.find('}', at); close != std::string::npos) out.insert(s.substr(at, close - at + 1));
+    return out;
+  };
+  for (int i = 0; i < static_cast<int>(msg::count_); ++i) {
+    const auto& t = message(static_cast<msg>(i));
+    EXPECT_EQ(names(t.fr), names(t.en)) << t.en;
+  }
+}
+
+TEST(Messages, ValuesFillThePlaceholdersOnceAndAreNeverReadAsTemplates) {
+  auto t = message(msg::mail_reset_body, {{"handle", "{link}"}, {"link", "https://x/#/reset?token=T"}});
+  EXPECT_EQ(t.en.rfind("Hello {link},", 0), 0u) << t.en;
+  EXPECT_NE(t.en.find("https://x/#/reset?token=T"), std::string::npos);
+  EXPECT_EQ(t.fr.find("{handle}"), std::string::npos);
+  auto g = message(msg::parent_first, {{"group", "Grossesse"}});
+  EXPECT_EQ(g.fr, "Rejoignez d'abord le groupe parent « Grossesse ».");
+  EXPECT_EQ(g.en, "Join the parent group \"Grossesse\" first.");
+}
+
 TEST(Messages, TheDefaultErrorsComeFromTheCatalogue) {
   EXPECT_EQ(default_error(errc::not_found).message.fr, message(msg::not_found).fr);
   EXPECT_EQ(default_error(errc::rate_limited).message.en, message(msg::rate_limited).en);

@@ -54,12 +54,11 @@ std::optional<std::string> fields::text(std::string_view key, presence p, std::s
     return std::nullopt;
   }
   if (*n < min_cp || *n > max_cp) {
-    auto lo = std::to_string(min_cp), hi = std::to_string(max_cp);
     if (*n < min_cp && min_cp == 1)
       fail(key, core::message(core::msg::field_empty));
     else
-      fail(key, {"Ce texte doit contenir entre " + lo + " et " + hi + " caractères.",
-                 "This text must be between " + lo + " and " + hi + " characters long."});
+      fail(key,
+           core::message(core::msg::text_length, {{"min", std::to_string(min_cp)}, {"max", std::to_string(max_cp)}}));
     return std::nullopt;
   }
   return *s;
@@ -77,8 +76,7 @@ std::optional<std::int64_t> fields::integer(std::string_view key, presence p, st
     return std::nullopt;
   }
   if (*i < min || *i > max) {
-    fail(key, {"Ce nombre doit être compris entre " + std::to_string(min) + " et " + std::to_string(max) + ".",
-               "This number must be between " + std::to_string(min) + " and " + std::to_string(max) + "."});
+    fail(key, core::message(core::msg::number_range, {{"min", std::to_string(min)}, {"max", std::to_string(max)}}));
     return std::nullopt;
   }
   return *i;
@@ -101,8 +99,7 @@ std::optional<std::vector<std::int64_t>> fields::integers(std::string_view key, 
   if (!v) return std::nullopt;
   auto a = v->as_array();
   if (!a || a->empty() || a->size() > max_items) {
-    fail(key, {"Ce champ doit être une liste de 1 à " + std::to_string(max_items) + " nombres entiers.",
-               "This field must be a list of 1 to " + std::to_string(max_items) + " integers."});
+    fail(key, core::message(core::msg::integer_list, {{"max", std::to_string(max_items)}}));
     return std::nullopt;
   }
   std::vector<std::int64_t> out;
@@ -110,9 +107,7 @@ std::optional<std::vector<std::int64_t>> fields::integers(std::string_view key, 
     auto i = item.as_int();
     if (!i || *i < min || *i > max) {
       fail(key,
-           {"Chaque nombre doit être un entier compris entre " + std::to_string(min) + " et " + std::to_string(max) +
-                ".",
-            "Each number must be an integer between " + std::to_string(min) + " and " + std::to_string(max) + "."});
+           core::message(core::msg::integer_list_item, {{"min", std::to_string(min)}, {"max", std::to_string(max)}}));
       return std::nullopt;
     }
     out.push_back(*i);

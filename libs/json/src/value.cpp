@@ -45,8 +45,7 @@ constexpr std::size_t k_scan_keys = 16;
 core::error invalid(core::text t) { return core::error::make(core::errc::invalid_json, std::move(t)); }
 
 core::error duplicate(std::string_view k) {
-  return invalid({"Le JSON contient une clé en double : " + std::string(k) + ".",
-                  "The JSON has a duplicate key: " + std::string(k) + "."});
+  return invalid(core::message(core::msg::json_duplicate_key, {{"key", std::string(k)}}));
 }
 
 // Finds a duplicate key among an object's keys: O(n) comparisons for small
@@ -103,8 +102,7 @@ bool convert(simdjson::dom::element e, value& out, int depth, core::error& err) 
     case element_type::OBJECT: {
       auto o = e.get_object().value_unsafe();
       if (o.size() > k_max_keys) {
-        err = invalid({"Un objet JSON a plus de " + std::to_string(k_max_keys) + " clés.",
-                       "A JSON object has more than " + std::to_string(k_max_keys) + " keys."});
+        err = invalid(core::message(core::msg::json_too_many_keys, {{"max", std::to_string(k_max_keys)}}));
         return false;
       }
       auto obj = std::make_shared<object>();

@@ -23,29 +23,10 @@ struct look_alikes {
   const char32_t* others;
 };
 constexpr look_alikes k_look_alikes[] = {
-    {U'a', U"аАαΑ"},
-    {U'b', U"ВΒ"},
-    {U'c', U"сС"},
-    {U'd', U"ԁ"},
-    {U'e', U"еЕΕ"},
-    {U'h', U"һНΗ"},
-    {U'i', U"іІιΙ"},
-    {U'j', U"јЈ"},
-    {U'k', U"КκΚ"},
-    {U'l', U"ӏ"},
-    {U'm', U"МΜ"},
-    {U'n', U"Ν"},
-    {U'o', U"оОοΟ"},
-    {U'p', U"рРρΡ"},
-    {U'q', U"ԛ"},
-    {U's', U"ѕЅ"},
-    {U't', U"ТτΤ"},
-    {U'u', U"υ"},
-    {U'v', U"ν"},
-    {U'w', U"ԝ"},
-    {U'x', U"хХχΧ"},
-    {U'y', U"уУΥ"},
-    {U'z', U"Ζ"},
+    {U'a', U"аАαΑ"}, {U'b', U"ВΒ"},   {U'c', U"сС"},   {U'd', U"ԁ"},   {U'e', U"еЕΕ"}, {U'h', U"һНΗ"},
+    {U'i', U"іІιΙ"}, {U'j', U"јЈ"},   {U'k', U"КκΚ"},  {U'l', U"ӏ"},   {U'm', U"МΜ"},  {U'n', U"Ν"},
+    {U'o', U"оОοΟ"}, {U'p', U"рРρΡ"}, {U'q', U"ԛ"},    {U's', U"ѕЅ"},  {U't', U"ТτΤ"}, {U'u', U"υ"},
+    {U'v', U"ν"},    {U'w', U"ԝ"},    {U'x', U"хХχΧ"}, {U'y', U"уУΥ"}, {U'z', U"Ζ"},
 };
 
 // Cyrillic and Greek letters drawn like Latin ones, and full-width ASCII:
@@ -146,9 +127,7 @@ std::int64_t hold_post(pqxx::work& w, const held_request& p, std::vector<notify:
   d.begin_object().field("group_id", p.group_id).field("held_post_id", id).field("room", p.room).end_object();
   auto more =
       notify::insert_for(w, moderators_of(w, p.group_id), "moderation", core::message(core::msg::note_post_held),
-                         {"Un message retenu par le mot surveillé « " + p.pattern + " » attend votre décision.",
-                          "A post held by the watched word \"" + p.pattern + "\" awaits your decision."},
-                         d.release());
+                         core::message(core::msg::note_post_held_body, {{"word", p.pattern}}), d.release());
   notes.insert(notes.end(), more.begin(), more.end());
   return id;
 }
@@ -168,9 +147,7 @@ std::vector<notify::notification> flag_report(pqxx::work& w, std::int64_t group_
       .field("seq", ev.seq)
       .end_object();
   return notify::insert_for(w, moderators_of(w, group_id), "report", core::message(core::msg::note_post_flagged),
-                            {"Un message contient le mot surveillé « " + pattern + " ».",
-                             "A post holds the watched word \"" + pattern + "\"."},
-                            d.release());
+                            core::message(core::msg::note_post_flagged_body, {{"word", pattern}}), d.release());
 }
 
 }  // namespace colibri::moderation

@@ -159,10 +159,8 @@ core::result<void> room_log::validate(const append_request& r, const options& o)
   if (needs_body) {
     auto n = r.body ? core::code_points(*r.body) : std::optional<std::size_t>{};
     if (!n || *n < 1 || *n > o.max_body_code_points)
-      return invalid(
-          "body",
-          {"Le message doit contenir entre 1 et " + std::to_string(o.max_body_code_points) + " caractères.",
-           "The message must be between 1 and " + std::to_string(o.max_body_code_points) + " characters long."});
+      return invalid("body",
+                     core::message(core::msg::message_length, {{"max", std::to_string(o.max_body_code_points)}}));
   }
   bool targets = r.kind == "edit" || r.kind == "delete" || r.kind == "reaction";
   if (targets && (!r.target_seq || *r.target_seq < 1)) return invalid("seq", core::message(core::msg::missing_target));

@@ -194,8 +194,7 @@ awaitable<void> session::handle(const std::string& text) {
   if (*type == "history") co_return co_await history(id, f);
   if (*type == "typing") co_return co_await typing(f);
   if (*type == "read") co_return co_await mark_read(f);
-  co_return send_error(id, core::error::validation("type", {"Type de message inconnu : " + *type + ".",
-                                                            "Unknown frame type: " + *type + "."}));
+  co_return send_error(id, core::error::validation("type", core::message(core::msg::unknown_frame, {{"type", *type}})));
 }
 
 awaitable<core::result<room_access>> session::access(const std::string& room) {

@@ -26,11 +26,9 @@ awaitable<void> session::subscribe(const std::string* id, json::fields& f) {
   auto since = f.integer("since", json::optional, 0, k_max_id).value_or(0);
   if (auto e = f.error()) co_return send_error(id, *e);
   if (!subs_.count(*room) && subs_.size() >= gw_->settings().max_subscriptions)
-    co_return send_error(
-        id, core::error::validation("room", {"Trop de salons suivis sur cette connexion (" +
-                                                 std::to_string(gw_->settings().max_subscriptions) + " au plus).",
-                                             "Too many rooms followed on this connection (at most " +
-                                                 std::to_string(gw_->settings().max_subscriptions) + ")."}));
+    co_return send_error(id, core::error::validation(
+                                 "room", core::message(core::msg::too_many_rooms,
+                                                       {{"max", std::to_string(gw_->settings().max_subscriptions)}})));
   auto a = co_await require_member(id, *room);
   if (!a) co_return;
 

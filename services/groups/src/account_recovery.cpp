@@ -58,72 +58,28 @@ void mail_verification(pqxx::work& w, std::int64_t uid, const std::string& to, c
   auto link = public_url + "/#/verify?token=" + token;
   if (change)
     queue(w, uid, "verify_new_email", to, l, core::message(core::msg::mail_verify_new_email_subject),
-          {"Bonjour " + handle +
-               ",\n\nVous avez demandé à utiliser cette adresse pour votre compte Colibri. Elle ne "
-               "comptera qu'une fois confirmée : ouvrez ce lien pour la confirmer.\n\n" +
-               link +
-               "\n\nLe lien est valable 7 jours. Si vous n'avez rien demandé, ignorez ce message : rien ne change.",
-           "Hello " + handle +
-               ",\n\nYou asked to use this address for your Colibri account. It counts only once "
-               "confirmed: open this link to confirm it.\n\n" +
-               link +
-               "\n\nThe link works for 7 days. If you did not ask for this, ignore this message: nothing changes."});
+          core::message(core::msg::mail_verify_new_email_body, {{"handle", handle}, {"link", link}}));
   else
     queue(w, uid, "verify_email", to, l, core::message(core::msg::mail_verify_email_subject),
-          {"Bonjour " + handle +
-               ",\n\nBienvenue sur Colibri. Pour confirmer votre adresse e-mail (elle vous permettra de "
-               "retrouver votre compte si vous oubliez votre mot de passe), ouvrez ce lien :\n\n" +
-               link + "\n\nLe lien est valable 7 jours. Si vous n'avez pas créé de compte, ignorez ce message.",
-           "Hello " + handle +
-               ",\n\nWelcome to Colibri. To confirm your email address (it lets you recover your account "
-               "if you forget your password), open this link:\n\n" +
-               link + "\n\nThe link works for 7 days. If you did not create an account, ignore this message."});
+          core::message(core::msg::mail_verify_email_body, {{"handle", handle}, {"link", link}}));
 }
 
 void mail_reset(pqxx::work& w, std::int64_t uid, const std::string& to, const std::string& handle, core::lang l,
                 const std::string& public_url, const std::string& token) {
-  auto link = public_url + "/#/reset?token=" + token;
-  queue(
-      w, uid, "password_reset", to, l, core::message(core::msg::mail_reset_subject),
-      {"Bonjour " + handle +
-           ",\n\nUn nouveau mot de passe a été demandé pour votre compte Colibri. Pour le choisir, "
-           "ouvrez ce lien :\n\n" +
-           link +
-           "\n\nLe lien est valable une heure et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce message "
-           ": "
-           "votre mot de passe ne change pas.",
-       "Hello " + handle + ",\n\nA new password was asked for your Colibri account. To choose it, open this link:\n\n" +
-           link +
-           "\n\nThe link works for one hour, once. If you did not ask for it, ignore this message: your password does "
-           "not change."});
+  queue(w, uid, "password_reset", to, l, core::message(core::msg::mail_reset_subject),
+        core::message(core::msg::mail_reset_body,
+                      {{"handle", handle}, {"link", public_url + "/#/reset?token=" + token}}));
 }
 
 void mail_change_notice(pqxx::work& w, std::int64_t uid, const std::string& to, const std::string& handle, core::lang l,
                         const std::string& public_url) {
-  queue(
-      w, uid, "email_change_notice", to, l, core::message(core::msg::mail_change_notice_subject),
-      {"Bonjour " + handle +
-           ",\n\nUne nouvelle adresse e-mail a été demandée pour votre compte Colibri ; elle ne "
-           "comptera qu'une fois confirmée depuis cette nouvelle adresse. Les autres sessions ouvertes ont été "
-           "fermées.\n\n"
-           "Si ce n'était pas vous, choisissez sans attendre un nouveau mot de passe (« Mot de passe oublié ») : " +
-           public_url + "/#/forgot",
-       "Hello " + handle +
-           ",\n\nA new email address was asked for your Colibri account; it counts only once confirmed "
-           "from that address. Your other open sessions were closed.\n\nIf this was not you, choose a new password now "
-           "(\"Forgotten password\"): " +
-           public_url + "/#/forgot"});
+  queue(w, uid, "email_change_notice", to, l, core::message(core::msg::mail_change_notice_subject),
+        core::message(core::msg::mail_change_notice_body, {{"handle", handle}, {"url", public_url}}));
 }
 
 void mail_address_in_use(pqxx::work& w, const std::string& to, core::lang l, const std::string& public_url) {
   queue(w, std::nullopt, "address_in_use", to, l, core::message(core::msg::mail_address_in_use_subject),
-        {"Bonjour,\n\nQuelqu'un a voulu lier cette adresse à un autre compte Colibri ; elle est déjà celle de votre "
-         "compte, "
-         "rien n'a changé. Si c'était vous et que vous avez oublié votre mot de passe : " +
-             public_url + "/#/forgot",
-         "Hello,\n\nSomeone tried to link this address to another Colibri account; it already belongs to your account, "
-         "nothing changed. If this was you and you forgot your password: " +
-             public_url + "/#/forgot"});
+        core::message(core::msg::mail_address_in_use_body, {{"url", public_url}}));
 }
 
 }  // namespace detail

@@ -66,7 +66,7 @@ awaitable<response> badges_api::badge_catalogue(request& req, const caller& who)
 awaitable<response> badges_api::my_badges(request& req, const caller& who) {
   auto uid = who.user_id;
   auto lang = req.lang;
-  auto job = [uid](pqxx::nontransaction& w) { return repo::grants_of(w, uid); };
+  auto job = [uid](pqxx::nontransaction& w) { return repo::grants_of(w, uid, false); };
   auto grants = co_await db_.read(std::move(job));
   json::writer j;
   j.begin_object().key("badges");
@@ -82,7 +82,7 @@ awaitable<response> badges_api::user_badges(request& req, const caller& who) {
   auto job = [uid, t = *target](pqxx::nontransaction& w) -> core::result<std::vector<repo::grant_row>> {
     // Their own view, or a member of a group they share while they share their quit.
     if (uid != t && !repo::shares_journey_with(w, uid, t)) return no_such_person();
-    return repo::current_grants_of(w, t);
+    return repo::grants_of(w, t, true);
   };
   auto out = co_await db_.read(std::move(job));
   if (!out) co_return fail(out.err(), req);

@@ -4,26 +4,15 @@
 
 namespace colibri::groups::repo {
 
-std::vector<grant_row> grants_of(pqxx::transaction_base& w, std::int64_t user_id) {
+std::vector<grant_row> grants_of(pqxx::transaction_base& w, std::int64_t user_id, bool current_only) {
   std::vector<grant_row> out;
   for (auto r : w.exec_params(
            "SELECT g.milestone, to_char(g.falls_on, 'YYYY-MM-DD'), (extract(epoch FROM g.granted_at) * 1000)::bigint, "
            "a.attempt, a.current FROM badge_grants g JOIN quit_attempts a ON a.id = g.attempt_id WHERE g.user_id = $1 "
-           "ORDER BY a.attempt, g.falls_on, g.id",
-           user_id))
+           "AND (a.current OR NOT $2) ORDER BY a.attempt, g.falls_on, g.id",
+           user_id, current_only))
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(), r[3].as<std::int64_t>(),
                    r[4].as<bool>()});
-  return out;
-}
-
-std::vector<grant_row> current_grants_of(pqxx::transaction_base& w, std::int64_t user_id) {
-  std::vector<grant_row> out;
-  for (auto r : w.exec_params(
-           "SELECT g.milestone, to_char(g.falls_on, 'YYYY-MM-DD'), (extract(epoch FROM g.granted_at) * 1000)::bigint "
-           "FROM badge_grants g JOIN quit_attempts a ON a.id = g.attempt_id AND a.current WHERE g.user_id = $1 "
-           "ORDER BY g.falls_on, g.id",
-           user_id))
-    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(), 0, true});
   return out;
 }
 

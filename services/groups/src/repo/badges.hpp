@@ -14,10 +14,9 @@ struct grant_row {
   std::int64_t attempt = 0;
   bool current = false;
 };
-// Every grant of every attempt of the user.
-std::vector<grant_row> grants_of(pqxx::transaction_base& w, std::int64_t user_id);
-// The grants of the user's current attempt.
-std::vector<grant_row> current_grants_of(pqxx::transaction_base& w, std::int64_t user_id);
+// The grants of every attempt of the user (or of the current one only), by
+// attempt and date.
+std::vector<grant_row> grants_of(pqxx::transaction_base& w, std::int64_t user_id, bool current_only);
 // Whether the target shares their current quit with groups the viewer shares with them.
 bool shares_journey_with(pqxx::transaction_base& w, std::int64_t viewer_id, std::int64_t target_id);
 
