@@ -197,6 +197,61 @@ awaitable<response> moderation_api::list_reports(request& req, const caller& who
       }));
 }
 
+namespace {
+
+struct applied {
+  std::optional<core::error> err;
+  std::vector<notify::notification> notes;
+  std::optional<roomlog::event> hidden;  // the `delete` event of a hidden message
+};
+
+// What a report's action does, inside the resolving transaction: to the
+// person (a private reminder, a mute, a removal, each told to them alone) or
+// to the message (hidden).
+applied apply_action(pqxx::work& w, const group_view& g, std::int64_t moderator, const std::string& a,
+                     const repo::locked_report& r, std::optional<std::int64_t> minutes, const roomlog::options& opts) {
+  applied out;
+  if (a == "mute" || a == "remove") {
+    out.err = may_act_on(w, g.id, moderator, *r.target_id);
+    if (!out.err && a == "remove") out.err = keeps_an_owner(w, g.id, *r.target_id);
+    if (out.err) return out;
+  }
+  if (a == "remind_rules") {
+    out.notes = remind_rules(w, g, *r.target_id);
+  } else if (a == "mute") {
+    auto until = repo::mute_for(w, g.id, *r.target_id, static_cast<int>(*minutes));
+    if (!until) {
+      out.err = not_found(core::msg::not_a_member);
+      return out;
+    }
+    out.notes =
+        tell(w, g, *r.target_id,
+             core::message(core::msg::note_muted_body, {{"group", g.name}, {"until", until_text(*until)}}), "mute");
+  } else if (a == "remove") {
+    repo::remove_from_subtree(w, g.id, *r.target_id);
+    out.notes = tell(w, g, *r.target_id, core::message(core::msg::note_removed_body, {{"group", g.name}}), "remove");
+  } else if (a == "hide") {
+    // The text is kept as the reports' evidence (for the moderators, until
+    // 90 days after resolution), then the `delete` event, which commits
+    // with the resolution, removes it from the room for everyone else.
+    repo::keep_evidence(w, *r.room, *r.seq);
+    roomlog::append_request d;
+    d.room = *r.room;
+    d.kind = "delete";
+    d.author_id = moderator;
+    d.target_seq = *r.seq;
+    auto ev = roomlog::append_in(w, d, opts);
+    if (!ev) {
+      out.err = ev.err();
+      return out;
+    }
+    out.hidden = std::move(*ev);
+  }
+  return out;
+}
+
+}  // namespace
+
 awaitable<response> moderation_api::resolve_report(request& req, const caller& who) {
   auto rid = id_param(req, "rid");
   if (!rid) co_return fail(report_not_found(), req);
@@ -247,46 +302,13 @@ awaitable<response> moderation_api::resolve_report(request& req, const caller& w
       out.err = core::error::validation("action", core::message(core::msg::action_not_for_report));
       return out;
     }
-    if (a == "mute" || a == "remove") {
-      auto e = may_act_on(w, g.id, uid, *out.target);
-      if (!e && a == "remove") e = keeps_an_owner(w, g.id, *out.target);
-      if (e) {
-        out.err = *e;
-        return out;
-      }
+    auto done = apply_action(w, g, uid, a, *r, minutes, opts);
+    if (done.err) {
+      out.err = std::move(done.err);
+      return out;
     }
-    if (a == "remind_rules") {
-      out.notes = remind_rules(w, g, *out.target);
-    } else if (a == "mute") {
-      auto until = repo::mute_for(w, g.id, *out.target, static_cast<int>(*minutes));
-      if (!until) {
-        out.err = not_found(core::msg::not_a_member);
-        return out;
-      }
-      out.notes =
-          tell(w, g, *out.target,
-               core::message(core::msg::note_muted_body, {{"group", g.name}, {"until", until_text(*until)}}), "mute");
-    } else if (a == "remove") {
-      repo::remove_from_subtree(w, g.id, *out.target);
-      out.notes = tell(w, g, *out.target, core::message(core::msg::note_removed_body, {{"group", g.name}}), "remove");
-    }
-    if (a == "hide") {
-      // The text is kept as the reports' evidence (for the moderators, until
-      // 90 days after resolution), then the `delete` event, which commits
-      // with the resolution, removes it from the room for everyone else.
-      repo::keep_evidence(w, *out.room, *out.seq);
-      roomlog::append_request d;
-      d.room = *out.room;
-      d.kind = "delete";
-      d.author_id = uid;
-      d.target_seq = *out.seq;
-      auto ev = roomlog::append_in(w, d, opts);
-      if (!ev) {
-        out.err = ev.err();
-        return out;
-      }
-      out.hidden = std::move(*ev);
-    }
+    out.notes = std::move(done.notes);
+    out.hidden = std::move(done.hidden);
     repo::close_report(w, *rid, a, uid);
     repo::audit(w, g.id, uid, a, out.target, out.room, out.seq, note.value_or(""));
     return out;
