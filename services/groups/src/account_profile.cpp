@@ -54,7 +54,7 @@ awaitable<response> accounts::change_password(request& req, const caller& who) {
   co_return response::no_content();
 }
 
-awaitable<response> accounts::get_me(request& req, const caller& who) {
+awaitable<response> accounts::get_me(request&, const caller& who) {
   auto uid = who.user_id;
   auto load = [uid](pqxx::work& w) {
     return std::tuple{repo::user_by_id(w, uid).value(), quit_field(w, uid), repo::pending_email(w, uid)};

@@ -360,7 +360,7 @@ awaitable<std::optional<core::error>> accounts::confirm_password(std::int64_t ui
   co_return std::nullopt;
 }
 
-awaitable<response> accounts::logout(request& req, const caller& who) {
+awaitable<response> accounts::logout(request&, const caller& who) {
   auto sid = who.session_id;
   auto revoke = [sid](pqxx::work& w) { auth::revoke_session(w, sid); };
   co_await db_.transact(std::move(revoke));

@@ -54,7 +54,7 @@ core::error no_such_person() { return not_found(core::msg::journey_not_shared); 
 
 }  // namespace
 
-awaitable<response> badges_api::badge_catalogue(request& req, const caller& who) {
+awaitable<response> badges_api::badge_catalogue(request& req, const caller&) {
   json::writer j;
   j.begin_object().key("badges").begin_array();
   for (const auto& m : quit::catalogue())
@@ -65,7 +65,6 @@ awaitable<response> badges_api::badge_catalogue(request& req, const caller& who)
 
 awaitable<response> badges_api::my_badges(request& req, const caller& who) {
   auto uid = who.user_id;
-  auto lang = req.lang;
   auto job = [uid](pqxx::nontransaction& w) { return repo::grants_of(w, uid, false); };
   auto grants = co_await db_.read(std::move(job));
   json::writer j;

@@ -62,7 +62,7 @@ awaitable<response> me_api::read_notifications(request& req, const caller& who) 
   co_return response::no_content();
 }
 
-awaitable<response> me_api::export_me(request& req, const caller& who) {
+awaitable<response> me_api::export_me(request&, const caller& who) {
   auto uid = who.user_id;
   auto job = [uid](pqxx::work& w) { return repo::export_account(w, uid); };
   co_return response::json(200, co_await db_.transact(std::move(job)));

@@ -227,7 +227,7 @@ void write_conversation(json::writer& j, const repo::conversation_row& c) {
 
 }  // namespace
 
-awaitable<response> rooms_api::list_conversations(request& req, const caller& who) {
+awaitable<response> rooms_api::list_conversations(request&, const caller& who) {
   auto job = [uid = who.user_id](pqxx::nontransaction& w) { return repo::conversations_of(w, uid, std::nullopt); };
   auto rows = co_await db_.read(std::move(job));
   json::writer j;
