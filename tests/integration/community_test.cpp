@@ -558,6 +558,9 @@ TEST_F(Community, CelebrationsShowOnlySharingMembersOfTheGroupOnce) {
                   .status,
               200);
   }
+  // Everyone who reads the list counts days in UTC, like the dates above:
+  // otherwise, from 23:00 UTC, a reader in Paris already reads tomorrow's.
+  ASSERT_EQ(call("PATCH", "/api/v1/me", R"({"timezone":"UTC"})", second).status, 200);
   // The volunteer's own celebration is there too (they share); an old attempt's badge shows nowhere.
   sql("INSERT INTO badge_grants (attempt_id, user_id, milestone, falls_on, granted_at) SELECT id, user_id, '1w', "
       "quit_date + 7, now() FROM quit_attempts WHERE user_id = " +

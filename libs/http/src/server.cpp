@@ -185,6 +185,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
     detail::ws_limits lim;
     lim.max_message = opts.ws_max_message;
     lim.idle_timeout = opts.ws_idle_timeout;
+    lim.close_timeout = opts.ws_close_timeout;
     auto conn = std::make_shared<detail::ws_connection>(beast::get_lowest_layer(hs).release_socket(),
                                                         std::move(already_read), lim);
     conn->start();

@@ -15,6 +15,7 @@ service_settings read_service_settings(core::config& cfg) {
   s.common.http.allowed_origins = cfg.list("COLIBRI_ALLOWED_ORIGINS", "http://127.0.0.1:8080,http://localhost:8080");
   s.common.http.require_origin = cfg.boolean("COLIBRI_WS_REQUIRE_ORIGIN", false);
   s.common.http.ws_idle_timeout = std::chrono::seconds(cfg.integer("COLIBRI_WS_IDLE_SECONDS", 60, 5, 3600));
+  s.common.http.ws_close_timeout = std::chrono::seconds(cfg.integer("COLIBRI_WS_CLOSE_SECONDS", 5, 1, 600));
   s.gateway = read_gateway_settings(cfg);
   s.rate = ratelimit::read_settings(cfg);
   s.common.http.ws_max_message = s.gateway.max_frame_bytes;

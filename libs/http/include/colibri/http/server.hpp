@@ -30,6 +30,9 @@ struct server_options {
   bool require_origin = false;
   std::size_t ws_max_message = 64 * 1024;
   std::chrono::seconds ws_idle_timeout{60};
+  // How long a closing socket waits for the peer's close frame (and for its
+  // own to leave) before the connection is dropped.
+  std::chrono::seconds ws_close_timeout{5};
 };
 
 class server {
