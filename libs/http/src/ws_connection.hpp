@@ -7,11 +7,11 @@
 // socket wants every queued frame in one sendmsg, and an idle socket should
 // hold no buffer at all (docs/adr/0003-own-websocket-framing.md).
 //
-// Reads: a complete message at a time (continuation frames joined), with
-// pings answered, the close handshake, and the failures RFC 6455 asks for:
-// 1002 protocol errors (unmasked frame, reserved bits, bad opcode, bad
-// control frame, bad fragmentation), 1007 text that is not UTF-8, 1009 a
-// message over the limit. The receive buffer exists only while bytes are
+// Reads (ws_reader.hpp): a complete message at a time (continuation frames
+// joined), with pings answered, the close handshake, and the failures RFC
+// 6455 asks for: 1002 protocol errors (unmasked frame, reserved bits, bad
+// opcode, bad control frame, bad fragmentation), 1007 text that is not
+// UTF-8, 1009 a message over the limit. The receive buffer exists only while bytes are
 // pending. Writes: queued, gathered, written without waiting when the socket
 // takes them. Keep-alive: a ping after idle_timeout/2 of silence, the
 // connection dropped after idle_timeout.
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "colibri/http/websocket.hpp"
+#include "ws_reader.hpp"
 
 namespace colibri::http::detail {
 
@@ -57,7 +58,6 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
   void abort() override { finish(); }
 
  private:
-  enum class step { need_more, message, progressed, ended };
   struct out_frame {
     std::array<unsigned char, 10> head{};
     std::uint8_t head_len = 0;
@@ -66,9 +66,9 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
     std::size_t size() const { return head_len + payload->size(); }
   };
 
-  step parse(ws_frame& out);
-  step on_control(unsigned opcode, std::string payload);
-  step fail(std::uint16_t code, std::string_view reason);
+  void on_ping(std::string payload);
+  // The peer's close: true when the read side is done.
+  bool on_close(std::uint16_t code);
   void enqueue(std::uint8_t opcode, std::shared_ptr<const std::string> payload);
   void schedule_flush();
   void flush();
@@ -82,19 +82,18 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
   ws_limits lim_;
   asio::steady_timer keepalive_;
   std::unique_ptr<asio::steady_timer> close_timer_;
-  std::string in_;  // received, not parsed yet from in_pos_
-  std::size_t in_pos_ = 0;
-  std::string msg_;             // the fragmented message being received
-  std::uint8_t msg_op_ = 0;     // its opcode; 0 when none is in progress
+  ws_reader reader_;
   std::vector<out_frame> out_;  // from out_head_: queued; a deque would allocate even when empty
   std::size_t out_head_ = 0;
   std::size_t out_offset_ = 0;  // bytes of out_[out_head_] already written
-  // The queued pong that has not started leaving, if any: a later ping
-  // replaces its payload (RFC 6455 5.5.3 allows answering only the latest),
-  // so a ping flood from a peer that never reads queues one pong, not one
-  // per ping.
+  // Every ping gets its pong while few are waiting to leave; past
+  // k_max_pongs queued, a later ping replaces the payload of the last pong
+  // not yet started (RFC 6455 5.5.3 allows answering only the latest), so a
+  // ping flood from a peer that never reads queues a bounded number.
   static constexpr std::size_t k_none = ~std::size_t{0};
-  std::size_t pong_at_ = k_none;
+  static constexpr std::size_t k_max_pongs = 16;
+  std::size_t pong_at_ = k_none;  // the last queued pong, if it has not left
+  std::size_t queued_pongs_ = 0;
   std::size_t queued_bytes_ = 0;
   std::size_t queued_data_frames_ = 0;
   bool flush_posted_ = false;
@@ -102,7 +101,6 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
   bool waiting_writable_ = false;
   bool close_queued_ = false;    // ours: queued or written
   bool close_received_ = false;  // theirs
-  bool discard_input_ = false;   // after a protocol failure the byte stream means nothing
   bool heard_ = false;           // bytes received since the last keep-alive tick
   bool ping_outstanding_ = false;
   bool dead_ = false;
