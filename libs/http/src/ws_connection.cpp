@@ -9,8 +9,7 @@ namespace colibri::http::detail {
 
 namespace {
 
-constexpr std::uint8_t op_continuation = 0x0, op_text = 0x1, op_binary = 0x2, op_close = 0x8, op_ping = 0x9,
-                       op_pong = 0xA;
+constexpr std::uint8_t op_text = 0x1, op_close = 0x8, op_ping = 0x9, op_pong = 0xA;
 constexpr std::size_t k_read_chunk = 4096;
 constexpr std::size_t k_max_buffers_per_write = 128;
 

@@ -68,7 +68,8 @@ int migrate(pqxx::connection& conn, const std::vector<migration>& migrations) {
     log::info("migration applied", {{"version", m.version}, {"name", m.name}});
     ++count;
   }
-  for (const auto& [version, nc] : applied) {
+  for (const auto& entry : applied) {
+    const auto& version = entry.first;  // a named variable: clang 14 cannot capture a structured binding
     bool known =
         std::any_of(migrations.begin(), migrations.end(), [&](const migration& m) { return m.version == version; });
     if (!known)
