@@ -1,6 +1,8 @@
 // What a request names: the path (percent-decoded) and query up to the
-// router's match, room names, and the ids and cursors the handlers read.
+// router's match, room names, and the ids, cursors and page sizes the
+// handlers read (services/groups/src/params.cpp).
 // Input: "<path>[?<query>]" then, after a newline, a room name.
+#include <algorithm>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +13,7 @@
 #include "colibri/http/message.hpp"
 #include "colibri/http/router.hpp"
 #include "colibri/roomlog/event.hpp"
+#include "params.hpp"  // services/groups: ids and cursors
 
 using namespace colibri;
 
@@ -46,7 +49,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& [k, v] : req.params)
       if (v.empty()) std::abort();  // a parameter matches a non-empty segment
   }
-  for (const auto& [k, v] : req.query) (void)req.query_param(k);
+  for (const auto& [k, v] : req.query) {
+    (void)req.query_param(k);
+    // An id or cursor (?before=, ?after=, {id}) is 1..2^53 written in
+    // decimal digits only (leading zeros allowed), and prints back as itself.
+    if (auto id = groups::detail::parse_id(v)) {
+      if (*id < 1 || *id > groups::detail::k_max_id) std::abort();
+      if (v.find_first_not_of("0123456789") != std::string::npos) std::abort();
+      if (std::to_string(*id) != v.substr(std::min(v.find_first_not_of('0'), v.size()))) std::abort();
+    }
+    auto cursor = groups::detail::query_id(req, k);
+    if (cursor && *cursor && (**cursor < 1 || **cursor > groups::detail::k_max_id)) std::abort();
+    auto limit = groups::detail::limit_param(req, 50, 200);
+    if (limit && (*limit < 1 || *limit > 200)) std::abort();
+  }
 
   if (auto ref = roomlog::parse_room(room)) {
     // A room name that parses prints back as itself.
