@@ -72,8 +72,8 @@ awaitable<std::optional<ws_frame>> ws_connection::read() {
         on_ping(std::move(e.data));
         continue;
       case kind::close:
-        if (on_close(e.code)) co_return std::nullopt;
-        continue;
+        on_close(e.code);  // the read side is done
+        co_return std::nullopt;
       case kind::fail:
         // Keep reading (and dropping) until the peer leaves or the close times out.
         close(e.code, std::move(e.data), false);
@@ -128,7 +128,7 @@ void ws_connection::on_ping(std::string payload) {
   pong_at_ = out_.size() - 1;
 }
 
-bool ws_connection::on_close(std::uint16_t code) {
+void ws_connection::on_close(std::uint16_t code) {
   // Echo their code (RFC 6455 5.5.1), unless we already sent ours.
   close_received_ = true;
   reader_.set_closing();
@@ -138,7 +138,6 @@ bool ws_connection::on_close(std::uint16_t code) {
   } else if (out_empty()) {
     finish();  // ours was written already: the handshake is complete
   }
-  return true;
 }
 
 void ws_connection::send(std::shared_ptr<const std::string> text) {

@@ -67,8 +67,8 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
   };
 
   void on_ping(std::string payload);
-  // The peer's close: true when the read side is done.
-  bool on_close(std::uint16_t code);
+  // The peer's close: echoed (or the handshake completed); reading ends.
+  void on_close(std::uint16_t code);
   void enqueue(std::uint8_t opcode, std::shared_ptr<const std::string> payload);
   void schedule_flush();
   void flush();
