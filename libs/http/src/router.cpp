@@ -34,10 +34,16 @@ router::match router::find(request& req) const {
     bool ok = true;
     for (std::size_t i = 0; i < parts.size() && ok; ++i) {
       const auto& seg = r.segments[i];
-      if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}')
-        params[seg.substr(1, seg.size() - 2)] = std::string(parts[i]);
-      else
+      auto close = seg.find('}');
+      if (seg.size() > 2 && seg.front() == '{' && close != std::string::npos) {
+        // "{name}" or "{name}.suffix": the part, without the suffix, which it must end with.
+        std::string_view suffix = std::string_view(seg).substr(close + 1);
+        std::string_view part = parts[i];
+        ok = part.size() > suffix.size() && part.substr(part.size() - suffix.size()) == suffix;
+        if (ok) params[seg.substr(1, close - 1)] = std::string(part.substr(0, part.size() - suffix.size()));
+      } else {
         ok = seg == parts[i];
+      }
     }
     if (!ok) continue;
     bool method_ok = r.m == req.verb || (r.m == method::get && req.verb == method::head);

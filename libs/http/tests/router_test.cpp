@@ -55,3 +55,25 @@ TEST(Router, TrailingAndDoubleSlashesDoNotCreateNewRoutes) {
   q.path = "/api/v1/me/extra";
   EXPECT_FALSE(r.find(q).h);
 }
+
+TEST(Router, AParameterWithASuffixMatchesOnlyPartsEndingWithIt) {
+  router r;
+  r.get("/api/v1/meetings/{mid}.ics", ok(1));
+  r.get("/api/v1/meetings/{mid}", ok(2));
+  request q;
+  q.path = "/api/v1/meetings/12.ics";
+  auto m = r.find(q);
+  ASSERT_TRUE(m.h);
+  EXPECT_EQ(*m.pattern, "/api/v1/meetings/{mid}.ics");
+  EXPECT_EQ(q.param("mid"), "12");
+  q.path = "/api/v1/meetings/12";
+  m = r.find(q);
+  ASSERT_TRUE(m.h);
+  EXPECT_EQ(*m.pattern, "/api/v1/meetings/{mid}");
+  // The suffix alone is not a parameter.
+  q.path = "/api/v1/meetings/.ics";
+  m = r.find(q);
+  ASSERT_TRUE(m.h);
+  EXPECT_EQ(*m.pattern, "/api/v1/meetings/{mid}");
+  EXPECT_EQ(q.param("mid"), ".ics");
+}

@@ -15,8 +15,12 @@
 namespace colibri::mail {
 
 void enqueue(pqxx::transaction_base& w, std::optional<std::int64_t> user_id, std::string_view kind, const message& m) {
-  w.exec_params("INSERT INTO mail_outbox (user_id, kind, to_address, subject, body) VALUES ($1, $2, $3, $4, $5)",
-                user_id, std::string(kind), m.to, m.subject, m.text);
+  std::optional<std::string> name, type, data;
+  if (m.attachment) name = m.attachment->filename, type = m.attachment->content_type, data = m.attachment->data;
+  w.exec_params(
+      "INSERT INTO mail_outbox (user_id, kind, to_address, subject, body, attachment_name, attachment_type, "
+      "attachment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      user_id, std::string(kind), m.to, m.subject, m.text, name, type, data);
 }
 
 namespace {
@@ -151,12 +155,36 @@ std::string render(const message& m, std::string_view from, core::time_point now
   out += "Subject: " + encoded_subject(one_line(m.subject)) + "\r\n";
   out += "Message-ID: " + message_id(from) + "\r\n";
   out += "MIME-Version: 1.0\r\n";
-  out += "Content-Type: text/plain; charset=UTF-8\r\n";
-  out += "Content-Transfer-Encoding: base64\r\n";
   out += "Auto-Submitted: auto-generated\r\n";
+  auto part = [&out](std::string_view type) {
+    out += "Content-Type: " + one_line(type) + "\r\n";
+    out += "Content-Transfer-Encoding: base64\r\n";
+  };
+  auto encoded = [&out](std::string_view data) {
+    auto b = base64(data);
+    for (std::size_t i = 0; i < b.size(); i += 76) out += b.substr(i, 76) + "\r\n";
+  };
+  if (!m.attachment) {
+    part("text/plain; charset=UTF-8");
+    out += "\r\n";
+    encoded(m.text);
+    return out;
+  }
+  // A boundary no base64 line can contain ('=' and '_' together).
+  std::string boundary = "=_colibri_" + std::to_string(now.time_since_epoch().count());
+  out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
+  out += "--" + boundary + "\r\n";
+  part("text/plain; charset=UTF-8");
   out += "\r\n";
-  auto body = base64(m.text);
-  for (std::size_t i = 0; i < body.size(); i += 76) out += body.substr(i, 76) + "\r\n";
+  encoded(m.text);
+  out += "--" + boundary + "\r\n";
+  std::string name;
+  for (char c : m.attachment->filename)
+    if (c != '"' && c != '\\' && c != '\r' && c != '\n') name += c;
+  part(m.attachment->content_type + "; name=\"" + name + "\"");
+  out += "Content-Disposition: attachment; filename=\"" + name + "\"\r\n\r\n";
+  encoded(m.attachment->data);
+  out += "--" + boundary + "--\r\n";
   return out;
 }
 
@@ -258,17 +286,20 @@ int outbox_sender::pass(pqxx::connection& c) {
     // Claimed with a lease: another sender (after a takeover) leaves them
     // alone for five minutes; a sender that dies mid-send retries after it.
     pqxx::work w(c);
-    for (auto r :
-         w.exec_params("UPDATE mail_outbox SET attempts = attempts + 1, "
-                       "next_attempt_at = now() + interval '5 minutes' WHERE id IN ("
-                       "  SELECT id FROM mail_outbox WHERE next_attempt_at <= now() ORDER BY next_attempt_at, id "
-                       "  LIMIT $1 FOR UPDATE SKIP LOCKED) "
-                       "RETURNING id, kind, to_address, subject, body, attempts",
-                       s_.batch))
+    for (auto r : w.exec_params(
+             "UPDATE mail_outbox SET attempts = attempts + 1, "
+             "next_attempt_at = now() + interval '5 minutes' WHERE id IN ("
+             "  SELECT id FROM mail_outbox WHERE next_attempt_at <= now() ORDER BY next_attempt_at, id "
+             "  LIMIT $1 FOR UPDATE SKIP LOCKED) "
+             "RETURNING id, kind, to_address, subject, body, attempts, attachment_name, attachment_type, attachment",
+             s_.batch)) {
       due.push_back({r[0].as<std::int64_t>(),
                      r[1].as<std::string>(),
-                     {r[2].as<std::string>(), r[3].as<std::string>(), r[4].as<std::string>()},
+                     {r[2].as<std::string>(), r[3].as<std::string>(), r[4].as<std::string>(), std::nullopt},
                      r[5].as<int>()});
+      if (!r[6].is_null())
+        due.back().m.attachment = attachment{r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>()};
+    }
     w.commit();
   }
   std::sort(due.begin(), due.end(), [](const claimed& a, const claimed& b) { return a.id < b.id; });

@@ -34,7 +34,7 @@ class router {
   struct route {
     method m;
     std::string pattern;
-    std::vector<std::string> segments;  // "{name}" for a parameter
+    std::vector<std::string> segments;  // "{name}" for a parameter, "{name}.ics" for one with a suffix
     handler h;
   };
   std::vector<route> routes_;

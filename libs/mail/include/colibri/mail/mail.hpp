@@ -26,10 +26,18 @@
 
 namespace colibri::mail {
 
+// A file carried with a message (a meeting's .ics).
+struct attachment {
+  std::string filename;      // ASCII, no quote
+  std::string content_type;  // e.g. "text/calendar; charset=UTF-8; method=PUBLISH"
+  std::string data;
+};
+
 struct message {
   std::string to;       // one address
   std::string subject;  // UTF-8, one line
   std::string text;     // UTF-8 plain text
+  std::optional<mail::attachment> attachment;
 };
 
 // Queues `m` in the caller's transaction. `user_id` ties the message to an
@@ -46,7 +54,8 @@ struct smtp_settings {
 };
 
 // The message as handed to the relay: RFC 5322 headers (the subject in RFC
-// 2047), a base64 UTF-8 text body, CRLF line ends.
+// 2047), a base64 UTF-8 text body, CRLF line ends; with an attachment, a
+// multipart/mixed body of the text and the file, both base64.
 std::string render(const message& m, std::string_view from, core::time_point now);
 // The address inside "Name <address>" (or the whole string).
 std::string address_of(std::string_view from);
