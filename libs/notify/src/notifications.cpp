@@ -11,9 +11,11 @@
 namespace colibri::notify {
 
 namespace {
-constexpr std::array<std::string_view, 11> k_kinds = {"welcome",        "newcomer",      "badge",   "daily_congrats",
-                                                      "join_request",   "join_approved", "mention", "reply",
-                                                      "event_reminder", "moderation",    "report"};
+constexpr std::array<std::string_view, 14> k_kinds = {
+    "welcome",          "newcomer",         "badge",   "daily_congrats",
+    "join_request",     "join_approved",    "mention", "reply",
+    "event_reminder",   "moderation",       "report",  "meeting_reminder",
+    "meeting_promoted", "meeting_cancelled"};
 
 constexpr const char* k_columns =
     "id, user_id, kind, title, body, data::text, (extract(epoch FROM created_at) * 1000)::bigint, read_at IS NOT NULL";

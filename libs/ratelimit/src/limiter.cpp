@@ -72,6 +72,7 @@ settings read_settings(core::config& cfg) {
   s.typing = read_rule(cfg, "COLIBRI_RATE_TYPING", s.typing);
   s.register_account = read_rule(cfg, "COLIBRI_RATE_REGISTER_PER_ADDRESS", s.register_account);
   s.login = read_rule(cfg, "COLIBRI_RATE_LOGIN_PER_ADDRESS", s.login);
+  s.anonymous_read = read_rule(cfg, "COLIBRI_RATE_ANONYMOUS_READ_PER_ADDRESS", s.anonymous_read);
   s.mail = read_rule(cfg, "COLIBRI_RATE_MAIL", s.mail);
   s.redis_timeout = std::chrono::milliseconds(cfg.integer("COLIBRI_RATE_REDIS_TIMEOUT_MS", 50, 1, 5000));
   return s;
@@ -147,6 +148,8 @@ limiter::cost limiter::cost_of(action a) const {
       return {"login", s_.login, 1};
     case action::mail:
       return {"mail", s_.mail, 1};
+    case action::anonymous_read:
+      return {"anonymous_read", s_.anonymous_read, 1};
   }
   return {"write", s_.write, 1};
 }

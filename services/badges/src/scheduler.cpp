@@ -1,6 +1,7 @@
 #include "colibri/badges/scheduler.hpp"
 
 #include "colibri/badges/posts.hpp"
+#include "colibri/badges/reminders.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/pg/pool.hpp"
 #include "colibri/roomlog/room_log.hpp"
@@ -17,6 +18,8 @@ scheduler_settings read_scheduler_settings(core::config& cfg) {
     s.clock_start = core::parse_rfc3339(start);
     if (!s.clock_start) cfg.fail("COLIBRI_CLOCK_START", "must be an RFC 3339 time");
   }
+  s.public_url = cfg.str("COLIBRI_PUBLIC_URL", s.public_url);
+  while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
   return s;
 }
 
@@ -59,14 +62,19 @@ void scheduler::loop() {
       if (pub_)
         for (const auto& n : r.notifications) notify::publish(*pub_, n);
       auto posted = run_posts(*conn, now);
+      auto reminded = run_reminders(*conn, now, s_.public_url);
+      if (pub_)
+        for (const auto& n : reminded.notifications) notify::publish(*pub_, n);
       purge_evidence(*conn, now);
       if (pub_)
         for (const auto& ev : posted.events) roomlog::publish(*pub_, ev);
       ++passes_;
-      if (r.congratulated || r.granted || !posted.events.empty())
+      if (r.congratulated || r.granted || !posted.events.empty() || !reminded.notifications.empty())
         log::info("daily pass", {{"congratulated", static_cast<std::int64_t>(r.congratulated)},
                                  {"granted", static_cast<std::int64_t>(r.granted)},
-                                 {"posted", static_cast<std::int64_t>(posted.events.size())}});
+                                 {"posted", static_cast<std::int64_t>(posted.events.size())},
+                                 {"reminded", static_cast<std::int64_t>(reminded.notifications.size())},
+                                 {"mailed", static_cast<std::int64_t>(reminded.mailed)}});
     } catch (const std::exception& e) {
       conn.reset();  // reconnect at the next tick; the pass was rolled back
       log::warn("daily pass failed", {{"error", e.what()}});

@@ -1,6 +1,7 @@
 // Erasure (DELETE /api/v1/me, with the password) and suspension by admins
 // (POST|DELETE /api/v1/admin/users/{uid}/suspend).
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include "account_mail.hpp"
@@ -19,6 +20,7 @@
 #include "colibri/json/writer.hpp"
 #include "errors.hpp"
 #include "joining.hpp"
+#include "meetings_shared.hpp"
 #include "params.hpp"
 #include "repo/audit.hpp"
 #include "repo/erasure.hpp"
@@ -61,6 +63,13 @@ awaitable<response> accounts::delete_me(request& req, const caller& who) {
       auto more =
           notify::insert_for(w, repo::admin_ids(w), "moderation", core::message(core::msg::note_group_without_owner),
                              core::message(core::msg::note_group_without_owner_body, {{"group", g.name}}), d.release());
+      notes.insert(notes.end(), more.begin(), more.end());
+    }
+    // Seats they held go to the waiting lists, in order.
+    std::map<std::int64_t, std::vector<std::int64_t>> promoted;
+    for (auto [who, oid] : repo::release_registrations(w, uid)) promoted[oid].push_back(who);
+    for (const auto& [oid, people] : promoted) {
+      auto more = detail::notify_promoted(w, people, oid);
       notes.insert(notes.end(), more.begin(), more.end());
     }
     repo::erase_account(w, uid);

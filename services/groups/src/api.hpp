@@ -134,4 +134,39 @@ class me_api : api_base {
   awaitable<http::response> export_me(http::request& req, const caller& who);
 };
 
+// The professional space: profiles, meetings and their occurrences,
+// registrations with a waiting list, attendance, calendars.
+class meetings_api : api_base {
+ public:
+  explicit meetings_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  // meetings.cpp
+  awaitable<http::response> create_meeting(http::request& req, const caller& who);
+  awaitable<http::response> list_meetings(http::request& req, const caller& who, bool in_group);
+  awaitable<http::response> get_meeting(http::request& req, const caller& who);
+  awaitable<http::response> patch_meeting(http::request& req, const caller& who);
+  awaitable<http::response> cancel(http::request& req, const caller& who, bool whole_meeting);
+  // registrations.cpp
+  awaitable<http::response> register_for(http::request& req, const caller& who);
+  awaitable<http::response> unregister(http::request& req, const caller& who);
+  awaitable<http::response> list_registrations(http::request& req, const caller& who);
+  awaitable<http::response> patch_occurrence(http::request& req, const caller& who);
+  // attendance.cpp
+  awaitable<http::response> sign_in(http::request& req, const caller& who);
+  awaitable<http::response> mark_attendance(http::request& req, const caller& who);
+  awaitable<http::response> attendance_csv(http::request& req, const caller& who);
+  awaitable<http::response> certificate(http::request& req, const caller& who);
+  // calendar.cpp
+  awaitable<http::response> meeting_ics(http::request& req, const caller& who);
+  awaitable<http::response> get_calendar_feed(http::request& req, const caller& who);
+  awaitable<http::response> create_calendar_feed(http::request& req, const caller& who);
+  awaitable<http::response> delete_calendar_feed(http::request& req, const caller& who);
+  awaitable<http::response> calendar_feed(http::request& req);
+  // professional.cpp
+  awaitable<http::response> get_professional(http::request& req, const caller& who);
+  awaitable<http::response> put_professional(http::request& req, const caller& who);
+};
+
 }  // namespace colibri::groups

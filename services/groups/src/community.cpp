@@ -53,13 +53,22 @@ void groups_api::add_routes(http::router& r) {
 community_settings read_community_settings(core::config& cfg) {
   community_settings s;
   s.invitation_ttl = std::chrono::hours(cfg.integer("COLIBRI_INVITATION_TTL_HOURS", 24 * 14, 1, 24 * 365));
+  s.public_url = cfg.str("COLIBRI_PUBLIC_URL", s.public_url);
+  while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
   return s;
 }
 
 // The resources share one context, which outlives them.
 struct community::apis {
   explicit apis(api_context c)
-      : ctx(std::move(c)), groups(ctx), rooms(ctx), moderation(ctx), badges(ctx), scheduled_posts(ctx), me(ctx) {}
+      : ctx(std::move(c)),
+        groups(ctx),
+        rooms(ctx),
+        moderation(ctx),
+        badges(ctx),
+        scheduled_posts(ctx),
+        me(ctx),
+        meetings(ctx) {}
   api_context ctx;
   groups_api groups;
   rooms_api rooms;
@@ -67,6 +76,7 @@ struct community::apis {
   badges_api badges;
   scheduled_posts_api scheduled_posts;
   me_api me;
+  meetings_api meetings;
 };
 
 community::community(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log,
@@ -82,6 +92,7 @@ void community::add_routes(http::router& r) {
   apis_->badges.add_routes(r);
   apis_->scheduled_posts.add_routes(r);
   apis_->me.add_routes(r);
+  apis_->meetings.add_routes(r);
 }
 
 namespace detail {
@@ -152,10 +163,14 @@ awaitable<response> groups_api::create_group(request& req, const caller& who) {
   auto visibility = f.text("visibility", json::required, 1, 16);
   check_choice(f, "join_policy", policy, policies());
   check_choice(f, "visibility", visibility, visibilities());
+  // A root's kind; a sub-group has its space's whatever it says.
+  auto kind = f.text("kind", json::optional, 1, 16);
+  check_choice(f, "kind", kind, std::set<std::string>{"community", "professional"});
   if (auto e = f.error()) co_return fail(*e, req);
 
   auto uid = who.user_id;
-  repo::new_group ng{parent, *name, description.value_or(""), rules.value_or(""), *policy, *visibility};
+  repo::new_group ng{parent,  *name,       description.value_or(""),  rules.value_or(""),
+                     *policy, *visibility, kind.value_or("community")};
   auto job = [=](pqxx::work& w) -> core::result<group_view> {
     bool admin = repo::is_admin(w, uid);
     if (parent) {

@@ -220,8 +220,10 @@ awaitable<response> groups_api::list_members(request& req, const caller& who) {
   if (!after) co_return fail(after.err(), req);
   auto gid = in->g.id;
   bool mod = in->g.moderator();
-  auto job = [gid, n = *limit, a = after->value_or(0)](pqxx::nontransaction& w) {
-    return repo::list_members(w, gid, a, n + 1);
+  // Professional profiles are shown in professional groups only.
+  bool pro = in->g.kind == "professional";
+  auto job = [gid, n = *limit, a = after->value_or(0), pro](pqxx::nontransaction& w) {
+    return repo::list_members(w, gid, a, n + 1, pro);
   };
   auto rows = co_await db_.read(std::move(job));
   co_return response::json(200, page_json("members", rows, *limit, [mod](json::writer& j, const auto& r) {
@@ -229,6 +231,13 @@ awaitable<response> groups_api::list_members(request& req, const caller& who) {
                              j.field("role", r.role).field("joined_at", core::format_rfc3339_ms(r.joined_ms));
                              if (mod && r.muted_until_ms)
                                j.field("muted_until", core::format_rfc3339_ms(*r.muted_until_ms));
+                             if (r.profession)
+                               j.key("professional")
+                                   .begin_object()
+                                   .field("profession", *r.profession)
+                                   .field("organisation", r.organisation.value_or(""))
+                                   .field("department", r.department.value_or(""))
+                                   .end_object();
                              j.end_object();
                            }));
 }

@@ -75,7 +75,13 @@ int community::seed(pqxx::connection& c) {
       rules = k_self_help_rules;
     else
       rules = k_pro_rules;
-    repo::new_group ng{std::nullopt, g.name, g.description, rules, g.join_policy, g.visibility};
+    repo::new_group ng{std::nullopt,
+                       g.name,
+                       g.description,
+                       rules,
+                       g.join_policy,
+                       g.visibility,
+                       std::string_view(g.slug) == "e-mediation" ? "professional" : "community"};
     if (repo::insert_seed_group(w, g.slug, g.parent ? std::optional<std::string>(g.parent) : std::nullopt, ng))
       ++created;
   }

@@ -12,7 +12,7 @@ void write_group(json::writer& w, const repo::group_view& g) {
   else
     w.null();
   w.field("name", g.name).field("description", g.description).field("rules", g.rules);
-  w.field("join_policy", g.join_policy).field("visibility", g.visibility);
+  w.field("join_policy", g.join_policy).field("visibility", g.visibility).field("kind", g.kind);
   w.field("room", "group:" + std::to_string(g.id));
   w.field("member_count", g.member_count);
   w.field("timezone", g.timezone).key("celebrations_post_at");

@@ -65,7 +65,10 @@ void erase_account(pqxx::transaction_base& w, std::int64_t uid) {
         "UPDATE join_requests SET reason = NULL WHERE decided_by = $1",
         "DELETE FROM scheduled_posts WHERE author_id = $1", "DELETE FROM user_handles WHERE user_id = $1",
         "DELETE FROM user_addresses WHERE user_id = $1", "DELETE FROM account_tokens WHERE user_id = $1",
-        "DELETE FROM mail_outbox WHERE user_id = $1"})
+        "DELETE FROM mail_outbox WHERE user_id = $1", "DELETE FROM professional_profiles WHERE user_id = $1",
+        "DELETE FROM meeting_registrations WHERE user_id = $1", "DELETE FROM meeting_attendance WHERE user_id = $1",
+        "DELETE FROM meeting_reminders WHERE user_id = $1", "DELETE FROM calendar_feeds WHERE user_id = $1",
+        "UPDATE meetings SET created_by = NULL WHERE created_by = $1"})
     w.exec_params(sql, uid);
   w.exec_params("DELETE FROM login_throttle WHERE key = 'acct:' || $1::text", uid);
   for (const auto& email : emails) {

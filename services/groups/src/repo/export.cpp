@@ -116,6 +116,25 @@ std::string export_account(pqxx::transaction_base& w, std::int64_t uid) {
           "FROM conversation_members c WHERE c.user_id = $1 ORDER BY 1");
   section("blocks",
           "SELECT blocked_id, " + ms("created_at") + " AS created_at FROM blocks WHERE blocker_id = $1 ORDER BY 1");
+  section("professional_profile",
+          "SELECT profession, organisation, department, self_employed, industry, legal_name, rpps, " +
+              ms("updated_at") + " AS updated_at FROM professional_profiles WHERE user_id = $1");
+  section("meeting_registrations",
+          "SELECT r.meeting_id, m.title, r.occurrence_id, " + ms("o.starts_at") + " AS starts_at, r.state, " +
+              ms("r.created_at") + " AS created_at, " + ms("r.promoted_at") +
+              " AS promoted_at FROM meeting_registrations r JOIN meeting_occurrences o ON o.id = r.occurrence_id "
+              "JOIN meetings m ON m.id = r.meeting_id WHERE r.user_id = $1 ORDER BY o.starts_at");
+  section("meeting_attendance",
+          "SELECT o.meeting_id, m.title, a.occurrence_id, " + ms("o.starts_at") + " AS starts_at, a.present, " +
+              ms("a.signed_at") +
+              " AS signed_at, a.signed_by = a.user_id AS signed_themselves FROM meeting_attendance a "
+              "JOIN meeting_occurrences o ON o.id = a.occurrence_id JOIN meetings m ON m.id = o.meeting_id "
+              "WHERE a.user_id = $1 ORDER BY o.starts_at");
+  section("meetings_organised", "SELECT id, group_id, title, kind, " + ms("created_at") +
+                                    " AS created_at FROM meetings WHERE created_by = $1 ORDER BY id");
+  // The feed's existence, never its token (only a hash is stored anyway).
+  section("calendar_feed",
+          "SELECT true AS configured, " + ms("created_at") + " AS created_at FROM calendar_feeds WHERE user_id = $1");
   j.end_object();
   return j.release();
 }

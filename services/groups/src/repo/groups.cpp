@@ -29,7 +29,7 @@ constexpr const char* k_group_select =
     "     EXISTS (SELECT 1 FROM memberships x WHERE x.group_id = p.id AND x.user_id = $1) "
     "   FROM groups p JOIN up ON p.id = up.parent_id WHERE up.listed AND NOT up.member AND up.depth < 64) "
     " SELECT member OR (listed AND parent_id IS NULL) FROM up ORDER BY depth DESC LIMIT 1), true) AS parent_visible, "
-    "g.timezone, to_char(g.celebrations_post_at, 'HH24:MI') "
+    "g.timezone, to_char(g.celebrations_post_at, 'HH24:MI'), g.kind "
     "FROM groups g LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = $1 ";
 
 group_view read_group(const pqxx::row& r) {
@@ -53,6 +53,7 @@ group_view read_group(const pqxx::row& r) {
   g.parent_visible = r[15].as<bool>();
   g.timezone = r[16].as<std::string>();
   g.celebrations_post_at = pg::opt<std::string>(r[17]);
+  g.kind = r[18].as<std::string>();
   return g;
 }
 
@@ -95,9 +96,9 @@ std::string name_of(pqxx::transaction_base& w, std::optional<std::int64_t> gid) 
 
 std::int64_t insert_group(pqxx::transaction_base& w, const new_group& g, std::int64_t owner_id) {
   auto id = w.exec_params1(
-                 "INSERT INTO groups (parent_id, name, description, rules, join_policy, visibility) "
-                 "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                 g.parent_id, g.name, g.description, g.rules, g.join_policy, g.visibility)[0]
+                 "INSERT INTO groups (parent_id, name, description, rules, join_policy, visibility, kind) "
+                 "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                 g.parent_id, g.name, g.description, g.rules, g.join_policy, g.visibility, g.kind)[0]
                 .as<std::int64_t>();
   w.exec_params("INSERT INTO memberships (group_id, user_id, role) VALUES ($1, $2, 'owner')", id, owner_id);
   return id;
@@ -108,9 +109,9 @@ bool insert_seed_group(pqxx::transaction_base& w, const std::string& slug,
   std::optional<std::int64_t> parent;
   if (parent_slug) parent = w.exec_params1("SELECT id FROM groups WHERE slug = $1", *parent_slug)[0].as<std::int64_t>();
   return !w.exec_params(
-               "INSERT INTO groups (slug, parent_id, name, description, rules, join_policy, visibility) "
-               "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (slug) DO NOTHING RETURNING id",
-               slug, parent, g.name, g.description, g.rules, g.join_policy, g.visibility)
+               "INSERT INTO groups (slug, parent_id, name, description, rules, join_policy, visibility, kind) "
+               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (slug) DO NOTHING RETURNING id",
+               slug, parent, g.name, g.description, g.rules, g.join_policy, g.visibility, g.kind)
               .empty();
 }
 

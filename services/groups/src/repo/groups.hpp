@@ -14,6 +14,7 @@ struct group_view {
   std::int64_t id = 0;
   std::optional<std::int64_t> parent_id;
   std::string name, description, rules, join_policy, visibility;
+  std::string kind = "community";  // of its space: community or professional
   std::int64_t created_ms = 0;
   std::int64_t member_count = 0;
   std::optional<std::int64_t> welcome_group_id;
@@ -48,6 +49,7 @@ std::int64_t space_of(pqxx::transaction_base& w, std::int64_t group_id);
 struct new_group {
   std::optional<std::int64_t> parent_id;
   std::string name, description, rules, join_policy, visibility;
+  std::string kind = "community";  // a root's; sub-groups inherit their space's (a trigger)
 };
 // The group, with its creator as its owner; its id.
 std::int64_t insert_group(pqxx::transaction_base& w, const new_group& g, std::int64_t owner_id);

@@ -74,15 +74,19 @@ void remove_from_subtree(pqxx::transaction_base& w, std::int64_t group_id, std::
       group_id, user_id);
 }
 
-std::vector<member_row> list_members(pqxx::transaction_base& w, std::int64_t group_id, std::int64_t after, int limit) {
+std::vector<member_row> list_members(pqxx::transaction_base& w, std::int64_t group_id, std::int64_t after, int limit,
+                                     bool professional) {
   std::vector<member_row> out;
-  for (auto r : w.exec_params(
-           "SELECT u.id, u.handle, m.role, (extract(epoch FROM m.joined_at) * 1000)::bigint, "
-           "(extract(epoch FROM m.muted_until) * 1000)::bigint FROM memberships m JOIN users u ON u.id = m.user_id "
-           "WHERE m.group_id = $1 AND u.id > $2 ORDER BY u.id LIMIT $3",
-           group_id, after, limit))
+  for (auto r :
+       w.exec_params("SELECT u.id, u.handle, m.role, (extract(epoch FROM m.joined_at) * 1000)::bigint, "
+                     "(extract(epoch FROM m.muted_until) * 1000)::bigint, p.profession, p.organisation, p.department "
+                     "FROM memberships m JOIN users u ON u.id = m.user_id "
+                     "LEFT JOIN professional_profiles p ON $4 AND p.user_id = u.id "
+                     "WHERE m.group_id = $1 AND u.id > $2 ORDER BY u.id LIMIT $3",
+                     group_id, after, limit, professional))
     out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::int64_t>(),
-                   pg::opt<std::int64_t>(r[4])});
+                   pg::opt<std::int64_t>(r[4]), pg::opt<std::string>(r[5]), pg::opt<std::string>(r[6]),
+                   pg::opt<std::string>(r[7])});
   return out;
 }
 

@@ -40,9 +40,12 @@ struct member_row {
   std::string handle, role;
   std::int64_t joined_ms = 0;
   std::optional<std::int64_t> muted_until_ms;
+  // In a professional group, the member's professional profile if any.
+  std::optional<std::string> profession, organisation, department;
 };
-// By user id above `after`, at most `limit`.
-std::vector<member_row> list_members(pqxx::transaction_base& w, std::int64_t group_id, std::int64_t after, int limit);
+// By user id above `after`, at most `limit`; with professional profiles when asked.
+std::vector<member_row> list_members(pqxx::transaction_base& w, std::int64_t group_id, std::int64_t after, int limit,
+                                     bool professional = false);
 
 struct join_request_row {
   std::int64_t id = 0, user_id = 0;

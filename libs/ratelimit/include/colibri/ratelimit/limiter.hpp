@@ -55,6 +55,8 @@ enum class action {
   mail,              // a mail sent at someone's request (verification, reset,
                      // email change): mail bucket, 1, per person and per
                      // recipient address (hashed), so nobody floods an inbox
+  anonymous_read,    // per address: a read without a session (a calendar
+                     // feed by its token): anonymous_read bucket, 1
 };
 
 struct settings {
@@ -67,6 +69,8 @@ struct settings {
   bucket_rule register_account{60, 60.0 / 3600};  // 60 in a burst, 60 an hour
   bucket_rule login{300, 5};
   bucket_rule mail{5, 5.0 / 3600};  // 5 in a burst, 5 an hour
+  // Calendar providers poll many people's feeds from few addresses.
+  bucket_rule anonymous_read{120, 2};
   std::chrono::milliseconds redis_timeout{50};
   // Local buckets kept at most (when Redis is away); past it the oldest half goes.
   std::size_t local_max = 100000;

@@ -1,7 +1,8 @@
 #pragma once
 // The badge scheduler: among all running instances, the one holding the
 // leader lock (a PostgreSQL advisory lock on its own connection) runs the
-// daily pass (daily.hpp) then the posts (posts.hpp) every `tick`; the
+// daily pass (daily.hpp), the posts (posts.hpp) and the meeting reminders
+// (reminders.hpp) every `tick`; the
 // others stand by and take over within seconds if it dies. Both are
 // exactly-once by their unique keys, so an overlap during a takeover doubles
 // nothing.
@@ -32,6 +33,8 @@ struct scheduler_settings {
   // runs clock_factor times faster (unset: the real time).
   std::optional<core::time_point> clock_start;
   double clock_factor = 1;
+  // The web client's origin, for links in reminders (COLIBRI_PUBLIC_URL).
+  std::string public_url = "http://127.0.0.1:8080";
 };
 
 // COLIBRI_BADGES_TICK_MS, COLIBRI_CONGRATS_LOCAL_MINUTE, COLIBRI_CLOCK_START,

@@ -29,6 +29,8 @@ struct community_settings {
   std::chrono::hours invitation_ttl{24 * 14};
   int page_default = 50;
   int page_max = 200;
+  // The web client's origin, for the calendar feed's URL (COLIBRI_PUBLIC_URL).
+  std::string public_url = "http://127.0.0.1:8080";
 };
 
 community_settings read_community_settings(core::config& cfg);

@@ -1,0 +1,37 @@
+#pragma once
+// What the meeting handlers share (meetings.cpp, registrations.cpp,
+// attendance.cpp, calendar.cpp): refusals, the meeting's JSON, notices.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "colibri/core/clock.hpp"
+#include "colibri/core/messages.hpp"
+#include "colibri/json/writer.hpp"
+#include "colibri/notify/notifications.hpp"
+#include "errors.hpp"
+#include "repo/meetings.hpp"
+
+namespace colibri::groups::detail {
+
+// Why the caller cannot read a meeting they do not see: 403 when its group is
+// visible to them (listed), 404 otherwise (`missing` says what is missing).
+core::error unseen(pqxx::transaction_base& w, const repo::meeting_access& a, std::int64_t user_id, core::msg missing);
+// The access of the caller to the occurrence named by `oid`, or the refusal.
+core::result<repo::meeting_access> occurrence_access(pqxx::transaction_base& w, std::int64_t oid, std::int64_t user_id,
+                                                     bool organisers_only);
+core::result<repo::meeting_access> meeting_access(pqxx::transaction_base& w, std::int64_t mid, std::int64_t user_id,
+                                                  bool organisers_only);
+
+void write_meeting(json::writer& j, const repo::meeting_row& m);
+std::string meeting_json(const repo::meeting_row& m);
+// The meeting as `user_id` sees it now (all its occurrences).
+repo::meeting_row load_meeting(pqxx::transaction_base& w, std::int64_t mid, std::int64_t user_id);
+
+// Notices about an occurrence, to each person once, in their language.
+std::vector<notify::notification> notify_promoted(pqxx::work& w, const std::vector<std::int64_t>& users,
+                                                  std::int64_t occurrence_id);
+std::vector<notify::notification> notify_cancelled(pqxx::work& w, const std::vector<std::int64_t>& users,
+                                                   const repo::occurrence_label& what, const std::string& reason);
+
+}  // namespace colibri::groups::detail

@@ -1,0 +1,144 @@
+// Registrations: a seat or a place on the waiting list of an occurrence,
+// decided under the occurrence's row lock by one conditional UPDATE (never
+// over capacity, whatever the number of REST processes); cancelling promotes
+// the first waitlisted, a capacity raise as many as there are new seats, in
+// order, each promotion notified once, in the same transaction.
+#include "api.hpp"
+#include "colibri/json/fields.hpp"
+#include "community_shared.hpp"
+#include "meetings_shared.hpp"
+
+namespace colibri::groups {
+
+using namespace detail;
+
+namespace {
+
+void write_registration(json::writer& j, const repo::registration_row& r, bool with_person) {
+  j.begin_object().field("occurrence_id", r.occurrence_id).field("state", r.state);
+  if (r.position) j.field("position", *r.position);
+  j.field("created_at", core::format_rfc3339_ms(r.created_ms));
+  if (with_person) {
+    j.key("user").begin_object().field("id", r.user_id).field("handle", r.handle).end_object();
+    if (r.profession)
+      j.key("professional")
+          .begin_object()
+          .field("profession", *r.profession)
+          .field("organisation", r.organisation.value_or(""))
+          .field("department", r.department.value_or(""))
+          .end_object();
+  }
+  j.end_object();
+}
+
+core::error no_occurrence() { return not_found(core::msg::occurrence_not_found); }
+
+// Seats freed on a scheduled occurrence go to the waiting list, in order.
+std::vector<notify::notification> fill_seats(pqxx::work& w, std::int64_t oid) {
+  auto l = repo::lock_occurrence(w, oid);
+  if (!l.exists || l.state != "scheduled" || l.meeting_state != "scheduled" || l.ended) return {};
+  std::optional<std::int64_t> free;
+  if (l.capacity) free = *l.capacity - l.registered;
+  if (free && *free <= 0) return {};
+  return notify_promoted(w, repo::promote(w, oid, free), oid);
+}
+
+}  // namespace
+
+awaitable<response> meetings_api::register_for(request& req, const caller& who) {
+  auto oid = id_param(req, "oid");
+  if (!oid) co_return fail(no_occurrence(), req);
+  struct outcome {
+    repo::registration_row r;
+    bool created = false;
+  };
+  auto job = [uid = who.user_id, oid = *oid](pqxx::work& w) -> core::result<outcome> {
+    auto a = occurrence_access(w, oid, uid, false);
+    if (!a) return a.err();
+    auto l = repo::lock_occurrence(w, oid);
+    // A retry answers with the same registration.
+    if (auto existing = repo::registration_of(w, oid, uid)) return outcome{*existing, false};
+    if (l.state != "scheduled" || l.meeting_state != "scheduled") return conflict(core::msg::meeting_cancelled);
+    if (l.ended) return conflict(core::msg::meeting_over);
+    bool seat = repo::take_seat(w, oid);
+    if (!seat && !l.waitlist) return conflict(core::msg::meeting_full);
+    if (!repo::insert_registration(w, oid, uid, l.meeting_id, l.slot_key, seat))
+      return conflict(core::msg::already_in_slot);
+    return outcome{*repo::registration_of(w, oid, uid), true};
+  };
+  auto out = co_await db_.transact(std::move(job));
+  if (!out) co_return fail(out.err(), req);
+  json::writer j;
+  j.begin_object().key("registration");
+  write_registration(j, out->r, false);
+  j.end_object();
+  co_return response::json(out->created ? 201 : 200, j.release());
+}
+
+awaitable<response> meetings_api::unregister(request& req, const caller& who) {
+  // Always 204: cancelling what one does not hold changes nothing.
+  auto oid = id_param(req, "oid");
+  if (!oid) co_return response::no_content();
+  auto job = [uid = who.user_id, oid = *oid](pqxx::work& w) -> std::vector<notify::notification> {
+    auto l = repo::lock_occurrence(w, oid);
+    if (!l.exists) return {};
+    if (repo::delete_registration(w, oid, uid) != "registered") return {};
+    return fill_seats(w, oid);
+  };
+  auto notes = co_await db_.transact(std::move(job));
+  publish_all(pub_, notes);
+  co_return response::no_content();
+}
+
+awaitable<response> meetings_api::list_registrations(request& req, const caller& who) {
+  auto oid = id_param(req, "oid");
+  if (!oid) co_return fail(no_occurrence(), req);
+  auto job = [uid = who.user_id,
+              oid = *oid](pqxx::nontransaction& w) -> core::result<std::vector<repo::registration_row>> {
+    auto a = occurrence_access(w, oid, uid, true);
+    if (!a) return a.err();
+    return repo::registrations(w, oid);
+  };
+  auto out = co_await db_.read(std::move(job));
+  if (!out) co_return fail(out.err(), req);
+  json::writer j;
+  j.begin_object().key("registrations").begin_array();
+  for (const auto& r : *out) write_registration(j, r, true);
+  j.end_array().field("has_more", false).end_object();
+  co_return response::json(200, j.release());
+}
+
+awaitable<response> meetings_api::patch_occurrence(request& req, const caller& who) {
+  auto oid = id_param(req, "oid");
+  if (!oid) co_return fail(no_occurrence(), req);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  bool unlimited = f.is_null("capacity");
+  auto capacity = f.integer("capacity", unlimited ? json::optional : json::required, 1, 100000);
+  if (auto e = f.error()) co_return fail(*e, req);
+  struct done {
+    repo::meeting_row m;
+    std::vector<notify::notification> notes;
+  };
+  auto job = [uid = who.user_id, oid = *oid, capacity](pqxx::work& w) -> core::result<done> {
+    auto a = occurrence_access(w, oid, uid, true);
+    if (!a) return a.err();
+    auto l = repo::lock_occurrence(w, oid);
+    if (capacity && *capacity < l.registered)
+      return core::error::make(
+          core::errc::conflict,
+          core::message(core::msg::capacity_below_registered, {{"count", std::to_string(l.registered)}}), "capacity");
+    repo::set_capacity(w, oid, capacity);
+    auto notes = fill_seats(w, oid);
+    repo::audit(w, a->group_id, uid, "set_capacity", std::nullopt, std::nullopt, std::nullopt,
+                capacity ? std::to_string(*capacity) : "unlimited");
+    return done{load_meeting(w, a->meeting_id, uid), std::move(notes)};
+  };
+  auto out = co_await db_.transact(std::move(job));
+  if (!out) co_return fail(out.err(), req);
+  publish_all(pub_, out->notes);
+  co_return response::json(200, meeting_json(out->m));
+}
+
+}  // namespace colibri::groups
