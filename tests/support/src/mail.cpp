@@ -70,6 +70,7 @@ mail parse_mail(const std::string& raw) {
   }
   mail m;
   bool b64 = false;
+  std::string type, filename;
   std::istringstream lines(unfolded);
   std::string line;
   while (std::getline(lines, line)) {
@@ -81,8 +82,34 @@ mail parse_mail(const std::string& raw) {
     if (name == "to") m.to = value;
     if (name == "subject") m.subject = decode_words(value);
     if (name == "content-transfer-encoding") b64 = lower(value) == "base64";
+    if (name == "content-type") type = value;
+    if (name == "content-disposition") {
+      auto at = value.find("filename=\"");
+      if (at != std::string::npos) filename = value.substr(at + 10, value.find('"', at + 10) - at - 10);
+    }
   }
-  m.text = b64 ? unbase64(body) : body;
+  if (lower(type).rfind("multipart/", 0) == 0) {
+    // Each part parsed as a message of its own: the first text is the text.
+    auto at = type.find("boundary=\"");
+    auto boundary = "--" + type.substr(at + 10, type.find('"', at + 10) - at - 10);
+    for (auto p = body.find(boundary); p != std::string::npos;) {
+      auto start = body.find('\n', p) + 1;
+      auto next = body.find(boundary, start);
+      if (next == std::string::npos || body.compare(p + boundary.size(), 2, "--") == 0) break;
+      auto part = parse_mail(body.substr(start, next - start));
+      if (!part.attachments.empty())
+        m.attachments.insert(m.attachments.end(), part.attachments.begin(), part.attachments.end());
+      else if (m.text.empty())
+        m.text = part.text;
+      p = next;
+    }
+    return m;
+  }
+  auto content = b64 ? unbase64(body) : body;
+  if (!filename.empty())
+    m.attachments.emplace_back(filename, content);
+  else
+    m.text = content;
   return m;
 }
 

@@ -14,6 +14,8 @@ namespace colibri::test {
 
 struct mail {
   std::string to, subject, text;  // the subject and the text decoded (UTF-8)
+  // Attached files of a multipart message: file name and decoded content.
+  std::vector<std::pair<std::string, std::string>> attachments;
 };
 
 class mail_catcher {
