@@ -352,6 +352,19 @@ TEST_F(Meetings, TheFeedIsShownOnceRotatedRevokedAndFollowsMembership) {
   auto after = http_call(groups_->port(), "GET", path, "");
   EXPECT_EQ(after.status, 200);
   EXPECT_EQ(after.body.find("BEGIN:VEVENT"), std::string::npos);
+  // ... and their seats and places in line are released.
+  EXPECT_EQ(count("SELECT count(*) FROM meeting_registrations WHERE user_id = " + p.id), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM meeting_registrations WHERE user_id = " + q.id), 1);
+  // When the seated one leaves too, a waitlisted member is promoted (here: nobody waits).
+  auto r = professional("remplacante");
+  ASSERT_EQ(
+      json_at(post("/api/v1/occurrences/" + occurrence(m, 0) + "/registration", "", r).body, "registration.state"),
+      "waitlisted");
+  EXPECT_EQ(call("DELETE", "/api/v1/groups/" + group_ + "/members/me", "", q).status, 204);
+  EXPECT_EQ(json_at(get("/api/v1/meetings/" + json_at(m, "meeting.id").value_or(""), r).body,
+                    "meeting.occurrences.0.my_registration.state"),
+            "registered");
+  EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE kind = 'meeting_promoted' AND user_id = " + r.id), 1);
   // Revoked: 404; a malformed token too.
   EXPECT_EQ(call("DELETE", "/api/v1/me/calendar-feed", "", p).status, 204);
   EXPECT_EQ(http_call(groups_->port(), "GET", path, "").status, 404);

@@ -1,7 +1,6 @@
 // Erasure (DELETE /api/v1/me, with the password) and suspension by admins
 // (POST|DELETE /api/v1/admin/users/{uid}/suspend).
 #include <algorithm>
-#include <map>
 #include <optional>
 
 #include "account_mail.hpp"
@@ -66,12 +65,8 @@ awaitable<response> accounts::delete_me(request& req, const caller& who) {
       notes.insert(notes.end(), more.begin(), more.end());
     }
     // Seats they held go to the waiting lists, in order.
-    std::map<std::int64_t, std::vector<std::int64_t>> promoted;
-    for (auto [who, oid] : repo::release_registrations(w, uid)) promoted[oid].push_back(who);
-    for (const auto& [oid, people] : promoted) {
-      auto more = detail::notify_promoted(w, people, oid);
-      notes.insert(notes.end(), more.begin(), more.end());
-    }
+    auto promoted = detail::release_seats(w, uid, false);
+    notes.insert(notes.end(), promoted.begin(), promoted.end());
     repo::erase_account(w, uid);
     return std::pair{std::move(sessions), std::move(notes)};
   };

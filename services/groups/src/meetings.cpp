@@ -4,6 +4,7 @@
 // caller's groups and spaces, edits and cancellation. Registrations are in
 // registrations.cpp, attendance in attendance.cpp, calendars in calendar.cpp.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "api.hpp"
@@ -173,6 +174,17 @@ std::vector<notify::notification> notify_promoted(pqxx::work& w, const std::vect
   d.begin_object().field("meeting_id", l.meeting_id).field("occurrence_id", l.occurrence_id).end_object();
   return notify::insert_for(w, users, "meeting_promoted", core::message(core::msg::note_meeting_promoted), body,
                             d.release());
+}
+
+std::vector<notify::notification> release_seats(pqxx::work& w, std::int64_t user_id, bool only_unseen) {
+  std::map<std::int64_t, std::vector<std::int64_t>> promoted;
+  for (auto [who, oid] : repo::release_registrations(w, user_id, only_unseen)) promoted[oid].push_back(who);
+  std::vector<notify::notification> out;
+  for (const auto& [oid, people] : promoted) {
+    auto more = notify_promoted(w, people, oid);
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
 }
 
 std::vector<notify::notification> notify_cancelled(pqxx::work& w, const std::vector<std::int64_t>& users,

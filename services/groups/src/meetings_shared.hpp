@@ -31,6 +31,10 @@ repo::meeting_row load_meeting(pqxx::transaction_base& w, std::int64_t mid, std:
 // Notices about an occurrence, to each person once, in their language.
 std::vector<notify::notification> notify_promoted(pqxx::work& w, const std::vector<std::int64_t>& users,
                                                   std::int64_t occurrence_id);
+// Releases the person's registrations (only those of meetings they no
+// longer see, or all): freed seats go to the waiting lists, each promotion
+// notified once.
+std::vector<notify::notification> release_seats(pqxx::work& w, std::int64_t user_id, bool only_unseen);
 std::vector<notify::notification> notify_cancelled(pqxx::work& w, const std::vector<std::int64_t>& users,
                                                    const repo::occurrence_label& what, const std::string& reason);
 

@@ -15,6 +15,7 @@
 #include "community_shared.hpp"
 #include "errors.hpp"
 #include "joining.hpp"
+#include "meetings_shared.hpp"
 #include "params.hpp"
 #include "repo/audit.hpp"
 #include "repo/groups.hpp"
@@ -278,16 +279,23 @@ awaitable<response> groups_api::remove_member(request& req, const caller& who) {
   if (!leaving && !in->g.moderator()) co_return fail(moderators_only(), req);
   auto gid = in->g.id;
   auto actor = in->who.user_id;
-  auto job = [=](pqxx::work& w) -> std::optional<core::error> {
+  struct outcome {
+    std::optional<core::error> err;
+    std::vector<notify::notification> notes;
+  };
+  auto job = [=](pqxx::work& w) -> outcome {
     if (!leaving)
-      if (auto e = may_act_on(w, gid, actor, *target)) return e;
-    if (repo::role_in(w, gid, *target).empty()) return missing;
-    if (auto e = keeps_an_owner(w, gid, *target)) return e;
+      if (auto e = may_act_on(w, gid, actor, *target)) return {e, {}};
+    if (repo::role_in(w, gid, *target).empty()) return {missing, {}};
+    if (auto e = keeps_an_owner(w, gid, *target)) return {e, {}};
     repo::remove_from_subtree(w, gid, *target);
     if (!leaving) repo::audit(w, gid, actor, "remove", *target, std::nullopt, std::nullopt, "");
-    return std::nullopt;
+    // Seats held in meetings they no longer see go to the waiting lists.
+    return {std::nullopt, release_seats(w, *target, true)};
   };
-  if (auto e = co_await db_.transact(std::move(job))) co_return fail(*e, req);
+  auto out = co_await db_.transact(std::move(job));
+  if (out.err) co_return fail(*out.err, req);
+  publish_all(pub_, out.notes);
   // Open sockets lose the group's rooms at the gateways' next re-check (at most 5 s).
   co_await announce(log_, gid, *target, "leave");
   co_return response::no_content();

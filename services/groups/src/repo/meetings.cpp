@@ -511,13 +511,15 @@ std::optional<std::int64_t> calendar_feed_owner(pqxx::transaction_base& w, const
 }
 
 std::vector<std::pair<std::int64_t, std::int64_t>> release_registrations(pqxx::transaction_base& w,
-                                                                         std::int64_t user_id) {
+                                                                         std::int64_t user_id, bool only_unseen) {
   std::vector<std::pair<std::int64_t, std::int64_t>> promoted;
   std::vector<std::int64_t> occurrences;
   for (auto r :
-       w.exec_params("SELECT o.id FROM meeting_registrations r JOIN meeting_occurrences o ON o.id = r.occurrence_id "
-                     "WHERE r.user_id = $1 ORDER BY o.id FOR UPDATE OF o",
-                     user_id))
+       w.exec_params(std::string("SELECT o.id FROM meeting_registrations r JOIN meeting_occurrences o ON o.id = "
+                                 "r.occurrence_id JOIN meetings m ON m.id = o.meeting_id "
+                                 "WHERE r.user_id = $2 AND (NOT $1 OR NOT ") +
+                         k_sees + ") ORDER BY o.id FOR UPDATE OF o",
+                     only_unseen, user_id))
     occurrences.push_back(r[0].as<std::int64_t>());
   for (auto oid : occurrences) {
     auto state = delete_registration(w, oid, user_id);

@@ -178,10 +178,11 @@ bool delete_calendar_feed(pqxx::transaction_base& w, std::int64_t user_id);
 std::optional<std::int64_t> calendar_feed_created(pqxx::transaction_base& w, std::int64_t user_id);
 std::optional<std::int64_t> calendar_feed_owner(pqxx::transaction_base& w, const std::string& token_hash);
 
-// Releases a person's registrations (erasure): seats freed and the waiting
-// lists promoted; the promoted people and their occurrence.
+// Releases a person's registrations (all of them, or those of meetings they
+// no longer see): seats freed and the waiting lists promoted; the promoted
+// people and their occurrence.
 std::vector<std::pair<std::int64_t, std::int64_t>> release_registrations(pqxx::transaction_base& w,
-                                                                         std::int64_t user_id);
+                                                                         std::int64_t user_id, bool only_unseen);
 
 }  // namespace colibri::groups::repo
 
