@@ -470,6 +470,18 @@ TEST_F(Community, TheTwoSpacesAreSeededOnceInFrench) {
   EXPECT_EQ(list.body.find("e-médiation"), std::string::npos);
   EXPECT_EQ(list.body.find("Structures de santé"), std::string::npos);
   EXPECT_EQ(list.body.find("Équipe d'accueil"), std::string::npos);
+  // The professional space is one, with its sub-groups, and a newcomer to it
+  // finds upcoming webinars and a practice session offered twice (once seeded).
+  EXPECT_EQ(count("SELECT count(*) FROM groups WHERE kind = 'professional'"), 5);
+  EXPECT_EQ(count("SELECT count(*) FROM meetings"), 4);
+  auto pro = someone("Praticienne");
+  member(one("SELECT id FROM groups WHERE slug = 'e-mediation'"), pro.id);
+  auto listing = get("/api/v1/meetings", pro);
+  EXPECT_EQ(listing.status, 200);
+  EXPECT_NE(listing.body.find("Intervision de pratique"), std::string::npos);
+  EXPECT_NE(listing.body.find("femmes enceintes"), std::string::npos);
+  EXPECT_EQ(count("SELECT count(DISTINCT slot_key) FROM meeting_occurrences WHERE slot_key LIKE 'g%'"), 3);
+  EXPECT_EQ(get("/api/v1/meetings", newcomer).body.find("Intervision"), std::string::npos);
 }
 
 TEST_F(Community, QuitProfileAttemptsAndProgress) {

@@ -1,7 +1,12 @@
 // The two spaces of the mission (README, "What it is"), in French, created at start when missing.
+#include <chrono>
+
+#include "colibri/calendar/recurrence.hpp"
+#include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/groups/community.hpp"
 #include "repo/groups.hpp"
+#include "repo/meetings.hpp"
 
 namespace colibri::groups {
 
@@ -64,6 +69,75 @@ const seed_group k_groups[] = {
      "listed"},
 };
 
+// A few upcoming webinars and a monthly practice session offered twice (a
+// newcomer sees the listing filled), once: only while the professional
+// space has no meeting at all.
+void seed_meetings(pqxx::transaction_base& w) {
+  auto space = w.exec_params("SELECT id FROM groups WHERE slug = 'e-mediation'");
+  if (space.empty()) return;
+  auto sid = space[0][0].as<std::int64_t>();
+  if (!w.exec_params("SELECT 1 FROM meetings WHERE space_id = $1 LIMIT 1", sid).empty()) return;
+  auto group = [&w](const char* slug) {
+    return w.exec_params1("SELECT id FROM groups WHERE slug = $1", std::string(slug))[0].as<std::int64_t>();
+  };
+  using namespace std::chrono;
+  auto today = floor<days>(core::system_clock().now());
+  auto day = [&](int in, const char* hhmm) { return core::format_date(year_month_day(today + days(in))) + "T" + hhmm; };
+  auto next = [&](weekday wd, int weeks) {  // the weekday after today, `weeks` later
+    auto first = today + days(1);
+    first += (wd - weekday(first));
+    return sys_days(first) + days(7 * weeks);
+  };
+  auto on = [&](sys_days d, const char* hhmm) { return core::format_date(year_month_day(d)) + "T" + hhmm; };
+  auto make = [&](const char* slug, const char* title, const char* description, const char* kind, const char* mode,
+                  std::optional<std::string> location, std::int64_t minutes, std::int64_t capacity,
+                  std::vector<std::string> starts, std::vector<std::string> keys) {
+    repo::new_meeting m;
+    m.group_id = group(slug);
+    m.title = title;
+    m.description = description;
+    m.kind = kind;
+    m.mode = mode;
+    m.location = std::move(location);
+    if (std::string_view(mode) != "in_person") m.join_url = "https://visio.e-mediation.example/" + std::string(slug);
+    m.timezone = "Europe/Paris";
+    m.duration_minutes = minutes;
+    m.capacity = capacity;
+    m.audience = "space";
+    m.local_starts = std::move(starts);
+    m.slot_keys = std::move(keys);
+    repo::insert_meeting(w, m);
+  };
+  make("pro-general", "Bienvenue sur e-médiation : prise en main de la plateforme",
+       "Une demi-heure pour découvrir l'espace professionnel : les groupes, les webinaires, les documents de "
+       "référence. Questions bienvenues.",
+       "webinar", "online", std::nullopt, 30, 100,
+       {on(next(Tuesday, 0), "12:30"), on(next(Tuesday, 1), "12:30"), on(next(Tuesday, 2), "12:30")},
+       {"o0", "o1", "o2"});
+  make("structures-de-sante", "Live : accompagner les femmes enceintes fumeuses",
+       "Webinaire ouvert à tous les contextes : repérage, conseil minimal, substituts nicotiniques pendant la "
+       "grossesse, et l'entourage.",
+       "webinar", "online", std::nullopt, 60, 200, {day(20, "13:00")}, {"o0"});
+  make("entreprises-sante-travail", "Les nouveaux produits du tabac : ce qu'il faut savoir",
+       "Tabac chauffé, sachets de nicotine, puffs : état des connaissances et messages de prévention.", "webinar",
+       "online", std::nullopt, 60, 150, {day(34, "18:30")}, {"o0"});
+  // The second Thursday of the next three months, at lunchtime and in the evening: the same content twice.
+  calendar::recurrence monthly{"monthly", 1, 4, 2, year_month_day(today + days(1)), 3};
+  std::vector<std::string> starts, keys;
+  int g = 0;
+  for (auto d : calendar::expand(monthly)) {
+    for (const char* t : {"12:00", "19:00"}) {
+      starts.push_back(core::format_date(d) + "T" + t);
+      keys.push_back("g" + std::to_string(g));
+    }
+    ++g;
+  }
+  make("pro-general", "Intervision de pratique : le sevrage tabagique au quotidien",
+       "Une demi-heure de conférence introductive, puis une heure et demie d'échanges à partir d'un cas. Deux "
+       "créneaux au même contenu : inscrivez-vous à l'un des deux.",
+       "practice", "hybrid", std::string("Maison des associations, Nantes"), 120, 20, starts, keys);
+}
+
 }  // namespace
 
 int community::seed(pqxx::connection& c) {
@@ -87,6 +161,7 @@ int community::seed(pqxx::connection& c) {
   }
   // The welcome team greets the self-help group's newcomers.
   repo::name_welcome_team(w, "je-ne-fume-plus", "equipe-accueil");
+  seed_meetings(w);
   w.commit();
   if (created) log::info("groups seeded", {{"created", created}});
   return created;

@@ -54,7 +54,8 @@ meeting_access access_meeting(pqxx::transaction_base& w, std::int64_t meeting_id
 meeting_access access_occurrence(pqxx::transaction_base& w, std::int64_t occurrence_id, std::int64_t user_id);
 
 struct new_meeting {
-  std::int64_t group_id = 0, created_by = 0;
+  std::int64_t group_id = 0;
+  std::optional<std::int64_t> created_by;  // none for the seed
   std::string title, description, kind, mode, timezone, audience;
   std::optional<std::string> location, join_url;
   std::int64_t duration_minutes = 60;
