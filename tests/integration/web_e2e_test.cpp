@@ -395,6 +395,13 @@ TEST_F(WebClient, EveryPageMeetsWcag21AAAtPhoneAndDesktopWidthsLoggedOutAndIn) {
                       R"({"title":"Les envies du soir","body":"Comment tenez-vous le soir ?"})", auth);
   ASSERT_EQ(th.status, 201) << th.body;
   auto tid = *json_at(th.body, "thread.id");
+  auto mt = http_call(http_port_, "POST", "/api/v1/groups/" + gid + "/meetings",
+                      R"({"title":"Webinaire d'accueil","kind":"webinar","mode":"online","timezone":"Europe/Paris",)"
+                      R"("duration_minutes":60,"capacity":10,"occurrences":["2027-06-10T12:30","2027-06-10T19:00"],)"
+                      R"("slot_groups":[[0,1]]})",
+                      auth);
+  ASSERT_EQ(mt.status, 201) << mt.body;
+  auto mid = *json_at(mt.body, "meeting.id");
 
   auto p = open(0, "#/login");
   auto check = [&](const std::string& hash) {
@@ -433,7 +440,92 @@ TEST_F(WebClient, EveryPageMeetsWcag21AAAtPhoneAndDesktopWidthsLoggedOutAndIn) {
       p->wait_for("location.hash === '#/groups' && document.querySelector('nav a[href=\"#/account\"]')", seconds(10)));
   for (const auto& hash :
        {std::string("#/groups"), "#/groups/" + gid, "#/groups/" + gid + "/threads",
-        "#/groups/" + gid + "/threads/" + tid, "#/groups/" + gid + "/moderation", std::string("#/messages"),
-        std::string("#/notifications"), std::string("#/progress"), std::string("#/profile"), std::string("#/account")})
+        "#/groups/" + gid + "/threads/" + tid, "#/groups/" + gid + "/moderation", "#/groups/" + gid + "/meetings",
+        std::string("#/meetings"), "#/meetings/" + mid, std::string("#/messages"), std::string("#/notifications"),
+        std::string("#/progress"), std::string("#/profile"), std::string("#/account")})
     check(hash);
 }
+
+namespace {
+
+// Issue 17: a professional finds a webinar in the listing, registers, is
+// waitlisted when it is full, is promoted when someone cancels (live, through
+// the socket), and downloads the .ics; screenshots at phone and desktop widths.
+TEST_F(WebClient, AProfessionalRegistersIsWaitlistedPromotedAndDownloadsTheCalendar) {
+  auto account = [&](const std::string& handle) {
+    auto r = http_call(
+        http_port_, "POST", "/api/v1/auth/register",
+        R"({"email":")" + handle + R"(@example.fr","password":"un mot de passe","handle":")" + handle + "\"}");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return std::pair{*json_at(r.body, "token"), *json_at(r.body, "user.id")};
+  };
+  auto [admin_token, admin_id] = account("Coordination");
+  sql("UPDATE users SET is_admin = true WHERE id = " + admin_id);
+  std::map<std::string, std::string> admin{{"Authorization", "Bearer " + admin_token}};
+  auto space = http_call(http_port_, "POST", "/api/v1/groups",
+                         R"({"name":"E-médiation","description":"Espace pro","rules":"Confidentialité.",)"
+                         R"("join_policy":"invite","visibility":"hidden","kind":"professional"})",
+                         admin);
+  ASSERT_EQ(space.status, 201) << space.body;
+  auto sid = *json_at(space.body, "group.id");
+  auto g = http_call(http_port_, "POST", "/api/v1/groups",
+                     R"({"name":"Structures de santé","description":"d","rules":"r","join_policy":"invite",)"
+                     R"("visibility":"hidden","parent_id":)" +
+                         sid + "}",
+                     admin);
+  ASSERT_EQ(g.status, 201) << g.body;
+  auto gid = *json_at(g.body, "group.id");
+  auto m = http_call(http_port_, "POST", "/api/v1/groups/" + gid + "/meetings",
+                     R"({"title":"Live : accompagner les femmes enceintes fumeuses","kind":"webinar",)"
+                     R"("mode":"online","join_url":"https://visio.example.fr/live","timezone":"Europe/Paris",)"
+                     R"("duration_minutes":60,"capacity":1,"occurrences":["2027-06-10T12:30"]})",
+                     admin);
+  ASSERT_EQ(m.status, 201) << m.body;
+  auto oid = *json_at(m.body, "meeting.occurrences.0.id");
+  auto [lea_token, lea_id] = account("Lea");
+  auto [marc_token, marc_id] = account("Marc");
+  for (const auto& id : {lea_id, marc_id})
+    sql("INSERT INTO memberships (group_id, user_id) VALUES (" + sid + ", " + id + "), (" + gid + ", " + id + ")");
+  std::map<std::string, std::string> marc{{"Authorization", "Bearer " + marc_token}};
+  ASSERT_EQ(http_call(http_port_, "POST", "/api/v1/occurrences/" + oid + "/registration", "", marc).status, 201);
+
+  auto p = open(0, "#/login");
+  p->eval("localStorage.setItem('colibri.token', " + page::quote(lea_token) + ")");
+  p->go(fronts_[0]->origin() + "/?signed-in#/meetings");
+  ASSERT_TRUE(
+      p->wait_for("[...document.querySelectorAll('.meeting h2')].some((e) => "
+                  "e.textContent.includes('femmes enceintes'))",
+                  seconds(10)));
+  EXPECT_NE(text_of(*p, ".occurrence").find("Complet"), std::string::npos);
+  p->click(".occurrence button");
+  ASSERT_TRUE(p->wait_for(
+      "(document.querySelector('.occurrence .chip') || {}).textContent === \"Liste d'attente : 1ᵉ\"", seconds(10)))
+      << text_of(*p, ".occurrence");
+  EXPECT_EQ(text_of(*p, ".meeting").find("Rejoindre la visio"), std::string::npos);
+  shots(*p, "meetings-waitlisted");
+  // Marc cancels: Léa is promoted, and her page shows it without a reload.
+  ASSERT_EQ(http_call(http_port_, "DELETE", "/api/v1/occurrences/" + oid + "/registration", "", marc).status, 204);
+  ASSERT_TRUE(
+      p->wait_for("(document.querySelector('.occurrence .chip') || {}).textContent === 'Inscrit·e'", seconds(10)))
+      << text_of(*p, ".occurrence");
+  EXPECT_NE(text_of(*p, ".meeting").find("Rejoindre la visio"), std::string::npos);
+  // The calendar file, as the browser receives it.
+  p->eval(
+      "(() => { window.__ics = null; const make = URL.createObjectURL; URL.createObjectURL = (b) => { "
+      "b.text().then((t) => { window.__ics = t; }); return make(b); }; })()");
+  p->click(".meeting button.link");
+  ASSERT_TRUE(p->wait_for("window.__ics && window.__ics.includes('END:VCALENDAR')", seconds(10)));
+  auto ics = p->text("window.__ics");
+  EXPECT_NE(ics.find("DTSTART;TZID=Europe/Paris:20270610T123000"), std::string::npos) << ics;
+  EXPECT_NE(ics.find("visio.example.fr/live"), std::string::npos);  // she holds a seat
+  shots(*p, "meetings-registered");
+  // The meeting's own page and the calendar feed panel.
+  p->go(fronts_[0]->origin() + "/#/meetings/" + *json_at(m.body, "meeting.id"));
+  ASSERT_TRUE(
+      p->wait_for("document.querySelector('main h1') && document.querySelector('main h1').textContent."
+                  "includes('femmes enceintes')",
+                  seconds(10)));
+  EXPECT_EQ(p->text("JSON.stringify(window.__errors || [])"), "[]");
+}
+
+}  // namespace

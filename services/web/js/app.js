@@ -3,6 +3,7 @@ import { accountView, forgotView, resendButton, resetView, verifyView } from "./
 import { ApiError, get, patch, post, session, whenUnauthenticated } from "./api.js";
 import { day, lang, money, number, setLang, t, time } from "./i18n.js";
 import { Live } from "./live.js";
+import { groupMeetingsView, meetingsListView, meetingView } from "./meetings.js";
 import { moderationView } from "./moderation.js";
 import { roomView } from "./room.js";
 import { announce, field, form, h, replace } from "./ui.js";
@@ -34,7 +35,9 @@ function startLive() {
     renderNav();
     // A welcome opens the group the person was waiting for.
     const joined = (n.kind === "welcome" || n.kind === "join_approved") && /^#\/groups\/\d+$/.test(location.hash);
-    if (location.hash.startsWith("#/notifications") || joined) route();
+    // A promotion or a cancellation changes the meeting on screen.
+    const meeting = n.data && n.data.meeting_id && location.hash.startsWith("#/meetings");
+    if (location.hash.startsWith("#/notifications") || joined || meeting) route();
   });
   app.live.addEventListener("fatal", () => signOut());
   app.live.start();
@@ -78,7 +81,8 @@ function renderNav() {
   }
   const count = app.unreadNotifications ? h("span", { class: "badge", "aria-label": `${app.unreadNotifications} ${t("unread")}` },
     String(app.unreadNotifications)) : null;
-  replace(nav, link("#/groups", t("groups")), link("#/messages", t("messages")), link("#/notifications", t("notifications"), count),
+  replace(nav, link("#/groups", t("groups")), link("#/meetings", t("meetings")), link("#/messages", t("messages")),
+    link("#/notifications", t("notifications"), count),
     link("#/progress", t("progress")), link("#/profile", t("profile")), link("#/account", t("account")), langButton,
     h("button", { type: "button", class: "link", onclick: async () => {
       try { await post("/auth/logout"); } catch { /* the token is gone either way */ }
@@ -160,6 +164,7 @@ async function groupView(id, tab) {
   const moderator = member && g.my_membership.role !== "member";
   const tabs = member ? h("nav", { class: "tabs", "aria-label": g.name },
     [["room", t("room"), `#/groups/${id}`], ["threads", t("threads"), `#/groups/${id}/threads`],
+     ["meetings", t("meetings"), `#/groups/${id}/meetings`],
      moderator ? ["moderation", t("moderation"), `#/groups/${id}/moderation`] : null].filter(Boolean)
       .map(([k, label, href]) => h("a", { href, "aria-current": tab === k ? "page" : null }, label))) : null;
   const head = h("header", { class: "group-head" },
@@ -168,6 +173,7 @@ async function groupView(id, tab) {
   if (!member) return h("div", {}, head, joinPanel(g, parent));
   let body;
   if (tab === "threads") body = await threadsView(g);
+  else if (tab === "meetings") body = await groupMeetingsView(g, moderator);
   else if (tab === "moderation") body = await moderationView(app, g);
   else {
     const room = roomView(app, g.room, { title: t("room"), members: membersOf(g) });
@@ -241,6 +247,7 @@ async function dmView(cid) {
 // Where a notification leads: the group's queue for moderators' work, its room otherwise.
 function notificationLink(n) {
   const d = n.data && typeof n.data === "object" ? n.data : {};
+  if (d.meeting_id) return h("a", { href: `#/meetings/${d.meeting_id}` }, t("open"));
   if (!d.group_id) return null;
   const queue = n.kind === "join_request" || n.kind === "report";
   return h("a", { href: `#/groups/${d.group_id}${queue ? "/moderation" : ""}` }, queue ? t("moderation") : t("open"));
@@ -320,6 +327,9 @@ const routes = [
   [/^#\/groups\/(\d+)$/, (id) => groupView(id, "room"), true],
   [/^#\/groups\/(\d+)\/threads$/, (id) => groupView(id, "threads"), true],
   [/^#\/groups\/(\d+)\/moderation$/, (id) => groupView(id, "moderation"), true],
+  [/^#\/groups\/(\d+)\/meetings$/, (id) => groupView(id, "meetings"), true],
+  [/^#\/meetings$/, () => meetingsListView(), true],
+  [/^#\/meetings\/(\d+)$/, (mid) => meetingView(mid), true],
   [/^#\/groups\/(\d+)\/threads\/(\d+)$/, (gid, tid) => threadView(gid, tid), true],
   [/^#\/messages$/, () => conversationsView(), true],
   [/^#\/dm\/(\d+)$/, (cid) => dmView(cid), true],
