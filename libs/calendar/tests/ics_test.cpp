@@ -1,7 +1,8 @@
 // iCalendar text (folding, escaping, the zone) and recurrence dates.
+#include "colibri/calendar/ics.hpp"
+
 #include <gtest/gtest.h>
 
-#include "colibri/calendar/ics.hpp"
 #include "colibri/calendar/recurrence.hpp"
 #include "colibri/core/clock.hpp"
 
