@@ -644,3 +644,46 @@ TEST_F(Meetings, RemindersExactlyOnceWithThreeSchedulersAndTheLeaderKilled) {
 }
 
 }  // namespace
+
+namespace {
+
+// Interleaved series: each meeting comes once, in the order of its first
+// session in range, whatever the page size; a meeting whose first session is
+// over but whose next one is not is listed by the next one.
+TEST_F(Meetings, TheListingPagesEveryMeetingOnceInTheOrderOfItsFirstSession) {
+  auto admin_ = admin("coordination");
+  professional_space(admin_);
+  std::vector<std::string> ids;
+  for (int k = 0; k < 7; ++k) {
+    std::string occ;
+    for (int n = 0; n < 4; ++n) {
+      char d[32];
+      std::snprintf(d, sizeof d, "\"2027-%02d-%02dT12:00\"", 3 + n, 1 + (6 - k));  // the last one first
+      occ += (occ.empty() ? "" : ",") + std::string(d);
+    }
+    auto m = create(admin_, std::string(k_webinar) + R"("occurrences":[)" + occ + "]");
+    ids.push_back(json_at(m, "meeting.id").value_or(""));
+  }
+  for (int limit : {1, 2, 3, 50}) {
+    std::vector<std::string> seen;
+    std::string cursor;
+    for (int page = 0; page < 20; ++page) {
+      auto r =
+          get("/api/v1/meetings?limit=" + std::to_string(limit) + (cursor.empty() ? "" : "&cursor=" + cursor), admin_);
+      ASSERT_EQ(r.status, 200) << r.body;
+      for (int i = 0; i < limit; ++i)
+        if (auto id = json_at(r.body, "meetings." + std::to_string(i) + ".id")) seen.push_back(*id);
+      if (json_at(r.body, "has_more") != "true") break;
+      cursor = json_at(r.body, "next_cursor").value_or("");
+    }
+    EXPECT_EQ(seen, std::vector<std::string>(ids.rbegin(), ids.rend())) << "limit " << limit;
+  }
+  // From April on, only three sessions of each remain: each meeting still comes once, by its April session.
+  auto r = get("/api/v1/meetings?from=2027-04-01T00:00:00Z&limit=50", admin_);
+  EXPECT_EQ(json_at(r.body, "meetings.0.id"), ids.back());
+  EXPECT_EQ(json_at(r.body, "meetings.0.occurrences.0.starts_at"), "2027-04-01T10:00:00.000Z");
+  EXPECT_EQ(json_at(r.body, "meetings.6.id"), ids.front());
+  EXPECT_EQ(json_at(r.body, "meetings.7.id"), std::nullopt);
+}
+
+}  // namespace

@@ -67,7 +67,20 @@ bool is_secret_key(std::string_view key) {
 
 void append_escaped(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 8);
   for (std::size_t i = 0; i < s.size(); ++i) {
+    // A run of characters that need no escape goes in at once.
+    std::size_t run = i;
+    while (run < s.size()) {
+      auto r = static_cast<unsigned char>(s[run]);
+      if (r < 0x20 || r == '"' || r == '\\' || r == 0x7f || r == 0xE2) break;
+      ++run;
+    }
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      if (i == s.size()) break;
+    }
     auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"':

@@ -46,3 +46,9 @@ TEST(TimeZones, OnlyRealIanaNames) {
   EXPECT_FALSE(valid_timezone(""));
   EXPECT_FALSE(valid_timezone("posixrules"));
 }
+
+TEST(Clock, FormatsEveryFieldWithItsZerosAndBeforeTheEpoch) {
+  EXPECT_EQ(format_rfc3339_ms(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_rfc3339_ms(4102444799999), "2099-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_rfc3339_ms(1000000000001), "2001-09-09T01:46:40.001Z");
+}

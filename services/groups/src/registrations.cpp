@@ -48,31 +48,38 @@ std::vector<notify::notification> fill_seats(pqxx::work& w, std::int64_t oid) {
 awaitable<response> meetings_api::register_for(request& req, const caller& who) {
   auto oid = id_param(req, "oid");
   if (!oid) co_return fail(no_occurrence(), req);
-  struct outcome {
-    repo::registration_row r;
-    bool created = false;
-  };
-  auto job = [uid = who.user_id, oid = *oid](pqxx::work& w) -> core::result<outcome> {
+  auto uid = who.user_id;
+  // created: a new registration (201); otherwise the one the caller holds (200).
+  auto job = [uid, oid = *oid](pqxx::work& w) -> core::result<bool> {
     auto a = occurrence_access(w, oid, uid, false);
     if (!a) return a.err();
+    if (repo::registration_of(w, oid, uid)) return false;  // a retry
+    switch (repo::register_seat(w, oid, uid)) {
+      case repo::sign_up::registered:
+      case repo::sign_up::waitlisted:
+        return true;
+      case repo::sign_up::conflict:
+        return conflict(core::msg::already_in_slot);  // rolled back; a concurrent retry is told below
+      case repo::sign_up::closed:
+        break;
+    }
+    // Why it is closed (nothing was changed).
     auto l = repo::lock_occurrence(w, oid);
-    // A retry answers with the same registration.
-    if (auto existing = repo::registration_of(w, oid, uid)) return outcome{*existing, false};
     if (l.state != "scheduled" || l.meeting_state != "scheduled") return conflict(core::msg::meeting_cancelled);
     if (l.ended) return conflict(core::msg::meeting_over);
-    bool seat = repo::take_seat(w, oid);
-    if (!seat && !l.waitlist) return conflict(core::msg::meeting_full);
-    if (!repo::insert_registration(w, oid, uid, l.meeting_id, l.slot_key, seat))
-      return conflict(core::msg::already_in_slot);
-    return outcome{*repo::registration_of(w, oid, uid), true};
+    return conflict(core::msg::meeting_full);
   };
-  auto out = co_await db_.transact(std::move(job));
-  if (!out) co_return fail(out.err(), req);
+  auto created = co_await db_.transact(std::move(job));
+  if (!created && created.err().code != core::errc::conflict) co_return fail(created.err(), req);
+  // The registration as it stands after the commit (with its place in line).
+  auto read = [uid, oid = *oid](pqxx::nontransaction& w) { return repo::registration_of(w, oid, uid); };
+  auto r = co_await db_.read(std::move(read));
+  if (!created && !r) co_return fail(created.err(), req);
   json::writer j;
   j.begin_object().key("registration");
-  write_registration(j, out->r, false);
+  write_registration(j, *r, false);
   j.end_object();
-  co_return response::json(out->created ? 201 : 200, j.release());
+  co_return response::json(created && *created ? 201 : 200, j.release());
 }
 
 awaitable<response> meetings_api::unregister(request& req, const caller& who) {

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "colibri/pg/field.hpp"
+#include "colibri/pg/prepared.hpp"
 
 namespace colibri::groups::repo {
 
@@ -49,16 +50,16 @@ meeting_access read_access(const pqxx::result& r) {
 }  // namespace
 
 meeting_access access_meeting(pqxx::transaction_base& w, std::int64_t meeting_id, std::int64_t user_id) {
-  return read_access(w.exec_params(std::string("SELECT m.id, m.group_id, ") + k_sees + ", " + k_organiser +
-                                       ", 0::bigint FROM meetings m WHERE m.id = $1",
-                                   meeting_id, user_id));
+  static const std::string sql = std::string("SELECT m.id, m.group_id, ") + k_sees + ", " + k_organiser +
+                                 ", 0::bigint FROM meetings m WHERE m.id = $1";
+  return read_access(pg::exec_prepared(w, "colibri_meeting_access", sql, meeting_id, user_id));
 }
 
 meeting_access access_occurrence(pqxx::transaction_base& w, std::int64_t occurrence_id, std::int64_t user_id) {
-  return read_access(w.exec_params(std::string("SELECT m.id, m.group_id, ") + k_sees + ", " + k_organiser +
-                                       ", o.id FROM meeting_occurrences o JOIN meetings m ON m.id = o.meeting_id "
-                                       "WHERE o.id = $1",
-                                   occurrence_id, user_id));
+  static const std::string sql = std::string("SELECT m.id, m.group_id, ") + k_sees + ", " + k_organiser +
+                                 ", o.id FROM meeting_occurrences o JOIN meetings m ON m.id = o.meeting_id "
+                                 "WHERE o.id = $1";
+  return read_access(pg::exec_prepared(w, "colibri_occurrence_access", sql, occurrence_id, user_id));
 }
 
 std::int64_t insert_meeting(pqxx::transaction_base& w, const new_meeting& m) {
@@ -100,14 +101,15 @@ std::vector<meeting_row> meetings_by_ids(pqxx::transaction_base& w, const std::v
   std::vector<meeting_row> out;
   if (ids.empty()) return out;
   std::map<std::int64_t, std::size_t> at;
-  for (auto r : w.exec_params(
-           std::string("SELECT m.id, m.group_id, m.space_id, g.name, m.created_by, coalesce(u.handle, ''), m.title, "
-                       "m.description, m.kind, m.mode, m.timezone, m.audience, m.state, m.location, m.join_url, "
-                       "m.cancel_reason, m.duration_minutes, m.waitlist, m.max_cases, ") +
-               ms("m.created_at") + ", " + ms("m.updated_at") + ", " + k_organiser +
-               " FROM meetings m JOIN groups g ON g.id = m.group_id LEFT JOIN users u ON u.id = m.created_by "
-               "WHERE m.id = ANY ($1::bigint[])",
-           id_array(ids), user_id)) {
+  static const std::string meetings_sql =
+      std::string(
+          "SELECT m.id, m.group_id, m.space_id, g.name, m.created_by, coalesce(u.handle, ''), m.title, "
+          "m.description, m.kind, m.mode, m.timezone, m.audience, m.state, m.location, m.join_url, "
+          "m.cancel_reason, m.duration_minutes, m.waitlist, m.max_cases, ") +
+      ms("m.created_at") + ", " + ms("m.updated_at") + ", " + k_organiser +
+      " FROM meetings m JOIN groups g ON g.id = m.group_id LEFT JOIN users u ON u.id = m.created_by "
+      "WHERE m.id = ANY ($1::bigint[])";
+  for (auto r : pg::exec_prepared(w, "colibri_meetings_by_ids", meetings_sql, id_array(ids), user_id)) {
     meeting_row m;
     m.id = r[0].as<std::int64_t>();
     m.group_id = r[1].as<std::int64_t>();
@@ -134,40 +136,57 @@ std::vector<meeting_row> meetings_by_ids(pqxx::transaction_base& w, const std::v
     at[m.id] = out.size();
     out.push_back(std::move(m));
   }
-  for (auto r : w.exec_params(
-           "SELECT o.id, o.meeting_id, o.position, to_char(o.local_start, 'YYYY-MM-DD\"T\"HH24:MI'), " +
-               ms("o.starts_at") + ", " + ms("o.ends_at") +
-               ", o.capacity, CASE WHEN o.slot_key LIKE 'g%' THEN substr(o.slot_key, 2)::bigint END, o.state, "
-               "o.cancel_reason, o.registered_count, "
-               "(SELECT count(*) FROM meeting_registrations q WHERE q.occurrence_id = o.id AND q.state = "
-               "'waitlisted'), "
-               "me.state, CASE WHEN me.state = 'waitlisted' THEN (SELECT count(*) FROM meeting_registrations q "
-               "  WHERE q.occurrence_id = o.id AND q.state = 'waitlisted' AND q.waitlist_no <= me.waitlist_no) END, "
-               "coalesce(a.present, false) "
-               "FROM meeting_occurrences o "
-               "LEFT JOIN meeting_registrations me ON me.occurrence_id = o.id AND me.user_id = $2 "
-               "LEFT JOIN meeting_attendance a ON a.occurrence_id = o.id AND a.user_id = $2 "
-               "WHERE o.meeting_id = ANY ($1::bigint[]) "
-               "AND ($3::bigint IS NULL OR o.ends_at > to_timestamp($3::double precision / 1000)) "
-               "AND ($4::bigint IS NULL OR o.starts_at < to_timestamp($4::double precision / 1000)) "
-               "ORDER BY o.meeting_id, o.starts_at, o.id",
-           id_array(ids), user_id, from_ms, to_ms)) {
+  // Plain columns (a listing reads hundreds of rows); the caller's own
+  // registrations and attendance come apart, from their few rows.
+  static const std::string occurrences_sql =
+      "SELECT o.id, o.meeting_id, o.position, o.local_start::text, "
+      "floor(date_part('epoch', o.starts_at) * 1000)::bigint, floor(date_part('epoch', o.ends_at) * 1000)::bigint, "
+      "o.capacity, o.slot_key, o.state, o.cancel_reason, o.registered_count, o.waitlisted_count "
+      "FROM meeting_occurrences o WHERE o.meeting_id = ANY ($1::bigint[]) "
+      "AND ($2::bigint IS NULL OR o.ends_at > to_timestamp($2::double precision / 1000)) "
+      "AND ($3::bigint IS NULL OR o.starts_at < to_timestamp($3::double precision / 1000)) "
+      "ORDER BY o.meeting_id, o.starts_at, o.id";
+  static const std::string mine_sql =
+      "SELECT r.occurrence_id, r.state, CASE WHEN r.state = 'waitlisted' THEN (SELECT count(*) "
+      "  FROM meeting_registrations q WHERE q.occurrence_id = r.occurrence_id AND q.state = 'waitlisted' "
+      "  AND q.waitlist_no <= r.waitlist_no) END, NULL::boolean "
+      "FROM meeting_registrations r WHERE r.user_id = $2 AND r.meeting_id = ANY ($1::bigint[]) "
+      "UNION ALL SELECT a.occurrence_id, NULL, NULL, a.present FROM meeting_attendance a "
+      "JOIN meeting_occurrences o ON o.id = a.occurrence_id WHERE a.user_id = $2 AND o.meeting_id = ANY ($1::bigint[])";
+  struct mine {
+    std::optional<std::string> state;
+    std::optional<std::int64_t> position;
+    bool present = false;
+  };
+  std::map<std::int64_t, mine> my;
+  for (auto r : pg::exec_prepared(w, "colibri_my_occurrences", mine_sql, id_array(ids), user_id)) {
+    auto& m = my[r[0].as<std::int64_t>()];
+    if (!r[1].is_null()) m.state = r[1].as<std::string>(), m.position = pg::opt<std::int64_t>(r[2]);
+    if (!r[3].is_null()) m.present = r[3].as<bool>();
+  }
+  for (auto r :
+       pg::exec_prepared(w, "colibri_occurrences_by_meeting", occurrences_sql, id_array(ids), from_ms, to_ms)) {
     occurrence_row o;
     o.id = r[0].as<std::int64_t>();
     o.meeting_id = r[1].as<std::int64_t>();
     o.position = r[2].as<int>();
-    o.local_start = r[3].as<std::string>();
+    // "2027-01-14 12:30:00" as "2027-01-14T12:30".
+    o.local_start = r[3].as<std::string>().substr(0, 16);
+    if (o.local_start.size() > 10) o.local_start[10] = 'T';
     o.starts_ms = r[4].as<std::int64_t>();
     o.ends_ms = r[5].as<std::int64_t>();
     o.capacity = pg::opt<std::int64_t>(r[6]);
-    o.slot_group = pg::opt<std::int64_t>(r[7]);
+    auto slot = r[7].as<std::string>();
+    if (slot.size() > 1 && slot[0] == 'g') o.slot_group = std::stoll(slot.substr(1));
     o.state = r[8].as<std::string>();
     o.cancel_reason = pg::opt<std::string>(r[9]);
     o.registered = r[10].as<std::int64_t>();
     o.waitlisted = r[11].as<std::int64_t>();
-    o.my_state = pg::opt<std::string>(r[12]);
-    o.my_position = pg::opt<std::int64_t>(r[13]);
-    o.my_present = r[14].as<bool>();
+    if (auto it = my.find(o.id); it != my.end()) {
+      o.my_state = it->second.state;
+      o.my_position = it->second.position;
+      o.my_present = it->second.present;
+    }
     auto it = at.find(o.meeting_id);
     if (it != at.end()) out[it->second].occurrences.push_back(std::move(o));
   }
@@ -183,22 +202,28 @@ std::vector<meeting_row> meetings_by_ids(pqxx::transaction_base& w, const std::v
 std::vector<listing_key> listing(pqxx::transaction_base& w, std::int64_t user_id, std::optional<std::int64_t> group_id,
                                  std::int64_t from_ms, std::int64_t to_ms, std::optional<listing_key> after,
                                  int limit) {
+  // The meetings the caller sees (their groups, or the one group, then their
+  // spaces' space-wide meetings), each with its first occurrence in range
+  // found by one index-only probe (meeting_occurrences_next_idx: occurrences
+  // of a meeting all last the same, so the first to end is the first to start).
+  static const std::string sql =
+      "WITH mine AS (SELECT group_id FROM memberships WHERE user_id = $1 AND $2::bigint IS NULL "
+      "  UNION ALL SELECT $2::bigint WHERE $2::bigint IS NOT NULL), "
+      "seen AS (SELECT m.id FROM mine JOIN meetings m ON m.group_id = mine.group_id "
+      "  UNION ALL SELECT m.id FROM mine JOIN meetings m ON m.space_id = mine.group_id AND m.audience = 'space' "
+      "  WHERE $2::bigint IS NULL AND NOT EXISTS (SELECT 1 FROM mine x WHERE x.group_id = m.group_id)) "
+      "SELECT " +
+      ms("x.first_at") +
+      ", s.id FROM seen s CROSS JOIN LATERAL (SELECT o.starts_at AS first_at FROM meeting_occurrences o "
+      "  WHERE o.meeting_id = s.id AND o.ends_at > to_timestamp($3::double precision / 1000) "
+      "  ORDER BY o.meeting_id, o.ends_at LIMIT 1) x "
+      "WHERE x.first_at < to_timestamp($4::double precision / 1000) "
+      "AND ($5::bigint IS NULL OR (x.first_at, s.id) > (to_timestamp($5::double precision / 1000), $6)) "
+      "ORDER BY x.first_at, s.id LIMIT $7";
   std::vector<listing_key> out;
-  for (auto r : w.exec_params(
-           "WITH mine AS (SELECT group_id FROM memberships WHERE user_id = $1), "
-           "seen AS (SELECT m.id FROM meetings m WHERE ($2::bigint IS NULL AND (m.group_id IN (SELECT group_id FROM "
-           "mine) OR (m.audience = 'space' AND m.space_id IN (SELECT group_id FROM mine)))) OR m.group_id = $2), "
-           "f AS (SELECT o.meeting_id, min(o.starts_at) AS first_at FROM meeting_occurrences o "
-           "  WHERE o.meeting_id IN (SELECT id FROM seen) "
-           "  AND o.ends_at > to_timestamp($3::double precision / 1000) "
-           "  AND o.starts_at < to_timestamp($4::double precision / 1000) GROUP BY o.meeting_id) "
-           "SELECT " +
-               ms("first_at") +
-               ", meeting_id FROM f "
-               "WHERE $5::bigint IS NULL OR (first_at, meeting_id) > (to_timestamp($5::double precision / 1000), $6) "
-               "ORDER BY first_at, meeting_id LIMIT $7",
-           user_id, group_id, from_ms, to_ms, after ? std::optional<std::int64_t>(after->first_ms) : std::nullopt,
-           after ? after->meeting_id : 0, limit))
+  for (auto r : pg::exec_prepared(w, "colibri_meeting_listing", sql, user_id, group_id, from_ms, to_ms,
+                                  after ? std::optional<std::int64_t>(after->first_ms) : std::nullopt,
+                                  after ? after->meeting_id : 0, limit))
     out.push_back({r[0].as<std::int64_t>(), r[1].as<std::int64_t>()});
   return out;
 }
@@ -244,32 +269,37 @@ registration_row read_registration(const pqxx::row& r) {
 
 std::optional<registration_row> registration_of(pqxx::transaction_base& w, std::int64_t occurrence_id,
                                                 std::int64_t user_id) {
-  auto r = w.exec_params(std::string(k_registration_select) + "WHERE r.occurrence_id = $1 AND r.user_id = $2",
-                         occurrence_id, user_id);
+  static const std::string sql = std::string(k_registration_select) + "WHERE r.occurrence_id = $1 AND r.user_id = $2";
+  auto r = pg::exec_prepared(w, "colibri_registration_of", sql, occurrence_id, user_id);
   if (r.empty()) return std::nullopt;
   return read_registration(r[0]);
 }
 
-bool take_seat(pqxx::transaction_base& w, std::int64_t occurrence_id) {
-  return !w.exec_params(
-               "UPDATE meeting_occurrences SET registered_count = registered_count + 1 "
-               "WHERE id = $1 AND (capacity IS NULL OR registered_count < capacity) RETURNING id",
-               occurrence_id)
-              .empty();
-}
-
-bool insert_registration(pqxx::transaction_base& w, std::int64_t occurrence_id, std::int64_t user_id,
-                         std::int64_t meeting_id, const std::string& slot_key, bool registered) {
-  bool inserted = !w.exec_params(
-                        "INSERT INTO meeting_registrations (occurrence_id, user_id, meeting_id, slot_key, state, "
-                        "waitlist_no) SELECT $1, $2, $3, $4, CASE WHEN $5 THEN 'registered' ELSE 'waitlisted' END, "
-                        "CASE WHEN $5 THEN NULL ELSE (SELECT waitlist_seq + 1 FROM meeting_occurrences WHERE id = $1) "
-                        "END ON CONFLICT DO NOTHING RETURNING 1",
-                        occurrence_id, user_id, meeting_id, slot_key, registered)
-                       .empty();
-  if (inserted && !registered)
-    w.exec_params("UPDATE meeting_occurrences SET waitlist_seq = waitlist_seq + 1 WHERE id = $1", occurrence_id);
-  return inserted;
+sign_up register_seat(pqxx::transaction_base& w, std::int64_t occurrence_id, std::int64_t user_id) {
+  // The seat condition is evaluated on the row's latest version once locked
+  // (PostgreSQL rechecks an UPDATE's row after waiting for it).
+  static const std::string sql =
+      "WITH o AS (UPDATE meeting_occurrences o SET "
+      "  last_seat = (o.capacity IS NULL OR o.registered_count < o.capacity), "
+      "  registered_count = o.registered_count + "
+      "    CASE WHEN o.capacity IS NULL OR o.registered_count < o.capacity THEN 1 ELSE 0 END, "
+      "  waitlist_seq = o.waitlist_seq + "
+      "    CASE WHEN o.capacity IS NULL OR o.registered_count < o.capacity THEN 0 ELSE 1 END, "
+      "  waitlisted_count = o.waitlisted_count + "
+      "    CASE WHEN o.capacity IS NULL OR o.registered_count < o.capacity THEN 0 ELSE 1 END "
+      "  FROM meetings m WHERE o.id = $1 AND m.id = o.meeting_id AND o.state = 'scheduled' "
+      "  AND m.state = 'scheduled' AND o.ends_at > now() "
+      "  AND (m.waitlist OR o.capacity IS NULL OR o.registered_count < o.capacity) "
+      "  RETURNING o.id, o.meeting_id, o.slot_key, o.last_seat, o.waitlist_seq), "
+      "ins AS (INSERT INTO meeting_registrations (occurrence_id, user_id, meeting_id, slot_key, state, waitlist_no) "
+      "  SELECT id, $2, meeting_id, slot_key, CASE WHEN last_seat THEN 'registered' ELSE 'waitlisted' END, "
+      "    CASE WHEN last_seat THEN NULL ELSE waitlist_seq END FROM o "
+      "  ON CONFLICT DO NOTHING RETURNING state) "
+      "SELECT (SELECT count(*) FROM o), (SELECT state FROM ins)";
+  auto r = pg::exec_prepared(w, "colibri_register_seat", sql, occurrence_id, user_id).at(0);
+  if (r[0].as<int>() == 0) return sign_up::closed;
+  if (r[1].is_null()) return sign_up::conflict;
+  return r[1].as<std::string>() == "registered" ? sign_up::registered : sign_up::waitlisted;
 }
 
 std::optional<std::string> delete_registration(pqxx::transaction_base& w, std::int64_t occurrence_id,
@@ -278,9 +308,10 @@ std::optional<std::string> delete_registration(pqxx::transaction_base& w, std::i
                          occurrence_id, user_id);
   if (r.empty()) return std::nullopt;
   auto state = r[0][0].as<std::string>();
-  if (state == "registered")
-    w.exec_params("UPDATE meeting_occurrences SET registered_count = registered_count - 1 WHERE id = $1",
-                  occurrence_id);
+  w.exec_params(
+      "UPDATE meeting_occurrences SET registered_count = registered_count - CASE WHEN $2 THEN 1 ELSE 0 END, "
+      "waitlisted_count = waitlisted_count - CASE WHEN $2 THEN 0 ELSE 1 END WHERE id = $1",
+      occurrence_id, state == "registered");
   return state;
 }
 
@@ -296,8 +327,10 @@ std::vector<std::int64_t> promote(pqxx::transaction_base& w, std::int64_t occurr
            occurrence_id, seats))
     out.push_back(r[0].as<std::int64_t>());
   if (!out.empty())
-    w.exec_params("UPDATE meeting_occurrences SET registered_count = registered_count + $2 WHERE id = $1",
-                  occurrence_id, static_cast<std::int64_t>(out.size()));
+    w.exec_params(
+        "UPDATE meeting_occurrences SET registered_count = registered_count + $2, "
+        "waitlisted_count = waitlisted_count - $2 WHERE id = $1",
+        occurrence_id, static_cast<std::int64_t>(out.size()));
   return out;
 }
 

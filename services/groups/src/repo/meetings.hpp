@@ -111,12 +111,14 @@ struct registration_row {
 };
 std::optional<registration_row> registration_of(pqxx::transaction_base& w, std::int64_t occurrence_id,
                                                 std::int64_t user_id);
-// The seat decision: one more registered when a seat is free.
-bool take_seat(pqxx::transaction_base& w, std::int64_t occurrence_id);
-// The registration (registered, or waitlisted at the end of the queue);
-// false when the person holds another one in the same slot group.
-bool insert_registration(pqxx::transaction_base& w, std::int64_t occurrence_id, std::int64_t user_id,
-                         std::int64_t meeting_id, const std::string& slot_key, bool registered);
+// The seat decision and the registration in one statement: the occurrence's
+// row is locked by the UPDATE that counts the seat (or the place in line), so
+// the lock is held for one statement and the commit only.
+enum class sign_up { registered, waitlisted, closed, conflict };
+// closed: absent, cancelled, over, or full without a waiting list (nothing
+// changed); conflict: the person holds a registration of the same slot group,
+// or one appeared meanwhile (the transaction must be rolled back).
+sign_up register_seat(pqxx::transaction_base& w, std::int64_t occurrence_id, std::int64_t user_id);
 // Removes the person's registration: its state, nullopt when none.
 std::optional<std::string> delete_registration(pqxx::transaction_base& w, std::int64_t occurrence_id,
                                                std::int64_t user_id);
