@@ -31,6 +31,7 @@
 #include "colibri/net/asio.hpp"
 #include "colibri/pg/sql_array.hpp"
 #include "histogram.hpp"
+#include "http_load.hpp"
 
 using namespace colibri;
 namespace beast = boost::beast;
@@ -46,10 +47,7 @@ struct args {
   int warmup_seconds = 0, connections = 64, people = 1000, capacity = 800, groups = 50, occurrences = 2000;
 };
 
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+using loadtest::now_us;
 
 struct fixture {
   std::string tag;
@@ -142,14 +140,11 @@ struct tally {
 awaitable<void> connection(const args& a, const fixture& f, int index, std::int64_t start, tally& t) {
   auto ex = co_await asio::this_coro::executor;
   beast::tcp_stream stream(ex);
-  auto [cec] = co_await stream.async_connect(tcp::endpoint(asio::ip::make_address(a.host), a.port),
-                                             asio::as_tuple(asio::use_awaitable));
-  if (cec) {
+  bool connected = co_await loadtest::connect_to(stream, a.host, a.port, t.first_bad);
+  if (!connected) {
     ++t.bad;
-    if (t.first_bad.empty()) t.first_bad = "connect: " + cec.message();
     co_return;
   }
-  stream.socket().set_option(tcp::no_delay(true));
   asio::steady_timer timer(ex);
   beast::flat_buffer buf;
   bool reg = a.mode == "register";
@@ -159,10 +154,7 @@ awaitable<void> connection(const args& a, const fixture& f, int index, std::int6
   const std::int64_t measure_from = start + a.warmup_seconds * 1'000'000LL;
   for (std::uint64_t i = static_cast<std::uint64_t>(index); i < total; i += static_cast<std::uint64_t>(a.connections)) {
     auto due = start + static_cast<std::int64_t>(static_cast<double>(i) * step_us);
-    if (auto wait = due - now_us(); wait > 0) {
-      timer.expires_after(std::chrono::microseconds(wait));
-      co_await timer.async_wait(asio::use_awaitable);
-    }
+    co_await loadtest::wait_until(timer, due);
     bhttp::request<bhttp::string_body> req;
     req.version(11);
     req.set(bhttp::field::host, a.host);
@@ -216,11 +208,9 @@ int main(int argc, char** argv) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--pg-url")
       a.pg_url = v;
-    else if (k == "--target") {
-      auto colon = v.rfind(':');
-      a.host = v.substr(0, colon);
-      a.port = static_cast<unsigned short>(std::stoi(v.substr(colon + 1)));
-    } else if (k == "--mode")
+    else if (k == "--target")
+      loadtest::parse_target(v, a.host, a.port);
+    else if (k == "--mode")
       a.mode = v;
     else if (k == "--rate")
       a.rate = std::stod(v);

@@ -109,6 +109,22 @@ std::string fold(std::string_view l) {
   return out + "\r\n";
 }
 
+event occurrence_event(const occurrence& o, const std::string& public_url, std::int64_t stamp_ms) {
+  event e;
+  e.uid = "occurrence-" + std::to_string(o.id) + "@colibri";
+  e.starts_ms = o.starts_ms;
+  e.ends_ms = o.ends_ms;
+  e.tzid = o.timezone;
+  e.local_start = o.local_start;
+  e.local_end = o.local_end;
+  e.summary = o.title;
+  if (o.location) e.location = *o.location;
+  e.url = public_url + "/#/meetings/" + std::to_string(o.meeting_id);
+  e.sequence = static_cast<int>(o.sequence);
+  e.stamp_ms = stamp_ms;
+  return e;
+}
+
 std::string render(const document& d) {
   std::string out;
   out += fold("BEGIN:VCALENDAR");

@@ -1,6 +1,7 @@
 #include "colibri/calendar/zones.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace colibri::calendar {
 
@@ -33,6 +34,16 @@ zone_span zone_over(pqxx::transaction_base& w, const std::string& tzid, std::int
   std::sort(z.changes.begin(), z.changes.end(),
             [](const zone_change& a, const zone_change& b) { return a.at_ms < b.at_ms; });
   return z;
+}
+
+void add_zones(pqxx::transaction_base& w, document& d, const std::vector<occurrence>& occurrences) {
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> spans;
+  for (const auto& o : occurrences) {
+    auto [it, fresh] = spans.try_emplace(o.timezone, o.starts_ms, o.ends_ms);
+    it->second.first = std::min(it->second.first, o.starts_ms);
+    it->second.second = std::max(it->second.second, o.ends_ms);
+  }
+  for (const auto& [tz, span] : spans) d.zones[tz] = zone_over(w, tz, span.first - 86400000, span.second + 86400000);
 }
 
 }  // namespace colibri::calendar

@@ -84,8 +84,11 @@ TEST(Ics, TextIsEscapedAndNoLineCanBeInjected) {
   EXPECT_NE(text.find("DTSTART;TZID=Europe/Paris:20260108T123000\r\n"), std::string::npos);
   EXPECT_NE(text.find("DTEND;TZID=Europe/Paris:20260108T140000\r\n"), std::string::npos);
   // Every line ends in CRLF: no bare LF.
-  for (std::size_t i = 0; i < text.size(); ++i)
-    if (text[i] == '\n') EXPECT_EQ(text[i - 1], '\r');
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      EXPECT_EQ(text[i - 1], '\r');
+    }
+  }
 }
 
 TEST(Ics, TheZoneHasItsBaseOffsetAndEachChange) {

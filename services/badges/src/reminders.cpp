@@ -14,31 +14,18 @@ namespace colibri::badges {
 namespace {
 
 struct due {
-  std::int64_t occurrence_id = 0, user_id = 0, meeting_id = 0;
-  std::string kind, title, timezone, local_start, local_end, handle, email, group_name;
+  calendar::occurrence o;
+  std::int64_t user_id = 0;
+  std::string kind, handle, email, group_name;
   bool verified = false;
   core::lang lang = core::lang::fr;
-  std::optional<std::string> location;
-  std::int64_t starts_ms = 0, ends_ms = 0, sequence = 0;
 };
 
 std::string ics_for(pqxx::transaction_base& w, const due& d, const std::string& public_url, std::int64_t stamp_ms) {
   calendar::document doc;
-  doc.name = d.title;
-  doc.zones[d.timezone] = calendar::zone_over(w, d.timezone, d.starts_ms - 86400000, d.ends_ms + 86400000);
-  calendar::event e;
-  e.uid = "occurrence-" + std::to_string(d.occurrence_id) + "@colibri";
-  e.starts_ms = d.starts_ms;
-  e.ends_ms = d.ends_ms;
-  e.tzid = d.timezone;
-  e.local_start = d.local_start;
-  e.local_end = d.local_end;
-  e.summary = d.title;
-  if (d.location) e.location = *d.location;
-  e.url = public_url + "/#/meetings/" + std::to_string(d.meeting_id);
-  e.sequence = static_cast<int>(d.sequence);
-  e.stamp_ms = stamp_ms;
-  doc.events.push_back(std::move(e));
+  doc.name = d.o.title;
+  calendar::add_zones(w, doc, {d.o});
+  doc.events.push_back(calendar::occurrence_event(d.o, public_url, stamp_ms));
   return calendar::render(doc);
 }
 
@@ -76,55 +63,56 @@ reminders_result run_reminders(pqxx::connection& c, core::time_point now, const 
            "WHERE u.deleted_at IS NULL ORDER BY i.occurrence_id, i.user_id",
            at, batch)) {
     due d;
-    d.occurrence_id = r[0].as<std::int64_t>();
+    d.o.id = r[0].as<std::int64_t>();
     d.user_id = r[1].as<std::int64_t>();
     d.kind = r[2].as<std::string>();
-    d.meeting_id = r[3].as<std::int64_t>();
-    d.title = r[4].as<std::string>();
-    d.timezone = r[5].as<std::string>();
-    d.local_start = r[6].as<std::string>();
-    d.local_end = r[7].as<std::string>();
+    d.o.meeting_id = r[3].as<std::int64_t>();
+    d.o.title = r[4].as<std::string>();
+    d.o.timezone = r[5].as<std::string>();
+    d.o.local_start = r[6].as<std::string>();
+    d.o.local_end = r[7].as<std::string>();
     d.handle = r[8].as<std::string>();
     d.email = r[9].as<std::string>();
     d.verified = r[10].as<bool>();
     d.lang = r[11].as<std::string>() == "en" ? core::lang::en : core::lang::fr;
-    d.location = r[12].is_null() ? std::nullopt : std::optional<std::string>(r[12].as<std::string>());
+    d.o.location = r[12].is_null() ? std::nullopt : std::optional<std::string>(r[12].as<std::string>());
     d.group_name = r[13].as<std::string>();
-    d.starts_ms = r[14].as<std::int64_t>();
-    d.ends_ms = r[15].as<std::int64_t>();
-    d.sequence = r[16].as<std::int64_t>();
+    d.o.starts_ms = r[14].as<std::int64_t>();
+    d.o.ends_ms = r[15].as<std::int64_t>();
+    d.o.sequence = r[16].as<std::int64_t>();
     rows.push_back(std::move(d));
   }
   auto stamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   std::map<std::int64_t, std::string> ics;  // per occurrence
   for (const auto& d : rows) {
-    auto when = calendar::spoken(d.local_start, d.timezone);
-    auto title = core::message(core::msg::note_meeting_reminder, {{"title", d.title}});
+    auto when = calendar::spoken(d.o.local_start, d.o.timezone);
+    auto title = core::message(core::msg::note_meeting_reminder, {{"title", d.o.title}});
     auto body = calendar::with_when(core::message(d.kind == "1h" ? core::msg::note_meeting_reminder_hour_body
                                                                  : core::msg::note_meeting_reminder_day_body),
                                     when);
     json::writer data;
-    data.begin_object().field("meeting_id", d.meeting_id).field("occurrence_id", d.occurrence_id);
+    data.begin_object().field("meeting_id", d.o.meeting_id).field("occurrence_id", d.o.id);
     data.field("reminder", d.kind).end_object();
     auto n = notify::insert_for(w, {d.user_id}, "meeting_reminder", title, body, data.release());
     out.notifications.insert(out.notifications.end(), n.begin(), n.end());
     if (!d.verified) continue;
-    auto [it, fresh] = ics.try_emplace(d.occurrence_id);
+    auto [it, fresh] = ics.try_emplace(d.o.id);
     if (fresh) it->second = ics_for(w, d, public_url, stamp_ms);
-    auto url = public_url + "/#/meetings/" + std::to_string(d.meeting_id);
+    auto url = public_url + "/#/meetings/" + std::to_string(d.o.meeting_id);
     mail::message m;
     m.to = d.email;
-    m.subject = calendar::with_when(core::message(core::msg::mail_meeting_reminder_subject, {{"title", d.title}}), when)
-                    .in(d.lang);
+    m.subject =
+        calendar::with_when(core::message(core::msg::mail_meeting_reminder_subject, {{"title", d.o.title}}), when)
+            .in(d.lang);
     m.text =
         calendar::with_when(core::message(core::msg::mail_meeting_reminder_body, {{"handle", d.handle},
-                                                                                  {"title", d.title},
+                                                                                  {"title", d.o.title},
                                                                                   {"group", d.group_name},
-                                                                                  {"place", d.location.value_or("")},
+                                                                                  {"place", d.o.location.value_or("")},
                                                                                   {"url", url}}),
                             when)
             .in(d.lang);
-    m.attachment = mail::attachment{"seance-" + std::to_string(d.occurrence_id) + ".ics",
+    m.attachment = mail::attachment{"seance-" + std::to_string(d.o.id) + ".ics",
                                     "text/calendar; charset=UTF-8; method=PUBLISH", it->second};
     mail::enqueue(w, d.user_id, "meeting_reminder", m);
     ++out.mailed;

@@ -47,8 +47,9 @@ const char* k_signature_en = "\n\n— Colibri, the peer-support community for qu
 
 void queue(pqxx::work& w, std::optional<std::int64_t> uid, std::string_view kind, const std::string& to, core::lang l,
            const core::text& subject, const core::text& body) {
-  mail::enqueue(w, uid, kind,
-                {to, subject.in(l), body.in(l) + (l == core::lang::en ? k_signature_en : k_signature_fr)});
+  mail::enqueue(
+      w, uid, kind,
+      {to, subject.in(l), body.in(l) + (l == core::lang::en ? k_signature_en : k_signature_fr), std::nullopt});
 }
 
 }  // namespace

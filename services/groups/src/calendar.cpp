@@ -30,35 +30,18 @@ calendar::document document_of(pqxx::transaction_base& w, const std::string& nam
                                const std::string& public_url) {
   calendar::document d;
   d.name = name;
-  std::map<std::string, std::pair<std::int64_t, std::int64_t>> spans;
-  for (const auto& r : rows) {
-    auto [it, fresh] = spans.try_emplace(r.timezone, r.starts_ms, r.ends_ms);
-    it->second.first = std::min(it->second.first, r.starts_ms);
-    it->second.second = std::max(it->second.second, r.ends_ms);
-  }
-  // A day of slack either side, so that the zone covers every local time used.
-  for (const auto& [tz, span] : spans)
-    d.zones[tz] = calendar::zone_over(w, tz, span.first - 86400000, span.second + 86400000);
+  std::vector<calendar::occurrence> occurrences;
+  for (const auto& r : rows) occurrences.push_back(r.o);
+  calendar::add_zones(w, d, occurrences);
   auto stamp = now_ms();
   for (const auto& r : rows) {
-    calendar::event e;
-    e.uid = "occurrence-" + std::to_string(r.occurrence_id) + "@colibri";
-    e.starts_ms = r.starts_ms;
-    e.ends_ms = r.ends_ms;
-    e.tzid = r.timezone;
-    e.local_start = r.local_start;
-    e.local_end = r.local_end;
-    e.summary = r.title;
-    if (r.location) e.location = *r.location;
+    auto e = calendar::occurrence_event(r.o, public_url, stamp);
     if (full) {
       e.description = r.description;
       bool seated = r.my_state == "registered" && r.state == "scheduled";
       if (r.join_url && (link || seated)) e.description += (e.description.empty() ? "" : "\n\n") + *r.join_url;
     }
-    e.url = public_url + "/#/meetings/" + std::to_string(r.meeting_id);
     e.status = r.state == "cancelled" ? "CANCELLED" : r.my_state == "waitlisted" ? "TENTATIVE" : "CONFIRMED";
-    e.sequence = static_cast<int>(r.sequence);
-    e.stamp_ms = stamp;
     d.events.push_back(std::move(e));
   }
   return d;
@@ -85,7 +68,7 @@ awaitable<response> meetings_api::meeting_ics(request& req, const caller& who) {
     auto a = meeting_access(w, mid, uid, false);
     if (!a) return a.err();
     auto rows = repo::meeting_calendar(w, mid, uid);
-    auto name = rows.empty() ? std::string() : rows.front().title;
+    auto name = rows.empty() ? std::string() : rows.front().o.title;
     return calendar::render(document_of(w, name, rows, true, a->organiser, url));
   };
   auto out = co_await db_.read(std::move(job));
@@ -93,7 +76,7 @@ awaitable<response> meetings_api::meeting_ics(request& req, const caller& who) {
   co_return ics_response(std::move(*out), "rencontre-" + std::to_string(*mid) + ".ics");
 }
 
-awaitable<response> meetings_api::get_calendar_feed(request& req, const caller& who) {
+awaitable<response> meetings_api::get_calendar_feed(request&, const caller& who) {
   auto job = [uid = who.user_id](pqxx::nontransaction& w) { return repo::calendar_feed_created(w, uid); };
   auto created = co_await db_.read(std::move(job));
   json::writer j;

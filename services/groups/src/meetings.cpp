@@ -160,6 +160,12 @@ std::string meeting_json(const repo::meeting_row& m) {
   return j.release();
 }
 
+http::response answer_change(redis::publisher& pub, core::result<meeting_change>& out, const http::request& req) {
+  if (!out) return fail(out.err(), req);
+  publish_all(pub, out->notes);
+  return http::response::json(200, meeting_json(out->m));
+}
+
 repo::meeting_row load_meeting(pqxx::transaction_base& w, std::int64_t mid, std::int64_t user_id) {
   return repo::meetings_by_ids(w, {mid}, user_id).at(0);
 }
@@ -514,11 +520,8 @@ awaitable<response> meetings_api::cancel(request& req, const caller& who, bool w
   json::fields f(*doc);
   auto reason = f.text("reason", json::required, 1, 500);
   if (auto e = f.error()) co_return fail(*e, req);
-  struct done {
-    repo::meeting_row m;
-    std::vector<notify::notification> notes;
-  };
-  auto job = [uid = who.user_id, id = *id, whole_meeting, reason = *reason](pqxx::work& w) -> core::result<done> {
+  auto job = [uid = who.user_id, id = *id, whole_meeting,
+              reason = *reason](pqxx::work& w) -> core::result<meeting_change> {
     auto a = whole_meeting ? meeting_access(w, id, uid, true) : occurrence_access(w, id, uid, true);
     if (!a) return a.err();
     auto what = whole_meeting ? repo::meeting_label(w, id) : repo::label_of(w, id);
@@ -526,12 +529,10 @@ awaitable<response> meetings_api::cancel(request& req, const caller& who, bool w
     repo::audit(w, a->group_id, uid, whole_meeting ? "cancel_meeting" : "cancel_occurrence", std::nullopt, std::nullopt,
                 std::nullopt, reason);
     auto notes = notify_cancelled(w, people, what, reason);
-    return done{load_meeting(w, a->meeting_id, uid), std::move(notes)};
+    return meeting_change{load_meeting(w, a->meeting_id, uid), std::move(notes)};
   };
   auto out = co_await db_.transact(std::move(job));
-  if (!out) co_return fail(out.err(), req);
-  publish_all(pub_, out->notes);
-  co_return response::json(200, meeting_json(out->m));
+  co_return answer_change(pub_, out, req);
 }
 
 }  // namespace colibri::groups

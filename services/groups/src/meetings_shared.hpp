@@ -9,7 +9,9 @@
 #include "colibri/core/messages.hpp"
 #include "colibri/json/writer.hpp"
 #include "colibri/notify/notifications.hpp"
+#include "colibri/redis/client.hpp"
 #include "errors.hpp"
+#include "joining.hpp"
 #include "repo/meetings.hpp"
 
 namespace colibri::groups::detail {
@@ -25,6 +27,14 @@ core::result<repo::meeting_access> meeting_access(pqxx::transaction_base& w, std
 
 void write_meeting(json::writer& j, const repo::meeting_row& m);
 std::string meeting_json(const repo::meeting_row& m);
+// What a change of a meeting answers: the meeting as the caller sees it
+// after the commit, and the notifications to publish then.
+struct meeting_change {
+  repo::meeting_row m;
+  std::vector<notify::notification> notes;
+};
+http::response answer_change(redis::publisher& pub, core::result<meeting_change>& out, const http::request& req);
+
 // The meeting as `user_id` sees it now (all its occurrences).
 repo::meeting_row load_meeting(pqxx::transaction_base& w, std::int64_t mid, std::int64_t user_id);
 

@@ -232,13 +232,7 @@ awaitable<response> groups_api::list_members(request& req, const caller& who) {
                              j.field("role", r.role).field("joined_at", core::format_rfc3339_ms(r.joined_ms));
                              if (mod && r.muted_until_ms)
                                j.field("muted_until", core::format_rfc3339_ms(*r.muted_until_ms));
-                             if (r.profession)
-                               j.key("professional")
-                                   .begin_object()
-                                   .field("profession", *r.profession)
-                                   .field("organisation", r.organisation.value_or(""))
-                                   .field("department", r.department.value_or(""))
-                                   .end_object();
+                             write_professional_card(j, r.profession, r.organisation, r.department);
                              j.end_object();
                            }));
 }

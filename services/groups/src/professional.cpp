@@ -85,7 +85,7 @@ http::response profile_response(int status, const std::optional<repo::profession
 
 }  // namespace
 
-awaitable<response> meetings_api::get_professional(request& req, const caller& who) {
+awaitable<response> meetings_api::get_professional(request&, const caller& who) {
   auto job = [uid = who.user_id](pqxx::nontransaction& w) { return repo::profile_of(w, uid); };
   auto p = co_await db_.read(std::move(job));
   co_return profile_response(200, p);

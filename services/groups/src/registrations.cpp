@@ -20,13 +20,7 @@ void write_registration(json::writer& j, const repo::registration_row& r, bool w
   j.field("created_at", core::format_rfc3339_ms(r.created_ms));
   if (with_person) {
     j.key("user").begin_object().field("id", r.user_id).field("handle", r.handle).end_object();
-    if (r.profession)
-      j.key("professional")
-          .begin_object()
-          .field("profession", *r.profession)
-          .field("organisation", r.organisation.value_or(""))
-          .field("department", r.department.value_or(""))
-          .end_object();
+    write_professional_card(j, r.profession, r.organisation, r.department);
   }
   j.end_object();
 }
@@ -124,11 +118,7 @@ awaitable<response> meetings_api::patch_occurrence(request& req, const caller& w
   bool unlimited = f.is_null("capacity");
   auto capacity = f.integer("capacity", unlimited ? json::optional : json::required, 1, 100000);
   if (auto e = f.error()) co_return fail(*e, req);
-  struct done {
-    repo::meeting_row m;
-    std::vector<notify::notification> notes;
-  };
-  auto job = [uid = who.user_id, oid = *oid, capacity](pqxx::work& w) -> core::result<done> {
+  auto job = [uid = who.user_id, oid = *oid, capacity](pqxx::work& w) -> core::result<meeting_change> {
     auto a = occurrence_access(w, oid, uid, true);
     if (!a) return a.err();
     auto l = repo::lock_occurrence(w, oid);
@@ -140,12 +130,10 @@ awaitable<response> meetings_api::patch_occurrence(request& req, const caller& w
     auto notes = fill_seats(w, oid);
     repo::audit(w, a->group_id, uid, "set_capacity", std::nullopt, std::nullopt, std::nullopt,
                 capacity ? std::to_string(*capacity) : "unlimited");
-    return done{load_meeting(w, a->meeting_id, uid), std::move(notes)};
+    return meeting_change{load_meeting(w, a->meeting_id, uid), std::move(notes)};
   };
   auto out = co_await db_.transact(std::move(job));
-  if (!out) co_return fail(out.err(), req);
-  publish_all(pub_, out->notes);
-  co_return response::json(200, meeting_json(out->m));
+  co_return answer_change(pub_, out, req);
 }
 
 }  // namespace colibri::groups

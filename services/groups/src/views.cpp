@@ -53,4 +53,12 @@ void write_person(json::writer& j, std::string_view key, std::optional<std::int6
     j.null();
 }
 
+void write_professional_card(json::writer& j, const std::optional<std::string>& profession,
+                             const std::optional<std::string>& organisation,
+                             const std::optional<std::string>& department) {
+  if (!profession) return;
+  j.key("professional").begin_object().field("profession", *profession);
+  j.field("organisation", organisation.value_or("")).field("department", department.value_or("")).end_object();
+}
+
 }  // namespace colibri::groups::detail

@@ -16,6 +16,10 @@ void write_group(json::writer& w, const repo::group_view& g);
 http::response group_response(int status, const repo::group_view& g);
 // "<key>": {"id", "handle"} of a person, or null when there is none.
 void write_person(json::writer& j, std::string_view key, std::optional<std::int64_t> id, const std::string& handle);
+// "professional": {profession, organisation, department}, when the person has a profile.
+void write_professional_card(json::writer& j, const std::optional<std::string>& profession,
+                             const std::optional<std::string>& organisation,
+                             const std::optional<std::string>& department);
 
 // {"<key>": [...], "has_more": bool} from rows read with one more than the
 // page holds, to know whether there are more; write_row(writer, row)

@@ -476,21 +476,21 @@ std::string calendar_select() {
 
 calendar_row read_calendar(const pqxx::row& r) {
   calendar_row c;
-  c.occurrence_id = r[0].as<std::int64_t>();
-  c.meeting_id = r[1].as<std::int64_t>();
-  c.title = r[2].as<std::string>();
+  c.o.id = r[0].as<std::int64_t>();
+  c.o.meeting_id = r[1].as<std::int64_t>();
+  c.o.title = r[2].as<std::string>();
   c.description = r[3].as<std::string>();
   c.mode = r[4].as<std::string>();
-  c.timezone = r[5].as<std::string>();
-  c.local_start = r[6].as<std::string>();
-  c.local_end = r[7].as<std::string>();
+  c.o.timezone = r[5].as<std::string>();
+  c.o.local_start = r[6].as<std::string>();
+  c.o.local_end = r[7].as<std::string>();
   c.state = r[8].as<std::string>();
-  c.location = pg::opt<std::string>(r[9]);
+  c.o.location = pg::opt<std::string>(r[9]);
   c.join_url = pg::opt<std::string>(r[10]);
   c.my_state = pg::opt<std::string>(r[11]);
-  c.starts_ms = r[12].as<std::int64_t>();
-  c.ends_ms = r[13].as<std::int64_t>();
-  c.sequence = r[14].as<std::int64_t>();
+  c.o.starts_ms = r[12].as<std::int64_t>();
+  c.o.ends_ms = r[13].as<std::int64_t>();
+  c.o.sequence = r[14].as<std::int64_t>();
   return c;
 }
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "colibri/calendar/ics.hpp"
+
 namespace colibri::groups::repo {
 
 struct occurrence_row {
@@ -167,10 +169,9 @@ std::optional<certificate_row> certificate(pqxx::transaction_base& w, std::int64
 
 // Calendar: what an .ics holds.
 struct calendar_row {
-  std::int64_t occurrence_id = 0, meeting_id = 0;
-  std::string title, description, mode, timezone, local_start, local_end, state;
-  std::optional<std::string> location, join_url, my_state;
-  std::int64_t starts_ms = 0, ends_ms = 0, sequence = 0;
+  calendar::occurrence o;
+  std::string description, mode, state;
+  std::optional<std::string> join_url, my_state;
 };
 std::vector<calendar_row> meeting_calendar(pqxx::transaction_base& w, std::int64_t meeting_id, std::int64_t user_id);
 // The occurrences a person is registered or waitlisted for, in the groups

@@ -8,6 +8,7 @@
 // ATTENDEE or ORGANIZER: no name or address is ever written.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,18 @@ struct document {
   std::map<std::string, zone_span> zones;  // by TZID, for every tzid the events use
   std::vector<event> events;
 };
+
+// An occurrence of a meeting, as a calendar shows it.
+struct occurrence {
+  std::int64_t id = 0, meeting_id = 0;
+  std::string title, timezone;
+  std::string local_start, local_end;  // "YYYY-MM-DDTHH:MM:SS" in timezone
+  std::optional<std::string> location;
+  std::int64_t starts_ms = 0, ends_ms = 0, sequence = 0;
+};
+// Its event: UID occurrence-{id}@colibri, the meeting's page on the web
+// client ({public_url}/#/meetings/{id}) as URL, confirmed.
+event occurrence_event(const occurrence& o, const std::string& public_url, std::int64_t stamp_ms);
 
 // The file's text.
 std::string render(const document& d);
