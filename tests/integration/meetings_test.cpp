@@ -684,6 +684,32 @@ TEST_F(Meetings, TheListingPagesEveryMeetingOnceInTheOrderOfItsFirstSession) {
   EXPECT_EQ(json_at(r.body, "meetings.0.occurrences.0.starts_at"), "2027-04-01T10:00:00.000Z");
   EXPECT_EQ(json_at(r.body, "meetings.6.id"), ids.front());
   EXPECT_EQ(json_at(r.body, "meetings.7.id"), std::nullopt);
+  // The listing keeps meetings as rendered, by version: every change shows at
+  // the next request, whichever REST process answers.
+  service_process second("groups", env_, free_port());
+  second.wait_healthy();
+  auto listed = [&](unsigned short port) {
+    return call_at(port, "GET", "/api/v1/meetings?from=2027-04-01T00:00:00Z&limit=1", "", admin_).body;
+  };
+  for (auto port : {groups_->port(), second.port()}) listed(port);  // both caches filled
+  auto first_occ = json_at(listed(groups_->port()), "meetings.0.occurrences.0.id").value_or("");
+  auto p = professional("lectrice");
+  ASSERT_EQ(post("/api/v1/occurrences/" + first_occ + "/registration", "", p).status, 201);
+  ASSERT_EQ(post("/api/v1/occurrences/" + first_occ + "/cancel", R"({"reason":"Grève"})", admin_).status, 200);
+  ASSERT_EQ(call("PATCH", "/api/v1/groups/" + group_, R"({"name":"Pôle Nantes-Atlantique"})", admin_).status, 200);
+  ASSERT_EQ(call("PATCH", "/api/v1/me", R"({"handle":"coordination44"})", admin_).status, 200);
+  for (auto port : {groups_->port(), second.port()}) {
+    auto body = listed(port);
+    EXPECT_EQ(json_at(body, "meetings.0.occurrences.0.registered"), "1") << port;
+    EXPECT_EQ(json_at(body, "meetings.0.occurrences.0.state"), "cancelled") << port;
+    EXPECT_EQ(json_at(body, "meetings.0.group_name"), "Pôle Nantes-Atlantique") << port;
+    EXPECT_EQ(json_at(body, "meetings.0.created_by.handle"), "coordination44") << port;
+    EXPECT_EQ(json_at(body, "meetings.0.organiser"), "true") << port;
+  }
+  auto as_reader = call_at(second.port(), "GET", "/api/v1/meetings?from=2027-04-01T00:00:00Z&limit=1", "", p).body;
+  EXPECT_EQ(json_at(as_reader, "meetings.0.organiser"), "false");
+  EXPECT_EQ(json_at(as_reader, "meetings.0.occurrences.0.my_registration.state"), "registered");
+  EXPECT_EQ(json_at(as_reader, "meetings.0.join_url"), "null");  // the meeting's occurrence is cancelled
 }
 
 }  // namespace

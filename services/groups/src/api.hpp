@@ -136,12 +136,18 @@ class me_api : api_base {
 
 // The professional space: profiles, meetings and their occurrences,
 // registrations with a waiting list, attendance, calendars.
+namespace detail {
+class meeting_cache;
+}
+
 class meetings_api : api_base {
  public:
-  explicit meetings_api(api_context& c) : api_base(c) {}
+  explicit meetings_api(api_context& c);
   void add_routes(http::router& r);
 
  private:
+  // Meetings as every reader sees them, by version (meetings_shared.hpp).
+  std::shared_ptr<detail::meeting_cache> cache_;
   // meetings.cpp
   awaitable<http::response> create_meeting(http::request& req, const caller& who);
   awaitable<http::response> list_meetings(http::request& req, const caller& who, bool in_group);

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
+#include <unordered_map>
 
 #include "api.hpp"
 #include "colibri/calendar/recurrence.hpp"
@@ -19,6 +21,8 @@
 namespace colibri::groups {
 
 using namespace detail;
+
+meetings_api::meetings_api(api_context& c) : api_base(c), cache_(std::make_shared<meeting_cache>()) {}
 
 void meetings_api::add_routes(http::router& r) {
   using ratelimit::action;
@@ -93,24 +97,41 @@ core::result<repo::meeting_access> meeting_access(pqxx::transaction_base& w, std
   return checked(w, repo::access_meeting(w, mid, user_id), user_id, organisers_only, core::msg::meeting_not_found);
 }
 
-void write_meeting(json::writer& j, const repo::meeting_row& m) {
-  auto opt = [&j](std::string_view key, const std::optional<std::string>& v) {
+namespace {
+
+std::string json_text(std::string_view v) {
+  json::writer j;
+  j.value(v);
+  return j.release();
+}
+
+// A writer's object without its closing brace.
+std::string open_object(json::writer& j) {
+  j.end_object();
+  auto s = j.release();
+  s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+meeting_parts parts_of(const repo::meeting_row& m) {
+  auto opt = [](json::writer& j, std::string_view key, const std::optional<std::string>& v) {
     j.key(key);
     if (v)
       j.value(*v);
     else
       j.null();
   };
-  // The link to join: organisers, and people holding a seat while the meeting is on.
-  bool seated = std::any_of(m.occurrences.begin(), m.occurrences.end(), [](const repo::occurrence_row& o) {
-    return o.my_state == "registered" && o.state == "scheduled";
-  });
-  bool link = m.organiser || (seated && m.state == "scheduled");
+  meeting_parts p;
+  p.version = m.version;
+  p.join_url = m.join_url;
+  p.scheduled = m.state == "scheduled";
+  json::writer j;
   j.begin_object().field("id", m.id).field("group_id", m.group_id).field("space_id", m.space_id);
   j.field("group_name", m.group_name).field("title", m.title).field("description", m.description);
   j.field("kind", m.kind).field("mode", m.mode);
-  opt("location", m.location);
-  opt("join_url", link ? m.join_url : std::nullopt);
+  opt(j, "location", m.location);
   j.field("timezone", m.timezone).field("duration_minutes", m.duration_minutes).field("waitlist", m.waitlist);
   j.field("audience", m.audience).key("max_cases");
   if (m.max_cases)
@@ -118,46 +139,105 @@ void write_meeting(json::writer& j, const repo::meeting_row& m) {
   else
     j.null();
   j.field("state", m.state);
-  opt("cancel_reason", m.cancel_reason);
+  opt(j, "cancel_reason", m.cancel_reason);
   write_person(j, "created_by", m.created_by, m.created_by_handle);
-  j.field("organiser", m.organiser);
   j.field("created_at", core::format_rfc3339_ms(m.created_ms))
       .field("updated_at", core::format_rfc3339_ms(m.updated_ms));
-  j.key("occurrences").begin_array();
+  p.head = open_object(j);
   for (const auto& o : m.occurrences) {
-    j.begin_object().field("id", o.id).field("position", o.position).field("local_start", o.local_start);
-    j.field("starts_at", core::format_rfc3339_ms(o.starts_ms)).field("ends_at", core::format_rfc3339_ms(o.ends_ms));
-    j.field("state", o.state);
-    opt("cancel_reason", o.cancel_reason);
-    j.key("capacity");
+    json::writer k;
+    k.begin_object().field("id", o.id).field("position", o.position).field("local_start", o.local_start);
+    k.field("starts_at", core::format_rfc3339_ms(o.starts_ms)).field("ends_at", core::format_rfc3339_ms(o.ends_ms));
+    k.field("state", o.state);
+    opt(k, "cancel_reason", o.cancel_reason);
+    k.key("capacity");
     if (o.capacity)
-      j.value(*o.capacity);
+      k.value(*o.capacity);
     else
-      j.null();
-    j.field("registered", o.registered).field("waitlisted", o.waitlisted).key("slot_group");
+      k.null();
+    k.field("registered", o.registered).field("waitlisted", o.waitlisted).key("slot_group");
     if (o.slot_group)
-      j.value(*o.slot_group);
+      k.value(*o.slot_group);
     else
-      j.null();
-    j.key("my_registration");
-    if (o.my_state) {
-      j.begin_object().field("state", *o.my_state);
-      if (o.my_position) j.field("position", *o.my_position);
-      j.end_object();
-    } else {
-      j.null();
-    }
-    j.field("present", o.my_present).end_object();
+      k.null();
+    p.occurrences.push_back({o.id, o.starts_ms, o.ends_ms, o.state == "scheduled", open_object(k)});
   }
-  j.end_array().end_object();
+  return p;
+}
+
+void append_meeting(std::string& out, const meeting_parts& p, bool organiser,
+                    const std::map<std::int64_t, repo::my_occurrence>& my, std::optional<std::int64_t> from_ms,
+                    std::optional<std::int64_t> to_ms) {
+  auto in_range = [&](const meeting_parts::occurrence& o) {
+    return (!from_ms || o.ends_ms > *from_ms) && (!to_ms || o.starts_ms < *to_ms);
+  };
+  auto mine = [&](std::int64_t id) -> const repo::my_occurrence* {
+    auto it = my.find(id);
+    return it == my.end() ? nullptr : &it->second;
+  };
+  // The link to join: organisers, and people holding a seat while the meeting is on.
+  bool seated = false;
+  for (const auto& o : p.occurrences) {
+    auto m = mine(o.id);
+    if (in_range(o) && o.scheduled && m && m->state == "registered") seated = true;
+  }
+  bool link = organiser || (seated && p.scheduled);
+  out += p.head;
+  out += ",\"join_url\":";
+  out += link && p.join_url ? json_text(*p.join_url) : std::string("null");
+  out += organiser ? ",\"organiser\":true" : ",\"organiser\":false";
+  out += ",\"occurrences\":[";
+  bool first = true;
+  for (const auto& o : p.occurrences) {
+    if (!in_range(o)) continue;
+    if (!first) out += ',';
+    first = false;
+    out += o.head;
+    out += ",\"my_registration\":";
+    auto m = mine(o.id);
+    if (m && m->state) {
+      out += "{\"state\":" + json_text(*m->state);
+      if (m->position) out += ",\"position\":" + std::to_string(*m->position);
+      out += '}';
+    } else {
+      out += "null";
+    }
+    out += m && m->present ? ",\"present\":true}" : ",\"present\":false}";
+  }
+  out += "]}";
 }
 
 std::string meeting_json(const repo::meeting_row& m) {
-  json::writer j;
-  j.begin_object().key("meeting");
-  write_meeting(j, m);
-  j.end_object();
-  return j.release();
+  std::map<std::int64_t, repo::my_occurrence> my;
+  for (const auto& o : m.occurrences)
+    if (o.my_state || o.my_present) my[o.id] = {o.my_state, o.my_position, o.my_present};
+  std::string out = "{\"meeting\":";
+  append_meeting(out, parts_of(m), m.organiser, my, std::nullopt, std::nullopt);
+  return out + "}";
+}
+
+std::shared_ptr<const meeting_parts> meeting_cache::get(std::int64_t id, std::int64_t version) {
+  std::lock_guard lk(mutex_);
+  auto it = parts_.find(id);
+  if (it == parts_.end() || it->second->version != version) return nullptr;
+  return it->second;
+}
+
+std::vector<std::shared_ptr<const meeting_parts>> meeting_cache::get(
+    const std::vector<std::pair<std::int64_t, std::int64_t>>& keys) {
+  std::vector<std::shared_ptr<const meeting_parts>> out(keys.size());
+  std::lock_guard lk(mutex_);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto it = parts_.find(keys[i].first);
+    if (it != parts_.end() && it->second->version == keys[i].second) out[i] = it->second;
+  }
+  return out;
+}
+
+void meeting_cache::put(std::int64_t id, std::shared_ptr<const meeting_parts> p) {
+  std::lock_guard lk(mutex_);
+  if (parts_.size() >= k_max && !parts_.count(id)) parts_.clear();  // bounded: start again
+  parts_[id] = std::move(p);
 }
 
 http::response answer_change(redis::publisher& pub, core::result<meeting_change>& out, const http::request& req) {
@@ -382,14 +462,17 @@ awaitable<response> meetings_api::create_meeting(request& req, const caller& who
 namespace {
 
 // "first_ms.meeting_id" (opaque to clients).
-std::string cursor_of(const repo::listing_key& k) {
-  return std::to_string(k.first_ms) + "." + std::to_string(k.meeting_id);
-}
+// Where a page of the listing ends: its last meeting's first occurrence in range.
+struct cursor_key {
+  std::int64_t first_ms = 0, meeting_id = 0;
+};
 
-std::optional<repo::listing_key> parse_cursor(std::string_view s) {
+std::string cursor_of(const cursor_key& k) { return std::to_string(k.first_ms) + "." + std::to_string(k.meeting_id); }
+
+std::optional<cursor_key> parse_cursor(std::string_view s) {
   auto dot = s.find('.');
   if (dot == std::string_view::npos || dot == 0 || s.size() > 40) return std::nullopt;
-  repo::listing_key k;
+  cursor_key k;
   auto id = parse_id(s.substr(dot + 1));
   std::int64_t ms = 0;
   for (char c : s.substr(0, dot)) {
@@ -431,34 +514,86 @@ awaitable<response> meetings_api::list_meetings(request& req, const caller& who,
     co_return fail(core::error::validation("to", core::message(core::msg::bad_instant)), req);
   auto limit = limit_param(req, s_.page_default, s_.page_max);
   if (!limit) co_return fail(limit.err(), req);
-  std::optional<repo::listing_key> after;
+  std::optional<cursor_key> after;
   if (auto c = req.query_param("cursor")) {
     after = parse_cursor(*c);
     if (!after) co_return fail(core::error::validation("cursor", core::message(core::msg::bad_cursor)), req);
   }
-  auto job = [uid = who.user_id, gid, f = *from, t = *to, after,
-              n = *limit](pqxx::nontransaction& w) -> std::pair<std::vector<repo::meeting_row>, std::string> {
-    auto keys = repo::listing(w, uid, gid, f, t, after, n + 1);
+  // Every meeting the caller sees, by version: its shared parts from the
+  // cache when current (fetched and kept otherwise), its first occurrence in
+  // range found among them; the page ordered by it; the caller's own rows
+  // apart. The database answers two short statements.
+  auto job = [uid = who.user_id, gid, f = *from, t = *to, after, n = *limit,
+              cache = cache_](pqxx::nontransaction& w) -> std::string {
+    auto seen = repo::visible_meetings(w, uid, gid);
+    std::vector<std::pair<std::int64_t, std::int64_t>> keys;
+    for (const auto& v : seen) keys.emplace_back(v.meeting_id, v.version);
+    auto cached = cache->get(keys);
+    std::unordered_map<std::int64_t, std::shared_ptr<const meeting_parts>> parts;
+    std::vector<std::int64_t> missing;
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      if (cached[i])
+        parts[seen[i].meeting_id] = std::move(cached[i]);
+      else
+        missing.push_back(seen[i].meeting_id);
+    }
+    if (!missing.empty())
+      for (const auto& m : repo::meetings_by_ids(w, missing, uid)) {
+        auto p = std::make_shared<const meeting_parts>(parts_of(m));
+        cache->put(m.id, p);
+        parts[m.id] = std::move(p);
+      }
+    struct entry {
+      std::int64_t first_ms, meeting_id;
+      bool organiser;
+      const meeting_parts* p;
+    };
+    std::vector<entry> page;
+    for (const auto& v : seen) {
+      auto it = parts.find(v.meeting_id);
+      if (it == parts.end()) continue;  // deleted meanwhile
+      // Occurrences are in start order: the first that ends after `from`.
+      for (const auto& o : it->second->occurrences)
+        if (o.ends_ms > f) {
+          if (o.starts_ms < t &&
+              (!after || std::tie(o.starts_ms, v.meeting_id) > std::tie(after->first_ms, after->meeting_id)))
+            page.push_back({o.starts_ms, v.meeting_id, v.organiser, it->second.get()});
+          break;
+        }
+    }
+    auto by_first = [](const entry& a, const entry& b) {
+      return std::tie(a.first_ms, a.meeting_id) < std::tie(b.first_ms, b.meeting_id);
+    };
     std::string next;
-    if (static_cast<int>(keys.size()) > n) {
-      keys.resize(static_cast<std::size_t>(n));
-      next = cursor_of(keys.back());
+    if (static_cast<int>(page.size()) > n) {
+      std::partial_sort(page.begin(), page.begin() + n + 1, page.end(), by_first);
+      page.resize(static_cast<std::size_t>(n));
+      next = cursor_of({page.back().first_ms, page.back().meeting_id});
+    } else {
+      std::sort(page.begin(), page.end(), by_first);
     }
     std::vector<std::int64_t> ids;
-    for (const auto& k : keys) ids.push_back(k.meeting_id);
-    return {repo::meetings_by_ids(w, ids, uid, f, t), next};
+    for (const auto& e : page) ids.push_back(e.meeting_id);
+    auto my = ids.empty() ? std::map<std::int64_t, repo::my_occurrence>() : repo::my_occurrences(w, ids, uid);
+    std::string body;
+    std::size_t size = 64;
+    for (const auto& e : page) {
+      size += e.p->head.size() + 160;
+      for (const auto& o : e.p->occurrences) size += o.head.size() + 96;
+    }
+    body.reserve(size);
+    body += "{\"meetings\":[";
+    for (std::size_t i = 0; i < page.size(); ++i) {
+      if (i) body += ',';
+      append_meeting(body, *page[i].p, page[i].organiser, my, f, t);
+    }
+    body += "],\"next_cursor\":";
+    body += next.empty() ? std::string("null") : "\"" + next + "\"";
+    body += next.empty() ? ",\"has_more\":false}" : ",\"has_more\":true}";
+    return body;
   };
-  auto [rows, next] = co_await db_.read(std::move(job));
-  json::writer j;
-  j.begin_object().key("meetings").begin_array();
-  for (const auto& m : rows) write_meeting(j, m);
-  j.end_array().key("next_cursor");
-  if (next.empty())
-    j.null();
-  else
-    j.value(next);
-  j.field("has_more", !next.empty()).end_object();
-  co_return response::json(200, j.release());
+  auto body = co_await db_.read(std::move(job));
+  co_return response::json(200, std::move(body));
 }
 
 awaitable<response> meetings_api::get_meeting(request& req, const caller& who) {

@@ -2,7 +2,12 @@
 // What the meeting handlers share (meetings.cpp, registrations.cpp,
 // attendance.cpp, calendar.cpp): refusals, the meeting's JSON, notices.
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "colibri/core/clock.hpp"
@@ -25,8 +30,42 @@ core::result<repo::meeting_access> occurrence_access(pqxx::transaction_base& w, 
 core::result<repo::meeting_access> meeting_access(pqxx::transaction_base& w, std::int64_t mid, std::int64_t user_id,
                                                   bool organisers_only);
 
-void write_meeting(json::writer& j, const repo::meeting_row& m);
+// A meeting's JSON in the parts every reader shares, and the reader's own
+// fields (the join link, organiser, each occurrence's my_registration and
+// present) added to them: a listing keeps the shared parts by version.
+struct meeting_parts {
+  std::int64_t version = 0;
+  std::string head;  // the object's shared fields, the object left open
+  std::optional<std::string> join_url;
+  bool scheduled = true;
+  struct occurrence {
+    std::int64_t id = 0, starts_ms = 0, ends_ms = 0;
+    bool scheduled = true;
+    std::string head;  // open as well
+  };
+  std::vector<occurrence> occurrences;
+};
+meeting_parts parts_of(const repo::meeting_row& m);
+// The meeting for one reader, its occurrences overlapping [from, to) when given.
+void append_meeting(std::string& out, const meeting_parts& p, bool organiser,
+                    const std::map<std::int64_t, repo::my_occurrence>& my, std::optional<std::int64_t> from_ms,
+                    std::optional<std::int64_t> to_ms);
 std::string meeting_json(const repo::meeting_row& m);
+
+// The shared parts of meetings, by id, valid for one version (bumped by the
+// database with any change to what a meeting shows); bounded.
+class meeting_cache {
+ public:
+  std::shared_ptr<const meeting_parts> get(std::int64_t id, std::int64_t version);
+  // Many at once (one lock): for each (id, version), the parts or null.
+  std::vector<std::shared_ptr<const meeting_parts>> get(const std::vector<std::pair<std::int64_t, std::int64_t>>& keys);
+  void put(std::int64_t id, std::shared_ptr<const meeting_parts> p);
+
+ private:
+  static constexpr std::size_t k_max = 20000;
+  std::mutex mutex_;
+  std::unordered_map<std::int64_t, std::shared_ptr<const meeting_parts>> parts_;
+};
 // What a change of a meeting answers: the meeting as the caller sees it
 // after the commit, and the notifications to publish then.
 struct meeting_change {

@@ -107,7 +107,7 @@ std::vector<meeting_row> meetings_by_ids(pqxx::transaction_base& w, const std::v
           "m.description, m.kind, m.mode, m.timezone, m.audience, m.state, m.location, m.join_url, "
           "m.cancel_reason, m.duration_minutes, m.waitlist, m.max_cases, ") +
       ms("m.created_at") + ", " + ms("m.updated_at") + ", " + k_organiser +
-      " FROM meetings m JOIN groups g ON g.id = m.group_id LEFT JOIN users u ON u.id = m.created_by "
+      ", m.version FROM meetings m JOIN groups g ON g.id = m.group_id LEFT JOIN users u ON u.id = m.created_by "
       "WHERE m.id = ANY ($1::bigint[])";
   for (auto r : pg::exec_prepared(w, "colibri_meetings_by_ids", meetings_sql, id_array(ids), user_id)) {
     meeting_row m;
@@ -133,6 +133,7 @@ std::vector<meeting_row> meetings_by_ids(pqxx::transaction_base& w, const std::v
     m.created_ms = r[19].as<std::int64_t>();
     m.updated_ms = r[20].as<std::int64_t>();
     m.organiser = r[21].as<bool>();
+    m.version = r[22].as<std::int64_t>();
     at[m.id] = out.size();
     out.push_back(std::move(m));
   }
@@ -146,24 +147,7 @@ std::vector<meeting_row> meetings_by_ids(pqxx::transaction_base& w, const std::v
       "AND ($2::bigint IS NULL OR o.ends_at > to_timestamp($2::double precision / 1000)) "
       "AND ($3::bigint IS NULL OR o.starts_at < to_timestamp($3::double precision / 1000)) "
       "ORDER BY o.meeting_id, o.starts_at, o.id";
-  static const std::string mine_sql =
-      "SELECT r.occurrence_id, r.state, CASE WHEN r.state = 'waitlisted' THEN (SELECT count(*) "
-      "  FROM meeting_registrations q WHERE q.occurrence_id = r.occurrence_id AND q.state = 'waitlisted' "
-      "  AND q.waitlist_no <= r.waitlist_no) END, NULL::boolean "
-      "FROM meeting_registrations r WHERE r.user_id = $2 AND r.meeting_id = ANY ($1::bigint[]) "
-      "UNION ALL SELECT a.occurrence_id, NULL, NULL, a.present FROM meeting_attendance a "
-      "JOIN meeting_occurrences o ON o.id = a.occurrence_id WHERE a.user_id = $2 AND o.meeting_id = ANY ($1::bigint[])";
-  struct mine {
-    std::optional<std::string> state;
-    std::optional<std::int64_t> position;
-    bool present = false;
-  };
-  std::map<std::int64_t, mine> my;
-  for (auto r : pg::exec_prepared(w, "colibri_my_occurrences", mine_sql, id_array(ids), user_id)) {
-    auto& m = my[r[0].as<std::int64_t>()];
-    if (!r[1].is_null()) m.state = r[1].as<std::string>(), m.position = pg::opt<std::int64_t>(r[2]);
-    if (!r[3].is_null()) m.present = r[3].as<bool>();
-  }
+  auto my = my_occurrences(w, ids, user_id);
   for (auto r :
        pg::exec_prepared(w, "colibri_occurrences_by_meeting", occurrences_sql, id_array(ids), from_ms, to_ms)) {
     occurrence_row o;
@@ -182,10 +166,10 @@ std::vector<meeting_row> meetings_by_ids(pqxx::transaction_base& w, const std::v
     o.cancel_reason = pg::opt<std::string>(r[9]);
     o.registered = r[10].as<std::int64_t>();
     o.waitlisted = r[11].as<std::int64_t>();
-    if (auto it = my.find(o.id); it != my.end()) {
-      o.my_state = it->second.state;
-      o.my_position = it->second.position;
-      o.my_present = it->second.present;
+    if (auto mine = my.find(o.id); mine != my.end()) {
+      o.my_state = mine->second.state;
+      o.my_position = mine->second.position;
+      o.my_present = mine->second.present;
     }
     auto it = at.find(o.meeting_id);
     if (it != at.end()) out[it->second].occurrences.push_back(std::move(o));
@@ -199,32 +183,38 @@ std::vector<meeting_row> meetings_by_ids(pqxx::transaction_base& w, const std::v
   return ordered;
 }
 
-std::vector<listing_key> listing(pqxx::transaction_base& w, std::int64_t user_id, std::optional<std::int64_t> group_id,
-                                 std::int64_t from_ms, std::int64_t to_ms, std::optional<listing_key> after,
-                                 int limit) {
-  // The meetings the caller sees (their groups, or the one group, then their
-  // spaces' space-wide meetings), each with its first occurrence in range
-  // found by one index-only probe (meeting_occurrences_next_idx: occurrences
-  // of a meeting all last the same, so the first to end is the first to start).
+std::map<std::int64_t, my_occurrence> my_occurrences(pqxx::transaction_base& w, const std::vector<std::int64_t>& ids,
+                                                     std::int64_t user_id) {
   static const std::string sql =
-      "WITH mine AS (SELECT group_id FROM memberships WHERE user_id = $1 AND $2::bigint IS NULL "
-      "  UNION ALL SELECT $2::bigint WHERE $2::bigint IS NOT NULL), "
-      "seen AS (SELECT m.id FROM mine JOIN meetings m ON m.group_id = mine.group_id "
-      "  UNION ALL SELECT m.id FROM mine JOIN meetings m ON m.space_id = mine.group_id AND m.audience = 'space' "
-      "  WHERE $2::bigint IS NULL AND NOT EXISTS (SELECT 1 FROM mine x WHERE x.group_id = m.group_id)) "
-      "SELECT " +
-      ms("x.first_at") +
-      ", s.id FROM seen s CROSS JOIN LATERAL (SELECT o.starts_at AS first_at FROM meeting_occurrences o "
-      "  WHERE o.meeting_id = s.id AND o.ends_at > to_timestamp($3::double precision / 1000) "
-      "  ORDER BY o.meeting_id, o.ends_at LIMIT 1) x "
-      "WHERE x.first_at < to_timestamp($4::double precision / 1000) "
-      "AND ($5::bigint IS NULL OR (x.first_at, s.id) > (to_timestamp($5::double precision / 1000), $6)) "
-      "ORDER BY x.first_at, s.id LIMIT $7";
-  std::vector<listing_key> out;
-  for (auto r : pg::exec_prepared(w, "colibri_meeting_listing", sql, user_id, group_id, from_ms, to_ms,
-                                  after ? std::optional<std::int64_t>(after->first_ms) : std::nullopt,
-                                  after ? after->meeting_id : 0, limit))
-    out.push_back({r[0].as<std::int64_t>(), r[1].as<std::int64_t>()});
+      "SELECT r.occurrence_id, r.state, CASE WHEN r.state = 'waitlisted' THEN (SELECT count(*) "
+      "  FROM meeting_registrations q WHERE q.occurrence_id = r.occurrence_id AND q.state = 'waitlisted' "
+      "  AND q.waitlist_no <= r.waitlist_no) END, NULL::boolean "
+      "FROM meeting_registrations r WHERE r.user_id = $2 AND r.meeting_id = ANY ($1::bigint[]) "
+      "UNION ALL SELECT a.occurrence_id, NULL, NULL, a.present FROM meeting_attendance a "
+      "JOIN meeting_occurrences o ON o.id = a.occurrence_id WHERE a.user_id = $2 AND o.meeting_id = ANY ($1::bigint[])";
+  std::map<std::int64_t, my_occurrence> my;
+  for (auto r : pg::exec_prepared(w, "colibri_my_occurrences", sql, id_array(ids), user_id)) {
+    auto& m = my[r[0].as<std::int64_t>()];
+    if (!r[1].is_null()) m.state = r[1].as<std::string>(), m.position = pg::opt<std::int64_t>(r[2]);
+    if (!r[3].is_null()) m.present = r[3].as<bool>();
+  }
+  return my;
+}
+
+std::vector<visible_meeting> visible_meetings(pqxx::transaction_base& w, std::int64_t user_id,
+                                              std::optional<std::int64_t> group_id) {
+  // By index: the caller's memberships, their groups' meetings, their spaces'
+  // space-wide meetings (not counted twice).
+  static const std::string sql =
+      "WITH mine AS (SELECT group_id, role IN ('moderator', 'owner') AS moderates FROM memberships "
+      "  WHERE user_id = $1 AND ($2::bigint IS NULL OR group_id = $2)) "
+      "SELECT m.id, m.version, mine.moderates FROM mine JOIN meetings m ON m.group_id = mine.group_id "
+      "UNION ALL SELECT m.id, m.version, false FROM mine JOIN meetings m ON m.space_id = mine.group_id "
+      "  AND m.audience = 'space' "
+      "  WHERE $2::bigint IS NULL AND NOT EXISTS (SELECT 1 FROM mine x WHERE x.group_id = m.group_id)";
+  std::vector<visible_meeting> out;
+  for (auto r : pg::exec_prepared(w, "colibri_visible_meetings", sql, user_id, group_id))
+    out.push_back({r[0].as<std::int64_t>(), r[1].as<std::int64_t>(), r[2].as<bool>()});
   return out;
 }
 

@@ -5,6 +5,7 @@
 // conditional UPDATE of its registered count: concurrent sign-ups through
 // any number of REST processes never exceed the capacity.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -41,7 +42,8 @@ struct meeting_row {
   bool waitlist = true;
   std::optional<std::int64_t> max_cases;
   std::int64_t created_ms = 0, updated_ms = 0;
-  bool organiser = false;  // the caller moderates the meeting's group
+  std::int64_t version = 0;  // bumped by any change to what the meeting shows
+  bool organiser = false;    // the caller moderates the meeting's group
   std::vector<occurrence_row> occurrences;
 };
 
@@ -83,14 +85,24 @@ std::vector<meeting_row> meetings_by_ids(pqxx::transaction_base& w, const std::v
                                          std::int64_t user_id, std::optional<std::int64_t> from_ms = std::nullopt,
                                          std::optional<std::int64_t> to_ms = std::nullopt);
 
-// A page of the listing: meetings with an occurrence overlapping [from, to)
-// in the caller's groups and spaces (or one group), ordered by their first
-// such occurrence, after the cursor (first_ms, id).
-struct listing_key {
-  std::int64_t first_ms = 0, meeting_id = 0;
+// The meetings the caller sees for a listing (their groups', or one group's,
+// then their spaces' space-wide ones), with the version of what each shows.
+struct visible_meeting {
+  std::int64_t meeting_id = 0;
+  std::int64_t version = 0;
+  bool organiser = false;  // the caller moderates its group
 };
-std::vector<listing_key> listing(pqxx::transaction_base& w, std::int64_t user_id, std::optional<std::int64_t> group_id,
-                                 std::int64_t from_ms, std::int64_t to_ms, std::optional<listing_key> after, int limit);
+std::vector<visible_meeting> visible_meetings(pqxx::transaction_base& w, std::int64_t user_id,
+                                              std::optional<std::int64_t> group_id);
+
+// The caller's own standing in occurrences of these meetings: by occurrence.
+struct my_occurrence {
+  std::optional<std::string> state;  // registered, waitlisted
+  std::optional<std::int64_t> position;
+  bool present = false;
+};
+std::map<std::int64_t, my_occurrence> my_occurrences(pqxx::transaction_base& w, const std::vector<std::int64_t>& ids,
+                                                     std::int64_t user_id);
 
 // The occurrence, locked until the commit, with what registering needs.
 struct occurrence_lock {
