@@ -198,6 +198,14 @@ TEST_F(Meetings, TwelveAtOnceThroughTwoRestProcessesTenSeatsAndAFifoWaitingList)
   EXPECT_EQ(json_at(list.body, "registrations.10.state"), "registered");
   // Someone of the space outside the hidden group: 404 on every meeting path.
   auto outsider = professional("ailleurs", false);
+  // ... unless the meeting is for the whole space; narrowed back to the group, their place goes.
+  ASSERT_EQ(call("PATCH", "/api/v1/meetings/" + mid, R"({"audience":"space"})", admin_).status, 200);
+  ASSERT_EQ(json_at(post("/api/v1/occurrences/" + oid + "/registration", "", outsider).body, "registration.state"),
+            "registered");  // the twelfth seat
+  ASSERT_EQ(call("PATCH", "/api/v1/meetings/" + mid, R"({"audience":"group"})", admin_).status, 200);
+  EXPECT_EQ(count("SELECT count(*) FROM meeting_registrations WHERE user_id = " + outsider.id), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM meeting_registrations WHERE occurrence_id = " + oid), 11);
+  EXPECT_EQ(one("SELECT registered_count FROM meeting_occurrences WHERE id = " + oid), "11");
   EXPECT_EQ(get("/api/v1/meetings/" + mid, outsider).status, 404);
   EXPECT_EQ(post("/api/v1/occurrences/" + oid + "/registration", "", outsider).status, 404);
   EXPECT_EQ(get("/api/v1/meetings/" + mid + ".ics", outsider).status, 404);
@@ -262,6 +270,13 @@ TEST_F(Meetings, TheSecondThursdayAcrossDstPerOccurrenceRegistrationAndSlotGroup
   EXPECT_EQ(json_at(page2.body, "has_more"), "false");
   EXPECT_EQ(page2.body.find(json_at(series, "meeting.id").value_or("x") + ",\"group_id\""), std::string::npos);
   EXPECT_EQ(get("/api/v1/meetings?cursor=nonsense", p).status, 400);
+  // Every meeting knows when its last session ends (the listing skips those over without reading them).
+  EXPECT_EQ(one("SELECT last_ends_at = '2026-06-11T12:00:00Z' FROM meetings WHERE id = " +
+                json_at(series, "meeting.id").value_or("0")),
+            "t");
+  EXPECT_EQ(count("SELECT count(*) FROM meetings m WHERE last_ends_at IS DISTINCT FROM "
+                  "(SELECT max(ends_at) FROM meeting_occurrences o WHERE o.meeting_id = m.id)"),
+            0);
 }
 
 TEST_F(Meetings, CalendarsAreReadByTwoIndependentParsersToTheSameInstants) {

@@ -525,7 +525,7 @@ awaitable<response> meetings_api::list_meetings(request& req, const caller& who,
   // apart. The database answers two short statements.
   auto job = [uid = who.user_id, gid, f = *from, t = *to, after, n = *limit,
               cache = cache_](pqxx::nontransaction& w) -> std::string {
-    auto seen = repo::visible_meetings(w, uid, gid);
+    auto seen = repo::visible_meetings(w, uid, gid, f);
     std::vector<std::pair<std::int64_t, std::int64_t>> keys;
     for (const auto& v : seen) keys.emplace_back(v.meeting_id, v.version);
     auto cached = cache->get(keys);
@@ -629,7 +629,7 @@ awaitable<response> meetings_api::patch_meeting(request& req, const caller& who)
   check_choice(f, "mode", p.mode, std::set<std::string>{"online", "in_person", "hybrid"});
   check_choice(f, "audience", p.audience, std::set<std::string>{"group", "space"});
   if (auto e = f.error()) co_return fail(*e, req);
-  auto job = [uid = who.user_id, mid = *mid, p](pqxx::work& w) -> core::result<repo::meeting_row> {
+  auto job = [uid = who.user_id, mid = *mid, p](pqxx::work& w) -> core::result<meeting_change> {
     auto a = meeting_access(w, mid, uid, true);
     if (!a) return a.err();
     auto before = load_meeting(w, mid, uid);
@@ -639,11 +639,17 @@ awaitable<response> meetings_api::patch_meeting(request& req, const caller& who)
       return core::error::validation("location", core::message(core::msg::location_required));
     repo::update_meeting(w, mid, p);
     repo::audit(w, a->group_id, uid, "edit_meeting", std::nullopt, std::nullopt, std::nullopt, "");
-    return load_meeting(w, mid, uid);
+    // Narrowed to the group: the space's other members lose their seats and places in line.
+    std::vector<notify::notification> notes;
+    if (p.audience)
+      for (auto person : repo::registered_people(w, mid)) {
+        auto more = release_seats(w, person, true);
+        notes.insert(notes.end(), more.begin(), more.end());
+      }
+    return meeting_change{load_meeting(w, mid, uid), std::move(notes)};
   };
   auto out = co_await db_.transact(std::move(job));
-  if (!out) co_return fail(out.err(), req);
-  co_return response::json(200, meeting_json(*out));
+  co_return answer_change(pub_, out, req);
 }
 
 awaitable<response> meetings_api::cancel(request& req, const caller& who, bool whole_meeting) {

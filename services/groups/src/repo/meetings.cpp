@@ -202,18 +202,19 @@ std::map<std::int64_t, my_occurrence> my_occurrences(pqxx::transaction_base& w, 
 }
 
 std::vector<visible_meeting> visible_meetings(pqxx::transaction_base& w, std::int64_t user_id,
-                                              std::optional<std::int64_t> group_id) {
+                                              std::optional<std::int64_t> group_id, std::int64_t from_ms) {
   // By index: the caller's memberships, their groups' meetings, their spaces'
-  // space-wide meetings (not counted twice).
+  // space-wide meetings (not counted twice); those over are skipped on the row.
   static const std::string sql =
       "WITH mine AS (SELECT group_id, role IN ('moderator', 'owner') AS moderates FROM memberships "
       "  WHERE user_id = $1 AND ($2::bigint IS NULL OR group_id = $2)) "
       "SELECT m.id, m.version, mine.moderates FROM mine JOIN meetings m ON m.group_id = mine.group_id "
+      "  WHERE m.last_ends_at > to_timestamp($3::double precision / 1000) "
       "UNION ALL SELECT m.id, m.version, false FROM mine JOIN meetings m ON m.space_id = mine.group_id "
-      "  AND m.audience = 'space' "
+      "  AND m.audience = 'space' AND m.last_ends_at > to_timestamp($3::double precision / 1000) "
       "  WHERE $2::bigint IS NULL AND NOT EXISTS (SELECT 1 FROM mine x WHERE x.group_id = m.group_id)";
   std::vector<visible_meeting> out;
-  for (auto r : pg::exec_prepared(w, "colibri_visible_meetings", sql, user_id, group_id))
+  for (auto r : pg::exec_prepared(w, "colibri_visible_meetings", sql, user_id, group_id, from_ms))
     out.push_back({r[0].as<std::int64_t>(), r[1].as<std::int64_t>(), r[2].as<bool>()});
   return out;
 }
@@ -335,6 +336,14 @@ std::vector<registration_row> registrations(pqxx::transaction_base& w, std::int6
                                   "WHERE r.occurrence_id = $1 ORDER BY r.state, r.waitlist_no, r.created_at, r.user_id",
                               occurrence_id))
     out.push_back(read_registration(r));
+  return out;
+}
+
+std::vector<std::int64_t> registered_people(pqxx::transaction_base& w, std::int64_t meeting_id) {
+  std::vector<std::int64_t> out;
+  for (auto r :
+       w.exec_params("SELECT DISTINCT user_id FROM meeting_registrations WHERE meeting_id = $1 ORDER BY 1", meeting_id))
+    out.push_back(r[0].as<std::int64_t>());
   return out;
 }
 

@@ -92,8 +92,9 @@ struct visible_meeting {
   std::int64_t version = 0;
   bool organiser = false;  // the caller moderates its group
 };
+// Only meetings not over at from_ms.
 std::vector<visible_meeting> visible_meetings(pqxx::transaction_base& w, std::int64_t user_id,
-                                              std::optional<std::int64_t> group_id);
+                                              std::optional<std::int64_t> group_id, std::int64_t from_ms);
 
 // The caller's own standing in occurrences of these meetings: by occurrence.
 struct my_occurrence {
@@ -141,6 +142,8 @@ std::vector<std::int64_t> promote(pqxx::transaction_base& w, std::int64_t occurr
                                   std::optional<std::int64_t> seats);
 void set_capacity(pqxx::transaction_base& w, std::int64_t occurrence_id, std::optional<std::int64_t> capacity);
 std::vector<registration_row> registrations(pqxx::transaction_base& w, std::int64_t occurrence_id);
+// Everyone registered or waitlisted for any occurrence of the meeting.
+std::vector<std::int64_t> registered_people(pqxx::transaction_base& w, std::int64_t meeting_id);
 
 // Cancels an occurrence (or every occurrence not over yet and the meeting):
 // the people registered or waitlisted, each once; empty when already cancelled.
