@@ -59,4 +59,41 @@ char32_t next_code_point(std::string_view s, std::size_t& i) {
   return cp;
 }
 
+namespace {
+// U+00C0..U+00FF folded to ASCII (0: kept as is).
+constexpr const char* k_latin1_fold[64] = {
+    "a", "a", "a", "a", "a", "a", "ae", "c",     "e", "e", "e", "e", "i", "i", "i",  "i",   // C0..CF
+    "d", "n", "o", "o", "o", "o", "o",  nullptr, "o", "u", "u", "u", "u", "y", "th", "ss",  // D0..DF
+    "a", "a", "a", "a", "a", "a", "ae", "c",     "e", "e", "e", "e", "i", "i", "i",  "i",   // E0..EF
+    "d", "n", "o", "o", "o", "o", "o",  nullptr, "o", "u", "u", "u", "u", "y", "th", "y",   // F0..FF
+};
+}  // namespace
+
+std::string fold_for_search(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t at = i;
+    char32_t c = next_code_point(s, i);
+    if (c < 0x80) {
+      char a = static_cast<char>(c);
+      if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+      if (a == '\'' || a == '-') a = ' ';
+      out.push_back(a);
+    } else if (c >= 0xC0 && c <= 0xFF && k_latin1_fold[c - 0xC0]) {
+      out += k_latin1_fold[c - 0xC0];
+    } else if (c == 0x152 || c == 0x153) {
+      out += "oe";
+    } else if (c == 0x178) {
+      out += "y";
+    } else if (c == 0x2019 || c == 0x2018 || c == 0x2010 || c == 0x2011 || c == 0x2013 || c == 0x2014) {
+      out.push_back(' ');
+    } else {
+      out.append(s.substr(at, i - at));
+    }
+  }
+  return out;
+}
+
 }  // namespace colibri::core

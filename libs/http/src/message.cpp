@@ -78,6 +78,7 @@ response response::error(const core::error& e, core::lang l) {
   w.field("code", core::code_string(e.code));
   w.field("message", e.message.in(l));
   if (!e.field.empty()) w.field("field", e.field);
+  if (e.existing_id > 0) w.field("existing_id", e.existing_id);
   w.end_object().end_object();
   auto r = json(core::http_status(e.code), w.release());
   if (e.retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(e.retry_after_s));

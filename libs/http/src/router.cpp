@@ -19,8 +19,8 @@ std::vector<std::string_view> split(std::string_view path) {
 }
 }  // namespace
 
-void router::add(method m, std::string pattern, handler h) {
-  route r{m, pattern, {}, std::move(h)};
+void router::add(method m, std::string pattern, handler h, bool streaming) {
+  route r{m, pattern, {}, std::move(h), streaming};
   for (auto s : split(pattern)) r.segments.emplace_back(s);
   routes_.push_back(std::move(r));
 }
@@ -51,6 +51,7 @@ router::match router::find(request& req) const {
       req.params = std::move(params);
       out.h = &r.h;
       out.pattern = &r.pattern;
+      out.streaming = r.streaming;
       out.allow.clear();
       return out;
     }

@@ -59,6 +59,65 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
   return false;
 }
 
+// "Expect: 100-continue" (curl's habit above 1 MiB): say go on before
+// reading the body, or the client waits a second for nothing.
+bool expects_continue(std::string_view expect) { return expect.size() == 12 && beast::iequals(expect, "100-continue"); }
+
+awaitable<void> send_continue(beast::tcp_stream& stream) {
+  static constexpr std::string_view k_continue = "HTTP/1.1 100 Continue\r\n\r\n";
+  auto [ec, n] =
+      co_await asio::async_write(stream, asio::buffer(k_continue.data(), k_continue.size()), as_tuple(use_awaitable));
+  if (ec) throw std::system_error(ec);
+}
+
+// The body of a streaming route, read into the handler's string as it asks.
+class streamed_body final : public body_reader {
+ public:
+  streamed_body(beast::tcp_stream& s, beast::flat_buffer& b, bhttp::request_parser<bhttp::buffer_body>& p,
+                std::chrono::seconds timeout, std::string_view expect)
+      : stream_(s), buffer_(b), parser_(p), timeout_(timeout), expects_continue_(expects_continue(expect)) {}
+
+  awaitable<bool> read(std::string& out, std::size_t max) override {
+    if (parser_.is_done()) co_return false;
+    if (broken_) throw std::runtime_error("request body broken");
+    if (expects_continue_) {
+      // Asked for on the first read only: a handler that refuses from the
+      // header alone (413 on the declared length) never solicits the body.
+      expects_continue_ = false;
+      co_await send_continue(stream_);
+    }
+    auto at = out.size();
+    out.resize(at + max);
+    parser_.get().body().data = out.data() + at;
+    parser_.get().body().size = max;
+    stream_.expires_after(timeout_);
+    auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, as_tuple(use_awaitable));
+    out.resize(at + (max - parser_.get().body().size));
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) {
+      broken_ = true;
+      throw std::runtime_error("request body broken: " + ec.message());
+    }
+    co_return out.size() > at || !parser_.is_done();
+  }
+
+  std::optional<std::uint64_t> length() const override {
+    auto l = parser_.content_length();
+    if (!l) return std::nullopt;
+    return *l;
+  }
+
+  bool broken() const { return broken_; }
+
+ private:
+  beast::tcp_stream& stream_;
+  beast::flat_buffer& buffer_;
+  bhttp::request_parser<bhttp::buffer_body>& parser_;
+  std::chrono::seconds timeout_;
+  bool expects_continue_;
+  bool broken_ = false;
+};
+
 }  // namespace
 
 struct server::impl : std::enable_shared_from_this<impl> {
@@ -73,7 +132,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> in_flight{0};
 
-  request to_request(const bhttp::request<bhttp::string_body>& r, const tcp::endpoint& peer) {
+  request to_request(const bhttp::request_header<>& r, const tcp::endpoint& peer) {
     request out;
     out.verb = to_method(r.method());
     out.target = std::string(r.target());
@@ -86,7 +145,6 @@ struct server::impl : std::enable_shared_from_this<impl> {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       out.headers.emplace_back(std::move(name), std::string(f.value()));
     }
-    out.body = r.body();
     out.remote_address = peer.address().to_string();
     if (contains(opts.trusted_proxies, out.remote_address)) {
       if (auto real = out.header("x-real-ip"); !real.empty()) {
@@ -120,6 +178,10 @@ struct server::impl : std::enable_shared_from_this<impl> {
   // the next response.
   awaitable<void> write(beast::tcp_stream& stream, const response& r, unsigned version, bool keep_alive,
                         bool head = false) {
+    if (r.body_pieces) {
+      co_await write_pieces(stream, r, version, keep_alive, head);
+      co_return;
+    }
     auto res = to_beast(r, version, keep_alive);
     stream.expires_after(opts.request_timeout);
     if (head) {
@@ -130,8 +192,36 @@ struct server::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  awaitable<response> dispatch(request& req) {
-    auto m = routes.find(req);
+  // A body produced piece by piece: the header (with the announced length),
+  // then each piece as it comes, never more than one piece in memory. A
+  // producer that fails or falls short leaves the connection to be closed
+  // (the client sees a short body, never a wrong one).
+  awaitable<void> write_pieces(beast::tcp_stream& stream, const response& r, unsigned version, bool keep_alive,
+                               bool head) {
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(r.status), version};
+    res.set(bhttp::field::server, "colibri");
+    if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
+    res.set(bhttp::field::cache_control, "no-store");
+    for (const auto& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+    res.content_length(r.body_length);
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    stream.expires_after(opts.request_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(stream, sr, as_tuple(use_awaitable));
+    if (ec) throw std::system_error(ec);
+    if (head) co_return;
+    std::uint64_t sent = 0;
+    while (sent < r.body_length) {
+      auto piece = co_await r.body_pieces();
+      if (piece.empty() || sent + piece.size() > r.body_length) throw std::runtime_error("body producer fell short");
+      stream.expires_after(opts.request_timeout);
+      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(piece), as_tuple(use_awaitable));
+      if (wec) throw std::system_error(wec);
+      sent += piece.size();
+    }
+  }
+
+  awaitable<response> dispatch(request& req, const router::match& m) {
     if (!m.h) {
       if (!m.allow.empty()) {
         auto r = response::error(core::errc::method_not_allowed, req.lang);
@@ -202,44 +292,97 @@ struct server::impl : std::enable_shared_from_this<impl> {
     auto peer = stream.socket().remote_endpoint(pec);
     beast::flat_buffer buffer;
     for (;;) {
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.body_limit(opts.body_limit);
-      parser.header_limit(16 * 1024);
+      // The header first: the route decides how the body is read (whole,
+      // within the body limit, or streamed to the handler).
+      bhttp::request_parser<bhttp::empty_body> hp;
+      hp.header_limit(16 * 1024);
+      hp.body_limit(boost::none);  // each route's own limit applies below
       stream.expires_after(opts.request_timeout);
-      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, as_tuple(use_awaitable));
-      if (ec == bhttp::error::body_limit) {
-        co_await write(stream, response::error(core::errc::payload_too_large, core::lang::fr), 11, false);
-        break;
-      }
-      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
-          ec == asio::error::eof || ec == asio::error::operation_aborted)
-        break;
+      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, hp, as_tuple(use_awaitable));
+      if (closed_quietly(ec)) break;
       if (ec) {
-        auto e = core::error::make(core::errc::validation_failed, core::message(core::msg::malformed_http));
-        co_await write(stream, response::error(e, core::lang::fr), 11, false);
+        co_await write_malformed(stream);
         break;
       }
-      auto& breq = parser.get();
-      auto req = to_request(breq, peer);
-      if (bws::is_upgrade(breq)) {
-        std::string rest = beast::buffers_to_string(buffer.data());
-        co_await upgrade(std::move(stream), parser.release(), std::move(req), std::move(rest));
-        co_return;
-      }
-      ++in_flight;
+      auto req = to_request(hp.get(), peer);
+      auto m = routes.find(req);
+      bool upgrade_asked = bws::is_upgrade(hp.get());
+      auto version = hp.get().version();
+      bool keep_asked = hp.get().keep_alive();
       response res;
-      try {
-        res = co_await dispatch(req);
-      } catch (...) {
+      bool body_done = true;
+      if (m.h && m.streaming && !upgrade_asked) {
+        bhttp::request_parser<bhttp::buffer_body> bp{std::move(hp)};
+        bp.body_limit(boost::none);
+        streamed_body body(stream, buffer, bp, opts.request_timeout, req.header("expect"));
+        req.body_stream = &body;
+        ++in_flight;
+        try {
+          res = co_await dispatch(req, m);
+        } catch (...) {
+          --in_flight;
+          throw;
+        }
+        body_done = bp.is_done() && !body.broken();
         --in_flight;
-        throw;
+        if (body.broken()) break;  // nobody left to answer
+      } else {
+        co_await continue_if_expected(stream, req);
+        bhttp::request_parser<bhttp::string_body> sp{std::move(hp)};
+        sp.body_limit(opts.body_limit);
+        // The parser checks a declared length against its limit when the
+        // header completes, which happened above: check it here.
+        if (auto declared = sp.content_length(); declared && *declared > opts.body_limit) {
+          co_await write(stream, response::error(core::errc::payload_too_large, core::lang::fr), 11, false);
+          break;
+        }
+        stream.expires_after(opts.request_timeout);
+        auto [bec, bn] = co_await bhttp::async_read(stream, buffer, sp, as_tuple(use_awaitable));
+        if (bec == bhttp::error::body_limit) {
+          co_await write(stream, response::error(core::errc::payload_too_large, core::lang::fr), 11, false);
+          break;
+        }
+        if (closed_quietly(bec)) break;
+        if (bec) {
+          co_await write_malformed(stream);
+          break;
+        }
+        if (upgrade_asked) {
+          std::string rest = beast::buffers_to_string(buffer.data());
+          co_await upgrade(std::move(stream), sp.release(), std::move(req), std::move(rest));
+          co_return;
+        }
+        req.body = std::move(sp.get().body());
+        ++in_flight;
+        try {
+          res = co_await dispatch(req, m);
+        } catch (...) {
+          --in_flight;
+          throw;
+        }
+        --in_flight;
       }
-      bool keep = breq.keep_alive() && !stopping;
-      co_await write(stream, res, breq.version(), keep, req.verb == method::head);
-      --in_flight;
+      // A streamed body the handler did not read to its end (a 413) ends
+      // the connection: what follows on it is the rest of that body.
+      bool keep = keep_asked && body_done && !stopping;
+      co_await write(stream, res, version, keep, req.verb == method::head);
       if (!keep) break;
     }
     co_await linger_close(stream);
+  }
+
+  static bool closed_quietly(const beast::error_code& ec) {
+    return ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
+           ec == asio::error::eof || ec == asio::error::operation_aborted;
+  }
+
+  awaitable<void> write_malformed(beast::tcp_stream& stream) {
+    auto e = core::error::make(core::errc::validation_failed, core::message(core::msg::malformed_http));
+    co_await write(stream, response::error(e, core::lang::fr), 11, false);
+  }
+
+  static awaitable<void> continue_if_expected(beast::tcp_stream& stream, const request& req) {
+    if (expects_continue(req.header("expect"))) co_await send_continue(stream);
   }
 
   // Closing a socket that still holds unread bytes sends a TCP reset, and the

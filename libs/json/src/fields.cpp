@@ -115,6 +115,29 @@ std::optional<std::vector<std::int64_t>> fields::integers(std::string_view key, 
   return out;
 }
 
+std::optional<std::vector<std::string>> fields::strings(std::string_view key, presence p, std::size_t min_cp,
+                                                        std::size_t max_cp, std::size_t max_items) {
+  auto v = get(key, p);
+  if (!v) return std::nullopt;
+  auto a = v->as_array();
+  if (!a || a->size() > max_items) {
+    fail(key, core::message(core::msg::string_list, {{"max", std::to_string(max_items)}}));
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (const auto& item : *a) {
+    auto s = item.as_string();
+    auto n = s ? core::code_points(*s) : std::nullopt;
+    if (!n || *n < min_cp || *n > max_cp || s->find('\0') != std::string::npos) {
+      fail(key,
+           core::message(core::msg::text_length, {{"min", std::to_string(min_cp)}, {"max", std::to_string(max_cp)}}));
+      return std::nullopt;
+    }
+    out.emplace_back(*s);
+  }
+  return out;
+}
+
 std::optional<fields> fields::object(std::string_view key, presence p) {
   auto v = get(key, p);
   if (!v) return std::nullopt;

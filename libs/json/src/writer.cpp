@@ -1,5 +1,8 @@
 #include "colibri/json/writer.hpp"
 
+#include <charconv>
+#include <cmath>
+
 #include "colibri/core/log.hpp"
 
 namespace colibri::json {
@@ -55,6 +58,14 @@ writer& writer::value(std::string_view s) {
 writer& writer::value(std::int64_t n) {
   before_value();
   out_ += std::to_string(n);
+  return *this;
+}
+writer& writer::value(double d) {
+  if (!std::isfinite(d)) return null();
+  before_value();
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  out_.append(buf, ec == std::errc{} ? end : buf);
   return *this;
 }
 writer& writer::value(bool b) {

@@ -114,9 +114,9 @@ std::vector<std::int64_t> moderators_of(pqxx::transaction_base& w, std::int64_t 
 
 std::int64_t hold_post(pqxx::work& w, const held_request& p, std::vector<notify::notification>& notes) {
   auto r = w.exec_params(
-      "INSERT INTO held_posts (group_id, room, author_id, client_msg_id, body, reply_to, pattern) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
-      p.group_id, p.room, p.author_id, p.client_msg_id, p.body, p.reply_to, p.pattern);
+      "INSERT INTO held_posts (group_id, room, author_id, client_msg_id, body, reply_to, pattern, structure_id) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id",
+      p.group_id, p.room, p.author_id, p.client_msg_id, p.body, p.reply_to, p.pattern, p.structure_id);
   if (r.empty())  // a retry of a post already held
     return w
         .exec_params1("SELECT id FROM held_posts WHERE room = $1 AND author_id = $2 AND client_msg_id = $3", p.room,

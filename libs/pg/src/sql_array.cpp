@@ -1,5 +1,7 @@
 #include "colibri/pg/sql_array.hpp"
 
+#include "colibri/pg/field.hpp"
+
 namespace colibri::pg {
 
 namespace {
@@ -35,6 +37,22 @@ std::string bigint_array(const std::vector<std::optional<std::int64_t>>& v) {
 
 std::string bool_array(const std::vector<std::optional<bool>>& v) {
   return array(v, [](std::string& out, bool b) { out += b ? "t" : "f"; });
+}
+
+std::string strings_array(const std::vector<std::string>& v) {
+  return text_array(std::vector<std::optional<std::string>>(v.begin(), v.end()));
+}
+
+std::vector<std::string> strings(const pqxx::field& f) {
+  std::vector<std::string> out;
+  if (f.is_null()) return out;
+  auto p = f.as_array();
+  for (;;) {
+    auto [j, v] = p.get_next();
+    if (j == pqxx::array_parser::done) break;
+    if (j == pqxx::array_parser::string_value) out.push_back(std::move(v));
+  }
+  return out;
 }
 
 }  // namespace colibri::pg

@@ -89,6 +89,16 @@ awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r) {
     }
   }
 
+  // A card must name a structure of the directory (orientation, never a person).
+  if (r.kind == kind::message && r.structure_id) {
+    auto lookup = [id = *r.structure_id](pqxx::connection& c) {
+      pqxx::nontransaction w(c);
+      return !w.exec_params("SELECT 1 FROM care_structures WHERE id = $1", id).empty();
+    };
+    bool exists = co_await d.db.run(std::move(lookup));
+    if (!exists) co_return core::error::validation("structure_id", core::message(core::msg::structure_not_found));
+  }
+
   // The group's watched words, on every text a member writes: a message's
   // body, an edit's, a reaction's emoji. Only a new message can be held; a
   // word that would hold or block refuses an edit or a reaction.
@@ -102,8 +112,8 @@ awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r) {
   if (hit && hit->action == "block") co_return moderation::blocked_word(field);
   if (hit && hit->action == "hold") {
     if (r.kind != kind::message) co_return moderation::blocked_word(field);
-    moderation::held_request h{access->group_id, r.room,     r.author_id, r.client_msg_id.value_or(""),
-                               *r.body,          r.reply_to, hit->pattern};
+    moderation::held_request h{access->group_id, r.room,     r.author_id,  r.client_msg_id.value_or(""),
+                               *r.body,          r.reply_to, hit->pattern, r.structure_id};
     auto job = [h = std::move(h)](pqxx::connection& c) {
       pqxx::work w(c);
       std::vector<notify::notification> notes;
@@ -126,6 +136,7 @@ awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r) {
   a.client_msg_id = r.client_msg_id;
   a.body = r.body;
   a.reply_to = r.reply_to;
+  a.structure_id = r.kind == kind::message ? r.structure_id : std::nullopt;
   a.target_seq = r.target_seq;
   a.emoji = r.emoji;
   a.on = r.on;

@@ -74,6 +74,7 @@ settings read_settings(core::config& cfg) {
   s.login = read_rule(cfg, "COLIBRI_RATE_LOGIN_PER_ADDRESS", s.login);
   s.anonymous_read = read_rule(cfg, "COLIBRI_RATE_ANONYMOUS_READ_PER_ADDRESS", s.anonymous_read);
   s.mail = read_rule(cfg, "COLIBRI_RATE_MAIL", s.mail);
+  s.upload = read_rule(cfg, "COLIBRI_RATE_UPLOAD", s.upload);
   s.redis_timeout = std::chrono::milliseconds(cfg.integer("COLIBRI_RATE_REDIS_TIMEOUT_MS", 50, 1, 5000));
   return s;
 }
@@ -150,6 +151,10 @@ limiter::cost limiter::cost_of(action a) const {
       return {"mail", s_.mail, 1};
     case action::anonymous_read:
       return {"anonymous_read", s_.anonymous_read, 1};
+    case action::upload:
+      return {"upload", s_.upload, 1};
+    case action::download:
+      return {"history", s_.history, 3};
   }
   return {"write", s_.write, 1};
 }

@@ -47,6 +47,14 @@ void write_fields(json::writer& w, const event& e) {
   if (e.emoji) w.field("emoji", *e.emoji);
   if (e.on) w.field("on", *e.on);
   if (e.reply_to) w.field("reply_to", *e.reply_to);
+  if (e.structure) {
+    const auto& c = *e.structure;
+    w.key("structure").begin_object().field("id", c.id).field("name", c.name).field("kind", c.kind);
+    w.field("city", c.city).field("department", c.department);
+    if (c.phone) w.field("phone", *c.phone);
+    if (c.website) w.field("website", *c.website);
+    w.end_object();
+  }
   w.field("at", core::format_rfc3339_ms(e.at_ms));
 }
 }  // namespace

@@ -21,7 +21,12 @@ using pg::text_array;
 
 constexpr const char* k_event_columns =
     "e.id, e.room, e.seq, e.kind, e.author_id, coalesce(u.handle, ''), e.body, e.target_seq, e.emoji, "
-    "e.reaction_on, e.reply_to, (extract(epoch FROM e.created_at) * 1000)::bigint";
+    "e.reaction_on, e.reply_to, (extract(epoch FROM e.created_at) * 1000)::bigint, "
+    "s.id, s.name, s.kind, s.city, s.department, s.phone, s.website";
+// The author's handle and the card of the structure a message carries, read
+// from the directory whenever the event is read (never a copy).
+constexpr const char* k_event_joins =
+    " LEFT JOIN users u ON u.id = e.author_id LEFT JOIN care_structures s ON s.id = e.structure_id ";
 
 // The k_event_columns of a row, starting at column `at`.
 event read_event(const pqxx::row& r, int at = 0) {
@@ -38,6 +43,17 @@ event read_event(const pqxx::row& r, int at = 0) {
   e.on = pg::opt<bool>(r[at + 9]);
   e.reply_to = pg::opt<std::int64_t>(r[at + 10]);
   e.at_ms = r[at + 11].as<std::int64_t>();
+  if (!r[at + 12].is_null()) {
+    structure_card c;
+    c.id = r[at + 12].as<std::int64_t>();
+    c.name = r[at + 13].as<std::string>();
+    c.kind = r[at + 14].as<std::string>();
+    c.city = r[at + 15].as<std::string>();
+    c.department = r[at + 16].as<std::string>();
+    c.phone = pg::opt<std::string>(r[at + 17]);
+    c.website = pg::opt<std::string>(r[at + 18]);
+    e.structure = std::move(c);
+  }
   return e;
 }
 
@@ -58,8 +74,9 @@ constexpr const char* k_append_statement = "colibri_room_log_append";
 const std::string k_append_sql =
     std::string(
         "WITH req AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], "
-        "  $7::text[], $8::boolean[], $9::bigint[]) WITH ORDINALITY "
-        "  AS r(room, kind, author_id, client_msg_id, body, target_seq, emoji, reaction_on, reply_to, i)), "
+        "  $7::text[], $8::boolean[], $9::bigint[], $10::bigint[]) WITH ORDINALITY "
+        "  AS r(room, kind, author_id, client_msg_id, body, target_seq, emoji, reaction_on, reply_to, structure_id, "
+        "i)), "
         "old AS (SELECT r.i, e.* FROM req r JOIN room_events e ON e.room = r.room AND e.author_id = r.author_id "
         "  AND e.client_msg_id = r.client_msg_id), "
         "fresh AS (SELECT r.*, count(*) OVER (PARTITION BY r.room) AS n, "
@@ -69,13 +86,11 @@ const std::string k_append_sql =
         "  ON CONFLICT (name) DO UPDATE SET last_seq = rm.last_seq + EXCLUDED.last_seq RETURNING name, last_seq), "
         "numbered AS (SELECT f.*, a.last_seq - f.n + f.k AS seq FROM fresh f JOIN alloc a ON a.name = f.room), "
         "ins AS (INSERT INTO room_events (room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, "
-        "  reaction_on, reply_to) SELECT room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, "
-        "  reaction_on, reply_to FROM numbered ORDER BY room, seq RETURNING *) "
+        "  reaction_on, reply_to, structure_id) SELECT room, seq, kind, author_id, client_msg_id, body, target_seq, "
+        "  emoji, reaction_on, reply_to, structure_id FROM numbered ORDER BY room, seq RETURNING *) "
         "SELECT n.i, false, ") +
-    k_event_columns +
-    " FROM ins e JOIN numbered n ON n.room = e.room AND n.seq = e.seq LEFT JOIN users u ON u.id = e.author_id "
-    "UNION ALL SELECT e.i, true, " +
-    k_event_columns + " FROM old e LEFT JOIN users u ON u.id = e.author_id";
+    k_event_columns + " FROM ins e JOIN numbered n ON n.room = e.room AND n.seq = e.seq" + k_event_joins +
+    "UNION ALL SELECT e.i, true, " + k_event_columns + " FROM old e" + k_event_joins;
 
 // One statement over the batch's first occurrences; a retry repeated inside
 // the batch gets its first occurrence's event.
@@ -85,7 +100,7 @@ std::vector<append_result> write_batch_once(pqxx::connection& c, const std::vect
   std::vector<std::optional<std::size_t>> same_as(reqs.size());
   std::vector<std::size_t> sent;  // indexes of the requests in the statement
   std::vector<std::optional<std::string>> room, kind, cmid, body, emoji;
-  std::vector<std::optional<std::int64_t>> author, target, reply;
+  std::vector<std::optional<std::int64_t>> author, target, reply, structure;
   std::vector<std::optional<bool>> on;
   for (std::size_t i = 0; i < reqs.size(); ++i) {
     const auto& r = reqs[i];
@@ -105,12 +120,13 @@ std::vector<append_result> write_batch_once(pqxx::connection& c, const std::vect
     emoji.push_back(r.emoji);
     on.push_back(r.on);
     reply.push_back(r.reply_to);
+    structure.push_back(r.structure_id);
   }
   c.prepare(k_append_statement, k_append_sql);  // registered with the server on first use
   pqxx::nontransaction w(c);
-  auto res =
-      w.exec_prepared(k_append_statement, text_array(room), text_array(kind), bigint_array(author), text_array(cmid),
-                      text_array(body), bigint_array(target), text_array(emoji), bool_array(on), bigint_array(reply));
+  auto res = w.exec_prepared(k_append_statement, text_array(room), text_array(kind), bigint_array(author),
+                             text_array(cmid), text_array(body), bigint_array(target), text_array(emoji),
+                             bool_array(on), bigint_array(reply), bigint_array(structure));
   if (res.size() != sent.size()) throw std::logic_error("room log: one row per request expected");
   for (auto row : res) {
     auto& o = out[sent.at(row[0].as<std::size_t>() - 1)];
@@ -204,10 +220,11 @@ core::result<event> append_in(pqxx::work& w, const append_request& r, const opti
           "WITH alloc AS (INSERT INTO rooms AS rm (name, last_seq) VALUES ($1, 1) "
           "  ON CONFLICT (name) DO UPDATE SET last_seq = rm.last_seq + 1 RETURNING last_seq), "
           "ins AS (INSERT INTO room_events (room, seq, kind, author_id, client_msg_id, body, target_seq, emoji, "
-          "  reaction_on, reply_to) SELECT $1, last_seq, $2, $3, $4, $5, $6, $7, $8, $9 FROM alloc RETURNING *) "
+          "  reaction_on, reply_to, structure_id) SELECT $1, last_seq, $2, $3, $4, $5, $6, $7, $8, $9, $10 "
+          "  FROM alloc RETURNING *) "
           "SELECT ") +
-          k_event_columns + " FROM ins e LEFT JOIN users u ON u.id = e.author_id",
-      r.room, r.kind, r.author_id, r.client_msg_id, r.body, r.target_seq, r.emoji, r.on, r.reply_to);
+          k_event_columns + " FROM ins e" + k_event_joins,
+      r.room, r.kind, r.author_id, r.client_msg_id, r.body, r.target_seq, r.emoji, r.on, r.reply_to, r.structure_id);
   return read_event(res.at(0));
 }
 
@@ -219,8 +236,7 @@ std::vector<page> read_after_many(pqxx::work& w, const std::vector<std::string>&
   auto res = w.exec_params(
       std::string("SELECT k.i, x.* FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS k(room, since, i) "
                   "CROSS JOIN LATERAL (SELECT ") +
-          k_event_columns +
-          " FROM room_events e LEFT JOIN users u ON u.id = e.author_id "
+          k_event_columns + " FROM room_events e" + k_event_joins +
           "WHERE e.room = k.room AND e.seq > k.since ORDER BY e.seq LIMIT $3) x ORDER BY k.i, 4",
       pg::text_array(r), pg::bigint_array(a), limit + 1);
   std::vector<page> out(rooms.size());
@@ -250,8 +266,8 @@ awaitable<page> room_log::read_before(std::string room, std::int64_t before_seq,
   // more than asked to know whether there are more.
   auto job = [room = std::move(room), before_seq, limit](pqxx::connection& c) {
     pqxx::work w(c);
-    auto res = w.exec_params(std::string("SELECT ") + k_event_columns +
-                                 " FROM room_events e LEFT JOIN users u ON u.id = e.author_id WHERE e.room = $1 AND "
+    auto res = w.exec_params(std::string("SELECT ") + k_event_columns + " FROM room_events e" + k_event_joins +
+                                 "WHERE e.room = $1 AND "
                                  "e.seq < $2 ORDER BY e.seq DESC LIMIT $3",
                              room, before_seq, limit + 1);
     page p;

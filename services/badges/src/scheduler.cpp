@@ -1,5 +1,6 @@
 #include "colibri/badges/scheduler.hpp"
 
+#include "colibri/badges/digests.hpp"
 #include "colibri/badges/posts.hpp"
 #include "colibri/badges/reminders.hpp"
 #include "colibri/core/log.hpp"
@@ -65,6 +66,13 @@ void scheduler::loop() {
       auto reminded = run_reminders(*conn, now, s_.public_url);
       if (pub_)
         for (const auto& n : reminded.notifications) notify::publish(*pub_, n);
+      auto digested = run_watch_digests(*conn, now, s_.public_url);
+      if (pub_)
+        for (const auto& n : digested.notifications) notify::publish(*pub_, n);
+      if (digested.weeks > 0)
+        log::info("watch digests", {{"weeks", static_cast<std::int64_t>(digested.weeks)},
+                                    {"sent", static_cast<std::int64_t>(digested.notifications.size())},
+                                    {"mailed", static_cast<std::int64_t>(digested.mailed)}});
       purge_evidence(*conn, now);
       if (pub_)
         for (const auto& ev : posted.events) roomlog::publish(*pub_, ev);

@@ -116,6 +116,7 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   auto body = f.text("body", json::required, 1, gw_->settings().max_body_code_points);
   auto cmid = f.text("client_msg_id", json::required, 1, 64);
   auto reply_to = f.integer("reply_to", json::optional, 1, k_max_id);
+  auto structure_id = f.integer("structure_id", json::optional, 1, k_max_id);
   if (auto e = f.error()) co_return send_error(id, *e);
   posting::request r;
   r.author_id = user_id_;
@@ -124,6 +125,7 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   r.body = std::move(body);
   r.client_msg_id = std::move(cmid);
   r.reply_to = reply_to;
+  r.structure_id = structure_id;
   co_await post(id, std::move(r));
 }
 

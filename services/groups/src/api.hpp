@@ -175,4 +175,53 @@ class meetings_api : api_base {
   awaitable<http::response> put_professional(http::request& req, const caller& who);
 };
 
+// The professional space's documents: versions stored content-addressed,
+// uploads streamed, downloads checked at every request (documents.cpp).
+class documents_api : api_base {
+ public:
+  explicit documents_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  awaitable<http::response> list_documents(http::request& req, const caller& who);
+  awaitable<http::response> create_document(http::request& req, const caller& who);
+  awaitable<http::response> get_document(http::request& req, const caller& who);
+  awaitable<http::response> patch_document(http::request& req, const caller& who);
+  awaitable<http::response> upload(http::request& req, const caller& who);
+  awaitable<http::response> download(http::request& req, const caller& who);
+  awaitable<http::response> list_versions(http::request& req, const caller& who);
+  awaitable<http::response> restore(http::request& req, const caller& who);
+};
+
+// The watch, preferences and the news feed (watch.cpp).
+class watch_api : api_base {
+ public:
+  explicit watch_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  awaitable<http::response> list_watch(http::request& req, const caller& who);
+  awaitable<http::response> create_watch(http::request& req, const caller& who);
+  awaitable<http::response> get_preferences(http::request& req, const caller& who);
+  awaitable<http::response> put_preferences(http::request& req, const caller& who);
+  awaitable<http::response> feed(http::request& req, const caller& who);
+};
+
+// The directory of care structures and the referral codes (directory.cpp).
+class directory_api : api_base {
+ public:
+  explicit directory_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  awaitable<http::response> search(http::request& req, const caller& who);
+  awaitable<http::response> get(http::request& req, const caller& who);
+  awaitable<http::response> create(http::request& req, const caller& who);
+  awaitable<http::response> patch(http::request& req, const caller& who);
+  awaitable<http::response> set_representative(http::request& req, const caller& who, bool on);
+  awaitable<http::response> stats(http::request& req, const caller& who);
+  awaitable<http::response> create_referral_code(http::request& req, const caller& who);
+  awaitable<http::response> my_referral_codes(http::request& req, const caller& who);
+};
+
 }  // namespace colibri::groups

@@ -55,6 +55,8 @@ community_settings read_community_settings(core::config& cfg) {
   s.invitation_ttl = std::chrono::hours(cfg.integer("COLIBRI_INVITATION_TTL_HOURS", 24 * 14, 1, 24 * 365));
   s.public_url = cfg.str("COLIBRI_PUBLIC_URL", s.public_url);
   while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
+  s.upload_limit = static_cast<std::uint64_t>(
+      cfg.integer("COLIBRI_UPLOAD_LIMIT_BYTES", static_cast<std::int64_t>(s.upload_limit), 1024, 1LL << 30));
   return s;
 }
 
@@ -68,7 +70,10 @@ struct community::apis {
         badges(ctx),
         scheduled_posts(ctx),
         me(ctx),
-        meetings(ctx) {}
+        meetings(ctx),
+        documents(ctx),
+        watch(ctx),
+        directory(ctx) {}
   api_context ctx;
   groups_api groups;
   rooms_api rooms;
@@ -77,6 +82,9 @@ struct community::apis {
   scheduled_posts_api scheduled_posts;
   me_api me;
   meetings_api meetings;
+  documents_api documents;
+  watch_api watch;
+  directory_api directory;
 };
 
 community::community(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log,
@@ -93,6 +101,9 @@ void community::add_routes(http::router& r) {
   apis_->scheduled_posts.add_routes(r);
   apis_->me.add_routes(r);
   apis_->meetings.add_routes(r);
+  apis_->documents.add_routes(r);
+  apis_->watch.add_routes(r);
+  apis_->directory.add_routes(r);
 }
 
 namespace detail {

@@ -35,4 +35,7 @@ const std::set<std::string>& visibilities();
 void check_choice(json::fields& f, std::string_view key, const std::optional<std::string>& v,
                   const std::set<std::string>& allowed);
 
+// A French département code ("44", "2A", "971").
+bool department_code(std::string_view d);
+
 }  // namespace colibri::groups::detail

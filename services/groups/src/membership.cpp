@@ -18,6 +18,7 @@
 #include "meetings_shared.hpp"
 #include "params.hpp"
 #include "repo/audit.hpp"
+#include "repo/directory.hpp"
 #include "repo/groups.hpp"
 #include "repo/memberships.hpp"
 #include "repo/users.hpp"
@@ -39,6 +40,8 @@ awaitable<response> groups_api::join(request& req, const caller& who) {
   bool direct = g.join_policy == "open" || g.admin;
   auto motivation =
       f.text("motivation", direct || g.join_policy != "request" ? json::optional : json::required, 10, 2000);
+  // A professional's referral code ("hold"): counted, never kept with the request.
+  auto referral = f.text("referral_code", json::optional, 4, 40);
   if (auto e = f.error()) co_return fail(*e, req);
   if (!direct && g.join_policy == "invite") co_return fail(forbidden(core::msg::invitation_only), req);
   if (g.pending_request_id) co_return fail(conflict(core::msg::request_pending), req);
@@ -50,10 +53,14 @@ awaitable<response> groups_api::join(request& req, const caller& who) {
     std::int64_t created_ms = 0;
     group_view g;
   };
-  auto job = [g, uid, motivation, direct](pqxx::work& w) {
+  auto job = [g, uid, motivation, direct, referral](pqxx::work& w) {
     joined out;
     if (!holds_parent(w, g, uid)) {
       out.err = parent_first(repo::name_of(w, g.parent_id));
+      return out;
+    }
+    if (referral && !repo::use_referral_code(w, g.id, *referral)) {
+      out.err = core::error::validation("referral_code", core::message(core::msg::referral_code_invalid));
       return out;
     }
     if (direct) {

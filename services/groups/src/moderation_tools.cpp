@@ -173,6 +173,7 @@ awaitable<response> moderation_api::decide_held(request& req, const caller& who,
       a.client_msg_id = h->client_msg_id;
       a.body = h->body;
       a.reply_to = h->reply_to;
+      a.structure_id = h->structure_id;
       auto ev = roomlog::append_in(w, a, opts);
       if (!ev) {
         out.err = ev.err();

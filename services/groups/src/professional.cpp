@@ -17,17 +17,6 @@ using namespace detail;
 
 namespace {
 
-bool department_code(std::string_view d) {
-  auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  if (d.size() == 2) {
-    if (d == "2A" || d == "2B") return true;
-    if (!digit(d[0]) || !digit(d[1])) return false;
-    int n = (d[0] - '0') * 10 + (d[1] - '0');
-    return n >= 1 && n <= 95 && n != 20;
-  }
-  return d.size() == 3 && d[0] == '9' && d[1] == '7' && d[2] >= '1' && d[2] <= '8';
-}
-
 // 11 digits with a valid Luhn key (the RPPS number's own check).
 bool rpps_number(std::string_view s) {
   if (s.size() != 11) return false;
@@ -84,6 +73,19 @@ http::response profile_response(int status, const std::optional<repo::profession
 }
 
 }  // namespace
+
+namespace detail {
+bool department_code(std::string_view d) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (d.size() == 2) {
+    if (d == "2A" || d == "2B") return true;
+    if (!digit(d[0]) || !digit(d[1])) return false;
+    int n = (d[0] - '0') * 10 + (d[1] - '0');
+    return n >= 1 && n <= 95 && n != 20;
+  }
+  return d.size() == 3 && d[0] == '9' && d[1] == '7' && d[2] >= '1' && d[2] <= '8';
+}
+}  // namespace detail
 
 awaitable<response> meetings_api::get_professional(request&, const caller& who) {
   auto job = [uid = who.user_id](pqxx::nontransaction& w) { return repo::profile_of(w, uid); };

@@ -36,12 +36,13 @@ std::vector<held_row> list_held(pqxx::transaction_base& w, std::int64_t group_id
 
 std::optional<held_post> lock_held(pqxx::transaction_base& w, std::int64_t held_id) {
   auto r = w.exec_params(
-      "SELECT group_id, room, author_id, client_msg_id, body, reply_to FROM held_posts "
+      "SELECT group_id, room, author_id, client_msg_id, body, reply_to, structure_id FROM held_posts "
       "WHERE id = $1 AND state = 'held' FOR UPDATE",
       held_id);
   if (r.empty()) return std::nullopt;
   return held_post{r[0][0].as<std::int64_t>(),    r[0][1].as<std::string>(), r[0][2].as<std::int64_t>(),
-                   pg::opt<std::string>(r[0][3]), r[0][4].as<std::string>(), pg::opt<std::int64_t>(r[0][5])};
+                   pg::opt<std::string>(r[0][3]), r[0][4].as<std::string>(), pg::opt<std::int64_t>(r[0][5]),
+                   pg::opt<std::int64_t>(r[0][6])};
 }
 
 void decide_held(pqxx::transaction_base& w, std::int64_t held_id, bool approve, std::int64_t moderator_id) {

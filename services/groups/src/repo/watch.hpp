@@ -32,6 +32,7 @@ struct held_post {
   std::optional<std::string> client_msg_id;
   std::string body;
   std::optional<std::int64_t> reply_to;
+  std::optional<std::int64_t> structure_id;
 };
 // A post still held, locked; nullopt when decided or absent.
 std::optional<held_post> lock_held(pqxx::transaction_base& w, std::int64_t held_id);

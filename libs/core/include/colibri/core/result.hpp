@@ -2,6 +2,7 @@
 // Domain errors: an errc (one per wire error code of docs/protocol.md), a
 // localised human sentence, the offending field, and result<T>.
 #include <cassert>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -33,10 +34,17 @@ int http_status(errc e);
 struct error {
   errc code = errc::internal;
   text message;
-  std::string field;      // optional JSON path of the offending field
-  int retry_after_s = 0;  // for rate_limited / unavailable
+  std::string field;             // optional JSON path of the offending field
+  int retry_after_s = 0;         // for rate_limited / unavailable
+  std::int64_t existing_id = 0;  // a duplicate's original (409 conflict), when known
 
-  static error make(errc c, text msg, std::string field = {}) { return error{c, std::move(msg), std::move(field), 0}; }
+  static error make(errc c, text msg, std::string field = {}) {
+    error e;
+    e.code = c;
+    e.message = std::move(msg);
+    e.field = std::move(field);
+    return e;
+  }
   static error validation(std::string field, text msg) {
     return make(errc::validation_failed, std::move(msg), std::move(field));
   }

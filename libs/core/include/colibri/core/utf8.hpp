@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace colibri::core {
@@ -13,5 +14,11 @@ std::optional<std::size_t> code_points(std::string_view s);
 
 // Decodes the code point at s[i] (s must be valid UTF-8) and advances i.
 char32_t next_code_point(std::string_view s, std::size_t& i);
+
+// For matching what people type against what is stored: lower case, French
+// (and other Latin-1) accents folded, œ and æ spelled out, apostrophes and
+// hyphens as spaces ("Hôpital Saint-Étienne" -> "hopital saint etienne").
+// s must be valid UTF-8.
+std::string fold_for_search(std::string_view s);
 
 }  // namespace colibri::core

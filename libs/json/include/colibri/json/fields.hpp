@@ -31,6 +31,10 @@ class fields {
   // An array of 1..max_items integers, each within min..max.
   std::optional<std::vector<std::int64_t>> integers(std::string_view key, presence p, std::int64_t min,
                                                     std::int64_t max, std::size_t max_items);
+  // An array of at most max_items strings (possibly empty), each of
+  // min_cp..max_cp code points; reported as "key[i]" when one is wrong.
+  std::optional<std::vector<std::string>> strings(std::string_view key, presence p, std::size_t min_cp,
+                                                  std::size_t max_cp, std::size_t max_items);
   // A nested object; its own errors are reported with the "key." prefix.
   std::optional<fields> object(std::string_view key, presence p);
   // Present (even null).

@@ -22,6 +22,8 @@ class writer {
   writer& value(std::int64_t n);
   writer& value(int n) { return value(static_cast<std::int64_t>(n)); }
   writer& value(bool b);
+  // A finite number, shortest form that reads back the same (null if not finite).
+  writer& value(double d);
   writer& null();
   // An absent value is written as null.
   template <class T>

@@ -47,6 +47,7 @@ struct held_request {
   std::string body;
   std::optional<std::int64_t> reply_to;
   std::string pattern;
+  std::optional<std::int64_t> structure_id;
 };
 // Returns the held post's id (a retry finds the first) and adds the
 // moderators' notifications to `notes` (publish them after the commit).

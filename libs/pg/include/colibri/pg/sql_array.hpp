@@ -10,6 +10,7 @@
 namespace colibri::pg {
 
 std::string text_array(const std::vector<std::optional<std::string>>& v);
+std::string strings_array(const std::vector<std::string>& v);
 std::string bigint_array(const std::vector<std::optional<std::int64_t>>& v);
 std::string bool_array(const std::vector<std::optional<bool>>& v);
 

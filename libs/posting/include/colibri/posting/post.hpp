@@ -45,6 +45,7 @@ struct request {
   std::optional<std::string> body;           // message, edit
   std::optional<std::string> client_msg_id;  // message
   std::optional<std::int64_t> reply_to;      // message: a message of the same room
+  std::optional<std::int64_t> structure_id;  // message: a care structure of the directory (its card)
   std::optional<std::int64_t> target_seq;    // edit, remove, react
   std::optional<std::string> emoji;          // react
   std::optional<bool> on;                    // react

@@ -57,6 +57,10 @@ enum class action {
                      // recipient address (hashed), so nobody floods an inbox
   anonymous_read,    // per address: a read without a session (a calendar
                      // feed by its token): anonymous_read bucket, 1
+  upload,            // a document version (up to the upload limit, hashed and
+                     // stored): upload bucket (30 in a burst, 30 an hour), 1
+  download,          // a document's content (up to the upload limit read from
+                     // PostgreSQL): history bucket, 3
 };
 
 struct settings {
@@ -71,6 +75,7 @@ struct settings {
   bucket_rule mail{5, 5.0 / 3600};  // 5 in a burst, 5 an hour
   // Calendar providers poll many people's feeds from few addresses.
   bucket_rule anonymous_read{120, 2};
+  bucket_rule upload{30, 30.0 / 3600};
   std::chrono::milliseconds redis_timeout{50};
   // Local buckets kept at most (when Redis is away); past it the oldest half goes.
   std::size_t local_max = 100000;

@@ -27,10 +27,19 @@ struct append_request {
   std::optional<std::int64_t> author_id;
   std::optional<std::string> client_msg_id;  // makes a retry idempotent
   std::optional<std::string> body;
-  std::optional<std::int64_t> target_seq;  // edit, delete, reaction
-  std::optional<std::string> emoji;        // reaction
-  std::optional<bool> on;                  // reaction added / removed
-  std::optional<std::int64_t> reply_to;    // message replying to a seq
+  std::optional<std::int64_t> target_seq;    // edit, delete, reaction
+  std::optional<std::string> emoji;          // reaction
+  std::optional<bool> on;                    // reaction added / removed
+  std::optional<std::int64_t> reply_to;      // message replying to a seq
+  std::optional<std::int64_t> structure_id;  // a message orienting to a care structure
+};
+
+// A care structure's card, as a message carrying it shows it (read from the
+// directory whenever the event is read).
+struct structure_card {
+  std::int64_t id = 0;
+  std::string name, kind, city, department;
+  std::optional<std::string> phone, website;
 };
 
 struct event {
@@ -45,6 +54,7 @@ struct event {
   std::optional<std::string> emoji;
   std::optional<bool> on;
   std::optional<std::int64_t> reply_to;
+  std::optional<structure_card> structure;
   std::int64_t at_ms = 0;
 };
 

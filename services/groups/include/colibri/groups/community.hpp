@@ -31,6 +31,8 @@ struct community_settings {
   int page_max = 200;
   // The web client's origin, for the calendar feed's URL (COLIBRI_PUBLIC_URL).
   std::string public_url = "http://127.0.0.1:8080";
+  // The largest document version accepted (COLIBRI_UPLOAD_LIMIT_BYTES).
+  std::uint64_t upload_limit = 20u << 20;
 };
 
 community_settings read_community_settings(core::config& cfg);
