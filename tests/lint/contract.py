@@ -18,8 +18,8 @@ problems = []
 # Routes registered in the code: r.get("/api/..."), routes.post("/x"), ...
 code_routes = set()
 for path in list(root.glob("services/**/*.cpp")) + list(root.glob("libs/*/src/*.cpp")):
-    for m in re.finditer(r'\b\w+\.(get|post|put|patch|del)\("(/[^"]*)"', path.read_text()):
-        method = {"del": "DELETE"}.get(m.group(1), m.group(1).upper())
+    for m in re.finditer(r'\b\w+\.(get|post|put|patch|del|put_stream)\("(/[^"]*)"', path.read_text()):
+        method = {"del": "DELETE", "put_stream": "PUT"}.get(m.group(1), m.group(1).upper())
         code_routes.add(f"{method} {m.group(2)}")
 
 # Routes of the OpenAPI document (two-space paths, four-space methods).

@@ -361,7 +361,7 @@ constexpr entry k_catalogue[] = {
      "The moderators of \"{group}\" remind you of the group's rules, so that everyone feels welcome.{rules}"},
     {msg::note_watch_digest, "Veille de la semaine : {count} nouvelle(s) référence(s)",
      "This week's watch: {count} new reference(s)"},
-    {msg::note_watch_digest_body, "{titles}", "{titles}"},
+    {msg::note_watch_digest_body, "Au programme : {titles}", "Featured: {titles}"},
     {msg::note_welcome, "Bienvenue dans « {group} »", "Welcome to \"{group}\""},
     {msg::note_welcome_body,
      "Nous sommes heureux de vous accueillir. Voici les règles du groupe :\n\n{rules}\n\nBesoin d'aide, à toute heure "
