@@ -70,6 +70,13 @@ class WebClient : public stack_fixture {
     p.screenshot(dir + "/" + name + "-desktop.png");
   }
 
+  int count_versions(const std::string& group_id) {
+    auto out =
+        sql("SELECT count(*) FROM document_versions v JOIN documents d ON d.id = v.document_id WHERE d.group_id = " +
+            group_id);
+    return std::stoi(out);
+  }
+
   std::unique_ptr<browser> browser_;
 };
 
@@ -442,7 +449,8 @@ TEST_F(WebClient, EveryPageMeetsWcag21AAAtPhoneAndDesktopWidthsLoggedOutAndIn) {
        {std::string("#/groups"), "#/groups/" + gid, "#/groups/" + gid + "/threads",
         "#/groups/" + gid + "/threads/" + tid, "#/groups/" + gid + "/moderation", "#/groups/" + gid + "/meetings",
         std::string("#/meetings"), "#/meetings/" + mid, std::string("#/messages"), std::string("#/notifications"),
-        std::string("#/progress"), std::string("#/profile"), std::string("#/account")})
+        std::string("#/progress"), std::string("#/profile"), std::string("#/account"), std::string("#/aide"),
+        std::string("#/feed")})
     check(hash);
 }
 
@@ -526,6 +534,131 @@ TEST_F(WebClient, AProfessionalRegistersIsWaitlistedPromotedAndDownloadsTheCalen
                   "includes('femmes enceintes')",
                   seconds(10)));
   EXPECT_EQ(p->text("JSON.stringify(window.__errors || [])"), "[]");
+}
+
+}  // namespace
+
+namespace {
+
+// Issue 18: a member finds help in Loire-Atlantique (sorted, nothing from
+// elsewhere) and sees, in the room, the card a volunteer attached to a
+// message, with the structure's number; a professional adds a reference
+// document and then a new version of it.
+TEST_F(WebClient, AMemberFindsHelpIn44SeesAVolunteersCardAndAProfessionalVersionsAReferenceDocument) {
+  auto account = [&](const std::string& handle) {
+    auto r = http_call(
+        http_port_, "POST", "/api/v1/auth/register",
+        R"({"email":")" + handle + R"(@example.fr","password":"un mot de passe","handle":")" + handle + "\"}");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return std::pair{*json_at(r.body, "token"), *json_at(r.body, "user.id")};
+  };
+  auto [admin_token, admin_id] = account("Coordination");
+  sql("UPDATE users SET is_admin = true WHERE id = " + admin_id);
+  std::map<std::string, std::string> admin{{"Authorization", "Bearer " + admin_token}};
+  struct place {
+    const char *name, *city, *postcode, *dept, *phone;
+    double lat, lon;
+  };
+  for (const auto& s : {place{"Exemple — Pharmacie de Rezé", "Rezé", "44400", "44", "01 99 00 44 03", 47.18, -1.55},
+                        place{"Exemple — CSAPA de Nantes", "Nantes", "44000", "44", "01 99 00 44 01", 47.21, -1.55},
+                        place{"Exemple — Maison de santé de Saint-Nazaire", "Saint-Nazaire", "44600", "44",
+                              "01 99 00 44 05", 47.27, -2.21},
+                        place{"Exemple — CSAPA de Lille", "Lille", "59000", "59", "01 99 00 59 01", 50.63, 3.05}}) {
+    char pos[64];
+    std::snprintf(pos, sizeof pos, "\"lat\":%.2f,\"lon\":%.2f", s.lat, s.lon);
+    auto r = http_call(http_port_, "POST", "/api/v1/structures",
+                       std::string("{\"name\":\"") + s.name + R"(","kind":"csapa","services":["tabac"],)" +
+                           R"("address":"1 rue de l'Exemple","postcode":")" + s.postcode + R"(","city":")" + s.city +
+                           R"(","department":")" + s.dept + R"(","phone":")" + s.phone + "\"," + pos + "}",
+                       admin);
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  auto nantes = *json_at(http_call(http_port_, "GET", "/api/v1/structures?department=44&q=nantes", "", admin).body,
+                         "structures.0.id");
+  auto g = http_call(http_port_, "POST", "/api/v1/groups",
+                     R"({"name":"Les Colibris","description":"Entraide","rules":"Bienveillance.",)"
+                     R"("join_policy":"open","visibility":"listed"})",
+                     admin);
+  ASSERT_EQ(g.status, 201) << g.body;
+  auto gid = *json_at(g.body, "group.id");
+  auto [vol_token, vol_id] = account("Benevole");
+  auto [member_token, member_id] = account("Camille");
+  for (const auto& t : {vol_token, member_token})
+    ASSERT_EQ(
+        http_call(http_port_, "POST", "/api/v1/groups/" + gid + "/join", "", {{"Authorization", "Bearer " + t}}).status,
+        201);
+  auto posted = http_call(http_port_, "POST", "/api/v1/rooms/group:" + gid + "/events",
+                          R"({"kind":"message","body":"Tu peux les appeler de ma part, ils sont super.",)"
+                          R"("client_msg_id":"card-e2e","structure_id":)" +
+                              nantes + "}",
+                          {{"Authorization", "Bearer " + vol_token}});
+  ASSERT_EQ(posted.status, 201) << posted.body;
+
+  auto p = open(0, "#/login");
+  p->eval("localStorage.setItem('colibri.token', " + page::quote(member_token) + ")");
+  p->go(fronts_[0]->origin() + "/?signed-in#/aide");
+  ASSERT_TRUE(p->wait_for("document.querySelector('input[name=department]')", seconds(10)));
+  p->type("input[name=department]", "44");
+  p->click(".directory-search button[type=submit]");
+  ASSERT_TRUE(p->wait_for("document.querySelectorAll('.structures .structure-card').length === 3", seconds(10)))
+      << text_of(*p, ".structures");
+  auto names =
+      p->text("[...document.querySelectorAll('.structures .structure-card h3')].map((e) => e.textContent).join('|')");
+  EXPECT_EQ(names, "Exemple — CSAPA de Nantes|Exemple — Maison de santé de Saint-Nazaire|Exemple — Pharmacie de Rezé");
+  EXPECT_EQ(text_of(*p, ".structures").find("Lille"), std::string::npos);
+  EXPECT_NE(text_of(*p, ".notice.urgent").find("3114"), std::string::npos);
+  shots(*p, "help-near-me-44");
+  // Around a point (the browser's location): sorted by distance.
+  p->go(fronts_[0]->origin() + "/#/groups/" + gid);
+  ASSERT_TRUE(p->wait_for("document.querySelector('.msg .structure-card')", seconds(10))) << messages(*p);
+  EXPECT_NE(text_of(*p, ".msg .structure-card").find("01 99 00 44 01"), std::string::npos);
+  EXPECT_NE(text_of(*p, ".msg .structure-card").find("CSAPA de Nantes"), std::string::npos);
+  shots(*p, "room-structure-card");
+  EXPECT_EQ(p->text("JSON.stringify(window.__errors || [])"), "[]");
+
+  // A professional (a moderator of a professional group) adds a reference document, then a new version.
+  auto space = http_call(http_port_, "POST", "/api/v1/groups",
+                         R"({"name":"E-médiation","description":"Espace pro","rules":"Confidentialité.",)"
+                         R"("join_policy":"invite","visibility":"hidden","kind":"professional"})",
+                         admin);
+  ASSERT_EQ(space.status, 201) << space.body;
+  auto sid = *json_at(space.body, "group.id");
+  auto pg = http_call(http_port_, "POST", "/api/v1/groups",
+                      R"({"name":"Protocoles","description":"d","rules":"r","join_policy":"invite",)"
+                      R"("visibility":"hidden","parent_id":)" +
+                          sid + "}",
+                      admin);
+  ASSERT_EQ(pg.status, 201) << pg.body;
+  auto pgid = *json_at(pg.body, "group.id");
+  auto [pro_token, pro_id] = account("DrLemoine");
+  sql("INSERT INTO memberships (group_id, user_id, role) VALUES (" + sid + ", " + pro_id + ", 'member'), (" + pgid +
+      ", " + pro_id + ", 'moderator')");
+  auto q = open(0, "#/login");
+  q->eval("localStorage.setItem('colibri.token', " + page::quote(pro_token) + ")");
+  q->go(fronts_[0]->origin() + "/?signed-in#/groups/" + pgid + "/documents");
+  ASSERT_TRUE(q->wait_for("document.querySelector('.documents form input[name=title]')", seconds(10)));
+  auto set_file = [&](const std::string& form_css, const std::string& content, const std::string& name) {
+    q->eval("(() => { const dt = new DataTransfer(); dt.items.add(new File([" + page::quote(content) + "], " +
+            page::quote(name) + ", { type: 'application/pdf' })); document.querySelector(" +
+            page::quote(form_css + " input[type=file]") + ").files = dt.files; })()");
+  };
+  q->type(".documents form input[name=title]", "Protocole de sevrage tabagique");
+  q->eval("document.querySelector('.documents form select[name=status]').value = 'reference'");
+  set_file(".documents details form", "%PDF-1.4\nversion 1\n%%EOF\n", "protocole-v1.pdf");
+  q->click(".documents details form button[type=submit]");
+  ASSERT_TRUE(q->wait_for("document.querySelector('.document .chip.ok')", seconds(10))) << text_of(*q, ".documents");
+  EXPECT_NE(text_of(*q, ".document h3").find("Référence"), std::string::npos);
+  set_file(".document form.inline", "%PDF-1.4\nversion 2, relue\n%%EOF\n", "protocole-v2.pdf");
+  q->click(".document form.inline button[type=submit]");
+  ASSERT_TRUE(q->wait_for("(document.querySelector('.document') || {}).textContent.includes('v2 · protocole-v2.pdf')",
+                          seconds(10)))
+      << text_of(*q, ".documents");
+  q->eval("document.querySelector('.document details').open = true");
+  ASSERT_TRUE(q->wait_for("document.querySelectorAll('.document .versions li').length === 2", seconds(10)));
+  EXPECT_EQ(count_versions(pgid), 2);
+  EXPECT_EQ(text_of(*q, ".documents").find("Invalid"), std::string::npos) << text_of(*q, ".documents");
+  shots(*q, "documents-reference-versions");
+  EXPECT_EQ(q->text("JSON.stringify(window.__errors || [])"), "[]");
 }
 
 }  // namespace

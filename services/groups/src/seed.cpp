@@ -5,6 +5,7 @@
 #include "colibri/core/clock.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/groups/community.hpp"
+#include "repo/directory.hpp"
 #include "repo/groups.hpp"
 #include "repo/meetings.hpp"
 
@@ -138,6 +139,70 @@ void seed_meetings(pqxx::transaction_base& w) {
        "practice", "hybrid", std::string("Maison des associations, Nantes"), 120, 20, starts, keys);
 }
 
+// Fictional care structures for the local stack, in Loire-Atlantique and
+// Nord: every name starts "Exemple —" and every phone number is in the
+// range reserved for fiction (01 99 00 xx xx), so that nobody in distress
+// calls a wrong number.
+struct seed_structure {
+  const char *name, *kind, *services, *address, *postcode, *city, *department;
+  double lat, lon;
+  const char *phone, *hours;
+};
+
+const seed_structure k_structures[] = {
+    {"Exemple — CSAPA du centre de Nantes", "csapa", "tabac,alcool,cannabis", "12 rue de l'Exemple", "44000", "Nantes",
+     "44", 47.2173, -1.5534, "01 99 00 44 01", "lundi-vendredi 9h-18h, sur rendez-vous"},
+    {"Exemple — Consultation de tabacologie du CHU", "tobacco_clinic", "tabac,grossesse", "1 place de l'Hôpital",
+     "44000", "Nantes", "44", 47.2120, -1.5540, "01 99 00 44 02", "mardi et jeudi 14h-17h"},
+    {"Exemple — Maison de santé de Rezé", "health_centre", "tabac,médecine générale", "5 avenue des Essais", "44400",
+     "Rezé", "44", 47.1830, -1.5500, "01 99 00 44 03", "lundi-samedi 8h-19h"},
+    {"Exemple — Infirmière Asalée de Saint-Herblain", "asalee", "tabac,suivi", "8 rue du Modèle", "44800",
+     "Saint-Herblain", "44", 47.2120, -1.6490, "01 99 00 44 04", "sur rendez-vous"},
+    {"Exemple — Pharmacie du port de Saint-Nazaire", "pharmacy", "substituts nicotiniques,conseil", "3 quai Fictif",
+     "44600", "Saint-Nazaire", "44", 47.2735, -2.2138, "01 99 00 44 05", "lundi-samedi 9h-19h30"},
+    {"Exemple — CSAPA de Châteaubriant", "csapa", "tabac,alcool", "2 rue Imaginaire", "44110", "Châteaubriant", "44",
+     47.7170, -1.3760, "01 99 00 44 06", "lundi, mercredi, vendredi 9h-17h"},
+    {"Exemple — CSAPA de Lille", "csapa", "tabac,alcool,cannabis", "20 boulevard de l'Exemple", "59000", "Lille", "59",
+     50.6310, 3.0570, "01 99 00 59 01", "lundi-vendredi 9h-18h"},
+    {"Exemple — Consultation d'addictologie hospitalière de Lille", "hospital_clinic", "tabac,alcool",
+     "4 rue de l'Hôpital-Fictif", "59000", "Lille", "59", 50.6100, 3.0350, "01 99 00 59 02", "sur rendez-vous"},
+    {"Exemple — Maison de santé de Roubaix", "health_centre", "tabac,médecine générale", "9 rue du Test", "59100",
+     "Roubaix", "59", 50.6900, 3.1810, "01 99 00 59 03", "lundi-samedi 8h-20h"},
+    {"Exemple — Service de santé au travail de Tourcoing", "occupational_health", "tabac,entreprises",
+     "11 avenue Factice", "59200", "Tourcoing", "59", 50.7230, 3.1610, "01 99 00 59 04", "lundi-vendredi 8h30-17h"},
+    {"Exemple — CAARUD de Dunkerque", "caarud", "réduction des risques,tabac", "6 quai de la Fiction", "59140",
+     "Dunkerque", "59", 51.0340, 2.3770, "01 99 00 59 05", "mardi-samedi 10h-18h"},
+    {"Exemple — Équipe mobile d'addictologie de Valenciennes", "mobile_team", "tabac,alcool,aller-vers",
+     "1 rue Démonstration", "59300", "Valenciennes", "59", 50.3580, 3.5230, "01 99 00 59 06", "sur appel"},
+};
+
+void seed_structures(pqxx::transaction_base& w) {
+  if (!w.exec("SELECT 1 FROM care_structures WHERE name LIKE 'Exemple — %' LIMIT 1").empty()) return;
+  for (const auto& x : k_structures) {
+    repo::structure_fields f;
+    f.name = x.name;
+    f.kind = x.kind;
+    std::vector<std::string> services;
+    std::string_view all(x.services);
+    for (std::size_t at = 0; at <= all.size();) {
+      auto comma = all.find(',', at);
+      services.emplace_back(all.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at));
+      if (comma == std::string_view::npos) break;
+      at = comma + 1;
+    }
+    f.services = services;
+    f.address = x.address;
+    f.postcode = x.postcode;
+    f.city = x.city;
+    f.department = x.department;
+    f.lat = x.lat;
+    f.lon = x.lon;
+    f.phone = x.phone;
+    f.hours = x.hours;
+    repo::insert_structure(w, f);
+  }
+}
+
 }  // namespace
 
 int community::seed(pqxx::connection& c) {
@@ -162,6 +227,7 @@ int community::seed(pqxx::connection& c) {
   // The welcome team greets the self-help group's newcomers.
   repo::name_welcome_team(w, "je-ne-fume-plus", "equipe-accueil");
   seed_meetings(w);
+  seed_structures(w);
   w.commit();
   if (created) log::info("groups seeded", {{"created", created}});
   return created;

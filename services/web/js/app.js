@@ -4,7 +4,9 @@ import { ApiError, get, patch, post, session, whenUnauthenticated } from "./api.
 import { day, lang, money, number, setLang, t, time } from "./i18n.js";
 import { Live } from "./live.js";
 import { groupMeetingsView, meetingsListView, meetingView } from "./meetings.js";
+import { helpView } from "./directory.js";
 import { moderationView } from "./moderation.js";
+import { documentsView, feedView, watchView } from "./pro.js";
 import { roomView } from "./room.js";
 import { announce, field, form, h, replace } from "./ui.js";
 
@@ -81,7 +83,8 @@ function renderNav() {
   }
   const count = app.unreadNotifications ? h("span", { class: "badge", "aria-label": `${app.unreadNotifications} ${t("unread")}` },
     String(app.unreadNotifications)) : null;
-  replace(nav, link("#/groups", t("groups")), link("#/meetings", t("meetings")), link("#/messages", t("messages")),
+  replace(nav, link("#/groups", t("groups")), link("#/feed", t("feed")), link("#/meetings", t("meetings")),
+    link("#/messages", t("messages")), link("#/aide", t("help_near")),
     link("#/notifications", t("notifications"), count),
     link("#/progress", t("progress")), link("#/profile", t("profile")), link("#/account", t("account")), langButton,
     h("button", { type: "button", class: "link", onclick: async () => {
@@ -165,6 +168,8 @@ async function groupView(id, tab) {
   const tabs = member ? h("nav", { class: "tabs", "aria-label": g.name },
     [["room", t("room"), `#/groups/${id}`], ["threads", t("threads"), `#/groups/${id}/threads`],
      ["meetings", t("meetings"), `#/groups/${id}/meetings`],
+     g.kind === "professional" ? ["documents", t("documents"), `#/groups/${id}/documents`] : null,
+     g.kind === "professional" ? ["watch", t("watch"), `#/groups/${id}/watch`] : null,
      moderator ? ["moderation", t("moderation"), `#/groups/${id}/moderation`] : null].filter(Boolean)
       .map(([k, label, href]) => h("a", { href, "aria-current": tab === k ? "page" : null }, label))) : null;
   const head = h("header", { class: "group-head" },
@@ -174,6 +179,8 @@ async function groupView(id, tab) {
   let body;
   if (tab === "threads") body = await threadsView(g);
   else if (tab === "meetings") body = await groupMeetingsView(g, moderator);
+  else if (tab === "documents") body = await documentsView(g, moderator);
+  else if (tab === "watch") body = await watchView(g);
   else if (tab === "moderation") body = await moderationView(app, g);
   else {
     const room = roomView(app, g.room, { title: t("room"), members: membersOf(g) });
@@ -328,6 +335,10 @@ const routes = [
   [/^#\/groups\/(\d+)\/threads$/, (id) => groupView(id, "threads"), true],
   [/^#\/groups\/(\d+)\/moderation$/, (id) => groupView(id, "moderation"), true],
   [/^#\/groups\/(\d+)\/meetings$/, (id) => groupView(id, "meetings"), true],
+  [/^#\/groups\/(\d+)\/documents$/, (id) => groupView(id, "documents"), true],
+  [/^#\/groups\/(\d+)\/watch$/, (id) => groupView(id, "watch"), true],
+  [/^#\/feed$/, () => feedView(), true],
+  [/^#\/aide$/, () => helpView(), true],
   [/^#\/meetings$/, () => meetingsListView(), true],
   [/^#\/meetings\/(\d+)$/, (mid) => meetingView(mid), true],
   [/^#\/groups\/(\d+)\/threads\/(\d+)$/, (gid, tid) => threadView(gid, tid), true],

@@ -4,6 +4,7 @@
 // reactions, typing, read markers, reports.
 import { get, post } from "./api.js";
 import { t, time } from "./i18n.js";
+import { directorySearch, structureCard } from "./directory.js";
 import { announce, field, form, h, replace } from "./ui.js";
 
 const REACTIONS = ["👍", "❤️", "💪", "🎉"];
@@ -36,14 +37,33 @@ export function roomView(app, room, { title, subtitle, members } = {}) {
   textarea.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); composer.requestSubmit(); }
   });
+  // Orientation: a structure of the directory attached to the next message (its card, never a person).
+  let attached = null;
+  const attachedChip = h("p", { class: "attached", hidden: true });
+  const picker = h("div", { class: "picker", hidden: true });
+  const orient = h("button", { type: "button", class: "link orient", onclick: () => {
+    picker.hidden = !picker.hidden;
+    if (!picker.hidden && !picker.childElementCount)
+      picker.append(directorySearch({ pick: (s) => {
+        attached = s;
+        replace(attachedChip, t("s_attached", { name: s.name }), " ",
+          h("button", { type: "button", class: "link", onclick: () => { attached = null; attachedChip.hidden = true; } }, t("s_detach")));
+        attachedChip.hidden = false;
+        picker.hidden = true;
+        textarea.focus();
+      } }));
+  } }, t("s_orient"));
   const composer = form({ class: "composer", "aria-label": t("write") },
     [h("div", { class: "field", "data-field": "body" }, h("label", { class: "sr-only", for: `c-${room}` }, t("write")),
       Object.assign(textarea, { id: `c-${room}` }), h("p", { class: "field-error", hidden: true })),
-     h("button", { type: "submit" }, t("send"))],
+     h("button", { type: "submit" }, t("send")), orient, attachedChip, picker],
     async ({ body }) => {
       textarea.value = "";
+      const card = attached;
       try {
-        const r = await app.live.send(room, body);
+        const r = await app.live.send(room, body, undefined, card ? card.id : undefined);
+        attached = null;
+        attachedChip.hidden = true;
         if (r.type === "held") announce(t("held"));
       } catch (e) {
         textarea.value = body;  // nothing lost: the text comes back to be corrected
@@ -119,6 +139,7 @@ export function roomView(app, room, { title, subtitle, members } = {}) {
       ev.kind === "message" ? h("p", { class: "meta" }, h("span", { class: "author" }, who), " · ",
         h("time", { datetime: ev.at }, time(ev.at))) : null,
       h("p", { class: "body" }, text),
+      ev.structure && ev.body !== undefined ? structureCard(ev.structure, { compact: true }) : null,
       h("div", { class: "reactions" }),
       ev.kind === "message" || ev.kind === "system" ? actions(ev) : null);
     return li;
