@@ -1,5 +1,7 @@
 // colibri-groups: the REST service: accounts, groups, threads, moderation,
 // notifications and the caller's data.
+#include <malloc.h>
+
 #include <boost/asio/thread_pool.hpp>
 
 #include "colibri/auth/password.hpp"
@@ -11,6 +13,12 @@
 using namespace colibri;
 
 int main(int argc, char** argv) {
+  // Document chunks pass through buffers of 256 KiB to 512 KiB (a chunk, its
+  // hex text from libpq). A fixed mmap threshold gives those back to the
+  // system when freed; glibc's default threshold rises after the first such
+  // free and keeps them in the heap of each pool thread for good
+  // (docs/benchmarks.md, "Documents").
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   return service::guarded_main("groups", argc, argv, [](core::config& cfg) {
     auto common = service::read_common(cfg, "groups", "127.0.0.1:8081");
     auto account_settings = groups::read_account_settings(cfg);

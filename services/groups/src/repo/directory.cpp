@@ -50,28 +50,49 @@ std::optional<structure_row> load_structure(pqxx::transaction_base& w, std::int6
 }
 
 // Filters by département and kind (an index), every folded word in the
-// search text; near a point, a bounding box first (an index on lat, lon),
-// then the exact distance, sorted, within the radius.
+// search text (a trigram index); near a point, a bounding box first (an
+// index on lat, lon), then the exact distance, sorted, within the radius.
+// Only the filters asked for are in the statement, so that each shape gets
+// its own plan with the values in it.
 std::vector<structure_row> search_structures(pqxx::transaction_base& w, const structure_query& q) {
   bool near = q.lat && q.lon;
   double lat = q.lat.value_or(0), lon = q.lon.value_or(0);
   double dlat = q.radius_km / 111.0;
   double c = std::max(0.01, std::cos(lat * 3.14159265358979323846 / 180));
   double dlon = std::min(180.0, q.radius_km / (111.0 * c));
-  std::string sql = std::string("SELECT * FROM (SELECT ") + k_structure_columns + ", " +
-                    (near ? k_distance : "0::bigint") +
-                    " AS dist FROM care_structures s WHERE ($1::text IS NULL OR s.department = $1) "
-                    "AND ($2::text IS NULL OR s.kind = $2) "
-                    "AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) q WHERE position(q IN s.search_text) = 0) "
-                    "AND (NOT $4::boolean OR (s.lat BETWEEN $5::float8 - $7::float8 AND $5::float8 + $7::float8 "
-                    "AND s.lon BETWEEN $6::float8 - $8::float8 AND $6::float8 + $8::float8))) x "
-                    "WHERE (NOT $4::boolean OR x.dist <= $9::bigint) "
-                    "AND ($10::bigint IS NULL OR (x.dist, x.id) > ($10::bigint, $12::bigint)) "
-                    "AND ($11::text IS NULL OR (x.name, x.id) > ($11::text, $12::bigint)) ";
-  sql += near ? "ORDER BY x.dist, x.id LIMIT $13" : "ORDER BY x.name, x.id LIMIT $13";
-  std::vector<std::optional<std::string>> words(q.words.begin(), q.words.end());
+  // Every parameter typed once (libpq needs a type for those a shape leaves out).
+  std::string sql =
+      "WITH p AS (SELECT $1::text, $2::text, $3::text[], $4::boolean, $5::float8, $6::float8, $7::float8, $8::float8, "
+      "$9::bigint, $10::bigint, $11::text, $12::bigint, $13::int) SELECT * FROM (SELECT ";
+  sql += k_structure_columns;
+  sql += ", ";
+  sql += near ? k_distance : "0::bigint";
+  sql += " AS dist FROM care_structures s WHERE true";
+  if (q.department) sql += " AND s.department = $1::text";
+  if (q.kind) sql += " AND s.kind = $2::text";
+  for (const auto& word : q.words) {
+    std::string pat = "%";
+    for (char ch : word) {
+      if (ch == '%' || ch == '_' || ch == '\\') pat.push_back('\\');
+      pat.push_back(ch);
+    }
+    pat += "%";
+    // As a quoted literal (libpq's escaping): with a parameter the planner
+    // misjudged how many rows a common word matches and read them all
+    // through the trigram index (10 ms instead of 0.2 for "tabac").
+    sql += " AND s.search_text LIKE " + w.quote(pat);
+  }
+  if (near)
+    sql +=
+        " AND s.lat BETWEEN $5::float8 - $7::float8 AND $5::float8 + $7::float8 "
+        "AND s.lon BETWEEN $6::float8 - $8::float8 AND $6::float8 + $8::float8";
+  sql += ") x WHERE true";
+  if (near) sql += " AND x.dist <= $9::bigint";
+  if (q.after_distance) sql += " AND (x.dist, x.id) > ($10::bigint, $12::bigint)";
+  if (q.after_name) sql += " AND (x.name, x.id) > ($11::text, $12::bigint)";
+  sql += near ? " ORDER BY x.dist, x.id LIMIT $13::int" : " ORDER BY x.name, x.id LIMIT $13::int";
   auto r =
-      w.exec_params(sql, q.department, q.kind, pg::text_array(words), near, lat, lon, dlat, dlon,
+      w.exec_params(sql, q.department, q.kind, std::string("{}"), near, lat, lon, dlat, dlon,
                     static_cast<std::int64_t>(q.radius_km * 1000), q.after_distance, q.after_name, q.after_id, q.limit);
   std::vector<structure_row> out;
   for (const auto& row : r) {
