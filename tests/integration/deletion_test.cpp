@@ -170,8 +170,10 @@ TEST_F(Deletion, AfterErasureNothingTheyWroteNoAddressAndNoHandleRemainsAnywhere
     if (tc.empty()) continue;
     auto dot = tc.find('.');
     auto table = tc.substr(0, dot), column = tc.substr(dot + 1);
-    scan += std::string(scanned ? " UNION " : "") + "SELECT '" + tc + "|' || n FROM \"" + table + "\", unnest(" +
-            needle_array + ") n WHERE lower(\"" + column + "\"::text) LIKE '%' || lower(n) || '%'";
+    // The needle as nd.v: a table may have a column named n (document_version_chunks).
+    scan += std::string(scanned ? " UNION " : "") + "SELECT '" + tc + "|' || nd.v FROM \"" + table + "\", unnest(" +
+            needle_array + ") AS nd(v) WHERE lower(\"" + table + "\".\"" + column +
+            "\"::text) LIKE '%' || lower(nd.v) || '%'";
     ++scanned;
   }
   EXPECT_EQ(one(scan), "") << "columns holding what they wrote or used (table.column|text)";

@@ -572,4 +572,29 @@ TEST_F(ProSpace, AReferralCodeLeadsToAPendingRequestAndItsProfessionalSeesOnlyAR
             0);
 }
 
+TEST_F(ProSpace, ErasureTakesTheirOwnDocumentsWatchItemsAndCodesAndLeavesCoWrittenDocumentsNameless) {
+  auto owner = admin("coordination");
+  space(owner);
+  auto p1 = pro("alice"), p2 = pro("bruno");
+  auto own = document(group_, p1), shared = document(group_, p1);
+  ASSERT_EQ(upload(own, "mes notes personnelles marqueur-solo\n", "text/plain", p1).status, 201);
+  ASSERT_EQ(upload(shared, "premier jet\n", "text/plain", p1).status, 201);
+  ASSERT_EQ(upload(shared, "relu par bruno\n", "text/plain", p2).status, 201);
+  ASSERT_EQ(post("/api/v1/groups/" + group_ + "/watch",
+                 R"({"title":"t","url":"https://e.org/a","summary":"mon résumé marqueur-veille"})", p1)
+                .status,
+            201);
+  ASSERT_EQ(call("PUT", "/api/v1/me/preferences", R"({"watch_digest":true})", p1).status, 200);
+  auto chunks_before = count("SELECT count(*) FROM document_chunks");
+  ASSERT_EQ(call("DELETE", "/api/v1/me", R"({"password":"un mot de passe"})", p1).status, 202);
+  EXPECT_EQ(count("SELECT count(*) FROM documents WHERE id = " + own), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM documents WHERE id = " + shared), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM document_chunks"), chunks_before - 1);  // the solo note's chunk
+  EXPECT_EQ(count("SELECT count(*) FROM watch_items"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM preferences WHERE user_id = " + p1.id), 0);
+  auto doc = get("/api/v1/documents/" + shared, p2);
+  EXPECT_EQ(doc.body.find("alice"), std::string::npos) << doc.body;
+  EXPECT_TRUE(get("/api/v1/documents/" + shared + "/content?version=1", p2).body == "premier jet\n");
+}
+
 }  // namespace

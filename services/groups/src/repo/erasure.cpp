@@ -68,7 +68,19 @@ void erase_account(pqxx::transaction_base& w, std::int64_t uid) {
         "DELETE FROM mail_outbox WHERE user_id = $1", "DELETE FROM professional_profiles WHERE user_id = $1",
         "DELETE FROM meeting_registrations WHERE user_id = $1", "DELETE FROM meeting_attendance WHERE user_id = $1",
         "DELETE FROM meeting_reminders WHERE user_id = $1", "DELETE FROM calendar_feeds WHERE user_id = $1",
-        "UPDATE meetings SET created_by = NULL WHERE created_by = $1"})
+        "UPDATE meetings SET created_by = NULL WHERE created_by = $1",
+        // The professional space: documents nobody else put a version in go
+        // (with their chunks, below); co-written ones stay the group's, the
+        // person's name gone from them with their handle. Watch items (their
+        // summaries are the person's words), preferences, digests,
+        // representations and referral codes go.
+        "DELETE FROM documents d WHERE d.created_by = $1 AND NOT EXISTS (SELECT 1 FROM document_versions v "
+        "  WHERE v.document_id = d.id AND v.uploaded_by IS DISTINCT FROM $1)",
+        "DELETE FROM document_chunks k WHERE $1::bigint IS NOT NULL AND NOT EXISTS "
+        "  (SELECT 1 FROM document_version_chunks v WHERE v.chunk = k.sha256)",
+        "DELETE FROM watch_items WHERE created_by = $1", "DELETE FROM preferences WHERE user_id = $1",
+        "DELETE FROM watch_digest_runs WHERE user_id = $1", "DELETE FROM structure_representatives WHERE user_id = $1",
+        "DELETE FROM referral_codes WHERE created_by = $1"})
     w.exec_params(sql, uid);
   w.exec_params("DELETE FROM login_throttle WHERE key = 'acct:' || $1::text", uid);
   for (const auto& email : emails) {
