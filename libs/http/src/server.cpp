@@ -161,13 +161,19 @@ struct server::impl : std::enable_shared_from_this<impl> {
     return out;
   }
 
-  static bhttp::response<bhttp::string_body> to_beast(const response& r, unsigned version, bool keep_alive) {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+  // The header every response carries, whatever its body.
+  template <class Body>
+  static void set_header(bhttp::response<Body>& res, const response& r, bool keep_alive) {
     res.set(bhttp::field::server, "colibri");
     if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
     res.set(bhttp::field::cache_control, "no-store");
     for (const auto& [k, v] : r.headers) res.set(k, v);
     res.keep_alive(keep_alive);
+  }
+
+  static bhttp::response<bhttp::string_body> to_beast(const response& r, unsigned version, bool keep_alive) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+    set_header(res, r, keep_alive);
     res.body() = r.body;
     res.prepare_payload();
     return res;
@@ -199,11 +205,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
   awaitable<void> write_pieces(beast::tcp_stream& stream, const response& r, unsigned version, bool keep_alive,
                                bool head) {
     bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(r.status), version};
-    res.set(bhttp::field::server, "colibri");
-    if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
-    res.set(bhttp::field::cache_control, "no-store");
-    for (const auto& [k, v] : r.headers) res.set(k, v);
-    res.keep_alive(keep_alive);
+    set_header(res, r, keep_alive);
     res.content_length(r.body_length);
     bhttp::response_serializer<bhttp::empty_body> sr{res};
     stream.expires_after(opts.request_timeout);

@@ -45,3 +45,18 @@ export const get = (p) => api("GET", p);
 export const post = (p, b = {}) => api("POST", p, b);
 export const patch = (p, b) => api("PATCH", p, b);
 export const del = (p) => api("DELETE", p);
+
+// A file the API serves behind the bearer token, saved under `name`.
+export async function download(path, name) {
+  const res = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${session.token}`, "Accept-Language": lang } });
+  if (!res.ok) throw new ApiError(res.status, "download", t("error_generic"));
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

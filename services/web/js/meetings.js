@@ -3,7 +3,7 @@
 // place in line, add to calendar), a group's meetings tab with the
 // organisers' form to create a series with slot groups, taking attendance,
 // and the personal calendar feed. Over the public contract only.
-import { ApiError, api, del, get, patch, post, session } from "./api.js";
+import { api, del, download, get, patch, post } from "./api.js";
 import { lang, t } from "./i18n.js";
 import { announce, field, form, h } from "./ui.js";
 
@@ -18,17 +18,6 @@ function when(o, m) {
   return mine === m.timezone ? text : `${text} (${m.timezone})`;
 }
 
-// A file the API serves behind the bearer token, saved under `name`.
-async function download(path, name) {
-  const res = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${session.token}`, "Accept-Language": lang } });
-  if (!res.ok) throw new ApiError(res.status, "download", t("error_generic"));
-  const url = URL.createObjectURL(await res.blob());
-  const a = h("a", { href: url, download: name, hidden: true });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
 
 function stateChip(o) {
   if (o.state === "cancelled") return h("span", { class: "chip warn" }, t("m_cancelled"));

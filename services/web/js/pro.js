@@ -1,20 +1,10 @@
 // The professional space's documents (versions, upload, download, restore,
 // the reference status for moderators), the watch of a group, and the news
 // feed across one's groups. Over the public contract only.
-import { ApiError, get, patch, post, session } from "./api.js";
+import { ApiError, download, get, patch, post, session } from "./api.js";
 import { lang, t } from "./i18n.js";
 import { announce, field, form, h } from "./ui.js";
 
-async function download(path, name) {
-  const res = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${session.token}`, "Accept-Language": lang } });
-  if (!res.ok) throw new ApiError(res.status, "download", t("error_generic"));
-  const url = URL.createObjectURL(await res.blob());
-  const a = h("a", { href: url, download: name, hidden: true });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
 
 // A file sent as it is (the upload route streams it; no JSON).
 async function upload(did, file) {
