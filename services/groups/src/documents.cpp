@@ -281,10 +281,16 @@ awaitable<response> documents_api::upload(request& req, const caller& who) {
   std::string buf;
   buf.reserve(k_chunk);
   std::optional<core::error> refusal;
-  bool broken = false;
+  bool broken = false;         // the client went away mid-body
+  std::exception_ptr failure;  // PostgreSQL failed us: cleaned up, then rethrown
   try {
     for (bool more = true; more && !refusal;) {
-      more = co_await req.body_stream->read(buf, k_chunk - buf.size());
+      try {
+        more = co_await req.body_stream->read(buf, k_chunk - buf.size());
+      } catch (const std::runtime_error&) {
+        broken = true;
+        break;
+      }
       if (total + buf.size() > s_.upload_limit) {
         refusal = core::default_error(core::errc::payload_too_large);
         break;
@@ -306,14 +312,14 @@ awaitable<response> documents_api::upload(request& req, const caller& who) {
       chunks.push_back(digest);
       if (added) fresh.push_back(digest);
     }
-  } catch (const std::runtime_error&) {
-    broken = true;  // the client went away mid-body
+  } catch (...) {
+    failure = std::current_exception();
   }
   std::string why;
-  if (!refusal && !broken && !sniff.finish(&why))
+  if (!refusal && !broken && !failure && !sniff.finish(&why))
     refusal = core::error::validation("content", core::message(core::msg::file_content_mismatch));
   std::optional<core::result<repo::version_row>> stored;
-  if (!refusal && !broken) {
+  if (!refusal && !broken && !failure) {
     auto d = whole.final();
     repo::new_version v{*did,
                         uid,
@@ -329,11 +335,16 @@ awaitable<response> documents_api::upload(request& req, const caller& who) {
       auto n = repo::append_version(w, v);
       return *repo::version_of(w, v.document_id, n);
     };
-    stored = co_await db_.transact(std::move(commit));
+    try {
+      stored = co_await db_.transact(std::move(commit));
+    } catch (...) {
+      failure = std::current_exception();
+    }
   }
   if (!stored || !*stored) {
     auto drop = [fresh](pqxx::connection& c) { repo::drop_unreferenced_chunks(c, fresh); };
     if (!fresh.empty()) co_await db_.run(std::move(drop));
+    if (failure) std::rethrow_exception(failure);
     if (broken) throw std::runtime_error("upload broken off by the client");
     if (!why.empty()) log::info("upload refused", {{"document", *did}, {"why", why}});
     co_return fail(refusal ? *refusal : stored->err(), req);
