@@ -70,6 +70,14 @@ class WebClient : public stack_fixture {
     p.screenshot(dir + "/" + name + "-desktop.png");
   }
 
+  // A new account over REST: {token, user id}.
+  std::pair<std::string, std::string> account(const std::string& handle) {
+    auto r = http_call(
+        http_port_, "POST", "/api/v1/auth/register",
+        R"({"email":")" + handle + R"(@example.fr","password":"un mot de passe","handle":")" + handle + "\"}");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return {json_at(r.body, "token").value_or(""), json_at(r.body, "user.id").value_or("0")};
+  }
   int count_versions(const std::string& group_id) {
     auto out =
         sql("SELECT count(*) FROM document_versions v JOIN documents d ON d.id = v.document_id WHERE d.group_id = " +
@@ -460,13 +468,6 @@ namespace {
 // waitlisted when it is full, is promoted when someone cancels (live, through
 // the socket), and downloads the .ics; screenshots at phone and desktop widths.
 TEST_F(WebClient, AProfessionalRegistersIsWaitlistedPromotedAndDownloadsTheCalendar) {
-  auto account = [&](const std::string& handle) {
-    auto r = http_call(
-        http_port_, "POST", "/api/v1/auth/register",
-        R"({"email":")" + handle + R"(@example.fr","password":"un mot de passe","handle":")" + handle + "\"}");
-    EXPECT_EQ(r.status, 201) << r.body;
-    return std::pair{*json_at(r.body, "token"), *json_at(r.body, "user.id")};
-  };
   auto [admin_token, admin_id] = account("Coordination");
   sql("UPDATE users SET is_admin = true WHERE id = " + admin_id);
   std::map<std::string, std::string> admin{{"Authorization", "Bearer " + admin_token}};
@@ -545,13 +546,6 @@ namespace {
 // message, with the structure's number; a professional adds a reference
 // document and then a new version of it.
 TEST_F(WebClient, AMemberFindsHelpIn44SeesAVolunteersCardAndAProfessionalVersionsAReferenceDocument) {
-  auto account = [&](const std::string& handle) {
-    auto r = http_call(
-        http_port_, "POST", "/api/v1/auth/register",
-        R"({"email":")" + handle + R"(@example.fr","password":"un mot de passe","handle":")" + handle + "\"}");
-    EXPECT_EQ(r.status, 201) << r.body;
-    return std::pair{*json_at(r.body, "token"), *json_at(r.body, "user.id")};
-  };
   auto [admin_token, admin_id] = account("Coordination");
   sql("UPDATE users SET is_admin = true WHERE id = " + admin_id);
   std::map<std::string, std::string> admin{{"Authorization", "Bearer " + admin_token}};
