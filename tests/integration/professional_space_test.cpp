@@ -441,6 +441,12 @@ TEST_F(ProSpace, TheDirectoryFiltersSortsByDistanceAndOnlyRepresentativesEditThe
                 .status,
             403);
   EXPECT_EQ(call("PATCH", "/api/v1/structures/" + nantes, R"({"department":"20"})", rep).status, 400);
+  auto nameless = post("/api/v1/structures",
+                       std::string("{\"name\":null,") + k_structure +
+                           R"("postcode":"44000","city":"Nantes","department":"44","lat":47.2,"lon":-1.5})",
+                       root);
+  EXPECT_EQ(nameless.status, 400) << nameless.body;  // null is absent, not a name
+  EXPECT_EQ(json_at(nameless.body, "error.field"), "name");
   for (const auto& path : {"/api/v1/structures/" + nantes, std::string("/api/v1/structures?department=44")}) {
     auto body = get(path, member_).body;
     EXPECT_EQ(body.find("representant"), std::string::npos) << path;

@@ -329,15 +329,16 @@ struct server::impl : std::enable_shared_from_this<impl> {
         --in_flight;
         if (body.broken()) break;  // nobody left to answer
       } else {
-        co_await continue_if_expected(stream, req);
         bhttp::request_parser<bhttp::string_body> sp{std::move(hp)};
         sp.body_limit(opts.body_limit);
         // The parser checks a declared length against its limit when the
-        // header completes, which happened above: check it here.
+        // header completes, which happened above: check it here, before the
+        // client is told to send the body.
         if (auto declared = sp.content_length(); declared && *declared > opts.body_limit) {
           co_await write(stream, response::error(core::errc::payload_too_large, core::lang::fr), 11, false);
           break;
         }
+        co_await continue_if_expected(stream, req);
         stream.expires_after(opts.request_timeout);
         auto [bec, bn] = co_await bhttp::async_read(stream, buffer, sp, as_tuple(use_awaitable));
         if (bec == bhttp::error::body_limit) {

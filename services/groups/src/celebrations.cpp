@@ -104,8 +104,7 @@ awaitable<response> badges_api::celebrations(request& req, const caller& who) {
   auto lang = req.lang;
   auto job = [uid, gid = *gid, date, lang](pqxx::work& w) -> core::result<std::string> {
     auto g = repo::load_group(w, gid, uid);
-    if (!g.visible()) return group_not_found();
-    if (!g.member()) return members_only();
+    if (auto e = not_member(g)) return *e;
     // Today or yesterday only (a volunteer finishing after midnight): any
     // other date would grow the table at will and, with `day`, give away a
     // quit date or a relapse (F19).

@@ -292,8 +292,12 @@ awaitable<response> directory_api::create(request& req, const caller& who) {
   json::fields f(*doc);
   auto s = read_structure_fields(f);
   read_position(*doc, f, s);
-  for (const char* key : {"name", "kind", "address", "postcode", "city", "department", "lat", "lon"})
-    if (!f.has(key)) f.fail(key, core::message(core::msg::field_required));
+  const std::pair<const char*, bool> required[] = {
+      {"name", s.name.has_value()},         {"kind", s.kind.has_value()}, {"address", s.address.has_value()},
+      {"postcode", s.postcode.has_value()}, {"city", s.city.has_value()}, {"department", s.department.has_value()},
+      {"lat", s.lat.has_value()},           {"lon", s.lon.has_value()}};
+  for (const auto& [key, present] : required)
+    if (!present) f.fail(key, core::message(core::msg::field_required));
   if (auto e = f.error()) co_return fail(*e, req);
   auto job = [s, uid = who.user_id](pqxx::work& w) -> core::result<repo::structure_row> {
     if (!repo::is_admin(w, uid)) return forbidden(core::msg::admins_only);
@@ -410,7 +414,7 @@ awaitable<response> directory_api::create_referral_code(request& req, const call
   co_return response::json(201, j.release());
 }
 
-awaitable<response> directory_api::my_referral_codes(request& req, const caller& who) {
+awaitable<response> directory_api::my_referral_codes(request&, const caller& who) {
   auto job = [uid = who.user_id](pqxx::nontransaction& w) {
     return w.exec_params(
         "SELECT r.code, r.group_id, g.name, r.uses, (extract(epoch FROM r.created_at) * 1000)::bigint "
@@ -418,7 +422,6 @@ awaitable<response> directory_api::my_referral_codes(request& req, const caller&
         uid);
   };
   auto rows = co_await db_.read(std::move(job));
-  (void)req;
   std::int64_t total = 0;
   bool hidden = false;
   json::writer j;

@@ -169,8 +169,7 @@ awaitable<response> documents_api::list_documents(request& req, const caller& wh
   auto job = [gid = *gid, uid = who.user_id, n = *limit,
               b = before->value_or(0)](pqxx::nontransaction& w) -> core::result<std::vector<repo::document_row>> {
     auto g = repo::load_group(w, gid, uid);
-    if (!g.visible()) return group_not_found();
-    if (!g.member()) return members_only();
+    if (auto e = not_member(g)) return *e;
     return repo::group_documents(w, gid, b, n + 1);
   };
   auto docs = co_await db_.read(std::move(job));
@@ -200,8 +199,7 @@ awaitable<response> documents_api::create_document(request& req, const caller& w
       *gid, who.user_id, folder.value_or(""), *title, description.value_or(""), status.value_or("working")};
   auto job = [d = std::move(d)](pqxx::work& w) -> core::result<repo::document_row> {
     auto g = repo::load_group(w, d.group_id, d.created_by);
-    if (!g.visible()) return group_not_found();
-    if (!g.member()) return members_only();
+    if (auto e = not_member(g)) return *e;
     if (d.status == "reference" && !g.moderator()) return forbidden(core::msg::reference_moderators_only, "status");
     auto id = repo::insert_document(w, d);
     if (d.status == "reference")

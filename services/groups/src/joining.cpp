@@ -90,6 +90,12 @@ core::result<invitation_accepted> use_invitation(pqxx::work& w, std::int64_t uid
   return accept_invitation(w, uid, found->id);
 }
 
+std::optional<core::error> not_member(const group_view& g) {
+  if (!g.visible()) return group_not_found();
+  if (!g.member()) return members_only();
+  return std::nullopt;
+}
+
 std::optional<core::error> not_moderator(const group_view& g) {
   if (!g.visible()) return group_not_found();
   if (!g.moderator()) return moderators_only();

@@ -59,6 +59,9 @@ core::result<invitation_accepted> use_invitation(pqxx::work& w, std::int64_t use
 // Why the caller may not moderate this group (not_found when they cannot see
 // it, forbidden otherwise); nullopt when they may.
 std::optional<core::error> not_moderator(const group_view& g);
+// Why the caller may not read or write this group's content (not_found when
+// they cannot see it, forbidden otherwise); nullopt for a member.
+std::optional<core::error> not_member(const group_view& g);
 
 // After the commit: to each recipient's sockets.
 void publish_all(redis::publisher& pub, const std::vector<notify::notification>& ns);

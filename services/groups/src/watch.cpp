@@ -266,8 +266,7 @@ awaitable<response> watch_api::list_watch(request& req, const caller& who) {
   auto job = [gid = *gid, uid = who.user_id, n = *limit,
               b = before->value_or(0)](pqxx::nontransaction& w) -> core::result<std::vector<watch_row>> {
     auto g = repo::load_group(w, gid, uid);
-    if (!g.visible()) return group_not_found();
-    if (!g.member()) return members_only();
+    if (auto e = not_member(g)) return *e;
     std::vector<watch_row> out;
     for (auto r : w.exec_params(std::string(k_watch_select) +
                                     "WHERE w.group_id = $1 AND ($2 = 0 OR w.id < $2) ORDER BY w.id DESC LIMIT $3",
@@ -313,8 +312,7 @@ awaitable<response> watch_api::create_watch(request& req, const caller& who) {
   if (!n.norm_doi) n.norm_doi = nu->doi;
   auto job = [n = std::move(n)](pqxx::work& w) -> core::result<watch_row> {
     auto g = repo::load_group(w, n.group_id, n.user_id);
-    if (!g.visible()) return group_not_found();
-    if (!g.member()) return members_only();
+    if (auto e = not_member(g)) return *e;
     if (auto e = existing_watch(w, n)) return duplicate(*e, n.norm_doi.has_value());
     // Two people adding the same reference at once: the unique indexes
     // decide, and the loser is told which item won.

@@ -38,8 +38,8 @@ structure_row read_structure(const pqxx::row& r) {
 
 // Great-circle distance in metres from ($lat, $lon), rounded.
 constexpr const char* k_distance =
-    "round(12742000.0 * asin(sqrt(power(sin(radians(s.lat - $5::float8) / 2), 2) + cos(radians($5::float8)) "
-    "* cos(radians(s.lat)) * power(sin(radians(s.lon - $6::float8) / 2), 2))))::bigint";
+    "round(12742000.0 * asin(sqrt(power(sin(radians(s.lat - $4::float8) / 2), 2) + cos(radians($4::float8)) "
+    "* cos(radians(s.lat)) * power(sin(radians(s.lon - $5::float8) / 2), 2))))::bigint";
 
 }  // namespace
 
@@ -62,8 +62,8 @@ std::vector<structure_row> search_structures(pqxx::transaction_base& w, const st
   double dlon = std::min(180.0, q.radius_km / (111.0 * c));
   // Every parameter typed once (libpq needs a type for those a shape leaves out).
   std::string sql =
-      "WITH p AS (SELECT $1::text, $2::text, $3::text[], $4::boolean, $5::float8, $6::float8, $7::float8, $8::float8, "
-      "$9::bigint, $10::bigint, $11::text, $12::bigint, $13::int) SELECT * FROM (SELECT ";
+      "WITH p AS (SELECT $1::text, $2::text, $3::boolean, $4::float8, $5::float8, $6::float8, $7::float8, "
+      "$8::bigint, $9::bigint, $10::text, $11::bigint, $12::int) SELECT * FROM (SELECT ";
   sql += k_structure_columns;
   sql += ", ";
   sql += near ? k_distance : "0::bigint";
@@ -84,15 +84,15 @@ std::vector<structure_row> search_structures(pqxx::transaction_base& w, const st
   }
   if (near)
     sql +=
-        " AND s.lat BETWEEN $5::float8 - $7::float8 AND $5::float8 + $7::float8 "
-        "AND s.lon BETWEEN $6::float8 - $8::float8 AND $6::float8 + $8::float8";
+        " AND s.lat BETWEEN $4::float8 - $6::float8 AND $4::float8 + $6::float8 "
+        "AND s.lon BETWEEN $5::float8 - $7::float8 AND $5::float8 + $7::float8";
   sql += ") x WHERE true";
-  if (near) sql += " AND x.dist <= $9::bigint";
-  if (q.after_distance) sql += " AND (x.dist, x.id) > ($10::bigint, $12::bigint)";
-  if (q.after_name) sql += " AND (x.name, x.id) > ($11::text, $12::bigint)";
-  sql += near ? " ORDER BY x.dist, x.id LIMIT $13::int" : " ORDER BY x.name, x.id LIMIT $13::int";
+  if (near) sql += " AND x.dist <= $8::bigint";
+  if (q.after_distance) sql += " AND (x.dist, x.id) > ($9::bigint, $11::bigint)";
+  if (q.after_name) sql += " AND (x.name, x.id) > ($10::text, $11::bigint)";
+  sql += near ? " ORDER BY x.dist, x.id LIMIT $12::int" : " ORDER BY x.name, x.id LIMIT $12::int";
   auto r =
-      w.exec_params(sql, q.department, q.kind, std::string("{}"), near, lat, lon, dlat, dlon,
+      w.exec_params(sql, q.department, q.kind, near, lat, lon, dlat, dlon,
                     static_cast<std::int64_t>(q.radius_km * 1000), q.after_distance, q.after_name, q.after_id, q.limit);
   std::vector<structure_row> out;
   for (const auto& row : r) {
