@@ -50,6 +50,42 @@ class Community : public chat_fixture {
     return s;
   }
   int count(const std::string& q) { return std::stoi(one(q)); }
+  // Every column of a text-like type (text, varchar, json, jsonb, bytea,
+  // tsvector, arrays, citext) of every table that holds one of `needles`,
+  // case-insensitively: one "table.column|needle" line per hit; `scanned`
+  // is how many columns were read.
+  std::string text_hits(const std::vector<std::string>& needles, int& scanned) {
+    auto columns =
+        sql("SELECT table_name || '.' || column_name || '.' || (data_type = 'bytea') FROM information_schema.columns "
+            "WHERE table_schema = 'public' "
+            "AND (data_type IN ('text', 'character varying', 'jsonb', 'json', 'bytea', 'tsvector', 'ARRAY') "
+            "OR udt_name IN ('citext')) ORDER BY 1");
+    // One query over every column: each hit as "table.column|needle".
+    std::string needle_array = "ARRAY[";
+    for (std::size_t i = 0; i < needles.size(); ++i) needle_array += (i ? ",'" : "'") + needles[i] + "'";
+    needle_array += "]";
+    std::string scan;
+    scanned = 0;
+    std::size_t pos = 0;
+    while (pos < columns.size()) {
+      auto nl = columns.find('\n', pos);
+      auto tc = columns.substr(pos, nl - pos);
+      pos = nl == std::string::npos ? columns.size() : nl + 1;
+      if (tc.empty()) continue;
+      bool bytes = tc.substr(tc.rfind('.') + 1) == "true";
+      tc = tc.substr(0, tc.rfind('.'));
+      auto dot = tc.find('.');
+      auto table = tc.substr(0, dot), column = tc.substr(dot + 1);
+      // Bytes as the text they may hold (not as hex).
+      auto value = bytes ? "encode(\"" + table + "\".\"" + column + "\", 'escape')"
+                         : "\"" + table + "\".\"" + column + "\"::text";
+      // The needle as nd.v: a table may have a column named n (document_version_chunks).
+      scan += std::string(scanned ? " UNION " : "") + "SELECT '" + tc + "|' || nd.v FROM \"" + table + "\", unnest(" +
+              needle_array + ") AS nd(v) WHERE lower(" + value + ") LIKE '%' || lower(nd.v) || '%'";
+      ++scanned;
+    }
+    return one(scan);
+  }
   http_result send_message(const std::string& room, const std::string& body, const std::string& cmid, const person& p) {
     return post("/api/v1/rooms/" + room + "/events",
                 R"({"kind":"message","body":")" + body + R"(","client_msg_id":")" + cmid + "\"}", p);

@@ -94,11 +94,12 @@ std::optional<bool> fields::boolean(std::string_view key, presence p) {
 }
 
 std::optional<std::vector<std::int64_t>> fields::integers(std::string_view key, presence p, std::int64_t min,
-                                                          std::int64_t max, std::size_t max_items) {
+                                                          std::int64_t max, std::size_t max_items,
+                                                          std::size_t min_items) {
   auto v = get(key, p);
   if (!v) return std::nullopt;
   auto a = v->as_array();
-  if (!a || a->empty() || a->size() > max_items) {
+  if (!a || a->size() < min_items || a->size() > max_items) {
     fail(key, core::message(core::msg::integer_list, {{"max", std::to_string(max_items)}}));
     return std::nullopt;
   }

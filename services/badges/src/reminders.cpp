@@ -122,3 +122,46 @@ reminders_result run_reminders(pqxx::connection& c, core::time_point now, const 
 }
 
 }  // namespace colibri::badges
+
+namespace colibri::badges {
+
+std::vector<notify::notification> run_case_reviews(pqxx::connection& c, core::time_point now, int batch) {
+  pqxx::work w(c);
+  std::vector<notify::notification> out;
+  auto at = core::format_rfc3339(now);
+  for (auto r : w.exec_params(
+           "WITH d AS (SELECT agenda_item_id FROM intervision_sheets WHERE review_sent_at IS NULL "
+           "  AND review_due_at <= $1::timestamptz ORDER BY review_due_at LIMIT $2 FOR UPDATE SKIP LOCKED), "
+           "s AS (UPDATE intervision_sheets x SET review_sent_at = $1::timestamptz FROM d "
+           "  WHERE x.agenda_item_id = d.agenda_item_id RETURNING x.agenda_item_id, x.next_review_in_days) "
+           "SELECT s.agenda_item_id, a.case_id, c.group_id, s.next_review_in_days, "
+           "  to_char(o.local_start, 'DD/MM/YYYY'), "
+           "  string_agg(p.user_id::text, ',' ORDER BY p.user_id) FILTER (WHERE r.user_id IS NOT NULL) "
+           "FROM s JOIN intervision_agenda_items a ON a.id = s.agenda_item_id "
+           "JOIN intervision_cases c ON c.id = a.case_id JOIN meeting_occurrences o ON o.id = a.occurrence_id "
+           "LEFT JOIN intervision_participants p ON p.case_id = a.case_id "
+           "LEFT JOIN intervision_roles r ON r.group_id = c.group_id AND r.user_id = p.user_id "
+           "  AND r.role = 'facilitator' "
+           "GROUP BY s.agenda_item_id, a.case_id, c.group_id, s.next_review_in_days, o.local_start",
+           at, batch)) {
+    std::vector<std::int64_t> to;
+    for (auto list = r[5].is_null() ? std::string() : r[5].as<std::string>(); !list.empty();) {
+      auto comma = list.find(',');
+      to.push_back(std::stoll(list.substr(0, comma)));
+      list = comma == std::string::npos ? std::string() : list.substr(comma + 1);
+    }
+    json::writer d;
+    d.begin_object().field("case_id", r[1].as<std::int64_t>()).field("agenda_item_id", r[0].as<std::int64_t>());
+    d.field("group_id", r[2].as<std::int64_t>()).end_object();
+    auto notes = notify::insert_for(
+        w, to, "case_review_due", core::message(core::msg::note_case_review_due),
+        core::message(core::msg::note_case_review_due_body,
+                      {{"date", r[4].as<std::string>()}, {"days", std::to_string(r[3].as<std::int64_t>())}}),
+        d.release());
+    out.insert(out.end(), notes.begin(), notes.end());
+  }
+  w.commit();
+  return out;
+}
+
+}  // namespace colibri::badges

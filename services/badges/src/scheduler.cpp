@@ -66,6 +66,9 @@ void scheduler::loop() {
       auto reminded = run_reminders(*conn, now, s_.public_url);
       if (pub_)
         for (const auto& n : reminded.notifications) notify::publish(*pub_, n);
+      auto reviews = run_case_reviews(*conn, now);
+      if (pub_)
+        for (const auto& n : reviews) notify::publish(*pub_, n);
       auto digested = run_watch_digests(*conn, now, s_.public_url);
       if (pub_)
         for (const auto& n : digested.notifications) notify::publish(*pub_, n);

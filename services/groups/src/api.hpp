@@ -224,4 +224,29 @@ class directory_api : api_base {
   awaitable<http::response> my_referral_codes(http::request& req, const caller& who);
 };
 
+// Intervision: roles and confirmations in a pole, cases with their consent,
+// agendas, follow-up sheets and the yearly report (intervision.cpp,
+// intervision_agenda.cpp).
+class intervision_api : api_base {
+ public:
+  explicit intervision_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  awaitable<http::response> set_role(http::request& req, const caller& who, bool on);
+  awaitable<http::response> set_confirmation(http::request& req, const caller& who, bool on);
+  awaitable<http::response> roster(http::request& req, const caller& who);
+  awaitable<http::response> create_case(http::request& req, const caller& who);
+  awaitable<http::response> list_cases(http::request& req, const caller& who);
+  awaitable<http::response> get_case(http::request& req, const caller& who);
+  awaitable<http::response> approve(http::request& req, const caller& who);
+  awaitable<http::response> withdraw(http::request& req, const caller& who);
+  // intervision_agenda.cpp
+  awaitable<http::response> add_to_agenda(http::request& req, const caller& who);
+  awaitable<http::response> agenda(http::request& req, const caller& who);
+  awaitable<http::response> remove_item(http::request& req, const caller& who);
+  awaitable<http::response> put_sheet(http::request& req, const caller& who);
+  awaitable<http::response> report(http::request& req, const caller& who);
+};
+
 }  // namespace colibri::groups

@@ -8,6 +8,7 @@
 #include "colibri/json/fields.hpp"
 #include "community_shared.hpp"
 #include "meetings_shared.hpp"
+#include "repo/intervision.hpp"
 
 namespace colibri::groups {
 
@@ -134,18 +135,25 @@ awaitable<response> meetings_api::attendance_csv(request& req, const caller& who
   if (!oid) co_return fail(no_occurrence(), req);
   auto job = [uid = who.user_id,
               oid = *oid](pqxx::nontransaction& w) -> core::result<std::vector<repo::attendance_row>> {
-    auto a = occurrence_access(w, oid, uid, true);
+    auto a = occurrence_access(w, oid, uid, false);
     if (!a) return a.err();
+    // An intervision's sheet goes to the pole's coordinators (who pay the
+    // self-employed); any other meeting's to its organisers.
+    bool intervision = false;
+    bool coordinator = repo::coordinates_occurrence(w, oid, uid, intervision);
+    if (intervision ? !coordinator : !a->organiser) return forbidden(core::msg::organisers_only);
     return repo::attendance_sheet(w, oid);
   };
   auto out = co_await db_.read(std::move(job));
   if (!out) co_return fail(out.err(), req);
-  std::string csv = "user_id,handle,legal_name,profession,self_employed,registration,present,signed_at,signed_by\r\n";
+  std::string csv =
+      "user_id,handle,legal_name,profession,self_employed,registration,present,signed_at,signed_by,rpps\r\n";
   for (const auto& a : *out) {
     csv += std::to_string(a.user_id) + "," + cell(a.handle) + "," + cell(a.legal_name.value_or("")) + "," +
            cell(a.profession.value_or("")) + "," + (a.self_employed ? (*a.self_employed ? "true" : "false") : "") +
            "," + cell(a.registration.value_or("")) + "," + (a.present.value_or(false) ? "true" : "false") + "," +
-           (a.signed_ms ? core::format_rfc3339_ms(*a.signed_ms) : "") + "," + cell(a.signed_by.value_or("")) + "\r\n";
+           (a.signed_ms ? core::format_rfc3339_ms(*a.signed_ms) : "") + "," + cell(a.signed_by.value_or("")) + "," +
+           cell(a.rpps.value_or("")) + "\r\n";
   }
   response r;
   r.status = 200;

@@ -73,7 +73,8 @@ struct community::apis {
         meetings(ctx),
         documents(ctx),
         watch(ctx),
-        directory(ctx) {}
+        directory(ctx),
+        intervision(ctx) {}
   api_context ctx;
   groups_api groups;
   rooms_api rooms;
@@ -85,6 +86,7 @@ struct community::apis {
   documents_api documents;
   watch_api watch;
   directory_api directory;
+  intervision_api intervision;
 };
 
 community::community(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log,
@@ -104,6 +106,7 @@ void community::add_routes(http::router& r) {
   apis_->documents.add_routes(r);
   apis_->watch.add_routes(r);
   apis_->directory.add_routes(r);
+  apis_->intervision.add_routes(r);
 }
 
 namespace detail {

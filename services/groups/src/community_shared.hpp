@@ -7,6 +7,7 @@
 
 #include "colibri/groups/authn.hpp"
 #include "colibri/json/fields.hpp"
+#include "colibri/json/writer.hpp"
 #include "colibri/pg/pool.hpp"
 #include "colibri/ratelimit/limiter.hpp"
 #include "errors.hpp"
@@ -37,5 +38,11 @@ void check_choice(json::fields& f, std::string_view key, const std::optional<std
 
 // A French département code ("44", "2A", "971").
 bool department_code(std::string_view d);
+
+// A count people could be told apart by: exact at 5 or more, "<5" below.
+void small_count(json::writer& j, std::string_view key, std::int64_t n);
+// A total over counts, rounded to 5 when one of them is hidden (else it would
+// give the hidden one away by subtraction); small_count it too.
+std::int64_t rounded_total(std::int64_t total, bool hidden);
 
 }  // namespace colibri::groups::detail

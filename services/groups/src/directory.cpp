@@ -30,14 +30,6 @@ const std::set<std::string>& structure_kinds() {
   return s;
 }
 
-// Exact at 5 or more; "<5" below, so that a handful of people cannot be told apart.
-void small_count(json::writer& j, std::string_view key, std::int64_t n) {
-  if (n >= 5)
-    j.field(key, n);
-  else
-    j.field(key, "<5");
-}
-
 void write_structure(json::writer& j, const repo::structure_row& s, std::optional<bool> can_edit = std::nullopt) {
   j.begin_object().field("id", s.id).field("name", s.name).field("kind", s.kind).key("services").begin_array();
   for (const auto& x : s.services) j.value(x);
@@ -436,12 +428,24 @@ awaitable<response> directory_api::my_referral_codes(request&, const caller& who
     j.field("created_at", core::format_rfc3339_ms(r[4].as<std::int64_t>())).end_object();
   }
   j.end_array();
-  // The total, rounded to 5 when a cell is hidden (else it would give the
-  // hidden cell away by subtraction); "<5" below 5 whatever the rounding.
-  if (hidden && total > 0) total = (total + 2) / 5 * 5;
-  small_count(j, "total_uses", total);
+  small_count(j, "total_uses", rounded_total(total, hidden));
   j.field("has_more", false).end_object();
   co_return response::json(200, j.release());
 }
+
+namespace detail {
+
+void small_count(json::writer& j, std::string_view key, std::int64_t n) {
+  if (n >= 5)
+    j.field(key, n);
+  else
+    j.field(key, "<5");
+}
+
+std::int64_t rounded_total(std::int64_t total, bool hidden) {
+  return hidden && total > 0 ? (total + 2) / 5 * 5 : total;
+}
+
+}  // namespace detail
 
 }  // namespace colibri::groups

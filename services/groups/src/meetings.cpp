@@ -17,6 +17,7 @@
 #include "colibri/json/fields.hpp"
 #include "community_shared.hpp"
 #include "meetings_shared.hpp"
+#include "repo/intervision.hpp"
 
 namespace colibri::groups {
 
@@ -447,7 +448,7 @@ awaitable<response> meetings_api::create_meeting(request& req, const caller& who
   auto job = [uid, m = std::move(m)](pqxx::work& w) -> core::result<repo::meeting_row> {
     auto g = repo::load_group(w, m.group_id, uid);
     if (!g.visible()) return group_not_found();
-    if (auto e = not_moderator(g)) return *e;
+    if (auto e = not_moderator(g); e && !repo::standing_in(w, g.id, uid).runs()) return *e;
     if (m.kind == "intervision" && g.kind != "professional")
       return core::error::validation("kind", core::message(core::msg::intervision_professional_only));
     auto id = repo::insert_meeting(w, m);

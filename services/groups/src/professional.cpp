@@ -9,6 +9,7 @@
 #include "colibri/core/clock.hpp"
 #include "colibri/json/fields.hpp"
 #include "community_shared.hpp"
+#include "repo/intervision.hpp"
 #include "repo/professionals.hpp"
 
 namespace colibri::groups {
@@ -111,6 +112,13 @@ awaitable<response> meetings_api::put_professional(request& req, const caller& w
   repo::professional_profile p{*profession, *organisation, *department, *self_employed, *industry, legal_name, rpps};
   auto job = [uid = who.user_id, p](pqxx::work& w) -> core::result<std::optional<repo::professional_profile>> {
     if (!repo::in_professional_space(w, uid)) return forbidden(core::msg::professional_space_only);
+    // A coordinator confirmed who the person was: a new profession,
+    // organisation, département or industry tie needs a new confirmation.
+    if (auto old = repo::profile_of(w, uid);
+        old && (old->profession != p.profession || old->organisation != p.organisation ||
+                old->department != p.department || old->industry != p.industry))
+      for (auto gid : repo::lapse_confirmations(w, uid))
+        repo::audit(w, gid, uid, "confirmation_lapsed", uid, std::nullopt, std::nullopt, "");
     repo::put_profile(w, uid, p);
     return repo::profile_of(w, uid);
   };

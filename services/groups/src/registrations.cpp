@@ -7,6 +7,7 @@
 #include "colibri/json/fields.hpp"
 #include "community_shared.hpp"
 #include "meetings_shared.hpp"
+#include "repo/intervision.hpp"
 
 namespace colibri::groups {
 
@@ -47,6 +48,8 @@ awaitable<response> meetings_api::register_for(request& req, const caller& who) 
   auto job = [uid, oid = *oid](pqxx::work& w) -> core::result<bool> {
     auto a = occurrence_access(w, oid, uid, false);
     if (!a) return a.err();
+    // Intervisions: the pole's confirmed professionals only (no industry).
+    if (repo::intervision_closed_to(w, oid, uid)) return forbidden(core::msg::intervision_only);
     if (repo::registration_of(w, oid, uid)) return false;  // a retry
     switch (repo::register_seat(w, oid, uid)) {
       case repo::sign_up::registered:

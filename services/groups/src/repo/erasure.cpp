@@ -80,7 +80,18 @@ void erase_account(pqxx::transaction_base& w, std::int64_t uid) {
         "  (SELECT 1 FROM document_version_chunks v WHERE v.chunk = k.sha256)",
         "DELETE FROM watch_items WHERE created_by = $1", "DELETE FROM preferences WHERE user_id = $1",
         "DELETE FROM watch_digest_runs WHERE user_id = $1", "DELETE FROM structure_representatives WHERE user_id = $1",
-        "DELETE FROM referral_codes WHERE created_by = $1"})
+        "DELETE FROM referral_codes WHERE created_by = $1",
+        // Intervision: their roles, confirmations and places in cases go; the
+        // pole's cases stay (free text screened, no one named) without them.
+        "DELETE FROM intervision_roles WHERE user_id = $1", "DELETE FROM professional_confirmations WHERE user_id = $1",
+        "DELETE FROM intervision_case_people WHERE user_id = $1",
+        "UPDATE intervision_roles SET granted_by = NULL WHERE granted_by = $1",
+        "UPDATE professional_confirmations SET confirmed_by = NULL WHERE confirmed_by = $1",
+        "UPDATE intervision_cases SET filed_by = NULL WHERE filed_by = $1",
+        "UPDATE intervision_cases SET approved_by = NULL WHERE approved_by = $1",
+        "UPDATE intervision_agenda_items SET added_by = NULL WHERE added_by = $1",
+        "UPDATE intervision_sheets SET filled_by = NULL WHERE filled_by = $1",
+        "UPDATE intervision_sheets SET report_back_user_id = NULL WHERE report_back_user_id = $1"})
     w.exec_params(sql, uid);
   w.exec_params("DELETE FROM login_throttle WHERE key = 'acct:' || $1::text", uid);
   for (const auto& email : emails) {

@@ -31,9 +31,13 @@ constexpr const char* k_sees =
     "(EXISTS (SELECT 1 FROM memberships x WHERE x.group_id = m.group_id AND x.user_id = $2) "
     " OR (m.audience = 'space' AND EXISTS (SELECT 1 FROM memberships x WHERE x.group_id = m.space_id "
     "     AND x.user_id = $2)))";
+// Organisers: the group's moderators and owners, and in a pole its
+// intervision facilitators and coordinators.
 constexpr const char* k_organiser =
-    "EXISTS (SELECT 1 FROM memberships x WHERE x.group_id = m.group_id AND x.user_id = $2 "
-    " AND x.role IN ('moderator', 'owner'))";
+    "(EXISTS (SELECT 1 FROM memberships x WHERE x.group_id = m.group_id AND x.user_id = $2 "
+    " AND x.role IN ('moderator', 'owner')) OR EXISTS (SELECT 1 FROM intervision_roles ir "
+    " JOIN memberships x ON x.group_id = ir.group_id AND x.user_id = ir.user_id "
+    " WHERE ir.group_id = m.group_id AND ir.user_id = $2 AND ir.role IN ('facilitator', 'coordinator')))";
 
 meeting_access read_access(const pqxx::result& r) {
   meeting_access a;
@@ -393,7 +397,7 @@ namespace {
 constexpr const char* k_attendance_select =
     "SELECT u.id, u.handle, p.legal_name, p.profession, r.state, p.self_employed, a.present, "
     "(extract(epoch FROM a.signed_at) * 1000)::bigint, "
-    "CASE WHEN a.signed_by IS NULL THEN NULL WHEN a.signed_by = a.user_id THEN 'self' ELSE s.handle END "
+    "CASE WHEN a.signed_by IS NULL THEN NULL WHEN a.signed_by = a.user_id THEN 'self' ELSE s.handle END, p.rpps "
     "FROM users u "
     "LEFT JOIN professional_profiles p ON p.user_id = u.id "
     "LEFT JOIN meeting_registrations r ON r.occurrence_id = $1 AND r.user_id = u.id "
@@ -403,7 +407,8 @@ constexpr const char* k_attendance_select =
 attendance_row read_attendance(const pqxx::row& r) {
   return {r[0].as<std::int64_t>(),    r[1].as<std::string>(),      pg::opt<std::string>(r[2]),
           pg::opt<std::string>(r[3]), pg::opt<std::string>(r[4]),  pg::opt<bool>(r[5]),
-          pg::opt<bool>(r[6]),        pg::opt<std::int64_t>(r[7]), pg::opt<std::string>(r[8])};
+          pg::opt<bool>(r[6]),        pg::opt<std::int64_t>(r[7]), pg::opt<std::string>(r[8]),
+          pg::opt<std::string>(r[9])};
 }
 
 }  // namespace

@@ -158,7 +158,7 @@ struct attendance_row {
   std::optional<std::string> legal_name, profession, registration;
   std::optional<bool> self_employed, present;
   std::optional<std::int64_t> signed_ms;
-  std::optional<std::string> signed_by;
+  std::optional<std::string> signed_by, rpps;
 };
 // The occurrence's timing relative to now: minutes since its start (negative
 // before) and whether it is over.

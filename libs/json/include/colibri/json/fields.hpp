@@ -28,9 +28,9 @@ class fields {
   std::optional<std::string> text(std::string_view key, presence p, std::size_t min_cp, std::size_t max_cp);
   std::optional<std::int64_t> integer(std::string_view key, presence p, std::int64_t min, std::int64_t max);
   std::optional<bool> boolean(std::string_view key, presence p);
-  // An array of 1..max_items integers, each within min..max.
+  // An array of min_items..max_items integers, each within min..max.
   std::optional<std::vector<std::int64_t>> integers(std::string_view key, presence p, std::int64_t min,
-                                                    std::int64_t max, std::size_t max_items);
+                                                    std::int64_t max, std::size_t max_items, std::size_t min_items = 1);
   // An array of at most max_items strings (possibly empty), each of
   // min_cp..max_cp code points; reported as "key[i]" when one is wrong.
   std::optional<std::vector<std::string>> strings(std::string_view key, presence p, std::size_t min_cp,

@@ -28,3 +28,14 @@ reminders_result run_reminders(pqxx::connection& c, core::time_point now, const 
                                int batch = 2000);
 
 }  // namespace colibri::badges
+
+namespace colibri::badges {
+
+// Intervision reviews: a follow-up sheet with next_review_in_days is due that
+// many days after its occurrence's start; the pass sends `case_review_due` to
+// the case's participants who facilitate its pole, once (the sheet's
+// review_sent_at is set in the transaction that stores the notifications; a
+// new delay on the sheet arms it again). No case text in the notification.
+std::vector<notify::notification> run_case_reviews(pqxx::connection& c, core::time_point now, int batch = 500);
+
+}  // namespace colibri::badges
