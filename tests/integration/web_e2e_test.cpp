@@ -19,6 +19,14 @@ std::string artifacts() {
   return d;
 }
 
+// axe-core (npm, tests/web): `npm ci --prefix tests/web` (scripts/colibri test does it).
+std::string axe_source() {
+  auto path = std::string(COLIBRI_SOURCE_DIR) + "/tests/web/node_modules/axe-core/axe.min.js";
+  auto src = read_file(path);
+  if (src.empty()) throw std::runtime_error("axe-core is missing: npm ci --prefix tests/web (" + path + ")");
+  return src;
+}
+
 class WebClient : public stack_fixture {
  protected:
   int fronts() const override { return 2; }
@@ -83,6 +91,39 @@ class WebClient : public stack_fixture {
         sql("SELECT count(*) FROM document_versions v JOIN documents d ON d.id = v.document_id WHERE d.group_id = " +
             group_id);
     return std::stoi(out);
+  }
+
+  // axe-core's WCAG 2.1 A and AA rules on the page at `url`, at phone and
+  // desktop widths; `name` names it in failures.
+  void wcag(page& p, const std::string& url, const std::string& hash) {
+    static const std::string axe = axe_source();
+    p.go(url);
+    ASSERT_TRUE(p.wait_for("document.querySelector('main h1') !== null", seconds(10))) << hash;
+    // Live content settles, and the status toast holds still while axe
+    // measures: transitions off and the toast shown as it is when visible
+    // (its timer may hide it in the middle of a run, which axe then measured
+    // as transparent text; an empty toast has no text to measure).
+    p.eval(
+        "(() => { window.__errors = window.__errors || []; addEventListener('error', (e) => "
+        "__errors.push(String(e.message))); const st = document.createElement('style'); "
+        "st.textContent = '*, *::before, *::after { transition: none !important; animation: none !important; } "
+        "#status { opacity: 1 !important; visibility: visible !important; }'; "
+        "document.head.appendChild(st); })()");
+    std::this_thread::sleep_for(milliseconds(300));
+    ASSERT_TRUE(
+        p.wait_for("(() => { const s = document.getElementById('status'); const o = getComputedStyle(s).opacity; "
+                   "return o === '1' || (o === '0' && !s.textContent); })()",
+                   seconds(10)));
+    for (auto [w, h, mobile] : {std::tuple{390, 844, true}, std::tuple{1280, 900, false}}) {
+      p.viewport(w, h, mobile);
+      if (p.eval("typeof axe") != "\"object\"") p.eval("(() => { " + axe + "\n; return true; })()");
+      auto violations = p.eval(
+          "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+          ".then((r) => r.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' "
+          "')).join(', ')))");
+      EXPECT_EQ(violations, "[]") << hash << " at " << w << " px";
+    }
+    EXPECT_EQ(p.text("JSON.stringify(window.__errors)"), "[]") << hash;
   }
 
   std::unique_ptr<browser> browser_;
@@ -372,21 +413,8 @@ TEST_F(WebClient, ANewcomerVerifiesFromTheMailResetsAForgottenPasswordChangesThe
   EXPECT_EQ(p->text("JSON.stringify(window.__errors)"), "[]");
 }
 
-namespace {
-
-// axe-core (npm, tests/web): `npm ci --prefix tests/web` (scripts/colibri test does it).
-std::string axe_source() {
-  auto path = std::string(COLIBRI_SOURCE_DIR) + "/tests/web/node_modules/axe-core/axe.min.js";
-  auto src = read_file(path);
-  if (src.empty()) throw std::runtime_error("axe-core is missing: npm ci --prefix tests/web (" + path + ")");
-  return src;
-}
-
-}  // namespace
-
 TEST_F(WebClient, EveryPageMeetsWcag21AAAtPhoneAndDesktopWidthsLoggedOutAndIn) {
   // Issue 15, item 6: axe-core's WCAG 2.1 A and AA rules on every page.
-  static const std::string axe = axe_source();
   auto reg = http_call(http_port_, "POST", "/api/v1/auth/register",
                        R"({"email":"axe@example.fr","password":"un mot de passe","handle":"Axelle"})");
   ASSERT_EQ(reg.status, 201) << reg.body;
@@ -419,35 +447,7 @@ TEST_F(WebClient, EveryPageMeetsWcag21AAAtPhoneAndDesktopWidthsLoggedOutAndIn) {
   auto mid = *json_at(mt.body, "meeting.id");
 
   auto p = open(0, "#/login");
-  auto check = [&](const std::string& hash) {
-    p->go(fronts_[0]->origin() + "/" + hash);
-    ASSERT_TRUE(p->wait_for("document.querySelector('main h1') !== null", seconds(10))) << hash;
-    // Live content settles, and the status toast holds still while axe
-    // measures: transitions off and the toast shown as it is when visible
-    // (its timer may hide it in the middle of a run, which axe then measured
-    // as transparent text; an empty toast has no text to measure).
-    p->eval(
-        "(() => { window.__errors = window.__errors || []; addEventListener('error', (e) => "
-        "__errors.push(String(e.message))); const st = document.createElement('style'); "
-        "st.textContent = '*, *::before, *::after { transition: none !important; animation: none !important; } "
-        "#status { opacity: 1 !important; visibility: visible !important; }'; "
-        "document.head.appendChild(st); })()");
-    std::this_thread::sleep_for(milliseconds(300));
-    ASSERT_TRUE(
-        p->wait_for("(() => { const s = document.getElementById('status'); const o = getComputedStyle(s).opacity; "
-                    "return o === '1' || (o === '0' && !s.textContent); })()",
-                    seconds(10)));
-    for (auto [w, h, mobile] : {std::tuple{390, 844, true}, std::tuple{1280, 900, false}}) {
-      p->viewport(w, h, mobile);
-      if (p->eval("typeof axe") != "\"object\"") p->eval("(() => { " + axe + "\n; return true; })()");
-      auto violations = p->eval(
-          "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
-          ".then((r) => r.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' "
-          "')).join(', ')))");
-      EXPECT_EQ(violations, "[]") << hash << " at " << w << " px";
-    }
-    EXPECT_EQ(p->text("JSON.stringify(window.__errors)"), "[]") << hash;
-  };
+  auto check = [&](const std::string& hash) { wcag(*p, fronts_[0]->origin() + "/" + hash, hash); };
   for (const auto* hash : {"#/login", "#/register", "#/forgot"}) check(hash);
   p->eval("localStorage.setItem('colibri.token', " + page::quote(token) + ")");
   p->go(fronts_[0]->origin() + "/?signed-in#/groups");  // a new load: the client signs in with the stored token
@@ -656,3 +656,130 @@ TEST_F(WebClient, AMemberFindsHelpIn44SeesAVolunteersCardAndAProfessionalVersion
 }
 
 }  // namespace
+
+// Issue 19: a coordinator files a case whose summary holds a phone number
+// (the server's sentence shows under the field), fixes it and puts it on an
+// agenda; a participant reads it; the facilitator fills the follow-up sheet;
+// the consent is withdrawn and the case is gone for the participant.
+TEST_F(WebClient, ACoordinatorFilesACaseAParticipantReadsItTheSheetIsFilledAndWithdrawalErasesIt) {
+  auto [admin_token, admin_id] = account("Association");
+  sql("UPDATE users SET is_admin = true WHERE id = " + admin_id);
+  std::map<std::string, std::string> admin{{"Authorization", "Bearer " + admin_token}};
+  auto space = http_call(http_port_, "POST", "/api/v1/groups",
+                         R"({"name":"Addictions Hauts-de-France","description":"Espace pro","rules":"Secret partagé.",)"
+                         R"("join_policy":"invite","visibility":"hidden","kind":"professional"})",
+                         admin);
+  ASSERT_EQ(space.status, 201) << space.body;
+  auto sid = *json_at(space.body, "group.id");
+  auto pole = http_call(http_port_, "POST", "/api/v1/groups",
+                        R"({"name":"Pôle Douaisis","description":"Intervisions du Douaisis","rules":"r",)"
+                        R"("join_policy":"invite","visibility":"hidden","parent_id":)" +
+                            sid + "}",
+                        admin);
+  ASSERT_EQ(pole.status, 201) << pole.body;
+  auto gid = *json_at(pole.body, "group.id");
+  std::map<std::string, std::pair<std::string, std::string>> people;
+  for (const auto& [handle, profession] : std::vector<std::pair<std::string, std::string>>{
+           {"Coordinatrice", "nurse"}, {"Animateur", "gp"}, {"Pharmacienne", "pharmacist"}}) {
+    auto [token, id] = account(handle);
+    people[handle] = {token, id};
+    sql("INSERT INTO memberships (group_id, user_id) VALUES (" + sid + ", " + id + "), (" + gid + ", " + id + ")");
+    ASSERT_EQ(http_call(http_port_, "PUT", "/api/v1/me/professional",
+                        R"({"profession":")" + profession +
+                            R"(","organisation":"Douai","department":"59","self_employed":true,"industry":false})",
+                        {{"Authorization", "Bearer " + token}})
+                  .status,
+              200);
+  }
+  auto bearer = [&](const std::string& who) {
+    return std::map<std::string, std::string>{{"Authorization", "Bearer " + people[who].first}};
+  };
+  auto [c_token, c_id] = people["Coordinatrice"];
+  auto [f_token, f_id] = people["Animateur"];
+  auto [p_token, p_id] = people["Pharmacienne"];
+  for (const auto& [id, role] :
+       std::vector<std::pair<std::string, std::string>>{{c_id, "coordinator"}, {f_id, "facilitator"}})
+    ASSERT_EQ(http_call(http_port_, "PUT", "/api/v1/groups/" + gid + "/intervision-roles/" + id,
+                        R"({"role":")" + role + "\"}", admin)
+                  .status,
+              200);
+  ASSERT_EQ(http_call(http_port_, "PUT", "/api/v1/groups/" + gid + "/professionals/" + p_id + "/confirmation", "",
+                      bearer("Coordinatrice"))
+                .status,
+            200);
+  auto m = http_call(http_port_, "POST", "/api/v1/groups/" + gid + "/meetings",
+                     R"({"title":"Intervision du Douaisis","kind":"intervision","mode":"in_person",)"
+                     R"("location":"CSAPA de Douai","timezone":"Europe/Paris","duration_minutes":90,)"
+                     R"("occurrences":["2027-03-04T12:30"]})",
+                     bearer("Animateur"));
+  ASSERT_EQ(m.status, 201) << m.body;
+
+  // The coordinator files a case: a phone number in the summary is refused, with the reason under the field.
+  auto c = open(0, "#/login");
+  c->eval("localStorage.setItem('colibri.token', " + page::quote(c_token) + ")");
+  c->go(fronts_[0]->origin() + "/?signed-in#/groups/" + gid + "/intervision");
+  ASSERT_TRUE(c->wait_for("document.querySelector('.case-form textarea[name=summary]')", seconds(10)))
+      << text_of(*c, "main");
+  c->click(".case-form input[name=addictions][value=alcohol]");
+  c->click(".case-form input[name=addictions][value=tobacco]");
+  c->click(".case-form input[name=reasons][value=worsening]");
+  c->click(".case-form input[name=invited_user_ids][value='" + p_id + "']");
+  c->type(".case-form textarea[name=summary]", "Homme, la quarantaine, joignable au 06 12 34 56 78.");
+  c->click(".case-form button[type=submit]");
+  auto why = field_error(*c, "summary");
+  EXPECT_NE(why.find("téléphone"), std::string::npos) << why;
+  shots(*c, "intervision-case-refused");
+  EXPECT_EQ(std::stoi(sql("SELECT count(*) FROM intervision_cases")), 0);
+  c->type(".case-form textarea[name=summary]", "Homme, la quarantaine, tabac et alcool, rechutes à chaque sortie.");
+  c->click(".case-form button[type=submit]");
+  ASSERT_TRUE(c->wait_for("document.querySelector('article.case')", seconds(10))) << text_of(*c, "main");
+  auto cid = sql("SELECT id FROM intervision_cases");
+  while (!cid.empty() && (cid.back() == '\n' || cid.back() == ' ')) cid.pop_back();
+  auto code = text_of(*c, "article.case h3 a");
+  EXPECT_EQ(code.rfind("ITV-", 0), 0u) << code;
+  // On the agenda of the pole's intervision.
+  c->click(".agenda form button[type=submit]");
+  ASSERT_TRUE(c->wait_for("document.querySelector('.agenda li[data-item]')", seconds(10))) << text_of(*c, ".agenda");
+
+  // The participant reads it.
+  auto p = open(1, "#/login");
+  p->eval("localStorage.setItem('colibri.token', " + page::quote(p_token) + ")");
+  p->go(fronts_[1]->origin() + "/?signed-in#/cases/" + cid);
+  ASSERT_TRUE(p->wait_for("document.querySelector('article.case')", seconds(10))) << text_of(*p, "main");
+  EXPECT_NE(text_of(*p, "article.case").find("rechutes à chaque sortie"), std::string::npos);
+
+  // The facilitator fills the sheet.
+  auto f = open(0, "#/login");
+  f->eval("localStorage.setItem('colibri.token', " + page::quote(f_token) + ")");
+  f->go(fronts_[0]->origin() + "/?signed-in#/groups/" + gid + "/intervision");
+  ASSERT_TRUE(f->wait_for("document.querySelector('.agenda form.sheet')", seconds(10))) << text_of(*f, "main");
+  f->eval("document.querySelectorAll('.agenda details').forEach((d) => { d.open = true; })");
+  for (const auto* box : {"requesters][value=csapa", "addictions][value=alcohol", "reasons][value=worsening",
+                          "difficulties][value=housing", "proposals][value=joint_support"})
+    f->click(std::string("form.sheet input[name=") + box + "]");
+  f->type("form.sheet textarea[name=issues_found]", "Isolement, rechutes après chaque sortie d'hospitalisation.");
+  f->type("form.sheet textarea[name=proposal_details]", "Accompagnement conjoint CSAPA et pharmacie.");
+  f->eval("document.querySelector('form.sheet select[name=objective_met]').value = 'partly'");
+  f->eval("document.querySelector('form.sheet select[name=report_back_user_id]').value = " + page::quote(p_id));
+  f->type("form.sheet input[name=next_review_in_days]", "90");
+  shots(*f, "intervision-sheet");
+  f->click("form.sheet button[type=submit]");
+  ASSERT_TRUE(f->wait_for("document.querySelector('.agenda .chip.ok')", seconds(10))) << text_of(*f, ".agenda");
+  EXPECT_EQ(sql("SELECT objective_met || ',' || report_back_user_id FROM intervision_sheets"), "partly," + p_id + "\n");
+  // The pole's tab and the case's page meet WCAG 2.1 AA too.
+  wcag(*f, fronts_[0]->origin() + "/?signed-in#/groups/" + gid + "/intervision", "intervision");
+  wcag(*p, fronts_[1]->origin() + "/?signed-in#/cases/" + cid, "case");
+
+  // The coordinator (who filed it) withdraws the consent: gone for the participant.
+  c->go(fronts_[0]->origin() + "/?signed-in#/groups/" + gid + "/intervision");
+  ASSERT_TRUE(c->wait_for("document.querySelector('article.case button.secondary')", seconds(10)));
+  c->click("article.case button.secondary");
+  c->click("article.case button.danger");
+  ASSERT_TRUE(c->wait_for("!document.querySelector('article.case')", seconds(10))) << text_of(*c, "main");
+  p->go(fronts_[1]->origin() + "/?again#/cases/" + cid);
+  ASSERT_TRUE(p->wait_for("document.querySelector('.case-gone')", seconds(10))) << text_of(*p, "main");
+  EXPECT_NE(text_of(*p, ".case-gone").find("Cas introuvable"), std::string::npos) << text_of(*p, ".case-gone");
+  EXPECT_EQ(text_of(*p, "main").find("rechutes"), std::string::npos);
+  shots(*p, "intervision-case-gone");
+  for (auto* pg : {c.get(), p.get(), f.get()}) EXPECT_EQ(pg->text("JSON.stringify(window.__errors || [])"), "[]");
+}

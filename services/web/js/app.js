@@ -5,6 +5,7 @@ import { day, lang, money, number, setLang, t, time } from "./i18n.js";
 import { Live } from "./live.js";
 import { groupMeetingsView, meetingsListView, meetingView } from "./meetings.js";
 import { helpView } from "./directory.js";
+import { caseView, intervisionView } from "./intervision.js";
 import { moderationView } from "./moderation.js";
 import { documentsView, feedView, watchView } from "./pro.js";
 import { roomView } from "./room.js";
@@ -170,6 +171,7 @@ async function groupView(id, tab) {
      ["meetings", t("meetings"), `#/groups/${id}/meetings`],
      g.kind === "professional" ? ["documents", t("documents"), `#/groups/${id}/documents`] : null,
      g.kind === "professional" ? ["watch", t("watch"), `#/groups/${id}/watch`] : null,
+     g.kind === "professional" && g.parent_id ? ["intervision", t("iv_title"), `#/groups/${id}/intervision`] : null,
      moderator ? ["moderation", t("moderation"), `#/groups/${id}/moderation`] : null].filter(Boolean)
       .map(([k, label, href]) => h("a", { href, "aria-current": tab === k ? "page" : null }, label))) : null;
   const head = h("header", { class: "group-head" },
@@ -181,6 +183,7 @@ async function groupView(id, tab) {
   else if (tab === "meetings") body = await groupMeetingsView(g, moderator);
   else if (tab === "documents") body = await documentsView(g, moderator);
   else if (tab === "watch") body = await watchView(g);
+  else if (tab === "intervision") body = await intervisionView(app, g);
   else if (tab === "moderation") body = await moderationView(app, g);
   else {
     const room = roomView(app, g.room, { title: t("room"), members: membersOf(g) });
@@ -337,6 +340,8 @@ const routes = [
   [/^#\/groups\/(\d+)\/meetings$/, (id) => groupView(id, "meetings"), true],
   [/^#\/groups\/(\d+)\/documents$/, (id) => groupView(id, "documents"), true],
   [/^#\/groups\/(\d+)\/watch$/, (id) => groupView(id, "watch"), true],
+  [/^#\/groups\/(\d+)\/intervision$/, (id) => groupView(id, "intervision"), true],
+  [/^#\/cases\/(\d+)$/, (cid) => caseView(app, cid), true],
   [/^#\/feed$/, () => feedView(), true],
   [/^#\/aide$/, () => helpView(), true],
   [/^#\/meetings$/, () => meetingsListView(), true],

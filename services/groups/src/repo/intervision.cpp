@@ -110,6 +110,9 @@ agenda_item read_item(const pqxx::row& r) {
 
 }  // namespace
 
+// The case's people, participants and agenda.
+void fill_case(pqxx::transaction_base& w, case_row& c);
+
 pole_standing standing_in(pqxx::transaction_base& w, std::int64_t group_id, std::int64_t user_id) {
   pole_standing s;
   auto r = w.exec_params(
@@ -233,6 +236,12 @@ std::optional<case_row> load_case(pqxx::transaction_base& w, std::int64_t case_i
                          case_id, user_id);
   if (r.empty()) return std::nullopt;
   auto c = read_case(r[0]);
+  fill_case(w, c);
+  return c;
+}
+
+void fill_case(pqxx::transaction_base& w, case_row& c) {
+  auto case_id = c.id;
   for (auto p : w.exec_params(
            "SELECT user_id, relation FROM intervision_case_people WHERE case_id = $1 ORDER BY user_id", case_id))
     (p[1].as<std::string>() == "invited" ? c.invited : c.excluded).push_back(p[0].as<std::int64_t>());
@@ -251,7 +260,6 @@ std::optional<case_row> load_case(pqxx::transaction_base& w, std::int64_t case_i
                                                  "ORDER BY o.starts_at, a.id",
                               case_id))
     c.agenda.push_back({a[0].as<std::int64_t>(), a[1].as<std::int64_t>(), a[2].as<std::int64_t>(), a[3].as<bool>()});
-  return c;
 }
 
 std::vector<std::int64_t> participants_of(pqxx::transaction_base& w, std::int64_t case_id) {
@@ -274,6 +282,7 @@ std::vector<case_row> cases_of(pqxx::transaction_base& w, std::int64_t group_id,
            k_case_columns + "WHERE c.group_id = $1 AND c.id < $3 AND " + k_takes_part + " ORDER BY c.id DESC LIMIT $4",
            group_id, user_id, before.value_or(INT64_MAX), limit))
     out.push_back(read_case(r));
+  for (auto& c : out) fill_case(w, c);
   return out;
 }
 
