@@ -470,8 +470,9 @@ TEST_F(Intervision, AReviewIsRemindedToTheFacilitatorsExactlyOnceAcrossScheduler
 
 // A seeded year: four held intervisions, twelve cases, twenty agenda items
 // (eight reviews), eighteen sheets with enums drawn by a fixed rule,
-// attendance, one withdrawal, and a case of another year. Every count of the
-// report equals the one computed here, with the small-count rule applied.
+// attendance; a fifth intervision whose five cases are withdrawn after their
+// sheets were filled; a case of another year. Every count of the report
+// equals the one computed here, with the small-count rule applied.
 TEST_F(Intervision, TheYearlyReportMatchesCountsComputedIndependently) {
   std::vector<std::string> cases;
   for (int i = 0; i < 12; ++i) cases.push_back(case_id(file(p1_, "Homme, la quarantaine.", k_consent)));
@@ -549,10 +550,19 @@ TEST_F(Intervision, TheYearlyReportMatchesCountsComputedIndependently) {
       if (present) ++attendance[profession];
     }
   expected["attendance_by_profession"] = attendance;
-  // One withdrawal in 2025 (a case that never reached an agenda).
-  auto gone = case_id(file(p1_, "Femme, la trentaine.", k_consent));
-  ASSERT_EQ(post("/api/v1/cases/" + gone + "/consent/withdraw", "", p1_).status, 204);
-  sql("UPDATE intervision_withdrawals SET withdrawn_at = '2025-06-01 10:00+02'");
+  // A fifth intervision in 2025 whose five cases, discussed with their
+  // sheets filled, are then withdrawn: counted as withdrawn only (not as
+  // cases, reviews, sheets or in any breakdown).
+  auto fifth = intervision(5);
+  held_on(fifth, "2025-06-12 12:30");
+  for (int n = 0; n < 5; ++n) {
+    auto gone = case_id(file(p1_, "Femme, la trentaine.", k_consent));
+    r = post("/api/v1/occurrences/" + fifth + "/agenda", R"({"case_id":)" + gone + "}", p1_);
+    ASSERT_EQ(r.status, 201) << r.body;
+    fill(json_at(r.body, "agenda_item.id").value_or("0"), 100 + n, false);
+    ASSERT_EQ(post("/api/v1/cases/" + gone + "/consent/withdraw", "", p1_).status, 204);
+  }
+  sql("UPDATE intervision_withdrawals SET withdrawn_at = '2025-06-13 10:00+02'");
 
   auto small = [](int n) { return n >= 5 ? std::to_string(n) : std::string("<5"); };
   for (const auto& [who, gid] : std::vector<std::pair<person, std::string>>{{f_, pole_}, {owner_, space_}}) {
@@ -560,11 +570,11 @@ TEST_F(Intervision, TheYearlyReportMatchesCountsComputedIndependently) {
     ASSERT_EQ(report.status, 200) << report.body;
     const auto& b = report.body;
     auto at = [&](const std::string& path) { return json_at(b, "intervision_report." + path).value_or("?"); };
-    EXPECT_EQ(at("meetings"), "<5");  // four
+    EXPECT_EQ(at("meetings"), "5");
     EXPECT_EQ(at("cases"), small(static_cast<int>(distinct.size())));
     EXPECT_EQ(at("reviews"), small(reviews));
     EXPECT_EQ(at("sheets"), small(sheets));
-    EXPECT_EQ(at("withdrawn"), "<5");
+    EXPECT_EQ(at("withdrawn"), "5");
     for (const auto& [field, counts] : expected) {
       int total = 0;
       bool hidden = false;
