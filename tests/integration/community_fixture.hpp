@@ -50,6 +50,27 @@ class Community : public chat_fixture {
     return s;
   }
   int count(const std::string& q) { return std::stoi(one(q)); }
+  // The scheduler on an accelerated clock (a day a second) from `start`:
+  // `instances` of it for 3 s, then a fresh one after they stopped (a
+  // restart: its clock starts again at `start`) for 3 s. The last one's log.
+  std::string schedulers_from(const std::string& start, int instances) {
+    auto env = env_;
+    env["COLIBRI_CLOCK_START"] = start;
+    env["COLIBRI_CLOCK_FACTOR"] = "86400";
+    env["COLIBRI_BADGES_TICK_MS"] = "100";
+    std::vector<std::unique_ptr<service_process>> s;
+    for (int i = 0; i < instances; ++i) {
+      s.push_back(std::make_unique<service_process>("badges", env, free_port()));
+      s.back()->wait_healthy();
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    for (auto& p : s) p->proc().stop(SIGTERM, std::chrono::seconds(10));
+    service_process again("badges", env, free_port());
+    again.wait_healthy();
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    again.proc().stop(SIGTERM, std::chrono::seconds(10));
+    return again.log_text();
+  }
   // Every column of a text-like type (text, varchar, json, jsonb, bytea,
   // tsvector, arrays, citext) of every table that holds one of `needles`,
   // case-insensitively: one "table.column|needle" line per hit; `scanned`

@@ -439,22 +439,8 @@ TEST_F(Intervision, AReviewIsRemindedToTheFacilitatorsExactlyOnceAcrossScheduler
   // A filled item stays on the agenda.
   EXPECT_EQ(call("DELETE", "/api/v1/agenda-items/" + aid, "", f_).status, 409);
 
-  auto env = env_;
-  env["COLIBRI_CLOCK_START"] = "2027-06-01T10:00:00Z";
-  env["COLIBRI_CLOCK_FACTOR"] = "86400";
-  env["COLIBRI_BADGES_TICK_MS"] = "100";
-  std::vector<std::unique_ptr<service_process>> s;
-  for (int i = 0; i < 2; ++i) {
-    s.push_back(std::make_unique<service_process>("badges", env, free_port()));
-    s.back()->wait_healthy();
-  }
-  std::this_thread::sleep_for(std::chrono::seconds(3));
-  for (auto& p : s) p->proc().stop(SIGTERM, std::chrono::seconds(10));
-  service_process again("badges", env, free_port());
-  again.wait_healthy();
-  std::this_thread::sleep_for(std::chrono::seconds(3));
-  again.proc().stop(SIGTERM, std::chrono::seconds(10));
-  EXPECT_EQ(again.log_text().find("failed"), std::string::npos) << again.log_text();
+  auto log = schedulers_from("2027-06-01T10:00:00Z", 2);
+  EXPECT_EQ(log.find("failed"), std::string::npos) << log;
 
   for (const auto& p : {f_, f2})
     EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE kind = 'case_review_due' AND user_id = " + p.id), 1)

@@ -426,10 +426,16 @@ TEST_F(Meetings, AttendanceSheetCertificateAndProfiles) {
   EXPECT_EQ(call("POST", "/api/v1/groups/" + community + "/join", "{}", p).status, 201);
   EXPECT_EQ(get("/api/v1/groups/" + community + "/members", admin_).body.find("profession"), std::string::npos);
   // An occurrence under way: sign-in window open.
-  auto m = create(admin_, R"("title":"Intervision","kind":"intervision","mode":"hybrid","location":"CSAPA, Nantes",)"
-                          R"("timezone":"UTC","duration_minutes":90,"occurrences":["2027-01-01T12:00"])");
+  // An intervision has 3 cases at most by default (its attendance rules: intervision_test.cpp).
+  EXPECT_EQ(json_at(create(admin_, R"("title":"Intervision","kind":"intervision","mode":"hybrid",)"
+                                   R"("location":"CSAPA, Nantes","timezone":"UTC","duration_minutes":90,)"
+                                   R"("occurrences":["2027-01-01T12:00"])"),
+                    "meeting.max_cases"),
+            "3");
+  auto m =
+      create(admin_, R"("title":"Séance de pratique","kind":"practice","mode":"hybrid","location":"CSAPA, Nantes",)"
+                     R"("timezone":"UTC","duration_minutes":90,"occurrences":["2027-01-01T12:00"])");
   auto oid = occurrence(m, 0);
-  EXPECT_EQ(json_at(m, "meeting.max_cases"), "3");
   ASSERT_EQ(post("/api/v1/occurrences/" + oid + "/registration", "", p).status, 201);
   ASSERT_EQ(post("/api/v1/occurrences/" + oid + "/registration", "", q).status, 201);
   auto early = post("/api/v1/occurrences/" + oid + "/attendance", "", p);
@@ -450,7 +456,7 @@ TEST_F(Meetings, AttendanceSheetCertificateAndProfiles) {
   ASSERT_EQ(csv.status, 200);
   EXPECT_EQ(csv.header("content-type"), "text/csv; charset=utf-8");
   EXPECT_EQ(csv.body.substr(0, csv.body.find("\r\n")),
-            "user_id,handle,legal_name,profession,self_employed,registration,present,signed_at,signed_by");
+            "user_id,handle,legal_name,profession,self_employed,registration,present,signed_at,signed_by,rpps");
   EXPECT_NE(csv.body.find(p.id + ",\"docteur\",\"Dr Claire Martin\",\"gp\",true,\"registered\",true,"),
             std::string::npos)
       << csv.body;

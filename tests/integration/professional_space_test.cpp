@@ -294,22 +294,7 @@ TEST_F(ProSpace, TheWeeklyDigestComesOncePerPersonAcrossThreeSchedulersAndAResta
   EXPECT_EQ(json_at(get("/api/v1/me/preferences", p3).body, "preferences.watch_digest"), "false");
   EXPECT_EQ(call("PUT", "/api/v1/me/preferences", R"({"quiet_hours":{"from":"25:00","to":"07:00"}})", p3).status, 400);
 
-  auto env = env_;
-  env["COLIBRI_CLOCK_START"] = "2027-03-01T07:00:00Z";
-  env["COLIBRI_CLOCK_FACTOR"] = "86400";
-  env["COLIBRI_BADGES_TICK_MS"] = "100";
-  std::vector<std::unique_ptr<service_process>> s;
-  for (int i = 0; i < 3; ++i) {
-    s.push_back(std::make_unique<service_process>("badges", env, free_port()));
-    s.back()->wait_healthy();
-  }
-  std::this_thread::sleep_for(std::chrono::seconds(3));
-  for (auto& p : s) p->proc().stop(SIGTERM, std::chrono::seconds(10));
-  // A restart: its clock starts again on the same Monday morning.
-  service_process again("badges", env, free_port());
-  again.wait_healthy();
-  std::this_thread::sleep_for(std::chrono::seconds(3));
-  again.proc().stop(SIGTERM, std::chrono::seconds(10));
+  schedulers_from("2027-03-01T07:00:00Z", 3);  // a restart: its clock starts again on the same Monday morning
 
   for (const auto& p : {p1, p2}) {
     EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE kind = 'watch_digest' AND user_id = " + p.id), 1)
@@ -350,8 +335,9 @@ TEST_F(ProSpace, TheFeedPagesEveryItemOnceNewestFirstAndForgetsALeftGroup) {
     for (int i = 0; i < 2; ++i)
       if (auto k = json_at(r.body, "items." + std::to_string(i) + ".kind"))
         seen.push_back(*k + ":" + json_at(r.body, "items." + std::to_string(i) + ".title").value_or(""));
-    if (page == 0)  // something new between pages is not seen twice nor makes anything skip
+    if (page == 0) {  // something new between pages is not seen twice nor makes anything skip
       ASSERT_EQ(post("/api/v1/groups/" + group_ + "/threads", R"({"title":"Plus récent","body":"b"})", p1).status, 201);
+    }
     if (json_at(r.body, "has_more") != "true") break;
     cursor = json_at(r.body, "next_cursor").value_or("");
   }

@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """The follow-up sheet's enums (Annexe II) agree across the contract
-(docs/protocol.md, and ../shared/PROTOCOL.md when it is beside the
-checkout), proto/openapi.yaml and the code (intervision_shared.hpp)."""
+(docs/protocol.md), proto/openapi.yaml and the code (intervision_shared.hpp)."""
 import pathlib
 import re
 import sys
@@ -40,9 +39,6 @@ def cpp_enum(text, name):
 
 problems = []
 sources = {"docs/protocol.md": (root / "docs/protocol.md").read_text()}
-shared = root.parent / "shared" / "PROTOCOL.md"
-if shared.exists():
-    sources[str(shared)] = shared.read_text()
 api = (root / "proto/openapi.yaml").read_text()
 cpp = (root / "services/groups/src/intervision_shared.hpp").read_text()
 contracts = {name: contract_enums(text) for name, text in sources.items()}

@@ -36,6 +36,8 @@ const std::set<std::string>& visibilities();
 void check_choice(json::fields& f, std::string_view key, const std::optional<std::string>& v,
                   const std::set<std::string>& allowed);
 
+// The professions of a professional profile (docs/protocol.md).
+const std::set<std::string>& professions();
 // A French département code ("44", "2A", "971").
 bool department_code(std::string_view d);
 

@@ -26,22 +26,9 @@ http::response item_response(int status, const char* noun, const repo::agenda_it
   return http::response::json(status, j.release());
 }
 
-const std::vector<std::string>& professions_and_unknown() {
-  static const std::vector<std::string> v{"gp",
-                                          "physician",
-                                          "nurse",
-                                          "midwife",
-                                          "pharmacist",
-                                          "psychologist",
-                                          "tobacco_specialist",
-                                          "addiction_specialist",
-                                          "social_worker",
-                                          "prevention_worker",
-                                          "physiotherapist",
-                                          "occupational_health",
-                                          "patient_expert",
-                                          "other",
-                                          "unknown"};
+std::vector<std::string> professions_and_unknown() {
+  std::vector<std::string> v(professions().begin(), professions().end());
+  v.push_back("unknown");
   return v;
 }
 

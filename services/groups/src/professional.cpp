@@ -31,6 +31,9 @@ bool rpps_number(std::string_view s) {
   return sum % 10 == 0;
 }
 
+}  // namespace
+
+namespace detail {
 const std::set<std::string>& professions() {
   static const std::set<std::string> s{"gp",
                                        "physician",
@@ -48,6 +51,9 @@ const std::set<std::string>& professions() {
                                        "other"};
   return s;
 }
+}  // namespace detail
+
+namespace {
 
 http::response profile_response(int status, const std::optional<repo::professional_profile>& p) {
   json::writer j;
