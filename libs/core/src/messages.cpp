@@ -85,6 +85,7 @@ constexpr entry k_catalogue[] = {
      "The request id must be a short string or an integer."},
     {msg::bad_request_state, "state : pending, approved ou rejected.", "state: pending, approved or rejected."},
     {msg::bad_rpps, "Numéro RPPS attendu : 11 chiffres.", "Expected an RPPS number: 11 digits."},
+    {msg::bad_search, "Écrivez de 1 à 200 caractères à chercher.", "Write 1 to 200 characters to search for."},
     {msg::bad_setpos, "setpos : de 1 à 4, ou -1 pour le dernier du mois (avec byday, en mensuel).",
      "setpos: 1 to 4, or -1 for the last of the month (with byday, monthly)."},
     {msg::bad_share, "share : « private » ou « groups ».", "share: \"private\" or \"groups\"."},

@@ -249,4 +249,14 @@ class intervision_api : api_base {
   awaitable<http::response> report(http::request& req, const caller& who);
 };
 
+// Search over what the caller may read (search.cpp).
+class search_api : api_base {
+ public:
+  explicit search_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  awaitable<http::response> search(http::request& req, const caller& who);
+};
+
 }  // namespace colibri::groups

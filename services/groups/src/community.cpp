@@ -74,7 +74,8 @@ struct community::apis {
         documents(ctx),
         watch(ctx),
         directory(ctx),
-        intervision(ctx) {}
+        intervision(ctx),
+        search(ctx) {}
   api_context ctx;
   groups_api groups;
   rooms_api rooms;
@@ -87,6 +88,7 @@ struct community::apis {
   watch_api watch;
   directory_api directory;
   intervision_api intervision;
+  search_api search;
 };
 
 community::community(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log,
@@ -107,6 +109,7 @@ void community::add_routes(http::router& r) {
   apis_->watch.add_routes(r);
   apis_->directory.add_routes(r);
   apis_->intervision.add_routes(r);
+  apis_->search.add_routes(r);
 }
 
 namespace detail {

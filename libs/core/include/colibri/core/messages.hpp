@@ -60,6 +60,7 @@ enum class msg {
   bad_request_id,
   bad_request_state,
   bad_rpps,
+  bad_search,
   bad_setpos,
   bad_share,
   bad_slot_groups,

@@ -1,0 +1,173 @@
+// Search through the real groups service, gateways, PostgreSQL and Redis:
+// French stemming and accents both ways, only what the caller may read now
+// (groups they are a member of, their own conversations), never what was
+// deleted, hidden, edited away or erased, filters, and pages that neither
+// skip nor repeat.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "colibri/core/utf8.hpp"
+#include "community_fixture.hpp"
+
+using namespace colibri::test;
+
+namespace {
+
+class Search : public Community {
+ protected:
+  void configure(std::map<std::string, std::string>& env) override {
+    Community::configure(env);
+    env["COLIBRI_RATE_EVENTS"] = "100000";
+    env["COLIBRI_RATE_HISTORY"] = "1000/1";
+  }
+  // The rooms and seqs of the results ("group:3#2|thread:1#1"), in order.
+  std::string found(const std::string& query, const person& p) {
+    auto r = get("/api/v1/search?" + query, p);
+    EXPECT_EQ(r.status, 200) << query << " " << r.body;
+    std::string out;
+    for (int i = 0;; ++i) {
+      auto room = json_at(r.body, "results." + std::to_string(i) + ".room");
+      if (!room) break;
+      out += (out.empty() ? "" : "|") + *room + "#" +
+             json_at(r.body, "results." + std::to_string(i) + ".seq").value_or("?");
+    }
+    return out;
+  }
+  std::string say(const std::string& room, const std::string& body, const person& p) {
+    auto r = send_message(room, body, "c" + std::to_string(++sent_), p);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return room + "#" + json_at(r.body, "event.seq").value_or("?");
+  }
+  // A socket frame's answer (edit and delete go through the socket).
+  std::string ask(const person& p, const std::string& frame) {
+    auto c = connect(gateways_[0]->port(), p.token);
+    c->send(frame);
+    return c->read().value_or("");
+  }
+  int sent_ = 0;
+};
+
+TEST_F(Search, FrenchStemsAndAccentsMatchBothWaysWithHighlightedSnippets) {
+  auto a = someone("Alice"), b = someone("Bruno");
+  auto gid = make_group(admin("Racine"), "Les Colibris", "open");
+  member(gid, a.id);
+  member(gid, b.id);
+  auto room = "group:" + gid;
+  auto fumer = say(room, "J'ai tellement envie de fumer ce soir après le repas.", b);
+  auto fumee = say(room, "La fumée des autres me gêne encore.", a);
+  auto cigs = say(room, "Je suis passé de vingt cigarettes à trois.", b);
+  say(room, "Rien à voir : la météo de demain.", a);
+  EXPECT_EQ(found("q=fum%C3%A9e", a), fumee + "|" + fumer);  // "fumée" finds "fumer"
+  EXPECT_EQ(found("q=fumee", a), fumee);                     // "fumee" finds "fumée"
+  EXPECT_EQ(found("q=cigarette", b), cigs);                  // singular finds plural
+  EXPECT_EQ(found("q=CIGARETTES", b), cigs);
+  auto r = get("/api/v1/search?q=envie%20fumer", a);
+  EXPECT_EQ(json_at(r.body, "results.0.author.handle"), "Bruno");
+  auto snippet = json_at(r.body, "results.0.snippet").value_or("");
+  EXPECT_NE(snippet.find("envie de fumer"), std::string::npos) << snippet;
+  // Highlights are code-point ranges of the snippet.
+  auto from = std::stoul(json_at(r.body, "results.0.highlights.0.0").value_or("0"));
+  auto to = std::stoul(json_at(r.body, "results.0.highlights.0.1").value_or("0"));
+  std::u32string wide;
+  for (std::size_t i = 0; i < snippet.size();) wide.push_back(colibri::core::next_code_point(snippet, i));
+  std::string word;
+  for (auto c : wide.substr(from, to - from)) word.push_back(static_cast<char>(c));
+  EXPECT_EQ(word, "envie");
+  // Thread titles are found, at the thread's first post.
+  auto t = post("/api/v1/groups/" + gid + "/threads", R"({"title":"Patchs ou gommes ?","body":"Que choisir ?"})", a);
+  ASSERT_EQ(t.status, 201) << t.body;
+  auto tid = json_at(t.body, "thread.id").value_or("0");
+  r = get("/api/v1/search?q=gomme", b);
+  EXPECT_EQ(json_at(r.body, "results.0.room"), "thread:" + tid);
+  EXPECT_EQ(json_at(r.body, "results.0.seq"), "1");
+  EXPECT_EQ(json_at(r.body, "results.0.thread.title"), "Patchs ou gommes ?");
+}
+
+TEST_F(Search, OnlyWhatTheCallerMayReadNowNeverDeletedHiddenEditedAwayOrErased) {
+  auto a = someone("Alice"), b = someone("Bruno"), c = someone("Chloe"), mod = admin("Modo");
+  auto gid = make_group(mod, "Les Colibris", "open");
+  auto hidden = make_group(mod, "Cercle fermé", "invite", "hidden");
+  for (const auto& p : {a, b, c}) member(gid, p.id);
+  member(hidden, a.id);
+  auto room = "group:" + gid;
+  auto kept = say(room, "marqueur gardé visible", b);
+  auto secret = say("group:" + hidden, "marqueur du cercle fermé", a);
+  auto conv = post("/api/v1/conversations", R"({"user_ids":[)" + b.id + "]}", a);
+  ASSERT_EQ(conv.status, 201) << conv.body;
+  auto dm = say(*json_at(conv.body, "conversation.room"), "marqueur privé entre nous", b);
+  // A non-member of the hidden group and outside the conversation: only the group's.
+  EXPECT_EQ(found("q=marqueur", c), kept);
+  EXPECT_EQ(found("q=marqueur", someone("Dehors")), "");
+  EXPECT_EQ(found("q=marqueur", a), dm + "|" + secret + "|" + kept);
+  EXPECT_EQ(found("q=marqueur", b), dm + "|" + kept);
+  EXPECT_EQ(found("q=marqueur&group=" + gid, a), kept);
+  // Deleted by its author, hidden by a moderator, edited away.
+  auto deleted = say(room, "marqueur supprimé", b);
+  EXPECT_NE(ask(b, R"({"type":"delete","room":")" + room + R"(","seq":)" + deleted.substr(deleted.find('#') + 1) + "}")
+                .find("ack"),
+            std::string::npos);
+  auto [seq, rid] = post_and_report(room, "marqueur injurieux", c, b);
+  ASSERT_EQ(post("/api/v1/reports/" + rid + "/resolve", R"({"action":"hide"})", mod).status, 204);
+  auto edited = say(room, "marqueur avant correction", a);
+  auto eseq = edited.substr(edited.find('#') + 1);
+  EXPECT_NE(
+      ask(a, R"({"type":"edit","room":")" + room + R"(","seq":)" + eseq + R"(,"body":"texte corrigé"})").find("ack"),
+      std::string::npos);
+  EXPECT_EQ(found("q=marqueur", c), kept);
+  EXPECT_EQ(found("q=corrig%C3%A9", c), edited);  // the message, found by its latest text
+  EXPECT_EQ(found("q=correction", c), "");
+  // Someone who leaves no longer finds the group's content.
+  ASSERT_EQ(call("DELETE", "/api/v1/groups/" + gid + "/members/" + c.id, "", c).status, 204);
+  EXPECT_EQ(found("q=marqueur", c), "");
+  // An erased person's words are found by no one.
+  ASSERT_EQ(call("DELETE", "/api/v1/me", R"({"password":"un mot de passe"})", b).status, 202);
+  EXPECT_EQ(found("q=marqueur", a), secret);
+  EXPECT_EQ(found("q=priv%C3%A9", a), "");
+}
+
+TEST_F(Search, FiltersAndPagesNeitherSkipNorRepeatAndBadInputIsRefused) {
+  auto a = someone("Alice"), b = someone("Bruno");
+  auto gid = make_group(admin("Racine"), "Les Colibris", "open");
+  member(gid, a.id);
+  member(gid, b.id);
+  std::vector<std::string> all;
+  for (int i = 0; i < 25; ++i) all.push_back(say("group:" + gid, "Envie numéro " + std::to_string(i), i % 2 ? a : b));
+  sql("UPDATE room_events SET created_at = '2026-01-01' WHERE body = 'Envie numéro 0'");
+  std::vector<std::string> pages;
+  std::string cursor;
+  for (int page = 0; page < 5; ++page) {
+    auto r = get("/api/v1/search?q=envie&limit=10" + (cursor.empty() ? "" : "&cursor=" + cursor), a);
+    ASSERT_EQ(r.status, 200) << r.body;
+    for (int i = 0; i < 10; ++i)
+      if (auto room = json_at(r.body, "results." + std::to_string(i) + ".room"))
+        pages.push_back(*room + "#" + *json_at(r.body, "results." + std::to_string(i) + ".seq"));
+    if (page == 0) say("group:" + gid, "Envie toute neuve", a);  // arrives between pages: not on the next ones
+    if (json_at(r.body, "has_more") != "true") break;
+    cursor = json_at(r.body, "next_cursor").value_or("");
+  }
+  std::vector<std::string> newest_first(all.rbegin(), all.rend());
+  EXPECT_EQ(pages, newest_first);
+  EXPECT_EQ(std::count(pages.begin(), pages.end(), pages.front()), 1);
+  auto by_a = found("q=envie&author=" + a.id, b);
+  EXPECT_EQ(std::count(by_a.begin(), by_a.end(), '|'), 12) << by_a;  // 13 of A's (the new one included)
+  EXPECT_EQ(found("q=envie&until=2026-06-01", a), all[0]);
+  auto recent = "|" + found("q=envie&since=2026-06-01&author=" + b.id + "&limit=200", a) + "|";
+  EXPECT_EQ(recent.find("|" + all[0] + "|"), std::string::npos) << recent;
+  EXPECT_NE(recent.find("|" + all[2] + "|"), std::string::npos) << recent;
+  for (const auto& [query, field] :
+       std::vector<std::pair<std::string, std::string>>{{"q=", "q"},
+                                                        {"", "q"},
+                                                        {"q=" + std::string(201, 'a'), "q"},
+                                                        {"q=envie&cursor=abc", "cursor"},
+                                                        {"q=envie&since=hier", "since"},
+                                                        {"q=envie&group=x", "group"},
+                                                        {"q=envie&limit=0", "limit"}}) {
+    auto r = get("/api/v1/search?" + query, a);
+    EXPECT_EQ(r.status, 400) << query;
+    EXPECT_EQ(json_at(r.body, "error.field"), field) << query << " " << r.body;
+  }
+  EXPECT_EQ(get("/api/v1/search?q=envie", {}).status, 401);
+}
+
+}  // namespace
