@@ -171,3 +171,75 @@ TEST_F(Search, FiltersAndPagesNeitherSkipNorRepeatAndBadInputIsRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+// Mentions and replies (issue 20, item 2), over REST and the socket.
+TEST_F(Search, RepliesAndMentionsNotifyEachMemberOnceNeverOutsidersOrThoseWhoBlockedTheAuthor) {
+  auto root = admin("Racine");
+  auto a = someone("Auteur"), b = someone("Bruno"), c = someone("Chloe"), d = someone("Dehors"), e = someone("Emma");
+  auto gid = make_group(root, "Les Colibris", "open");
+  for (const auto& p : {a, b, c, e}) member(gid, p.id);
+  ASSERT_EQ(call("PUT", "/api/v1/blocks/" + a.id, "", c).status, 204);
+  auto room = "group:" + gid;
+  auto m1 = say(room, "Premier message de Bruno", b);
+  auto m2 = say(room, "Un message d'Emma", e);
+  auto notes = [&](const person& p, const std::string& kind) {
+    return count("SELECT count(*) FROM notifications WHERE kind = '" + kind + "' AND user_id = " + p.id);
+  };
+  auto body = R"({"kind":"message","body":"Bravo à vous !","client_msg_id":"r1","reply_to":)" +
+              m1.substr(m1.find('#') + 1) + R"(,"mentions":[)" + b.id + "," + c.id + "," + d.id + "," + e.id + "," +
+              a.id + "]}";
+  auto r = post("/api/v1/rooms/" + room + "/events", body, a);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(post("/api/v1/rooms/" + room + "/events", body, a).status, 200);  // a retry: nothing new
+  EXPECT_EQ(notes(b, "reply"), 1);
+  EXPECT_EQ(notes(b, "mention"), 0);  // replied to and mentioned: once
+  EXPECT_EQ(notes(e, "mention"), 1);
+  EXPECT_EQ(notes(c, "mention") + notes(c, "reply"), 0);  // blocked the author
+  EXPECT_EQ(notes(d, "mention"), 0);                      // not a member
+  EXPECT_EQ(notes(a, "mention"), 0);                      // oneself
+  auto title = one("SELECT title FROM notifications WHERE kind = 'reply' AND user_id = " + b.id);
+  EXPECT_EQ(title, "Auteur vous a répondu");
+  EXPECT_EQ(one("SELECT data->>'room' || '#' || (data->>'seq') FROM notifications WHERE kind = 'reply' AND user_id = " +
+                b.id),
+            room + "#" + json_at(r.body, "event.seq").value_or("?"));
+  EXPECT_EQ(one("SELECT body FROM notifications WHERE kind = 'reply' AND user_id = " + b.id), "Dans « Les Colibris »");
+  // The socket: a reply to Emma that also mentions her, and a watcher gets it live.
+  auto live = connect(gateways_[1]->port(), e.token);
+  auto frame =
+      ask(a, R"({"type":"send","room":")" + room + R"(","body":"Merci Emma","client_msg_id":"s1","reply_to":)" +
+                 m2.substr(m2.find('#') + 1) + R"(,"mentions":[)" + e.id + "]}");
+  EXPECT_NE(frame.find("\"ack\""), std::string::npos) << frame;
+  EXPECT_EQ(notes(e, "reply"), 1);
+  EXPECT_EQ(notes(e, "mention"), 1);
+  bool pushed = false;
+  for (int i = 0; i < 10 && !pushed; ++i) {
+    auto f = live->read(std::chrono::milliseconds(1000));
+    pushed = f && f->find("\"kind\":\"reply\"") != std::string::npos;
+  }
+  EXPECT_TRUE(pushed) << "the reply notification reached Emma's socket";
+  // Bad mentions: the field, nothing stored.
+  std::string many = R"("mentions":[)";
+  for (int i = 1; i <= 21; ++i) many += (i > 1 ? "," : "") + std::to_string(i);
+  for (const auto& bad : {std::string(R"("mentions":"x")"), std::string(R"("mentions":[0])"), many + "]"}) {
+    auto refused = post("/api/v1/rooms/" + room + "/events",
+                        R"({"kind":"message","body":"x","client_msg_id":"bad",)" + bad + "}", a);
+    EXPECT_EQ(refused.status, 400) << bad << " " << refused.body;
+    EXPECT_EQ(json_at(refused.body, "error.field"), "mentions") << bad;
+  }
+  // A private conversation: only its members.
+  auto conv = post("/api/v1/conversations", R"({"user_ids":[)" + b.id + "]}", a);
+  ASSERT_EQ(conv.status, 201) << conv.body;
+  ASSERT_EQ(
+      post("/api/v1/rooms/" + *json_at(conv.body, "conversation.room") + "/events",
+           R"({"kind":"message","body":"Coucou","client_msg_id":"dm1","mentions":[)" + b.id + "," + e.id + "]}", a)
+          .status,
+      201);
+  EXPECT_EQ(notes(b, "mention"), 1);
+  EXPECT_EQ(notes(e, "mention"), 1);
+  EXPECT_EQ(one("SELECT body FROM notifications WHERE kind = 'mention' AND user_id = " + b.id),
+            "Dans une conversation privée");
+}
+
+}  // namespace

@@ -1,7 +1,9 @@
 #include "colibri/posting/post.hpp"
 
 #include "colibri/core/messages.hpp"
+#include "colibri/json/writer.hpp"
 #include "colibri/notify/notifications.hpp"
+#include "colibri/pg/sql_array.hpp"
 
 namespace colibri::posting {
 
@@ -62,6 +64,52 @@ core::error reply_not_found() {
 
 }  // namespace
 
+// One `reply` or `mention` notification per person for a new message: the
+// replied-to author and the mentioned, if they may read the room (members of
+// its group, or of the conversation), are not its author, and have not
+// blocked the author; a reply counts once even when also a mention.
+std::vector<notify::notification> notify_addressed(pqxx::work& w, const roomlog::event& ev,
+                                                   std::optional<std::int64_t> replied,
+                                                   const std::vector<std::int64_t>& mentions) {
+  std::vector<std::optional<std::int64_t>> ids(mentions.begin(), mentions.end());
+  if (replied) ids.push_back(*replied);
+  auto rows = w.exec_params(
+      "WITH r AS (SELECT $2::text AS room, split_part($2, ':', 1) AS kind, "
+      "  nullif(split_part($2, ':', 2), '')::bigint AS id), "
+      "g AS (SELECT CASE WHEN r.kind = 'group' THEN r.id WHEN r.kind = 'thread' THEN "
+      "  (SELECT group_id FROM threads WHERE id = r.id) END AS group_id FROM r) "
+      "SELECT u.id, u.id = $3, (SELECT handle FROM users WHERE id = $4), "
+      "  (SELECT name FROM groups WHERE id = g.group_id), g.group_id "
+      "FROM users u, r, g WHERE u.id = ANY($1::bigint[]) AND u.id <> $4 AND u.deleted_at IS NULL "
+      "AND CASE WHEN r.kind = 'dm' THEN EXISTS (SELECT 1 FROM conversation_members c "
+      "  WHERE c.conversation_id = r.id AND c.user_id = u.id) "
+      "  ELSE EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = g.group_id AND m.user_id = u.id) END "
+      "AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = $4) ORDER BY u.id",
+      pg::bigint_array(ids), ev.room, replied.value_or(0), ev.author_id.value_or(0));
+  std::vector<std::int64_t> replies, named;
+  std::string handle, place;
+  std::optional<std::int64_t> group_id;
+  for (auto row : rows) {
+    (row[1].as<bool>() ? replies : named).push_back(row[0].as<std::int64_t>());
+    handle = row[2].is_null() ? "" : row[2].as<std::string>();
+    if (!row[3].is_null()) place = row[3].as<std::string>();
+    if (!row[4].is_null()) group_id = row[4].as<std::int64_t>();
+  }
+  json::writer d;
+  d.begin_object().field("room", ev.room).field("seq", ev.seq).field("user_id", ev.author_id.value_or(0));
+  if (group_id) d.field("group_id", *group_id);
+  d.end_object();
+  auto data = d.release();
+  auto where = group_id ? core::message(core::msg::note_in_group, {{"group", place}})
+                        : core::message(core::msg::note_in_conversation);
+  auto out =
+      notify::insert_for(w, replies, "reply", core::message(core::msg::note_reply, {{"handle", handle}}), where, data);
+  auto more = notify::insert_for(w, named, "mention", core::message(core::msg::note_mention, {{"handle", handle}}),
+                                 where, data);
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
 core::error target_not_found() {
   return core::error::make(core::errc::not_found, core::message(core::msg::message_not_found), "seq");
 }
@@ -76,12 +124,14 @@ awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r) {
   // The target of a change must be a live message of this room: only its
   // author edits it (or reacts... anyone does), its author or a moderator
   // deletes it. A reply must answer a message of this room.
+  std::optional<std::int64_t> replied;  // the replied-to author
   if (r.kind != kind::message || r.reply_to) {
     auto seq = r.kind == kind::message ? *r.reply_to : r.target_seq.value_or(0);
     auto lookup = [room = r.room, seq](pqxx::connection& c) { return find_message(c, room, seq); };
     auto t = co_await d.db.run(std::move(lookup));
     if (r.kind == kind::message) {
       if (!t.found) co_return reply_not_found();
+      if (t.author_id) replied = t.author_id;
     } else {
       if (!t.found || t.deleted) co_return target_not_found();
       bool own = t.author_id == r.author_id;
@@ -143,6 +193,16 @@ awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r) {
   auto res = co_await d.log.append(std::move(a));
   if (!res) co_return res.err();
   outcome o{res->ev, res->duplicate, false, 0};
+  if (r.kind == kind::message && !res->duplicate && (replied || !r.mentions.empty())) {
+    auto job = [ev = res->ev, replied, mentions = r.mentions](pqxx::connection& c) {
+      pqxx::work w(c);
+      auto notes = notify_addressed(w, ev, replied, mentions);
+      w.commit();
+      return notes;
+    };
+    auto notes = co_await d.db.run(std::move(job));
+    for (const auto& n : notes) notify::publish(d.pub, n);
+  }
   if (hit && hit->action == "flag" && !res->duplicate) {
     auto job = [gid = access->group_id, ev = res->ev, p = hit->pattern](pqxx::connection& c) {
       pqxx::work w(c);

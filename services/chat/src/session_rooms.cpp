@@ -117,6 +117,7 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   auto cmid = f.text("client_msg_id", json::required, 1, 64);
   auto reply_to = f.integer("reply_to", json::optional, 1, k_max_id);
   auto structure_id = f.integer("structure_id", json::optional, 1, k_max_id);
+  auto mentions = f.integers("mentions", json::optional, 1, k_max_id, posting::k_max_mentions, 0);
   if (auto e = f.error()) co_return send_error(id, *e);
   posting::request r;
   r.author_id = user_id_;
@@ -126,6 +127,7 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   r.client_msg_id = std::move(cmid);
   r.reply_to = reply_to;
   r.structure_id = structure_id;
+  r.mentions = mentions.value_or(std::vector<std::int64_t>{});
   co_await post(id, std::move(r));
 }
 

@@ -193,6 +193,7 @@ awaitable<response> rooms_api::post_event(request& req, const caller& who) {
   auto cmid = f.text("client_msg_id", json::required, 1, 64);
   auto reply_to = f.integer("reply_to", json::optional, 1, k_max_id);
   auto structure_id = f.integer("structure_id", json::optional, 1, k_max_id);
+  auto mentions = f.integers("mentions", json::optional, 1, k_max_id, posting::k_max_mentions, 0);
   if (auto e = f.error()) co_return fail(*e, req);
   posting::request p;
   p.author_id = who.user_id;
@@ -201,6 +202,7 @@ awaitable<response> rooms_api::post_event(request& req, const caller& who) {
   p.client_msg_id = std::move(*cmid);
   p.reply_to = reply_to;
   p.structure_id = structure_id;
+  p.mentions = mentions.value_or(std::vector<std::int64_t>{});
   rest_room_policy policy(db_);
   auto d = doors();
   auto posted = co_await posting::post(d, policy, std::move(p));

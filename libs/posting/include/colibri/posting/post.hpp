@@ -45,6 +45,7 @@ struct request {
   std::optional<std::string> body;           // message, edit
   std::optional<std::string> client_msg_id;  // message
   std::optional<std::int64_t> reply_to;      // message: a message of the same room
+  std::vector<std::int64_t> mentions;        // message: people named (the client's @ completion)
   std::optional<std::int64_t> structure_id;  // message: a care structure of the directory (its card)
   std::optional<std::int64_t> target_seq;    // edit, remove, react
   std::optional<std::string> emoji;          // react
@@ -66,6 +67,9 @@ struct doors {
 };
 
 awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r);
+
+// The most people one message may mention.
+inline constexpr std::size_t k_max_mentions = 20;
 
 // The refusals post() answers, for doors that answer them before (the
 // socket's strikes count rate_limited).
