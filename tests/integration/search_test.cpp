@@ -243,3 +243,58 @@ TEST_F(Search, RepliesAndMentionsNotifyEachMemberOnceNeverOutsidersOrThoseWhoBlo
 }
 
 }  // namespace
+
+namespace {
+
+// Help at night (issue 20, item 5): a distress report reaches the on-call
+// moderators at once, the others as a report; with nobody on call, every
+// moderator gets the distress notice.
+TEST_F(Search, ADistressReportGoesAtOnceToTheModeratorsOnCall) {
+  auto root = admin("Racine");
+  auto night = someone("Veilleuse"), day = someone("Journee"), member_ = someone("Membre"), x = someone("Inquiet");
+  auto gid = make_group(root, "Les Colibris", "open");
+  for (const auto& p : {night, day, member_, x}) member(gid, p.id);
+  sql("UPDATE memberships SET role = 'moderator' WHERE group_id = " + gid + " AND user_id IN (" + night.id + "," +
+      day.id + ")");
+  EXPECT_EQ(call("PUT", "/api/v1/groups/" + gid + "/on-call", R"({"on_call":true})", member_).status, 403);
+  auto r = call("PUT", "/api/v1/groups/" + gid + "/on-call", R"({"on_call":true})", night);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json_at(r.body, "on_call.on_call"), "true");
+  EXPECT_EQ(call("PUT", "/api/v1/groups/" + gid + "/on-call", R"({"on_call":"oui"})", night).status, 400);
+  auto live = connect(gateways_[0]->port(), night.token);
+  auto seq = say("group:" + gid, "Je n'en peux plus ce soir", member_);
+  auto report =
+      post("/api/v1/reports",
+           R"({"room":"group:)" + gid + R"(","seq":)" + seq.substr(seq.find('#') + 1) + R"(,"reason":"distress"})", x);
+  ASSERT_EQ(report.status, 201) << report.body;
+  auto kinds = [&](const person& p) {
+    return one(
+        "SELECT string_agg(kind, ',' ORDER BY id) FROM notifications WHERE kind IN ('distress', 'report') "
+        "AND user_id = " +
+        p.id);
+  };
+  EXPECT_EQ(kinds(night), "distress");
+  EXPECT_EQ(kinds(day), "report");
+  EXPECT_EQ(kinds(root), "report");  // the owner, not on call
+  EXPECT_EQ(kinds(member_), "");
+  auto text = one("SELECT title || ' ' || body FROM notifications WHERE kind = 'distress' AND user_id = " + night.id);
+  EXPECT_NE(text.find("3114"), std::string::npos) << text;
+  EXPECT_EQ(text.find("n'en peux plus"), std::string::npos) << text;  // no message text
+  bool pushed = false;
+  for (int i = 0; i < 10 && !pushed; ++i) {
+    auto f = live->read(std::chrono::milliseconds(1000));
+    pushed = f && f->find("\"kind\":\"distress\"") != std::string::npos;
+  }
+  EXPECT_TRUE(pushed);
+  // Nobody on call: every moderator gets the distress notice.
+  ASSERT_EQ(call("PUT", "/api/v1/groups/" + gid + "/on-call", R"({"on_call":false})", night).status, 200);
+  ASSERT_EQ(
+      post("/api/v1/reports", R"({"user_id":)" + member_.id + R"(,"group_id":)" + gid + R"(,"reason":"distress"})", x)
+          .status,
+      201);
+  EXPECT_EQ(kinds(night), "distress,distress");
+  EXPECT_EQ(kinds(day), "report,distress");
+  EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action IN ('on_call', 'off_call')"), 2);
+}
+
+}  // namespace

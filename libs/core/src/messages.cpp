@@ -371,6 +371,11 @@ constexpr entry k_catalogue[] = {
     {msg::note_case_withdrawn, "Consentement retiré", "Consent withdrawn"},
     {msg::note_case_withdrawn_body, "Un patient a retiré son consentement : le cas est effacé et ne sera plus discuté.",
      "A patient withdrew their consent: the case is erased and will not be discussed again."},
+    {msg::note_distress, "Un membre en détresse dans « {group} »", "A member in distress in \"{group}\""},
+    {msg::note_distress_body,
+     "Quelqu'un a signalé une détresse : voyez le signalement maintenant. En cas de danger : 3114 (prévention du "
+     "suicide), 15 ou 112.",
+     "Someone reported distress: see the report now. In danger: 3114 (suicide prevention), 15 or 112."},
     {msg::note_group_without_owner, "Un groupe sans responsable", "A group without an owner"},
     {msg::note_group_without_owner_body, "Le groupe « {group} » n'a plus de responsable ni de modérateur.",
      "The group \"{group}\" has no owner or moderator left."},

@@ -93,6 +93,7 @@ class moderation_api : api_base {
   awaitable<http::response> list_held(http::request& req, const caller& who);
   awaitable<http::response> decide_held(http::request& req, const caller& who, bool approve);
   awaitable<http::response> list_audit(http::request& req, const caller& who);
+  awaitable<http::response> on_call(http::request& req, const caller& who);
 };
 
 // Quit and badges: the catalogue, a person's badges and "les fêtés du jour".

@@ -45,6 +45,27 @@ void moderation_api::add_routes(http::router& r) {
   r.post("/api/v1/held-posts/{hid}/reject",
          signed_in(db_, limits_, action::edit, member(this, &moderation_api::decide_held, false)));
   r.get("/api/v1/groups/{id}/audit", signed_in(db_, member(this, &moderation_api::list_audit)));
+  r.put("/api/v1/groups/{id}/on-call", signed_in(db_, limits_, action::edit, member(this, &moderation_api::on_call)));
+}
+
+awaitable<response> moderation_api::on_call(request& req, const caller& who) {
+  auto g = co_await moderated_group(db_, req, who.user_id);
+  if (!g) co_return fail(g.err(), req);
+  auto doc = json::body_object(req.body);
+  if (!doc) co_return fail(doc.err(), req);
+  json::fields f(*doc);
+  auto on = f.boolean("on_call", json::required);
+  if (auto e = f.error()) co_return fail(*e, req);
+  auto job = [gid = g->id, uid = who.user_id, on = *on](pqxx::work& w) {
+    repo::set_on_call(w, gid, uid, on);
+    repo::audit(w, gid, uid, on ? "on_call" : "off_call", std::nullopt, std::nullopt, std::nullopt, "");
+    return true;
+  };
+  co_await db_.transact(std::move(job));
+  json::writer j;
+  j.begin_object().key("on_call").begin_object().field("group_id", g->id).field("on_call", *on).end_object();
+  j.end_object();
+  co_return response::json(200, j.release());
 }
 
 namespace detail {
@@ -140,9 +161,21 @@ awaitable<response> moderation_api::create_report(request& req, const caller& wh
     auto id = repo::insert_report(w, {gid, uid, room, seq, target_user, *reason, note.value_or("")});
     json::writer d;
     d.begin_object().field("group_id", gid).field("report_id", id).end_object();
-    out.notes =
-        notify::insert_for(w, moderation::moderators_of(w, gid), "report", core::message(core::msg::note_new_report),
-                           core::message(core::msg::note_new_report_body, {{"group", g.name}}), d.release());
+    auto moderators = moderation::moderators_of(w, gid);
+    if (*reason == "distress") {
+      // At once to the moderators on call (to all of them when none is),
+      // whatever their quiet hours; the others get the usual report.
+      auto on_call = repo::on_call_moderators(w, gid);
+      if (on_call.empty()) on_call = moderators;
+      std::erase_if(moderators,
+                    [&](std::int64_t m) { return std::find(on_call.begin(), on_call.end(), m) != on_call.end(); });
+      out.notes =
+          notify::insert_for(w, on_call, "distress", core::message(core::msg::note_distress, {{"group", g.name}}),
+                             core::message(core::msg::note_distress_body), d.release());
+    }
+    auto more = notify::insert_for(w, moderators, "report", core::message(core::msg::note_new_report),
+                                   core::message(core::msg::note_new_report_body, {{"group", g.name}}), d.release());
+    out.notes.insert(out.notes.end(), more.begin(), more.end());
     out.id = id;
     return out;
   };

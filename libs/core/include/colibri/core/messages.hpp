@@ -235,6 +235,8 @@ enum class msg {
   note_case_review_due_body,
   note_case_withdrawn,
   note_case_withdrawn_body,
+  note_distress,
+  note_distress_body,
   note_group_without_owner,
   note_group_without_owner_body,
   note_in_conversation,
