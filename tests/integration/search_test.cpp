@@ -74,6 +74,36 @@ TEST_F(Search, FrenchStemsAndAccentsMatchBothWaysWithHighlightedSnippets) {
   std::string word;
   for (auto c : wide.substr(from, to - from)) word.push_back(static_cast<char>(c));
   EXPECT_EQ(word, "envie");
+  // Typed without its accent, the word is still marked as written; a long
+  // message is cut around its first match.
+  auto marked = [&](const std::string& query, const person& p) {
+    auto res = get("/api/v1/search?" + query, p);
+    auto text = json_at(res.body, "results.0.snippet").value_or("");
+    std::u32string cps;
+    for (std::size_t i = 0; i < text.size();) cps.push_back(colibri::core::next_code_point(text, i));
+    auto x = std::stoul(json_at(res.body, "results.0.highlights.0.0").value_or("0"));
+    auto y = std::stoul(json_at(res.body, "results.0.highlights.0.1").value_or("0"));
+    std::string out;
+    for (auto c : cps.substr(x, y - x)) {
+      std::string one_cp;
+      if (c < 0x80) {
+        one_cp = static_cast<char>(c);
+      } else {
+        one_cp += static_cast<char>(0xC0 | (c >> 6));
+        one_cp += static_cast<char>(0x80 | (c & 0x3F));
+      }
+      out += one_cp;
+    }
+    return std::pair{out, text};
+  };
+  EXPECT_EQ(marked("q=fumee", a).first, "fumée");
+  std::string longer;
+  for (int i = 0; i < 60; ++i) longer += "Une phrase de remplissage. ";
+  say(room, longer + "Enfin le mot patience arrive.", a);
+  auto [hit, cut] = marked("q=patience", a);
+  EXPECT_EQ(hit, "patience");
+  EXPECT_EQ(cut.rfind("…", 0), 0u) << cut;
+  EXPECT_LT(cut.size(), 400u);
   // Thread titles are found, at the thread's first post.
   auto t = post("/api/v1/groups/" + gid + "/threads", R"({"title":"Patchs ou gommes ?","body":"Que choisir ?"})", a);
   ASSERT_EQ(t.status, 201) << t.body;

@@ -783,3 +783,53 @@ TEST_F(WebClient, ACoordinatorFilesACaseAParticipantReadsItTheSheetIsFilledAndWi
   shots(*p, "intervision-case-gone");
   for (auto* pg : {c.get(), p.get(), f.get()}) EXPECT_EQ(pg->text("JSON.stringify(window.__errors || [])"), "[]");
 }
+
+// Issue 20: a member searches "fumee", finds a thread's message written
+// "fumée" with the word marked, opens the thread; the help numbers are one
+// tap away in the room.
+TEST_F(WebClient, AMemberSearchesWithoutAccentsOpensTheThreadAndFindsHelpInTheRoom) {
+  auto [admin_token, admin_id] = account("Fondatrice");
+  sql("UPDATE users SET is_admin = true WHERE id = " + admin_id);
+  std::map<std::string, std::string> admin{{"Authorization", "Bearer " + admin_token}};
+  auto g = http_call(http_port_, "POST", "/api/v1/groups",
+                     R"({"name":"Les Colibris","description":"Entraide","rules":"Bienveillance.",)"
+                     R"("join_policy":"open","visibility":"listed"})",
+                     admin);
+  ASSERT_EQ(g.status, 201) << g.body;
+  auto gid = *json_at(g.body, "group.id");
+  auto [token, id] = account("Sacha");
+  std::map<std::string, std::string> me{{"Authorization", "Bearer " + token}};
+  ASSERT_EQ(http_call(http_port_, "POST", "/api/v1/groups/" + gid + "/join", "", me).status, 201);
+  auto th =
+      http_call(http_port_, "POST", "/api/v1/groups/" + gid + "/threads",
+                R"({"title":"Les soirées difficiles","body":"La fumée des autres me donne envie le soir."})", admin);
+  ASSERT_EQ(th.status, 201) << th.body;
+  auto tid = *json_at(th.body, "thread.id");
+
+  auto p = open(0, "#/login");
+  p->eval("localStorage.setItem('colibri.token', " + page::quote(token) + ")");
+  p->go(fronts_[0]->origin() + "/?signed-in#/search");
+  ASSERT_TRUE(p->wait_for("document.querySelector('form.search input[name=q]')", seconds(10)));
+  p->type("form.search input[name=q]", "fumee");
+  p->click("form.search button[type=submit]");
+  ASSERT_TRUE(p->wait_for("document.querySelector('.search-result mark')", seconds(10))) << text_of(*p, "main");
+  EXPECT_EQ(text_of(*p, ".search-result mark"), "fumée");
+  shots(*p, "search-results");
+  wcag(*p, fronts_[0]->origin() + "/?signed-in#/search", "search");
+  p->type("form.search input[name=q]", "fumee");
+  p->click("form.search button[type=submit]");
+  ASSERT_TRUE(p->wait_for("document.querySelector('.search-result a')", seconds(10)));
+  p->click(".search-result a");
+  ASSERT_TRUE(p->wait_for("location.hash === '#/groups/" + gid + "/threads/" + tid + "'", seconds(10)));
+  ASSERT_TRUE(p->wait_for(
+      "[...document.querySelectorAll('ol.messages li .body')].some((e) => e.textContent.includes('La fumée'))",
+      seconds(10)))
+      << messages(*p);
+  // Help now: one tap opens the numbers, each a tel: link.
+  p->click(".help-now summary");
+  ASSERT_TRUE(p->wait_for("document.querySelector('.help-now').open", seconds(5)));
+  EXPECT_EQ(p->text("[...document.querySelectorAll('.help-now a')].map((a) => a.getAttribute('href')).join(' ')"),
+            "tel:3114 tel:15 tel:112 tel:3989");
+  shots(*p, "room-help-now");
+  EXPECT_EQ(p->text("JSON.stringify(window.__errors || [])"), "[]");
+}

@@ -5,6 +5,8 @@
 // are in. Deleted, hidden and erased messages have no text and are never
 // found; an edited message is found by its latest text only. Newest first,
 // paged by an opaque cursor.
+#include <algorithm>
+
 #include "api.hpp"
 #include "colibri/core/clock.hpp"
 #include "colibri/core/utf8.hpp"
@@ -42,37 +44,102 @@ constexpr const char* k_search_sql =
     "  WHERE colibri_search_vector(t.title) @@ q.q AND f.room IN (SELECT room FROM rooms) AND f.id < $4 "
     "  AND ($5::bigint IS NULL OR f.author_id = $5) AND f.created_at >= $6::timestamptz "
     "  AND f.created_at < $7::timestamptz ORDER BY f.id DESC LIMIT $8), "
-    "hits AS (SELECT DISTINCT ON (id) id, room, seq, body FROM (SELECT * FROM msg UNION ALL SELECT * FROM titles) u "
+    "hits AS (SELECT DISTINCT ON (id) id, room, seq, replace(replace(body, chr(57344), ''), chr(57345), '') AS body "
+    "  FROM (SELECT * FROM msg UNION ALL SELECT * FROM titles) u "
     "  ORDER BY id DESC LIMIT $8) "
-    "SELECT h.id, h.room, h.seq, ts_headline('french', replace(replace(h.body, chr(57344), ''), chr(57345), ''), "
-    "  q.q, 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || "
-    "  ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"'), "
-    "  m.author_id, u.handle, (extract(epoch FROM m.created_at) * 1000)::bigint, t.id, t.title "
+    // The matches marked twice: in the text as written (accented stems) and
+    // in its unaccented form (unaccented stems); the handler merges them.
+    "SELECT h.id, h.room, h.seq, ts_headline('french', h.body, q.q, "
+    "  'HighlightAll=true, StartSel=' || chr(57344) || ', StopSel=' || chr(57345)), "
+    "  ts_headline('french', colibri_unaccent(h.body), q.q, "
+    "  'HighlightAll=true, StartSel=' || chr(57344) || ', StopSel=' || chr(57345)), "
+    "  m.author_id, u.handle, (extract(epoch FROM m.created_at) * 1000)::bigint, t.id, t.title, "
+    "  CASE WHEN h.room LIKE 'group:%' THEN substr(h.room, 7)::bigint ELSE t.group_id END "
     "FROM hits h CROSS JOIN q JOIN room_events m ON m.room = h.room AND m.seq = h.seq "
     "LEFT JOIN users u ON u.id = m.author_id "
     "LEFT JOIN threads t ON h.room = 'thread:' || t.id "
     "ORDER BY h.id DESC";
 
-// The snippet without its markers, and where the matches are (code points).
+// A marked text (U+E000 ... U+E001 around each match): its code points and
+// the matches' ranges.
+struct marked {
+  std::u32string text;
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+};
+
+marked read_marks(const std::string& s) {
+  marked m;
+  std::size_t i = 0, start = 0;
+  while (i < s.size()) {
+    char32_t c = core::next_code_point(s, i);
+    if (c == 0xE000)
+      start = m.text.size();
+    else if (c == 0xE001)
+      m.ranges.emplace_back(start, m.text.size());
+    else
+      m.text.push_back(c);
+  }
+  return m;
+}
+
+std::string utf8(std::u32string_view s) {
+  std::string out;
+  for (char32_t c : s) {
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (c < 0x800) {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      out += static_cast<char>(0xE0 | (c >> 12));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (c >> 18));
+      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  return out;
+}
+
+// The snippet: about 240 code points of the text around its first match,
+// with "…" where it was cut, and the matches' ranges within it. The matches
+// of the unaccented form count when it has as many code points as the text
+// (French accents fold one for one; a ligature would shift them).
 struct snippet {
   std::string text;
   std::vector<std::pair<std::size_t, std::size_t>> highlights;
 };
 
-snippet read_snippet(const std::string& marked) {
+snippet make_snippet(const std::string& as_written, const std::string& unaccented) {
+  auto a = read_marks(as_written);
+  auto b = read_marks(unaccented);
+  auto ranges = a.ranges;
+  if (b.text.size() == a.text.size()) ranges.insert(ranges.end(), b.ranges.begin(), b.ranges.end());
+  std::sort(ranges.begin(), ranges.end());
+  constexpr std::size_t k_width = 240, k_before = 60;
+  std::size_t from = 0;
+  if (!ranges.empty() && ranges.front().first > k_before) {
+    from = ranges.front().first - k_before;
+    while (from < ranges.front().first && a.text[from] != U' ') ++from;  // start at a word
+    if (from < ranges.front().first) ++from;
+  }
+  std::size_t to = std::min(a.text.size(), from + k_width);
   snippet s;
-  std::size_t i = 0, cp = 0, start = 0;
-  while (i < marked.size()) {
-    std::size_t at = i;
-    char32_t c = core::next_code_point(marked, i);
-    if (c == 0xE000) {
-      start = cp;
-    } else if (c == 0xE001) {
-      s.highlights.emplace_back(start, cp);
-    } else {
-      s.text.append(marked, at, i - at);
-      ++cp;
-    }
+  std::size_t shift = 0;
+  if (from > 0) {
+    s.text = "…";
+    shift = 1;
+  }
+  s.text += utf8(std::u32string_view(a.text).substr(from, to - from));
+  if (to < a.text.size()) s.text += "…";
+  std::size_t last_end = 0;
+  for (auto [x, y] : ranges) {
+    if (x < from || y > to || x < last_end) continue;  // outside the snippet, or overlapping one kept
+    s.highlights.emplace_back(x - from + shift, y - from + shift);
+    last_end = y;
   }
   return s;
 }
@@ -129,22 +196,26 @@ awaitable<response> search_api::search(request& req, const caller& who) {
   j.begin_object().key("results").begin_array();
   for (auto r : rows) {
     if (count++ == *limit) break;
-    auto s = read_snippet(r[3].as<std::string>());
+    auto s = make_snippet(r[3].as<std::string>(), r[4].as<std::string>());
     j.begin_object().field("room", r[1].as<std::string>()).field("seq", r[2].as<std::int64_t>());
     j.field("snippet", s.text).key("highlights").begin_array();
     for (auto [from, to] : s.highlights)
       j.begin_array().value(static_cast<std::int64_t>(from)).value(static_cast<std::int64_t>(to)).end_array();
     j.end_array().key("author");
-    if (r[4].is_null())
+    if (r[5].is_null())
       j.null();
     else
-      j.begin_object().field("id", r[4].as<std::int64_t>()).field("handle", r[5].as<std::string>()).end_object();
-    j.field("at", core::format_rfc3339_ms(r[6].as<std::int64_t>()));
-    if (!r[7].is_null())
+      j.begin_object().field("id", r[5].as<std::int64_t>()).field("handle", r[6].as<std::string>()).end_object();
+    j.field("at", core::format_rfc3339_ms(r[7].as<std::int64_t>())).key("group_id");
+    if (r[10].is_null())
+      j.null();
+    else
+      j.value(r[10].as<std::int64_t>());
+    if (!r[8].is_null())
       j.key("thread")
           .begin_object()
-          .field("id", r[7].as<std::int64_t>())
-          .field("title", r[8].as<std::string>())
+          .field("id", r[8].as<std::int64_t>())
+          .field("title", r[9].as<std::string>())
           .end_object();
     j.end_object();
     next = std::to_string(r[0].as<std::int64_t>());

@@ -6,6 +6,7 @@ import { Live } from "./live.js";
 import { groupMeetingsView, meetingsListView, meetingView } from "./meetings.js";
 import { helpView } from "./directory.js";
 import { caseView, intervisionView } from "./intervision.js";
+import { searchView } from "./search.js";
 import { moderationView } from "./moderation.js";
 import { documentsView, feedView, watchView } from "./pro.js";
 import { roomView } from "./room.js";
@@ -84,7 +85,7 @@ function renderNav() {
   }
   const count = app.unreadNotifications ? h("span", { class: "badge", "aria-label": `${app.unreadNotifications} ${t("unread")}` },
     String(app.unreadNotifications)) : null;
-  replace(nav, link("#/groups", t("groups")), link("#/feed", t("feed")), link("#/meetings", t("meetings")),
+  replace(nav, link("#/groups", t("groups")), link("#/search", t("search")), link("#/feed", t("feed")), link("#/meetings", t("meetings")),
     link("#/messages", t("messages")), link("#/aide", t("help_near")),
     link("#/notifications", t("notifications"), count),
     link("#/progress", t("progress")), link("#/profile", t("profile")), link("#/account", t("account")), langButton,
@@ -343,6 +344,7 @@ const routes = [
   [/^#\/groups\/(\d+)\/intervision$/, (id) => groupView(id, "intervision"), true],
   [/^#\/cases\/(\d+)$/, (cid) => caseView(app, cid), true],
   [/^#\/feed$/, () => feedView(), true],
+  [/^#\/search$/, () => searchView(), true],
   [/^#\/aide$/, () => helpView(), true],
   [/^#\/meetings$/, () => meetingsListView(), true],
   [/^#\/meetings\/(\d+)$/, (mid) => meetingView(mid), true],

@@ -2,6 +2,10 @@
 // the same language (Accept-Language), so its error sentences match.
 const texts = {
   fr: {
+    help_now: "Besoin d'aide maintenant ?", search: "Rechercher", search_more: "Résultats plus anciens",
+    search_none: "Rien trouvé. Essayez d'autres mots.", search_words: "Mots à chercher",
+    search_hint: "Dans vos groupes et vos messages privés ; les accents et le pluriel ne comptent pas.",
+    deleted_member: "membre supprimé",
     iv_title: "Intervision", iv_intro: "Étude de situations entre les professionnels qui accompagnent une personne, avec son accord. Aucun nom, aucune initiale : le code du cas est donné par Colibri.",
     iv_new_case: "Déposer une situation", iv_no_name: "N'écrivez ni nom, ni prénom, ni initiale, ni date de naissance, ni coordonnées : le texte serait refusé.",
     iv_requester: "Demandeur", iv_requesters: "Demandeur(s)", iv_addictions: "Problématique(s) addictive(s)", iv_reasons: "Motif(s) de la demande",
@@ -147,6 +151,10 @@ const texts = {
     w_new: "Nouvelle référence",
   },
   en: {
+    help_now: "Need help now?", search: "Search", search_more: "Older results",
+    search_none: "Nothing found. Try other words.", search_words: "Words to find",
+    search_hint: "In your groups and private messages; accents and plurals do not matter.",
+    deleted_member: "deleted member",
     iv_title: "Intervision", iv_intro: "Case review among the professionals around one person, with their consent. No name, no initial: Colibri gives the case its code.",
     iv_new_case: "File a case", iv_no_name: "Write no name, first name, initial, date of birth or contact details: the text would be refused.",
     iv_requester: "Requester", iv_requesters: "Requester(s)", iv_addictions: "Addiction(s)", iv_reasons: "Reason(s)",

@@ -210,10 +210,15 @@ export function roomView(app, room, { title, subtitle, members } = {}) {
     unreadBadge.textContent = `${n} ${t("unread")}`;
   }
 
+  // Help now, one tap away in every room, day and night.
+  const helpNow = h("details", { class: "help-now" }, h("summary", {}, t("help_now")),
+    h("p", {}, t("s_urgent")),
+    h("p", { class: "help-numbers" }, [["3114", "3114"], ["15", "15"], ["112", "112"], ["3989", "39 89"]]
+      .map(([tel, shown]) => h("a", { href: `tel:${tel}`, class: "button secondary" }, shown))));
   const el = h("section", { class: "room", "aria-label": title || t("room") },
     title ? h("h2", {}, title, " ", unreadBadge) : null,
     subtitle ? h("p", { class: "hint" }, subtitle) : null,
-    scroller, typingLine, composer);
+    helpNow, scroller, typingLine, composer);
 
   (async () => {
     try {
