@@ -103,11 +103,11 @@ core::error blocked_word(std::string field) {
   return core::error::validation(std::move(field), core::message(core::msg::blocked_word));
 }
 
-std::vector<std::int64_t> moderators_of(pqxx::transaction_base& w, std::int64_t group_id) {
+std::vector<std::int64_t> moderators_of(pqxx::transaction_base& w, std::int64_t group_id, bool on_call_only) {
   std::vector<std::int64_t> out;
   for (auto r : w.exec_params("SELECT user_id FROM memberships WHERE group_id = $1 AND role IN ('moderator', 'owner') "
-                              "ORDER BY user_id",
-                              group_id))
+                              "AND (on_call OR NOT $2) ORDER BY user_id",
+                              group_id, on_call_only))
     out.push_back(r[0].as<std::int64_t>());
   return out;
 }

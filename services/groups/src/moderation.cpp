@@ -165,7 +165,7 @@ awaitable<response> moderation_api::create_report(request& req, const caller& wh
     if (*reason == "distress") {
       // At once to the moderators on call (to all of them when none is),
       // whatever their quiet hours; the others get the usual report.
-      auto on_call = repo::on_call_moderators(w, gid);
+      auto on_call = moderation::moderators_of(w, gid, true);
       if (on_call.empty()) on_call = moderators;
       std::erase_if(moderators,
                     [&](std::int64_t m) { return std::find(on_call.begin(), on_call.end(), m) != on_call.end(); });

@@ -220,12 +220,7 @@ awaitable<response> search_api::search(request& req, const caller& who) {
     j.end_object();
     next = std::to_string(r[0].as<std::int64_t>());
   }
-  j.end_array().key("next_cursor");
-  if (more)
-    j.value(next);
-  else
-    j.null();
-  j.field("has_more", more).end_object();
+  end_cursor_page(j, more, next);
   co_return response::json(200, j.release());
 }
 

@@ -61,4 +61,13 @@ void write_professional_card(json::writer& j, const std::optional<std::string>& 
   j.field("organisation", organisation.value_or("")).field("department", department.value_or("")).end_object();
 }
 
+void end_cursor_page(json::writer& j, bool more, const std::string& next) {
+  j.end_array().key("next_cursor");
+  if (more)
+    j.value(next);
+  else
+    j.null();
+  j.field("has_more", more).end_object();
+}
+
 }  // namespace colibri::groups::detail

@@ -15,6 +15,9 @@ namespace colibri::groups::detail {
 void write_group(json::writer& w, const repo::group_view& g);
 http::response group_response(int status, const repo::group_view& g);
 // "<key>": {"id", "handle"} of a person, or null when there is none.
+// Closes a list written as `{"key": [...` with its cursor: `], "next_cursor":
+// next or null, "has_more": more}`.
+void end_cursor_page(json::writer& j, bool more, const std::string& next);
 void write_person(json::writer& j, std::string_view key, std::optional<std::int64_t> id, const std::string& handle);
 // "professional": {profession, organisation, department}, when the person has a profile.
 void write_professional_card(json::writer& j, const std::optional<std::string>& profession,

@@ -437,12 +437,7 @@ awaitable<response> watch_api::feed(request& req, const caller& who) {
     j.end_object();
     next = std::to_string(r[5].as<std::int64_t>()) + "." + kind + "." + std::to_string(r[1].as<std::int64_t>());
   }
-  j.end_array().key("next_cursor");
-  if (more)
-    j.value(next);
-  else
-    j.null();
-  j.field("has_more", more).end_object();
+  end_cursor_page(j, more, next);
   co_return response::json(200, j.release());
 }
 

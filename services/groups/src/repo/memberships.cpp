@@ -170,15 +170,6 @@ void mark_invitation_used(pqxx::transaction_base& w, std::int64_t invitation_id,
   w.exec_params("UPDATE invitations SET used_by = $2, used_at = now() WHERE id = $1", invitation_id, user_id);
 }
 
-std::vector<std::int64_t> on_call_moderators(pqxx::transaction_base& w, std::int64_t group_id) {
-  std::vector<std::int64_t> out;
-  for (auto r : w.exec_params("SELECT user_id FROM memberships WHERE group_id = $1 AND on_call "
-                              "AND role IN ('moderator', 'owner') ORDER BY user_id",
-                              group_id))
-    out.push_back(r[0].as<std::int64_t>());
-  return out;
-}
-
 void set_on_call(pqxx::transaction_base& w, std::int64_t group_id, std::int64_t user_id, bool on) {
   w.exec_params("UPDATE memberships SET on_call = $3 WHERE group_id = $1 AND user_id = $2", group_id, user_id, on);
 }

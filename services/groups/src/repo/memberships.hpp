@@ -16,8 +16,6 @@ std::string role_in(pqxx::transaction_base& w, std::int64_t group_id, std::int64
 bool is_admin(pqxx::transaction_base& w, std::int64_t user_id);
 bool is_member(pqxx::transaction_base& w, std::int64_t group_id, std::int64_t user_id);
 std::vector<std::int64_t> member_ids(pqxx::transaction_base& w, std::int64_t group_id);
-// The group's moderators and owners who are on call now.
-std::vector<std::int64_t> on_call_moderators(pqxx::transaction_base& w, std::int64_t group_id);
 void set_on_call(pqxx::transaction_base& w, std::int64_t group_id, std::int64_t user_id, bool on);
 // Whether the user is a member of the group (true when parent_id is empty),
 // that membership then locked (FOR SHARE) until the commit.

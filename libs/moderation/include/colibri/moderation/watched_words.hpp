@@ -34,8 +34,8 @@ std::string fold_case(std::string_view text);
 // The refusal of a post a blocking word stops.
 core::error blocked_word(std::string field);
 
-// The group's moderators and owners.
-std::vector<std::int64_t> moderators_of(pqxx::transaction_base& w, std::int64_t group_id);
+// The group's moderators and owners (only those on call when asked).
+std::vector<std::int64_t> moderators_of(pqxx::transaction_base& w, std::int64_t group_id, bool on_call_only = false);
 
 // A post kept for the moderators: not in the room log, so nobody else sees it
 // until one approves it.
