@@ -62,8 +62,6 @@ core::error reply_not_found() {
   return core::error::validation("reply_to", core::message(core::msg::reply_target_missing));
 }
 
-}  // namespace
-
 // One `reply` or `mention` notification per person for a new message: the
 // replied-to author and the mentioned, if they may read the room (members of
 // its group, or of the conversation), are not its author, and have not
@@ -109,6 +107,8 @@ std::vector<notify::notification> notify_addressed(pqxx::work& w, const roomlog:
   out.insert(out.end(), more.begin(), more.end());
   return out;
 }
+
+}  // namespace
 
 core::error target_not_found() {
   return core::error::make(core::errc::not_found, core::message(core::msg::message_not_found), "seq");
