@@ -86,6 +86,21 @@ class WebClient : public stack_fixture {
     EXPECT_EQ(r.status, 201) << r.body;
     return {json_at(r.body, "token").value_or(""), json_at(r.body, "user.id").value_or("0")};
   }
+  // A new account made a platform admin: its Authorization header.
+  std::map<std::string, std::string> admin_account(const std::string& handle) {
+    auto [token, id] = account(handle);
+    sql("UPDATE users SET is_admin = true WHERE id = " + id);
+    return {{"Authorization", "Bearer " + token}};
+  }
+  // "Les Colibris", an open listed space made by `admin`: its id.
+  std::string colibris(const std::map<std::string, std::string>& admin) {
+    auto g = http_call(http_port_, "POST", "/api/v1/groups",
+                       R"({"name":"Les Colibris","description":"Entraide","rules":"Bienveillance.",)"
+                       R"("join_policy":"open","visibility":"listed"})",
+                       admin);
+    EXPECT_EQ(g.status, 201) << g.body;
+    return json_at(g.body, "group.id").value_or("0");
+  }
   int count_versions(const std::string& group_id) {
     auto out =
         sql("SELECT count(*) FROM document_versions v JOIN documents d ON d.id = v.document_id WHERE d.group_id = " +
@@ -468,9 +483,7 @@ namespace {
 // waitlisted when it is full, is promoted when someone cancels (live, through
 // the socket), and downloads the .ics; screenshots at phone and desktop widths.
 TEST_F(WebClient, AProfessionalRegistersIsWaitlistedPromotedAndDownloadsTheCalendar) {
-  auto [admin_token, admin_id] = account("Coordination");
-  sql("UPDATE users SET is_admin = true WHERE id = " + admin_id);
-  std::map<std::string, std::string> admin{{"Authorization", "Bearer " + admin_token}};
+  auto admin = admin_account("Coordination");
   auto space = http_call(http_port_, "POST", "/api/v1/groups",
                          R"({"name":"E-médiation","description":"Espace pro","rules":"Confidentialité.",)"
                          R"("join_policy":"invite","visibility":"hidden","kind":"professional"})",
@@ -546,9 +559,7 @@ namespace {
 // message, with the structure's number; a professional adds a reference
 // document and then a new version of it.
 TEST_F(WebClient, AMemberFindsHelpIn44SeesAVolunteersCardAndAProfessionalVersionsAReferenceDocument) {
-  auto [admin_token, admin_id] = account("Coordination");
-  sql("UPDATE users SET is_admin = true WHERE id = " + admin_id);
-  std::map<std::string, std::string> admin{{"Authorization", "Bearer " + admin_token}};
+  auto admin = admin_account("Coordination");
   struct place {
     const char *name, *city, *postcode, *dept, *phone;
     double lat, lon;
@@ -569,12 +580,7 @@ TEST_F(WebClient, AMemberFindsHelpIn44SeesAVolunteersCardAndAProfessionalVersion
   }
   auto nantes = *json_at(http_call(http_port_, "GET", "/api/v1/structures?department=44&q=nantes", "", admin).body,
                          "structures.0.id");
-  auto g = http_call(http_port_, "POST", "/api/v1/groups",
-                     R"({"name":"Les Colibris","description":"Entraide","rules":"Bienveillance.",)"
-                     R"("join_policy":"open","visibility":"listed"})",
-                     admin);
-  ASSERT_EQ(g.status, 201) << g.body;
-  auto gid = *json_at(g.body, "group.id");
+  auto gid = colibris(admin);
   auto [vol_token, vol_id] = account("Benevole");
   auto [member_token, member_id] = account("Camille");
   for (const auto& t : {vol_token, member_token})
@@ -662,9 +668,7 @@ TEST_F(WebClient, AMemberFindsHelpIn44SeesAVolunteersCardAndAProfessionalVersion
 // agenda; a participant reads it; the facilitator fills the follow-up sheet;
 // the consent is withdrawn and the case is gone for the participant.
 TEST_F(WebClient, ACoordinatorFilesACaseAParticipantReadsItTheSheetIsFilledAndWithdrawalErasesIt) {
-  auto [admin_token, admin_id] = account("Association");
-  sql("UPDATE users SET is_admin = true WHERE id = " + admin_id);
-  std::map<std::string, std::string> admin{{"Authorization", "Bearer " + admin_token}};
+  auto admin = admin_account("Association");
   auto space = http_call(http_port_, "POST", "/api/v1/groups",
                          R"({"name":"Addictions Hauts-de-France","description":"Espace pro","rules":"Secret partagé.",)"
                          R"("join_policy":"invite","visibility":"hidden","kind":"professional"})",
@@ -788,15 +792,8 @@ TEST_F(WebClient, ACoordinatorFilesACaseAParticipantReadsItTheSheetIsFilledAndWi
 // "fumée" with the word marked, opens the thread; the help numbers are one
 // tap away in the room.
 TEST_F(WebClient, AMemberSearchesWithoutAccentsOpensTheThreadAndFindsHelpInTheRoom) {
-  auto [admin_token, admin_id] = account("Fondatrice");
-  sql("UPDATE users SET is_admin = true WHERE id = " + admin_id);
-  std::map<std::string, std::string> admin{{"Authorization", "Bearer " + admin_token}};
-  auto g = http_call(http_port_, "POST", "/api/v1/groups",
-                     R"({"name":"Les Colibris","description":"Entraide","rules":"Bienveillance.",)"
-                     R"("join_policy":"open","visibility":"listed"})",
-                     admin);
-  ASSERT_EQ(g.status, 201) << g.body;
-  auto gid = *json_at(g.body, "group.id");
+  auto admin = admin_account("Fondatrice");
+  auto gid = colibris(admin);
   auto [token, id] = account("Sacha");
   std::map<std::string, std::string> me{{"Authorization", "Bearer " + token}};
   ASSERT_EQ(http_call(http_port_, "POST", "/api/v1/groups/" + gid + "/join", "", me).status, 201);
