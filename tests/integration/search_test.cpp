@@ -189,6 +189,7 @@ TEST_F(Search, FiltersAndPagesNeitherSkipNorRepeatAndBadInputIsRefused) {
        std::vector<std::pair<std::string, std::string>>{{"q=", "q"},
                                                         {"", "q"},
                                                         {"q=" + std::string(201, 'a'), "q"},
+                                                        {"q=a%00b", "q"},
                                                         {"q=envie&cursor=abc", "cursor"},
                                                         {"q=envie&since=hier", "since"},
                                                         {"q=envie&group=x", "group"},

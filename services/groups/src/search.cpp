@@ -172,7 +172,8 @@ awaitable<response> search_api::search(request& req, const caller& who) {
   };
   auto q = req.query_param("q");
   auto n = q ? core::code_points(*q) : std::nullopt;
-  if (!q || !n || *n < 1 || *n > 200) co_return bad("q", core::msg::bad_search);
+  if (!q || !n || *n < 1 || *n > 200 || q->find('\0') != std::string_view::npos)
+    co_return bad("q", core::msg::bad_search);
   auto limit = limit_param(req, 20, s_.page_max);
   if (!limit) co_return fail(limit.err(), req);
   std::optional<std::int64_t> group, author;
