@@ -1,5 +1,6 @@
 // colibri-badges: the scheduler (leader-elected through PostgreSQL), which
-// also sends the mail outbox.
+// also sends the mail outbox; every instance sends queued pushes.
+#include "colibri/badges/pushes.hpp"
 #include "colibri/badges/scheduler.hpp"
 #include "colibri/http/health.hpp"
 #include "colibri/json/writer.hpp"
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
     auto common = service::read_common(cfg, "badges", "127.0.0.1:8083");
     auto ss = badges::read_scheduler_settings(cfg);
     auto ms = mail::read_sender_settings(cfg);
+    auto ps = badges::read_push_settings(cfg, ss.public_url);
     service::finish_config(cfg);
 
     service::runtime rt(common);
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
     mail::outbox_sender mailer(
         common.pg.url, [&sched] { return sched.leader(); }, ms);
     mailer.start();
+    badges::push_worker pusher(common.pg.url, clock, ps);
+    pusher.start();
 
     http::router routes;
     http::add_health_routes(routes, "badges", rt.readiness(false));
@@ -36,6 +40,7 @@ int main(int argc, char** argv) {
     });
     http::server server(rt.io(), common.http, routes);
     auto stop = [&] {
+      pusher.stop();
       mailer.stop();
       sched.stop();
     };

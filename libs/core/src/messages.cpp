@@ -272,6 +272,19 @@ constexpr entry k_catalogue[] = {
     {msg::person_not_found, "Cette personne n'existe pas.", "This person does not exist."},
     {msg::professional_space_only, "Le profil professionnel est réservé aux membres d'un espace professionnel.",
      "The professional profile is for members of a professional space."},
+    {msg::push_congrats, "Les colibris ont une bonne nouvelle pour vous", "The colibris have good news for you"},
+    {msg::push_distress, "Urgent : une personne a besoin d'aide dans « {group} »",
+     "Urgent: someone needs help in \"{group}\""},
+    {msg::push_endpoint_refused, "Ce service de notification n'est pas accepté.", "This push service is not accepted."},
+    {msg::push_keys_invalid, "Les clés de l'abonnement ne sont pas valables.", "The subscription keys are not valid."},
+    {msg::push_mention, "On vous a mentionné·e dans « {group} »", "You were mentioned in \"{group}\""},
+    {msg::push_moderation, "Une demande attend les modérateurs de « {group} »",
+     "Something awaits the moderators of \"{group}\""},
+    {msg::push_private, "Vous avez un nouveau message privé", "You have a new private message"},
+    {msg::push_reply, "Vous avez une réponse dans « {group} »", "You have a reply in \"{group}\""},
+    {msg::push_subscription_not_found, "Cet appareil n'est pas abonné.", "This device is not subscribed."},
+    {msg::push_too_many, "Trop d'appareils abonnés : retirez-en un d'abord.",
+     "Too many subscribed devices: remove one first."},
     {msg::quit_date_within_a_year, "La date d'arrêt peut être au plus dans un an.",
      "The quit date can be at most a year ahead."},
     {msg::rate_limited, "Trop de tentatives. Merci de patienter un peu.", "Too many attempts. Please wait a little."},
@@ -351,6 +364,12 @@ constexpr entry k_catalogue[] = {
     {msg::unavailable, "Le service est momentanément indisponible. Merci de réessayer dans un instant.",
      "The service is temporarily unavailable. Please try again in a moment."},
     {msg::unknown_frame, "Type de message inconnu : {type}.", "Unknown frame type: {type}."},
+    {msg::unsubscribe_button, "Ne plus les recevoir", "Stop them"},
+    {msg::unsubscribe_done,
+     "C'est fait : vous ne recevrez plus les nouvelles par mail. Vous pouvez changer d'avis dans vos préférences.",
+     "Done: you will no longer get the news by mail. You can change your mind in your preferences."},
+    {msg::unsubscribe_invalid, "Ce lien de désabonnement n'est pas valable.", "This unsubscribe link is not valid."},
+    {msg::unsubscribe_title, "Ne plus recevoir les nouvelles par mail", "Stop the news by mail"},
     {msg::validation_failed, "Certaines informations sont invalides.", "Some fields are invalid."},
     {msg::version_not_found, "Cette version du document n'existe pas.", "This version of the document does not exist."},
     {msg::watch_duplicate, "Cette référence est déjà dans la veille du groupe.",
@@ -376,6 +395,7 @@ constexpr entry k_catalogue[] = {
      "Quelqu'un a signalé une détresse : voyez le signalement maintenant. En cas de danger : 3114 (prévention du "
      "suicide), 15 ou 112.",
      "Someone reported distress: see the report now. In danger: 3114 (suicide prevention), 15 or 112."},
+    {msg::note_dm, "{handle} vous a écrit", "{handle} wrote to you"},
     {msg::note_group_without_owner, "Un groupe sans responsable", "A group without an owner"},
     {msg::note_group_without_owner_body, "Le groupe « {group} » n'a plus de responsable ni de modérateur.",
      "The group \"{group}\" has no owner or moderator left."},
@@ -453,6 +473,19 @@ constexpr entry k_catalogue[] = {
      "that address. Your other open sessions were closed.\n\nIf this was not you, choose a new password now "
      "(\"Forgotten password\"): {url}/#/forgot"},
     {msg::mail_change_notice_subject, "Changement d'adresse e-mail demandé", "Email address change asked"},
+    {msg::mail_digest_body,
+     "Bonjour {handle},\n\nDepuis votre dernière visite :\n{lines}\nPour les lire : {url}\n\nCe message vient au plus "
+     "une fois par jour, seulement quand vous n'êtes pas venu·e depuis un jour.\nNe plus recevoir ces messages (sans "
+     "vous connecter) : {unsubscribe_url}\nVos préférences : {prefs_url}\n",
+     "Hello {handle},\n\nSince your last visit:\n{lines}\nTo read them: {url}\n\nThis message comes at most once a "
+     "day, only when you have not been around for a day.\nStop these messages (no sign-in needed): "
+     "{unsubscribe_url}\nYour preferences: {prefs_url}\n"},
+    {msg::mail_digest_celebrations, "- félicitations : {count}", "- congratulations: {count}"},
+    {msg::mail_digest_dms, "- messages privés : {count}", "- private messages: {count}"},
+    {msg::mail_digest_mentions, "- mentions : {count}", "- mentions: {count}"},
+    {msg::mail_digest_quote, "  {handle} : « {text} »", "  {handle}: \"{text}\""},
+    {msg::mail_digest_replies, "- réponses à vos messages : {count}", "- replies to your messages: {count}"},
+    {msg::mail_digest_subject, "Colibri : vous avez des nouvelles", "Colibri: you have news"},
     {msg::mail_meeting_reminder_body,
      "Bonjour {handle},\n\nVous êtes inscrit·e à « {title} » ({group}) : {when}.\n{place}\nLe fichier joint ajoute la "
      "séance à votre agenda. Pour la retrouver ou annuler votre inscription et libérer votre place : {url}\n\nL'équipe "

@@ -19,8 +19,36 @@ void enqueue(pqxx::transaction_base& w, std::optional<std::int64_t> user_id, std
   if (m.attachment) name = m.attachment->filename, type = m.attachment->content_type, data = m.attachment->data;
   w.exec_params(
       "INSERT INTO mail_outbox (user_id, kind, to_address, subject, body, attachment_name, attachment_type, "
-      "attachment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-      user_id, std::string(kind), m.to, m.subject, m.text, name, type, data);
+      "attachment, list_unsubscribe) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, ''))",
+      user_id, std::string(kind), m.to, m.subject, m.text, name, type, data, m.list_unsubscribe);
+}
+
+namespace {
+std::string unsubscribe_key(pqxx::transaction_base& w) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
+  std::string fresh(crypto_auth_hmacsha256_KEYBYTES, '\0');
+  randombytes_buf(fresh.data(), fresh.size());
+  w.exec_params("INSERT INTO server_keys (name, key) VALUES ('unsubscribe', $1) ON CONFLICT DO NOTHING",
+                pqxx::binarystring(fresh));
+  return pqxx::binarystring(w.exec1("SELECT key FROM server_keys WHERE name = 'unsubscribe'")[0]).str();
+}
+}  // namespace
+
+std::string unsubscribe_token(pqxx::transaction_base& w, std::int64_t user_id) {
+  auto key = unsubscribe_key(w);
+  auto id = "unsubscribe:" + std::to_string(user_id);
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(id.data()), id.size(),
+                         reinterpret_cast<const unsigned char*>(key.data()));
+  std::string hex(sizeof mac * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), mac, sizeof mac);
+  hex.pop_back();
+  return hex;
+}
+
+bool unsubscribe_token_valid(pqxx::transaction_base& w, std::int64_t user_id, std::string_view token) {
+  auto good = unsubscribe_token(w, user_id);
+  return token.size() == good.size() && sodium_memcmp(token.data(), good.data(), good.size()) == 0;
 }
 
 namespace {
@@ -156,6 +184,10 @@ std::string render(const message& m, std::string_view from, core::time_point now
   out += "Message-ID: " + message_id(from) + "\r\n";
   out += "MIME-Version: 1.0\r\n";
   out += "Auto-Submitted: auto-generated\r\n";
+  if (!m.list_unsubscribe.empty()) {
+    out += "List-Unsubscribe: <" + one_line(m.list_unsubscribe) + ">\r\n";
+    out += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n";
+  }
   auto part = [&out](std::string_view type) {
     out += "Content-Type: " + one_line(type) + "\r\n";
     out += "Content-Transfer-Encoding: base64\r\n";
@@ -291,7 +323,8 @@ int outbox_sender::pass(pqxx::connection& c) {
              "next_attempt_at = now() + interval '5 minutes' WHERE id IN ("
              "  SELECT id FROM mail_outbox WHERE next_attempt_at <= now() ORDER BY next_attempt_at, id "
              "  LIMIT $1 FOR UPDATE SKIP LOCKED) "
-             "RETURNING id, kind, to_address, subject, body, attempts, attachment_name, attachment_type, attachment",
+             "RETURNING id, kind, to_address, subject, body, attempts, attachment_name, attachment_type, attachment, "
+             "coalesce(list_unsubscribe, '')",
              s_.batch)) {
       due.push_back({r[0].as<std::int64_t>(),
                      r[1].as<std::string>(),
@@ -299,6 +332,7 @@ int outbox_sender::pass(pqxx::connection& c) {
                      r[5].as<int>()});
       if (!r[6].is_null())
         due.back().m.attachment = attachment{r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>()};
+      due.back().m.list_unsubscribe = r[9].as<std::string>();
     }
     w.commit();
   }

@@ -11,12 +11,25 @@
 namespace colibri::notify {
 
 namespace {
-constexpr std::array<std::string_view, 18> k_kinds = {
-    "welcome",          "newcomer",          "badge",        "daily_congrats",
-    "join_request",     "join_approved",     "mention",      "reply",
-    "event_reminder",   "moderation",        "report",       "meeting_reminder",
-    "meeting_promoted", "meeting_cancelled", "watch_digest", "case_withdrawn",
-    "case_review_due",  "distress"};
+constexpr std::array<std::string_view, 19> k_kinds = {"welcome",
+                                                      "newcomer",
+                                                      "badge",
+                                                      "daily_congrats",
+                                                      "join_request",
+                                                      "join_approved",
+                                                      "mention",
+                                                      "reply",
+                                                      "event_reminder",
+                                                      "moderation",
+                                                      "report",
+                                                      "meeting_reminder",
+                                                      "meeting_promoted",
+                                                      "meeting_cancelled",
+                                                      "watch_digest",
+                                                      "case_withdrawn",
+                                                      "case_review_due",
+                                                      "distress",
+                                                      "dm"};
 
 constexpr const char* k_columns =
     "id, user_id, kind, title, body, data::text, (extract(epoch FROM created_at) * 1000)::bigint, read_at IS NOT NULL";

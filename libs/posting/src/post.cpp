@@ -105,6 +105,27 @@ std::vector<notify::notification> notify_addressed(pqxx::work& w, const roomlog:
   auto more = notify::insert_for(w, named, "mention", core::message(core::msg::note_mention, {{"handle", handle}}),
                                  where, data);
   out.insert(out.end(), more.begin(), more.end());
+  if (ev.room.starts_with("dm:")) {
+    // The other side of a direct conversation, unless named above, blocking
+    // the author, or still holding an unread `dm` of this conversation (one
+    // at a time: "X wrote to you" until read).
+    std::vector<std::optional<std::int64_t>> told(replies.begin(), replies.end());
+    told.insert(told.end(), named.begin(), named.end());
+    std::vector<std::int64_t> others;
+    for (auto row :
+         w.exec_params("SELECT c.user_id FROM conversation_members c WHERE c.conversation_id = $1 AND c.user_id <> $2 "
+                       "AND c.user_id <> ALL($3::bigint[]) "
+                       "AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = c.user_id AND b.blocked_id = $2) "
+                       "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = c.user_id AND n.kind = 'dm' "
+                       "  AND n.read_at IS NULL AND n.data->>'room' = $4) ORDER BY c.user_id",
+                       std::stoll(ev.room.substr(3)), ev.author_id.value_or(0), pg::bigint_array(told), ev.room))
+      others.push_back(row[0].as<std::int64_t>());
+    if (handle.empty() && ev.author_id)
+      handle = w.exec_params1("SELECT handle FROM users WHERE id = $1", *ev.author_id)[0].as<std::string>();
+    auto dms = notify::insert_for(w, others, "dm", core::message(core::msg::note_dm, {{"handle", handle}}),
+                                  core::message(core::msg::note_in_conversation), data);
+    out.insert(out.end(), dms.begin(), dms.end());
+  }
   return out;
 }
 
@@ -193,7 +214,8 @@ awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r) {
   auto res = co_await d.log.append(std::move(a));
   if (!res) co_return res.err();
   outcome o{res->ev, res->duplicate, false, 0};
-  if (r.kind == kind::message && !res->duplicate && (replied || !r.mentions.empty())) {
+  bool direct = r.room.starts_with("dm:");
+  if (r.kind == kind::message && !res->duplicate && (replied || !r.mentions.empty() || direct)) {
     auto job = [ev = res->ev, replied, mentions = r.mentions](pqxx::connection& c) {
       pqxx::work w(c);
       auto notes = notify_addressed(w, ev, replied, mentions);

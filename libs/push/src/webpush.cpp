@@ -189,6 +189,15 @@ std::string encrypt(std::string_view plaintext, std::string_view ua_public, std:
   return out;
 }
 
+bool valid_public_key(std::string_view ua_public) {
+  ec_key_ptr k(EC_KEY_new_by_curve_name(NID_X9_62_prime256v1));
+  if (!k || ua_public.size() != 65 || ua_public[0] != '\x04') return false;
+  const EC_GROUP* g = EC_KEY_get0_group(k.get());
+  point_ptr p(EC_POINT_new(g));
+  return p && EC_POINT_oct2point(g, p.get(), bytes(ua_public), ua_public.size(), nullptr) == 1 &&
+         EC_POINT_is_on_curve(g, p.get(), nullptr) == 1;
+}
+
 std::string encrypt(std::string_view plaintext, std::string_view ua_public, std::string_view auth_secret) {
   auto k = vapid_key::generate();  // an ephemeral key, used once
   return encrypt(plaintext, ua_public, auth_secret, k.private_bytes(), random_bytes(16));
@@ -268,6 +277,42 @@ std::string origin_of(std::string_view url) {
   std::string out(scheme);
   for (char c : authority) out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
   return out;
+}
+
+bool endpoint_allowed(std::string_view endpoint, const std::vector<std::string>& services) {
+  auto origin = origin_of(endpoint);
+  if (origin.empty() || endpoint.size() > 2000) return false;
+  for (const auto& allowed : services) {
+    auto wild = allowed.find("://*.");
+    if (wild == std::string::npos) {
+      if (origin == allowed) return true;
+      continue;
+    }
+    // "https://*.push.apple.com": the same scheme, a host ending in
+    // ".push.apple.com" (a subdomain, not the bare domain), no other port.
+    auto scheme = allowed.substr(0, wild + 3);
+    auto suffix = allowed.substr(wild + 4);
+    if (origin.starts_with(scheme) && origin.size() > scheme.size() + suffix.size() && origin.ends_with(suffix) &&
+        origin.substr(scheme.size(), origin.size() - scheme.size() - suffix.size()).find_first_of(":/") ==
+            std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+std::vector<std::string> default_services() {
+  return {"https://fcm.googleapis.com", "https://updates.push.services.mozilla.com", "https://*.push.apple.com",
+          "https://*.notify.windows.com"};
+}
+
+vapid_key server_key(pqxx::transaction_base& w) {
+  auto fresh = vapid_key::generate().private_bytes();
+  w.exec_params("INSERT INTO server_keys (name, key) VALUES ('vapid', $1) ON CONFLICT DO NOTHING",
+                pqxx::binarystring(fresh));
+  auto stored = pqxx::binarystring(w.exec1("SELECT key FROM server_keys WHERE name = 'vapid'")[0]).str();
+  auto k = vapid_key::from_private(stored);
+  if (!k) throw std::runtime_error("server_keys: the stored VAPID key is not a P-256 key");
+  return std::move(*k);
 }
 
 namespace {

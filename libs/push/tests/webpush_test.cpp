@@ -64,6 +64,9 @@ TEST(WebPush, RefusesKeysOfTheWrongShape) {
   EXPECT_THROW(encrypt("x", off_curve, d(k_auth)), std::invalid_argument);
   EXPECT_THROW(encrypt("x", ua, "short"), std::invalid_argument);
   EXPECT_THROW(encrypt(std::string(5000, 'x'), ua, d(k_auth)), std::invalid_argument);
+  EXPECT_TRUE(valid_public_key(ua));
+  EXPECT_FALSE(valid_public_key(off_curve));
+  EXPECT_FALSE(valid_public_key(ua.substr(1)));
   EXPECT_FALSE(vapid_key::from_private(std::string(32, '\0')));
   EXPECT_FALSE(vapid_key::from_private(std::string(32, '\xff')));  // above the group order
   EXPECT_FALSE(vapid_key::from_private("too short"));
@@ -106,6 +109,20 @@ TEST(WebPush, OriginOfAcceptsOnlyAbsoluteHttpUrls) {
   EXPECT_EQ(origin_of("ftp://x/y"), "");
   EXPECT_EQ(origin_of("https://user@host/x"), "");
   EXPECT_EQ(origin_of("https:///x"), "");
+}
+
+TEST(WebPush, OnlyListedPushServicesAreAllowed) {
+  auto services = default_services();
+  EXPECT_TRUE(endpoint_allowed("https://fcm.googleapis.com/fcm/send/abc", services));
+  EXPECT_TRUE(endpoint_allowed("https://web.push.apple.com/QGx", services));
+  EXPECT_FALSE(endpoint_allowed("https://push.apple.com/QGx", services));  // the bare domain is not a subdomain
+  EXPECT_FALSE(endpoint_allowed("https://evil.push.apple.com.example.org/x", services));
+  EXPECT_FALSE(endpoint_allowed("https://web.push.apple.com:6379/x", services));
+  EXPECT_FALSE(endpoint_allowed("http://fcm.googleapis.com/fcm/send/abc", services));
+  EXPECT_FALSE(endpoint_allowed("http://127.0.0.1:6379/", services));
+  EXPECT_FALSE(endpoint_allowed("https://fcm.googleapis.com@127.0.0.1/x", services));
+  EXPECT_TRUE(endpoint_allowed("http://127.0.0.1:9000/push/1", {"http://127.0.0.1:9000"}));
+  EXPECT_FALSE(endpoint_allowed("http://127.0.0.1:9001/push/1", {"http://127.0.0.1:9000"}));
 }
 
 }  // namespace

@@ -76,6 +76,8 @@ void scheduler::loop() {
         log::info("watch digests", {{"weeks", static_cast<std::int64_t>(digested.weeks)},
                                     {"sent", static_cast<std::int64_t>(digested.notifications.size())},
                                     {"mailed", static_cast<std::int64_t>(digested.mailed)}});
+      auto away = run_mail_digests(*conn, now, s_.public_url);
+      if (away.mailed > 0) log::info("mail digests", {{"mailed", static_cast<std::int64_t>(away.mailed)}});
       purge_evidence(*conn, now);
       if (pub_)
         for (const auto& ev : posted.events) roomlog::publish(*pub_, ev);

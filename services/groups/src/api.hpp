@@ -260,4 +260,18 @@ class search_api : api_base {
   awaitable<http::response> search(http::request& req, const caller& who);
 };
 
+// Push subscriptions and the mail unsubscribe link (push.cpp).
+class push_api : api_base {
+ public:
+  explicit push_api(api_context& c) : api_base(c) {}
+  void add_routes(http::router& r);
+
+ private:
+  awaitable<http::response> key(http::request& req, const caller& who);
+  awaitable<http::response> list(http::request& req, const caller& who);
+  awaitable<http::response> subscribe(http::request& req, const caller& who);
+  awaitable<http::response> unsubscribe_device(http::request& req, const caller& who);
+  awaitable<http::response> unsubscribe(http::request& req, bool confirm);
+};
+
 }  // namespace colibri::groups

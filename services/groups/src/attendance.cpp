@@ -53,32 +53,6 @@ std::string cell(std::string_view v) {
   return out + "\"";
 }
 
-std::string html(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 awaitable<response> meetings_api::sign_in(request& req, const caller& who) {
@@ -186,24 +160,13 @@ awaitable<response> meetings_api::certificate(request& req, const caller& who) {
                                                           {"minutes", std::to_string(c.duration_minutes)}})
                   .in(l);
   auto when = calendar::spoken(c.local_start, c.timezone, l);
-  std::string page = "<!doctype html><html lang=\"" + std::string(core::to_string(l)) +
-                     "\"><head><meta charset=\"utf-8\"><title>" + html(t) +
-                     "</title><style>body{font-family:serif;max-width:40em;margin:3em auto;line-height:1.5}"
-                     "h1{font-size:1.6em}dt{font-weight:bold}@media print{body{margin:1em}}</style></head><body>"
-                     "<h1>" +
-                     html(t) + "</h1><p>" + html(body) + "</p><dl><dt>" +
-                     html(core::message(core::msg::certificate_when).in(l)) + "</dt><dd>" + html(when) + "</dd>";
-  if (c.rpps) page += "<dt>RPPS</dt><dd>" + html(*c.rpps) + "</dd>";
-  page += "<dt>" + html(core::message(core::msg::certificate_signed).in(l)) + "</dt><dd>" +
-          html(core::format_rfc3339_ms(c.signed_ms)) + "</dd></dl><p>Colibri</p></body></html>";
-  response r;
-  r.status = 200;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = std::move(page);
-  r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  r.headers.emplace_back("Cache-Control", "no-store");
-  co_return r;
+  std::string page = "<p>" + html_escape(body) + "</p><dl><dt>" +
+                     html_escape(core::message(core::msg::certificate_when).in(l)) + "</dt><dd>" + html_escape(when) +
+                     "</dd>";
+  if (c.rpps) page += "<dt>RPPS</dt><dd>" + html_escape(*c.rpps) + "</dd>";
+  page += "<dt>" + html_escape(core::message(core::msg::certificate_signed).in(l)) + "</dt><dd>" +
+          html_escape(core::format_rfc3339_ms(c.signed_ms)) + "</dd></dl><p>Colibri</p>";
+  co_return html_page(200, l, t, page, "body{font-family:serif}dt{font-weight:bold}@media print{body{margin:1em}}");
 }
 
 }  // namespace colibri::groups

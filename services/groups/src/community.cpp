@@ -13,6 +13,7 @@
 #include "colibri/groups/validate.hpp"
 #include "colibri/json/fields.hpp"
 #include "colibri/moderation/watched_words.hpp"
+#include "colibri/push/webpush.hpp"
 #include "community_shared.hpp"
 #include "errors.hpp"
 #include "joining.hpp"
@@ -55,6 +56,9 @@ community_settings read_community_settings(core::config& cfg) {
   s.invitation_ttl = std::chrono::hours(cfg.integer("COLIBRI_INVITATION_TTL_HOURS", 24 * 14, 1, 24 * 365));
   s.public_url = cfg.str("COLIBRI_PUBLIC_URL", s.public_url);
   while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
+  std::string services;
+  for (const auto& o : push::default_services()) services += (services.empty() ? "" : ",") + o;
+  s.push_services = cfg.list("COLIBRI_PUSH_SERVICES", services);
   s.upload_limit = static_cast<std::uint64_t>(
       cfg.integer("COLIBRI_UPLOAD_LIMIT_BYTES", static_cast<std::int64_t>(s.upload_limit), 1024, 1LL << 30));
   return s;
@@ -75,7 +79,8 @@ struct community::apis {
         watch(ctx),
         directory(ctx),
         intervision(ctx),
-        search(ctx) {}
+        search(ctx),
+        push(ctx) {}
   api_context ctx;
   groups_api groups;
   rooms_api rooms;
@@ -89,6 +94,7 @@ struct community::apis {
   directory_api directory;
   intervision_api intervision;
   search_api search;
+  push_api push;
 };
 
 community::community(pg::pool& db, redis::publisher& pub, std::shared_ptr<roomlog::room_log> log,
@@ -110,6 +116,7 @@ void community::add_routes(http::router& r) {
   apis_->directory.add_routes(r);
   apis_->intervision.add_routes(r);
   apis_->search.add_routes(r);
+  apis_->push.add_routes(r);
 }
 
 namespace detail {

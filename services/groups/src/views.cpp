@@ -70,4 +70,47 @@ void end_cursor_page(json::writer& j, bool more, const std::string& next) {
   j.field("has_more", more).end_object();
 }
 
+std::string html_escape(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+http::response html_page(int status, core::lang l, std::string_view title, const std::string& inner,
+                         std::string_view style) {
+  http::response r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = "<!doctype html><html lang=\"" + std::string(core::to_string(l)) +
+           "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>" +
+           html_escape(title) + "</title><style>body{font-family:sans-serif;max-width:40em;margin:3em auto;" +
+           "padding:0 1em;line-height:1.5}h1{font-size:1.6em}" + std::string(style) + "</style></head><body><h1>" +
+           html_escape(title) + "</h1>" + inner + "</body></html>";
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
 }  // namespace colibri::groups::detail

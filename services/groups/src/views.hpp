@@ -12,6 +12,13 @@
 
 namespace colibri::groups::detail {
 
+// Text for HTML element content and attribute values.
+std::string html_escape(std::string_view v);
+// A small page of its own, without script (a certificate, the unsubscribe
+// page): `inner` is HTML already escaped; `style` extra CSS.
+http::response html_page(int status, core::lang l, std::string_view title, const std::string& inner,
+                         std::string_view style = "");
+
 void write_group(json::writer& w, const repo::group_view& g);
 http::response group_response(int status, const repo::group_view& g);
 // "<key>": {"id", "handle"} of a person, or null when there is none.

@@ -148,14 +148,14 @@ struct preferences {
   bool watch_digest = false, mail_digest = true;
   bool push_replies = true, push_mentions = true, push_dms = true, push_daily_congrats = true, push_moderation = true;
   std::optional<std::string> quiet_from, quiet_to;
-  bool push_text = false;
+  bool push_text = false, mail_text = false;
 };
 
 preferences load_preferences(pqxx::transaction_base& w, std::int64_t uid) {
   preferences p;
   auto r = w.exec_params(
       "SELECT watch_digest, mail_digest, push_replies, push_mentions, push_dms, push_daily_congrats, "
-      "push_moderation, to_char(quiet_from, 'HH24:MI'), to_char(quiet_to, 'HH24:MI'), push_text "
+      "push_moderation, to_char(quiet_from, 'HH24:MI'), to_char(quiet_to, 'HH24:MI'), push_text, mail_text "
       "FROM preferences WHERE user_id = $1",
       uid);
   if (r.empty()) return p;
@@ -169,6 +169,7 @@ preferences load_preferences(pqxx::transaction_base& w, std::int64_t uid) {
   p.quiet_from = pg::opt<std::string>(r[0][7]);
   p.quiet_to = pg::opt<std::string>(r[0][8]);
   p.push_text = r[0][9].as<bool>();
+  p.mail_text = r[0][10].as<bool>();
   return p;
 }
 
@@ -183,7 +184,7 @@ response preferences_response(const preferences& p) {
     j.begin_object().field("from", *p.quiet_from).field("to", p.quiet_to.value_or("")).end_object();
   else
     j.null();
-  j.field("push_text", p.push_text).end_object().end_object();
+  j.field("push_text", p.push_text).field("mail_text", p.mail_text).end_object().end_object();
   return response::json(200, j.release());
 }
 
@@ -354,6 +355,7 @@ awaitable<response> watch_api::put_preferences(request& req, const caller& who) 
   auto watch_digest = f.boolean("watch_digest", json::optional);
   auto mail_digest = f.boolean("mail_digest", json::optional);
   auto push_text = f.boolean("push_text", json::optional);
+  auto mail_text = f.boolean("mail_text", json::optional);
   std::optional<bool> replies, mentions, dms, congrats, moderation;
   if (auto push = f.object("push", json::optional)) {
     replies = push->boolean("replies", json::optional);
@@ -377,6 +379,7 @@ awaitable<response> watch_api::put_preferences(request& req, const caller& who) 
     if (watch_digest) p.watch_digest = *watch_digest;
     if (mail_digest) p.mail_digest = *mail_digest;
     if (push_text) p.push_text = *push_text;
+    if (mail_text) p.mail_text = *mail_text;
     if (replies) p.push_replies = *replies;
     if (mentions) p.push_mentions = *mentions;
     if (dms) p.push_dms = *dms;
@@ -388,13 +391,13 @@ awaitable<response> watch_api::put_preferences(request& req, const caller& who) 
     }
     w.exec_params(
         "INSERT INTO preferences (user_id, watch_digest, mail_digest, push_replies, push_mentions, push_dms, "
-        "push_daily_congrats, push_moderation, quiet_from, quiet_to, push_text) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::time, $10::time, $11) ON CONFLICT (user_id) DO UPDATE SET "
+        "push_daily_congrats, push_moderation, quiet_from, quiet_to, push_text, mail_text) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::time, $10::time, $11, $12) ON CONFLICT (user_id) DO UPDATE SET "
         "watch_digest = $2, mail_digest = $3, push_replies = $4, push_mentions = $5, push_dms = $6, "
         "push_daily_congrats = $7, push_moderation = $8, quiet_from = $9::time, quiet_to = $10::time, "
-        "push_text = $11, updated_at = now()",
+        "push_text = $11, mail_text = $12, updated_at = now()",
         uid, p.watch_digest, p.mail_digest, p.push_replies, p.push_mentions, p.push_dms, p.push_daily_congrats,
-        p.push_moderation, p.quiet_from, p.quiet_to, p.push_text);
+        p.push_moderation, p.quiet_from, p.quiet_to, p.push_text, p.mail_text);
     return p;
   };
   auto p = co_await db_.transact(std::move(job));

@@ -15,6 +15,9 @@ std::optional<std::size_t> code_points(std::string_view s);
 // Decodes the code point at s[i] (s must be valid UTF-8) and advances i.
 char32_t next_code_point(std::string_view s, std::size_t& i);
 
+// At most `max_bytes` of s, cut before a code point, with "…" appended when
+// something was cut (s must be valid UTF-8).
+std::string shorten(std::string_view s, std::size_t max_bytes);
 // For matching what people type against what is stored: lower case, French
 // (and other Latin-1) accents folded, œ and æ spelled out, apostrophes and
 // hyphens as spaces ("Hôpital Saint-Étienne" -> "hopital saint etienne").

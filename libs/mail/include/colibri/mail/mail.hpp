@@ -38,11 +38,21 @@ struct message {
   std::string subject;  // UTF-8, one line
   std::string text;     // UTF-8 plain text
   std::optional<mail::attachment> attachment;
+  // An https or http URL that unsubscribes with one POST (RFC 8058): sent as
+  // List-Unsubscribe and List-Unsubscribe-Post. Empty: none.
+  std::string list_unsubscribe = {};
 };
 
 // Queues `m` in the caller's transaction. `user_id` ties the message to an
 // account (erasure deletes what was not sent yet); `kind` names it in logs.
 void enqueue(pqxx::transaction_base& w, std::optional<std::int64_t> user_id, std::string_view kind, const message& m);
+
+// The secret part of a person's unsubscribe link: hex HMAC-SHA-256 of the
+// user id under a server key made once (server_keys, "unsubscribe"), so the
+// link works without signing in and names nobody else.
+std::string unsubscribe_token(pqxx::transaction_base& w, std::int64_t user_id);
+// Whether `token` is that of `user_id` (constant time).
+bool unsubscribe_token_valid(pqxx::transaction_base& w, std::int64_t user_id, std::string_view token);
 
 struct smtp_settings {
   // The relay: smtp://host:port (STARTTLS when offered; required unless the

@@ -12,8 +12,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace colibri::push {
 
@@ -32,6 +34,8 @@ std::string encrypt(std::string_view plaintext, std::string_view ua_public, std:
                     std::string_view as_private, std::string_view salt, std::uint32_t record_size = 4096);
 // The same with a fresh ephemeral key and salt (what is sent).
 std::string encrypt(std::string_view plaintext, std::string_view ua_public, std::string_view auth_secret);
+// Whether `ua_public` is an uncompressed point of P-256 (65 octets).
+bool valid_public_key(std::string_view ua_public);
 // The largest plaintext that fits one 4096-octet record.
 constexpr std::size_t k_max_plaintext = 4096 - 16 - 1 - 86;
 
@@ -61,6 +65,17 @@ class vapid_key {
 
 // "scheme://host[:port]" of an URL; empty when it is not an absolute http(s) URL.
 std::string origin_of(std::string_view url);
+
+// Where we agree to send (the server POSTs to a subscription's endpoint, so
+// an endpoint is never trusted as given: SSRF). Entries are origins,
+// "https://fcm.googleapis.com"; a host may begin with "*." for its
+// subdomains. COLIBRI_PUSH_SERVICES replaces the default list.
+bool endpoint_allowed(std::string_view endpoint, const std::vector<std::string>& services);
+// The browsers' push services: Google (Chrome, Edge on Android), Mozilla,
+// Apple, Microsoft.
+std::vector<std::string> default_services();
+// The server's VAPID key, made once and kept in `server_keys` (name "vapid").
+vapid_key server_key(pqxx::transaction_base& w);
 
 struct request {
   std::string endpoint;

@@ -26,4 +26,19 @@ struct digests_result {
 digests_result run_watch_digests(pqxx::connection& c, core::time_point now, const std::string& public_url,
                                  int batch = 500);
 
+// The mail digest for those away (issue 20): a person with a verified
+// address and `mail_digest` on (the default), no session seen for a day (an
+// open socket keeps its session seen: the gateway rechecks it every few
+// seconds, which refreshes last_seen_at once a minute), and unread replies,
+// mentions, direct messages or celebrations newer than the last digest gets
+// one mail: counts only, each message quoted only when the person chose it
+// (`mail_text`), a neutral subject, a one-click unsubscribe link that needs no
+// sign-in. At most one a day: the state row is claimed (upsert guarded by
+// last_sent_at) in the transaction that queues the mail.
+struct mail_digests_result {
+  int mailed = 0;
+};
+mail_digests_result run_mail_digests(pqxx::connection& c, core::time_point now, const std::string& public_url,
+                                     int batch = 200);
+
 }  // namespace colibri::badges

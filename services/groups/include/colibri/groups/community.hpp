@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "colibri/core/config.hpp"
 #include "colibri/groups/authn.hpp"
@@ -33,6 +34,8 @@ struct community_settings {
   std::string public_url = "http://127.0.0.1:8080";
   // The largest document version accepted (COLIBRI_UPLOAD_LIMIT_BYTES).
   std::uint64_t upload_limit = 20u << 20;
+  // The push services a subscription may name (COLIBRI_PUSH_SERVICES).
+  std::vector<std::string> push_services;
 };
 
 community_settings read_community_settings(core::config& cfg);
