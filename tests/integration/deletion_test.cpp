@@ -127,6 +127,14 @@ TEST_F(Deletion, AfterErasureNothingTheyWroteNoAddressAndNoHandleRemainsAnywhere
                  R"({"body":"marqueur-zeta","repeat":"daily","time":"09:00"})", z)
                 .status,
             201);
+  // A phone subscribed to pushes.
+  ASSERT_EQ(post("/api/v1/me/push-subscriptions",
+                 R"({"endpoint":"https://fcm.googleapis.com/fcm/send/marqueur-eta","keys":{"p256dh":)"
+                 R"("BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",)"
+                 R"("auth":"BTBZMqHH6r4Tts7J_aSIgg"}})",
+                 z)
+                .status,
+            201);
   // A newcomer notification to the moderators names them under both handles.
   sql("INSERT INTO notifications (user_id, kind, title, body, data) VALUES (" + friend_.id +
       ", 'newcomer', 'Un nouveau membre', 'Zorglub9 vient de rejoindre', '{\"user_id\": " + z.id +

@@ -226,6 +226,8 @@ TEST_F(Push, OnlyListedPushServicesAndRealKeysAreAcceptedAndGoneSubscriptionsAre
       until([&] { return count("SELECT count(*) FROM push_subscriptions WHERE id = " + phone.subscription_id) == 0; }));
   EXPECT_EQ(json_at(received(laptop, 1), "received.0.topic").has_value(), true);
   EXPECT_EQ(count_received(phone), 0u);
+  auto exported = get("/api/v1/me/export", a).body;  // what is held about them, their devices included
+  EXPECT_EQ(json_at(exported, "push_subscriptions.0.endpoint"), laptop.endpoint);
   EXPECT_EQ(call("DELETE", "/api/v1/me/push-subscriptions/" + laptop.subscription_id, "", a).status, 204);
   EXPECT_EQ(count("SELECT count(*) FROM push_subscriptions WHERE id = " + laptop.subscription_id), 0);
 }

@@ -135,6 +135,12 @@ std::string export_account(pqxx::transaction_base& w, std::int64_t uid) {
   // The feed's existence, never its token (only a hash is stored anyway).
   section("calendar_feed",
           "SELECT true AS configured, " + ms("created_at") + " AS created_at FROM calendar_feeds WHERE user_id = $1");
+  section("preferences", "SELECT * FROM preferences WHERE user_id = $1");
+  section("push_subscriptions", "SELECT id, endpoint, " + ms("created_at") + " AS created_at, " +
+                                    ms("last_success_at") +
+                                    " AS last_success_at FROM push_subscriptions "
+                                    "WHERE user_id = $1 ORDER BY id");
+  section("mail_digest", "SELECT " + ms("last_sent_at") + " AS last_sent_at FROM mail_digest_state WHERE user_id = $1");
   j.end_object();
   return j.release();
 }
