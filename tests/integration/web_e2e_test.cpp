@@ -791,6 +791,67 @@ TEST_F(WebClient, ACoordinatorFilesACaseAParticipantReadsItTheSheetIsFilledAndWi
 // Issue 20: a member searches "fumee", finds a thread's message written
 // "fumée" with the word marked, opens the thread; the help numbers are one
 // tap away in the room.
+// The app installs: Chromium reads the manifest without error and finds it
+// installable, the service worker activates and caches the shell; the
+// preferences page saves what the person chose.
+TEST_F(WebClient, TheAppInstallsWithItsServiceWorkerAndThePreferencesSave) {
+  auto [token, id] = account("Camille");
+  auto p = open(0, "#/login");
+  p->eval("localStorage.setItem('colibri.token', " + page::quote(token) + ")");
+  p->go(fronts_[0]->origin() + "/?signed-in#/preferences");
+  ASSERT_TRUE(p->wait_for("document.querySelector('form.preferences')", seconds(10))) << text_of(*p, "main");
+  ASSERT_TRUE(p->wait_for("navigator.serviceWorker.ready.then((r) => r.active && r.active.state === 'activated')",
+                          seconds(20)));
+  EXPECT_EQ(p->eval("navigator.serviceWorker.getRegistration().then((r) => r.scope)"),
+            "\"" + fronts_[0]->origin() + "/\"");
+  EXPECT_EQ(p->eval("caches.open('colibri-shell-v1').then((c) => c.match('/index.html')).then((r) => !!r && r.ok)"),
+            "true");
+  // The shell: the page, its styles and every script it imports.
+  EXPECT_EQ(p->eval("caches.open('colibri-shell-v1').then((c) => c.keys()).then((k) => k.map((r) => new "
+                    "URL(r.url).pathname)).then((have) => ['/index.html', '/app.css', '/js/app.js', '/js/room.js', "
+                    "'/js/preferences.js', '/js/search.js'].filter((f) => !have.includes(f)))"),
+            "[]");
+  // Over the DevTools protocol: the manifest as Chromium parsed it, and whether it would install.
+  auto manifest = p->call("Page.getAppManifest");
+  auto errors = manifest.find("errors");
+  ASSERT_TRUE(errors && errors->as_array());
+  EXPECT_EQ(errors->as_array()->size(), 0u);
+  auto url = manifest.find("url");
+  EXPECT_EQ(url && url->as_string() ? *url->as_string() : "", fronts_[0]->origin() + "/manifest.json");
+  auto installable = p->call("Page.getInstallabilityErrors");
+  auto why = installable.find("installabilityErrors");
+  ASSERT_TRUE(why && why->as_array());
+  std::string reasons;
+  for (const auto& e : *why->as_array())
+    // Each test page lives in a browser context of its own, where Chromium
+    // never offers to install ("in-incognito"); every other criterion holds.
+    if (auto r = e.find("errorId"); r && r->as_string() && *r->as_string() != "in-incognito")
+      reasons += *r->as_string() + " ";
+  EXPECT_EQ(reasons, "");
+  // Preferences: text in pushes, quiet hours, no mail digest.
+  p->click("#pref-push_text");
+  p->click("#pref-mail_digest");
+  p->eval(
+      "(() => { document.querySelector('#pref-quiet_from').value = '22:30'; "
+      "document.querySelector('#pref-quiet_to').value = '07:15'; })()");
+  p->click("form.preferences button[type=submit]");
+  std::map<std::string, std::string> me{{"Authorization", "Bearer " + token}};
+  std::string prefs;
+  for (int i = 0; i < 100; ++i) {
+    prefs = http_call(http_port_, "GET", "/api/v1/me/preferences", "", me).body;
+    if (json_at(prefs, "preferences.push_text") == "true") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(json_at(prefs, "preferences.push_text"), "true") << prefs;
+  EXPECT_EQ(json_at(prefs, "preferences.mail_digest"), "false");
+  EXPECT_EQ(json_at(prefs, "preferences.quiet_hours.from"), "22:30");
+  EXPECT_EQ(json_at(prefs, "preferences.quiet_hours.to"), "07:15");
+  EXPECT_EQ(json_at(prefs, "preferences.push.replies"), "true");
+  shots(*p, "preferences");
+  wcag(*p, fronts_[0]->origin() + "/?signed-in#/preferences", "preferences");
+  EXPECT_EQ(p->text("JSON.stringify(window.__errors || [])"), "[]");
+}
+
 TEST_F(WebClient, AMemberSearchesWithoutAccentsOpensTheThreadAndFindsHelpInTheRoom) {
   auto admin = admin_account("Fondatrice");
   auto gid = colibris(admin);
@@ -802,6 +863,14 @@ TEST_F(WebClient, AMemberSearchesWithoutAccentsOpensTheThreadAndFindsHelpInTheRo
                 R"({"title":"Les soirées difficiles","body":"La fumée des autres me donne envie le soir."})", admin);
   ASSERT_EQ(th.status, 201) << th.body;
   auto tid = *json_at(th.body, "thread.id");
+  // The message found is older than the page a thread opens with.
+  sql("INSERT INTO room_events (room, seq, kind, author_id, body) SELECT 'thread:" + tid +
+      "', 1 + g, 'message', author_id, 'Message de suivi ' || g FROM generate_series(1, 60) g, "
+      "(SELECT author_id FROM room_events WHERE room = 'thread:" +
+      tid +
+      "' AND seq = 1) a; "
+      "UPDATE rooms SET last_seq = 61 WHERE name = 'thread:" +
+      tid + "'");
 
   auto p = open(0, "#/login");
   p->eval("localStorage.setItem('colibri.token', " + page::quote(token) + ")");
@@ -817,11 +886,28 @@ TEST_F(WebClient, AMemberSearchesWithoutAccentsOpensTheThreadAndFindsHelpInTheRo
   p->click("form.search button[type=submit]");
   ASSERT_TRUE(p->wait_for("document.querySelector('.search-result a')", seconds(10)));
   p->click(".search-result a");
-  ASSERT_TRUE(p->wait_for("location.hash === '#/groups/" + gid + "/threads/" + tid + "'", seconds(10)));
-  ASSERT_TRUE(p->wait_for(
-      "[...document.querySelectorAll('ol.messages li .body')].some((e) => e.textContent.includes('La fumée'))",
-      seconds(10)))
+  ASSERT_TRUE(p->wait_for("location.hash === '#/groups/" + gid + "/threads/" + tid + "?at=1'", seconds(10)));
+  // Opened at the message: loaded from older pages, marked, in view.
+  ASSERT_TRUE(p->wait_for("document.querySelector('ol.messages li.target[data-seq=\"1\"]')", seconds(10)))
       << messages(*p);
+  EXPECT_NE(text_of(*p, "ol.messages li.target .body").find("La fumée"), std::string::npos);
+  EXPECT_EQ(p->text("(() => { const r = document.querySelector('li.target').getBoundingClientRect(), "
+                    "s = document.querySelector('.scroller').getBoundingClientRect(); "
+                    "return r.bottom > s.top && r.top < s.bottom; })()"),
+            "true");
+  // "@" completion: the group's members as the person types; the one picked is mentioned.
+  p->type("form.composer textarea", "Merci @Fon");
+  ASSERT_TRUE(p->wait_for("document.querySelector('.mention-list li[aria-selected=\"true\"]')", seconds(10)));
+  EXPECT_EQ(text_of(*p, ".mention-list li"), "@Fondatrice");
+  p->press("Enter", 13);
+  EXPECT_EQ(p->text("document.querySelector('form.composer textarea').value"), "Merci @Fondatrice ");
+  p->call("Input.insertText", R"({"text":"pour ce fil"})");
+  p->press("Enter", 13);
+  ASSERT_TRUE(p->wait_for(
+      "[...document.querySelectorAll('ol.messages li .body')].some((e) => e.textContent.includes('pour ce fil'))",
+      seconds(10)));
+  auto notes = http_call(http_port_, "GET", "/api/v1/notifications?limit=50", "", admin).body;
+  EXPECT_NE(notes.find("\"kind\":\"mention\""), std::string::npos) << notes;
   // Help now: one tap opens the numbers, each a tel: link.
   p->click(".help-now summary");
   ASSERT_TRUE(p->wait_for("document.querySelector('.help-now').open", seconds(5)));

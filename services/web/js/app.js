@@ -6,6 +6,7 @@ import { Live } from "./live.js";
 import { groupMeetingsView, meetingsListView, meetingView } from "./meetings.js";
 import { helpView } from "./directory.js";
 import { caseView, intervisionView } from "./intervision.js";
+import { preferencesView } from "./preferences.js";
 import { searchView } from "./search.js";
 import { moderationView } from "./moderation.js";
 import { documentsView, feedView, watchView } from "./pro.js";
@@ -88,7 +89,7 @@ function renderNav() {
   replace(nav, link("#/groups", t("groups")), link("#/search", t("search")), link("#/feed", t("feed")), link("#/meetings", t("meetings")),
     link("#/messages", t("messages")), link("#/aide", t("help_near")),
     link("#/notifications", t("notifications"), count),
-    link("#/progress", t("progress")), link("#/profile", t("profile")), link("#/account", t("account")), langButton,
+    link("#/progress", t("progress")), link("#/profile", t("profile")), link("#/preferences", t("preferences")), link("#/account", t("account")), langButton,
     h("button", { type: "button", class: "link", onclick: async () => {
       try { await post("/auth/logout"); } catch { /* the token is gone either way */ }
       signOut();
@@ -162,7 +163,7 @@ function joinPanel(g, parent) {
   });
 }
 
-async function groupView(id, tab) {
+async function groupView(id, tab, at) {
   const { group: g } = await get(`/groups/${id}`);
   const parent = g.parent_id ? (await get(`/groups/${g.parent_id}`).catch(() => null))?.group : null;
   const member = g.my_membership && g.my_membership.state === "member";
@@ -187,7 +188,7 @@ async function groupView(id, tab) {
   else if (tab === "intervision") body = await intervisionView(app, g);
   else if (tab === "moderation") body = await moderationView(app, g);
   else {
-    const room = roomView(app, g.room, { title: t("room"), members: membersOf(g) });
+    const room = roomView(app, g.room, { title: t("room"), members: membersOf(g), at: Number(at) || undefined });
     body = h("div", { class: "with-aside" }, room,
       g.rules ? h("aside", { class: "rules" }, h("h2", {}, t("rules")), h("p", {}, g.rules), h("p", { class: "hint" }, t("help"))) : null);
     body.cleanup = room.cleanup;
@@ -225,10 +226,11 @@ async function threadsView(g) {
     h("details", {}, h("summary", {}, t("new_thread")), f));
 }
 
-async function threadView(gid, tid) {
+async function threadView(gid, tid, at) {
   const { threads } = await get(`/groups/${gid}/threads?limit=200`);
   const th = threads.find((x) => String(x.id) === String(tid));
-  const room = roomView(app, `thread:${tid}`, { title: th ? th.title : t("threads") });
+  const room = roomView(app, `thread:${tid}`,
+    { title: th ? th.title : t("threads"), members: membersOf({ id: gid }), at: Number(at) || undefined });
   const el = h("div", {}, h("a", { href: `#/groups/${gid}/threads` }, `← ${t("threads")}`),
     h("h1", {}, th ? th.title : t("threads")), room);
   el.cleanup = room.cleanup;
@@ -246,10 +248,10 @@ async function conversationsView() {
       c.last_seq > c.read_seq ? h("span", { class: "badge" }, t("new_messages")) : null))) : h("p", {}, t("no_conversations")));
 }
 
-async function dmView(cid) {
+async function dmView(cid, at) {
   const { conversations } = await get("/conversations");
   const c = conversations.find((x) => String(x.id) === String(cid));
-  const room = roomView(app, `dm:${cid}`, { title: c ? t("with_whom", { who: others(c) }) : t("dm") });
+  const room = roomView(app, `dm:${cid}`, { title: c ? t("with_whom", { who: others(c) }) : t("dm"), at: Number(at) || undefined });
   const el = h("div", {}, room);
   el.cleanup = room.cleanup;
   return el;
@@ -335,7 +337,7 @@ const routes = [
   [/^#\/login$/, () => authView("login"), false],
   [/^#\/register$/, () => authView("register"), false],
   [/^#\/groups$/, () => groupsView(), true],
-  [/^#\/groups\/(\d+)$/, (id) => groupView(id, "room"), true],
+  [/^#\/groups\/(\d+)(?:\?at=(\d+))?$/, (id, at) => groupView(id, "room", at), true],
   [/^#\/groups\/(\d+)\/threads$/, (id) => groupView(id, "threads"), true],
   [/^#\/groups\/(\d+)\/moderation$/, (id) => groupView(id, "moderation"), true],
   [/^#\/groups\/(\d+)\/meetings$/, (id) => groupView(id, "meetings"), true],
@@ -348,18 +350,23 @@ const routes = [
   [/^#\/aide$/, () => helpView(), true],
   [/^#\/meetings$/, () => meetingsListView(), true],
   [/^#\/meetings\/(\d+)$/, (mid) => meetingView(mid), true],
-  [/^#\/groups\/(\d+)\/threads\/(\d+)$/, (gid, tid) => threadView(gid, tid), true],
+  [/^#\/groups\/(\d+)\/threads\/(\d+)(?:\?at=(\d+))?$/, (gid, tid, at) => threadView(gid, tid, at), true],
   [/^#\/messages$/, () => conversationsView(), true],
-  [/^#\/dm\/(\d+)$/, (cid) => dmView(cid), true],
+  [/^#\/dm\/(\d+)(?:\?at=(\d+))?$/, (cid, at) => dmView(cid, at), true],
   [/^#\/notifications$/, () => notificationsView(), true],
   [/^#\/profile$/, () => profileView(), true],
   [/^#\/progress$/, () => progressView(), true],
   [/^#\/account$/, () => accountView(accountCtx), true],
+  [/^#\/preferences$/, () => preferencesView(), true],
   [/^#\/forgot$/, () => forgotView(), null],  // signed in too: a forgotten password cannot be changed with itself
   // Mailed links: signed in or not.
   [/^#\/verify\?token=([A-Za-z0-9_-]{1,64})$/, (token) => verifyView(accountCtx, token), null],
   [/^#\/reset\?token=([A-Za-z0-9_-]{1,64})$/, (token) => resetView(accountCtx, token), null],
 ];
+
+// The app installs (manifest.json) and keeps its shell offline (sw.js); a
+// browser without service workers simply runs it online.
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 
 let generation = 0;
 async function route() {

@@ -152,11 +152,12 @@ export class Live extends EventTarget {
   history(room, before, limit = 50) { return this.request({ type: "history", room, before, limit }); }
 
   // Resolves with the ack (or `held`); retried after reconnects until then.
-  send(room, body, replyTo, structureId) {
+  send(room, body, { replyTo, structureId, mentions } = {}) {
     const cmid = randomId();
     const frame = { type: "send", room, body, client_msg_id: cmid, id: this.nextId++ };
     if (replyTo) frame.reply_to = replyTo;
     if (structureId) frame.structure_id = structureId;
+    if (mentions && mentions.length) frame.mentions = mentions;
     return new Promise((resolve, reject) => {
       this.outbox.set(cmid, { frame, resolve, reject });
       if (this.ready) this.ws.send(JSON.stringify(frame));

@@ -10,8 +10,9 @@ import { announce, field, form, h, replace } from "./ui.js";
 const REACTIONS = ["👍", "❤️", "💪", "🎉"];
 const SHOWN = new Set(["message", "system", "join", "leave"]);
 
-// members: a promise of [user id, handle] pairs (a group's), optional.
-export function roomView(app, room, { title, subtitle, members } = {}) {
+// members: a promise of [user id, handle] pairs (a group's), optional;
+// at: the seq of a message to open the room at (a search result, a push).
+export function roomView(app, room, { title, subtitle, members, at } = {}) {
   const byseq = new Map();   // seq -> {ev, li}
   const handles = new Map(); // user id -> handle
   if (members) members.then((pairs) => { for (const [id, handle] of pairs) if (!handles.has(id)) handles.set(id, handle); });
@@ -34,7 +35,60 @@ export function roomView(app, room, { title, subtitle, members } = {}) {
   textarea.addEventListener("input", () => {
     if (Date.now() - lastTyping > 3000) { lastTyping = Date.now(); app.live.typing(room); }
   });
+  // "@" completion from the group's members (and the authors seen here):
+  // the people picked are sent as structured mentions.
+  const mentioned = new Map();  // handle -> user id
+  const suggestions = h("ul", { class: "mention-list", role: "listbox", id: `m-${room}`, "aria-label": t("mention_list"), hidden: true });
+  let choice = 0;
+  const typedMention = () => /(^|\s)@([^\s@]{0,32})$/u.exec(textarea.value.slice(0, textarea.selectionStart));
+  function pickMention(id, handle) {
+    const m = typedMention();
+    if (!m) return;
+    const start = textarea.selectionStart - m[2].length - 1;
+    textarea.value = `${textarea.value.slice(0, start)}@${handle} ${textarea.value.slice(textarea.selectionStart)}`;
+    textarea.selectionStart = textarea.selectionEnd = start + handle.length + 2;
+    mentioned.set(handle, id);
+    closeSuggestions();
+    textarea.focus();
+  }
+  function closeSuggestions() {
+    suggestions.hidden = true;
+    suggestions.replaceChildren();
+    textarea.removeAttribute("aria-activedescendant");
+  }
+  function showSuggestions() {
+    const m = typedMention();
+    const typed = m ? m[2].toLocaleLowerCase() : null;
+    const found = typed === null ? [] : [...handles].filter(([id, handle]) =>
+      (!app.user || id !== app.user.id) && handle.toLocaleLowerCase().startsWith(typed)).slice(0, 6);
+    if (!found.length) { closeSuggestions(); return; }
+    choice = Math.min(choice, found.length - 1);
+    suggestions.replaceChildren(...found.map(([id, handle], i) => h("li", {
+      role: "option", id: `m-${room}-${i}`, "aria-selected": i === choice ? "true" : "false", "data-user": id,
+      onmousedown: (e) => { e.preventDefault(); pickMention(id, handle); },
+    }, `@${handle}`)));
+    suggestions.hidden = false;
+    textarea.setAttribute("aria-activedescendant", `m-${room}-${choice}`);
+  }
+  textarea.setAttribute("aria-controls", `m-${room}`);
+  textarea.addEventListener("input", () => { choice = 0; showSuggestions(); });
   textarea.addEventListener("keydown", (e) => {
+    if (!suggestions.hidden) {
+      const options = suggestions.children;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        choice = (choice + (e.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
+        showSuggestions();
+        return;
+      }
+      if (e.key === "Enter" || e.key === "Tab") {
+        e.preventDefault();
+        const o = options[choice];
+        pickMention(Number(o.dataset.user), o.textContent.slice(1));
+        return;
+      }
+      if (e.key === "Escape") { closeSuggestions(); return; }
+    }
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); composer.requestSubmit(); }
   });
   // Orientation: a structure of the directory attached to the next message (its card, never a person).
@@ -55,13 +109,16 @@ export function roomView(app, room, { title, subtitle, members } = {}) {
   } }, t("s_orient"));
   const composer = form({ class: "composer", "aria-label": t("write") },
     [h("div", { class: "field", "data-field": "body" }, h("label", { class: "sr-only", for: `c-${room}` }, t("write")),
-      Object.assign(textarea, { id: `c-${room}` }), h("p", { class: "field-error", hidden: true })),
+      Object.assign(textarea, { id: `c-${room}` }), suggestions, h("p", { class: "field-error", hidden: true })),
      h("button", { type: "submit" }, t("send")), orient, attachedChip, picker],
     async ({ body }) => {
       textarea.value = "";
       const card = attached;
       try {
-        const r = await app.live.send(room, body, undefined, card ? card.id : undefined);
+        // Those picked whose "@handle" is still in the text.
+        const mentions = [...mentioned].filter(([handle]) => body.includes(`@${handle}`)).map(([, id]) => id);
+        const r = await app.live.send(room, body, { structureId: card ? card.id : undefined, mentions });
+        mentioned.clear();
         attached = null;
         attachedChip.hidden = true;
         if (r.type === "held") announce(t("held"));
@@ -227,6 +284,15 @@ export function roomView(app, room, { title, subtitle, members } = {}) {
       hasMore = r.has_more;
       olderButton.hidden = !hasMore;
       scroller.scrollTop = scroller.scrollHeight;
+      // Opened at a message: older pages until it is there (bounded), then shown.
+      for (let i = 0; at && at < first && hasMore && i < 40; i++) await older();
+      const target = at && byseq.get(at);
+      if (target && target.li) {
+        target.li.classList.add("target");
+        target.li.tabIndex = -1;
+        target.li.scrollIntoView({ block: "center" });
+        target.li.focus({ preventScroll: true });
+      }
     } catch (e) {
       replace(el, h("p", { class: "notice" }, e.message));
       return;

@@ -18,11 +18,13 @@ function snippet(r) {
   return out;
 }
 
+// The room or thread, opened at the message found.
 function target(r) {
   const [kind, id] = r.room.split(":");
-  if (kind === "thread") return `#/groups/${r.group_id}/threads/${id}`;
-  if (kind === "dm") return `#/dm/${id}`;
-  return `#/groups/${id}`;
+  const at = r.seq ? `?at=${r.seq}` : "";
+  if (kind === "thread") return `#/groups/${r.group_id}/threads/${id}${at}`;
+  if (kind === "dm") return `#/dm/${id}${at}`;
+  return `#/groups/${id}${at}`;
 }
 
 export async function searchView() {

@@ -95,6 +95,12 @@ void page::type(const std::string& css, const std::string& text) {
   call("Input.insertText", "{\"text\":" + quote(text) + "}");
 }
 
+void page::press(const std::string& key, int key_code) {
+  for (const char* type : {"keyDown", "keyUp"})
+    call("Input.dispatchKeyEvent", std::string(R"({"type":")") + type + R"(","key":)" + quote(key) + R"(,"code":)" +
+                                       quote(key) + R"(,"windowsVirtualKeyCode":)" + std::to_string(key_code) + "}");
+}
+
 void page::viewport(int width, int height, bool mobile) {
   call("Emulation.setDeviceMetricsOverride",
        "{\"width\":" + std::to_string(width) + ",\"height\":" + std::to_string(height) +

@@ -37,11 +37,14 @@ class page {
   void screenshot(const std::string& png_path);
   // A JSON string literal of s, for building expressions.
   static std::string quote(const std::string& s);
+  // A DevTools protocol command on this page's session: its result.
+  json::value call(const std::string& method, const std::string& params_json = "{}");
+  // A key pressed and released (DevTools Input.dispatchKeyEvent): "Enter", "Tab"...
+  void press(const std::string& key, int key_code);
 
  private:
   friend class browser;
   page(browser& b, std::string session) : b_(b), session_(std::move(session)) {}
-  json::value call(const std::string& method, const std::string& params_json = "{}");
   browser& b_;
   std::string session_;
 };
