@@ -16,8 +16,15 @@
 //     latency is counted after --warmup-seconds (default 2: connections and
 //     caches warm, as in steady use).
 //
+//   --mode search: a synthetic French corpus of --messages messages (default
+//     2,000,000) over --groups group rooms (default 250), written in SQL (0:
+//     reuse the corpus of an earlier run), and --people people each a member
+//     of 8 of those groups; then GET /api/v1/search at --rate for --seconds,
+//     cycling through six shapes (search_mode).
+//
 //   colibri-pro-load --pg-url URL --target 127.0.0.1:8081 --mode files --pid $(pgrep -f 'colibri-groups' | head -1)
 //   colibri-pro-load --pg-url URL --target 127.0.0.1:8081 --mode directory --rate 300 --seconds 10
+//   colibri-pro-load --pg-url URL --target 127.0.0.1:8081 --mode search --rate 50 --seconds 30
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -29,6 +36,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <pqxx/pqxx>
 #include <random>
@@ -54,10 +62,21 @@ struct args {
   std::string pg_url, host = "127.0.0.1", mode = "files";
   unsigned short port = 8081;
   int pid = 0, mib = 20, repeat = 3, structures = 10000, people = 1000, connections = 32;
+  int messages = 2'000'000, groups = 250;
   double rate = 300, seconds = 10, warmup_seconds = 2;
 };
 
 std::string tag() { return std::to_string(now_us()); }
+
+// "2026-11-25": the UTC date `days` ago.
+std::string core_date_days_ago(int days) {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - std::chrono::hours(24 * days));
+  char buf[16];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
 
 // A person with a session (and, for files, a document in a professional group).
 struct person {
@@ -241,7 +260,12 @@ struct tally {
 const char* k_depts[] = {"01", "02", "06", "13", "14", "21", "29", "31", "33", "34", "35", "38", "44", "49",
                          "54", "57", "59", "62", "67", "69", "75", "76", "83", "85", "92", "93", "2A", "971"};
 
-awaitable<void> connection(const args& a, const std::vector<person>& people, int index, std::int64_t start, tally& t) {
+// One keep-alive connection's share of an open-loop run: request i (every
+// `connections`-th) at start + i / rate, its target from target_of(i), by
+// person i; an answer holding `found` counts as non-empty.
+using target_fn = std::function<std::string(std::uint64_t)>;
+awaitable<void> connection(const args& a, const std::vector<person>& people, const target_fn& target_of,
+                           std::string_view found, int index, std::int64_t start, tally& t) {
   auto ex = co_await asio::this_coro::executor;
   beast::tcp_stream stream(ex);
   std::string first;
@@ -259,25 +283,7 @@ awaitable<void> connection(const args& a, const std::vector<person>& people, int
   for (std::uint64_t i = static_cast<std::uint64_t>(index); i < total; i += static_cast<std::uint64_t>(a.connections)) {
     auto due = start + static_cast<std::int64_t>(static_cast<double>(i) * step_us);
     co_await loadtest::wait_until(timer, due);
-    std::string target = "/api/v1/structures?";
-    const char* dept = k_depts[i % (sizeof k_depts / sizeof *k_depts)];
-    switch (i % 4) {
-      case 0:
-        target += std::string("department=") + dept;
-        break;
-      case 1:
-        target += std::string("department=") + dept + "&kind=csapa";
-        break;
-      case 2:
-        target += "q=tabac%20consultation";
-        break;
-      default: {
-        char near[96];
-        std::snprintf(near, sizeof near, "near=%.3f,%.3f&radius_km=30", 43.5 + static_cast<double>(i % 70) / 10,
-                      -1.0 + static_cast<double>(i % 60) / 10);
-        target += near;
-      }
-    }
+    auto target = target_of(i);
     bhttp::request<bhttp::empty_body> req{bhttp::verb::get, target, 11};
     req.set(bhttp::field::host, a.host);
     req.set(bhttp::field::authorization, "Bearer " + people[i % people.size()].token);
@@ -295,8 +301,44 @@ awaitable<void> connection(const args& a, const std::vector<person>& people, int
       continue;
     }
     ++t.ok;
-    if (res.body().find("\"id\":") != std::string::npos) ++t.results;
+    if (res.body().find(found) != std::string::npos) ++t.results;
     if (due >= measure_from) t.lat.add(now_us() - due);
+  }
+}
+
+int open_loop(const args& a, const std::vector<person>& people, const target_fn& target_of, std::string_view found,
+              const char* what) {
+  asio::io_context io(1);
+  tally t;
+  auto start = now_us() + 300'000;
+  for (int c = 0; c < a.connections; ++c)
+    asio::co_spawn(io, connection(a, people, target_of, found, c, start, t), asio::detached);
+  io.run();
+  std::printf("%s: ok %llu, failed %llu, non-empty %llu; latency ms p50 %.2f p99 %.2f p99.9 %.2f max %.2f\n", what,
+              static_cast<unsigned long long>(t.ok), static_cast<unsigned long long>(t.bad),
+              static_cast<unsigned long long>(t.results), t.lat.percentile(0.5), t.lat.percentile(0.99),
+              t.lat.percentile(0.999), t.lat.max / 1000.0);
+  if (!t.first_bad.empty()) std::fprintf(stderr, "first failure: %s\n", t.first_bad.c_str());
+  return t.bad == 0 ? 0 : 1;
+}
+
+// Four shapes in turn: a département; a département and a kind; words; 30 km around a point.
+std::string directory_target(std::uint64_t i) {
+  std::string target = "/api/v1/structures?";
+  const char* dept = k_depts[i % (sizeof k_depts / sizeof *k_depts)];
+  switch (i % 4) {
+    case 0:
+      return target + "department=" + dept;
+    case 1:
+      return target + "department=" + dept + "&kind=csapa";
+    case 2:
+      return target + "q=tabac%20consultation";
+    default: {
+      char near[96];
+      std::snprintf(near, sizeof near, "near=%.3f,%.3f&radius_km=30", 43.5 + static_cast<double>(i % 70) / 10,
+                    -1.0 + static_cast<double>(i % 60) / 10);
+      return target + near;
+    }
   }
 }
 
@@ -327,18 +369,112 @@ int directory_mode(const args& a) {
     auto total = v.exec1("SELECT count(*) FROM care_structures")[0].as<std::int64_t>();
     std::printf("directory: %lld structures in all\n", static_cast<long long>(total));
   }
-  asio::io_context io(1);
-  tally t2;
-  auto start = now_us() + 300'000;
-  for (int c = 0; c < a.connections; ++c) asio::co_spawn(io, connection(a, people, c, start, t2), asio::detached);
-  io.run();
-  std::printf(
-      "directory search: ok %llu, failed %llu, non-empty %llu; latency ms p50 %.2f p99 %.2f p99.9 %.2f max %.2f\n",
-      static_cast<unsigned long long>(t2.ok), static_cast<unsigned long long>(t2.bad),
-      static_cast<unsigned long long>(t2.results), t2.lat.percentile(0.5), t2.lat.percentile(0.99),
-      t2.lat.percentile(0.999), t2.lat.max / 1000.0);
-  if (!t2.first_bad.empty()) std::fprintf(stderr, "first failure: %s\n", t2.first_bad.c_str());
-  return t2.bad == 0 ? 0 : 1;
+  return open_loop(a, people, directory_target, "\"id\":", "directory search");
+}
+
+// A synthetic French corpus, as members write in their first weeks: a
+// moment, what they live (one in ten says "envie de fumer"), a closing. Each
+// of ten choices per slot, so a common word is in about one message in ten;
+// "vapoteuse" is in one in a thousand (a rare word). The choices follow h, a
+// multiplicative hash of the message's number g, so that they do not follow
+// the room (g % groups) the way g's own digits would.
+constexpr const char* k_corpus_sql =
+    "(ARRAY['Aujourd''hui', 'Ce soir', 'Depuis trois jours', 'Ce matin', 'Au travail', 'Après le repas', "
+    "'Avec le café', 'Le week-end', 'Cette nuit', 'Hier'])[1 + h % 10] || ', ' || "
+    "(ARRAY['j''ai très envie de fumer', 'je tiens bon sans cigarette', 'les patchs m''aident bien', "
+    "'les gommes ne suffisent pas', 'je pense à rechuter', 'la prise de poids m''inquiète', 'je respire mieux', "
+    "'le manque est difficile', 'mon médecin m''a parlé de la varénicline', 'je marche pour oublier'])"
+    "[1 + (h / 10) % 10] || ', ' || "
+    "(ARRAY['merci pour vos messages', 'et vous ?', 'courage à tous', 'c''est dur', 'je compte les jours', "
+    "'j''ai économisé cinquante euros', 'ma famille m''encourage', 'je bois beaucoup d''eau', "
+    "'la fumée des autres me dérange', 'les colibris m''aident'])[1 + (h / 100) % 10] || "
+    "CASE WHEN h % 1000 = 7 THEN ' (j''ai essayé la vapoteuse)' ELSE '.' END";
+
+// --messages group-room messages over --groups groups (written in SQL in
+// batches; 0 reuses what the last run wrote), --people people each a member
+// of 8 groups; then GET /api/v1/search at --rate for --seconds: a rare word,
+// a common word, two common words, a word typed without its accent, a
+// common word in one group, a common word over the last week.
+int search_mode(const args& a) {
+  auto t = tag();
+  std::vector<person> people;
+  std::vector<std::vector<std::int64_t>> groups_of;
+  {
+    pqxx::connection c(a.pg_url);
+    if (a.messages > 0) {
+      std::vector<std::int64_t> gids;
+      {
+        pqxx::work w(c);
+        for (auto r : w.exec_params("INSERT INTO groups (name, join_policy) SELECT 'Recherche ' || $1 || ' ' || n, "
+                                    "'open' FROM generate_series(1, $2) n RETURNING id",
+                                    t, a.groups))
+          gids.push_back(r[0].as<std::int64_t>());
+        std::vector<std::optional<std::int64_t>> ids(gids.begin(), gids.end());
+        w.exec_params("INSERT INTO rooms (name, last_seq) SELECT 'group:' || id, $2 FROM unnest($1::bigint[]) id",
+                      pg::bigint_array(ids), (a.messages + a.groups - 1) / a.groups);
+        w.commit();
+      }
+      std::vector<std::optional<std::int64_t>> ids(gids.begin(), gids.end());
+      auto t0 = now_us();
+      constexpr int k_batch = 200000;
+      for (int from = 0; from < a.messages; from += k_batch) {
+        pqxx::work w(c);
+        // Message g goes to group g % groups at seq g / groups + 1, a second apart, newest last.
+        w.exec_params(std::string("INSERT INTO room_events (room, seq, kind, body, created_at) "
+                                  "SELECT 'group:' || ($1::bigint[])[1 + g % $4], g / $4 + 1, 'message', ") +
+                          k_corpus_sql +
+                          ", now() - ($3 - g) * interval '1 second' FROM generate_series($2::int, least($2 + " +
+                          std::to_string(k_batch) +
+                          ", $3) - 1) g, LATERAL (SELECT (g::bigint * 2654435761) % "
+                          "4294967296 / 7 AS h) x",
+                      pg::bigint_array(ids), from, a.messages, a.groups);
+        w.commit();
+        std::printf("corpus: %d messages written (%.0f s)\n", std::min(from + k_batch, a.messages),
+                    static_cast<double>(now_us() - t0) / 1e6);
+        std::fflush(stdout);
+      }
+      pqxx::nontransaction v(c);
+      v.exec("VACUUM (ANALYZE) room_events");
+    }
+    pqxx::work w(c);
+    std::vector<std::int64_t> gids;
+    for (auto r : w.exec("SELECT id FROM groups WHERE name LIKE 'Recherche %' ORDER BY id"))
+      gids.push_back(r[0].as<std::int64_t>());
+    if (gids.size() < 8) throw std::runtime_error("no corpus: run once with --messages");
+    people = make_people(w, a.people, t);
+    for (std::size_t p = 0; p < people.size(); ++p) {
+      std::vector<std::int64_t> mine;
+      for (std::size_t k = 0; k < 8; ++k) mine.push_back(gids[(p * 8 + k * 37) % gids.size()]);
+      std::vector<std::optional<std::int64_t>> ids(mine.begin(), mine.end());
+      w.exec_params(
+          "INSERT INTO memberships (group_id, user_id) SELECT unnest($1::bigint[]), $2 ON CONFLICT DO NOTHING",
+          pg::bigint_array(ids), people[p].id);
+      groups_of.push_back(std::move(mine));
+    }
+    w.commit();
+    auto total =
+        c.is_open() ? pqxx::nontransaction(c).exec1("SELECT count(*) FROM room_events")[0].as<std::int64_t>() : 0;
+    std::printf("search: %lld events in all, %zu groups in the corpus, %d people in 8 groups each\n",
+                static_cast<long long>(total), gids.size(), a.people);
+  }
+  auto target = [&](std::uint64_t i) {
+    std::string q = "/api/v1/search?limit=20&q=";
+    switch (i % 6) {
+      case 0:
+        return q + "vapoteuse";
+      case 1:
+        return q + "envie";
+      case 2:
+        return q + "envie%20fumer";
+      case 3:
+        return q + "fumee";
+      case 4:
+        return q + "cigarette&group=" + std::to_string(groups_of[i % groups_of.size()][i % 8]);
+      default:
+        return q + "merci&since=" + core_date_days_ago(7);
+    }
+  };
+  return open_loop(a, people, target, "\"seq\":", "search");
 }
 
 }  // namespace
@@ -361,6 +497,10 @@ int main(int argc, char** argv) {
       a.repeat = std::stoi(v);
     else if (k == "--structures")
       a.structures = std::stoi(v);
+    else if (k == "--messages")
+      a.messages = std::stoi(v);
+    else if (k == "--groups")
+      a.groups = std::stoi(v);
     else if (k == "--people")
       a.people = std::stoi(v);
     else if (k == "--connections")
@@ -374,10 +514,12 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (a.pg_url.empty() || (a.mode != "files" && a.mode != "directory") || a.mib <= 0 || a.mib > 1024 || a.repeat <= 0 ||
-      a.people <= 0 || a.connections <= 0 || a.rate <= 0 || a.seconds <= 0) {
-    std::cerr << "usage: colibri-pro-load --pg-url URL [--target 127.0.0.1:8081] --mode files|directory ...\n";
+  if (a.pg_url.empty() || (a.mode != "files" && a.mode != "directory" && a.mode != "search") || a.groups < 8 ||
+      a.messages < 0 || a.mib <= 0 || a.mib > 1024 || a.repeat <= 0 || a.people <= 0 || a.connections <= 0 ||
+      a.rate <= 0 || a.seconds <= 0) {
+    std::cerr << "usage: colibri-pro-load --pg-url URL [--target 127.0.0.1:8081] --mode files|directory|search ...\n";
     return 2;
   }
+  if (a.mode == "search") return search_mode(a);
   return a.mode == "files" ? files_mode(a) : directory_mode(a);
 }

@@ -48,7 +48,19 @@ class Search : public Community {
   int sent_ = 0;
 };
 
-TEST_F(Search, FrenchStemsAndAccentsMatchBothWaysWithHighlightedSnippets) {
+// The first tests run over both readings of the log: through the index of
+// words (a rare query) and room by room (a common one).
+class SearchBothWays : public Search, public ::testing::WithParamInterface<bool> {
+ protected:
+  void configure(std::map<std::string, std::string>& env) override {
+    Search::configure(env);
+    if (GetParam()) env["COLIBRI_SEARCH_COMMON_MATCHES"] = "0";
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Plans, SearchBothWays, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "RoomByRoom" : "IndexOfWords"; });
+
+TEST_P(SearchBothWays, FrenchStemsAndAccentsMatchBothWaysWithHighlightedSnippets) {
   auto a = someone("Alice"), b = someone("Bruno");
   auto gid = make_group(admin("Racine"), "Les Colibris", "open");
   member(gid, a.id);
@@ -114,7 +126,7 @@ TEST_F(Search, FrenchStemsAndAccentsMatchBothWaysWithHighlightedSnippets) {
   EXPECT_EQ(json_at(r.body, "results.0.thread.title"), "Patchs ou gommes ?");
 }
 
-TEST_F(Search, OnlyWhatTheCallerMayReadNowNeverDeletedHiddenEditedAwayOrErased) {
+TEST_P(SearchBothWays, OnlyWhatTheCallerMayReadNowNeverDeletedHiddenEditedAwayOrErased) {
   auto a = someone("Alice"), b = someone("Bruno"), c = someone("Chloe"), mod = admin("Modo");
   auto gid = make_group(mod, "Les Colibris", "open");
   auto hidden = make_group(mod, "Cercle fermé", "invite", "hidden");
@@ -156,7 +168,7 @@ TEST_F(Search, OnlyWhatTheCallerMayReadNowNeverDeletedHiddenEditedAwayOrErased) 
   EXPECT_EQ(found("q=priv%C3%A9", a), "");
 }
 
-TEST_F(Search, FiltersAndPagesNeitherSkipNorRepeatAndBadInputIsRefused) {
+TEST_P(SearchBothWays, FiltersAndPagesNeitherSkipNorRepeatAndBadInputIsRefused) {
   auto a = someone("Alice"), b = someone("Bruno");
   auto gid = make_group(admin("Racine"), "Les Colibris", "open");
   member(gid, a.id);

@@ -85,6 +85,7 @@ push_settings read_push_settings(core::config& cfg, const std::string& public_ur
   s.services = cfg.list("COLIBRI_PUSH_SERVICES", join(push::default_services()));
   auto fallback = public_url.starts_with("https://") ? public_url : std::string("mailto:no-reply@localhost");
   s.subject = cfg.str("COLIBRI_PUSH_SUBJECT", fallback);
+  if (s.subject.empty()) s.subject = fallback;  // set but empty, as in the example file
   if (!s.subject.starts_with("mailto:") && !s.subject.starts_with("https://"))
     cfg.fail("COLIBRI_PUSH_SUBJECT", "must be a mailto: or https: URL");
   s.poll = std::chrono::milliseconds(cfg.integer("COLIBRI_PUSH_POLL_MS", 1000, 50, 60000));

@@ -59,6 +59,7 @@ community_settings read_community_settings(core::config& cfg) {
   std::string services;
   for (const auto& o : push::default_services()) services += (services.empty() ? "" : ",") + o;
   s.push_services = cfg.list("COLIBRI_PUSH_SERVICES", services);
+  s.search_common_matches = static_cast<double>(cfg.integer("COLIBRI_SEARCH_COMMON_MATCHES", 5000, 0, 1000000000));
   s.upload_limit = static_cast<std::uint64_t>(
       cfg.integer("COLIBRI_UPLOAD_LIMIT_BYTES", static_cast<std::int64_t>(s.upload_limit), 1024, 1LL << 30));
   return s;

@@ -34,6 +34,9 @@ struct community_settings {
   std::string public_url = "http://127.0.0.1:8080";
   // The largest document version accepted (COLIBRI_UPLOAD_LIMIT_BYTES).
   std::uint64_t upload_limit = 20u << 20;
+  // Search: above this many matches in the whole log (the planner's
+  // estimate), a query is read room by room (COLIBRI_SEARCH_COMMON_MATCHES).
+  double search_common_matches = 5000;
   // The push services a subscription may name (COLIBRI_PUSH_SERVICES).
   std::vector<std::string> push_services;
 };
