@@ -155,7 +155,8 @@ awaitable<response> push_api::unsubscribe(request& req, bool confirm) {
           uid);
     return out;
   };
-  auto out = uid ? co_await db_.transact(std::move(job)) : out_t{};
+  out_t out;
+  if (uid) out = co_await db_.transact(std::move(job));
   auto l = out.valid ? out.lang : req.lang;
   const auto& title = core::message(core::msg::unsubscribe_title).in(l);
   if (!out.valid)

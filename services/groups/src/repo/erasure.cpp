@@ -80,8 +80,8 @@ void erase_account(pqxx::transaction_base& w, std::int64_t uid) {
         "  (SELECT 1 FROM document_version_chunks v WHERE v.chunk = k.sha256)",
         "DELETE FROM watch_items WHERE created_by = $1", "DELETE FROM preferences WHERE user_id = $1",
         "DELETE FROM watch_digest_runs WHERE user_id = $1", "DELETE FROM structure_representatives WHERE user_id = $1",
-        "DELETE FROM referral_codes WHERE created_by = $1",
-        "DELETE FROM push_subscriptions WHERE user_id = $1", "DELETE FROM mail_digest_state WHERE user_id = $1",
+        "DELETE FROM referral_codes WHERE created_by = $1", "DELETE FROM push_subscriptions WHERE user_id = $1",
+        "DELETE FROM mail_digest_state WHERE user_id = $1",
         // Intervision: their roles, confirmations and places in cases go; the
         // pole's cases stay (free text screened, no one named) without them.
         "DELETE FROM intervision_roles WHERE user_id = $1", "DELETE FROM professional_confirmations WHERE user_id = $1",
