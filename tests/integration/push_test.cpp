@@ -8,6 +8,7 @@
 #include <functional>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "colibri/test/mail.hpp"
 #include "community_fixture.hpp"
@@ -93,6 +94,14 @@ class Push : public Community {
     }
     return false;
   }
+  // Alice and Bruno, members of the open group "Les Colibris" (its id).
+  std::tuple<person, person, std::string> pair_in_group() {
+    auto a = someone("Alice"), b = someone("Bruno");
+    auto gid = make_group(admin("Racine"), "Les Colibris", "open");
+    member(gid, a.id);
+    member(gid, b.id);
+    return {a, b, gid};
+  }
   // A reply from `from` to the message `seq` of `room`.
   std::string reply(const std::string& room, const std::string& seq, const std::string& text, const person& from) {
     auto r = post("/api/v1/rooms/" + room + "/events",
@@ -118,10 +127,7 @@ class Push : public Community {
 
 TEST_F(Push, RepliesMentionsAndDirectMessagesArriveEncryptedSignedAndWithoutTextByDefault) {
   scheduler();
-  auto a = someone("Alice"), b = someone("Bruno");
-  auto gid = make_group(admin("Racine"), "Les Colibris", "open");
-  member(gid, a.id);
-  member(gid, b.id);
+  auto [a, b, gid] = pair_in_group();
   auto phone = subscribe(a);
   auto room = "group:" + gid;
   auto mine = first(room, a);
@@ -175,10 +181,7 @@ TEST_F(Push, RepliesMentionsAndDirectMessagesArriveEncryptedSignedAndWithoutText
 
 TEST_F(Push, OnlyListedPushServicesAndRealKeysAreAcceptedAndGoneSubscriptionsAreDropped) {
   scheduler();
-  auto a = someone("Alice"), b = someone("Bruno");
-  auto gid = make_group(admin("Racine"), "Les Colibris", "open");
-  member(gid, a.id);
-  member(gid, b.id);
+  auto [a, b, gid] = pair_in_group();
   const std::string keys =
       R"("keys":{"p256dh":"BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4","auth":"BTBZMqHH6r4Tts7J_aSIgg"})";
   for (const std::string& endpoint :
@@ -218,14 +221,21 @@ TEST_F(Push, OnlyListedPushServicesAndRealKeysAreAcceptedAndGoneSubscriptionsAre
                        a);
   EXPECT_EQ(eleventh.status, 409);
 
+  // A busy push service (503, Retry-After: 1): the push is tried again and arrives.
+  auto room = "group:" + gid;
+  ASSERT_EQ(http_call(push_port_, "POST", "/subscriptions/" + laptop.id + "/busy", "").status, 204);
+  reply(room, first(room, a), "Tu y es presque", b);
+  auto busy = received(laptop, 1);
+  EXPECT_EQ(json_at(busy, "attempts"), "2");
+  EXPECT_EQ(json_at(busy, "received.1.payload"), std::nullopt);
+
   // The push service says the phone's subscription is gone: dropped; the laptop still gets it.
   ASSERT_EQ(http_call(push_port_, "POST", "/subscriptions/" + phone.id + "/gone", "").status, 204);
-  auto room = "group:" + gid;
   reply(room, first(room, a), "Bravo", b);
   EXPECT_TRUE(
       until([&] { return count("SELECT count(*) FROM push_subscriptions WHERE id = " + phone.subscription_id) == 0; }));
-  EXPECT_EQ(json_at(received(laptop, 1), "received.0.topic").has_value(), true);
-  EXPECT_EQ(count_received(phone), 0u);
+  EXPECT_EQ(json_at(received(laptop, 2), "received.1.topic").has_value(), true);
+  EXPECT_EQ(count_received(phone), 1u);              // the busy step's only: nothing since it was gone
   auto exported = get("/api/v1/me/export", a).body;  // what is held about them, their devices included
   EXPECT_EQ(json_at(exported, "push_subscriptions.0.endpoint"), laptop.endpoint);
   EXPECT_EQ(call("DELETE", "/api/v1/me/push-subscriptions/" + laptop.subscription_id, "", a).status, 204);
@@ -284,10 +294,7 @@ TEST_F(Push, QuietHoursHoldAcrossDaylightSavingTimeAndDistressIgnoresThem) {
 TEST_F(Push, WithTwoSchedulersEachPushIsSentOnce) {
   scheduler();
   scheduler();
-  auto a = someone("Alice"), b = someone("Bruno");
-  auto gid = make_group(admin("Racine"), "Les Colibris", "open");
-  member(gid, a.id);
-  member(gid, b.id);
+  auto [a, b, gid] = pair_in_group();
   auto phone = subscribe(a), laptop = subscribe(a);
   auto room = "group:" + gid;
   auto mine = first(room, a);

@@ -12,6 +12,7 @@
 //   POST /subscriptions {application_server_key}  -> {endpoint, keys: {p256dh, auth}}
 //   GET  /subscriptions/ID/received               -> {received: [{payload, topic, urgency, ttl}], shown, refused}
 //   POST /subscriptions/ID/gone                   -> later pushes answer 410
+//   POST /subscriptions/ID/busy                   -> the next push answers 503 with Retry-After: 1
 import http from "node:http";
 import crypto from "node:crypto";
 import { createRequire } from "node:module";
@@ -64,19 +65,26 @@ const server = http.createServer((req, res) => {
       ecdh.generateKeys();
       const id = String(next++);
       const auth = crypto.randomBytes(16);
-      subs.set(id, { ecdh, auth, serverKey: application_server_key, received: [], refused: [], gone: false, pending: new Map() });
+      subs.set(id, { ecdh, auth, serverKey: application_server_key, received: [], refused: [], gone: false, busy: 0, attempts: 0, pending: new Map() });
       return reply(res, 201, { endpoint: `${origin}/push/${id}`, keys: { p256dh: b64u(ecdh.getPublicKey()), auth: b64u(auth) } });
     }
-    let m = /^\/subscriptions\/(\d+)\/(received|gone)$/.exec(url.pathname);
+    let m = /^\/subscriptions\/(\d+)\/(received|gone|busy)$/.exec(url.pathname);
     if (m && subs.has(m[1])) {
       const sub = subs.get(m[1]);
       if (m[2] === "gone") { sub.gone = true; return reply(res, 204); }
-      return reply(res, 200, { received: sub.received, shown: sub.pending.size, refused: sub.refused });
+      if (m[2] === "busy") { sub.busy++; return reply(res, 204); }
+      return reply(res, 200, { received: sub.received, shown: sub.pending.size, refused: sub.refused, attempts: sub.attempts });
     }
     m = /^\/push\/(\d+)$/.exec(url.pathname);
     if (req.method === "POST" && m && subs.has(m[1])) {
       const sub = subs.get(m[1]);
+      sub.attempts++;
       if (sub.gone) return reply(res, 410);
+      if (sub.busy > 0) {
+        sub.busy--;
+        res.writeHead(503, { "Retry-After": "1" });
+        return res.end();
+      }
       const why = vapid(req.headers.authorization, sub)
         || (req.headers["content-encoding"] !== "aes128gcm" ? "content-encoding" : null)
         || (!/^\d+$/.test(req.headers.ttl || "") ? "no TTL" : null);
