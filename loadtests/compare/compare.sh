@@ -4,7 +4,7 @@
 # shapes, interleaved (A B ..., then ... B A), CPU per process read from /proc
 # (server, broker, generator apart), one table at the end.
 #
-#   loadtests/compare/compare.sh [--quick] [--runs N] [--peers colibri,twin-ws]
+#   loadtests/compare/compare.sh [--quick] [--runs N] [--peers colibri,twin-ws,twin-uws]
 #
 # Needs the local stack (scripts/colibri run): its PostgreSQL (users and
 # sessions for the generator, Colibri's log) and Redis. Peers are installed
@@ -12,9 +12,9 @@
 # binds 127.0.0.1; before a frame is sent the harness checks with ss that no
 # process of the run listens anywhere else.
 #
-# Peers so far: colibri (two gateways, loadtests/bench_gateways.sh) and
-# twin-ws (Colibri's protocol on npm's ws, two processes over Redis,
-# twin_ws.mjs). Shapes: fan-out (clients / room size / senders per room /
+# Peers so far: colibri (two gateways, loadtests/bench_gateways.sh), twin-ws
+# and twin-uws (Colibri's protocol on npm's ws and on uWebSockets.js, two
+# processes each over Redis: twin_ws.mjs, twin_uws.mjs). Shapes: fan-out (clients / room size / senders per room /
 # rate) as in docs/benchmarks.md. --quick: each shape once for 5 s.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -23,13 +23,13 @@ LOCAL=$ROOT/.local
 PG_URL=${COLIBRI_BENCH_PG_URL:-postgresql://colibri@127.0.0.1:55432/colibri}
 REDIS_PORT=${COLIBRI_LOCAL_REDIS_PORT:-56379}
 GEN=$ROOT/build/bin/colibri-chat-load
-RUNS=3 SECONDS_PER=10 PEERS=colibri,twin-ws
+RUNS=3 SECONDS_PER=10 PEERS=colibri,twin-ws,twin-uws
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) RUNS=1 SECONDS_PER=5; shift ;;
     --runs) RUNS=$2; shift 2 ;;
     --peers) PEERS=$2; shift 2 ;;
-    *) echo "usage: $0 [--quick] [--runs N] [--peers colibri,twin-ws]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--quick] [--runs N] [--peers colibri,twin-ws,twin-uws]" >&2; exit 2 ;;
   esac
 done
 # name clients room_size senders_per_room rate
@@ -65,13 +65,13 @@ start_peer() {
     colibri)
       "$ROOT/loadtests/bench_gateways.sh" start >/dev/null
       SERVER_PIDS=($(cat "$LOCAL"/run/bench-chat-*.pid)) ;;
-    twin-ws)
+    twin-ws|twin-uws)
       "$ROOT/loadtests/bench_gateways.sh" stop >/dev/null 2>&1 || true
       [ -f "$LOCAL/run/chat.pid" ] && kill "$(cat "$LOCAL/run/chat.pid")" 2>/dev/null || true
       pkill -f "$ROOT/build/bin/colibri-chat" 2>/dev/null || true
       sleep 0.5
       for port in 8082 8092; do
-        node "$HERE/twin_ws.mjs" $port "$REDIS_PORT" >"$OUT/twin-$port.log" 2>&1 &
+        node "$HERE/${1/-/_}.mjs" $port "$REDIS_PORT" >"$OUT/$1-$port.log" 2>&1 &
         SERVER_PIDS+=($!)
       done
       for port in 8082 8092; do
@@ -90,6 +90,31 @@ stop_peer() {
   SERVER_PIDS=()
 }
 
+# Idle: N sockets said hello and subscribed, held; the servers' RSS at steady
+# state (sampled every second once all are connected, the last of 3 equal
+# readings) against before, per socket.
+idle() {
+  local peer=$1 n=$2 hold=$((SECONDS_PER + 15)) before during=0 prev=-1 same=0 log pid
+  before=$(rss_kib "${SERVER_PIDS[@]}")
+  "$GEN" --pg-url "$PG_URL" --gateways 127.0.0.1:8082,127.0.0.1:8092 --sources 127.0.0.1,127.0.0.2 \
+    --idle "$n" --seconds "$hold" --procs 2 >"$OUT/idle.log" 2>/dev/null &
+  pid=$!
+  sleep 8  # set-up and connections (the generator starts its clock 3 s + 0.3 ms per client ahead)
+  for _ in $(seq "$hold"); do
+    during=$(rss_kib "${SERVER_PIDS[@]}")
+    if [ "$during" -eq "$prev" ]; then same=$((same + 1)); else same=0; fi
+    prev=$during
+    [ "$same" -ge 2 ] && break
+    sleep 1
+  done
+  wait "$pid" && verdict=ok || verdict=FAILED
+  log=$(cat "$OUT/idle.log")
+  local connected; connected=$(sed -n 's/^clients [0-9]* (connected \([0-9]*\),.*/\1/p' <<<"$log")
+  local per; per=$(awk -v a="$during" -v b="$before" -v n="${connected:-0}" 'BEGIN { if (n > 0) printf "%.1f", (a - b) / n; else print "-" }')
+  echo "$peer idle-$n $verdict ${connected:-0} - 0 0 0 $per $during - -" >>"$OUT/results"
+  echo "  $peer idle-$n: $verdict, connected ${connected:-0}, RSS ${before} -> ${during} KiB: $per KiB per socket"
+}
+
 one() {  # peer shape-line run -> one result line in $OUT/results
   local peer=$1 name clients size senders rate
   read -r name clients size senders rate <<<"$2"
@@ -101,8 +126,12 @@ one() {  # peer shape-line run -> one result line in $OUT/results
     --clients "$clients" --room-size "$size" --senders-per-room "$senders" --rate "$rate" \
     --seconds "$SECONDS_PER" --procs 2 2>/dev/null) && verdict=ok || verdict=FAILED
   s1=$(ticks "${SERVER_PIDS[@]}"); b1=$(ticks $redis_pid $pg_pids); g1=$(children_ticks)
-  local delivered order errors rss
+  local delivered order errors rss acked
   delivered=$(sed -n 's/^delivered \([0-9]*\) .*/\1/p' <<<"$log")
+  acked=$(sed -n 's/.*acked \([0-9]*\) .*/\1/p' <<<"$log")
+  # Every member (the sender too) gets each acked message: fewer, within 5 s
+  # of the end, is a loss, and a loss is a failure, not a figure.
+  [ "$verdict" = ok ] && [ "${delivered:-0}" -lt $(( ${acked:-0} * size )) ] && verdict=LOST
   order=$(sed -n 's/^order errors \([0-9]*\), errors \([0-9]*\)/\1/p' <<<"$log")
   errors=$(sed -n 's/^order errors \([0-9]*\), errors \([0-9]*\)/\2/p' <<<"$log")
   rss=$(rss_kib "${SERVER_PIDS[@]}")
@@ -122,22 +151,24 @@ for run in $(seq "$RUNS"); do
     echo "run $run: $peer"
     start_peer "$peer"
     for shape in "${SHAPES[@]}"; do one "$peer" "$shape"; done
+    idle "$peer" 10000
     stop_peer
   done
 done
 [ -f "$LOCAL/run/chat.pid" ] || true
 echo
 echo "median over $RUNS run(s), ${SECONDS_PER} s each; CPU in ticks (1/100 s): server, broker (Redis + PostgreSQL), generator"
+echo "(the median column: deliveries per server CPU-second, or for idle-10000 KiB of server RSS per subscribed socket)"
 printf '%-9s %-11s %-8s %12s %9s %8s %8s %8s %16s %10s\n' peer shape verdict delivered p99_ms server broker gen deliv/serverCPUs server_KiB
 for peer in "${peer_list[@]}"; do
-  for shape in "${SHAPES[@]}"; do
+  for shape in "${SHAPES[@]}" "idle-10000"; do
     name=${shape%% *}
     rows=$(grep "^$peer $name " "$OUT/results" || true)
     [ -n "$rows" ] || continue
     per=$(awk '{print $9}' <<<"$rows" | sort -n)
     n=$(wc -l <<<"$per")
     median=$(sed -n "$(( (n + 1) / 2 ))p" <<<"$per")
-    verdict=ok; grep -qv " ok " <<<"$rows" && verdict=FAILED
+    verdict=ok; grep -q " FAILED " <<<"$rows" && verdict=FAILED; grep -q " LOST " <<<"$rows" && verdict=LOST
     read -r _ _ _ d p99 sv br gn _ rss _ <<<"$(head -1 <<<"$rows")"
     printf '%-9s %-11s %-8s %12s %9s %8s %8s %8s %10s (%s..%s) %10s\n' "$peer" "$name" "$verdict" "$d" "$p99" \
       "$sv" "$br" "$gn" "$median" "$(head -1 <<<"$per")" "$(tail -1 <<<"$per")" "$rss"
