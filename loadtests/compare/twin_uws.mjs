@@ -6,18 +6,11 @@
 //
 //   node twin_uws.mjs PORT REDIS_PORT
 import { createRequire } from "node:module";
-import { createClient } from "redis";
+import { twinRedis } from "./twin_redis.mjs";
 
 const uWS = createRequire(import.meta.url)("@trufflesuite/uws-js-unofficial");
 const [port, redisPort] = process.argv.slice(2).map(Number);
-const pub = createClient({ url: `redis://127.0.0.1:${redisPort}` });
-const sub = pub.duplicate();
-await pub.connect();
-await sub.connect();
-
-const NEXT = `local seq = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', KEYS[2], '{"type":"event","room":' .. ARGV[1] .. ',"seq":' .. seq .. ',"kind":"message","body":' .. ARGV[2] .. '}')
-return seq`;
+const redis = await twinRedis(redisPort);
 
 const listened = new Set();  // rooms this process hears from Redis
 const decoder = new TextDecoder();
@@ -34,14 +27,11 @@ const app = uWS.App().ws("/ws", {
       ws.subscribe(m.room);
       if (!listened.has(m.room)) {
         listened.add(m.room);
-        await sub.subscribe(`room:${m.room}`, (message) => app.publish(m.room, message));
+        await redis.listen(m.room, (message) => app.publish(m.room, message));
       }
-      const last = Number(await pub.get(`seq:${m.room}`)) || 0;
-      ws.send(JSON.stringify({ type: "subscribed", room: m.room, last_seq: last, read_seq: 0, limited: false }));
+      ws.send(await redis.subscribed(m.room));
     } else if (m.type === "send" && typeof m.room === "string" && typeof m.body === "string") {
-      const seq = await pub.eval(NEXT, { keys: [`seq:${m.room}`, `room:${m.room}`],
-        arguments: [JSON.stringify(m.room), JSON.stringify(m.body)] });
-      ws.send(JSON.stringify({ type: "ack", room: m.room, seq, id: m.id }));
+      ws.send(await redis.send(m.room, m.body, m.id));
     }
   },
 }).listen("127.0.0.1", port, (ok) => {

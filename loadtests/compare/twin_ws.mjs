@@ -9,22 +9,14 @@
 //
 //   node twin_ws.mjs PORT REDIS_PORT
 import { WebSocketServer } from "ws";
-import { createClient } from "redis";
+import { twinRedis } from "./twin_redis.mjs";
 
 const [port, redisPort] = process.argv.slice(2).map(Number);
-const url = `redis://127.0.0.1:${redisPort}`;
-const pub = createClient({ url });
-const sub = pub.duplicate();
-await pub.connect();
-await sub.connect();
-
-const NEXT = `local seq = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', KEYS[2], '{"type":"event","room":' .. ARGV[1] .. ',"seq":' .. seq .. ',"kind":"message","body":' .. ARGV[2] .. '}')
-return seq`;
+const redis = await twinRedis(redisPort);
 
 const rooms = new Map();  // room -> Set of sockets here
-function deliver(message, channel) {
-  const here = rooms.get(channel.slice(5));
+function deliver(message, room) {
+  const here = rooms.get(room);
   if (here) for (const ws of here) ws.send(message);
 }
 
@@ -39,16 +31,13 @@ wss.on("connection", (ws) => {
     } else if (m.type === "subscribe" && typeof m.room === "string") {
       if (!rooms.has(m.room)) {
         rooms.set(m.room, new Set());
-        await sub.subscribe(`room:${m.room}`, deliver);
+        await redis.listen(m.room, (message) => deliver(message, m.room));
       }
       rooms.get(m.room).add(ws);
       mine.add(m.room);
-      const last = Number(await pub.get(`seq:${m.room}`)) || 0;
-      ws.send(JSON.stringify({ type: "subscribed", room: m.room, last_seq: last, read_seq: 0, limited: false }));
+      ws.send(await redis.subscribed(m.room));
     } else if (m.type === "send" && typeof m.room === "string" && typeof m.body === "string") {
-      const seq = await pub.eval(NEXT, { keys: [`seq:${m.room}`, `room:${m.room}`],
-        arguments: [JSON.stringify(m.room), JSON.stringify(m.body)] });
-      ws.send(JSON.stringify({ type: "ack", room: m.room, seq, id: m.id }));
+      ws.send(await redis.send(m.room, m.body, m.id));
     }
   });
   ws.on("close", () => { for (const r of mine) rooms.get(r)?.delete(ws); });

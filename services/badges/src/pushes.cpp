@@ -26,7 +26,7 @@ struct claimed {
   std::int64_t id = 0, subscription_id = 0, notification_id = 0;
   int attempts = 0;
   bool urgent = false;
-  std::string endpoint, p256dh, auth, kind, title, body, room, group;
+  std::string endpoint, p256dh, auth, kind, title, room, group;
   std::optional<std::int64_t> group_id, seq;
   std::optional<std::string> text;  // the message's live text, when the person chose text in pushes
   core::lang lang = core::lang::fr;
@@ -81,7 +81,6 @@ std::chrono::seconds backoff(int attempts, std::optional<std::chrono::seconds> r
 
 push_settings read_push_settings(core::config& cfg, const std::string& public_url) {
   push_settings s;
-  s.public_url = public_url;
   s.services = cfg.list("COLIBRI_PUSH_SERVICES", join(push::default_services()));
   auto fallback = public_url.starts_with("https://") ? public_url : std::string("mailto:no-reply@localhost");
   s.subject = cfg.str("COLIBRI_PUSH_SUBJECT", fallback);

@@ -33,16 +33,16 @@
 namespace colibri::badges {
 
 struct push_settings {
-  std::vector<std::string> services;  // allowed push-service origins (COLIBRI_PUSH_SERVICES)
-  std::string subject;                // the VAPID contact (COLIBRI_PUSH_SUBJECT)
-  std::string public_url = "http://127.0.0.1:8080";
+  std::vector<std::string> services;     // allowed push-service origins (COLIBRI_PUSH_SERVICES)
+  std::string subject;                   // the VAPID contact (COLIBRI_PUSH_SUBJECT)
   std::chrono::milliseconds poll{1000};  // the longest wait without a NOTIFY
   int batch = 20;
   int max_attempts = 10;
 };
 
 // COLIBRI_PUSH_SERVICES (comma-separated origins), COLIBRI_PUSH_SUBJECT
-// (mailto: or https:, default the public URL), COLIBRI_PUSH_POLL_MS.
+// (mailto: or https:, default the public URL when it is https),
+// COLIBRI_PUSH_POLL_MS.
 push_settings read_push_settings(core::config& cfg, const std::string& public_url);
 
 struct pushes_result {
