@@ -12,6 +12,14 @@
 //   colibri-chat-load --pg-url URL --gateways 127.0.0.1:8082,127.0.0.1:8092
 //     --clients 1000 --room-size 50 --senders-per-room 1 --rate 2000 --seconds 10
 //   colibri-chat-load ... --idle 20000 --seconds 30   (hold idle sockets)
+//   colibri-chat-load ... --protocol socketio   (a socket.io 4 server, loadtests/compare)
+//
+// --protocol socketio speaks Engine.IO 4 / Socket.IO 5 frames over the
+// WebSocket transport ("40" to connect, 42[...] events with ack ids) to a
+// server that defines subscribe(room) and send(room, body) and emits
+// event(room, body) to the room. socket.io keeps each sender's messages in
+// order, not a room's, and has no seq: bodies carry "<sender>:<n>:<time>" and
+// each receiver checks every sender's n arrives once, in order, without gap.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,6 +64,7 @@ struct args {
   double rate = 100;  // messages per second, all senders together
   int seconds = 10;
   bool idle = false;
+  bool socketio = false;  // --protocol socketio
 };
 
 std::int64_t now_us() {
@@ -180,21 +189,31 @@ struct worker {
     }
     sock.set_option(tcp::no_delay(true), ec);  // as a browser's WebSocket: no Nagle wait on small frames
     ws.set_option(bws::stream_base::timeout::suggested(beast::role_type::client));
-    auto [hec] = co_await ws.async_handshake(gw.first, "/ws", asio::as_tuple(asio::use_awaitable));
+    auto [hec] = co_await ws.async_handshake(gw.first, a.socketio ? "/socket.io/?EIO=4&transport=websocket" : "/ws",
+                                             asio::as_tuple(asio::use_awaitable));
     if (hec) {
       ++res.connect_failed;
       co_return;
     }
     ++res.connected;
     ws.text(true);
-    std::string hello = R"({"type":"hello","token":")" + spec.token + R"("})";
-    co_await ws.async_write(asio::buffer(hello), asio::use_awaitable);
-    std::string sub = R"({"type":"subscribe","room":")" + spec.room + R"("})";
-    co_await ws.async_write(asio::buffer(sub), asio::use_awaitable);
+    if (a.socketio) {
+      // Connect to the namespace at once: the server's open packet may have
+      // come with the handshake's answer, into Beast's buffer, never to be
+      // read from the socket below.
+      std::string connect = "40";
+      co_await ws.async_write(asio::buffer(connect), asio::use_awaitable);
+    } else {
+      std::string hello = R"({"type":"hello","token":")" + spec.token + R"("})";
+      co_await ws.async_write(asio::buffer(hello), asio::use_awaitable);
+      std::string sub = R"({"type":"subscribe","room":")" + spec.room + R"("})";
+      co_await ws.async_write(asio::buffer(sub), asio::use_awaitable);
+    }
+    std::map<std::int64_t, std::int64_t> last_of;  // socket.io: each sender's last counter
     std::int64_t last_seq = -1;
     bool ready = false;
     std::deque<std::int64_t> scheduled;  // of sends not acked yet, in send order
-    if (spec.sender) asio::co_spawn(io, send_loop(ws, spec, scheduled), asio::detached);
+    if (spec.sender) asio::co_spawn(io, send_loop(ws, spec, scheduled, ready), asio::detached);
     // The generator must not be the bottleneck: after the handshake it reads
     // the socket in large chunks and splits the server's frames itself (they
     // are unmasked and never fragmented), instead of one Beast read per frame;
@@ -237,6 +256,11 @@ struct worker {
           if (now < end_us) ++res.closed;
           co_return;
         }
+        if (a.socketio) {
+          bool more = co_await socketio_frame(ws, spec, text, now, ready, last_of, scheduled);
+          if (more) continue;
+          co_return;
+        }
         auto t = field(text, "type");
         if (t == "subscribed") {
           last_seq = std::atoll(std::string(field(text, "last_seq")).c_str());
@@ -266,15 +290,74 @@ struct worker {
     }
   }
 
+  // One Engine.IO/Socket.IO text frame: connected ->
+  // subscribe (ack id 0); its ack -> ready; an event -> per-sender check;
+  // acks of sends (ids from 1) in send order; ping -> pong. False to stop.
+  awaitable<bool> socketio_frame(bws::stream<beast::tcp_stream>& ws, const client_spec& spec, std::string_view text,
+                                 std::int64_t now, bool& ready, std::map<std::int64_t, std::int64_t>& last_of,
+                                 std::deque<std::int64_t>& scheduled) {
+    std::string reply;
+    if (text.starts_with("0{")) co_return true;  // the open packet: "40" went with the handshake
+    if (text.starts_with("40"))
+      reply = "420[\"subscribe\",\"" + spec.room + "\"]";
+    else if (text == "2")
+      reply = "3";
+    if (!reply.empty()) {
+      auto [ec, n] = co_await ws.async_write(asio::buffer(reply), asio::as_tuple(asio::use_awaitable));
+      co_return !ec;
+    }
+    if (text.starts_with("430")) {
+      ready = true;
+      ++subscribed;
+      co_return true;
+    }
+    if (text.starts_with("43")) {  // an ack of a send
+      ++res.acks;
+      if (!scheduled.empty()) {
+        res.ack.add(now - scheduled.front());
+        scheduled.pop_front();
+      }
+      co_return true;
+    }
+    if (text.starts_with("42[\"event\"") && ready) {
+      // 42["event","<room>","<sender>:<n>:<time>"]
+      auto end = text.rfind('"');
+      auto start = end == std::string_view::npos || end == 0 ? end : text.rfind('"', end - 1);
+      auto body =
+          start == std::string_view::npos ? std::string() : std::string(text.substr(start + 1, end - start - 1));
+      auto c1 = body.find(':');
+      auto c2 = c1 == std::string::npos ? c1 : body.find(':', c1 + 1);
+      if (c2 == std::string::npos) {
+        ++res.errors;
+        co_return true;
+      }
+      auto sender = std::atoll(body.substr(0, c1).c_str());
+      auto n = std::atoll(body.substr(c1 + 1, c2 - c1 - 1).c_str());
+      auto [it, fresh] = last_of.try_emplace(sender, -1);
+      if (n != it->second + 1) ++res.order_errors;
+      it->second = n;
+      ++res.delivered;
+      res.delivery.add(now - std::atoll(body.substr(c2 + 1).c_str()));
+      co_return true;
+    }
+    if (text.starts_with("44") || text.starts_with("1")) {  // a connect error, a close
+      if (res.errors++ == 0) std::cerr << "first error frame: " << text << "\n";
+    }
+    co_return true;
+  }
+
   static awaitable<void> pong(bws::stream<beast::tcp_stream>& ws, std::string payload) {
     bws::ping_data p(payload.begin(), payload.end());
     co_await ws.async_pong(p, asio::as_tuple(asio::use_awaitable));
   }
 
-  awaitable<void> send_loop(bws::stream<beast::tcp_stream>& ws, client_spec spec, std::deque<std::int64_t>& scheduled) {
+  // `ready`: this client is subscribed (with socket.io the reader writes the
+  // subscription itself, and two writes must never overlap on one stream).
+  awaitable<void> send_loop(bws::stream<beast::tcp_stream>& ws, client_spec spec, std::deque<std::int64_t>& scheduled,
+                            const bool& ready) {
     asio::steady_timer t(io);
     // Wait until this process's clients are subscribed, then keep a fixed schedule.
-    while (subscribed < total && now_us() < start_us) {
+    while (((subscribed < total && now_us() < start_us) || (a.socketio && !ready)) && now_us() < end_us) {
       t.expires_after(std::chrono::milliseconds(10));
       co_await t.async_wait(asio::use_awaitable);
     }
@@ -286,9 +369,13 @@ struct worker {
         t.expires_after(std::chrono::microseconds(wait));
         co_await t.async_wait(asio::use_awaitable);
       }
-      // The body is the scheduled time: receivers measure from it.
-      std::string msg = R"({"type":"send","room":")" + spec.room + R"(","body":")" + std::to_string(next) +
-                        R"(","client_msg_id":")" + std::to_string(spec.index) + "-" + std::to_string(k) + "\"}";
+      // The body is the scheduled time: receivers measure from it (socket.io:
+      // the sender and its counter first, for the per-sender check).
+      std::string msg =
+          a.socketio ? "42" + std::to_string(k + 1) + "[\"send\",\"" + spec.room + "\",\"" +
+                           std::to_string(spec.index) + ":" + std::to_string(k) + ":" + std::to_string(next) + "\"]"
+                     : R"({"type":"send","room":")" + spec.room + R"(","body":")" + std::to_string(next) +
+                           R"(","client_msg_id":")" + std::to_string(spec.index) + "-" + std::to_string(k) + "\"}";
       ++res.sent;
       scheduled.push_back(next);
       auto [ec, n] = co_await ws.async_write(asio::buffer(msg), asio::as_tuple(asio::use_awaitable));
@@ -330,7 +417,13 @@ int main(int argc, char** argv) {
       a.seconds = std::stoi(v);
     else if (k == "--procs")
       a.procs = std::stoi(v);
-    else if (k == "--idle") {
+    else if (k == "--protocol") {
+      if (v != "colibri" && v != "socketio") {
+        std::cerr << "--protocol colibri|socketio\n";
+        return 2;
+      }
+      a.socketio = v == "socketio";
+    } else if (k == "--idle") {
       a.idle = true;
       a.clients = std::stoi(v);
     } else {
@@ -353,7 +446,8 @@ int main(int argc, char** argv) {
   rlimit rl{65536, 65536};
   setrlimit(RLIMIT_NOFILE, &rl);
 
-  auto start = now_us() + 3'000'000 + static_cast<std::int64_t>(a.clients) * 300;  // time to connect
+  // Time to connect (socket.io takes three exchanges before it is subscribed).
+  auto start = now_us() + 3'000'000 + static_cast<std::int64_t>(a.clients) * (a.socketio ? 2000 : 300);
   auto end = start + static_cast<std::int64_t>(a.seconds) * 1'000'000;
   std::vector<std::pair<pid_t, std::string>> children;
   for (int p = 0; p < a.procs; ++p) {

@@ -4,7 +4,7 @@
 # shapes, interleaved (A B ..., then ... B A), CPU per process read from /proc
 # (server, broker, generator apart), one table at the end.
 #
-#   loadtests/compare/compare.sh [--quick] [--runs N] [--peers colibri,twin-ws,twin-uws]
+#   loadtests/compare/compare.sh [--quick] [--runs N] [--peers colibri,twin-ws,twin-uws,socketio]
 #
 # Needs the local stack (scripts/colibri run): its PostgreSQL (users and
 # sessions for the generator, Colibri's log) and Redis. Peers are installed
@@ -14,7 +14,9 @@
 #
 # Peers so far: colibri (two gateways, loadtests/bench_gateways.sh), twin-ws
 # and twin-uws (Colibri's protocol on npm's ws and on uWebSockets.js, two
-# processes each over Redis: twin_ws.mjs, twin_uws.mjs). Shapes: fan-out (clients / room size / senders per room /
+# processes each over Redis: twin_ws.mjs, twin_uws.mjs), socketio (socket.io
+# 4 with @socket.io/redis-adapter, two processes: sio_server.mjs; the
+# generator speaks its frames and checks order per sender). Shapes: fan-out (clients / room size / senders per room /
 # rate) as in docs/benchmarks.md. --quick: each shape once for 5 s.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -23,13 +25,13 @@ LOCAL=$ROOT/.local
 PG_URL=${COLIBRI_BENCH_PG_URL:-postgresql://colibri@127.0.0.1:55432/colibri}
 REDIS_PORT=${COLIBRI_LOCAL_REDIS_PORT:-56379}
 GEN=$ROOT/build/bin/colibri-chat-load
-RUNS=3 SECONDS_PER=10 PEERS=colibri,twin-ws,twin-uws
+RUNS=3 SECONDS_PER=10 PEERS=colibri,twin-ws,twin-uws,socketio
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) RUNS=1 SECONDS_PER=5; shift ;;
     --runs) RUNS=$2; shift 2 ;;
     --peers) PEERS=$2; shift 2 ;;
-    *) echo "usage: $0 [--quick] [--runs N] [--peers colibri,twin-ws,twin-uws]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--quick] [--runs N] [--peers colibri,twin-ws,twin-uws,socketio]" >&2; exit 2 ;;
   esac
 done
 # name clients room_size senders_per_room rate
@@ -58,20 +60,22 @@ children_ticks() {  # this shell's waited-for children (the generator)
 }
 rss_kib() { local t=0 p; for p in "$@"; do t=$((t + $(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done; echo $t; }
 
-SERVER_PIDS=()
+SERVER_PIDS=() PROTO=colibri
 start_peer() {
   SERVER_PIDS=()
+  PROTO=colibri; [ "$1" = socketio ] && PROTO=socketio
   case "$1" in
     colibri)
       "$ROOT/loadtests/bench_gateways.sh" start >/dev/null
       SERVER_PIDS=($(cat "$LOCAL"/run/bench-chat-*.pid)) ;;
-    twin-ws|twin-uws)
+    twin-ws|twin-uws|socketio)
       "$ROOT/loadtests/bench_gateways.sh" stop >/dev/null 2>&1 || true
       [ -f "$LOCAL/run/chat.pid" ] && kill "$(cat "$LOCAL/run/chat.pid")" 2>/dev/null || true
       pkill -f "$ROOT/build/bin/colibri-chat" 2>/dev/null || true
       sleep 0.5
       for port in 8082 8092; do
-        node "$HERE/${1/-/_}.mjs" $port "$REDIS_PORT" >"$OUT/$1-$port.log" 2>&1 &
+        script=${1/-/_}; [ "$1" = socketio ] && script=sio_server
+        node "$HERE/$script.mjs" $port "$REDIS_PORT" >"$OUT/$1-$port.log" 2>&1 &
         SERVER_PIDS+=($!)
       done
       for port in 8082 8092; do
@@ -97,7 +101,7 @@ idle() {
   local peer=$1 n=$2 hold=$((SECONDS_PER + 15)) before during=0 prev=-1 same=0 log pid
   before=$(rss_kib "${SERVER_PIDS[@]}")
   "$GEN" --pg-url "$PG_URL" --gateways 127.0.0.1:8082,127.0.0.1:8092 --sources 127.0.0.1,127.0.0.2 \
-    --idle "$n" --seconds "$hold" --procs 2 >"$OUT/idle.log" 2>/dev/null &
+    --protocol "$PROTO" --idle "$n" --seconds "$hold" --procs 2 >"$OUT/idle.log" 2>/dev/null &
   pid=$!
   sleep 8  # set-up and connections (the generator starts its clock 3 s + 0.3 ms per client ahead)
   for _ in $(seq "$hold"); do
@@ -123,7 +127,7 @@ one() {  # peer shape-line run -> one result line in $OUT/results
   pg_pids=$(pgrep -u colibri -f '^postgres' || true)
   s0=$(ticks "${SERVER_PIDS[@]}"); b0=$(ticks $redis_pid $pg_pids); g0=$(children_ticks)
   log=$("$GEN" --pg-url "$PG_URL" --gateways 127.0.0.1:8082,127.0.0.1:8092 --sources 127.0.0.1,127.0.0.2 \
-    --clients "$clients" --room-size "$size" --senders-per-room "$senders" --rate "$rate" \
+    --protocol "$PROTO" --clients "$clients" --room-size "$size" --senders-per-room "$senders" --rate "$rate" \
     --seconds "$SECONDS_PER" --procs 2 2>/dev/null) && verdict=ok || verdict=FAILED
   s1=$(ticks "${SERVER_PIDS[@]}"); b1=$(ticks $redis_pid $pg_pids); g1=$(children_ticks)
   local delivered order errors rss acked
