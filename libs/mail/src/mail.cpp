@@ -11,6 +11,7 @@
 
 #include "colibri/core/log.hpp"
 #include "colibri/pg/pool.hpp"
+#include "colibri/pg/server_keys.hpp"
 
 namespace colibri::mail {
 
@@ -25,12 +26,12 @@ void enqueue(pqxx::transaction_base& w, std::optional<std::int64_t> user_id, std
 
 namespace {
 std::string unsubscribe_key(pqxx::transaction_base& w) {
-  if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
-  std::string fresh(crypto_auth_hmacsha256_KEYBYTES, '\0');
-  randombytes_buf(fresh.data(), fresh.size());
-  w.exec_params("INSERT INTO server_keys (name, key) VALUES ('unsubscribe', $1) ON CONFLICT DO NOTHING",
-                pqxx::binarystring(fresh));
-  return pqxx::binarystring(w.exec1("SELECT key FROM server_keys WHERE name = 'unsubscribe'")[0]).str();
+  return pg::server_key(w, "unsubscribe", [] {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
+    std::string fresh(crypto_auth_hmacsha256_KEYBYTES, '\0');
+    randombytes_buf(fresh.data(), fresh.size());
+    return fresh;
+  });
 }
 }  // namespace
 

@@ -17,6 +17,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "colibri/pg/server_keys.hpp"
+
 namespace colibri::push {
 
 namespace {
@@ -86,13 +88,19 @@ std::string hkdf_expand(std::string_view prk, std::string_view info, std::size_t
   return hmac_sha256(prk, in).substr(0, len);
 }
 
-std::string ecdh(const EC_KEY* mine, std::string_view their_public) {
-  const EC_GROUP* g = EC_KEY_get0_group(mine);
+// An uncompressed point of the group (65 octets) that is on the curve; null otherwise.
+point_ptr point_of(const EC_GROUP* g, std::string_view octets) {
   point_ptr p(EC_POINT_new(g));
-  if (their_public.size() != 65 || their_public[0] != '\x04' || !p ||
-      EC_POINT_oct2point(g, p.get(), bytes(their_public), their_public.size(), nullptr) != 1 ||
+  if (octets.size() != 65 || octets[0] != '\x04' || !p ||
+      EC_POINT_oct2point(g, p.get(), bytes(octets), octets.size(), nullptr) != 1 ||
       EC_POINT_is_on_curve(g, p.get(), nullptr) != 1)
-    fail("p256dh: not an uncompressed P-256 point");
+    return nullptr;
+  return p;
+}
+
+std::string ecdh(const EC_KEY* mine, std::string_view their_public) {
+  auto p = point_of(EC_KEY_get0_group(mine), their_public);
+  if (!p) fail("p256dh: not an uncompressed P-256 point");
   std::string secret(32, '\0');
   if (ECDH_compute_key(secret.data(), secret.size(), p.get(), mine, nullptr) != 32) fail("ecdh");
   return secret;
@@ -191,11 +199,7 @@ std::string encrypt(std::string_view plaintext, std::string_view ua_public, std:
 
 bool valid_public_key(std::string_view ua_public) {
   ec_key_ptr k(EC_KEY_new_by_curve_name(NID_X9_62_prime256v1));
-  if (!k || ua_public.size() != 65 || ua_public[0] != '\x04') return false;
-  const EC_GROUP* g = EC_KEY_get0_group(k.get());
-  point_ptr p(EC_POINT_new(g));
-  return p && EC_POINT_oct2point(g, p.get(), bytes(ua_public), ua_public.size(), nullptr) == 1 &&
-         EC_POINT_is_on_curve(g, p.get(), nullptr) == 1;
+  return k && point_of(EC_KEY_get0_group(k.get()), ua_public) != nullptr;
 }
 
 std::string encrypt(std::string_view plaintext, std::string_view ua_public, std::string_view auth_secret) {
@@ -306,10 +310,7 @@ std::vector<std::string> default_services() {
 }
 
 vapid_key server_key(pqxx::transaction_base& w) {
-  auto fresh = vapid_key::generate().private_bytes();
-  w.exec_params("INSERT INTO server_keys (name, key) VALUES ('vapid', $1) ON CONFLICT DO NOTHING",
-                pqxx::binarystring(fresh));
-  auto stored = pqxx::binarystring(w.exec1("SELECT key FROM server_keys WHERE name = 'vapid'")[0]).str();
+  auto stored = pg::server_key(w, "vapid", [] { return vapid_key::generate().private_bytes(); });
   auto k = vapid_key::from_private(stored);
   if (!k) throw std::runtime_error("server_keys: the stored VAPID key is not a P-256 key");
   return std::move(*k);

@@ -13,6 +13,7 @@
 #include "colibri/core/clock.hpp"
 #include "colibri/core/identifying.hpp"
 #include "colibri/json/fields.hpp"
+#include "colibri/pg/server_keys.hpp"
 #include "community_shared.hpp"
 #include "intervision_shared.hpp"
 
@@ -169,10 +170,13 @@ std::string code_key(pqxx::transaction_base& w) {
   static std::string key;
   std::lock_guard lk(m);
   if (key.empty()) {
-    unsigned char fresh[crypto_auth_hmacsha256_KEYBYTES];
-    randombytes_buf(fresh, sizeof fresh);
-    key = repo::server_key(w, "case_codes", hex(fresh, sizeof fresh));
-    sodium_memzero(fresh, sizeof fresh);
+    auto raw = pg::server_key(w, "case_codes", [] {
+      std::string fresh(crypto_auth_hmacsha256_KEYBYTES, '\0');
+      randombytes_buf(fresh.data(), fresh.size());
+      return fresh;
+    });
+    key = hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+    sodium_memzero(raw.data(), raw.size());
   }
   return key;
 }

@@ -309,12 +309,6 @@ bool code_withdrawn(pqxx::transaction_base& w, const std::string& code_hmac_hex)
               .empty();
 }
 
-std::string server_key(pqxx::transaction_base& w, const std::string& name, const std::string& fresh_hex) {
-  w.exec_params("INSERT INTO server_keys (name, key) VALUES ($1, decode($2, 'hex')) ON CONFLICT DO NOTHING", name,
-                fresh_hex);
-  return w.exec_params1("SELECT encode(key, 'hex') FROM server_keys WHERE name = $1", name)[0].as<std::string>();
-}
-
 agenda_slot agenda_of(pqxx::transaction_base& w, std::int64_t occurrence_id, bool lock) {
   agenda_slot s;
   auto r = w.exec_params(

@@ -88,8 +88,6 @@ void approve_case(pqxx::transaction_base& w, std::int64_t case_id, std::int64_t 
 void withdraw_case(pqxx::transaction_base& w, std::int64_t case_id, std::int64_t group_id,
                    const std::string& code_hmac_hex);
 bool code_withdrawn(pqxx::transaction_base& w, const std::string& code_hmac_hex);
-// The server's own key `name`, made on first use from `fresh` (hex).
-std::string server_key(pqxx::transaction_base& w, const std::string& name, const std::string& fresh_hex);
 
 // An occurrence and its agenda's size (locked for a change of its agenda).
 struct agenda_slot {
