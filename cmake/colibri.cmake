@@ -36,3 +36,12 @@ function(colibri_integration_test name)
   add_test(NAME integration.${name} COMMAND colibri_${name}_tests)
   set_tests_properties(integration.${name} PROPERTIES LABELS integration TIMEOUT 600)
 endfunction()
+
+# A long-running service: linked with jemalloc when the build has it
+# (docs/adr/0009-jemalloc.md).
+function(colibri_service target)
+  colibri_warnings(${target})
+  if(TARGET PkgConfig::JEMALLOC)
+    target_link_libraries(${target} PRIVATE PkgConfig::JEMALLOC)
+  endif()
+endfunction()

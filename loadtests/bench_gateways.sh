@@ -4,6 +4,8 @@
 # generator (docs/benchmarks.md): it sends far more per person than a person
 # may, and opens thousands of sockets from a few addresses.
 # Usage: loadtests/bench_gateways.sh start|stop
+# COLIBRI_BENCH_CHAT_BIN: another build of the gateway (an older commit's,
+# for a before/after figure); PGOPTIONS passes through to its sessions.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LOCAL=$ROOT/.local
@@ -11,6 +13,7 @@ case "${1:-start}" in
   start)
     [ -f "$LOCAL/run/chat.pid" ] && kill "$(cat "$LOCAL/run/chat.pid")" 2>/dev/null || true
     pkill -f "$ROOT/build/bin/colibri-chat" 2>/dev/null || true
+    [ -n "${COLIBRI_BENCH_CHAT_BIN:-}" ] && pkill -f "$COLIBRI_BENCH_CHAT_BIN" 2>/dev/null || true
     sleep 0.5
     for port in 8082 8092; do
       (
@@ -25,7 +28,7 @@ case "${1:-start}" in
         COLIBRI_WS_MAX_ANONYMOUS_PER_ADDRESS=1000000
         COLIBRI_LOG_LEVEL=warn
         set +a
-        nohup "$ROOT/build/bin/colibri-chat" >"$LOCAL/log/bench-chat-$port.log" 2>&1 &
+        nohup "${COLIBRI_BENCH_CHAT_BIN:-$ROOT/build/bin/colibri-chat}" >"$LOCAL/log/bench-chat-$port.log" 2>&1 &
         echo $! >"$LOCAL/run/bench-chat-$port.pid"
       )
     done

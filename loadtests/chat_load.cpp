@@ -12,14 +12,22 @@
 //   colibri-chat-load --pg-url URL --gateways 127.0.0.1:8082,127.0.0.1:8092
 //     --clients 1000 --room-size 50 --senders-per-room 1 --rate 2000 --seconds 10
 //   colibri-chat-load ... --idle 20000 --seconds 30   (hold idle sockets)
-//   colibri-chat-load ... --protocol socketio   (a socket.io 4 server, loadtests/compare)
+//   colibri-chat-load ... --protocol socketio|nchan|nats|nats-js   (peers, loadtests/compare)
 //
-// --protocol socketio speaks Engine.IO 4 / Socket.IO 5 frames over the
-// WebSocket transport ("40" to connect, 42[...] events with ack ids) to a
-// server that defines subscribe(room) and send(room, body) and emits
-// event(room, body) to the room. socket.io keeps each sender's messages in
-// order, not a room's, and has no seq: bodies carry "<sender>:<n>:<time>" and
-// each receiver checks every sender's n arrives once, in order, without gap.
+// The peers keep each sender's messages in order, not a room's, and have no
+// seq: their bodies carry "<sender>:<n>:<time>" and each receiver checks that
+// every sender's n arrives once, in order, without a gap.
+// - socketio: Engine.IO 4 / Socket.IO 5 frames over the WebSocket transport
+//   ("40" to connect, 42[...] events with ack ids) to a server that defines
+//   subscribe(room) and send(room, body) and emits event(room, body).
+// - nchan: a WebSocket on /ps/<room> (an nchan_pubsub location): subscribed
+//   once open, a frame sent is published, frames received are the bodies.
+//   The ack of a send is its own copy coming back (after the store, with
+//   Redis storage).
+// - nats: NATS's text protocol over WebSocket (CONNECT, SUB, PUB; MSG), the
+//   subject room.<id>; subscribed at the PONG of the PING after SUB; the ack
+//   is the own copy (echo). nats-js: PUB with a reply inbox to a JetStream
+//   stream over room.> (created by the harness); the ack is the PubAck.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,7 +72,10 @@ struct args {
   double rate = 100;  // messages per second, all senders together
   int seconds = 10;
   bool idle = false;
-  bool socketio = false;  // --protocol socketio
+  enum class protocol { colibri, socketio, nchan, nats, nats_js } proto = protocol::colibri;
+  bool socketio() const { return proto == protocol::socketio; }
+  bool nats() const { return proto == protocol::nats || proto == protocol::nats_js; }
+  bool counted() const { return proto != protocol::colibri; }  // bodies "<sender>:<n>:<time>"
 };
 
 std::int64_t now_us() {
@@ -189,15 +200,35 @@ struct worker {
     }
     sock.set_option(tcp::no_delay(true), ec);  // as a browser's WebSocket: no Nagle wait on small frames
     ws.set_option(bws::stream_base::timeout::suggested(beast::role_type::client));
-    auto [hec] = co_await ws.async_handshake(gw.first, a.socketio ? "/socket.io/?EIO=4&transport=websocket" : "/ws",
-                                             asio::as_tuple(asio::use_awaitable));
+    std::string target = "/ws";
+    if (a.socketio())
+      target = "/socket.io/?EIO=4&transport=websocket";
+    else if (a.proto == args::protocol::nchan)
+      target = "/ps/" + spec.room;
+    else if (a.nats())
+      target = "/";
+    auto [hec] = co_await ws.async_handshake(gw.first, target, asio::as_tuple(asio::use_awaitable));
     if (hec) {
       ++res.connect_failed;
       co_return;
     }
     ++res.connected;
     ws.text(true);
-    if (a.socketio) {
+    std::map<std::int64_t, std::int64_t> last_of;  // peers: each sender's last counter
+    std::int64_t last_seq = -1;
+    bool ready = false;
+    if (a.proto == args::protocol::nchan) {
+      ready = true;  // subscribed once open
+      ++subscribed;
+    } else if (a.nats()) {
+      // Subscribed when the PONG comes back: the server has the SUB.
+      std::string setup = R"(CONNECT {"verbose":false,"pedantic":false,"protocol":1,"echo":true})"
+                          "\r\nSUB " +
+                          subject(spec.room) + " 1\r\n";
+      if (a.proto == args::protocol::nats_js) setup += "SUB _INBOX." + std::to_string(spec.index) + ".* 2\r\n";
+      setup += "PING\r\n";
+      co_await ws.async_write(asio::buffer(setup), asio::use_awaitable);
+    } else if (a.socketio()) {
       // Connect to the namespace at once: the server's open packet may have
       // come with the handshake's answer, into Beast's buffer, never to be
       // read from the socket below.
@@ -209,16 +240,13 @@ struct worker {
       std::string sub = R"({"type":"subscribe","room":")" + spec.room + R"("})";
       co_await ws.async_write(asio::buffer(sub), asio::use_awaitable);
     }
-    std::map<std::int64_t, std::int64_t> last_of;  // socket.io: each sender's last counter
-    std::int64_t last_seq = -1;
-    bool ready = false;
     std::deque<std::int64_t> scheduled;  // of sends not acked yet, in send order
     if (spec.sender) asio::co_spawn(io, send_loop(ws, spec, scheduled, ready), asio::detached);
     // The generator must not be the bottleneck: after the handshake it reads
     // the socket in large chunks and splits the server's frames itself (they
     // are unmasked and never fragmented), instead of one Beast read per frame;
     // frames are read with a cheap scan of the fields it needs.
-    std::string in;
+    std::string in, nats_in;
     std::size_t pos = 0;
     std::array<char, 16384> chunk;
     for (;;) {
@@ -256,10 +284,19 @@ struct worker {
           if (now < end_us) ++res.closed;
           co_return;
         }
-        if (a.socketio) {
+        if (a.socketio()) {
           bool more = co_await socketio_frame(ws, spec, text, now, ready, last_of, scheduled);
           if (more) continue;
           co_return;
+        }
+        if (a.proto == args::protocol::nchan) {
+          counted(text, now, spec, last_of, scheduled);
+          continue;
+        }
+        if (a.nats()) {
+          nats_in.append(text);
+          nats_ops(nats_in, now, spec, ready, last_of, scheduled);
+          continue;
         }
         auto t = field(text, "type");
         if (t == "subscribed") {
@@ -274,12 +311,7 @@ struct worker {
           auto scheduled_at = std::atoll(std::string(field(text, "body")).c_str());
           if (scheduled_at > 0) res.delivery.add(now - scheduled_at);
         } else if (t == "ack") {
-          ++res.acks;
-          // Acks come back in send order on a connection.
-          if (!scheduled.empty()) {
-            res.ack.add(now - scheduled.front());
-            scheduled.pop_front();
-          }
+          ack(now, scheduled);
         } else if (t == "error") {
           if (res.errors++ == 0) std::cerr << "first error frame: " << text << "\n";
         }
@@ -288,6 +320,73 @@ struct worker {
       pos = 0;
       if (now > end_us + 5'000'000) co_return;
     }
+  }
+
+  static std::string subject(const std::string& room) { return "room." + room.substr(room.find(':') + 1); }
+
+  // A peer's body "<sender>:<n>:<time>": every sender's n once, in order,
+  // without a gap. With nchan and core NATS the own copy is the ack.
+  void counted(std::string_view body, std::int64_t now, const client_spec& spec,
+               std::map<std::int64_t, std::int64_t>& last_of, std::deque<std::int64_t>& scheduled) {
+    auto c1 = body.find(':');
+    auto c2 = c1 == std::string_view::npos ? c1 : body.find(':', c1 + 1);
+    if (c2 == std::string_view::npos) {
+      ++res.errors;
+      return;
+    }
+    auto sender = std::atoll(std::string(body.substr(0, c1)).c_str());
+    auto n = std::atoll(std::string(body.substr(c1 + 1, c2 - c1 - 1)).c_str());
+    auto [it, fresh] = last_of.try_emplace(sender, -1);
+    if (n != it->second + 1) ++res.order_errors;
+    it->second = n;
+    ++res.delivered;
+    res.delivery.add(now - std::atoll(std::string(body.substr(c2 + 1)).c_str()));
+    bool echo_ack = a.proto == args::protocol::nchan || a.proto == args::protocol::nats;
+    if (echo_ack && sender == spec.index) ack(now, scheduled);
+  }
+
+  void ack(std::int64_t now, std::deque<std::int64_t>& scheduled) {
+    ++res.acks;
+    // Acks come back in send order on a connection.
+    if (!scheduled.empty()) {
+      res.ack.add(now - scheduled.front());
+      scheduled.pop_front();
+    }
+  }
+
+  // NATS operations, which may span WebSocket frames: consumes the complete
+  // ones. MSG on a room subject is a delivery, on this client's inbox a
+  // JetStream PubAck; PONG answers the PING after SUB. The server's own
+  // PINGs (every 2 minutes) are not answered: runs are shorter.
+  void nats_ops(std::string& buf, std::int64_t now, const client_spec& spec, bool& ready,
+                std::map<std::int64_t, std::int64_t>& last_of, std::deque<std::int64_t>& scheduled) {
+    std::size_t at = 0;
+    for (;;) {
+      auto eol = buf.find("\r\n", at);
+      if (eol == std::string::npos) break;
+      std::string_view line(buf.data() + at, eol - at);
+      if (line.starts_with("MSG ")) {  // MSG <subject> <sid> [reply-to] <bytes>
+        auto bytes = static_cast<std::size_t>(std::atoll(std::string(line.substr(line.rfind(' ') + 1)).c_str()));
+        if (buf.size() < eol + 2 + bytes + 2) break;
+        std::string_view payload(buf.data() + eol + 2, bytes);
+        if (!line.substr(4).starts_with("_INBOX."))
+          counted(payload, now, spec, last_of, scheduled);
+        else if (payload.find("\"error\"") == std::string_view::npos)
+          ack(now, scheduled);
+        else if (res.errors++ == 0)
+          std::cerr << "first error: " << payload << "\n";
+        at = eol + 2 + bytes + 2;
+        continue;
+      }
+      if (line == "PONG" && !ready) {
+        ready = true;
+        ++subscribed;
+      } else if (line.starts_with("-ERR")) {
+        if (res.errors++ == 0) std::cerr << "first error: " << line << "\n";
+      }
+      at = eol + 2;
+    }
+    buf.erase(0, at);
   }
 
   // One Engine.IO/Socket.IO text frame: connected ->
@@ -312,32 +411,15 @@ struct worker {
       co_return true;
     }
     if (text.starts_with("43")) {  // an ack of a send
-      ++res.acks;
-      if (!scheduled.empty()) {
-        res.ack.add(now - scheduled.front());
-        scheduled.pop_front();
-      }
+      ack(now, scheduled);
       co_return true;
     }
     if (text.starts_with("42[\"event\"") && ready) {
       // 42["event","<room>","<sender>:<n>:<time>"]
       auto end = text.rfind('"');
       auto start = end == std::string_view::npos || end == 0 ? end : text.rfind('"', end - 1);
-      auto body =
-          start == std::string_view::npos ? std::string() : std::string(text.substr(start + 1, end - start - 1));
-      auto c1 = body.find(':');
-      auto c2 = c1 == std::string::npos ? c1 : body.find(':', c1 + 1);
-      if (c2 == std::string::npos) {
-        ++res.errors;
-        co_return true;
-      }
-      auto sender = std::atoll(body.substr(0, c1).c_str());
-      auto n = std::atoll(body.substr(c1 + 1, c2 - c1 - 1).c_str());
-      auto [it, fresh] = last_of.try_emplace(sender, -1);
-      if (n != it->second + 1) ++res.order_errors;
-      it->second = n;
-      ++res.delivered;
-      res.delivery.add(now - std::atoll(body.substr(c2 + 1).c_str()));
+      counted(start == std::string_view::npos ? std::string_view() : text.substr(start + 1, end - start - 1), now, spec,
+              last_of, scheduled);
       co_return true;
     }
     if (text.starts_with("44") || text.starts_with("1")) {  // a connect error, a close
@@ -357,7 +439,7 @@ struct worker {
                             const bool& ready) {
     asio::steady_timer t(io);
     // Wait until this process's clients are subscribed, then keep a fixed schedule.
-    while (((subscribed < total && now_us() < start_us) || (a.socketio && !ready)) && now_us() < end_us) {
+    while (((subscribed < total && now_us() < start_us) || (a.counted() && !ready)) && now_us() < end_us) {
       t.expires_after(std::chrono::milliseconds(10));
       co_await t.async_wait(asio::use_awaitable);
     }
@@ -371,11 +453,26 @@ struct worker {
       }
       // The body is the scheduled time: receivers measure from it (socket.io:
       // the sender and its counter first, for the per-sender check).
-      std::string msg =
-          a.socketio ? "42" + std::to_string(k + 1) + "[\"send\",\"" + spec.room + "\",\"" +
-                           std::to_string(spec.index) + ":" + std::to_string(k) + ":" + std::to_string(next) + "\"]"
-                     : R"({"type":"send","room":")" + spec.room + R"(","body":")" + std::to_string(next) +
-                           R"(","client_msg_id":")" + std::to_string(spec.index) + "-" + std::to_string(k) + "\"}";
+      std::string counter = std::to_string(spec.index) + ":" + std::to_string(k) + ":" + std::to_string(next), msg;
+      switch (a.proto) {
+        case args::protocol::colibri:
+          msg = R"({"type":"send","room":")" + spec.room + R"(","body":")" + std::to_string(next) +
+                R"(","client_msg_id":")" + std::to_string(spec.index) + "-" + std::to_string(k) + "\"}";
+          break;
+        case args::protocol::socketio:
+          msg = "42" + std::to_string(k + 1) + "[\"send\",\"" + spec.room + "\",\"" + counter + "\"]";
+          break;
+        case args::protocol::nchan:
+          msg = counter;
+          break;
+        case args::protocol::nats:
+          msg = "PUB " + subject(spec.room) + " " + std::to_string(counter.size()) + "\r\n" + counter + "\r\n";
+          break;
+        case args::protocol::nats_js:
+          msg = "PUB " + subject(spec.room) + " _INBOX." + std::to_string(spec.index) + "." + std::to_string(k) + " " +
+                std::to_string(counter.size()) + "\r\n" + counter + "\r\n";
+          break;
+      }
       ++res.sent;
       scheduled.push_back(next);
       auto [ec, n] = co_await ws.async_write(asio::buffer(msg), asio::as_tuple(asio::use_awaitable));
@@ -418,11 +515,18 @@ int main(int argc, char** argv) {
     else if (k == "--procs")
       a.procs = std::stoi(v);
     else if (k == "--protocol") {
-      if (v != "colibri" && v != "socketio") {
-        std::cerr << "--protocol colibri|socketio\n";
+      using p = args::protocol;
+      const std::map<std::string, p> names = {{"colibri", p::colibri},
+                                              {"socketio", p::socketio},
+                                              {"nchan", p::nchan},
+                                              {"nats", p::nats},
+                                              {"nats-js", p::nats_js}};
+      auto it = names.find(v);
+      if (it == names.end()) {
+        std::cerr << "--protocol colibri|socketio|nchan|nats|nats-js\n";
         return 2;
       }
-      a.socketio = v == "socketio";
+      a.proto = it->second;
     } else if (k == "--idle") {
       a.idle = true;
       a.clients = std::stoi(v);
@@ -447,7 +551,7 @@ int main(int argc, char** argv) {
   setrlimit(RLIMIT_NOFILE, &rl);
 
   // Time to connect (socket.io takes three exchanges before it is subscribed).
-  auto start = now_us() + 3'000'000 + static_cast<std::int64_t>(a.clients) * (a.socketio ? 2000 : 300);
+  auto start = now_us() + 3'000'000 + static_cast<std::int64_t>(a.clients) * (a.socketio() ? 2000 : 300);
   auto end = start + static_cast<std::int64_t>(a.seconds) * 1'000'000;
   std::vector<std::pair<pid_t, std::string>> children;
   for (int p = 0; p < a.procs; ++p) {

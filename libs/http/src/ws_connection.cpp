@@ -81,34 +81,32 @@ awaitable<std::optional<ws_frame>> ws_connection::read() {
       case kind::need_more:
         break;
     }
-    // Need more bytes. An idle socket waits without a buffer.
-    if (reader_.empty()) {
+    // Need more bytes. The wait is a read into the connection's own small
+    // buffer: an idle socket holds no heap buffer, and unlike a readiness
+    // wait (an epoll_ctl each time in Asio) a pending read costs no system
+    // call to arm; a client's frame usually fits, and is all of it.
+    if (reader_.empty())
       reader_.release();
-      auto [ec] = co_await sock_.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
-      if (ec || dead_) {
-        finish();
-        co_return std::nullopt;
-      }
-    } else {
+    else
       reader_.compact();
-    }
-    auto want = std::max(k_read_chunk, reader_.buffered());  // doubles for a large frame
-    boost::system::error_code ec;
-    auto n = sock_.read_some(asio::buffer(reader_.reserve(want), want), ec);
-    reader_.commit(ec ? 0 : n);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      auto [wec] = co_await sock_.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
-      if (wec || dead_) {
-        finish();
-        co_return std::nullopt;
-      }
-      continue;
-    }
-    if (ec) {  // EOF or reset: the peer is gone, with or without a close frame
+    auto [ec, n] = co_await sock_.async_read_some(asio::buffer(first_), asio::as_tuple(asio::use_awaitable));
+    if (ec || dead_) {  // EOF or reset: the peer is gone, with or without a close frame
       finish();
       co_return std::nullopt;
     }
     heard_ = true;
+    std::copy_n(first_.data(), n, reader_.reserve(n));
+    reader_.commit(n);
+    if (n < first_.size()) continue;
+    // More may be waiting: the rest in one system call (doubling for a large frame).
+    auto want = std::max(k_read_chunk, reader_.buffered());
+    boost::system::error_code rec;
+    auto m = sock_.read_some(asio::buffer(reader_.reserve(want), want), rec);
+    reader_.commit(rec ? 0 : m);
+    if (rec && rec != asio::error::would_block && rec != asio::error::try_again) {
+      finish();
+      co_return std::nullopt;
+    }
   }
 }
 

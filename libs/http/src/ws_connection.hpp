@@ -83,7 +83,8 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
   asio::steady_timer keepalive_;
   std::unique_ptr<asio::steady_timer> close_timer_;
   ws_reader reader_;
-  std::vector<out_frame> out_;  // from out_head_: queued; a deque would allocate even when empty
+  std::array<char, 256> first_;  // where a read waits (see read())
+  std::vector<out_frame> out_;   // from out_head_: queued; a deque would allocate even when empty
   std::size_t out_head_ = 0;
   std::size_t out_offset_ = 0;  // bytes of out_[out_head_] already written
   // Every ping gets its pong while few are waiting to leave; past

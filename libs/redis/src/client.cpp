@@ -43,12 +43,29 @@ struct watcher : std::enable_shared_from_this<watcher> {
       self->arm_read();
     });
   }
+  // Commands queued in one turn of the strand leave in one write: hiredis
+  // asks for a write per command, the first posts an attempt and the others
+  // find it pending. The socket is nearly always writable, so the attempt is
+  // made at once; only when the kernel refuses part of it (hiredis asks
+  // again from inside the write) does it wait for writability. Waiting each
+  // time instead cost an epoll_ctl and a reactor round per command.
   void arm_write() {
     if (dead || writing || !want_write) return;
     writing = true;
+    if (!blocked) {
+      asio::post(sd.get_executor(), [self = shared_from_this()] {
+        self->writing = false;
+        if (self->dead || !self->want_write) return;
+        self->blocked = true;  // a request from inside the write waits
+        redisAsyncHandleWrite(self->ac);
+        if (!self->writing) self->blocked = false;
+      });
+      return;
+    }
     sd.async_wait(asio::posix::stream_descriptor::wait_write,
                   [self = shared_from_this()](boost::system::error_code ec) {
                     self->writing = false;
+                    self->blocked = false;
                     if (self->dead || ec) return;
                     if (self->want_write) redisAsyncHandleWrite(self->ac);
                     self->arm_write();
@@ -79,6 +96,7 @@ struct watcher : std::enable_shared_from_this<watcher> {
   asio::posix::stream_descriptor sd;
   redisAsyncContext* ac;
   bool want_read = false, want_write = false, reading = false, writing = false, dead = false;
+  bool blocked = false;  // the last write attempt left bytes: wait for writability
 };
 
 class connection : public std::enable_shared_from_this<connection> {
