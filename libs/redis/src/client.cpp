@@ -58,6 +58,9 @@ struct watcher : std::enable_shared_from_this<watcher> {
         if (self->dead || !self->want_write) return;
         self->blocked = true;  // a request from inside the write waits
         redisAsyncHandleWrite(self->ac);
+        // Still wanting without having asked again: the connect is still in
+        // progress (hiredis returns and expects the next writability).
+        if (!self->writing && self->want_write) self->arm_write();
         if (!self->writing) self->blocked = false;
       });
       return;
