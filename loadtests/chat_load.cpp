@@ -451,7 +451,7 @@ struct worker {
         t.expires_after(std::chrono::microseconds(wait));
         co_await t.async_wait(asio::use_awaitable);
       }
-      // The body is the scheduled time: receivers measure from it (socket.io:
+      // The body is the scheduled time: receivers measure from it (the peers:
       // the sender and its counter first, for the per-sender check).
       std::string counter = std::to_string(spec.index) + ":" + std::to_string(k) + ":" + std::to_string(next), msg;
       switch (a.proto) {
