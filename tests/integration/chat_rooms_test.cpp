@@ -6,6 +6,7 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -62,6 +63,90 @@ TEST_F(ChatRooms, ARetriedSendAfterADroppedConnectionIsStoredOnce) {
   EXPECT_EQ(info(again).event_id, first.event_id);
   EXPECT_EQ(json_at(again, "duplicate"), "true");
   EXPECT_EQ(sql("SELECT count(*) FROM room_events"), "1\n");
+}
+
+// A socket does not wait for one send's ack before the next is read: its
+// sends are in flight together (pipeline.hpp). What the client sees must not
+// change: each room's seqs in the order sent, the answers in the order of the
+// frames (errors included), a retry answered with its first event, and a
+// frame of another type handled after the sends before it.
+TEST_F(ChatRooms, PipelinedSendsAreStoredAndAnsweredInTheOrderSent) {
+  auto ga = group("pipeline a");
+  auto gb = group("pipeline b");
+  auto gc = group("pas membre");
+  auto writer = user("pipewriter");
+  auto reader = user("pipereader");
+  member(ga, writer.second);
+  member(gb, writer.second);
+  member(ga, reader.second);
+  std::string a = "group:" + ga, b = "group:" + gb, c = "group:" + gc;
+  auto r = connect(gateways_[1]->port(), reader.first);
+  r->send(R"({"type":"subscribe","room":")" + a + R"(","since":0})");
+  ASSERT_EQ(info(r->read().value_or("")).type, "subscribed");
+
+  auto w = connect(gateways_[0]->port(), writer.first);
+  constexpr int n = 300;
+  std::vector<std::string> expect(n + 1);  // per id: "ack a", "ack b", "dup", "body", "forbidden"
+  std::vector<int> sent_to_a;              // the ids of the messages stored in a, in order
+  std::string batch;
+  for (int id = 1; id <= n; ++id) {
+    std::string room = id % 2 ? a : b, body = "m" + std::to_string(id), cmid = "p" + std::to_string(id);
+    if (id % 25 == 0) {
+      body.clear();
+      expect[id] = "body";
+    } else if (id % 40 == 0) {
+      room = c;
+      expect[id] = "forbidden";
+    } else if (id % 33 == 0) {
+      cmid = "p" + std::to_string(id - 2);  // a retry of a message two frames earlier, same room
+      expect[id] = "dup";
+    } else {
+      expect[id] = room == a ? "ack a" : "ack b";
+      if (room == a) sent_to_a.push_back(id);
+    }
+    w->send(R"({"type":"send","id":)" + std::to_string(id) + R"(,"room":")" + room + R"(","body":")" + body +
+            R"(","client_msg_id":")" + cmid + "\"}");
+  }
+  w->send(R"({"type":"history","id":"h","room":")" + a + R"(","limit":200})");
+
+  std::map<std::string, std::int64_t> last_seq{{a, 0}, {b, 0}};
+  std::map<int, std::int64_t> seq_of;
+  w->ignore_type("event");
+  for (int id = 1; id <= n; ++id) {
+    auto f = w->read().value_or("");
+    ASSERT_EQ(json_at(f, "id"), std::to_string(id)) << f;
+    auto type = json_at(f, "type").value_or("");
+    if (expect[id] == "body" || expect[id] == "forbidden") {
+      EXPECT_EQ(type, "error") << f;
+      EXPECT_EQ(json_at(f, expect[id] == "body" ? "field" : "code"), expect[id]) << f;
+      continue;
+    }
+    ASSERT_EQ(type, "ack") << f;
+    auto seq = std::stoll(json_at(f, "seq").value_or("0"));
+    if (expect[id] == "dup") {
+      EXPECT_EQ(json_at(f, "duplicate"), "true") << f;
+      EXPECT_EQ(seq, seq_of[id - 2]) << f;
+      continue;
+    }
+    auto room = json_at(f, "room").value_or("");
+    EXPECT_EQ(room, expect[id] == "ack a" ? a : b) << f;
+    EXPECT_EQ(seq, last_seq[room] + 1) << "id " << id << ": " << f;
+    last_seq[room] = seq;
+    seq_of[id] = seq;
+  }
+  auto h = w->read().value_or("");
+  ASSERT_EQ(json_at(h, "id"), "h") << h.substr(0, 200);
+  ASSERT_EQ(json_at(h, "type"), "history");
+  for (std::size_t k = 0; k < sent_to_a.size(); ++k)
+    EXPECT_EQ(json_at(h, "events." + std::to_string(k) + ".body"), "m" + std::to_string(sent_to_a[k])) << k;
+  EXPECT_FALSE(json_at(h, "events." + std::to_string(sent_to_a.size()) + ".body"));
+
+  // The member on the other gateway: every event of a once, in the order sent.
+  for (std::size_t k = 0; k < sent_to_a.size(); ++k) {
+    auto f = r->read().value_or("");
+    EXPECT_EQ(json_at(f, "seq"), std::to_string(k + 1)) << f;
+    EXPECT_EQ(json_at(f, "body"), "m" + std::to_string(sent_to_a[k])) << f;
+  }
 }
 
 TEST_F(ChatRooms, NonMembersAndMutedMembersAreRefusedAndTheSocketStaysUsable) {
@@ -256,12 +341,17 @@ TEST_F(ChatRooms, ASlowConsumerIsClosedWith4008WhileOthersKeepTheirDelivery) {
   // The slow client reads nothing while 1500 large messages go by.
   std::string body(3900, 'x');
   auto w = connect(gateways_[1]->port(), writer_u.first);
+  // The writer keeps 4 sends unacknowledged: the fast reader's outbox (64
+  // KiB here) holds 16 of these messages, and a burst of more than that at
+  // once would close even a fast reader (the socket pipelines 32 sends).
   std::thread writer([&] {
-    for (int m = 0; m < 1500; ++m)
-      w->send(R"({"type":"send","room":")" + room + R"(","body":")" + body + R"(","client_msg_id":"w)" +
-              std::to_string(m) + "\"}");
     int acks = 0;
-    while (acks < 1500) {
+    for (int m = 0; m < 1500 || acks < 1500;) {
+      if (m < 1500 && m - acks < 4) {
+        w->send(R"({"type":"send","room":")" + room + R"(","body":")" + body + R"(","client_msg_id":"w)" +
+                std::to_string(m++) + "\"}");
+        continue;
+      }
       auto f = w->read(std::chrono::seconds(30));
       if (!f) break;
       if (info(*f).type == "ack") ++acks;

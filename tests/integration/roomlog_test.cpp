@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -106,6 +107,35 @@ TEST_F(RoomLog, TwoWritersManyRoomsNoHolesAndEveryAckIsARow) {
   EXPECT_LT(commits, 1000) << "3000 appends should share commits";
   db_a.stop();
   db_b.stop();
+}
+
+// A socket's pipelined sends queue in order; with several small batches in
+// flight, one author's appends in a room must still get their seqs in the
+// order queued (the batcher never runs one author's room in two batches at
+// once), while other authors' batches run beside them.
+TEST_F(RoomLog, OneAuthorsAppendsInARoomCommitInTheOrderQueuedWithBatchesInFlight) {
+  pg::pool db({url_, 4, 100000, 2});
+  asio::io_context io;
+  roomlog::options o;
+  o.batch_max = 2;
+  o.batch_delay = std::chrono::microseconds(0);
+  o.max_inflight = 4;
+  auto log = roomlog::room_log::create(io.get_executor(), db, nullptr, o);
+  std::vector<roomlog::append_request> reqs;
+  for (int i = 0; i < 600; ++i) reqs.push_back(msg("group:1", 1 + i % 3, "o" + std::to_string(i)));
+  std::vector<roomlog::append_result> out;
+  std::atomic<int> failures{0};
+  spawn_appends(io, log, reqs, out, failures);
+  io.run_for(std::chrono::seconds(60));
+  EXPECT_EQ(failures.load(), 0);
+  std::map<std::int64_t, std::int64_t> last;  // author -> last seq seen
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto author = 1 + static_cast<std::int64_t>(i % 3);
+    EXPECT_GT(out[i].ev.seq, last[author]) << "request " << i << " of author " << author;
+    last[author] = out[i].ev.seq;
+  }
+  EXPECT_EQ(scalar("SELECT max(seq) FROM room_events WHERE room = 'group:1'"), 600);
+  db.stop();
 }
 
 TEST_F(RoomLog, ARetriedSendIsStoredOnceWhereverItIsRetried) {

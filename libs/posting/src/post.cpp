@@ -211,9 +211,10 @@ awaitable<core::result<outcome>> post(doors d, room_policy& policy, request r) {
   a.target_seq = r.target_seq;
   a.emoji = r.emoji;
   a.on = r.on;
+  co_await policy.before_append();
   auto res = co_await d.log.append(std::move(a));
   if (!res) co_return res.err();
-  outcome o{res->ev, res->duplicate, false, 0};
+  outcome o{res->ev, res->duplicate, false, 0, std::move(res->frame)};
   bool direct = r.room.starts_with("dm:");
   if (r.kind == kind::message && !res->duplicate && (replied || !r.mentions.empty() || direct)) {
     auto job = [ev = res->ev, replied, mentions = r.mentions](pqxx::connection& c) {

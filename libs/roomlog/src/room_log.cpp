@@ -203,7 +203,10 @@ room_log::room_log(asio::any_io_executor ex, pg::pool& db, redis::publisher* pub
       if (pub && !r.duplicate) pub->publish(room_channel(r.ev.room), r.frame);
     }
   };
-  batch_ = appender::create(std::move(ex), db, std::move(job), bo, std::move(committed));
+  // One author's requests in a room never in two batches at once: a door
+  // with several appends in flight (the socket's pipeline) keeps their order.
+  auto key = [](const append_request& r) { return r.room + '\n' + std::to_string(r.author_id.value_or(0)); };
+  batch_ = appender::create(std::move(ex), db, std::move(job), bo, std::move(committed), std::move(key));
 }
 
 awaitable<core::result<append_result>> room_log::append(append_request r) {

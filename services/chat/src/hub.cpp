@@ -248,14 +248,18 @@ void hub::on_message(std::string_view channel, std::string_view frame) {
       if (auto s = w.lock()) s->post_event(r.name, 0, shared);
     return;
   }
-  auto n = *seq->as_int();
+  event_locked(room, r, *seq->as_int(), std::move(shared));
+}
+
+void hub::event_locked(const std::string& room, room_state& r, std::int64_t n,
+                       std::shared_ptr<const std::string> frame) {
   if (!r.ready || n > r.last + 1) {
-    if (r.early.size() < 10000) r.early.emplace(n, shared);
-    if (r.ready) schedule_fill(room, 50ms);  // give a late Redis message a moment, then ask PostgreSQL
+    if (r.early.size() < 10000) r.early.emplace(n, std::move(frame));
+    if (r.ready) schedule_fill(room, 50ms, true);  // give a late Redis message a moment, then ask PostgreSQL
     return;
   }
   if (n <= r.last) return;  // already delivered
-  deliver_locked(room, r, n, shared);
+  deliver_locked(room, r, n, std::move(frame));
   drain_locked(room, r);
 }
 
@@ -274,7 +278,7 @@ void hub::drain_locked(const std::string& room, room_state& r) {
       continue;
     }
     if (it->first != r.last + 1) {
-      schedule_fill(room, 50ms);
+      schedule_fill(room, 50ms, true);
       return;
     }
     auto frame = it->second;
@@ -285,10 +289,11 @@ void hub::drain_locked(const std::string& room, room_state& r) {
 }
 
 // Called with mutex_ held.
-void hub::schedule_fill(const std::string& room, std::chrono::milliseconds delay) {
+void hub::schedule_fill(const std::string& room, std::chrono::milliseconds delay, bool gap_only) {
   auto found = rooms_.find(room);
   if (found == rooms_.end()) return;
   auto& r = found->second;
+  if (!gap_only) r.must_read = true;
   if (r.filling) return;
   r.filling = true;
   asio::co_spawn(ex_, fill(room, delay), [self = shared_from_this(), room](std::exception_ptr ep) {
@@ -306,7 +311,7 @@ awaitable<void> hub::fill(std::string room, std::chrono::milliseconds delay) {
   asio::steady_timer t(ex_);
   t.expires_after(delay);
   co_await t.async_wait(asio::use_awaitable);
-  for (;;) {
+  for (bool first = true;; first = false) {
     std::int64_t from;
     {
       std::lock_guard lk(mutex_);
@@ -316,6 +321,13 @@ awaitable<void> hub::fill(std::string room, std::chrono::milliseconds delay) {
         it->second.filling = false;  // init() drains and fills once ready
         co_return;
       }
+      // Waiting for a gap that has closed meanwhile (the late message came,
+      // or this gateway's own commit was early): nothing to read.
+      if (first && !it->second.must_read && it->second.early.empty()) {
+        it->second.filling = false;
+        co_return;
+      }
+      it->second.must_read = false;
       from = it->second.last;
     }
     auto page = co_await source_->read_after(room, from, 500);

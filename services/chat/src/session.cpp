@@ -145,8 +145,21 @@ void session::on_event(const std::string& room, std::int64_t seq, std::shared_pt
   deliver(std::move(frame));
 }
 
+namespace {
+
+bool is_post(std::string_view type) { return type == "send" || type == "edit" || type == "delete" || type == "react"; }
+
+}  // namespace
+
 awaitable<void> session::handle(const std::string& text) {
   auto doc = json::parse(text);
+  // A post takes its turn in the pipeline; any other frame is handled once
+  // the posts read before it are answered.
+  if (pipe_ && pipe_->in_flight() > 0) {
+    const json::value* type = doc && user_id_ != 0 ? doc->find("type") : nullptr;
+    const std::string* name = type ? type->as_string() : nullptr;
+    if (!name || !is_post(*name)) co_await pipe_->drained();
+  }
   if (!doc) co_return send_error(nullptr, doc.err());
   if (!doc->as_object())
     co_return send_error(nullptr,
@@ -189,8 +202,7 @@ awaitable<void> session::handle(const std::string& text) {
   }
   if (*type == "subscribe") co_return co_await subscribe(id, f);
   if (*type == "unsubscribe") co_return co_await unsubscribe(id, f);
-  if (*type == "send") co_return co_await send(id, f);
-  if (*type == "edit" || *type == "delete" || *type == "react") co_return co_await change(id, *type, f);
+  if (is_post(*type)) co_return co_await start_post(id, *type, f);
   if (*type == "history") co_return co_await history(id, f);
   if (*type == "typing") co_return co_await typing(f);
   if (*type == "read") co_return co_await mark_read(f);
@@ -281,6 +293,10 @@ awaitable<void> session::hello(const std::string* id, const std::string& token,
 }
 
 void session::send_error(const std::string* id, const core::error& e, bool fatal) {
+  deliver(error_frame(id, e, fatal));
+}
+
+std::shared_ptr<const std::string> session::error_frame(const std::string* id, const core::error& e, bool fatal) const {
   core::lang l = core::lang::fr;
   core::parse_lang(locale_, l);
   json::writer w;
@@ -290,7 +306,7 @@ void session::send_error(const std::string* id, const core::error& e, bool fatal
   if (!e.field.empty()) w.field("field", e.field);
   if (fatal) w.field("fatal", true);
   w.end_object();
-  deliver(std::make_shared<const std::string>(w.release()));
+  return std::make_shared<const std::string>(w.release());
 }
 
 }  // namespace colibri::chat

@@ -111,14 +111,14 @@ awaitable<void> session::unsubscribe(const std::string* id, json::fields& f) {
   co_return;
 }
 
-awaitable<void> session::send(const std::string* id, json::fields& f) {
+core::result<posting::request> session::send_request(json::fields& f) {
   auto room = f.text("room", json::required, 1, 64);
   auto body = f.text("body", json::required, 1, gw_->settings().max_body_code_points);
   auto cmid = f.text("client_msg_id", json::required, 1, 64);
   auto reply_to = f.integer("reply_to", json::optional, 1, k_max_id);
   auto structure_id = f.integer("structure_id", json::optional, 1, k_max_id);
   auto mentions = f.integers("mentions", json::optional, 1, k_max_id, posting::k_max_mentions, 0);
-  if (auto e = f.error()) co_return send_error(id, *e);
+  if (auto e = f.error()) return *e;
   posting::request r;
   r.author_id = user_id_;
   r.room = *room;
@@ -128,10 +128,10 @@ awaitable<void> session::send(const std::string* id, json::fields& f) {
   r.reply_to = reply_to;
   r.structure_id = structure_id;
   r.mentions = mentions.value_or(std::vector<std::int64_t>{});
-  co_await post(id, std::move(r));
+  return r;
 }
 
-awaitable<void> session::change(const std::string* id, const std::string& type, json::fields& f) {
+core::result<posting::request> session::change_request(const std::string& type, json::fields& f) {
   auto room = f.text("room", json::required, 1, 64);
   auto seq = f.integer("seq", json::required, 1, k_max_id);
   posting::request r;
@@ -142,10 +142,60 @@ awaitable<void> session::change(const std::string* id, const std::string& type, 
     r.emoji = f.text("emoji", json::required, 1, 16);
     r.on = f.boolean("on", json::required);
   }
-  if (auto e = f.error()) co_return send_error(id, *e);
+  if (auto e = f.error()) return *e;
   r.room = *room;
   r.target_seq = seq;
-  co_await post(id, std::move(r));
+  return r;
+}
+
+// The session's posting policy for one post: its append waits for the turn
+// of every post read before it on this socket.
+class session::ticketed : public posting::room_policy {
+ public:
+  ticketed(session& s, std::uint64_t ticket) : s_(s), ticket_(ticket) {}
+  awaitable<core::result<room_access>> writable(std::int64_t user_id, const std::string& room) override {
+    return s_.writable(user_id, room);
+  }
+  awaitable<posting::watched_rules> watched(std::int64_t group_id) override { return s_.watched(group_id); }
+  awaitable<void> before_append() override {
+    co_await s_.pipe_->turn(ticket_);
+    // Passed once this handler has queued the append (posting::post awaits
+    // nothing in between), so the next post's append queues after it.
+    asio::post(s_.ws_->executor(), [self = s_.shared_from_this(), t = ticket_] { self->pipe_->pass(t); });
+  }
+
+ private:
+  session& s_;
+  std::uint64_t ticket_;
+};
+
+awaitable<void> session::start_post(const std::string* id, const std::string& type, json::fields& f) {
+  if (!pipe_)
+    pipe_ = std::make_unique<pipeline>(ws_->executor(), k_posts_in_flight,
+                                       [this](pipeline::answer a) { deliver(std::move(a)); });
+  // Waits while the socket has as many posts in flight as allowed: reading
+  // stops, and the client's own socket buffers hold what it sends next.
+  auto ticket = co_await pipe_->start();
+  auto r = type == "send" ? send_request(f) : change_request(type, f);
+  if (!r) co_return pipe_->finish(ticket, error_frame(id, r.err()));
+  std::optional<std::string> id_copy;
+  if (id) id_copy = *id;
+  asio::co_spawn(ws_->executor(), run_post(ticket, std::move(id_copy), std::move(*r)), asio::detached);
+}
+
+awaitable<void> session::run_post(std::uint64_t ticket, std::optional<std::string> id, posting::request r) {
+  auto self = shared_from_this();  // alive until answered, even once the socket is gone
+  const std::string* idp = id ? &*id : nullptr;
+  pipeline::answer a;
+  try {
+    a = co_await post(idp, ticket, std::move(r));
+  } catch (const core::dependency_unavailable&) {
+    a = error_frame(idp, core::default_error(core::errc::unavailable));
+  } catch (const std::exception& e) {
+    log::error("post failed", {{"error", e.what()}, {"user_id", user_id_}});
+    a = error_frame(idp, core::default_error(core::errc::internal));
+  }
+  pipe_->finish(ticket, std::move(a));
 }
 
 awaitable<core::result<room_access>> session::writable(std::int64_t, const std::string& room) {
@@ -164,19 +214,21 @@ awaitable<posting::watched_rules> session::watched(std::int64_t group_id) {
   co_return co_await gw_->watched_words(group_id);
 }
 
-awaitable<void> session::post(const std::string* id, posting::request r) {
+awaitable<std::shared_ptr<const std::string>> session::post(const std::string* id, std::uint64_t ticket,
+                                                            posting::request r) {
   auto d = gw_->doors();
   auto room = r.room;
   auto cmid = r.client_msg_id.value_or("");
-  auto res = co_await posting::post(d, *this, std::move(r));
+  ticketed policy(*this, ticket);
+  auto res = co_await posting::post(d, policy, std::move(r));
   if (!res) {
     // Refused over the rate limit again and again: the client ignores the
     // errors, and is closed.
     if (res.err().code == core::errc::rate_limited && ++rate_strikes_ > gw_->settings().rate_strikes_before_close) {
       close(close_code::rate_limited, "rate limited");
-      co_return;
+      co_return nullptr;
     }
-    co_return send_error(id, res.err());
+    co_return error_frame(id, res.err());
   }
   rate_strikes_ = 0;
   json::writer w;
@@ -185,16 +237,26 @@ awaitable<void> session::post(const std::string* id, posting::request r) {
     if (id) w.key("id").raw(*id);
     w.field("room", room).field("client_msg_id", cmid);
     w.field("held_post_id", res->held_id).end_object();
-    co_return deliver(std::make_shared<const std::string>(w.release()));
+    co_return std::make_shared<const std::string>(w.release());
   }
-  // The ack means committed; the event itself comes back like everyone's.
+  // The ack means committed. The event reaches the sender's own socket
+  // with it, in one write, when it is the next of the room for this socket;
+  // otherwise (an earlier event still on its way) it comes like everyone's.
+  if (!res->duplicate) own_event(res->ev.room, res->ev.seq, std::move(res->frame));
   w.begin_object().field("type", "ack");
   if (id) w.key("id").raw(*id);
   w.field("room", res->ev.room).field("seq", res->ev.seq).field("event_id", res->ev.id);
   w.field("at", core::format_rfc3339_ms(res->ev.at_ms));
   if (res->duplicate) w.field("duplicate", true);
   w.end_object();
-  deliver(std::make_shared<const std::string>(w.release()));
+  co_return std::make_shared<const std::string>(w.release());
+}
+
+void session::own_event(const std::string& room, std::int64_t seq, std::string frame) {
+  auto it = subs_.find(room);
+  if (it == subs_.end() || it->second.backfilling || it->second.cursor != seq - 1) return;
+  it->second.cursor = seq;  // the hub's copy, from Redis, is then skipped
+  deliver(std::make_shared<const std::string>(std::move(frame)));
 }
 
 awaitable<void> session::history(const std::string* id, json::fields& f) {

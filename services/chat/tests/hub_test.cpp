@@ -234,6 +234,27 @@ TEST_F(HubTest, EventsReachEveryListenerOnceAndInOrderWhateverTheDoorbellDoes) {
   EXPECT_GE(source->read_after_calls, 1);
 }
 
+TEST_F(HubTest, AGapClosedBeforeItsCatchUpReadsNothingFromTheRecord) {
+  auto h = make_hub();
+  auto r = std::make_shared<recorder>(1);
+  auto a = start_join(h, "group:1", r);
+  ASSERT_TRUE(run_until([&] { return a->done; }));
+  std::vector<std::string> frames;
+  for (int i = 0; i < 3; ++i) frames.push_back(source->append("group:1"));
+  auto reads = source->read_after_calls;
+  h->on_message("colibri:room:group:1", frames[1]);  // 2 early: a catch-up is scheduled
+  EXPECT_TRUE(r->seqs.empty());
+  h->on_message("colibri:room:group:1", frames[0]);  // the late 1 closes the gap
+  h->on_message("colibri:room:group:1", frames[2]);
+  EXPECT_EQ(r->seqs, (std::vector<std::int64_t>{1, 2, 3}));
+  for (int i = 0; i < 4; ++i) {
+    io.restart();
+    io.run_for(30ms);
+  }
+  EXPECT_EQ(source->read_after_calls, reads);
+  EXPECT_EQ(r->seqs, (std::vector<std::int64_t>{1, 2, 3}));
+}
+
 TEST_F(HubTest, WithoutTheDoorbellRoomsAreReadFromTheRecordAndALeaverGetsNothingMore) {
   auto h = make_hub({.poll_every = 10ms});
   auto r1 = std::make_shared<recorder>(1), r2 = std::make_shared<recorder>(2);

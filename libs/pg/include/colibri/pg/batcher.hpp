@@ -9,11 +9,19 @@
 // request; at most max_inflight batches run at once, and what queued meanwhile
 // leaves as soon as one returns. Past queue_max waiting requests, run() throws
 // pg::unavailable at once.
+//
+// With a key function, requests of one key never run in two batches at once:
+// a request whose key is in a batch in flight waits for the next batch, with
+// every later request of its key (the room log: one author's messages in a
+// room commit in the order they were queued, even when several are in flight).
 #include <chrono>
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -36,10 +44,11 @@ class batcher : public std::enable_shared_from_this<batcher<In, Out>> {
   // On the batcher's strand, once a batch's job returned and before its
   // callers resume; batches are handed over in the order their jobs return.
   using done_fn = std::function<void(std::vector<Out>&)>;
+  using key_fn = std::function<std::string(const In&)>;
 
   static std::shared_ptr<batcher> create(asio::any_io_executor ex, pool& db, job_fn job, batcher_options o = {},
-                                         done_fn done = {}) {
-    return std::shared_ptr<batcher>(new batcher(std::move(ex), db, std::move(job), o, std::move(done)));
+                                         done_fn done = {}, key_fn key = {}) {
+    return std::shared_ptr<batcher>(new batcher(std::move(ex), db, std::move(job), o, std::move(done), std::move(key)));
   }
 
   // The request's result; rethrows what the batch's job threw.
@@ -64,11 +73,12 @@ class batcher : public std::enable_shared_from_this<batcher<In, Out>> {
     std::function<void(std::exception_ptr, Out)> complete;
   };
 
-  batcher(asio::any_io_executor ex, pool& db, job_fn job, batcher_options o, done_fn done)
+  batcher(asio::any_io_executor ex, pool& db, job_fn job, batcher_options o, done_fn done, key_fn key)
       : strand_(asio::make_strand(ex)),
         db_(db),
         job_(std::move(job)),
         done_(std::move(done)),
+        key_(std::move(key)),
         opts_(o),
         timer_(strand_) {}
 
@@ -83,17 +93,20 @@ class batcher : public std::enable_shared_from_this<batcher<In, Out>> {
 
   void maybe_flush() {
     while (!pending_.empty() && inflight_ < opts_.max_inflight && (due_ || pending_.size() >= opts_.batch_max)) {
-      auto n = std::min(pending_.size(), opts_.batch_max);
-      std::vector<pending> batch(std::make_move_iterator(pending_.begin()),
-                                 std::make_move_iterator(pending_.begin() + n));
-      pending_.erase(pending_.begin(), pending_.begin() + n);
+      std::vector<std::string> keys;
+      auto batch = take(keys);
+      if (batch.empty()) break;  // every key waits for a batch in flight
       ++inflight_;
-      asio::co_spawn(strand_, flush(std::move(batch)), [self = this->shared_from_this()](std::exception_ptr) {
-        --self->inflight_;
-        // Whatever queued meanwhile has waited at least one batch: send it now.
-        self->due_ = !self->pending_.empty();
-        self->maybe_flush();
-      });
+      asio::co_spawn(strand_, flush(std::move(batch)),
+                     [self = this->shared_from_this(), keys = std::move(keys)](std::exception_ptr) {
+                       --self->inflight_;
+                       for (const auto& k : keys)
+                         if (auto it = self->busy_.find(k); it != self->busy_.end() && --it->second == 0)
+                           self->busy_.erase(it);
+                       // Whatever queued meanwhile has waited at least one batch: send it now.
+                       self->due_ = !self->pending_.empty();
+                       self->maybe_flush();
+                     });
     }
     if (pending_.empty()) {
       due_ = false;
@@ -106,6 +119,35 @@ class batcher : public std::enable_shared_from_this<batcher<In, Out>> {
         self->maybe_flush();
       });
     }
+  }
+
+  // The next batch, in queue order; with a key function, without the keys
+  // of the batches in flight (their keys are added to busy_ and to `keys`).
+  std::vector<pending> take(std::vector<std::string>& keys) {
+    if (!key_) {
+      auto n = std::min(pending_.size(), opts_.batch_max);
+      std::vector<pending> batch(std::make_move_iterator(pending_.begin()),
+                                 std::make_move_iterator(pending_.begin() + n));
+      pending_.erase(pending_.begin(), pending_.begin() + n);
+      return batch;
+    }
+    std::vector<pending> batch, rest;
+    std::set<std::string> waiting;  // keys held back: their later requests wait too
+    for (auto& p : pending_) {
+      if (batch.size() < opts_.batch_max) {
+        auto k = key_(p.in);
+        if (!busy_.count(k) && !waiting.count(k)) {
+          keys.push_back(std::move(k));
+          batch.push_back(std::move(p));
+          continue;
+        }
+        waiting.insert(std::move(k));
+      }
+      rest.push_back(std::move(p));
+    }
+    pending_ = std::move(rest);
+    for (const auto& k : keys) ++busy_[k];
+    return batch;
   }
 
   awaitable<void> flush(std::vector<pending> batch) {
@@ -129,6 +171,8 @@ class batcher : public std::enable_shared_from_this<batcher<In, Out>> {
   pool& db_;
   job_fn job_;
   done_fn done_;
+  key_fn key_;
+  std::map<std::string, int> busy_;  // keys of the batches in flight
   batcher_options opts_;
   asio::steady_timer timer_;
   std::vector<pending> pending_;

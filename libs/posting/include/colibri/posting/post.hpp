@@ -34,6 +34,10 @@ class room_policy {
   // The access when the user may write in the room, else the error.
   virtual awaitable<core::result<roomlog::room_access>> writable(std::int64_t user_id, const std::string& room) = 0;
   virtual awaitable<watched_rules> watched(std::int64_t group_id) = 0;
+  // Right before the append, with nothing awaited between its return and
+  // the request joining the room log's queue: a door with several posts in
+  // flight (the socket's pipeline) waits here for its earlier posts' turns.
+  virtual awaitable<void> before_append() { co_return; }
 };
 
 enum class kind { message, edit, remove, react };
@@ -57,6 +61,7 @@ struct outcome {
   bool duplicate = false;  // a retry of a stored message: nothing new
   bool held = false;       // kept for the moderators
   std::int64_t held_id = 0;
+  std::string frame;  // when appended: the event's frame, as published
 };
 
 struct doors {

@@ -123,6 +123,7 @@ class hub : public std::enable_shared_from_this<hub> {
     std::int64_t last = 0;
     std::map<std::int64_t, std::shared_ptr<const std::string>> early;  // seq > last + 1
     bool filling = false;
+    bool must_read = false;             // a fill must read PostgreSQL even without a known gap
     std::map<std::int64_t, int> users;  // user id -> sessions here holding the room
     std::optional<std::int64_t> online_count;
   };
@@ -132,7 +133,10 @@ class hub : public std::enable_shared_from_this<hub> {
   void deliver_locked(const std::string& room, room_state& r, std::int64_t seq,
                       std::shared_ptr<const std::string> frame);
   void drain_locked(const std::string& room, room_state& r);
-  void schedule_fill(const std::string& room, std::chrono::milliseconds delay);
+  // A room event (seq > 0) from Redis.
+  void event_locked(const std::string& room, room_state& r, std::int64_t seq, std::shared_ptr<const std::string> frame);
+  // gap_only: read only if events are still waiting for a missing seq then.
+  void schedule_fill(const std::string& room, std::chrono::milliseconds delay, bool gap_only = false);
   awaitable<void> fill(std::string room, std::chrono::milliseconds delay);
   awaitable<void> init(std::string room);
 

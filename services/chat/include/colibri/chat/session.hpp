@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "colibri/chat/hub.hpp"
+#include "colibri/chat/pipeline.hpp"
 #include "colibri/core/result.hpp"
 #include "colibri/http/websocket.hpp"
 #include "colibri/json/fields.hpp"
@@ -71,6 +72,8 @@ class session : public std::enable_shared_from_this<session>, public posting::ro
   void release_held_notifications();
   void on_user_frame(std::shared_ptr<const std::string> frame, std::optional<std::int64_t> notification_id);
   void send_error(const std::string* id_json, const core::error& e, bool fatal = false);
+  std::shared_ptr<const std::string> error_frame(const std::string* id_json, const core::error& e,
+                                                 bool fatal = false) const;
   void on_event(const std::string& room, std::int64_t seq, std::shared_ptr<const std::string> frame);
   // The room's access for this user, cached for access_ttl; validation_failed
   // for a malformed room name.
@@ -80,12 +83,20 @@ class session : public std::enable_shared_from_this<session>, public posting::ro
   awaitable<std::optional<room_access>> require_member(const std::string* id, const std::string& room);
   awaitable<void> subscribe(const std::string* id, json::fields& f);
   awaitable<void> unsubscribe(const std::string* id, json::fields& f);
-  awaitable<void> send(const std::string* id, json::fields& f);
   awaitable<void> history(const std::string* id, json::fields& f);
-  // edit, delete, react
-  awaitable<void> change(const std::string* id, const std::string& type, json::fields& f);
-  // Through the posting policy; answers `ack` (committed), `held`, or the error.
-  awaitable<void> post(const std::string* id, posting::request r);
+  // send, edit, delete, react: read into a request, then posted in the
+  // socket's pipeline (several in flight, answered in order).
+  core::result<posting::request> send_request(json::fields& f);
+  core::result<posting::request> change_request(const std::string& type, json::fields& f);
+  awaitable<void> start_post(const std::string* id, const std::string& type, json::fields& f);
+  awaitable<void> run_post(std::uint64_t ticket, std::optional<std::string> id, posting::request r);
+  // Through the posting policy: `ack` (committed), `held`, or the error;
+  // null when the socket is closed for it.
+  awaitable<std::shared_ptr<const std::string>> post(const std::string* id, std::uint64_t ticket, posting::request r);
+  class ticketed;  // the posting policy of one post: the session's, in its turn
+  // The sender's own event, committed here: sent at once if it is the next
+  // seq of a room this socket follows.
+  void own_event(const std::string& room, std::int64_t seq, std::string frame);
   awaitable<core::result<room_access>> writable(std::int64_t user_id, const std::string& room) override;
   awaitable<posting::watched_rules> watched(std::int64_t group_id) override;
   awaitable<void> typing(json::fields& f);
@@ -128,6 +139,7 @@ class session : public std::enable_shared_from_this<session>, public posting::ro
   std::map<std::string, cached_access> access_;
   std::uint64_t next_generation_ = 1;
   int rate_strikes_ = 0;
+  std::unique_ptr<pipeline> pipe_;  // made at the first post (an idle socket holds none)
   // When this socket last published `typing` per room (a flood stops here).
   std::map<std::string, std::chrono::steady_clock::time_point> typing_at_;
   // Read markers, coalesced per room.
