@@ -2,10 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "colibri/pg/migrate.hpp"
 #include "colibri/pg/pool.hpp"
+#include "colibri/ratelimit/limiter.hpp"
 #include "colibri/redis/client.hpp"
 #include "colibri/schema/migrations.hpp"
 #include "colibri/test/servers.hpp"
@@ -258,6 +261,58 @@ TEST(Redis, PublishSubscribeAndResubscribeAfterARestart) {
   ASSERT_TRUE(run_until([&] { return got.size() == 4; }));
   EXPECT_EQ(got[2], "room:1=c");
   EXPECT_EQ(got[3], "room:3=d");
+  r.stop();
+}
+
+// A command's standard output (redis-cli, for what the server counted).
+std::string run_command(const std::string& cmd) {
+  std::string out;
+  if (FILE* f = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    while (auto n = fread(buf, 1, sizeof buf, f)) out.append(buf, n);
+    pclose(f);
+  }
+  return out;
+}
+
+// The rate-limit script goes to Redis by its digest once Redis holds it;
+// when Redis forgets it (SCRIPT FLUSH, as after a restart) one request is
+// decided locally and the next sends the text again: the shared bucket is
+// the same throughout, whichever instance asks.
+TEST(Redis, TheRateLimitScriptGoesByDigestAndIsSentAgainWhenRedisForgetsIt) {
+  redis_server own;
+  redis_pair r(own);
+  r.pub.start();
+  ASSERT_TRUE(r.run_until([&] { return r.pub.healthy(); }));
+  ratelimit::settings s;
+  s.write = {3, 0.001};  // 3 in a burst, then none for the test's length
+  s.redis_timeout = std::chrono::milliseconds(1000);
+  ratelimit::limiter a(&r.pub, s), b(&r.pub, s);
+  auto take = [&](ratelimit::limiter& l) {
+    std::optional<bool> allowed;
+    asio::co_spawn(
+        r.io, [&]() -> awaitable<void> { allowed = (co_await l.take("user:7", ratelimit::action::post)).allowed; },
+        asio::detached);
+    EXPECT_TRUE(r.run_until([&] { return allowed.has_value(); }));
+    return allowed.value_or(false);
+  };
+  auto evalsha_calls = [&] {
+    auto out = run_command("redis-cli -p " + std::to_string(own.port()) + " INFO commandstats");
+    auto at = out.find("cmdstat_evalsha:calls=");
+    return at == std::string::npos ? 0 : std::stoi(out.substr(at + 22));
+  };
+  EXPECT_TRUE(take(a));   // EVAL: Redis now holds the script
+  EXPECT_TRUE(take(a));   // EVALSHA
+  EXPECT_TRUE(take(a));   // EVALSHA
+  EXPECT_FALSE(take(b));  // the other instance sees the same bucket
+  EXPECT_FALSE(take(b));
+  EXPECT_EQ(evalsha_calls(), 3);
+  r.pub.command({"SCRIPT", "FLUSH"});
+  r.io.run_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(take(a));   // NOSCRIPT: decided by a's local bucket
+  EXPECT_FALSE(take(a));  // EVAL again: the shared bucket is still empty
+  EXPECT_FALSE(take(a));  // EVALSHA
+  EXPECT_EQ(evalsha_calls(), 5);
   r.stop();
 }
 

@@ -1,6 +1,7 @@
 #include "colibri/ratelimit/limiter.hpp"
 
 #include <arpa/inet.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -35,6 +36,23 @@ redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(cap / rate) + 1000)
 return wait
 )lua";
+
+// The script's SHA-1 in hex, as Redis names it in its script cache.
+const std::string& script_digest() {
+  static const std::string hex = [] {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(k_script.data(), k_script.size(), md, &n, EVP_sha1(), nullptr);
+    std::string out;
+    for (unsigned int i = 0; i < n; ++i) {
+      char b[3];
+      std::snprintf(b, sizeof b, "%02x", md[i]);
+      out += b;
+    }
+    return out;
+  }();
+  return hex;
+}
 
 std::string format_double(double v) {
   char buf[64];
@@ -188,14 +206,17 @@ awaitable<decision> limiter::take(std::string subject, action a, std::string sco
   std::string key = "rl:{" + subject + "}:" + std::string(c.bucket);
   if (!scope.empty()) (key += ':') += scope;
   if (pub_ && pub_->healthy()) {
-    std::vector<std::string> args{"EVAL",
-                                  std::string(k_script),
+    bool by_digest = script_loaded_.load(std::memory_order_relaxed);
+    std::vector<std::string> args{by_digest ? "EVALSHA" : "EVAL",
+                                  by_digest ? script_digest() : std::string(k_script),
                                   "1",
                                   key,
                                   format_double(c.rule.capacity),
                                   format_double(c.rule.per_second / 1000.0),
                                   format_double(c.tokens)};
-    if (auto wait = co_await pub_->call(std::move(args), s_.redis_timeout)) {
+    auto wait = co_await pub_->call(std::move(args), s_.redis_timeout);
+    script_loaded_.store(wait.has_value(), std::memory_order_relaxed);
+    if (wait) {
       if (*wait <= 0) co_return decision{};
       co_return decision{false, static_cast<int>(std::min<std::int64_t>(*wait, 86400000))};
     }

@@ -9,6 +9,7 @@
 // Lua script (atomic on the server, whatever the number of gateways). When
 // Redis is away or slow, a local bucket in this process decides instead:
 // each instance then enforces the limit on its own, never none at all.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -127,6 +128,10 @@ class limiter {
   };
   std::mutex mutex_;
   std::unordered_map<std::string, local_bucket> local_;
+  // Redis holds the script (an EVAL answered): EVALSHA sends its digest
+  // instead of its text. Cleared when EVALSHA gets no answer (a restarted
+  // Redis has an empty script cache): the next call sends the text again.
+  std::atomic<bool> script_loaded_{false};
 };
 
 }  // namespace colibri::ratelimit
