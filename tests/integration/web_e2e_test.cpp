@@ -906,7 +906,14 @@ TEST_F(WebClient, AMemberSearchesWithoutAccentsOpensTheThreadAndFindsHelpInTheRo
   ASSERT_TRUE(p->wait_for(
       "[...document.querySelectorAll('ol.messages li .body')].some((e) => e.textContent.includes('pour ce fil'))",
       seconds(10)));
-  auto notes = http_call(http_port_, "GET", "/api/v1/notifications?limit=50", "", admin).body;
+  // The mention is stored after the message's commit, before its ack: the
+  // message may show (its event) a moment before the notification exists.
+  std::string notes;
+  for (int i = 0; i < 50; ++i) {
+    notes = http_call(http_port_, "GET", "/api/v1/notifications?limit=50", "", admin).body;
+    if (notes.find("\"kind\":\"mention\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   EXPECT_NE(notes.find("\"kind\":\"mention\""), std::string::npos) << notes;
   // Help now: one tap opens the numbers, each a tel: link.
   p->click(".help-now summary");
