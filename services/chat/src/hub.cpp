@@ -248,18 +248,14 @@ void hub::on_message(std::string_view channel, std::string_view frame) {
       if (auto s = w.lock()) s->post_event(r.name, 0, shared);
     return;
   }
-  event_locked(room, r, *seq->as_int(), std::move(shared));
-}
-
-void hub::event_locked(const std::string& room, room_state& r, std::int64_t n,
-                       std::shared_ptr<const std::string> frame) {
+  auto n = *seq->as_int();
   if (!r.ready || n > r.last + 1) {
-    if (r.early.size() < 10000) r.early.emplace(n, std::move(frame));
+    if (r.early.size() < 10000) r.early.emplace(n, shared);
     if (r.ready) schedule_fill(room, 50ms, true);  // give a late Redis message a moment, then ask PostgreSQL
     return;
   }
   if (n <= r.last) return;  // already delivered
-  deliver_locked(room, r, n, std::move(frame));
+  deliver_locked(room, r, n, shared);
   drain_locked(room, r);
 }
 
@@ -321,8 +317,8 @@ awaitable<void> hub::fill(std::string room, std::chrono::milliseconds delay) {
         it->second.filling = false;  // init() drains and fills once ready
         co_return;
       }
-      // Waiting for a gap that has closed meanwhile (the late message came,
-      // or this gateway's own commit was early): nothing to read.
+      // Waiting for a gap that has closed meanwhile (the late message
+      // came): nothing to read.
       if (first && !it->second.must_read && it->second.early.empty()) {
         it->second.filling = false;
         co_return;

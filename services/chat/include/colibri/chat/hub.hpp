@@ -133,8 +133,6 @@ class hub : public std::enable_shared_from_this<hub> {
   void deliver_locked(const std::string& room, room_state& r, std::int64_t seq,
                       std::shared_ptr<const std::string> frame);
   void drain_locked(const std::string& room, room_state& r);
-  // A room event (seq > 0) from Redis.
-  void event_locked(const std::string& room, room_state& r, std::int64_t seq, std::shared_ptr<const std::string> frame);
   // gap_only: read only if events are still waiting for a missing seq then.
   void schedule_fill(const std::string& room, std::chrono::milliseconds delay, bool gap_only = false);
   awaitable<void> fill(std::string room, std::chrono::milliseconds delay);
