@@ -18,7 +18,9 @@ case "${1:-start}" in
     for port in 8082 8092; do
       (
         set -a
-        . <(grep -E '^COLIBRI_[A-Z0-9_]+=' "$LOCAL/colibri.env")
+        # NAME=value lines, not shell (values such as "Colibri <no-reply@...>"
+        # are taken as written), as scripts/colibri reads them.
+        while IFS= read -r setting; do export "$setting"; done < <(grep -E '^COLIBRI_[A-Z0-9_]+=' "$LOCAL/colibri.env")
         COLIBRI_CHAT_LISTEN=127.0.0.1:$port
         COLIBRI_RATE_EVENTS=100000
         COLIBRI_RATE_WINDOW_SECONDS=1

@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "colibri/core/lasting.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/core/messages.hpp"
 #include "ws_connection.hpp"
@@ -278,8 +279,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
     lim.max_message = opts.ws_max_message;
     lim.idle_timeout = opts.ws_idle_timeout;
     lim.close_timeout = opts.ws_close_timeout;
-    auto conn = std::make_shared<detail::ws_connection>(beast::get_lowest_layer(hs).release_socket(),
-                                                        std::move(already_read), lim);
+    auto conn = core::make_lasting<detail::ws_connection>(beast::get_lowest_layer(hs).release_socket(),
+                                                          std::move(already_read), lim);
     conn->start();
     asio::co_spawn(conn->executor(), ws(conn, std::move(req)), [conn](std::exception_ptr ep) {
       if (!ep) return;

@@ -1,8 +1,10 @@
 #include "ws_connection.hpp"
 
 #include <algorithm>
+#include <boost/asio/bind_allocator.hpp>
 #include <vector>
 
+#include "colibri/core/lasting.hpp"
 #include "colibri/core/utf8.hpp"
 
 namespace colibri::http::detail {
@@ -41,30 +43,31 @@ void ws_connection::start() { arm_keepalive(); }
 
 void ws_connection::arm_keepalive() {
   keepalive_.expires_after(lim_.idle_timeout / 2);
-  keepalive_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec || self->dead_) return;
-    if (self->heard_) {
-      self->heard_ = false;
-      self->ping_outstanding_ = false;
-    } else if (self->ping_outstanding_) {
-      self->finish();  // silent for idle_timeout, even to a ping
-      return;
-    } else if (!self->close_queued_) {
-      self->ping_outstanding_ = true;
-      self->enqueue(op_ping, std::make_shared<const std::string>());
-    }
-    self->arm_keepalive();
-  });
+  keepalive_.async_wait(
+      asio::bind_allocator(core::lasting_allocator<void>{}, [self = shared_from_this()](boost::system::error_code ec) {
+        if (ec || self->dead_) return;
+        if (self->heard_) {
+          self->heard_ = false;
+          self->ping_outstanding_ = false;
+        } else if (self->ping_outstanding_) {
+          self->finish();  // silent for idle_timeout, even to a ping
+          return;
+        } else if (!self->close_queued_) {
+          self->ping_outstanding_ = true;
+          self->enqueue(op_ping, std::make_shared<const std::string>());
+        }
+        self->arm_keepalive();
+      }));
 }
 
-awaitable<std::optional<ws_frame>> ws_connection::read() {
+std::optional<std::optional<ws_frame>> ws_connection::poll() {
   using kind = ws_reader::event::kind;
   for (;;) {
-    if (dead_ || close_received_) co_return std::nullopt;
+    if (dead_ || close_received_) return std::optional<ws_frame>{};
     auto e = reader_.next();
     switch (e.k) {
       case kind::message:
-        co_return ws_frame{std::move(e.data), e.text};
+        return std::optional<ws_frame>{ws_frame{std::move(e.data), e.text}};
       case kind::progressed:
       case kind::pong:
         continue;
@@ -73,7 +76,7 @@ awaitable<std::optional<ws_frame>> ws_connection::read() {
         continue;
       case kind::close:
         on_close(e.code);  // the read side is done
-        co_return std::nullopt;
+        return std::optional<ws_frame>{};
       case kind::fail:
         // Keep reading (and dropping) until the peer leaves or the close times out.
         close(e.code, std::move(e.data), false);
@@ -89,25 +92,58 @@ awaitable<std::optional<ws_frame>> ws_connection::read() {
       reader_.release();
     else
       reader_.compact();
-    auto [ec, n] = co_await sock_.async_read_some(asio::buffer(first_), asio::as_tuple(asio::use_awaitable));
-    if (ec || dead_) {  // EOF or reset: the peer is gone, with or without a close frame
-      finish();
-      co_return std::nullopt;
-    }
-    heard_ = true;
-    std::copy_n(first_.data(), n, reader_.reserve(n));
-    reader_.commit(n);
-    if (n < first_.size()) continue;
-    // More may be waiting: the rest in one system call (doubling for a large frame).
-    auto want = std::max(k_read_chunk, reader_.buffered());
-    boost::system::error_code rec;
-    auto m = sock_.read_some(asio::buffer(reader_.reserve(want), want), rec);
-    reader_.commit(rec ? 0 : m);
-    if (rec && rec != asio::error::would_block && rec != asio::error::try_again) {
-      finish();
-      co_return std::nullopt;
-    }
+    return std::nullopt;
   }
+}
+
+bool ws_connection::took(boost::system::error_code ec, std::size_t n) {
+  if (ec || dead_) {  // EOF or reset: the peer is gone, with or without a close frame
+    finish();
+    return false;
+  }
+  heard_ = true;
+  std::copy_n(first_.data(), n, reader_.reserve(n));
+  reader_.commit(n);
+  if (n < first_.size()) return true;
+  // More may be waiting: the rest in one system call (doubling for a large frame).
+  auto want = std::max(k_read_chunk, reader_.buffered());
+  boost::system::error_code rec;
+  auto m = sock_.read_some(asio::buffer(reader_.reserve(want), want), rec);
+  reader_.commit(rec ? 0 : m);
+  if (rec && rec != asio::error::would_block && rec != asio::error::try_again) {
+    finish();
+    return false;
+  }
+  return true;
+}
+
+awaitable<std::optional<ws_frame>> ws_connection::read() {
+  for (;;) {
+    if (auto r = poll()) co_return std::move(*r);
+    auto [ec, n] = co_await sock_.async_read_some(asio::buffer(first_), asio::as_tuple(asio::use_awaitable));
+    if (!took(ec, n)) co_return std::nullopt;
+  }
+}
+
+void ws_connection::async_read(frame_callback cb) {
+  if (auto r = poll()) {
+    asio::post(sock_.get_executor(), [cb = std::move(cb), f = std::move(*r)]() mutable { cb(std::move(f)); });
+    return;
+  }
+  wait_bytes(std::move(cb));
+}
+
+void ws_connection::wait_bytes(frame_callback cb) {
+  // The pending read of an idle socket: its memory is the connection's
+  // (colibri/core/lasting.hpp), not a block recycled from the handshake.
+  auto on_bytes = [self = shared_from_this(), cb = std::move(cb)](boost::system::error_code ec, std::size_t n) mutable {
+    if (!self->took(ec, n)) return cb(std::nullopt);
+    auto r = self->poll();
+    if (!r) return self->wait_bytes(std::move(cb));
+    cb(std::move(*r));
+  };
+  sock_.async_read_some(asio::buffer(first_),
+                        asio::bind_allocator(core::lasting_allocator<void>{}, std::move(on_bytes)));
 }
 
 void ws_connection::on_ping(std::string payload) {

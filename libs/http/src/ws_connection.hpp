@@ -46,6 +46,7 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
 
   asio::any_io_executor executor() override { return sock_.get_executor(); }
   awaitable<std::optional<ws_frame>> read() override;
+  void async_read(frame_callback cb) override;
   void send(std::shared_ptr<const std::string> text) override;
   void cork() override { corked_ = true; }
   void uncork() override {
@@ -66,6 +67,14 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
     std::size_t size() const { return head_len + payload->size(); }
   };
 
+  // The next message or the end (an empty inner optional) from what is
+  // buffered; nullopt when more bytes are needed (the buffer then made ready
+  // for them).
+  std::optional<std::optional<ws_frame>> poll();
+  // Bytes read into first_ moved into the reader, with what else is waiting;
+  // false when the connection has ended.
+  bool took(boost::system::error_code ec, std::size_t n);
+  void wait_bytes(frame_callback cb);
   void on_ping(std::string payload);
   // The peer's close: echoed (or the handshake completed); reading ends.
   void on_close(std::uint16_t code);
@@ -83,7 +92,7 @@ class ws_connection final : public websocket, public std::enable_shared_from_thi
   asio::steady_timer keepalive_;
   std::unique_ptr<asio::steady_timer> close_timer_;
   ws_reader reader_;
-  std::array<char, 256> first_;  // where a read waits (see read())
+  std::array<char, 256> first_;  // where a read waits (see poll())
   std::vector<out_frame> out_;   // from out_head_: queued; a deque would allocate even when empty
   std::size_t out_head_ = 0;
   std::size_t out_offset_ = 0;  // bytes of out_[out_head_] already written

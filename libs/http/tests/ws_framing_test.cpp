@@ -28,27 +28,45 @@ std::atomic<std::int64_t> g_queued{-1};
 // An echo service: "burst:N" answers N frames sent between cork and uncork;
 // "fill:N" queues N frames of 60,000 bytes; "close:CODE" closes with that
 // code; "queued" records the bytes queued in g_queued.
-awaitable<void> echo(std::shared_ptr<http::websocket> ws, http::request) {
-  while (auto f = co_await ws->read()) {
-    if (f->data == "queued") {
-      g_queued = static_cast<std::int64_t>(ws->queued_bytes());
-    } else if (f->data.starts_with("fill:")) {
-      auto big = std::make_shared<const std::string>(60000, 'f');
-      for (int i = 0, n = std::stoi(f->data.substr(5)); i < n; ++i) ws->send(big);
-    } else if (f->data.starts_with("burst:")) {
-      int n = std::stoi(f->data.substr(6));
-      ws->cork();
-      for (int i = 0; i < n; ++i) ws->send(std::make_shared<const std::string>("b" + std::to_string(i)));
-      ws->uncork();
-    } else if (f->data.starts_with("close:")) {
-      ws->close(static_cast<std::uint16_t>(std::stoi(f->data.substr(6))), "bye", false);
-    } else {
-      ws->send(std::make_shared<const std::string>((f->text ? "text:" : "binary:") + f->data));
-    }
+void answer(http::websocket& ws, const http::ws_frame& f) {
+  if (f.data == "queued") {
+    g_queued = static_cast<std::int64_t>(ws.queued_bytes());
+  } else if (f.data.starts_with("fill:")) {
+    auto big = std::make_shared<const std::string>(60000, 'f');
+    for (int i = 0, n = std::stoi(f.data.substr(5)); i < n; ++i) ws.send(big);
+  } else if (f.data.starts_with("burst:")) {
+    int n = std::stoi(f.data.substr(6));
+    ws.cork();
+    for (int i = 0; i < n; ++i) ws.send(std::make_shared<const std::string>("b" + std::to_string(i)));
+    ws.uncork();
+  } else if (f.data.starts_with("close:")) {
+    ws.close(static_cast<std::uint16_t>(std::stoi(f.data.substr(6))), "bye", false);
+  } else {
+    ws.send(std::make_shared<const std::string>((f.text ? "text:" : "binary:") + f.data));
   }
 }
 
-class WsFraming : public ::testing::Test {
+awaitable<void> echo(std::shared_ptr<http::websocket> ws, http::request) {
+  while (auto f = co_await ws->read()) answer(*ws, *f);
+}
+
+// The same service read through callbacks (async_read), as the gateway reads.
+void echo_next(std::shared_ptr<http::websocket> ws) {
+  auto& w = *ws;
+  w.async_read([ws = std::move(ws)](std::optional<http::ws_frame> f) mutable {
+    if (!f) return;
+    answer(*ws, *f);
+    echo_next(std::move(ws));
+  });
+}
+
+awaitable<void> echo_by_callbacks(std::shared_ptr<http::websocket> ws, http::request) {
+  echo_next(std::move(ws));
+  co_return;
+}
+
+// Every test runs against both ways of reading.
+class WsFraming : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override { start(std::chrono::seconds(60)); }
   void start(std::chrono::seconds idle) {
@@ -56,7 +74,7 @@ class WsFraming : public ::testing::Test {
     o.port = 0;
     o.ws_max_message = 1024;
     o.ws_idle_timeout = idle;
-    server_ = std::make_unique<http::server>(io_, o, routes_, echo);
+    server_ = std::make_unique<http::server>(io_, o, routes_, GetParam() ? echo_by_callbacks : echo);
     server_->start();
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -75,13 +93,13 @@ class WsFraming : public ::testing::Test {
 
 }  // namespace
 
-TEST_F(WsFraming, HandshakeAnswersTheRfcAcceptKey) {
+TEST_P(WsFraming, HandshakeAnswersTheRfcAcceptKey) {
   raw_client c(port());
   EXPECT_EQ(c.status_line, "HTTP/1.1 101 Switching Protocols");
   EXPECT_TRUE(c.accept_header);
 }
 
-TEST_F(WsFraming, EchoesTextAndBinaryAndJoinsFragmentsAroundAPing) {
+TEST_P(WsFraming, EchoesTextAndBinaryAndJoinsFragmentsAroundAPing) {
   raw_client c(port());
   c.send_raw(raw_client::encode(1, "bonjour"));
   auto f = c.next();
@@ -105,7 +123,7 @@ TEST_F(WsFraming, EchoesTextAndBinaryAndJoinsFragmentsAroundAPing) {
   EXPECT_EQ(f->payload, std::string("binary:\x00\xff", 9));
 }
 
-TEST_F(WsFraming, AFrameDeliveredByteByByteAndManyFramesInOneSegment) {
+TEST_P(WsFraming, AFrameDeliveredByteByByteAndManyFramesInOneSegment) {
   raw_client c(port());
   auto bytes = raw_client::encode(1, std::string(300, 'x'));  // 16-bit length
   for (char ch : bytes) c.send_raw(std::string(1, ch));
@@ -122,7 +140,7 @@ TEST_F(WsFraming, AFrameDeliveredByteByByteAndManyFramesInOneSegment) {
   }
 }
 
-TEST_F(WsFraming, ABurstLeavesInOrderWithAllItsFrames) {
+TEST_P(WsFraming, ABurstLeavesInOrderWithAllItsFrames) {
   raw_client c(port());
   c.send_raw(raw_client::encode(1, "burst:2000"));
   for (int i = 0; i < 2000; ++i) {
@@ -142,7 +160,7 @@ std::int64_t queued_now(raw_client& c) {
 }
 }  // namespace
 
-TEST_F(WsFraming, APingFloodFromAPeerThatNeverReadsQueuesABoundedNumberOfPongs) {
+TEST_P(WsFraming, APingFloodFromAPeerThatNeverReadsQueuesABoundedNumberOfPongs) {
   // F1: each ping used to queue a pong; a peer that never reads grew the
   // gateway by about 1 GB in 8 s. Past 16 pongs waiting to leave, a ping
   // replaces the payload of the last one: the latest ping is answered.
@@ -173,7 +191,7 @@ TEST_F(WsFraming, APingFloodFromAPeerThatNeverReadsQueuesABoundedNumberOfPongs) 
   EXPECT_EQ(last, "p999");
 }
 
-TEST_F(WsFraming, TenPingsInOneBurstGetTenPongsInOrder) {
+TEST_P(WsFraming, TenPingsInOneBurstGetTenPongsInOrder) {
   // Autobahn 2.10 and 2.11: every ping of a burst is answered, in order,
   // whether the bytes arrive at once or one by one.
   for (bool bytewise : {false, true}) {
@@ -193,7 +211,7 @@ TEST_F(WsFraming, TenPingsInOneBurstGetTenPongsInOrder) {
   }
 }
 
-TEST_F(WsFraming, ProtocolErrorsClose1002) {
+TEST_P(WsFraming, ProtocolErrorsClose1002) {
   {
     raw_client c(port());
     c.send_raw(raw_client::encode(1, "no mask", true, /*masked=*/false));
@@ -232,7 +250,7 @@ TEST_F(WsFraming, ProtocolErrorsClose1002) {
   }
 }
 
-TEST_F(WsFraming, OversizedMessagesClose1009BeforeTheirBytesArrive) {
+TEST_P(WsFraming, OversizedMessagesClose1009BeforeTheirBytesArrive) {
   {
     raw_client c(port());
     // Only the header of a 2^40-byte frame: refused from the header alone.
@@ -257,13 +275,13 @@ TEST_F(WsFraming, OversizedMessagesClose1009BeforeTheirBytesArrive) {
   }
 }
 
-TEST_F(WsFraming, InvalidUtf8TextCloses1007) {
+TEST_P(WsFraming, InvalidUtf8TextCloses1007) {
   raw_client c(port());
   c.send_raw(raw_client::encode(1, "\xC3\x28"));
   EXPECT_EQ(c.close_code(), 1007);
 }
 
-TEST_F(WsFraming, TheCloseHandshakeBothWays) {
+TEST_P(WsFraming, TheCloseHandshakeBothWays) {
   {
     raw_client c(port());  // the client closes: its code is echoed, then the server ends the stream
     c.send_raw(raw_client::encode(8, std::string("\x03\xe8", 2) + "fin"));
@@ -287,7 +305,7 @@ class WsKeepAlive : public WsFraming {
   void SetUp() override { start(std::chrono::seconds(2)); }
 };
 
-TEST_F(WsKeepAlive, ASilentPeerIsPingedThenDropped) {
+TEST_P(WsKeepAlive, ASilentPeerIsPingedThenDropped) {
   raw_client c(port());
   auto f = c.next();  // after 1 s of silence
   ASSERT_TRUE(f);
@@ -296,7 +314,7 @@ TEST_F(WsKeepAlive, ASilentPeerIsPingedThenDropped) {
   EXPECT_FALSE(c.next());
 }
 
-TEST_F(WsKeepAlive, APeerThatAnswersPingsStays) {
+TEST_P(WsKeepAlive, APeerThatAnswersPingsStays) {
   raw_client c(port());
   for (int i = 0; i < 3; ++i) {
     auto f = c.next();
@@ -349,3 +367,8 @@ TEST(HttpServer, HeadAnswersTheHeaderWithoutTheBodySoKeepAliveStaysInStep) {
   EXPECT_EQ(first.find("{\"a\":1}"), std::string::npos) << "a HEAD answer carried a body";
   EXPECT_EQ(first.substr(first.size() - 4), "\r\n\r\n");
 }
+
+INSTANTIATE_TEST_SUITE_P(ReadBy, WsFraming, ::testing::Values(false, true),
+                         [](const auto& i) { return i.param ? "callbacks" : "coroutine"; });
+INSTANTIATE_TEST_SUITE_P(ReadBy, WsKeepAlive, ::testing::Values(false, true),
+                         [](const auto& i) { return i.param ? "callbacks" : "coroutine"; });

@@ -5,6 +5,7 @@
 #include "colibri/auth/sessions.hpp"
 #include "colibri/chat/hub.hpp"
 #include "colibri/chat/session.hpp"
+#include "colibri/core/lasting.hpp"
 #include "colibri/core/log.hpp"
 #include "colibri/notify/notifications.hpp"
 #include "colibri/pg/sql_array.hpp"
@@ -142,7 +143,7 @@ http::ws_handler gateway::handler() {
     auto address = ratelimit::address_subject(req.remote_address);
     if (!self->admit_anonymous(address))
       return refuse(std::move(ws), close_code::try_again_later, "too many connections");
-    auto s = std::make_shared<session>(self, ws, address);
+    auto s = core::make_lasting<session>(self, ws, address);  // apart from the requests' memory
     {
       std::lock_guard lk(self->mutex_);
       if (!self->stopping_) {
@@ -155,7 +156,10 @@ http::ws_handler gateway::handler() {
   };
 }
 
-awaitable<void> gateway::serve(std::shared_ptr<session> s) { co_await s->run(); }  // holds the session
+awaitable<void> gateway::serve(std::shared_ptr<session> s) {
+  s->start();  // the session holds itself through its pending read
+  co_return;
+}
 
 awaitable<void> gateway::refuse(std::shared_ptr<http::websocket> ws, std::uint16_t code, const char* reason) {
   ws->close(code, reason);

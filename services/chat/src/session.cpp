@@ -55,31 +55,45 @@ void session::close(std::uint16_t code, std::string reason) {
   ws_->close(code, std::move(reason), /*drop_queued=*/code == close_code::slow_consumer);
 }
 
-awaitable<void> session::run() {
-  asio::steady_timer hello_timer(ws_->executor());
-  hello_timer.expires_after(gw_->settings().hello_timeout);
-  hello_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+void session::start() {
+  hello_timer_ = std::make_unique<asio::steady_timer>(ws_->executor(), gw_->settings().hello_timeout);
+  hello_timer_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     if (ec) return;
     if (auto s = weak.lock(); s && s->user_id_ == 0) s->close(close_code::no_hello, "hello expected");
   });
-  for (;;) {
-    auto frame = co_await ws_->read();
-    if (!frame) break;
-    if (closing_) continue;  // closing: the peer's last frames are not acted on
+  read_next();
+}
+
+// The reading is a chain of callbacks, a coroutine only while a frame is
+// handled: an idle socket holds no coroutine frame (docs/benchmarks.md,
+// "Idle memory").
+void session::read_next() {
+  ws_->async_read([self = shared_from_this()](std::optional<http::ws_frame> frame) {
+    if (!frame) return self->end();
+    if (self->closing_) return self->read_next();  // closing: the peer's last frames are not acted on
     if (!frame->text) {
-      send_error(nullptr, core::error::make(core::errc::invalid_json, core::message(core::msg::text_frames_only)));
-      continue;
+      self->send_error(nullptr,
+                       core::error::make(core::errc::invalid_json, core::message(core::msg::text_frames_only)));
+      return self->read_next();
     }
-    try {
-      co_await handle(frame->data);
-    } catch (const core::dependency_unavailable&) {
-      send_error(nullptr, core::default_error(core::errc::unavailable));
-    } catch (const std::exception& e) {
-      log::error("frame handling failed", {{"error", e.what()}, {"user_id", user_id_}});
-      send_error(nullptr, core::default_error(core::errc::internal));
-    }
+    asio::co_spawn(self->ws_->executor(), self->handle_frame(std::move(frame->data)),
+                   [self](std::exception_ptr) { self->read_next(); });
+  });
+}
+
+awaitable<void> session::handle_frame(std::string text) {
+  try {
+    co_await handle(text);
+  } catch (const core::dependency_unavailable&) {
+    send_error(nullptr, core::default_error(core::errc::unavailable));
+  } catch (const std::exception& e) {
+    log::error("frame handling failed", {{"error", e.what()}, {"user_id", user_id_}});
+    send_error(nullptr, core::default_error(core::errc::internal));
   }
-  hello_timer.cancel();
+}
+
+void session::end() {
+  hello_timer_.reset();
   stop_being_anonymous();
   done_ = true;
   leave_all();
@@ -245,7 +259,7 @@ awaitable<void> session::hello(const std::string* id, const std::string& token,
   }
   locale_ = found->locale;
   // Live notifications wait until the missed ones are out (no doubles).
-  replaying_ = notifications_after.has_value();
+  if (notifications_after) replay_ = std::make_unique<replay_state>();
   // The replay reads PostgreSQL once the user's channel is live, so that a
   // notification is either in the replay or rung live (or both: deduplicated).
   auto channel_ready = std::make_shared<bool>(false);
@@ -266,6 +280,7 @@ awaitable<void> session::hello(const std::string* id, const std::string& token,
   }
   user_id_ = found->user_id;
   session_id_ = found->session_id;
+  hello_timer_.reset();  // cancelled
   stop_being_anonymous();
 
   const auto& s = gw_->settings();

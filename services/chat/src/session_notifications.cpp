@@ -22,15 +22,15 @@ awaitable<void> session::replay_notifications(std::int64_t after) {
     throw;
   }
   for (const auto& n : missed) {
-    replayed_.insert(n.id);
+    replay_->replayed.insert(n.id);
     deliver(std::make_shared<const std::string>(notify::notification_frame(n)));
   }
   release_held_notifications();
 }
 
 void session::release_held_notifications() {
-  replaying_ = false;
-  auto held = std::move(held_notifications_);
+  replay_->replaying = false;
+  auto held = std::move(replay_->held);
   for (auto& [nid, frame] : held) on_user_frame(std::move(frame), nid);
 }
 
@@ -42,11 +42,11 @@ void session::post_user_frame(std::shared_ptr<const std::string> frame, std::opt
 
 void session::on_user_frame(std::shared_ptr<const std::string> frame, std::optional<std::int64_t> notification_id) {
   if (!notification_id) return deliver(std::move(frame));
-  if (replaying_) {
-    if (held_notifications_.size() < k_replay_max) held_notifications_.emplace_back(*notification_id, std::move(frame));
+  if (replay_ && replay_->replaying) {
+    if (replay_->held.size() < k_replay_max) replay_->held.emplace_back(*notification_id, std::move(frame));
     return;
   }
-  if (replayed_.count(*notification_id)) return;  // already sent by the replay
+  if (replay_ && replay_->replayed.count(*notification_id)) return;  // already sent by the replay
   deliver(std::move(frame));
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // A server-side WebSocket as services see it. Every call is made on
-// executor() (the connection's strand); one read() at a time.
+// executor() (the connection's strand); one read() or async_read() at a time.
 //
 // Writing never waits: send() queues a frame and the connection writes
 // everything queued in one system call as soon as the socket takes it. The
@@ -30,6 +30,12 @@ class websocket {
   // (closed by either side, failed with 1002/1007/1009, timed out, aborted).
   // While a close is under way, incoming messages are discarded.
   virtual awaitable<std::optional<ws_frame>> read() = 0;
+  // The same without a coroutine: cb is called on executor() with the next
+  // message or nullopt, never from inside this call. While the peer is
+  // silent the connection holds only its pending read and cb: an idle
+  // socket keeps no coroutine frame.
+  using frame_callback = std::function<void(std::optional<ws_frame>)>;
+  virtual void async_read(frame_callback cb) = 0;
   // Queues a text message; ignored once a close was queued.
   virtual void send(std::shared_ptr<const std::string> text) = 0;
   // Frames sent between cork() and uncork() are written at uncork(), in one

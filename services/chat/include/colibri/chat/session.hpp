@@ -1,5 +1,5 @@
 #pragma once
-// One client socket: a reader coroutine on the connection's strand. Frames
+// One client socket: read on the connection's strand, a frame at a time. Frames
 // for the client are queued on the connection, which writes them as the
 // socket takes them; the queue is bounded: past the bound the client is too
 // slow and is closed with 4008.
@@ -46,7 +46,9 @@ class session : public std::enable_shared_from_this<session>, public posting::ro
  public:
   // address: the client's address subject, counted as anonymous until hello.
   session(std::shared_ptr<gateway> gw, std::shared_ptr<http::websocket> ws, std::string address);
-  awaitable<void> run();
+  // Reads the socket until it ends, then leaves the gateway. Once, on the
+  // socket's strand.
+  void start();
 
   // Thread-safe: hop onto the session's strand.
   // A frame from the user's channel; notifications carry their id, so that
@@ -63,6 +65,9 @@ class session : public std::enable_shared_from_this<session>, public posting::ro
   void post_lose_room(std::string room) override;
 
  private:
+  void read_next();
+  awaitable<void> handle_frame(std::string text);
+  void end();
   void deliver(std::shared_ptr<const std::string> frame);
   void close(std::uint16_t code, std::string reason);
   awaitable<void> handle(const std::string& text);
@@ -119,6 +124,7 @@ class session : public std::enable_shared_from_this<session>, public posting::ro
   std::shared_ptr<http::websocket> ws_;
   bool closing_ = false;  // a close was queued: the peer's frames are no longer acted on
   bool done_ = false;
+  std::unique_ptr<asio::steady_timer> hello_timer_;  // until hello
   // Room events handed over by the hub (any thread), drained on the strand:
   // a burst costs one posted handler, not one per event.
   struct inbound {
@@ -149,9 +155,13 @@ class session : public std::enable_shared_from_this<session>, public posting::ro
     bool waiting = false;  // a timer will write `pending`
   };
   std::map<std::string, read_mark> reads_;
-  bool replaying_ = false;
-  std::vector<std::pair<std::int64_t, std::shared_ptr<const std::string>>> held_notifications_;
-  std::set<std::int64_t> replayed_;
+  // Only after a hello that asked for the missed notifications.
+  struct replay_state {
+    bool replaying = true;
+    std::vector<std::pair<std::int64_t, std::shared_ptr<const std::string>>> held;
+    std::set<std::int64_t> replayed;
+  };
+  std::unique_ptr<replay_state> replay_;
 };
 
 }  // namespace colibri::chat
