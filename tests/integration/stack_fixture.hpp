@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -45,11 +46,17 @@ class front {
   front(unsigned short port, unsigned short groups_port, unsigned short chat_port,
         std::string conn_per_address = "1000", std::string api_rate = "100", std::string api_burst = "400")
       : port_(port) {
-    std::string src = COLIBRI_SOURCE_DIR;
+    // The checkout's client and site, or an installed tree's
+    // (COLIBRI_SHARE_DIR: share/colibri of `cmake --install`, as
+    // tests/script/install_check.sh runs this suite).
+    const char* share = std::getenv("COLIBRI_SHARE_DIR");
+    std::string web = share && *share ? std::string(share) + "/web" : std::string(COLIBRI_SOURCE_DIR) + "/services/web";
+    std::string site =
+        share && *share ? std::string(share) + "/nginx" : std::string(COLIBRI_SOURCE_DIR) + "/deploy/nginx";
     std::string d = dir_.path();
     // The client is copied beside nginx, as scripts/colibri installs it: the
     // checkout may sit where the unprivileged nginx cannot reach (/root).
-    std::filesystem::copy(src + "/services/web", d + "/web", std::filesystem::copy_options::recursive);
+    std::filesystem::copy(web, d + "/web", std::filesystem::copy_options::recursive);
     std::map<std::string, std::string> values = {{"@LOCAL@", d},
                                                  {"@WEB_ROOT@", d + "/web"},
                                                  {"@HTTP_PORT@", std::to_string(port)},
@@ -59,8 +66,8 @@ class front {
                                                  {"@API_RATE@", api_rate},
                                                  {"@API_BURST@", api_burst}};
     for (auto sub : {"/nginx/tmp", "/run", "/log"}) std::filesystem::create_directories(d + sub);
-    std::ofstream(d + "/nginx/nginx.conf") << fill(read_file(src + "/deploy/nginx/nginx.local.conf.in"), values);
-    std::ofstream(d + "/nginx/colibri.conf") << fill(read_file(src + "/deploy/nginx/colibri.conf"), values);
+    std::ofstream(d + "/nginx/nginx.conf") << fill(read_file(site + "/nginx.local.conf.in"), values);
+    std::ofstream(d + "/nginx/colibri.conf") << fill(read_file(site + "/colibri.conf"), values);
     run_checked({"chmod", "-R", "a+rwX", d});
     start();
   }
