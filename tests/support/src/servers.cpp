@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "colibri/test/client.hpp"
 
@@ -20,10 +21,26 @@ namespace {
 const std::string k_pg_bin = "/usr/lib/postgresql/15/bin/";
 }
 
-postgres_server::postgres_server() : port_(free_port()) {
+postgres_server::postgres_server(commits c) : postgres_server(no_initdb{}, c) {
   run_checked(as_run_user({k_pg_bin + "initdb", "-D", dir_.path() + "/data", "-U", "colibri", "-A", "trust", "-E",
                            "UTF8", "--locale=C.UTF-8", "--no-sync"}));
   start();
+}
+
+postgres_server::postgres_server(no_initdb, commits c) : port_(free_port()), commits_(c) {}
+
+std::unique_ptr<postgres_server> postgres_server::standby_of(const postgres_server& primary) {
+  std::unique_ptr<postgres_server> s(new postgres_server(no_initdb{}, primary.commits_));
+  // initdb's pg_hba.conf trusts replication connections from 127.0.0.1.
+  run_checked(
+      as_run_user({k_pg_bin + "pg_basebackup", "-D", s->dir_.path() + "/data", "-h", "127.0.0.1", "-p",
+                   std::to_string(primary.port_), "-U", "colibri", "-X", "stream", "-R", "-c", "fast", "--no-sync"}));
+  s->start();
+  return s;
+}
+
+void postgres_server::promote() {
+  run_checked(as_run_user({k_pg_bin + "pg_ctl", "-D", dir_.path() + "/data", "-w", "-t", "60", "promote"}));
 }
 
 postgres_server::~postgres_server() {
@@ -34,11 +51,14 @@ postgres_server::~postgres_server() {
 }
 
 void postgres_server::start() {
-  // fsync off: a throwaway server; durability is PostgreSQL's job, not the tests'.
+  // fsync off: a throwaway server; durability is PostgreSQL's job, not the
+  // tests'. A killed server's writes stay in the page cache, so a failover
+  // test keeps fsync off too, but its commits wait for the standby.
+  std::string commit = commits_ == commits::throwaway ? " -c synchronous_commit=off" : "";
   run_checked(as_run_user({k_pg_bin + "pg_ctl", "-D", dir_.path() + "/data", "-l", dir_.path() + "/postgresql.log",
                            "-w", "-t", "60", "-o",
                            "-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) + " -k " + dir_.path() +
-                               " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+                               " -c fsync=off" + commit + " -c full_page_writes=off -c max_connections=300",
                            "start"}));
   running_ = true;
 }
@@ -93,7 +113,9 @@ void signal_postgres(const std::string& data_dir, int sig) {
   pid_t master = 0;
   f >> master;
   if (master <= 0) return;
-  ::kill(master, sig);
+  // The children found first, then signalled: once a SIGKILLed master is
+  // gone, its backends are no longer its children.
+  std::vector<pid_t> children;
   for (const auto& e : std::filesystem::directory_iterator("/proc")) {
     std::ifstream st(e.path() / "stat");
     std::string line;
@@ -104,13 +126,19 @@ void signal_postgres(const std::string& data_dir, int sig) {
     char state;
     pid_t ppid = 0;
     rest >> state >> ppid;
-    if (ppid == master) ::kill(std::stoi(e.path().filename().string()), sig);
+    if (ppid == master) children.push_back(std::stoi(e.path().filename().string()));
   }
+  ::kill(master, sig);
+  for (auto pid : children) ::kill(pid, sig);
 }
 }  // namespace
 
 void postgres_server::pause() { signal_postgres(dir_.path() + "/data", SIGSTOP); }
 void postgres_server::resume() { signal_postgres(dir_.path() + "/data", SIGCONT); }
+void postgres_server::kill_hard() {
+  signal_postgres(dir_.path() + "/data", SIGKILL);
+  running_ = false;  // nothing left to stop; its folder goes with it
+}
 
 std::string bin_dir() {
   const char* d = std::getenv("COLIBRI_BIN_DIR");

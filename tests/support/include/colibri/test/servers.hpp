@@ -12,7 +12,13 @@ namespace colibri::test {
 
 class postgres_server {
  public:
-  postgres_server();  // initdb + start
+  // A throwaway server (fsync and synchronous commit off) unless
+  // `synchronous`: commits then wait for a synchronous standby once
+  // synchronous_standby_names names one (failover tests).
+  enum class commits { throwaway, synchronous };
+  explicit postgres_server(commits c = commits::throwaway);  // initdb + start
+  // A hot standby of `primary`, streaming from it (pg_basebackup -R), started.
+  static std::unique_ptr<postgres_server> standby_of(const postgres_server& primary);
   ~postgres_server();
   void start();
   void stop();  // fast shutdown: connections are cut
@@ -20,6 +26,10 @@ class postgres_server {
   // and nothing answers (a stalled or partitioned server, seen from libpq).
   void pause();
   void resume();
+  // SIGKILL to the server and its backends: a machine lost, as its clients see it.
+  void kill_hard();
+  // pg_ctl promote: a standby becomes a primary (waits until it is).
+  void promote();
   unsigned short port() const { return port_; }
   // A fresh, empty database; its URL.
   std::string create_database();
@@ -28,8 +38,11 @@ class postgres_server {
   std::string psql(const std::string& db, const std::string& sql) const;
 
  private:
+  struct no_initdb {};
+  postgres_server(no_initdb, commits c);
   temp_dir dir_;
   unsigned short port_;
+  commits commits_;
   int next_db_ = 0;
   bool running_ = false;
 };
