@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <sstream>
 
 #include "colibri/test/client.hpp"
 #include "colibri/test/servers.hpp"
@@ -151,6 +152,40 @@ TEST_F(ChatGateway, LogoutClosesTheSocketsOpenedWithThatToken) {
   // The other person's socket stays open (nothing arrives, nothing closes it).
   EXPECT_FALSE(b->read(std::chrono::milliseconds(500)));
   EXPECT_FALSE(b->closed());
+}
+
+// /metrics on its own port (COLIBRI_METRICS_LISTEN), in Prometheus' text
+// format, counting what happened; the public port has no /metrics.
+TEST_F(ChatGateway, MetricsOnTheInternalPortCountConnectionsAndAcks) {
+  auto metrics_port = free_port();
+  start_chat({{"COLIBRI_METRICS_LISTEN", "127.0.0.1:" + std::to_string(metrics_port)}});
+  auto tok = token();
+  auto db = db_.substr(db_.rfind('/') + 1);
+  auto gid = shared_postgres().psql(db, "INSERT INTO groups (name) VALUES ('mesures') RETURNING id");
+  gid.erase(gid.find_last_not_of("\n ") + 1);
+  shared_postgres().psql(db, "INSERT INTO memberships (group_id, user_id) SELECT " + gid +
+                                 ", id FROM users WHERE email = 'nora@example.fr'");
+  auto c = hello(tok);
+  for (int i = 0; i < 3; ++i) {
+    c->send(R"({"type":"send","room":"group:)" + gid + R"(","body":"Trois jours sans fumer","client_msg_id":"m)" +
+            std::to_string(i) + "\"}");
+    ASSERT_TRUE(c->read_until("\"ack\""));
+  }
+  auto r = http_get(metrics_port, "/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("# TYPE colibri_chat_acks_total counter\ncolibri_chat_acks_total 3\n"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("\ncolibri_chat_connections 1\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\ncolibri_pg_up 1\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\ncolibri_redis_up 1\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\ncolibri_pg_pool_size "), std::string::npos) << r.body;
+  // Every line is a comment or "name value".
+  std::istringstream lines(r.body);
+  for (std::string line; std::getline(lines, line);)
+    EXPECT_TRUE(line.starts_with("# HELP colibri_") || line.starts_with("# TYPE colibri_") ||
+                (line.starts_with("colibri_") && line.find(' ') != std::string::npos))
+        << line;
+  EXPECT_EQ(http_get(chat_->port(), "/metrics").status, 404);
 }
 
 TEST_F(ChatGateway, SigtermClosesSocketsWith1001) {

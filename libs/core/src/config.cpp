@@ -136,6 +136,12 @@ std::vector<std::string> config::list(std::string_view name, std::string_view de
   return out;
 }
 
+std::optional<std::pair<std::string, std::uint16_t>> config::optional_endpoint(std::string_view name) {
+  if (str(name, "").empty()) return std::nullopt;
+  settings_.pop_back();  // endpoint() records it again
+  return endpoint(name, "");
+}
+
 std::pair<std::string, std::uint16_t> config::endpoint(std::string_view name, std::string_view def) {
   std::string v = str(name, def);
   auto colon = v.rfind(':');

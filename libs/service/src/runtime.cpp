@@ -29,6 +29,11 @@ common_settings read_common(core::config& cfg, std::string name, std::string_vie
   s.http.port = port;
   s.http.body_limit = static_cast<std::size_t>(cfg.integer("COLIBRI_BODY_LIMIT_BYTES", 64 * 1024, 1024, 16 << 20));
   s.http.trusted_proxies = cfg.list("COLIBRI_TRUSTED_PROXIES", "127.0.0.1");
+  if (auto m = cfg.optional_endpoint("COLIBRI_METRICS_LISTEN")) {
+    s.metrics.emplace();
+    s.metrics->address = m->first;
+    s.metrics->port = m->second;
+  }
   std::string level = cfg.str("COLIBRI_LOG_LEVEL", "info");
   log::level l;
   if (log::parse_level(level, l))
@@ -44,6 +49,17 @@ runtime::runtime(common_settings s)
       db_(std::make_unique<pg::pool>(settings_.pg, "colibri-" + settings_.name)),
       publisher_(std::make_unique<redis::publisher>(io_.get_executor(), settings_.redis)) {
   publisher_->start();
+  using k = core::metrics::kind;
+  metrics_.add(k::gauge, "colibri_pg_up", "1 while PostgreSQL answers (what /readyz reports), else 0.",
+               [this] { return db_->available() ? 1.0 : 0.0; });
+  metrics_.add(k::gauge, "colibri_pg_pool_size", "PostgreSQL connections of the pool.",
+               [this] { return static_cast<double>(db_->size()); });
+  metrics_.add(k::gauge, "colibri_pg_pool_busy", "Pool connections running a job now.",
+               [this] { return static_cast<double>(db_->busy_workers()); });
+  metrics_.add(k::gauge, "colibri_pg_pool_queued", "Jobs waiting for a pool connection.",
+               [this] { return static_cast<double>(db_->queued()); });
+  metrics_.add(k::gauge, "colibri_redis_up", "1 while the Redis connection is up, else 0.",
+               [this] { return publisher_->healthy() ? 1.0 : 0.0; });
 }
 
 runtime::~runtime() {
@@ -78,13 +94,29 @@ std::vector<http::readiness_check> runtime::readiness(bool needs_redis) {
 }
 
 int runtime::run(http::server& server, std::function<void()> on_stop, std::function<bool()> drained) {
+  metrics_.add(core::metrics::kind::gauge, "colibri_http_in_flight", "HTTP requests being answered now.",
+               [&server] { return static_cast<double>(server.in_flight()); });
   server.start();
   log::info("listening", {{"address", settings_.http.address}, {"port", static_cast<int>(server.port())}});
+  http::router metric_routes;
+  metric_routes.get("/metrics", [this](http::request&) -> awaitable<http::response> {
+    http::response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_.render();
+    co_return r;
+  });
+  std::unique_ptr<http::server> metrics_server;
+  if (settings_.metrics) {
+    metrics_server = std::make_unique<http::server>(io_, *settings_.metrics, metric_routes);
+    metrics_server->start();
+    log::info("metrics", {{"address", settings_.metrics->address}, {"port", static_cast<int>(metrics_server->port())}});
+  }
   asio::signal_set signals(io_, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     log::info("stopping", {{"signal", sig}});
     server.stop();
+    if (metrics_server) metrics_server->stop();
     if (on_stop) on_stop();
     // Requests in flight get up to 5 s to finish, then the loop ends.
     auto timer = std::make_shared<asio::steady_timer>(io_);

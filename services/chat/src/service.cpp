@@ -89,6 +89,17 @@ int run(service_settings s) {
   spawn_logged(rt.io(), gw->recheck_loop(), "recheck");
   spawn_logged(rt.io(), the_hub->presence_loop(), "presence");
 
+  using k = core::metrics::kind;
+  auto& m = rt.metrics();
+  m.add(k::gauge, "colibri_chat_connections", "WebSocket connections open.",
+        [&] { return static_cast<double>(gw->connections()); });
+  m.add(k::counter, "colibri_chat_frames_sent_total", "Frames queued for clients (events, acks, errors, presence).",
+        [&] { return static_cast<double>(gw->counted().frames_sent.load()); });
+  m.add(k::counter, "colibri_chat_acks_total", "Posts acked (committed).",
+        [&] { return static_cast<double>(gw->counted().acks.load()); });
+  m.add(k::counter, "colibri_chat_slow_consumers_total", "Sockets closed for not reading their frames (4008).",
+        [&] { return static_cast<double>(gw->counted().slow_consumers.load()); });
+
   http::router routes;
   http::add_health_routes(routes, "chat", rt.readiness(true));
   http::server server(rt.io(), s.common.http, routes, gw->handler());

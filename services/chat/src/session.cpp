@@ -40,9 +40,11 @@ void session::deliver(std::shared_ptr<const std::string> frame) {
   if (ws_->queued_frames() + 1 > s.outbox_max_frames || ws_->queued_bytes() + frame->size() > s.outbox_max_bytes) {
     log::warn("slow consumer closed",
               {{"user_id", user_id_}, {"queued", static_cast<std::int64_t>(ws_->queued_frames())}});
+    gw_->counted().slow_consumers.fetch_add(1, std::memory_order_relaxed);
     close(close_code::slow_consumer, "slow consumer: reconnect and resume with since");
     return;
   }
+  gw_->counted().frames_sent.fetch_add(1, std::memory_order_relaxed);
   ws_->send(std::move(frame));
 }
 

@@ -243,6 +243,7 @@ awaitable<std::shared_ptr<const std::string>> session::post(const std::string* i
   // with it, in one write, when it is the next of the room for this socket;
   // otherwise (an earlier event still on its way) it comes like everyone's.
   if (!res->duplicate) own_event(res->ev.room, res->ev.seq, std::move(res->frame));
+  gw_->counted().acks.fetch_add(1, std::memory_order_relaxed);
   w.begin_object().field("type", "ack");
   if (id) w.key("id").raw(*id);
   w.field("room", res->ev.room).field("seq", res->ev.seq).field("event_id", res->ev.id);

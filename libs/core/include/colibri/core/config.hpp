@@ -5,6 +5,7 @@
 // secrets redacted. Errors are collected and reported together by finish().
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -36,6 +37,8 @@ class config {
   std::vector<std::string> list(std::string_view name, std::string_view def);
   // host:port, port in 1..65535.
   std::pair<std::string, std::uint16_t> endpoint(std::string_view name, std::string_view def);
+  // The same, or nothing when the setting is empty (a listener turned off).
+  std::optional<std::pair<std::string, std::uint16_t>> optional_endpoint(std::string_view name);
 
   // Records an error against a setting (for cross-field checks).
   void fail(std::string_view name, std::string_view why);

@@ -85,6 +85,9 @@ class pool {
 
   void stop();
   std::size_t queued() const;
+  // Workers running a job now, of size() (metrics).
+  std::size_t busy_workers() const;
+  std::size_t size() const { return opts_.size; }
   // PostgreSQL answered lately and no job is stalled: what /readyz reports.
   // Submits a ping when none is in flight, so that an idle pool notices a
   // server that stopped answering; never waits.
@@ -106,7 +109,6 @@ class pool {
   };
   std::deque<queued_job> queue_;
   bool stalled() const;
-  std::size_t busy_workers() const;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
   // The circuit: false from a connection failure until a job succeeds.

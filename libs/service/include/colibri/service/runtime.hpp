@@ -6,10 +6,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "colibri/core/config.hpp"
+#include "colibri/core/metrics.hpp"
 #include "colibri/http/health.hpp"
 #include "colibri/http/server.hpp"
 #include "colibri/net/asio.hpp"
@@ -25,6 +27,9 @@ struct common_settings {
   int pg_startup_wait_s = 30;
   redis::options redis;
   http::server_options http;
+  // COLIBRI_METRICS_LISTEN: /metrics (Prometheus' text format) on its own
+  // address, for the operator's scraper only; off when empty.
+  std::optional<http::server_options> metrics;
 };
 
 // Reads the settings every service shares. `default_listen` is host:port.
@@ -39,6 +44,8 @@ class runtime {
   pg::pool& db() { return *db_; }
   redis::publisher& publisher() { return *publisher_; }
   const common_settings& settings() const { return settings_; }
+  // What /metrics shows: the pool and Redis here, the service adds its own.
+  core::metrics& metrics() { return metrics_; }
 
   // Waits (bounded) for PostgreSQL, then applies pending migrations.
   void migrate();
@@ -53,6 +60,7 @@ class runtime {
 
  private:
   common_settings settings_;
+  core::metrics metrics_;
   asio::io_context io_;
   std::unique_ptr<pg::pool> db_;
   std::unique_ptr<redis::publisher> publisher_;

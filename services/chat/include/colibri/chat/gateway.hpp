@@ -3,6 +3,7 @@
 // frame (`hello`), a registry of live sessions so that a revoked token closes
 // every socket opened with it (4003), on any gateway, and a graceful shutdown
 // that closes every socket with 1001.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -94,6 +95,12 @@ class gateway : public std::enable_shared_from_this<gateway> {
   awaitable<void> recheck_subscriptions();
   void shutdown();
   std::size_t connections() const;
+  // Counted for /metrics (service.cpp): frames queued for clients, acks,
+  // sockets closed as slow consumers.
+  struct counters {
+    std::atomic<std::uint64_t> frames_sent{0}, acks{0}, slow_consumers{0};
+  };
+  counters& counted() { return counted_; }
 
   // Used by sessions.
   pg::pool& db() { return db_; }
@@ -127,6 +134,7 @@ class gateway : public std::enable_shared_from_this<gateway> {
   void release_anonymous(const std::string& address);
 
  private:
+  counters counted_;
   static awaitable<void> serve(std::shared_ptr<session> s);
   // reason: a literal (a coroutine parameter built from one trips g++ 12, ADR 0002).
   static awaitable<void> refuse(std::shared_ptr<http::websocket> ws, std::uint16_t code, const char* reason);
