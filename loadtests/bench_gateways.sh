@@ -6,6 +6,9 @@
 # Usage: loadtests/bench_gateways.sh start|stop
 # COLIBRI_BENCH_CHAT_BIN: another build of the gateway (an older commit's,
 # for a before/after figure); PGOPTIONS passes through to its sessions.
+# COLIBRI_BENCH_CHAT_BIN_8092: the second gateway's build, when it differs
+# (a rolling upgrade: the previous release beside the new one,
+# docs/operations.md).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LOCAL=$ROOT/.local
@@ -14,6 +17,7 @@ case "${1:-start}" in
     [ -f "$LOCAL/run/chat.pid" ] && kill "$(cat "$LOCAL/run/chat.pid")" 2>/dev/null || true
     pkill -f "$ROOT/build/bin/colibri-chat" 2>/dev/null || true
     [ -n "${COLIBRI_BENCH_CHAT_BIN:-}" ] && pkill -f "$COLIBRI_BENCH_CHAT_BIN" 2>/dev/null || true
+    [ -n "${COLIBRI_BENCH_CHAT_BIN_8092:-}" ] && pkill -f "$COLIBRI_BENCH_CHAT_BIN_8092" 2>/dev/null || true
     sleep 0.5
     for port in 8082 8092; do
       (
@@ -30,7 +34,9 @@ case "${1:-start}" in
         COLIBRI_WS_MAX_ANONYMOUS_PER_ADDRESS=1000000
         COLIBRI_LOG_LEVEL=warn
         set +a
-        nohup "${COLIBRI_BENCH_CHAT_BIN:-$ROOT/build/bin/colibri-chat}" >"$LOCAL/log/bench-chat-$port.log" 2>&1 &
+        bin=${COLIBRI_BENCH_CHAT_BIN:-$ROOT/build/bin/colibri-chat}
+        [ "$port" = 8092 ] && bin=${COLIBRI_BENCH_CHAT_BIN_8092:-$bin}
+        nohup "$bin" >"$LOCAL/log/bench-chat-$port.log" 2>&1 &
         echo $! >"$LOCAL/run/bench-chat-$port.pid"
       )
     done
