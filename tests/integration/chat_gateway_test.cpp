@@ -2,8 +2,10 @@
 // revocation, against the real groups and chat binaries.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
 #include <sstream>
+#include <thread>
 
 #include "colibri/test/client.hpp"
 #include "colibri/test/servers.hpp"
@@ -179,6 +181,11 @@ TEST_F(ChatGateway, MetricsOnTheInternalPortCountConnectionsAndAcks) {
   EXPECT_NE(r.body.find("\ncolibri_pg_up 1\n"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\ncolibri_redis_up 1\n"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\ncolibri_pg_pool_size "), std::string::npos) << r.body;
+  // welcome, then per send its ack (and the own event when subscribed): at least four frames.
+  auto frames_at = r.body.find("\ncolibri_chat_frames_sent_total ");
+  ASSERT_NE(frames_at, std::string::npos) << r.body;
+  auto frames = std::stoll(r.body.substr(frames_at + 32));
+  EXPECT_GE(frames, 4);
   // Every line is a comment or "name value".
   std::istringstream lines(r.body);
   for (std::string line; std::getline(lines, line);)
@@ -186,6 +193,18 @@ TEST_F(ChatGateway, MetricsOnTheInternalPortCountConnectionsAndAcks) {
                 (line.starts_with("colibri_") && line.find(' ') != std::string::npos))
         << line;
   EXPECT_EQ(http_get(chat_->port(), "/metrics").status, 404);
+  // A socket that leaves keeps its frames in the count.
+  c.reset();
+  std::string after;
+  for (int i = 0; i < 100; ++i) {
+    after = http_get(metrics_port, "/metrics").body;
+    if (after.find("\ncolibri_chat_connections 0\n") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(after.find("\ncolibri_chat_connections 0\n"), std::string::npos) << after;
+  auto left_at = after.find("\ncolibri_chat_frames_sent_total ");
+  ASSERT_NE(left_at, std::string::npos);
+  EXPECT_EQ(std::stoll(after.substr(left_at + 32)), frames);
 }
 
 TEST_F(ChatGateway, SigtermClosesSocketsWith1001) {

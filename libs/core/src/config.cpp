@@ -137,13 +137,16 @@ std::vector<std::string> config::list(std::string_view name, std::string_view de
 }
 
 std::optional<std::pair<std::string, std::uint16_t>> config::optional_endpoint(std::string_view name) {
-  if (str(name, "").empty()) return std::nullopt;
-  settings_.pop_back();  // endpoint() records it again
-  return endpoint(name, "");
+  std::string v = str(name, "");
+  if (v.empty()) return std::nullopt;
+  return parse_endpoint(name, v);
 }
 
 std::pair<std::string, std::uint16_t> config::endpoint(std::string_view name, std::string_view def) {
-  std::string v = str(name, def);
+  return parse_endpoint(name, str(name, def));
+}
+
+std::pair<std::string, std::uint16_t> config::parse_endpoint(std::string_view name, const std::string& v) {
   auto colon = v.rfind(':');
   int port = 0;
   if (colon == std::string::npos || colon == 0) {

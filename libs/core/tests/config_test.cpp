@@ -53,3 +53,14 @@ TEST(Config, ListsAndEndpoints) {
   c.endpoint("COLIBRI_BAD", "");
   EXPECT_THROW(c.finish(), config_error);
 }
+
+TEST(Config, AnOptionalEndpointIsOffWhenEmptyAndCheckedWhenSet) {
+  config c({{"COLIBRI_ON", "127.0.0.1:9090"}, {"COLIBRI_EMPTY", ""}});
+  EXPECT_EQ(c.optional_endpoint("COLIBRI_ON"), (std::pair<std::string, std::uint16_t>{"127.0.0.1", 9090}));
+  EXPECT_EQ(c.optional_endpoint("COLIBRI_EMPTY"), std::nullopt);
+  EXPECT_EQ(c.optional_endpoint("COLIBRI_UNSET"), std::nullopt);
+  EXPECT_NO_THROW(c.finish());
+  config bad(std::map<std::string, std::string>{{"COLIBRI_ON", "9090"}});
+  bad.optional_endpoint("COLIBRI_ON");
+  EXPECT_THROW(bad.finish(), config_error);
+}

@@ -207,6 +207,7 @@ void gateway::release_anonymous(const std::string& address) {
 void gateway::forget(session* s, std::int64_t session_id, std::int64_t user_id) {
   std::lock_guard lk(mutex_);
   all_.erase(s);
+  frames_sent_gone_ += s->frames_sent();
   if (user_id != 0) {
     if (auto it = by_user_.find(user_id); it != by_user_.end()) {
       std::erase_if(it->second, [&](const std::weak_ptr<session>& w) {
@@ -328,6 +329,14 @@ void gateway::shutdown() {
 std::size_t gateway::connections() const {
   std::lock_guard lk(mutex_);
   return all_.size();
+}
+
+std::uint64_t gateway::frames_sent() const {
+  std::lock_guard lk(mutex_);
+  auto n = frames_sent_gone_;
+  for (const auto& [p, w] : all_)
+    if (auto s = w.lock()) n += s->frames_sent();
+  return n;
 }
 
 }  // namespace colibri::chat

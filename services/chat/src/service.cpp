@@ -94,7 +94,7 @@ int run(service_settings s) {
   m.add(k::gauge, "colibri_chat_connections", "WebSocket connections open.",
         [&] { return static_cast<double>(gw->connections()); });
   m.add(k::counter, "colibri_chat_frames_sent_total", "Frames queued for clients (events, acks, errors, presence).",
-        [&] { return static_cast<double>(gw->counted().frames_sent.load()); });
+        [&] { return static_cast<double>(gw->frames_sent()); });
   m.add(k::counter, "colibri_chat_acks_total", "Posts acked (committed).",
         [&] { return static_cast<double>(gw->counted().acks.load()); });
   m.add(k::counter, "colibri_chat_slow_consumers_total", "Sockets closed for not reading their frames (4008).",

@@ -50,6 +50,7 @@ class config {
 
  private:
   const std::string* raw(std::string_view name);
+  std::pair<std::string, std::uint16_t> parse_endpoint(std::string_view name, const std::string& v);
 
   std::map<std::string, std::string> values_;
   std::map<std::string, bool> used_flags_;

@@ -95,12 +95,16 @@ class gateway : public std::enable_shared_from_this<gateway> {
   awaitable<void> recheck_subscriptions();
   void shutdown();
   std::size_t connections() const;
-  // Counted for /metrics (service.cpp): frames queued for clients, acks,
-  // sockets closed as slow consumers.
+  // Counted for /metrics (service.cpp): acks, sockets closed as slow
+  // consumers.
   struct counters {
-    std::atomic<std::uint64_t> frames_sent{0}, acks{0}, slow_consumers{0};
+    std::atomic<std::uint64_t> acks{0}, slow_consumers{0};
   };
   counters& counted() { return counted_; }
+  // Frames queued for clients so far: each session counts its own (one
+  // shared counter per delivery would bounce between the threads), added up
+  // here when scraped and when a session leaves.
+  std::uint64_t frames_sent() const;
 
   // Used by sessions.
   pg::pool& db() { return db_; }
@@ -135,6 +139,7 @@ class gateway : public std::enable_shared_from_this<gateway> {
 
  private:
   counters counted_;
+  std::uint64_t frames_sent_gone_ = 0;  // by sessions forgotten; under mutex_
   static awaitable<void> serve(std::shared_ptr<session> s);
   // reason: a literal (a coroutine parameter built from one trips g++ 12, ADR 0002).
   static awaitable<void> refuse(std::shared_ptr<http::websocket> ws, std::uint16_t code, const char* reason);

@@ -3,6 +3,7 @@
 // for the client are queued on the connection, which writes them as the
 // socket takes them; the queue is bounded: past the bound the client is too
 // slow and is closed with 4008.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -63,6 +64,8 @@ class session : public std::enable_shared_from_this<session>, public posting::ro
   std::int64_t user_id() const override { return user_id_; }
   // The user may no longer read this room (removed from the group).
   void post_lose_room(std::string room) override;
+  // Frames queued for the client so far (any thread: /metrics).
+  std::uint64_t frames_sent() const { return frames_sent_.load(std::memory_order_relaxed); }
 
  private:
   void read_next();
@@ -124,6 +127,7 @@ class session : public std::enable_shared_from_this<session>, public posting::ro
   std::shared_ptr<http::websocket> ws_;
   bool closing_ = false;  // a close was queued: the peer's frames are no longer acted on
   bool done_ = false;
+  std::atomic<std::uint64_t> frames_sent_{0};        // written on the strand only
   std::unique_ptr<asio::steady_timer> hello_timer_;  // until hello
   // Room events handed over by the hub (any thread), drained on the strand:
   // a burst costs one posted handler, not one per event.
