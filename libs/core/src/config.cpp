@@ -146,6 +146,13 @@ std::pair<std::string, std::uint16_t> config::endpoint(std::string_view name, st
   return parse_endpoint(name, str(name, def));
 }
 
+std::vector<std::pair<std::string, std::uint16_t>> config::endpoints(std::string_view name, std::string_view def) {
+  std::vector<std::pair<std::string, std::uint16_t>> out;
+  for (const auto& item : list(name, def)) out.push_back(parse_endpoint(name, item));
+  if (out.empty()) fail(name, "expected host:port, or a comma-separated list of them");
+  return out;
+}
+
 std::pair<std::string, std::uint16_t> config::parse_endpoint(std::string_view name, const std::string& v) {
   auto colon = v.rfind(':');
   int port = 0;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "colibri/core/log.hpp"
+#include "link.hpp"
 
 namespace colibri::redis {
 namespace detail {
@@ -102,10 +103,8 @@ struct watcher : std::enable_shared_from_this<watcher> {
   bool blocked = false;  // the last write attempt left bytes: wait for writability
 };
 
-class connection : public std::enable_shared_from_this<connection> {
+class connection : public link, public std::enable_shared_from_this<connection> {
  public:
-  enum class mode { command, subscribe };
-
   connection(asio::any_io_executor ex, options opts, mode m)
       : strand_(asio::make_strand(ex)),
         opts_(std::move(opts)),
@@ -114,9 +113,7 @@ class connection : public std::enable_shared_from_this<connection> {
         heartbeat_timer_(strand_),
         backoff_(opts_.reconnect_min) {}
 
-  subscriber::handlers handlers;
-
-  void start() {
+  void start() override {
     asio::post(strand_, [self = shared_from_this()] {
       self->stopped_ = false;
       self->connect();
@@ -124,7 +121,7 @@ class connection : public std::enable_shared_from_this<connection> {
     });
   }
 
-  void stop() {
+  void stop() override {
     asio::post(strand_, [self = shared_from_this()] {
       self->stopped_ = true;
       self->retry_timer_.cancel();
@@ -133,7 +130,7 @@ class connection : public std::enable_shared_from_this<connection> {
     });
   }
 
-  void command(std::vector<std::string> args) {
+  void command(std::vector<std::string> args) override {
     asio::post(strand_, [self = shared_from_this(), a = std::move(args)] {
       if (!self->ac_ || !self->connected_) {
         ++self->dropped_;
@@ -150,21 +147,7 @@ class connection : public std::enable_shared_from_this<connection> {
     });
   }
 
-  // done runs once, on the strand: with the integer reply, or nullopt when
-  // disconnected, on an error, or after timeout (a late reply is ignored).
-  using reply_fn = std::function<void(std::optional<std::int64_t>)>;
-  struct pending_call {
-    reply_fn done;
-    std::unique_ptr<asio::steady_timer> timer;
-    void finish(std::optional<std::int64_t> r) {
-      if (!done) return;
-      auto d = std::move(done);
-      done = nullptr;
-      timer->cancel();
-      d(r);
-    }
-  };
-  void call(std::vector<std::string> args, milliseconds timeout, reply_fn done) {
+  void call(std::vector<std::string> args, milliseconds timeout, reply_fn done) override {
     asio::post(strand_, [self = shared_from_this(), a = std::move(args), timeout, done = std::move(done)]() mutable {
       if (!self->ac_ || !self->connected_) return done(std::nullopt);
       auto p = std::make_shared<pending_call>();
@@ -205,18 +188,18 @@ class connection : public std::enable_shared_from_this<connection> {
       log::warn("redis command failed", {{"error", std::string(reply->str, reply->len)}});
   }
 
-  void subscribe(std::string channel, bool on, std::function<void()> on_ready) {
+  void subscribe(std::string channel, bool on, std::function<void()> on_ready) override {
     asio::post(strand_, [self = shared_from_this(), c = std::move(channel), on, cb = std::move(on_ready)]() mutable {
       self->change_subscription(c, on, std::move(cb));
     });
   }
 
-  bool healthy() const {
+  bool healthy() const override {
     auto now = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
     return connected_ && now - last_pong_ms_.load() < 3 * opts_.heartbeat.count() + 500;
   }
-  bool connected() const { return connected_; }
-  std::uint64_t dropped() const { return dropped_; }
+  bool connected() const override { return connected_; }
+  std::uint64_t dropped() const override { return dropped_; }
 
  private:
   void connect() {
@@ -422,15 +405,22 @@ class connection : public std::enable_shared_from_this<connection> {
 
 }  // namespace detail
 
+namespace {
+std::shared_ptr<detail::link> make_link(asio::any_io_executor ex, options opts, detail::link::mode m) {
+  if (!opts.cluster.empty()) return detail::make_cluster_link(std::move(ex), std::move(opts), m);
+  return std::make_shared<detail::connection>(std::move(ex), std::move(opts), m);
+}
+}  // namespace
+
 publisher::publisher(asio::any_io_executor ex, options opts)
-    : conn_(std::make_shared<detail::connection>(ex, std::move(opts), detail::connection::mode::command)) {}
+    : sharded_(!opts.cluster.empty()), conn_(make_link(std::move(ex), std::move(opts), detail::link::mode::command)) {}
 publisher::~publisher() { stop(); }
 void publisher::start() { conn_->start(); }
 void publisher::stop() { conn_->stop(); }
 void publisher::publish(std::string channel, std::string message) {
   std::vector<std::string> args;
   args.reserve(3);
-  args.emplace_back("PUBLISH");
+  args.emplace_back(sharded_ ? "SPUBLISH" : "PUBLISH");
   args.push_back(std::move(channel));
   args.push_back(std::move(message));
   conn_->command(std::move(args));
@@ -452,7 +442,7 @@ bool publisher::healthy() const { return conn_->healthy(); }
 std::uint64_t publisher::dropped() const { return conn_->dropped(); }
 
 subscriber::subscriber(asio::any_io_executor ex, options opts, handlers h)
-    : conn_(std::make_shared<detail::connection>(ex, std::move(opts), detail::connection::mode::subscribe)) {
+    : conn_(make_link(std::move(ex), std::move(opts), detail::link::mode::subscribe)) {
   conn_->handlers = std::move(h);
 }
 subscriber::~subscriber() { stop(); }

@@ -14,14 +14,16 @@ using namespace std::chrono_literals;
 namespace {
 // KEYS: the room's presence set and its last published count. ARGV: channel,
 // room, ttl ms, op (join/leave/refresh), force ("1" publishes even an
-// unchanged count), then the members ("gateway|user").
+// unchanged count), the publishing command (PUBLISH, or SPUBLISH in a
+// cluster, where the keys share the channel's slot), then the members
+// ("gateway|user").
 constexpr const char* k_presence_script = R"lua(
 local key, countkey = KEYS[1], KEYS[2]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   if ARGV[4] == 'leave' then redis.call('ZREM', key, ARGV[i]) else redis.call('ZADD', key, now + ttl, ARGV[i]) end
 end
 local seen, n = {}, 0
@@ -37,7 +39,7 @@ else
   redis.call('SET', countkey, n, 'PX', ttl * 2)
 end
 if n ~= prev or ARGV[5] == '1' then
-  redis.call('PUBLISH', ARGV[1], '{"type":"presence","room":"' .. ARGV[2] .. '","online_count":' .. n .. '}')
+  redis.call(ARGV[6], ARGV[1], '{"type":"presence","room":"' .. ARGV[2] .. '","online_count":' .. n .. '}')
 end
 return n
 )lua";
@@ -65,21 +67,28 @@ void redis_room_source::unsubscribe(const std::string& room) { sub_.unsubscribe(
 
 void redis_room_source::command(std::vector<std::string> args) { pub_.command(std::move(args)); }
 
+bool redis_room_source::sharded() const { return pub_.sharded(); }
+
 hub::hub(asio::any_io_executor ex, std::shared_ptr<room_source> source, presence_settings ps)
     : ex_(std::move(ex)), source_(std::move(source)), presence_(ps), gateway_id_(random_id()) {}
 
 void hub::presence_locked(const std::string& room, std::string_view op, const std::vector<std::int64_t>& users,
                           bool force) {
+  auto channel = roomlog::room_channel(room);
+  bool sharded = source_->sharded();
+  // In a cluster the keys carry the channel as their hash tag: one slot, one shard.
+  auto key = sharded ? "{" + channel + "}:presence" : "colibri:presence:" + room;
   std::vector<std::string> args{"EVAL",
                                 k_presence_script,
                                 "2",
-                                "colibri:presence:" + room,
-                                "colibri:presence:" + room + ":n",
-                                roomlog::room_channel(room),
+                                key,
+                                key + ":n",
+                                channel,
                                 room,
                                 std::to_string(presence_.ttl.count()),
                                 std::string(op),
-                                force ? "1" : "0"};
+                                force ? "1" : "0",
+                                sharded ? "SPUBLISH" : "PUBLISH"};
   for (auto u : users) args.push_back(gateway_id_ + "|" + std::to_string(u));
   source_->command(std::move(args));
 }

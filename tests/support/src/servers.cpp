@@ -1,5 +1,6 @@
 #include "colibri/test/servers.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +17,8 @@
 #endif
 
 namespace colibri::test {
+
+using namespace std::chrono_literals;
 
 namespace {
 const std::string k_pg_bin = "/usr/lib/postgresql/15/bin/";
@@ -105,6 +108,206 @@ void redis_server::stop() { proc_.stop(15); }
 void redis_server::kill_hard() { proc_.stop(9); }
 void redis_server::pause() { ::kill(proc_.pid(), SIGSTOP); }
 void redis_server::resume() { ::kill(proc_.pid(), SIGCONT); }
+
+redis_cluster::redis_cluster(std::chrono::milliseconds node_timeout) {
+  nodes_.resize(6);
+  std::vector<std::string> create{"redis-cli", "--cluster", "create"};
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    auto& n = nodes_[i];
+    n.port = free_port();
+    n.bus = free_port();
+    auto dir = dir_.path() + "/" + std::to_string(i);
+    std::filesystem::create_directories(dir);
+    // Loopback only; no persistence (a killed node comes back empty, as a replica's would).
+    n.proc = process({"redis-server", "--bind", "127.0.0.1", "--port", std::to_string(n.port), "--cluster-enabled",
+                      "yes", "--cluster-port", std::to_string(n.bus), "--cluster-config-file", dir + "/nodes.conf",
+                      "--cluster-node-timeout", std::to_string(node_timeout.count()), "--dir", dir, "--save", "",
+                      "--appendonly", "no"},
+                     {}, dir + "/redis.log");
+    n.alive = true;
+    create.push_back("127.0.0.1:" + std::to_string(n.port));
+  }
+  for (auto& n : nodes_) {
+    bool up = false;
+    for (int i = 0; i < 200 && !(up = tcp_port_open(n.port)); ++i) std::this_thread::sleep_for(25ms);
+    if (!up) throw std::runtime_error("redis cluster node did not start: " + n.proc.log_tail());
+  }
+  create.insert(create.end(), {"--cluster-replicas", "1", "--cluster-yes"});
+  run_checked(create, std::chrono::seconds(60));
+  wait_ok();
+  // Every replica has caught up with its primary: a failover can happen.
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    for (int t = 0; t < 400; ++t) {
+      auto info = cli(i, {"INFO", "replication"});
+      if (info.find("role:master") != std::string::npos || info.find("master_link_status:up") != std::string::npos)
+        break;
+      std::this_thread::sleep_for(25ms);
+    }
+  }
+}
+
+redis_cluster::~redis_cluster() {
+  for (auto& n : nodes_) n.proc.stop(15, std::chrono::seconds(5));
+}
+
+std::string redis_cluster::seeds() const {
+  std::string out;
+  for (auto& n : nodes_) out += (out.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(n.port);
+  return out;
+}
+
+std::string redis_cluster::cli(std::size_t i, const std::vector<std::string>& args) const {
+  std::vector<std::string> argv{"redis-cli", "-h", "127.0.0.1", "-p", std::to_string(nodes_.at(i).port)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_checked(argv, std::chrono::seconds(30));
+}
+
+std::uint16_t redis_cluster::slot_of(const std::string& key) const {
+  return static_cast<std::uint16_t>(std::stoi(cli(any_alive(), {"CLUSTER", "KEYSLOT", key})));
+}
+
+std::size_t redis_cluster::any_alive() const {
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    if (nodes_[i].alive) return i;
+  throw std::runtime_error("no redis cluster node alive");
+}
+
+std::string redis_cluster::view(std::size_t i) const {
+  // CLUSTER NODES: id addr@bus flags master ping pong epoch state slots...
+  std::istringstream in(cli(i, {"CLUSTER", "NODES"}));
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, addr, flags, master, ping, pong, epoch, state, slot;
+    f >> id >> addr >> flags >> master >> ping >> pong >> epoch >> state;
+    if (flags.find("master") == std::string::npos || flags.find("fail") != std::string::npos) continue;
+    std::string entry = addr.substr(0, addr.find('@'));
+    bool any = false;
+    while (f >> slot) {
+      if (slot.front() == '[') continue;  // a slot being migrated
+      entry += " " + slot;
+      any = true;
+    }
+    if (any) lines.push_back(entry);
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (auto& l : lines) out += l + "\n";
+  return out;
+}
+
+std::size_t redis_cluster::primary_of(std::uint16_t slot) const {
+  std::istringstream in(view(any_alive()));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string addr, range;
+    f >> addr;
+    while (f >> range) {
+      auto dash = range.find('-');
+      int from = std::stoi(range.substr(0, dash));
+      int to = dash == std::string::npos ? from : std::stoi(range.substr(dash + 1));
+      if (slot < from || slot > to) continue;
+      auto port = static_cast<unsigned short>(std::stoi(addr.substr(addr.rfind(':') + 1)));
+      for (std::size_t i = 0; i < nodes_.size(); ++i)
+        if (nodes_[i].port == port) return i;
+    }
+  }
+  throw std::runtime_error("no primary serves slot " + std::to_string(slot));
+}
+
+std::vector<std::size_t> redis_cluster::primaries() const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (!nodes_[i].alive) continue;
+    auto role = cli(i, {"ROLE"});
+    if (role.rfind("master", 0) == 0) out.push_back(i);
+  }
+  return out;
+}
+
+void redis_cluster::wait_ok(std::chrono::seconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    bool ok = true;
+    std::string first;
+    for (std::size_t i = 0; i < nodes_.size() && ok; ++i) {
+      if (!nodes_[i].alive) continue;
+      auto info = cli(i, {"CLUSTER", "INFO"});
+      if (info.find("cluster_state:ok") == std::string::npos) {
+        ok = false;
+        last = "node " + std::to_string(i) + ": " + info.substr(0, 40);
+        break;
+      }
+      auto v = view(i);
+      if (first.empty()) first = v;
+      if (v != first) {
+        ok = false;
+        last = "views differ:\n" + first + "--\n" + v;
+      }
+    }
+    if (ok) return;
+    std::this_thread::sleep_for(100ms);
+  }
+  throw std::runtime_error("redis cluster not ok: " + last);
+}
+
+void redis_cluster::kill_hard(std::size_t i) {
+  // The first slot of each of its ranges.
+  std::vector<std::uint16_t> held;
+  std::istringstream in(view(i));
+  std::string line, prefix = "127.0.0.1:" + std::to_string(nodes_.at(i).port) + " ";
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    std::istringstream f(line.substr(prefix.size()));
+    std::string range;
+    while (f >> range) held.push_back(static_cast<std::uint16_t>(std::stoi(range.substr(0, range.find('-')))));
+  }
+  nodes_.at(i).proc.stop(9);
+  nodes_[i].alive = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    bool moved = true;
+    try {
+      for (auto s : held) moved = moved && primary_of(s) != i;
+    } catch (const std::exception&) {
+      moved = false;
+    }
+    if (moved) break;
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("no replica took over");
+    std::this_thread::sleep_for(100ms);
+  }
+  wait_ok();
+}
+
+void redis_cluster::move_slot(std::uint16_t slot, std::size_t to) {
+  auto from = primary_of(slot);
+  if (from == to) return;
+  auto trim = [](std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  };
+  auto from_id = trim(cli(from, {"CLUSTER", "MYID"})), to_id = trim(cli(to, {"CLUSTER", "MYID"}));
+  auto s = std::to_string(slot);
+  cli(to, {"CLUSTER", "SETSLOT", s, "IMPORTING", from_id});
+  cli(from, {"CLUSTER", "SETSLOT", s, "MIGRATING", to_id});
+  for (int round = 0; round < 1000; ++round) {
+    std::istringstream keys(cli(from, {"CLUSTER", "GETKEYSINSLOT", s, "100"}));
+    std::vector<std::string> migrate{"MIGRATE", "127.0.0.1", std::to_string(nodes_[to].port), "", "0", "5000", "KEYS"};
+    std::string k;
+    while (std::getline(keys, k))
+      if (!k.empty()) migrate.push_back(k);
+    if (migrate.size() == 7) break;
+    cli(from, migrate);
+  }
+  cli(to, {"CLUSTER", "SETSLOT", s, "NODE", to_id});
+  cli(from, {"CLUSTER", "SETSLOT", s, "NODE", to_id});
+  for (auto p : primaries())
+    if (p != from && p != to) cli(p, {"CLUSTER", "SETSLOT", s, "NODE", to_id});
+  wait_ok();
+}
 
 namespace {
 // The postmaster (first line of postmaster.pid) and its children.

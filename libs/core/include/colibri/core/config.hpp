@@ -37,6 +37,8 @@ class config {
   std::vector<std::string> list(std::string_view name, std::string_view def);
   // host:port, port in 1..65535.
   std::pair<std::string, std::uint16_t> endpoint(std::string_view name, std::string_view def);
+  // One or more host:port, comma-separated (at least one).
+  std::vector<std::pair<std::string, std::uint16_t>> endpoints(std::string_view name, std::string_view def);
   // The same, or nothing when the setting is empty (a listener turned off).
   std::optional<std::pair<std::string, std::uint16_t>> optional_endpoint(std::string_view name);
 

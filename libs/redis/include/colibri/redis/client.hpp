@@ -7,6 +7,15 @@
 // remembers its channels, subscribes again after a reconnect, and tells its
 // user when it was disconnected and when it is back, so the user can backfill
 // from PostgreSQL whatever was published meanwhile.
+//
+// With a list of cluster seed nodes (options::cluster) both talk to a Redis
+// Cluster instead: channels are sharded (SPUBLISH, SSUBSCRIBE) and each
+// command goes to the primary that owns its key's slot, over connections of
+// our own (Asio, hiredis's RESP reader; hiredis 0.14 knows no cluster and no
+// sharded pub/sub). They follow the topology (MOVED, ASK, a shard's
+// sunsubscribe, failovers, resharding); whenever a channel's subscription may
+// have missed something, the subscriber reports it as a lost connection, so
+// the user catches up from PostgreSQL as after any Redis outage.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -27,10 +36,18 @@ struct options {
   std::chrono::milliseconds reconnect_max{2000};
   // A command connection sends PING this often; healthy() needs a recent PONG.
   std::chrono::milliseconds heartbeat{1000};
+  // Cluster mode when not empty: the seed nodes (any one that answers gives
+  // the topology); host and port above are then unused.
+  std::vector<std::pair<std::string, std::uint16_t>> cluster;
+  // Cluster mode: how often the slot map is read again without a reason.
+  std::chrono::milliseconds topology_refresh{10000};
 };
 
+// The cluster hash slot of a key (CRC16 of the key, or of its {hash tag}).
+std::uint16_t key_slot(std::string_view key);
+
 namespace detail {
-class connection;
+class link;
 }
 
 class publisher {
@@ -54,9 +71,13 @@ class publisher {
   // Connected and answered a PING recently.
   bool healthy() const;
   std::uint64_t dropped() const;
+  // Cluster mode: channels are sharded (SPUBLISH), and a script that
+  // publishes must use SPUBLISH on a channel of its key's slot.
+  bool sharded() const { return sharded_; }
 
  private:
-  std::shared_ptr<detail::connection> conn_;
+  bool sharded_ = false;
+  std::shared_ptr<detail::link> conn_;
 };
 
 class subscriber {
@@ -82,7 +103,7 @@ class subscriber {
   bool connected() const;
 
  private:
-  std::shared_ptr<detail::connection> conn_;
+  std::shared_ptr<detail::link> conn_;
 };
 
 }  // namespace colibri::redis

@@ -49,6 +49,8 @@ class room_source {
   virtual void unsubscribe(const std::string& room) = 0;
   // Fire-and-forget Redis command (the presence script).
   virtual void command(std::vector<std::string> args) = 0;
+  // Redis Cluster: channels are sharded and a room's keys share its channel's slot.
+  virtual bool sharded() const { return false; }
 };
 
 class redis_room_source : public room_source {
@@ -60,6 +62,7 @@ class redis_room_source : public room_source {
   void subscribe(const std::string& room, std::function<void()> on_live) override;
   void unsubscribe(const std::string& room) override;
   void command(std::vector<std::string> args) override;
+  bool sharded() const override;
 
  private:
   std::shared_ptr<roomlog::room_log> log_;

@@ -2,9 +2,11 @@
 // Real PostgreSQL and Redis for tests, on free loopback ports in a temporary
 // folder, stopped and removed afterwards; and the Colibri service binaries.
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "colibri/test/process.hpp"
 
@@ -63,6 +65,48 @@ class redis_server {
   temp_dir dir_;
   unsigned short port_;
   process proc_;
+};
+
+// A Redis Cluster of six nodes (three primaries, each with a replica) on
+// loopback, made with redis-cli --cluster create; stopped and removed
+// afterwards. Failures are detected after node_timeout.
+class redis_cluster {
+ public:
+  explicit redis_cluster(std::chrono::milliseconds node_timeout = std::chrono::milliseconds(1000));
+  ~redis_cluster();
+  redis_cluster(const redis_cluster&) = delete;
+  redis_cluster& operator=(const redis_cluster&) = delete;
+  // "127.0.0.1:P1,127.0.0.1:P2,...": the services' COLIBRI_REDIS.
+  std::string seeds() const;
+  std::size_t size() const { return nodes_.size(); }
+  unsigned short port(std::size_t i) const { return nodes_.at(i).port; }
+  // redis-cli against node i; its output.
+  std::string cli(std::size_t i, const std::vector<std::string>& args) const;
+  // The cluster's own slot of a key (CLUSTER KEYSLOT).
+  std::uint16_t slot_of(const std::string& key) const;
+  // The node serving a slot as primary, as a live node sees it.
+  std::size_t primary_of(std::uint16_t slot) const;
+  std::vector<std::size_t> primaries() const;
+  // SIGKILL to node i (a machine lost); waits until its replica serves its
+  // slots and every live node agrees.
+  void kill_hard(std::size_t i);
+  // Moves a slot and its keys to primary `to` (CLUSTER SETSLOT IMPORTING,
+  // MIGRATING, MIGRATE, SETSLOT NODE); waits until every live node agrees.
+  void move_slot(std::uint16_t slot, std::size_t to);
+  // Every live node reports cluster_state:ok and the same primaries' slots.
+  void wait_ok(std::chrono::seconds timeout = std::chrono::seconds(30)) const;
+
+ private:
+  struct node {
+    unsigned short port = 0, bus = 0;
+    process proc;
+    bool alive = false;
+  };
+  std::size_t any_alive() const;
+  // "port slots..." of each primary that is not failed, sorted: one node's view.
+  std::string view(std::size_t i) const;
+  temp_dir dir_;
+  std::vector<node> nodes_;
 };
 
 // The folder holding colibri-groups, colibri-chat, colibri-badges.
