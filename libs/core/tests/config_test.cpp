@@ -64,3 +64,19 @@ TEST(Config, AnOptionalEndpointIsOffWhenEmptyAndCheckedWhenSet) {
   bad.optional_endpoint("COLIBRI_ON");
   EXPECT_THROW(bad.finish(), config_error);
 }
+
+// COLIBRI_REDIS: one address, or the seed nodes of a cluster.
+TEST(Config, EndpointsTakeOneOrSeveralAddressesAndRejectABadOne) {
+  config c({{"COLIBRI_ONE", "127.0.0.1:6379"}, {"COLIBRI_SEEDS", "10.0.0.1:7000, 10.0.0.2:7001,"}});
+  using ep = std::pair<std::string, std::uint16_t>;
+  EXPECT_EQ(c.endpoints("COLIBRI_ONE", "x:1"), (std::vector<ep>{{"127.0.0.1", 6379}}));
+  EXPECT_EQ(c.endpoints("COLIBRI_SEEDS", "x:1"), (std::vector<ep>{{"10.0.0.1", 7000}, {"10.0.0.2", 7001}}));
+  EXPECT_EQ(c.endpoints("COLIBRI_UNSET", "127.0.0.1:56379"), (std::vector<ep>{{"127.0.0.1", 56379}}));
+  EXPECT_NO_THROW(c.finish());
+  config bad(std::map<std::string, std::string>{{"COLIBRI_SEEDS", "10.0.0.1:7000,10.0.0.2"}});
+  bad.endpoints("COLIBRI_SEEDS", "x:1");
+  EXPECT_THROW(bad.finish(), config_error);
+  config empty(std::map<std::string, std::string>{{"COLIBRI_SEEDS", " , "}});
+  empty.endpoints("COLIBRI_SEEDS", "x:1");
+  EXPECT_THROW(empty.finish(), config_error);
+}
