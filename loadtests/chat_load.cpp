@@ -13,6 +13,15 @@
 //     --clients 1000 --room-size 50 --senders-per-room 1 --rate 2000 --seconds 10
 //   colibri-chat-load ... --idle 20000 --seconds 30   (hold idle sockets)
 //   colibri-chat-load ... --protocol socketio|nchan|nats|nats-js   (peers, loadtests/compare)
+//   colibri-chat-load ... --reconnect   (through faults: docs/operations.md)
+//
+// --reconnect: clients behave as the web client does through a fault. A lost
+// connection (or an error answer) is made again to the next gateway after
+// 200 ms; the client subscribes with `since` its last seq and sends again,
+// with the same client_msg_id, every message not acked yet. At the end each
+// worker checks in PostgreSQL that every acked message is stored and that
+// every receiver holds its room's last seq; it reports reconnects, error
+// answers and the longest wait between two deliveries of a receiver.
 //
 // The peers keep each sender's messages in order, not a room's, and have no
 // seq: their bodies carry "<sender>:<n>:<time>" and each receiver checks that
@@ -72,6 +81,7 @@ struct args {
   double rate = 100;  // messages per second, all senders together
   int seconds = 10;
   bool idle = false;
+  bool reconnect = false;
   enum class protocol { colibri, socketio, nchan, nats, nats_js } proto = protocol::colibri;
   bool socketio() const { return proto == protocol::socketio; }
   bool nats() const { return proto == protocol::nats || proto == protocol::nats_js; }
@@ -101,11 +111,16 @@ struct results {
   histogram ack, delivery;
   std::uint64_t sent = 0, acks = 0, delivered = 0, order_errors = 0, errors = 0, connected = 0, closed = 0,
                 connect_failed = 0;
+  // --reconnect: connections made again; events a receiver never got and
+  // acked messages not stored (both must be 0); the longest wait between two
+  // deliveries to one receiver.
+  std::uint64_t reconnects = 0, missing = 0, acked_lost = 0;
+  std::int64_t max_gap_us = 0;
   std::string serialize() const {
     std::ostringstream o;
     o << sent << ' ' << acks << ' ' << delivered << ' ' << order_errors << ' ' << errors << ' ' << connected << ' '
-      << closed << ' ' << connect_failed << ' ' << ack.count << ' ' << ack.max << ' ' << delivery.count << ' '
-      << delivery.max;
+      << closed << ' ' << connect_failed << ' ' << reconnects << ' ' << missing << ' ' << acked_lost << ' '
+      << max_gap_us << ' ' << ack.count << ' ' << ack.max << ' ' << delivery.count << ' ' << delivery.max;
     for (auto b : ack.buckets) o << ' ' << b;
     for (auto b : delivery.buckets) o << ' ' << b;
     return o.str();
@@ -114,7 +129,8 @@ struct results {
     std::istringstream in(s);
     results r;
     in >> r.sent >> r.acks >> r.delivered >> r.order_errors >> r.errors >> r.connected >> r.closed >>
-        r.connect_failed >> r.ack.count >> r.ack.max >> r.delivery.count >> r.delivery.max;
+        r.connect_failed >> r.reconnects >> r.missing >> r.acked_lost >> r.max_gap_us >> r.ack.count >> r.ack.max >>
+        r.delivery.count >> r.delivery.max;
     for (auto& b : r.ack.buckets) in >> b;
     for (auto& b : r.delivery.buckets) in >> b;
     sent += r.sent;
@@ -125,6 +141,10 @@ struct results {
     connected += r.connected;
     closed += r.closed;
     connect_failed += r.connect_failed;
+    reconnects += r.reconnects;
+    missing += r.missing;
+    acked_lost += r.acked_lost;
+    max_gap_us = std::max(max_gap_us, r.max_gap_us);
     ack.merge(r.ack);
     delivery.merge(r.delivery);
   }
@@ -183,6 +203,194 @@ struct worker {
   std::atomic<int> subscribed{0};
   int total = 0;
   double per_sender_interval_us = 0;
+  struct resuming;
+  // --reconnect: each client's room and state, by slot; acked client_msg_ids.
+  std::vector<std::pair<std::string, std::shared_ptr<resuming>>> clients;
+  std::vector<std::string> acked_ids;
+
+  // One client across connections (--reconnect).
+  struct resuming {
+    std::int64_t last_seq = -1, last_delivery_us = 0;
+    std::deque<std::pair<std::uint64_t, std::int64_t>> unacked;  // (k, scheduled time), in send order
+    std::shared_ptr<bws::stream<beast::tcp_stream>> ws;          // the current connection, once subscribed
+    std::uint64_t generation = 0;                                // connections subscribed so far
+  };
+
+  awaitable<void> run_resuming(client_spec spec, int slot) {
+    auto st = std::make_shared<resuming>();
+    clients[slot] = {spec.room, st};
+    if (spec.sender) asio::co_spawn(io, resuming_sends(spec, st), asio::detached);
+    bool counted = false;
+    for (int attempt = 0; now_us() < end_us + 3'000'000; ++attempt) {
+      if (attempt > 0) {
+        ++res.reconnects;
+        asio::steady_timer t(io, std::chrono::milliseconds(200));
+        co_await t.async_wait(asio::use_awaitable);
+      }
+      auto ws = std::make_shared<bws::stream<beast::tcp_stream>>(io);
+      auto& sock = beast::get_lowest_layer(*ws).socket();
+      const auto& gw = a.gateways[(slot + attempt) % a.gateways.size()];
+      const auto& src = a.sources[(slot / a.gateways.size()) % a.sources.size()];
+      boost::system::error_code ec;
+      sock.open(tcp::v4(), ec);
+      sock.bind({asio::ip::make_address(src), 0}, ec);
+      tcp::endpoint to(asio::ip::make_address(gw.first), gw.second);
+      auto [cec] = co_await sock.async_connect(to, asio::as_tuple(asio::use_awaitable));
+      if (cec) continue;
+      sock.set_option(tcp::no_delay(true), ec);
+      auto [hec] = co_await ws->async_handshake(gw.first, "/ws", asio::as_tuple(asio::use_awaitable));
+      if (hec) continue;
+      if (attempt == 0) ++res.connected;
+      ws->text(true);
+      std::string hello = R"({"type":"hello","token":")" + spec.token + R"("})";
+      std::string sub = R"({"type":"subscribe","room":")" + spec.room + "\"" +
+                        (st->last_seq >= 0 ? R"(,"since":)" + std::to_string(st->last_seq) : std::string()) + "}";
+      auto [w1, n1] = co_await ws->async_write(asio::buffer(hello), asio::as_tuple(asio::use_awaitable));
+      if (w1) continue;
+      auto [w2, n2] = co_await ws->async_write(asio::buffer(sub), asio::as_tuple(asio::use_awaitable));
+      if (w2) continue;
+      std::string in;
+      std::array<char, 16384> chunk;
+      bool open = true;
+      while (open) {
+        auto [rec, n] = co_await sock.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
+        if (rec) break;
+        in.append(chunk.data(), n);
+        auto now = now_us();
+        std::size_t pos = 0;
+        unsigned op = 0;
+        std::string_view text;
+        while (open && next_frame(in, pos, op, text)) {
+          if (op == 0x9) {
+            asio::co_spawn(io, pong(*ws, std::string(text)), asio::detached);
+            continue;
+          }
+          if (op == 0x8) {
+            open = false;
+            break;
+          }
+          auto t = field(text, "type");
+          if (t == "subscribed") {
+            if (st->last_seq < 0) st->last_seq = std::atoll(std::string(field(text, "last_seq")).c_str());
+            if (!counted) ++subscribed;
+            counted = true;
+            st->ws = ws;
+            ++st->generation;
+          } else if (t == "event") {
+            auto seq = std::atoll(std::string(field(text, "seq")).c_str());
+            if (seq != st->last_seq + 1) ++res.order_errors;  // a gap, or twice
+            st->last_seq = seq;
+            ++res.delivered;
+            if (st->last_delivery_us) res.max_gap_us = std::max(res.max_gap_us, now - st->last_delivery_us);
+            st->last_delivery_us = now;
+            auto scheduled_at = std::atoll(std::string(field(text, "body")).c_str());
+            if (scheduled_at > 0) res.delivery.add(now - scheduled_at);
+          } else if (t == "ack" && !st->unacked.empty()) {
+            ++res.acks;
+            res.ack.add(now - st->unacked.front().second);
+            acked_ids.push_back(std::to_string(spec.index) + "-" + std::to_string(st->unacked.front().first));
+            st->unacked.pop_front();
+          } else if (t == "error") {
+            // Unavailable while a store fails over: the same messages again on a new connection.
+            if (res.errors++ == 0) std::cerr << "first error frame: " << text << "\n";
+            open = false;
+          }
+        }
+        in.erase(0, pos);
+      }
+      if (st->ws == ws) st->ws.reset();
+      boost::system::error_code ignored;
+      sock.close(ignored);
+    }
+  }
+
+  // A sender's schedule (--reconnect): messages made while disconnected wait;
+  // on each new connection everything not acked is sent again, in order.
+  awaitable<void> resuming_sends(client_spec spec, std::shared_ptr<resuming> st) {
+    asio::steady_timer t(io);
+    while (now_us() < start_us) {
+      t.expires_after(std::chrono::milliseconds(10));
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    auto next = start_us + static_cast<std::int64_t>(per_sender_interval_us * (spec.index % 97) / 97);
+    std::uint64_t k = 0, sent_on = 0;
+    auto frame = [&](std::uint64_t n, std::int64_t at) {
+      return R"({"type":"send","room":")" + spec.room + R"(","body":")" + std::to_string(at) +
+             R"(","client_msg_id":")" + std::to_string(spec.index) + "-" + std::to_string(n) + "\"}";
+    };
+    while (now_us() < end_us + 3'000'000 && (now_us() < end_us || !st->unacked.empty())) {
+      auto ws = st->ws;
+      if (ws && st->generation != sent_on) {
+        sent_on = st->generation;
+        auto again = st->unacked;
+        for (auto& [n, at] : again) {
+          auto msg = frame(n, at);
+          auto [ec, w] = co_await ws->async_write(asio::buffer(msg), asio::as_tuple(asio::use_awaitable));
+          if (ec) break;
+        }
+        continue;
+      }
+      if (now_us() >= next && next < end_us) {
+        st->unacked.emplace_back(k, next);
+        ++res.sent;
+        if (ws) {
+          auto msg = frame(k, next);
+          co_await ws->async_write(asio::buffer(msg), asio::as_tuple(asio::use_awaitable));
+        }
+        ++k;
+        next += static_cast<std::int64_t>(per_sender_interval_us);
+        continue;
+      }
+      t.expires_after(std::chrono::microseconds(std::clamp<std::int64_t>(next - now_us(), 0, 20000)));
+      co_await t.async_wait(asio::use_awaitable);
+    }
+  }
+
+  // After the run (--reconnect): every acked message stored, every receiver
+  // up to its room's last seq.
+  void check_in_postgres() {
+    pqxx::connection c(a.pg_url);
+    pqxx::work w(c);
+    std::vector<std::optional<std::string>> rooms, ids;
+    for (auto& [room, st] : clients) rooms.push_back(room);
+    for (auto& id : acked_ids) ids.push_back(id);
+    std::map<std::string, std::int64_t> last;
+    for (auto row : w.exec_params("SELECT room, max(seq) FROM room_events WHERE room = ANY($1::text[]) GROUP BY room",
+                                  pg::text_array(rooms)))
+      last[row[0].as<std::string>()] = row[1].as<std::int64_t>();
+    for (auto& [room, st] : clients)
+      if (last[room] > st->last_seq) res.missing += static_cast<std::uint64_t>(last[room] - st->last_seq);
+    auto stored =
+        w.exec_params1(
+             "SELECT count(*) FROM room_events WHERE room = ANY($1::text[]) AND client_msg_id = ANY($2::text[])",
+             pg::text_array(rooms), pg::text_array(ids))[0]
+            .as<std::uint64_t>();
+    res.acked_lost = acked_ids.size() - std::min<std::uint64_t>(stored, acked_ids.size());
+  }
+
+  // The next complete frame of a server's stream in `in` from `pos` (server
+  // frames are unmasked and never fragmented); false when incomplete.
+  static bool next_frame(const std::string& in, std::size_t& pos, unsigned& op, std::string_view& text) {
+    std::string_view b(in.data() + pos, in.size() - pos);
+    if (b.size() < 2) return false;
+    op = static_cast<unsigned char>(b[0]) & 0x0F;
+    std::uint64_t len = static_cast<unsigned char>(b[1]) & 0x7F;
+    std::size_t head = 2;
+    if (len == 126) {
+      if (b.size() < 4) return false;
+      len = (static_cast<unsigned char>(b[2]) << 8) | static_cast<unsigned char>(b[3]);
+      head = 4;
+    } else if (len == 127) {
+      if (b.size() < 10) return false;
+      len = 0;
+      for (int i = 2; i < 10; ++i) len = (len << 8) | static_cast<unsigned char>(b[i]);
+      head = 10;
+    }
+    if (b.size() < head + len) return false;
+    text = b.substr(head, len);
+    pos += head + len;
+    return true;
+  }
 
   awaitable<void> run_client(client_spec spec, int slot) {
     bws::stream<beast::tcp_stream> ws(io);
@@ -257,25 +465,9 @@ struct worker {
       }
       in.append(chunk.data(), n);
       auto now = now_us();
-      for (;;) {
-        std::string_view b(in.data() + pos, in.size() - pos);
-        if (b.size() < 2) break;
-        unsigned op = static_cast<unsigned char>(b[0]) & 0x0F;
-        std::uint64_t len = static_cast<unsigned char>(b[1]) & 0x7F;
-        std::size_t head = 2;
-        if (len == 126) {
-          if (b.size() < 4) break;
-          len = (static_cast<unsigned char>(b[2]) << 8) | static_cast<unsigned char>(b[3]);
-          head = 4;
-        } else if (len == 127) {
-          if (b.size() < 10) break;
-          len = 0;
-          for (int i = 2; i < 10; ++i) len = (len << 8) | static_cast<unsigned char>(b[i]);
-          head = 10;
-        }
-        if (b.size() < head + len) break;
-        std::string_view text = b.substr(head, len);
-        pos += head + len;
+      unsigned op = 0;
+      std::string_view text;
+      while (next_frame(in, pos, op, text)) {
         if (op == 0x9) {  // the gateway's keep-alive ping
           asio::co_spawn(io, pong(ws, std::string(text)), asio::detached);
           continue;
@@ -527,6 +719,8 @@ int main(int argc, char** argv) {
         return 2;
       }
       a.proto = it->second;
+    } else if (k == "--reconnect") {
+      a.reconnect = v == "1" || v == "yes";
     } else if (k == "--idle") {
       a.idle = true;
       a.clients = std::stoi(v);
@@ -558,7 +752,7 @@ int main(int argc, char** argv) {
     std::string out = "/tmp/colibri-load-" + std::to_string(getpid()) + "-" + std::to_string(p);
     pid_t pid = fork();
     if (pid == 0) {
-      worker w{a, {}, {}, 0, 0, {0}, 0, 0};
+      worker w{a, {}, {}, 0, 0, {0}, 0, 0, {}, {}};
       w.start_us = start;
       w.end_us = end;
       w.per_sender_interval_us = senders ? 1e6 * senders / a.rate : 1e9;
@@ -566,9 +760,15 @@ int main(int argc, char** argv) {
       for (auto& s : specs)
         if (s.index % a.procs == p) {
           ++w.total;
-          asio::co_spawn(w.io, w.run_client(s, slot++), asio::detached);
+          if (a.reconnect && !a.idle) {
+            w.clients.emplace_back();
+            asio::co_spawn(w.io, w.run_resuming(s, slot++), asio::detached);
+          } else {
+            asio::co_spawn(w.io, w.run_client(s, slot++), asio::detached);
+          }
         }
       w.io.run_for(std::chrono::microseconds(end - now_us() + 6'000'000));
+      if (a.reconnect && !a.idle) w.check_in_postgres();
       std::ofstream(out) << w.res.serialize();
       _exit(0);
     }
@@ -601,5 +801,14 @@ int main(int argc, char** argv) {
   }
   std::printf("order errors %llu, errors %llu\n", static_cast<unsigned long long>(total.order_errors),
               static_cast<unsigned long long>(total.errors));
+  if (a.reconnect && !a.idle) {
+    // Through faults error answers are expected (and retried); loss and order are not.
+    std::printf(
+        "reconnects %llu, missing at the end %llu, acked and not stored %llu, longest wait between two "
+        "deliveries %.0f ms\n",
+        static_cast<unsigned long long>(total.reconnects), static_cast<unsigned long long>(total.missing),
+        static_cast<unsigned long long>(total.acked_lost), total.max_gap_us / 1000.0);
+    return total.order_errors == 0 && total.missing == 0 && total.acked_lost == 0 && total.connect_failed == 0 ? 0 : 1;
+  }
   return total.order_errors == 0 && total.errors == 0 && total.connect_failed == 0 ? 0 : 1;
 }

@@ -124,6 +124,83 @@ TEST(Pool, SurvivesAPostgresRestartAndFailsFastWhileDown) {
   p.stop();
 }
 
+awaitable<int> insert_one(pg::pool& p) {
+  auto job = [](pqxx::connection& c) {
+    pqxx::work w(c);
+    w.exec("CREATE TABLE IF NOT EXISTS t (x int); INSERT INTO t VALUES (1)");
+    w.commit();
+    return 1;
+  };
+  co_return co_await p.run(std::move(job));
+}
+
+// An old primary cut off from its synchronous standby after a failover
+// answers TCP and never finishes a commit (its backends wait for the
+// standby). The job's connection is cut at job_timeout, the job fails as
+// unavailable (after one try on a new connection), and the pool serves again
+// once commits can finish.
+TEST(Pool, ACommitThatNeverReturnsIsCutAtTheJobTimeout) {
+  postgres_server own(postgres_server::commits::synchronous);
+  auto url = own.create_database();
+  own.psql("postgres", "ALTER SYSTEM SET synchronous_standby_names = 'gone'");
+  own.psql("postgres", "SELECT pg_reload_conf()");
+  pg::pool_options o{url, 1, 10, 2};
+  o.job_timeout = std::chrono::milliseconds(1000);
+  pg::pool p(o);
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW(run_sync(insert_one(p)), pg::unavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(25)) << "cut, not left waiting";
+  own.psql("postgres", "ALTER SYSTEM SET synchronous_standby_names = ''");
+  own.psql("postgres", "SELECT pg_reload_conf()");
+  int ok = 0;
+  for (int i = 0; i < 30 && ok != 1; ++i) {
+    try {
+      ok = run_sync(insert_one(p));
+    } catch (const pg::unavailable&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+  EXPECT_EQ(ok, 1);
+  p.stop();
+}
+
+// A cancel during the commit's wait for the synchronous standby (an
+// administrator's pg_cancel_backend, say) commits on this server only:
+// PostgreSQL warns and returns success. On an old primary after a failover,
+// that is a commit the new primary lacks: the job must not report success.
+// (A statement timeout does not interrupt that wait; the pool's own deadline
+// shuts the socket down and never cancels.)
+TEST(Pool, ACommitTheStandbyNeverConfirmedIsNotReportedAsDone) {
+  postgres_server own(postgres_server::commits::synchronous);
+  auto url = own.create_database();
+  own.psql("postgres", "ALTER SYSTEM SET synchronous_standby_names = 'gone'");
+  own.psql("postgres", "SELECT pg_reload_conf()");
+  pg::pool_options o{url, 1, 10, 2};
+  o.job_timeout = std::chrono::milliseconds(60000);
+  pg::pool p(o);
+  std::exception_ptr outcome;
+  std::thread job([&] {
+    try {
+      run_sync(insert_one(p));
+    } catch (...) {
+      outcome = std::current_exception();
+    }
+  });
+  std::string cancelled;
+  for (int i = 0; i < 100 && cancelled != "1\n"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    cancelled =
+        own.psql("postgres", "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity WHERE wait_event = 'SyncRep'");
+  }
+  job.join();
+  ASSERT_EQ(cancelled, "1\n") << "the commit never waited for the standby";
+  ASSERT_TRUE(outcome) << "a commit the standby never confirmed was reported as done";
+  EXPECT_THROW(std::rethrow_exception(outcome), pg::unavailable);
+  // PostgreSQL did keep it locally: the hazard the pool guards against.
+  EXPECT_EQ(own.psql(url.substr(url.rfind('/') + 1), "SELECT count(*) FROM t"), "1\n");
+  p.stop();
+}
+
 TEST(Pool, ABoundedQueueTurnsOverloadIntoUnavailable) {
   auto url = shared_postgres().create_database();
   pg::pool p({url, 1, 2, 2});

@@ -1,5 +1,11 @@
 #include "colibri/pg/pool.hpp"
 
+#include <sys/socket.h>
+
+#include <cstring>
+#include <pqxx/errorhandler>
+#include <utility>
+
 #include "colibri/core/log.hpp"
 
 namespace colibri::pg {
@@ -28,6 +34,25 @@ std::string with_connect_timeout(const std::string& url, int seconds, std::strin
   return out;
 }
 
+namespace {
+thread_local bool t_unconfirmed_commit = false;
+
+// Notices of a worker's connection: the commit that stopped waiting for its
+// synchronous standby ("canceling wait for synchronous replication ...").
+struct commit_watch final : pqxx::errorhandler {
+  using pqxx::errorhandler::errorhandler;
+  bool operator()(const char msg[]) noexcept override {
+    if (std::strstr(msg, "canceling wait for synchronous replication")) {
+      t_unconfirmed_commit = true;
+      log::warn("postgresql committed without its synchronous standby; answered as unavailable");
+    }
+    return true;
+  }
+};
+}  // namespace
+
+bool take_unconfirmed_commit() noexcept { return std::exchange(t_unconfirmed_commit, false); }
+
 bool is_connection_error(const std::exception& e) {
   if (dynamic_cast<const pqxx::broken_connection*>(&e)) return true;
   if (dynamic_cast<const pqxx::in_doubt_error*>(&e)) return true;
@@ -42,9 +67,39 @@ bool is_connection_error(const std::exception& e) {
 pool::pool(pool_options opts, std::string application_name)
     : opts_(std::move(opts)),
       url_(with_connect_timeout(opts_.url, opts_.connect_timeout_s, application_name)),
-      busy_since_ms_(new std::atomic<std::int64_t>[opts_.size]) {
-  for (std::size_t i = 0; i < opts_.size; ++i) busy_since_ms_[i] = 0;
+      busy_since_ms_(new std::atomic<std::int64_t>[opts_.size]),
+      fds_(new int[opts_.size]),
+      cut_since_ms_(new std::int64_t[opts_.size]) {
+  for (std::size_t i = 0; i < opts_.size; ++i) {
+    busy_since_ms_[i] = 0;
+    fds_[i] = -1;
+    cut_since_ms_[i] = 0;
+  }
   for (std::size_t i = 0; i < opts_.size; ++i) threads_.emplace_back([this, i] { worker_loop(i); });
+  if (opts_.job_timeout.count() > 0) watchdog_ = std::thread([this] { watch(); });
+}
+
+void pool::set_fd(std::size_t index, int fd) {
+  std::lock_guard lk(fds_mutex_);
+  fds_[index] = fd;
+}
+
+void pool::watch() {
+  std::unique_lock lk(mutex_);
+  while (!stopping_) {
+    watch_cv_.wait_for(lk, std::chrono::milliseconds(200));
+    auto now = now_ms();
+    for (std::size_t i = 0; i < opts_.size; ++i) {
+      auto since = busy_since_ms_[i].load();
+      if (since == 0 || now - since <= opts_.job_timeout.count() || cut_since_ms_[i] == since) continue;
+      cut_since_ms_[i] = since;
+      std::lock_guard fl(fds_mutex_);
+      if (fds_[i] < 0) continue;
+      ::shutdown(fds_[i], SHUT_RDWR);
+      log::warn("postgresql job past its deadline; its connection is cut",
+                {{"worker", static_cast<std::int64_t>(i)}, {"ms", now - since}});
+    }
+  }
 }
 
 pool::~pool() { stop(); }
@@ -59,6 +114,8 @@ void pool::stop() {
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
+  watch_cv_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();
   // Jobs still queued are failed, never dropped silently.
   std::deque<queued_job> rest;
   {
@@ -151,10 +208,14 @@ void pool::submit(job j) {
 
 void pool::worker_loop(std::size_t index) {
   std::unique_ptr<pqxx::connection> conn;
-  bool down = false;  // log an outage once, not once per job
+  std::unique_ptr<commit_watch> watch;  // destroyed before its connection
+  bool down = false;                    // log an outage once, not once per job
   auto connect = [&]() -> std::exception_ptr {
     try {
+      watch.reset();
       conn = std::make_unique<pqxx::connection>(url_);
+      watch = std::make_unique<commit_watch>(*conn);
+      set_fd(index, conn->sock());
       // Our prepared statements take arrays whose sizes the planner cannot
       // know: a generic plan is as good, and planning them again on every
       // execution (the server's default after comparing costs) costs more
@@ -165,6 +226,8 @@ void pool::worker_loop(std::size_t index) {
       down = false;
       return nullptr;
     } catch (const std::exception& e) {
+      set_fd(index, -1);
+      watch.reset();
       conn.reset();
       if (!down)
         log::warn("postgresql connection failed", {{"worker", static_cast<std::int64_t>(index)}, {"error", e.what()}});
@@ -191,8 +254,8 @@ void pool::worker_loop(std::size_t index) {
     // A job runs at most twice: a connection found broken before anything was
     // committed (say PostgreSQL restarted while this worker idled) is replaced
     // and the job retried once, so a restart costs no request.
-    busy_since_ms_[index] = now_ms();
     for (bool may_retry = true;; may_retry = false) {
+      busy_since_ms_[index] = now_ms();  // each attempt has its own deadline
       if (!conn || !conn->is_open()) {
         if (auto ep = connect()) {
           j(nullptr, ep, false);
@@ -204,6 +267,8 @@ void pool::worker_loop(std::size_t index) {
         up_ = true;
         break;
       }
+      set_fd(index, -1);
+      watch.reset();
       conn.reset();
       if (o == outcome::broken) {
         mark_down();

@@ -21,6 +21,7 @@ common_settings read_common(core::config& cfg, std::string name, std::string_vie
   s.pg.queue_max = static_cast<std::size_t>(cfg.integer("COLIBRI_PG_QUEUE_MAX", 2000, 1, 1000000));
   s.pg_startup_wait_s = static_cast<int>(cfg.integer("COLIBRI_PG_STARTUP_WAIT_SECONDS", 30, 0, 3600));
   s.pg.statement_timeout_ms = static_cast<int>(cfg.integer("COLIBRI_PG_STATEMENT_TIMEOUT_MS", 15000, 0, 3600000));
+  s.pg.job_timeout = std::chrono::milliseconds(cfg.integer("COLIBRI_PG_JOB_TIMEOUT_MS", 20000, 0, 3600000));
   // One address: a single Redis. Several: seed nodes of a Redis Cluster.
   auto redis = cfg.endpoints("COLIBRI_REDIS", "127.0.0.1:56379");
   if (redis.size() == 1) {

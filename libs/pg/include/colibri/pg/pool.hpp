@@ -45,6 +45,15 @@ struct pool_options {
   // While PostgreSQL is unreachable, one job per interval tries it; the
   // others fail at once (503) instead of queueing behind connect timeouts.
   std::chrono::milliseconds probe_every{1000};
+  // A job running longer than this has its connection cut (the socket shut
+  // down, never a cancel: a commit waiting for a synchronous standby would
+  // commit locally on a cancel, and an ack could then name what the new
+  // primary lacks). The job fails as on a lost connection (retried once on a
+  // new connection; the room log's appends are idempotent). What it guards
+  // against: a server that still answers TCP but never finishes, such as an
+  // old primary cut off from its synchronous standby after a failover
+  // (docs/operations.md). 0: never.
+  std::chrono::milliseconds job_timeout{20000};
 };
 
 // Adds connect_timeout, TCP keepalives and tcp_user_timeout (a blackholed
@@ -55,6 +64,15 @@ std::string with_connect_timeout(const std::string& url, int seconds, std::strin
 
 // True for errors that mean "the server went away" rather than "the SQL failed".
 bool is_connection_error(const std::exception& e);
+
+// True once after the server, on this thread's connection, stopped waiting
+// for the synchronous standby (a statement timeout or cancel during the
+// commit's wait): the commit is on this server only. On a primary that a
+// failover left behind, that commit is not on the new primary, so a job that
+// saw it fails as unavailable instead of reporting success; the client sends
+// again (appends are idempotent) and the new primary decides. Matched on the
+// server's English message (lc_messages 'C', as the servers here run).
+bool take_unconfirmed_commit() noexcept;
 
 class pool {
  public:
@@ -118,6 +136,16 @@ class pool {
   // the queue more than twice stall_after fails with unavailable.
   std::unique_ptr<std::atomic<std::int64_t>[]> busy_since_ms_;
   std::atomic<bool> ping_in_flight_{false};
+  // Each worker's connection socket (-1: none), for the watchdog that cuts a
+  // job past job_timeout; fds_mutex_ keeps a closed descriptor's number from
+  // being shut down after the system gave it to another socket.
+  void watch();
+  void set_fd(std::size_t index, int fd);
+  std::condition_variable watch_cv_;
+  std::mutex fds_mutex_;
+  std::unique_ptr<int[]> fds_;
+  std::unique_ptr<std::int64_t[]> cut_since_ms_;  // the job already cut, by its start
+  std::thread watchdog_;
 };
 
 // A job's value that says "nothing of this may stay": a core::result in
@@ -175,11 +203,20 @@ awaitable<std::invoke_result_t<F&, pqxx::connection&>> pool::run(F f) {
           return outcome::done;
         }
         try {
+          take_unconfirmed_commit();
+          auto unconfirmed = [&] {
+            if (!take_unconfirmed_commit()) return false;
+            complete(std::make_exception_ptr(unavailable("commit not confirmed by the synchronous standby")), stored{});
+            return true;
+          };
           if constexpr (std::is_void_v<R>) {
             f(*c);
+            if (unconfirmed()) return outcome::broken;
             complete(nullptr, stored{});
           } else {
-            complete(nullptr, f(*c));
+            auto v = f(*c);
+            if (unconfirmed()) return outcome::broken;
+            complete(nullptr, std::move(v));
           }
           return outcome::done;
         } catch (const pqxx::in_doubt_error&) {
