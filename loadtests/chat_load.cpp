@@ -80,6 +80,8 @@ struct args {
   int clients = 100, room_size = 10, senders_per_room = 1, procs = 1;
   double rate = 100;  // messages per second, all senders together
   int seconds = 10;
+  int connect_seconds = -1;  // before the schedule starts; -1: 3 s + 0.3 ms a client
+  double connect_rate = 0;   // new connections per second, all processes together (0: at once)
   bool idle = false;
   bool reconnect = false;
   enum class protocol { colibri, socketio, nchan, nats, nats_js } proto = protocol::colibri;
@@ -393,6 +395,11 @@ struct worker {
   }
 
   awaitable<void> run_client(client_spec spec, int slot) {
+    if (a.connect_rate > 0) {  // a connect storm paced as clients coming back would be
+      asio::steady_timer pace(
+          io, std::chrono::microseconds(static_cast<std::int64_t>(1e6 * slot * a.procs / a.connect_rate)));
+      co_await pace.async_wait(asio::use_awaitable);
+    }
     bws::stream<beast::tcp_stream> ws(io);
     auto& sock = beast::get_lowest_layer(ws).socket();
     const auto& gw = a.gateways[slot % a.gateways.size()];
@@ -403,7 +410,7 @@ struct worker {
     auto [cec] =
         co_await sock.async_connect({asio::ip::make_address(gw.first), gw.second}, asio::as_tuple(asio::use_awaitable));
     if (cec) {
-      ++res.connect_failed;
+      if (res.connect_failed++ == 0) std::cerr << "first connect failure: " << cec.message() << "\n";
       co_return;
     }
     sock.set_option(tcp::no_delay(true), ec);  // as a browser's WebSocket: no Nagle wait on small frames
@@ -417,7 +424,7 @@ struct worker {
       target = "/";
     auto [hec] = co_await ws.async_handshake(gw.first, target, asio::as_tuple(asio::use_awaitable));
     if (hec) {
-      ++res.connect_failed;
+      if (res.connect_failed++ == 0) std::cerr << "first handshake failure: " << hec.message() << "\n";
       co_return;
     }
     ++res.connected;
@@ -719,6 +726,10 @@ int main(int argc, char** argv) {
         return 2;
       }
       a.proto = it->second;
+    } else if (k == "--connect-rate") {
+      a.connect_rate = std::stod(v);
+    } else if (k == "--connect-seconds") {
+      a.connect_seconds = std::stoi(v);
     } else if (k == "--reconnect") {
       a.reconnect = v == "1" || v == "yes";
     } else if (k == "--idle") {
@@ -745,7 +756,9 @@ int main(int argc, char** argv) {
   setrlimit(RLIMIT_NOFILE, &rl);
 
   // Time to connect (socket.io takes three exchanges before it is subscribed).
-  auto start = now_us() + 3'000'000 + static_cast<std::int64_t>(a.clients) * (a.socketio() ? 2000 : 300);
+  auto start = now_us() + (a.connect_seconds >= 0
+                               ? static_cast<std::int64_t>(a.connect_seconds) * 1'000'000
+                               : 3'000'000 + static_cast<std::int64_t>(a.clients) * (a.socketio() ? 2000 : 300));
   auto end = start + static_cast<std::int64_t>(a.seconds) * 1'000'000;
   std::vector<std::pair<pid_t, std::string>> children;
   for (int p = 0; p < a.procs; ++p) {

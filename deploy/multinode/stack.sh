@@ -3,6 +3,7 @@
 # address (docs/operations.md, "The multi-node stack"):
 #
 #   Redis Cluster   127.0.0.11 .. 127.0.0.16 :7000   3 primaries, 3 replicas
+#                   (cluster-node-timeout COLIBRI_MN_REDIS_NODE_TIMEOUT, 5000 ms)
 #   PostgreSQL      127.0.0.21 :5432 primary, 127.0.0.22 :5432 synchronous standby
 #   gateways        127.0.0.31 .. :8080 (COLIBRI_MN_GATEWAYS, default 3), metrics :9090
 #   REST            127.0.0.41, 127.0.0.42 :8080
@@ -69,7 +70,7 @@ start_redis() {
     rm -f "$DIR/redis/$i/nodes.conf"
     # Announced as its own address: its bus connections leave from 127.0.0.1.
     background "redis-$i" redis-server --bind "$ip" --port 7000 --cluster-enabled yes --cluster-announce-ip "$ip" \
-      --cluster-config-file "$DIR/redis/$i/nodes.conf" --cluster-node-timeout 2000 --dir "$DIR/redis/$i" \
+      --cluster-config-file "$DIR/redis/$i/nodes.conf" --cluster-node-timeout "${COLIBRI_MN_REDIS_NODE_TIMEOUT:-5000}" --dir "$DIR/redis/$i" \
       --save "" --appendonly no
   done
   for ip in "${REDIS_NODES[@]}"; do
