@@ -264,7 +264,7 @@ struct worker {
         std::string_view text;
         while (open && next_frame(in, pos, op, text)) {
           if (op == 0x9) {
-            asio::co_spawn(io, pong(*ws, std::string(text)), asio::detached);
+            asio::co_spawn(io, pong(ws, *ws, std::string(text)), asio::detached);
             continue;
           }
           if (op == 0x8) {
@@ -400,7 +400,16 @@ struct worker {
           io, std::chrono::microseconds(static_cast<std::int64_t>(1e6 * slot * a.procs / a.connect_rate)));
       co_await pace.async_wait(asio::use_awaitable);
     }
-    bws::stream<beast::tcp_stream> ws(io);
+    // What the detached pong and send coroutines use lives as long as they
+    // do: a connection that ends while they are pending must not free it.
+    struct live {
+      explicit live(asio::io_context& io) : ws(io) {}
+      bws::stream<beast::tcp_stream> ws;
+      std::deque<std::int64_t> scheduled;  // of sends not acked yet, in send order
+      bool ready = false;
+    };
+    auto state = std::make_shared<live>(io);
+    auto& ws = state->ws;
     auto& sock = beast::get_lowest_layer(ws).socket();
     const auto& gw = a.gateways[slot % a.gateways.size()];
     const auto& src = a.sources[(slot / a.gateways.size()) % a.sources.size()];
@@ -431,7 +440,7 @@ struct worker {
     ws.text(true);
     std::map<std::int64_t, std::int64_t> last_of;  // peers: each sender's last counter
     std::int64_t last_seq = -1;
-    bool ready = false;
+    bool& ready = state->ready;
     if (a.proto == args::protocol::nchan) {
       ready = true;  // subscribed once open
       ++subscribed;
@@ -455,8 +464,8 @@ struct worker {
       std::string sub = R"({"type":"subscribe","room":")" + spec.room + R"("})";
       co_await ws.async_write(asio::buffer(sub), asio::use_awaitable);
     }
-    std::deque<std::int64_t> scheduled;  // of sends not acked yet, in send order
-    if (spec.sender) asio::co_spawn(io, send_loop(ws, spec, scheduled, ready), asio::detached);
+    auto& scheduled = state->scheduled;
+    if (spec.sender) asio::co_spawn(io, send_loop(state, ws, spec, scheduled, ready), asio::detached);
     // The generator must not be the bottleneck: after the handshake it reads
     // the socket in large chunks and splits the server's frames itself (they
     // are unmasked and never fragmented), instead of one Beast read per frame;
@@ -476,7 +485,7 @@ struct worker {
       std::string_view text;
       while (next_frame(in, pos, op, text)) {
         if (op == 0x9) {  // the gateway's keep-alive ping
-          asio::co_spawn(io, pong(ws, std::string(text)), asio::detached);
+          asio::co_spawn(io, pong(state, ws, std::string(text)), asio::detached);
           continue;
         }
         if (op == 0x8) {
@@ -627,15 +636,17 @@ struct worker {
     co_return true;
   }
 
-  static awaitable<void> pong(bws::stream<beast::tcp_stream>& ws, std::string payload) {
+  // keep: what owns ws, held until the pong is written.
+  static awaitable<void> pong([[maybe_unused]] std::shared_ptr<void> keep, bws::stream<beast::tcp_stream>& ws,
+                              std::string payload) {
     bws::ping_data p(payload.begin(), payload.end());
     co_await ws.async_pong(p, asio::as_tuple(asio::use_awaitable));
   }
 
   // `ready`: this client is subscribed (with socket.io the reader writes the
   // subscription itself, and two writes must never overlap on one stream).
-  awaitable<void> send_loop(bws::stream<beast::tcp_stream>& ws, client_spec spec, std::deque<std::int64_t>& scheduled,
-                            const bool& ready) {
+  awaitable<void> send_loop([[maybe_unused]] std::shared_ptr<void> keep, bws::stream<beast::tcp_stream>& ws,
+                            client_spec spec, std::deque<std::int64_t>& scheduled, const bool& ready) {
     asio::steady_timer t(io);
     // Wait until this process's clients are subscribed, then keep a fixed schedule.
     while (((subscribed < total && now_us() < start_us) || (a.counted() && !ready)) && now_us() < end_us) {

@@ -61,11 +61,6 @@ TEST(Badges, BadConfigurationIsRefusedWithAClearMessage) {
 
 namespace {
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // Three instances on one accelerated clock (two hours a second, across the
 // spring DST change), the leader killed mid-run: every member's days are
 // congratulated once each, with no gap, and the milestone once; the group's

@@ -30,11 +30,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // Sends `count` messages one at a time; each is sent again (same
 // client_msg_id) after an error or a lost connection until it is acked,
 // within `patience`. Returns client_msg_id -> event id of the acks.

@@ -73,6 +73,20 @@ TEST(Migrations, AChangedAppliedMigrationIsRefused) {
   EXPECT_EQ(w.exec("SELECT count(*) FROM pg_tables WHERE tablename = 'b'")[0][0].as<int>(), 0);
 }
 
+// Runs a job until it answers `want` (the pool probing a server that comes
+// back), at most `tries` times, 200 ms apart; the last answer.
+int until_answered(const std::function<awaitable<int>()>& job, int want, int tries) {
+  int got = 0;
+  for (int i = 0; i < tries && got != want; ++i) {
+    try {
+      got = run_sync(job());
+    } catch (const pg::unavailable&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+  return got;
+}
+
 awaitable<int> answer(pg::pool& p) {
   auto job = [](pqxx::connection& c) {
     pqxx::work w(c);
@@ -103,15 +117,7 @@ TEST(Pool, SurvivesAPostgresRestartAndFailsFastWhileDown) {
   own.start();
   // A job a second probes the server; once one got through, idle
   // connections that broke during the restart are replaced as jobs come.
-  int first = 0;
-  for (int i = 0; i < 50 && first != 42; ++i) {
-    try {
-      first = run_sync(answer(p));
-    } catch (const pg::unavailable&) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-  }
-  EXPECT_EQ(first, 42);
+  EXPECT_EQ(until_answered([&] { return answer(p); }, 42, 50), 42);
   // Ready again (a connection still broken by the restart may take one more
   // probe interval to be replaced).
   bool ready = false;
@@ -152,15 +158,7 @@ TEST(Pool, ACommitThatNeverReturnsIsCutAtTheJobTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(25)) << "cut, not left waiting";
   own.psql("postgres", "ALTER SYSTEM SET synchronous_standby_names = ''");
   own.psql("postgres", "SELECT pg_reload_conf()");
-  int ok = 0;
-  for (int i = 0; i < 30 && ok != 1; ++i) {
-    try {
-      ok = run_sync(insert_one(p));
-    } catch (const pg::unavailable&) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-  }
-  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(until_answered([&] { return insert_one(p); }, 1, 30), 1);
   p.stop();
 }
 

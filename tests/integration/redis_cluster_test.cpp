@@ -21,11 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 TEST(RedisCluster, KeySlotsAreTheClustersOwn) {
   redis_cluster cluster;
   for (std::string key :

@@ -140,6 +140,27 @@ std::optional<redirect> parse_redirect(std::string_view err) {
   return r;
 }
 
+// Resolves host and connects sock within a second; done(ec) once. keep owns
+// sock, resolver and deadline until then.
+template <class Keep, class Done>
+void connect_within(Keep keep, tcp::socket& sock, tcp::resolver& resolver, asio::steady_timer& deadline,
+                    const std::string& host, std::uint16_t port, Done done) {
+  deadline.expires_after(milliseconds(1000));
+  deadline.async_wait([keep, &sock, &resolver](boost::system::error_code ec) {
+    if (ec) return;
+    boost::system::error_code ignored;
+    sock.close(ignored);
+    resolver.cancel();
+  });
+  resolver.async_resolve(host, std::to_string(port),
+                         [keep, &sock, done](boost::system::error_code ec, tcp::resolver::results_type eps) mutable {
+                           if (ec) return done(ec);
+                           asio::async_connect(
+                               sock, eps,
+                               [keep, done](boost::system::error_code ec, const tcp::endpoint&) mutable { done(ec); });
+                         });
+}
+
 // One connection to one shard primary.
 struct node : std::enable_shared_from_this<node> {
   node(asio::strand<asio::any_io_executor>& s, std::string h, std::uint16_t p, milliseconds backoff)
@@ -285,26 +306,16 @@ class cluster_link : public link, public std::enable_shared_from_this<cluster_li
     for (auto& s : opts_.cluster) candidates.push_back(s);
     auto target = candidates[refresh_attempt_++ % candidates.size()];
     auto pr = std::make_shared<probe>(strand_, target.first, target.second);
-    pr->timer.expires_after(milliseconds(1000));
-    pr->timer.async_wait([pr](boost::system::error_code ec) {
-      if (ec) return;
-      boost::system::error_code ignored;
-      pr->sock.close(ignored);
-      pr->resolver.cancel();
-    });
-    pr->resolver.async_resolve(
-        pr->host, std::to_string(pr->port),
-        [self = shared_from_this(), pr](boost::system::error_code ec, tcp::resolver::results_type eps) {
-          if (ec) return self->refreshed(*pr, nullptr);
-          asio::async_connect(pr->sock, eps, [self, pr](boost::system::error_code ec, const tcp::endpoint&) {
-            if (ec) return self->refreshed(*pr, nullptr);
-            pr->out = format({"CLUSTER", "SLOTS"});
-            asio::async_write(pr->sock, asio::buffer(pr->out), [self, pr](boost::system::error_code ec, std::size_t) {
-              if (ec) return self->refreshed(*pr, nullptr);
-              self->probe_read(pr);
-            });
-          });
-        });
+    connect_within(pr, pr->sock, pr->resolver, pr->timer, pr->host, pr->port,
+                   [self = shared_from_this(), pr](boost::system::error_code ec) {
+                     if (ec) return self->refreshed(*pr, nullptr);
+                     pr->out = format({"CLUSTER", "SLOTS"});
+                     asio::async_write(pr->sock, asio::buffer(pr->out),
+                                       [self, pr](boost::system::error_code ec, std::size_t) {
+                                         if (ec) return self->refreshed(*pr, nullptr);
+                                         self->probe_read(pr);
+                                       });
+                   });
   }
 
   struct probe {
@@ -434,24 +445,12 @@ class cluster_link : public link, public std::enable_shared_from_this<cluster_li
   void connect(std::shared_ptr<node> n) {
     if (stopped_ || n->st == node::state::retired) return;
     n->st = node::state::connecting;
-    n->timer.expires_after(milliseconds(1000));
-    n->timer.async_wait([n](boost::system::error_code ec) {
-      if (ec || n->st != node::state::connecting) return;
-      boost::system::error_code ignored;
-      n->sock.close(ignored);
-      n->resolver.cancel();
-    });
-    n->resolver.async_resolve(
-        n->host, std::to_string(n->port),
-        [self = shared_from_this(), n](boost::system::error_code ec, tcp::resolver::results_type eps) {
-          if (n->st != node::state::connecting) return;
-          if (ec) return self->node_down(n, ec.message());
-          asio::async_connect(n->sock, eps, [self, n](boost::system::error_code ec, const tcp::endpoint&) {
-            if (n->st != node::state::connecting) return;
-            if (ec) return self->node_down(n, ec.message());
-            self->node_up(n);
-          });
-        });
+    connect_within(n, n->sock, n->resolver, n->timer, n->host, n->port,
+                   [self = shared_from_this(), n](boost::system::error_code ec) {
+                     if (n->st != node::state::connecting) return;
+                     if (ec) return self->node_down(n, ec.message());
+                     self->node_up(n);
+                   });
   }
 
   void node_up(std::shared_ptr<node> n) {

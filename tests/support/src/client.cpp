@@ -191,6 +191,11 @@ ws_close ws_client::wait_closed(std::chrono::milliseconds timeout) {
   return impl_->closed.value_or(ws_close{0, "still open"});
 }
 
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
 std::optional<std::string> json_at(const std::string& text, const std::string& path) {
   auto doc = json::parse(text);
   if (!doc) return std::nullopt;

@@ -68,4 +68,7 @@ class ws_client {
 // array index), or nullopt.
 std::optional<std::string> json_at(const std::string& json, const std::string& path);
 
+// Without its trailing newlines and spaces (psql's and redis-cli's answers).
+std::string trimmed(std::string s);
+
 }  // namespace colibri::test
