@@ -140,6 +140,19 @@ awaitable<int> insert_one(pg::pool& p) {
   co_return co_await p.run(std::move(job));
 }
 
+// Commits on `own` wait for a synchronous standby named `standby` ('' : none).
+void wait_for_standby(postgres_server& own, const std::string& standby) {
+  own.psql("postgres", "ALTER SYSTEM SET synchronous_standby_names = '" + standby + "'");
+  own.psql("postgres", "SELECT pg_reload_conf()");
+}
+
+// A pool of one connection whose jobs are cut after job_timeout.
+pg::pool_options one_connection(const std::string& url, std::chrono::milliseconds job_timeout) {
+  pg::pool_options o{url, 1, 10, 2};
+  o.job_timeout = job_timeout;
+  return o;
+}
+
 // An old primary cut off from its synchronous standby after a failover
 // answers TCP and never finishes a commit (its backends wait for the
 // standby). The job's connection is cut at job_timeout, the job fails as
@@ -148,16 +161,12 @@ awaitable<int> insert_one(pg::pool& p) {
 TEST(Pool, ACommitThatNeverReturnsIsCutAtTheJobTimeout) {
   postgres_server own(postgres_server::commits::synchronous);
   auto url = own.create_database();
-  own.psql("postgres", "ALTER SYSTEM SET synchronous_standby_names = 'gone'");
-  own.psql("postgres", "SELECT pg_reload_conf()");
-  pg::pool_options o{url, 1, 10, 2};
-  o.job_timeout = std::chrono::milliseconds(1000);
-  pg::pool p(o);
+  wait_for_standby(own, "gone");
+  pg::pool p(one_connection(url, std::chrono::milliseconds(1000)));
   auto started = std::chrono::steady_clock::now();
   EXPECT_THROW(run_sync(insert_one(p)), pg::unavailable);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(25)) << "cut, not left waiting";
-  own.psql("postgres", "ALTER SYSTEM SET synchronous_standby_names = ''");
-  own.psql("postgres", "SELECT pg_reload_conf()");
+  wait_for_standby(own, "");
   EXPECT_EQ(until_answered([&] { return insert_one(p); }, 1, 30), 1);
   p.stop();
 }
@@ -171,11 +180,8 @@ TEST(Pool, ACommitThatNeverReturnsIsCutAtTheJobTimeout) {
 TEST(Pool, ACommitTheStandbyNeverConfirmedIsNotReportedAsDone) {
   postgres_server own(postgres_server::commits::synchronous);
   auto url = own.create_database();
-  own.psql("postgres", "ALTER SYSTEM SET synchronous_standby_names = 'gone'");
-  own.psql("postgres", "SELECT pg_reload_conf()");
-  pg::pool_options o{url, 1, 10, 2};
-  o.job_timeout = std::chrono::milliseconds(60000);
-  pg::pool p(o);
+  wait_for_standby(own, "gone");
+  pg::pool p(one_connection(url, std::chrono::milliseconds(60000)));
   std::exception_ptr outcome;
   std::thread job([&] {
     try {
