@@ -89,10 +89,11 @@ std::string_view str(const redisReply* r) {
   return r && r->str ? std::string_view(r->str, r->len) : std::string_view();
 }
 
-std::string upper(std::string_view s) {
-  std::string u(s);
-  for (auto& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return u;
+// Case-insensitive, without a copy (a command's name, on every publish).
+bool is_command(std::string_view a, std::string_view upper) {
+  return a.size() == upper.size() && std::equal(a.begin(), a.end(), upper.begin(), [](char x, char y) {
+           return std::toupper(static_cast<unsigned char>(x)) == y;
+         });
 }
 
 // "host:port" (the last colon: IPv6 hosts have others).
@@ -108,8 +109,9 @@ std::string join_addr(const std::string& host, std::uint16_t port) { return host
 // The key that decides where a command goes (its slot); empty: any node.
 std::string_view routing_key(const std::vector<std::string>& args) {
   if (args.size() < 2) return {};
-  auto cmd = upper(args[0]);
-  if (cmd == "EVAL" || cmd == "EVALSHA" || cmd == "EVAL_RO" || cmd == "EVALSHA_RO" || cmd == "FCALL") {
+  const auto& cmd = args[0];
+  if (is_command(cmd, "EVAL") || is_command(cmd, "EVALSHA") || is_command(cmd, "EVAL_RO") ||
+      is_command(cmd, "EVALSHA_RO") || is_command(cmd, "FCALL")) {
     int keys = 0;
     if (args.size() < 4) return {};
     std::from_chars(args[2].data(), args[2].data() + args[2].size(), keys);
