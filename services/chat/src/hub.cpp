@@ -1,6 +1,8 @@
 #include "colibri/chat/hub.hpp"
 
+#include <algorithm>
 #include <boost/asio/experimental/concurrent_channel.hpp>
+#include <chrono>
 #include <cstdio>
 #include <random>
 
@@ -13,18 +15,19 @@ using namespace std::chrono_literals;
 
 namespace {
 // KEYS: the room's presence set and its last published count. ARGV: channel,
-// room, ttl ms, op (join/leave/refresh), force ("1" publishes even an
-// unchanged count), the publishing command (PUBLISH, or SPUBLISH in a
-// cluster, where the keys share the channel's slot), then the members
-// ("gateway|user").
+// room, ttl ms, force ("1" publishes even an unchanged count), the publishing
+// command (PUBLISH, or SPUBLISH in a cluster, where the keys share the
+// channel's slot), how many of the members that follow are present (added or
+// renewed; the others are removed), then the members ("gateway|user").
 constexpr const char* k_presence_script = R"lua(
 local key, countkey = KEYS[1], KEYS[2]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+local present = 6 + tonumber(ARGV[6])
 for i = 7, #ARGV do
-  if ARGV[4] == 'leave' then redis.call('ZREM', key, ARGV[i]) else redis.call('ZADD', key, now + ttl, ARGV[i]) end
+  if i > present then redis.call('ZREM', key, ARGV[i]) else redis.call('ZADD', key, now + ttl, ARGV[i]) end
 end
 local seen, n = {}, 0
 for _, m in ipairs(redis.call('ZRANGE', key, 0, -1)) do
@@ -38,8 +41,8 @@ else
   redis.call('PEXPIRE', key, ttl * 2)
   redis.call('SET', countkey, n, 'PX', ttl * 2)
 end
-if n ~= prev or ARGV[5] == '1' then
-  redis.call(ARGV[6], ARGV[1], '{"type":"presence","room":"' .. ARGV[2] .. '","online_count":' .. n .. '}')
+if n ~= prev or ARGV[4] == '1' then
+  redis.call(ARGV[5], ARGV[1], '{"type":"presence","room":"' .. ARGV[2] .. '","online_count":' .. n .. '}')
 end
 return n
 )lua";
@@ -72,8 +75,8 @@ bool redis_room_source::sharded() const { return pub_.sharded(); }
 hub::hub(asio::any_io_executor ex, std::shared_ptr<room_source> source, presence_settings ps)
     : ex_(std::move(ex)), source_(std::move(source)), presence_(ps), gateway_id_(random_id()) {}
 
-void hub::presence_locked(const std::string& room, std::string_view op, const std::vector<std::int64_t>& users,
-                          bool force) {
+void hub::presence_send_locked(const std::string& room, const std::vector<std::int64_t>& present,
+                               const std::vector<std::int64_t>& absent, bool force) {
   auto channel = roomlog::room_channel(room);
   bool sharded = source_->sharded();
   // In a cluster the keys carry the channel as their hash tag: one slot, one shard.
@@ -86,11 +89,65 @@ void hub::presence_locked(const std::string& room, std::string_view op, const st
                                 channel,
                                 room,
                                 std::to_string(presence_.ttl.count()),
-                                std::string(op),
                                 force ? "1" : "0",
-                                sharded ? "SPUBLISH" : "PUBLISH"};
-  for (auto u : users) args.push_back(gateway_id_ + "|" + std::to_string(u));
+                                sharded ? "SPUBLISH" : "PUBLISH",
+                                std::to_string(present.size())};
+  for (auto u : present) args.push_back(gateway_id_ + "|" + std::to_string(u));
+  for (auto u : absent) args.push_back(gateway_id_ + "|" + std::to_string(u));
   source_->command(std::move(args));
+}
+
+std::chrono::milliseconds hub::presence_interval(const room_state& r) const {
+  // Each published count is a frame to every member online: a room's counts
+  // go out at most fanout_per_second * interval frames at a time, so the
+  // presence traffic a room causes stays flat however big it grows (joins
+  // into a 20,000-member room would otherwise cost 20,000 frames each).
+  auto online = r.online_count.value_or(0);
+  auto ms = online * 1000 / std::max<std::int64_t>(1, presence_.fanout_per_second);
+  return std::min(std::chrono::milliseconds(ms), presence_.refresh_every);
+}
+
+void hub::presence_changed_locked(const std::string& room, room_state& r, std::int64_t uid, bool force) {
+  r.presence_changed.insert(uid);
+  r.presence_force = r.presence_force || force;
+  if (r.presence_timer) return;  // the pending flush takes this one too
+  auto due = r.presence_sent + presence_interval(r);
+  auto now = std::chrono::steady_clock::now();
+  if (due <= now) {
+    presence_flush_locked(room, r, false);
+    return;
+  }
+  r.presence_timer = true;
+  asio::co_spawn(ex_, presence_later(room, std::chrono::ceil<std::chrono::milliseconds>(due - now)), asio::detached);
+}
+
+awaitable<void> hub::presence_later(std::string room, std::chrono::milliseconds delay) {
+  asio::steady_timer t(ex_);
+  t.expires_after(delay);
+  co_await t.async_wait(asio::use_awaitable);
+  std::lock_guard lk(mutex_);
+  auto it = rooms_.find(room);
+  if (it == rooms_.end()) co_return;  // flushed when the room was dropped
+  it->second.presence_timer = false;
+  presence_flush_locked(room, it->second, false);
+}
+
+void hub::presence_flush_locked(const std::string& room, room_state& r, bool everyone) {
+  std::vector<std::int64_t> present, absent;
+  for (auto uid : r.presence_changed)
+    if (!r.users.contains(uid)) absent.push_back(uid);
+  if (everyone) {
+    for (auto& [u, n] : r.users) present.push_back(u);
+  } else {
+    for (auto uid : r.presence_changed)
+      if (r.users.contains(uid)) present.push_back(uid);
+  }
+  bool force = r.presence_force;
+  r.presence_changed.clear();
+  r.presence_force = false;
+  if (present.empty() && absent.empty()) return;
+  r.presence_sent = std::chrono::steady_clock::now();
+  presence_send_locked(room, present, absent, force);
 }
 
 awaitable<void> hub::presence_loop() {
@@ -99,11 +156,8 @@ awaitable<void> hub::presence_loop() {
     t.expires_after(presence_.refresh_every);
     co_await t.async_wait(asio::use_awaitable);
     std::lock_guard lk(mutex_);
-    for (auto& [room, r] : rooms_) {
-      std::vector<std::int64_t> users;
-      for (auto& [u, n] : r.users) users.push_back(u);
-      if (!users.empty()) presence_locked(room, "refresh", users, false);
-    }
+    // Renews every entry of this gateway, and sends what a pending flush held.
+    for (auto& [room, r] : rooms_) presence_flush_locked(room, r, true);
   }
 }
 
@@ -179,7 +233,7 @@ awaitable<hub::joined> hub::join(std::string room, std::shared_ptr<room_listener
 hub::joined hub::joined_locked(const std::string& room, room_state& r, std::int64_t uid, bool counted) {
   // Sent once the room's channel is live here, so this gateway hears the
   // count too; forced when no count was heard yet.
-  if (counted) presence_locked(room, "join", {uid}, /*force=*/!r.online_count);
+  if (counted) presence_changed_locked(room, r, uid, /*force=*/!r.online_count);
   return joined{r.last, r.online_count};
 }
 
@@ -230,9 +284,10 @@ void hub::leave(const std::string& room, room_listener* s) {
   r.subs.erase(found);
   if (auto u = r.users.find(s->user_id()); u != r.users.end() && --u->second == 0) {
     r.users.erase(u);
-    presence_locked(room, "leave", {s->user_id()}, false);
+    presence_changed_locked(room, r, s->user_id(), false);
   }
   if (r.subs.empty() && r.ready) {
+    presence_flush_locked(room, r, false);  // this gateway's last leavers, at once
     rooms_.erase(it);
     source_->unsubscribe(room);
   }
@@ -382,9 +437,8 @@ void hub::on_redis_back() {
   for (auto& [room, r] : rooms_) {
     if (r.ready) schedule_fill(room, 0ms);
     // Redis may have restarted empty: put this gateway's entries back.
-    std::vector<std::int64_t> users;
-    for (auto& [u, n] : r.users) users.push_back(u);
-    if (!users.empty()) presence_locked(room, "refresh", users, true);
+    r.presence_force = true;
+    presence_flush_locked(room, r, true);
   }
 }
 

@@ -25,6 +25,7 @@ service_settings read_service_settings(core::config& cfg) {
   s.log.max_body_code_points = s.gateway.max_body_code_points;
   s.presence.ttl = std::chrono::seconds(cfg.integer("COLIBRI_PRESENCE_TTL_SECONDS", 60, 2, 3600));
   s.presence.refresh_every = s.presence.ttl / 3;
+  s.presence.fanout_per_second = cfg.integer("COLIBRI_PRESENCE_FANOUT_PER_SECOND", 2000, 1, 1000000);
   return s;
 }
 

@@ -277,6 +277,26 @@ TEST_F(HubTest, WithoutTheDoorbellRoomsAreReadFromTheRecordAndALeaverGetsNothing
   EXPECT_EQ(source->subscribed["group:1"], 0);
 }
 
+// What the presence script calls said: members present (added or renewed)
+// and absent (removed), over every call so far.
+struct presence_calls {
+  int calls = 0;
+  std::vector<std::string> present, absent;
+};
+presence_calls presence_of(const fake_source& src) {
+  presence_calls out;
+  for (auto& c : src.commands) {
+    if (c.size() < 11 || c[0] != "EVAL") continue;
+    ++out.calls;
+    auto n = std::stoul(c[10]);
+    for (std::size_t i = 11; i < c.size(); ++i) {
+      auto user = c[i].substr(c[i].find('|') + 1);
+      (i - 11 < n ? out.present : out.absent).push_back(user);
+    }
+  }
+  return out;
+}
+
 TEST_F(HubTest, PresenceIsCountedOncePerUserAndRoom) {
   auto h = make_hub();
   auto r1 = std::make_shared<recorder>(1), r1b = std::make_shared<recorder>(1);
@@ -284,17 +304,50 @@ TEST_F(HubTest, PresenceIsCountedOncePerUserAndRoom) {
   ASSERT_TRUE(run_until([&] { return a->done; }));
   auto b = start_join(h, "group:1", r1b);
   ASSERT_TRUE(run_until([&] { return b->done; }));
-  auto ops = [&](std::string_view op) {
-    int n = 0;
-    for (auto& c : source->commands)
-      if (c.size() > 8 && c[8] == op) ++n;
-    return n;
-  };
-  EXPECT_EQ(ops("join"), 1);  // the same person's second socket
+  settle();
+  EXPECT_EQ(presence_of(*source).present, std::vector<std::string>{"1"});  // not the same person's second socket
   h->leave("group:1", r1.get());
-  EXPECT_EQ(ops("leave"), 0);
+  settle();
+  EXPECT_TRUE(presence_of(*source).absent.empty());
   h->leave("group:1", r1b.get());
-  EXPECT_EQ(ops("leave"), 1);
+  settle();
+  EXPECT_EQ(presence_of(*source).absent, std::vector<std::string>{"1"});
+}
+
+TEST_F(HubTest, InABigRoomPresenceChangesAreSentTogetherAndNoneIsLost) {
+  // 400 online, 200 frames a second: one call per 2 s at most.
+  auto h = make_hub({.fanout_per_second = 200});
+  std::vector<std::shared_ptr<recorder>> members;
+  members.push_back(std::make_shared<recorder>(1));
+  auto first = start_join(h, "group:1", members.back());
+  ASSERT_TRUE(run_until([&] { return first->done; }));
+  settle();
+  EXPECT_EQ(presence_of(*source).calls, 1);  // the first arrival at once (forced: no count heard yet)
+  h->on_message("colibri:room:group:1", R"({"type":"presence","room":"group:1","online_count":400})");
+  std::vector<std::shared_ptr<join_outcome>> joins;
+  for (int uid = 2; uid <= 300; ++uid) {
+    members.push_back(std::make_shared<recorder>(uid));
+    joins.push_back(start_join(h, "group:1", members.back()));
+  }
+  ASSERT_TRUE(run_until([&] {
+    for (auto& j : joins)
+      if (!j->done) return false;
+    return true;
+  }));
+  h->leave("group:1", members[5].get());  // user 6 leaves before the flush
+  settle();
+  // Nothing sent yet: the last call was less than 2 s ago.
+  EXPECT_EQ(presence_of(*source).calls, 1);
+  ASSERT_TRUE(run_until([&] { return presence_of(*source).calls == 2; }));
+  auto p = presence_of(*source);
+  EXPECT_EQ(p.present.size(), 1u + 298u);  // users 2..300 but 6, in one call
+  EXPECT_EQ(p.absent, std::vector<std::string>{"6"});
+  // The room emptied: the last leavers are sent at once, with no wait.
+  for (auto& m : members) h->leave("group:1", m.get());
+  EXPECT_EQ(h->rooms(), 0u);
+  p = presence_of(*source);
+  EXPECT_EQ(p.calls, 3);
+  EXPECT_EQ(p.absent.size(), 300u);  // 6 once before, then the 299 others
 }
 
 }  // namespace
