@@ -96,6 +96,45 @@ TEST_F(ChatState, PresenceCountsDistinctUsersAcrossGatewaysAndForgetsACrashedOne
   EXPECT_TRUE(sees_count(*b, room, 1));
 }
 
+// A budget of one presence frame per second: a count of n goes out at least
+// n seconds after the room's previous one, across both gateways, and the
+// last change of a held-back series still goes out.
+class ChatPresenceBudget : public ChatState {
+ protected:
+  void configure(std::map<std::string, std::string>& env) override {
+    ChatState::configure(env);
+    env["COLIBRI_PRESENCE_FANOUT_PER_SECOND"] = "1";
+  }
+};
+
+TEST_F(ChatPresenceBudget, ArrivalsInABusyRoomAreCountedTogetherAndTheLastCountStillComes) {
+  auto gid = group("budget");
+  std::string room = "group:" + gid;
+  auto ana = user("ana"), ben = user("ben"), cy = user("cy"), dan = user("dan");
+  for (auto* u : {&ana, &ben, &cy, &dan}) member(gid, u->second);
+  auto a = connect(gateways_[0]->port(), ana.first, true);
+  subscribe(*a, room);
+  auto b = connect(gateways_[1]->port(), ben.first, true);
+  subscribe(*b, room);
+  // Both gateways have heard a count (a gateway's first arrival in a room is
+  // published at once, to learn it).
+  ASSERT_TRUE(sees_count(*a, room, 2));
+  ASSERT_TRUE(sees_count(*b, room, 2));
+  // Two arrivals, one per gateway, within the 3 s a count of 3 must wait
+  // after the previous one: ana's socket hears 4, never 3.
+  auto c = connect(gateways_[1]->port(), cy.first, true);
+  subscribe(*c, room);
+  auto d = connect(gateways_[0]->port(), dan.first, true);
+  subscribe(*d, room);
+  std::vector<std::string> counts;
+  while (counts.empty() || counts.back() != "4") {
+    auto f = a->read_until("\"presence\"", std::chrono::seconds(15));
+    ASSERT_TRUE(f) << "the held-back count never came";
+    counts.push_back(json_at(*f, "online_count").value_or("?"));
+  }
+  EXPECT_EQ(counts, std::vector<std::string>{"4"});
+}
+
 TEST_F(ChatState, UnreadCountsFollowMessagesAndReadMarkersOnEverySocketOfTheReader) {
   auto gid = group("lus");
   std::string room = "group:" + gid;

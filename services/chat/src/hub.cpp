@@ -14,19 +14,23 @@ namespace colibri::chat {
 using namespace std::chrono_literals;
 
 namespace {
-// KEYS: the room's presence set and its last published count. ARGV: channel,
-// room, ttl ms, force ("1" publishes even an unchanged count), the publishing
-// command (PUBLISH, or SPUBLISH in a cluster, where the keys share the
-// channel's slot), how many of the members that follow are present (added or
-// renewed; the others are removed), then the members ("gateway|user").
+// KEYS: the room's presence set and its last published count ("count:ms").
+// ARGV: channel, room, ttl ms, force ("1" publishes even an unchanged count,
+// at once), the publishing command (PUBLISH, or SPUBLISH in a cluster, where
+// the keys share the channel's slot), the fan-out budget (frames per second:
+// a count of n is published at least n / budget seconds after the previous
+// one), how many of the members that follow are present (added or renewed;
+// the others are removed), then the members ("gateway|user"). Returns 0, or
+// in how many ms a changed count held back by the budget may be published
+// (the caller calls again then).
 constexpr const char* k_presence_script = R"lua(
 local key, countkey = KEYS[1], KEYS[2]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-local present = 6 + tonumber(ARGV[6])
-for i = 7, #ARGV do
+local present = 7 + tonumber(ARGV[7])
+for i = 8, #ARGV do
   if i > present then redis.call('ZREM', key, ARGV[i]) else redis.call('ZADD', key, now + ttl, ARGV[i]) end
 end
 local seen, n = {}, 0
@@ -34,17 +38,29 @@ for _, m in ipairs(redis.call('ZRANGE', key, 0, -1)) do
   local u = string.match(m, '[^|]*$')
   if not seen[u] then seen[u] = true; n = n + 1 end
 end
-local prev = tonumber(redis.call('GET', countkey) or '-1')
-if n == 0 then
+local prev, sent = -1, 0
+local v = redis.call('GET', countkey)
+if v then
+  local a, b = string.match(v, '^(%d+):(%d+)$')
+  if a then prev, sent = tonumber(a), tonumber(b) end
+end
+local wait = 0
+if n ~= prev or ARGV[4] == '1' then
+  local gap = math.floor(n * 1000 / tonumber(ARGV[6]))
+  if ARGV[4] == '1' or now - sent >= gap then
+    redis.call(ARGV[5], ARGV[1], '{"type":"presence","room":"' .. ARGV[2] .. '","online_count":' .. n .. '}')
+    prev, sent = n, now
+  else
+    wait = sent + gap - now
+  end
+end
+if n == 0 and wait == 0 then
   redis.call('DEL', key, countkey)
 else
   redis.call('PEXPIRE', key, ttl * 2)
-  redis.call('SET', countkey, n, 'PX', ttl * 2)
+  redis.call('SET', countkey, prev .. ':' .. sent, 'PX', ttl * 2)
 end
-if n ~= prev or ARGV[4] == '1' then
-  redis.call(ARGV[5], ARGV[1], '{"type":"presence","room":"' .. ARGV[2] .. '","online_count":' .. n .. '}')
-end
-return n
+return wait
 )lua";
 
 std::string random_id() {
@@ -68,7 +84,9 @@ void redis_room_source::subscribe(const std::string& room, std::function<void()>
 
 void redis_room_source::unsubscribe(const std::string& room) { sub_.unsubscribe(roomlog::room_channel(room)); }
 
-void redis_room_source::command(std::vector<std::string> args) { pub_.command(std::move(args)); }
+awaitable<std::optional<std::int64_t>> redis_room_source::call(std::vector<std::string> args) {
+  return pub_.call(std::move(args), std::chrono::seconds(2));
+}
 
 bool redis_room_source::sharded() const { return pub_.sharded(); }
 
@@ -91,17 +109,50 @@ void hub::presence_send_locked(const std::string& room, const std::vector<std::i
                                 std::to_string(presence_.ttl.count()),
                                 force ? "1" : "0",
                                 sharded ? "SPUBLISH" : "PUBLISH",
+                                std::to_string(presence_.fanout_per_second),
                                 std::to_string(present.size())};
   for (auto u : present) args.push_back(gateway_id_ + "|" + std::to_string(u));
   for (auto u : absent) args.push_back(gateway_id_ + "|" + std::to_string(u));
-  source_->command(std::move(args));
+  asio::co_spawn(ex_, presence_call(room, std::move(args)), asio::detached);
+}
+
+awaitable<void> hub::presence_call(std::string room, std::vector<std::string> args) {
+  // Spawned under mutex_: runs once the caller has let it go.
+  co_await asio::post(ex_, asio::use_awaitable);
+  auto wait = co_await source_->call(args);
+  if (!wait || *wait <= 0) co_return;
+  // The count changed but the room's budget held it back: this gateway asks
+  // again when it may go out (the last change may be nobody's but ours).
+  {
+    std::lock_guard lk(mutex_);
+    if (auto it = rooms_.find(room); it != rooms_.end()) {
+      auto& r = it->second;
+      r.presence_nudge = true;
+      if (r.presence_timer) co_return;  // that flush sends the nudge
+      r.presence_timer = true;
+      asio::co_spawn(ex_, presence_later(room, std::chrono::milliseconds(*wait)), asio::detached);
+      co_return;
+    }
+  }
+  // This gateway's last member left: it still sends the held-back count,
+  // with no entries of its own (a few calls at most: each one comes when the
+  // last count may go out).
+  args.resize(12);
+  args[11] = "0";
+  for (int i = 0; i < 10 && wait && *wait > 0; ++i) {
+    asio::steady_timer t(ex_);
+    t.expires_after(std::chrono::milliseconds(*wait));
+    co_await t.async_wait(asio::use_awaitable);
+    wait = co_await source_->call(args);
+  }
 }
 
 std::chrono::milliseconds hub::presence_interval(const room_state& r) const {
-  // Each published count is a frame to every member online: a room's counts
-  // go out at most fanout_per_second * interval frames at a time, so the
-  // presence traffic a room causes stays flat however big it grows (joins
-  // into a 20,000-member room would otherwise cost 20,000 frames each).
+  // Each call of the script counts the room's entries: a gateway calls it
+  // for a room at most once per online / fanout_per_second seconds, the
+  // changes of that time together (joins into a 20,000-member room would
+  // otherwise cost a count of 20,000 entries each). The script applies the
+  // same budget to what it publishes, for all gateways together.
   auto online = r.online_count.value_or(0);
   auto ms = online * 1000 / std::max<std::int64_t>(1, presence_.fanout_per_second);
   return std::min(std::chrono::milliseconds(ms), presence_.refresh_every);
@@ -142,10 +193,11 @@ void hub::presence_flush_locked(const std::string& room, room_state& r, bool eve
     for (auto uid : r.presence_changed)
       if (r.users.contains(uid)) present.push_back(uid);
   }
-  bool force = r.presence_force;
+  bool force = r.presence_force, nudge = r.presence_nudge;
   r.presence_changed.clear();
   r.presence_force = false;
-  if (present.empty() && absent.empty()) return;
+  r.presence_nudge = false;
+  if (present.empty() && absent.empty() && !nudge) return;
   r.presence_sent = std::chrono::steady_clock::now();
   presence_send_locked(room, present, absent, force);
 }

@@ -71,7 +71,12 @@ class fake_source : public room_source {
     asio::post(io_, std::move(on_live));
   }
   void unsubscribe(const std::string& room) override { --subscribed[room]; }
-  void command(std::vector<std::string> args) override { commands.push_back(std::move(args)); }
+  // The presence script's reply: how long until a held-back count may go out.
+  std::int64_t presence_wait = 0;
+  awaitable<std::optional<std::int64_t>> call(std::vector<std::string> args) override {
+    commands.push_back(std::move(args));
+    co_return presence_wait;
+  }
 
   // Appends to the record; returns the frame a writer would publish.
   std::string append(const std::string& room) {
@@ -286,12 +291,12 @@ struct presence_calls {
 presence_calls presence_of(const fake_source& src) {
   presence_calls out;
   for (auto& c : src.commands) {
-    if (c.size() < 11 || c[0] != "EVAL") continue;
+    if (c.size() < 12 || c[0] != "EVAL") continue;
     ++out.calls;
-    auto n = std::stoul(c[10]);
-    for (std::size_t i = 11; i < c.size(); ++i) {
+    auto n = std::stoul(c[11]);
+    for (std::size_t i = 12; i < c.size(); ++i) {
       auto user = c[i].substr(c[i].find('|') + 1);
-      (i - 11 < n ? out.present : out.absent).push_back(user);
+      (i - 12 < n ? out.present : out.absent).push_back(user);
     }
   }
   return out;
@@ -345,9 +350,43 @@ TEST_F(HubTest, InABigRoomPresenceChangesAreSentTogetherAndNoneIsLost) {
   // The room emptied: the last leavers are sent at once, with no wait.
   for (auto& m : members) h->leave("group:1", m.get());
   EXPECT_EQ(h->rooms(), 0u);
+  settle();
   p = presence_of(*source);
   EXPECT_EQ(p.calls, 3);
   EXPECT_EQ(p.absent.size(), 300u);  // 6 once before, then the 299 others
+}
+
+TEST_F(HubTest, ACountTheScriptHeldBackIsAskedForAgainWhenItMayGoOut) {
+  auto h = make_hub();
+  auto r1 = std::make_shared<recorder>(1), r2 = std::make_shared<recorder>(2);
+  auto a = start_join(h, "group:1", r1);
+  ASSERT_TRUE(run_until([&] { return a->done; }));
+  settle();
+  // The script answers that the count may go out in 100 ms: the hub calls
+  // again then, with no entry change, once.
+  source->presence_wait = 100;
+  auto b = start_join(h, "group:1", r2);
+  ASSERT_TRUE(run_until([&] { return b->done; }));
+  settle();
+  EXPECT_EQ(presence_of(*source).calls, 2);
+  source->presence_wait = 0;
+  ASSERT_TRUE(run_until([&] { return presence_of(*source).calls == 3; }));
+  auto& nudge = source->commands.back();
+  EXPECT_EQ(nudge.size(), 12u);  // no member
+  EXPECT_EQ(nudge[11], "0");
+  // And when the room is gone from this gateway meanwhile, it still asks.
+  source->presence_wait = 100;
+  h->leave("group:1", r1.get());
+  h->leave("group:1", r2.get());
+  EXPECT_EQ(h->rooms(), 0u);
+  settle();
+  EXPECT_EQ(presence_of(*source).calls, 5);  // each leaver at once (no count heard: a small room)
+  EXPECT_EQ(presence_of(*source).absent.size(), 2u);
+  source->presence_wait = 0;
+  ASSERT_TRUE(run_until([&] { return presence_of(*source).calls == 7; }));
+  for (auto i : {5, 6}) EXPECT_EQ(source->commands[i].size(), 12u);
+  settle();
+  EXPECT_EQ(presence_of(*source).calls, 7);
 }
 
 }  // namespace

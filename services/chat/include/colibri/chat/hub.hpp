@@ -48,8 +48,8 @@ class room_source {
   // on reaches hub::on_message (or at once while the doorbell is down).
   virtual void subscribe(const std::string& room, std::function<void()> on_live) = 0;
   virtual void unsubscribe(const std::string& room) = 0;
-  // Fire-and-forget Redis command (the presence script).
-  virtual void command(std::vector<std::string> args) = 0;
+  // The presence script: its integer reply, nullopt when Redis did not answer.
+  virtual awaitable<std::optional<std::int64_t>> call(std::vector<std::string> args) = 0;
   // Redis Cluster: channels are sharded and a room's keys share its channel's slot.
   virtual bool sharded() const { return false; }
 };
@@ -62,7 +62,7 @@ class redis_room_source : public room_source {
   awaitable<roomlog::page> read_after(std::string room, std::int64_t after_seq, int limit) override;
   void subscribe(const std::string& room, std::function<void()> on_live) override;
   void unsubscribe(const std::string& room) override;
-  void command(std::vector<std::string> args) override;
+  awaitable<std::optional<std::int64_t>> call(std::vector<std::string> args) override;
   bool sharded() const override;
 
  private:
@@ -75,11 +75,14 @@ class redis_room_source : public room_source {
 // gateway keeps, per room, a Redis sorted set of "gateway|user" entries that
 // expire unless refreshed (a crashed gateway's entries vanish within
 // presence_ttl); a script updates the set and publishes `presence {room,
-// online_count}` on the room's channel when the count changes. A gateway
-// sends a room's changes at once, or, when it sent some less than
-// online_count / fanout_per_second seconds ago (at most refresh_every), all
-// together then: small rooms see every change at once, a 20,000-member room
-// a count every 10 s per gateway instead of 20,000 frames per join.
+// online_count}` on the room's channel when the count changes. Each count
+// published is a frame to every member online: a count of n goes out at
+// least n / fanout_per_second seconds after the room's previous one, across
+// gateways (the script keeps the time), the last change of a held-back
+// series included; and a gateway calls the script for a room at most that
+// often, its changes of the meantime together (at most refresh_every
+// apart). Small rooms see every change at once; a 20,000-member room a count
+// every 10 s, instead of 20,000 frames for every arrival.
 struct presence_settings {
   std::chrono::milliseconds ttl{60000};
   std::chrono::milliseconds refresh_every{20000};
@@ -140,6 +143,7 @@ class hub : public std::enable_shared_from_this<hub> {
     std::set<std::int64_t> presence_changed;
     bool presence_force = false;  // publish the count even if unchanged
     bool presence_timer = false;  // a flush is scheduled
+    bool presence_nudge = false;  // the script asked to be called again
     std::chrono::steady_clock::time_point presence_sent{};
   };
   // One script call: present users added or renewed, absent ones removed;
@@ -151,6 +155,7 @@ class hub : public std::enable_shared_from_this<hub> {
   // Sends the changed entries (everyone: every user here, renewed).
   void presence_flush_locked(const std::string& room, room_state& r, bool everyone);
   awaitable<void> presence_later(std::string room, std::chrono::milliseconds delay);
+  awaitable<void> presence_call(std::string room, std::vector<std::string> args);
   void deliver_locked(const std::string& room, room_state& r, std::int64_t seq,
                       std::shared_ptr<const std::string> frame);
   void drain_locked(const std::string& room, room_state& r);
