@@ -37,7 +37,9 @@
 //   subject room.<id>; subscribed at the PONG of the PING after SUB; the ack
 //   is the own copy (echo). nats-js: PUB with a reply inbox to a JetStream
 //   stream over room.> (created by the harness); the ack is the PubAck.
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -118,6 +120,7 @@ struct results {
   // deliveries to one receiver.
   std::uint64_t reconnects = 0, missing = 0, acked_lost = 0;
   std::int64_t max_gap_us = 0;
+  std::uint64_t close_frames = 0;  // of `closed`: those the server closed with a close frame
   std::string serialize() const {
     std::ostringstream o;
     o << sent << ' ' << acks << ' ' << delivered << ' ' << order_errors << ' ' << errors << ' ' << connected << ' '
@@ -125,6 +128,7 @@ struct results {
       << max_gap_us << ' ' << ack.count << ' ' << ack.max << ' ' << delivery.count << ' ' << delivery.max;
     for (auto b : ack.buckets) o << ' ' << b;
     for (auto b : delivery.buckets) o << ' ' << b;
+    o << ' ' << close_frames;
     return o.str();
   }
   void merge_serialized(const std::string& s) {
@@ -135,6 +139,8 @@ struct results {
         r.delivery.count >> r.delivery.max;
     for (auto& b : r.ack.buckets) in >> b;
     for (auto& b : r.delivery.buckets) in >> b;
+    in >> r.close_frames;
+    close_frames += r.close_frames;
     sent += r.sent;
     acks += r.acks;
     delivered += r.delivered;
@@ -151,6 +157,18 @@ struct results {
     delivery.merge(r.delivery);
   }
 };
+
+// Opens the socket from a loopback source address. The port is left to
+// connect() (IP_BIND_ADDRESS_NO_PORT), which may reuse one toward another
+// gateway: bind() would search for a port free toward every destination, a
+// search that cost a millisecond of kernel time per socket past 60,000.
+void bind_source(tcp::socket& sock, const std::string& src) {
+  boost::system::error_code ec;
+  sock.open(tcp::v4(), ec);
+  int one = 1;
+  ::setsockopt(sock.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+  sock.bind({asio::ip::make_address(src), 0}, ec);
+}
 
 struct client_spec {
   std::string token, room;
@@ -234,8 +252,7 @@ struct worker {
       const auto& gw = a.gateways[(slot + attempt) % a.gateways.size()];
       const auto& src = a.sources[(slot / a.gateways.size()) % a.sources.size()];
       boost::system::error_code ec;
-      sock.open(tcp::v4(), ec);
-      sock.bind({asio::ip::make_address(src), 0}, ec);
+      bind_source(sock, src);
       tcp::endpoint to(asio::ip::make_address(gw.first), gw.second);
       auto [cec] = co_await sock.async_connect(to, asio::as_tuple(asio::use_awaitable));
       if (cec) continue;
@@ -414,8 +431,7 @@ struct worker {
     const auto& gw = a.gateways[slot % a.gateways.size()];
     const auto& src = a.sources[(slot / a.gateways.size()) % a.sources.size()];
     boost::system::error_code ec;
-    sock.open(tcp::v4(), ec);
-    sock.bind({asio::ip::make_address(src), 0}, ec);
+    bind_source(sock, src);
     auto [cec] =
         co_await sock.async_connect({asio::ip::make_address(gw.first), gw.second}, asio::as_tuple(asio::use_awaitable));
     if (cec) {
@@ -476,7 +492,8 @@ struct worker {
     for (;;) {
       auto [rec, n] = co_await sock.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
       if (rec) {
-        if (now_us() < end_us) ++res.closed;
+        if (now_us() < end_us && res.closed++ == res.close_frames)
+          std::cerr << "first connection lost: " << rec.message() << "\n";
         co_return;
       }
       in.append(chunk.data(), n);
@@ -489,7 +506,13 @@ struct worker {
           continue;
         }
         if (op == 0x8) {
-          if (now < end_us) ++res.closed;
+          if (now < end_us) {
+            ++res.closed;
+            if (res.close_frames++ == 0 && text.size() >= 2)
+              std::cerr << "first close by the server: "
+                        << ((static_cast<unsigned char>(text[0]) << 8) | static_cast<unsigned char>(text[1])) << ' '
+                        << text.substr(2) << "\n";
+          }
           co_return;
         }
         if (a.socketio()) {
@@ -809,10 +832,11 @@ int main(int argc, char** argv) {
   }
   double secs = a.seconds;
   std::printf(
-      "clients %d (connected %llu, failed to connect %llu, dropped %llu), procs %d, gateways %zu, sources %zu\n",
+      "clients %d (connected %llu, failed to connect %llu, dropped %llu, %llu of them closed by the server), procs %d, "
+      "gateways %zu, sources %zu\n",
       a.clients, static_cast<unsigned long long>(total.connected),
-      static_cast<unsigned long long>(total.connect_failed), static_cast<unsigned long long>(total.closed), a.procs,
-      a.gateways.size(), a.sources.size());
+      static_cast<unsigned long long>(total.connect_failed), static_cast<unsigned long long>(total.closed),
+      static_cast<unsigned long long>(total.close_frames), a.procs, a.gateways.size(), a.sources.size());
   if (!a.idle) {
     std::printf("sent %llu (%.0f/s), acked %llu (%.0f/s), ack latency ms p50 %.2f p99 %.2f p99.9 %.2f max %.2f\n",
                 static_cast<unsigned long long>(total.sent), total.sent / secs,
