@@ -29,13 +29,14 @@ rss_kib() {  # the gateways' resident memory, summed
   echo "$total"
 }
 before=$(rss_kib)
-connections() {  # sockets the gateways hold (their metrics), summed
+metric() {  # one of the gateways' metrics, summed over them
   local total=0 i
   for i in $(seq "$GATEWAYS"); do
-    total=$((total + $(curl -fsS "http://127.0.0.$((30 + i)):9090/metrics" | awk '/^colibri_chat_connections / {print $2}')))
+    total=$((total + $(curl -fsS "http://127.0.0.$((30 + i)):9090/metrics" | awk -v m="$1" '$1 == m {print $2}')))
   done
   echo "$total"
 }
+connections() { metric colibri_chat_connections; }  # sockets the gateways hold
 peak_file=$(mktemp) conn_file=$(mktemp)
 trap 'rm -f "$peak_file" "$conn_file"' EXIT
 echo "$before" >"$peak_file"
@@ -54,10 +55,13 @@ sampler=$!
 IFS=,
 "$ROOT/build/bin/colibri-chat-load" --pg-url "$pg" --gateways "${gws[*]}" --sources "${srcs[*]}" \
   --clients "$CLIENTS" --room-size "$ROOM_SIZE" --senders-per-room 1 --rate 1 --seconds "$RUN_SECONDS" --procs 6 \
-  --connect-seconds "${CONNECT_SECONDS:-270}" --connect-rate "${CONNECT_RATE:-400}" &&
+  --connect-seconds "${CONNECT_SECONDS:-300}" --connect-rate "${CONNECT_RATE:-400}" &&
   result=passed || result=FAILED
 unset IFS
 kill "$sampler" 2>/dev/null || true
+# Every frame queued to a client (events, acks, presence, ...): presence
+# frames are most of it while 100,000 sockets arrive.
+echo "frames queued by the gateways: $(metric colibri_chat_frames_sent_total)"
 peak=$(cat "$peak_file")
 echo "generator: $result"
 held=$(cat "$conn_file")
