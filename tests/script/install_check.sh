@@ -86,5 +86,42 @@ else
   fail "the stack suite against the installed tree: $(grep -E 'FAILED|Failure' "$TMP/stack.log" | head -5)"
 fi
 
+# --- 5. the container image's recipe against the staged tree
+IMAGE=$SRC/deploy/container/Containerfile
+packages=$(sed -n '/apt-get install/,/&&/p' "$IMAGE" | tr ' \\' '\n\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' |
+  grep -vxE 'apt-get|install|rm' | sort -u)
+owner() {  # the Debian package that holds a file (merged /usr: either spelling)
+  local f=$1 real p pkg
+  real=$(readlink -f "$f")
+  for p in "$f" "$real" "${real#/usr}" "/usr$real"; do
+    pkg=$(dpkg -S "$p" 2>/dev/null | head -1 | cut -d: -f1)
+    [ -n "$pkg" ] && { echo "$pkg"; return; }
+  done
+}
+before=$failures
+for bin in "$ROOT$PREFIX"/bin/colibri-*; do
+  while IFS= read -r lib; do
+    path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+    pkg=$(owner "$path")
+    case $pkg in
+      libc6 | libgcc-s1) ;;  # Essential: in every Debian image
+      "") fail "$(basename "$bin") needs $lib, which no package holds here" ;;
+      *) grep -qx "$pkg" <<<"$packages" || fail "the image lacks $pkg ($lib, needed by $(basename "$bin"))" ;;
+    esac
+  done < <(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+done
+[ $failures -eq $before ] && pass "the image installs every library the programs need ($(wc -w <<<"$packages") packages)"
+while IFS= read -r prog; do
+  case $prog in
+    "$PREFIX"/*) [ -x "$ROOT$prog" ] || fail "the manifests run $prog, not in the staged tree" ;;
+    *) pkg=$(owner "$prog")
+      [ -n "$pkg" ] && { grep -qx "$pkg" <<<"$packages" || [ "$pkg" = coreutils ]; } ||
+        fail "the manifests run $prog, which the image does not install" ;;
+  esac
+done < <(sed -n 's/.*command: \["\([^"]*\)".*/\1/p' "$SRC"/deploy/k8s/*.yaml | sort -u)
+uid=$(sed -n 's/.*--uid \([0-9]*\).*/\1/p' "$IMAGE")
+grep -qv "runAsUser: $uid\$" <(grep -h 'runAsUser:' "$SRC"/deploy/k8s/*.yaml | sed 's/^ *//' | sort -u) &&
+  fail "the manifests' runAsUser differ from the image's user $uid" || pass "the image's user is the manifests' runAsUser ($uid)"
+
 [ $failures -eq 0 ] && echo "install: all checks passed" || echo "install: $failures check(s) failed"
 exit $((failures > 0))
