@@ -59,8 +59,8 @@ IFS=,
   result=passed || result=FAILED
 unset IFS
 kill "$sampler" 2>/dev/null || true
-# Every frame queued to a client (events, acks, presence, ...): presence
-# frames are most of it while 100,000 sockets arrive.
+# Every frame queued to a client: events, answers (hello, subscribed, acks),
+# presence counts.
 echo "frames queued by the gateways: $(metric colibri_chat_frames_sent_total)"
 peak=$(cat "$peak_file")
 echo "generator: $result"
