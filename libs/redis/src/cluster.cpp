@@ -143,24 +143,31 @@ std::optional<redirect> parse_redirect(std::string_view err) {
 }
 
 // Resolves host and connects sock within a second; done(ec) once. keep owns
-// sock, resolver and deadline until then.
+// sock, resolver and deadline until then. A deadline whose wait completed
+// just after the connect (its handler already queued, beyond a cancel) must
+// not close the socket the connect gave.
 template <class Keep, class Done>
 void connect_within(Keep keep, tcp::socket& sock, tcp::resolver& resolver, asio::steady_timer& deadline,
                     const std::string& host, std::uint16_t port, Done done) {
+  auto finished = std::make_shared<bool>(false);  // touched on the strand only
   deadline.expires_after(milliseconds(1000));
-  deadline.async_wait([keep, &sock, &resolver](boost::system::error_code ec) {
-    if (ec) return;
+  deadline.async_wait([keep, finished, &sock, &resolver](boost::system::error_code ec) {
+    if (ec || *finished) return;
     boost::system::error_code ignored;
     sock.close(ignored);
     resolver.cancel();
   });
-  resolver.async_resolve(host, std::to_string(port),
-                         [keep, &sock, done](boost::system::error_code ec, tcp::resolver::results_type eps) mutable {
-                           if (ec) return done(ec);
-                           asio::async_connect(
-                               sock, eps,
-                               [keep, done](boost::system::error_code ec, const tcp::endpoint&) mutable { done(ec); });
-                         });
+  auto finish = [finished, done](boost::system::error_code ec) mutable {
+    *finished = true;
+    done(ec);
+  };
+  resolver.async_resolve(
+      host, std::to_string(port),
+      [keep, &sock, finish](boost::system::error_code ec, tcp::resolver::results_type eps) mutable {
+        if (ec) return finish(ec);
+        asio::async_connect(sock, eps,
+                            [keep, finish](boost::system::error_code ec, const tcp::endpoint&) mutable { finish(ec); });
+      });
 }
 
 // One connection to one shard primary.
