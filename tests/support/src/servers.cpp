@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -112,25 +113,34 @@ void redis_server::resume() { ::kill(proc_.pid(), SIGCONT); }
 redis_cluster::redis_cluster(std::chrono::milliseconds node_timeout) {
   nodes_.resize(6);
   std::vector<std::string> create{"redis-cli", "--cluster", "create"};
+  std::set<unsigned short> taken;  // twelve ports, none twice
+  auto pick = [&] {
+    for (;;)
+      if (auto p = free_port(); taken.insert(p).second) return p;
+  };
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     auto& n = nodes_[i];
-    n.port = free_port();
-    n.bus = free_port();
     auto dir = dir_.path() + "/" + std::to_string(i);
     std::filesystem::create_directories(dir);
-    // Loopback only; no persistence (a killed node comes back empty, as a replica's would).
-    n.proc = process({"redis-server", "--bind", "127.0.0.1", "--port", std::to_string(n.port), "--cluster-enabled",
-                      "yes", "--cluster-port", std::to_string(n.bus), "--cluster-config-file", dir + "/nodes.conf",
-                      "--cluster-node-timeout", std::to_string(node_timeout.count()), "--dir", dir, "--save", "",
-                      "--appendonly", "no"},
-                     {}, dir + "/redis.log");
+    // A port free when picked may be taken by another test's server before
+    // this node binds it: the node then exits, and starts again on others.
+    bool up = false;
+    for (int attempt = 0; attempt < 5 && !up; ++attempt) {
+      n.port = pick();
+      n.bus = pick();
+      std::filesystem::remove(dir + "/nodes.conf");
+      // Loopback only; no persistence (a killed node comes back empty, as a replica's would).
+      n.proc = process({"redis-server", "--bind", "127.0.0.1", "--port", std::to_string(n.port), "--cluster-enabled",
+                        "yes", "--cluster-port", std::to_string(n.bus), "--cluster-config-file", dir + "/nodes.conf",
+                        "--cluster-node-timeout", std::to_string(node_timeout.count()), "--dir", dir, "--save", "",
+                        "--appendonly", "no"},
+                       {}, dir + "/redis.log");
+      for (int t = 0; t < 200 && n.proc.running() && !(up = tcp_port_open(n.port)); ++t)
+        std::this_thread::sleep_for(25ms);
+    }
+    if (!up) throw std::runtime_error("redis cluster node did not start: " + n.proc.log_tail());
     n.alive = true;
     create.push_back("127.0.0.1:" + std::to_string(n.port));
-  }
-  for (auto& n : nodes_) {
-    bool up = false;
-    for (int i = 0; i < 200 && !(up = tcp_port_open(n.port)); ++i) std::this_thread::sleep_for(25ms);
-    if (!up) throw std::runtime_error("redis cluster node did not start: " + n.proc.log_tail());
   }
   create.insert(create.end(), {"--cluster-replicas", "1", "--cluster-yes"});
   run_checked(create, std::chrono::seconds(60));
