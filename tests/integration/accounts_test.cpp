@@ -286,6 +286,24 @@ TEST_F(Accounts, RegistrationsAreLimitedPerAddressWithIPv6ByItsSlash64) {
   EXPECT_EQ(from("198.51.100.9", 6), 201);
 }
 
+// A Redis that stops answering (or answers past COLIBRI_RATE_REDIS_TIMEOUT_MS,
+// as under load) leaves the decision to the process's own bucket, which has
+// been charged with what Redis allowed: the limit holds.
+TEST_F(Accounts, AnAddressLimitHoldsWhenRedisStopsAnswering) {
+  start({{"COLIBRI_RATE_REGISTER_PER_ADDRESS", "3/3600"}});
+  auto from = [&](int i) {
+    return post("/api/v1/auth/register", reg_body("s" + std::to_string(i) + "@example.fr", "s" + std::to_string(i)), {},
+                {{"X-Real-IP", "203.0.113.7"}})
+        .status;
+  };
+  for (int i = 1; i <= 3; ++i) EXPECT_EQ(from(i), 201) << i;
+  shared_redis().pause();
+  struct resume_at_exit {
+    ~resume_at_exit() { shared_redis().resume(); }
+  } resume;
+  EXPECT_EQ(from(4), 429);
+}
+
 TEST_F(Accounts, OnlyTheOperatorMakesAdminsAndOnlyOfVerifiedAccounts) {
   // Audit F2: registering an address listed in COLIBRI_ADMIN_EMAILS before
   // its owner made you an admin. The setting is gone; an old one is ignored.

@@ -217,8 +217,12 @@ awaitable<decision> limiter::take(std::string subject, action a, std::string sco
     auto wait = co_await pub_->call(std::move(args), s_.redis_timeout);
     script_loaded_.store(wait.has_value(), std::memory_order_relaxed);
     if (wait) {
-      if (*wait <= 0) co_return decision{};
-      co_return decision{false, static_cast<int>(std::min<std::int64_t>(*wait, 86400000))};
+      if (*wait > 0) co_return decision{false, static_cast<int>(std::min<std::int64_t>(*wait, 86400000))};
+      // What Redis allowed is charged here too: when Redis is slow or gone,
+      // the local bucket decides from what this process let through, not
+      // from a full bucket (a slow answer was a fresh allowance).
+      take_local(key, c.rule, c.tokens);
+      co_return decision{};
     }
   }
   co_return take_local(key, c.rule, c.tokens);
