@@ -4,6 +4,7 @@
 // groups and memberships directly in the tables.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -100,6 +101,47 @@ class chat_fixture : public ::testing::Test {
     return v;
   }
 
+  // What a client's seqs lack or hold twice, against the table's, for a
+  // failure message that says which events and where.
+  static std::string seq_differences(const std::vector<std::int64_t>& seen, const std::vector<std::int64_t>& expected) {
+    std::map<std::int64_t, int> count;
+    for (auto s : seen) ++count[s];
+    std::string missing, doubled, foreign;
+    int n_missing = 0;
+    for (auto e : expected)
+      if (!count.count(e) && ++n_missing <= 20) missing += " " + std::to_string(e);
+    for (auto& [s, n] : count) {
+      if (n > 1) doubled += " " + std::to_string(s) + "x" + std::to_string(n);
+      if (!std::binary_search(expected.begin(), expected.end(), s)) foreign += " " + std::to_string(s);
+    }
+    std::size_t out_of_order = 0;
+    for (std::size_t i = 1; i < seen.size(); ++i) out_of_order += seen[i] <= seen[i - 1];
+    return "got " + std::to_string(seen.size()) + " of " + std::to_string(expected.size()) + "; missing " +
+           std::to_string(n_missing) + ":" + missing + "; doubled:" + doubled + "; not in the table:" + foreign +
+           "; out of order: " + std::to_string(out_of_order);
+  }
+
+  // Every client's seqs equal the table's, room by room; on a difference,
+  // what differs and the gateways' logs.
+  void expect_every_event(const std::vector<std::vector<std::int64_t>>& seen, int per_room_clients,
+                          std::size_t per_room) {
+    bool ok = true;
+    for (std::size_t r = 0; r < rooms_.size(); ++r) {
+      auto expected = table_seqs(rooms_[r]);
+      ASSERT_EQ(expected.size(), per_room) << rooms_[r];
+      for (int c = 0; c < per_room_clients; ++c) {
+        const auto& got = seen[r * per_room_clients + c];
+        if (got == expected) continue;
+        ok = false;
+        ADD_FAILURE() << "room " << r << " (" << rooms_[r] << ") client " << c << " on gateway "
+                      << (r * per_room_clients + c) % 2 << ": " << seq_differences(got, expected);
+      }
+    }
+    if (ok) return;
+    for (std::size_t g = 0; g < gateways_.size(); ++g)
+      ADD_FAILURE() << "gateway " << g << " log:\n" << gateways_[g]->log_tail();
+  }
+
   // 10 clients per room, alternating gateways; each sends `per_client`
   // messages (pausing `pace` between sends), then reads until it holds every
   // event of its room. Returns each client's event seqs.
@@ -144,7 +186,13 @@ class chat_fixture : public ::testing::Test {
           std::size_t expected = static_cast<std::size_t>(per_room_clients * per_client);
           while (seen[i].size() < expected || acks < per_client) {
             auto f = c->read(std::chrono::seconds(30));
-            if (!f) break;
+            if (!f) {
+              std::lock_guard lk(failures_mutex);
+              failures.push_back("client " + std::to_string(i) + ": nothing for 30 s, holding " +
+                                 std::to_string(seen[i].size()) + " events of " + std::to_string(expected) + " and " +
+                                 std::to_string(acks) + " acks of " + std::to_string(per_client));
+              break;
+            }
             auto fi = info(*f);
             if (fi.type == "event")
               seen[i].push_back(fi.seq);

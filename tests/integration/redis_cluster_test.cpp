@@ -195,12 +195,8 @@ class RedisClusterRooms : public chat_fixture {
 TEST_F(RedisClusterRooms, TwoGatewaysDeliverEveryRoomThroughTheShards) {
   auto seen = load(4, 4, 100, std::chrono::microseconds(0));
   std::set<std::size_t> shards;
-  for (int r = 0; r < 4; ++r) {
-    auto expected = table_seqs(rooms_[r]);
-    ASSERT_EQ(expected.size(), 400u);
-    for (int c = 0; c < 4; ++c) EXPECT_EQ(seen[r * 4 + c], expected) << "room " << r << " client " << c;
-    shards.insert(shard_of(rooms_[r]));
-  }
+  expect_every_event(seen, 4, 400);
+  for (auto& room : rooms_) shards.insert(shard_of(room));
   EXPECT_GE(shards.size(), 2u) << "every room on one shard proves little";
 
   // Presence: the script keeps the room's keys on its channel's slot and publishes there.
@@ -233,11 +229,7 @@ TEST_F(RedisClusterRooms, APrimaryKilledDuringARoomsTrafficLosesAndDoublesNothin
     cluster_.kill_hard(killed);
   });
   EXPECT_NE(shard_of(rooms_[0]), killed) << "the room's slot is served by the replica now";
-  for (int r = 0; r < 2; ++r) {
-    auto expected = table_seqs(rooms_[r]);
-    ASSERT_EQ(expected.size(), 1200u);
-    for (int c = 0; c < 4; ++c) EXPECT_EQ(seen[r * 4 + c], expected) << "room " << r << " client " << c;
-  }
+  expect_every_event(seen, 4, 1200);
   for (auto& g : gateways_) EXPECT_TRUE(g->proc().running());
   bool reported = false;
   for (auto& g : gateways_) reported = reported || g->log_text().find("redis cluster node lost") != std::string::npos;
@@ -264,11 +256,7 @@ TEST_F(RedisClusterRooms, ARoomsSlotMovedToAnotherShardLosesAndDoublesNothing) {
   });
   EXPECT_EQ(shard_of(rooms_[0]), to);
   EXPECT_FALSE(followed.empty()) << "the gateways are not subscribed on the slot's new shard";
-  for (int r = 0; r < 2; ++r) {
-    auto expected = table_seqs(rooms_[r]);
-    ASSERT_EQ(expected.size(), 1200u);
-    for (int c = 0; c < 4; ++c) EXPECT_EQ(seen[r * 4 + c], expected) << "room " << r << " client " << c;
-  }
+  expect_every_event(seen, 4, 1200);
 }
 
 }  // namespace

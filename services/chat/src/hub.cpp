@@ -450,7 +450,10 @@ awaitable<void> hub::fill(std::string room, std::chrono::milliseconds delay) {
     for (const auto& e : page.events)
       if (e.seq == r.last + 1)
         deliver_locked(room, r, e.seq, std::make_shared<const std::string>(roomlog::event_frame(e)));
-    if (!page.has_more) {
+    // Asked again while this page was read (the doorbell back, a poll): what
+    // was committed after the page's snapshot, published before the
+    // subscription was live, rings nowhere: read once more.
+    if (!page.has_more && !r.must_read) {
       r.filling = false;
       drain_locked(room, r);
       co_return;

@@ -36,6 +36,7 @@ class fake_source : public room_source {
   std::map<std::string, std::vector<roomlog::event>> record;
   bool hold_state = false;  // last_seq waits for release()
   bool fail_state = false;  // last_seq throws
+  bool hold_reads = false;  // read_after answers what the record held when asked, once release()d
   int last_seq_calls = 0;
   int read_after_calls = 0;
   std::map<std::string, int> subscribed;  // room -> live subscriptions
@@ -43,6 +44,7 @@ class fake_source : public room_source {
 
   void release() {
     hold_state = false;
+    hold_reads = false;
     for (auto* t : held_) t->cancel();
     held_.clear();
   }
@@ -64,6 +66,12 @@ class fake_source : public room_source {
     for (auto& e : record[room])
       if (e.seq > after_seq && static_cast<int>(p.events.size()) < limit) p.events.push_back(e);
     p.has_more = !p.events.empty() && p.events.back().seq < static_cast<std::int64_t>(record[room].size());
+    if (hold_reads) {  // a snapshot taken, its answer slow to come
+      asio::steady_timer t(io_, std::chrono::hours(1));
+      held_.push_back(&t);
+      boost::system::error_code ec;
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
     co_return p;
   }
   void subscribe(const std::string& room, std::function<void()> on_live) override {
@@ -280,6 +288,26 @@ TEST_F(HubTest, WithoutTheDoorbellRoomsAreReadFromTheRecordAndALeaverGetsNothing
   h->leave("group:1", r1.get());
   EXPECT_EQ(h->rooms(), 0u);
   EXPECT_EQ(source->subscribed["group:1"], 0);
+}
+
+// The doorbell comes back while a catch-up read is on its way: what was
+// published before the subscription was live, after that read's snapshot,
+// never rings. The catch-up reads once more.
+TEST_F(HubTest, TheDoorbellBackDuringACatchUpReadIsFollowedByAnotherRead) {
+  auto h = make_hub({.poll_every = 10ms});
+  auto r = std::make_shared<recorder>(1);
+  auto a = start_join(h, "group:1", r);
+  ASSERT_TRUE(run_until([&] { return a->done; }));
+  h->on_redis_lost();
+  source->hold_reads = true;
+  ASSERT_TRUE(run_until([&] { return source->read_after_calls >= 1; }));
+  auto reads = source->read_after_calls;
+  source->append("group:1");  // committed after the snapshot, published to nobody
+  h->on_redis_back();
+  source->release();
+  ASSERT_TRUE(run_until([&] { return !r->seqs.empty(); })) << "the event between the read and the doorbell is lost";
+  EXPECT_EQ(r->seqs, (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(source->read_after_calls, reads + 1);
 }
 
 // What the presence script calls said: members present (added or renewed)
