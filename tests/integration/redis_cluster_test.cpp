@@ -239,24 +239,62 @@ TEST_F(RedisClusterRooms, APrimaryKilledDuringARoomsTrafficLosesAndDoublesNothin
 TEST_F(RedisClusterRooms, ARoomsSlotMovedToAnotherShardLosesAndDoublesNothing) {
   std::size_t from = 0, to = 0;
   std::string followed;
+  std::map<std::size_t, std::string> seen_on_shards;  // the last SHARDNUMSUB answers, per primary
+  // A member on each gateway, in the room from before the move to the end:
+  // the room stays subscribed on both however soon the load's clients leave.
+  std::vector<std::unique_ptr<ws_client>> watchers;
+  std::vector<std::int64_t> watched_after;  // the room's last seq when each came (its "subscribed")
   auto seen = load(2, 4, 300, std::chrono::microseconds(10000), [&] {
     std::this_thread::sleep_for(300ms);
     auto room = first_room();
-    auto slot = cluster_.slot_of("colibri:room:" + room);
+    auto channel = "colibri:room:" + room;
+    for (std::size_t g = 0; g < gateways_.size(); ++g) {
+      auto u = user("guetteur" + std::to_string(g));
+      member(room.substr(room.find(':') + 1), u.second);
+      watchers.push_back(connect(gateways_[g]->port(), u.first));
+      auto since = trimmed(sql("SELECT coalesce(max(seq), 0) FROM room_events WHERE room = '" + room + "'"));
+      watchers.back()->send(R"({"type":"subscribe","room":")" + room + R"(","since":)" + since + "}");
+      std::optional<std::string> f;
+      while ((f = watchers.back()->read(std::chrono::seconds(10))) && info(*f).type != "subscribed") {
+      }
+      watched_after.push_back(std::stoll(json_at(f.value_or(""), "last_seq").value_or("0")));
+    }
+    auto slot = cluster_.slot_of(channel);
     from = cluster_.primary_of(slot);
     auto primaries = cluster_.primaries();
     to = *std::find_if(primaries.begin(), primaries.end(), [&](auto p) { return p != from; });
     cluster_.move_slot(slot, to);
     // Both gateways follow the channel to its new shard.
-    auto channel = "colibri:room:" + room;
     for (int i = 0; i < 200 && followed.empty(); ++i) {
-      if (cluster_.cli(to, {"PUBSUB", "SHARDNUMSUB", channel}) == channel + "\n2\n") followed = channel;
+      for (auto p : primaries) seen_on_shards[p] = cluster_.cli(p, {"PUBSUB", "SHARDNUMSUB", channel});
+      if (seen_on_shards[to] == channel + "\n2\n") followed = channel;
       std::this_thread::sleep_for(25ms);
     }
   });
   EXPECT_EQ(shard_of(rooms_[0]), to);
-  EXPECT_FALSE(followed.empty()) << "the gateways are not subscribed on the slot's new shard";
+  if (followed.empty()) {
+    std::string where, logs;
+    for (auto& [p, answer] : seen_on_shards) where += " " + std::to_string(p) + ": " + answer;
+    for (auto& g : gateways_) logs += g->log_tail() + "\n--\n";
+    ADD_FAILURE() << "the gateways are not subscribed on the slot's new shard (" << to << " of " << from
+                  << "); subscribers per primary:" << where << "\n"
+                  << logs;
+  }
   expect_every_event(seen, 4, 1200);
+  // The watchers too, who were there through the move: every event after
+  // the room's last when they came (the earlier ones, their catch-up, may be
+  // a page of history short: `limited`).
+  for (std::size_t g = 0; g < watchers.size(); ++g) {
+    auto expected = table_seqs(rooms_[0]);
+    std::erase_if(expected, [&](auto seq) { return seq <= watched_after[g]; });
+    std::vector<std::int64_t> got;
+    while (got.size() < expected.size()) {
+      auto f = watchers[g]->read(std::chrono::seconds(30));
+      if (!f) break;
+      if (auto fi = info(*f); fi.type == "event" && fi.seq > watched_after[g]) got.push_back(fi.seq);
+    }
+    EXPECT_EQ(got, expected) << "watcher on gateway " << g << ": " << seq_differences(got, expected);
+  }
 }
 
 }  // namespace
