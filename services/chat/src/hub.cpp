@@ -23,6 +23,9 @@ namespace {
 // the others are removed), then the members ("gateway|user"). Returns 0, or
 // in how many ms a changed count held back by the budget may be published
 // (the caller calls again then).
+// The script's arguments before the members: EVAL, the script, the key
+// count, the 2 keys and ARGV[1..7]; the last of them is how many are present.
+constexpr std::size_t k_presence_fixed_args = 12;
 constexpr const char* k_presence_script = R"lua(
 local key, countkey = KEYS[1], KEYS[2]
 local t = redis.call('TIME')
@@ -137,8 +140,8 @@ awaitable<void> hub::presence_call(std::string room, std::vector<std::string> ar
   // This gateway's last member left: it still sends the held-back count,
   // with no entries of its own (a few calls at most: each one comes when the
   // last count may go out).
-  args.resize(12);
-  args[11] = "0";
+  args.resize(k_presence_fixed_args);
+  args.back() = "0";
   for (int i = 0; i < 10 && wait && *wait > 0; ++i) {
     asio::steady_timer t(ex_);
     t.expires_after(std::chrono::milliseconds(*wait));

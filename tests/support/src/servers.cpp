@@ -115,8 +115,9 @@ redis_cluster::redis_cluster(std::chrono::milliseconds node_timeout) {
   std::vector<std::string> create{"redis-cli", "--cluster", "create"};
   std::set<unsigned short> taken;  // twelve ports, none twice
   auto pick = [&] {
-    for (;;)
+    for (int i = 0; i < 1000; ++i)
       if (auto p = free_port(); taken.insert(p).second) return p;
+    throw std::runtime_error("no free port left for a redis cluster node");
   };
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     auto& n = nodes_[i];
